@@ -1,0 +1,50 @@
+# sippy_routed — build, test, install. `make help` lists the targets.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+LIBDIR     = $(DESTDIR)$(PREFIX)/lib/sippy_routed
+BINDIR     = $(DESTDIR)$(PREFIX)/bin
+NPM       ?= npm
+MOCHA      = node_modules/.bin/mocha
+TSC        = node_modules/.bin/tsc
+
+.DEFAULT_GOAL := help
+.PHONY: help deps db-server build test test-unit test-integration clean
+
+help: ## List the targets with what they do
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: node_modules/.installed db-server ## Install npm packages from the lock file, and a MariaDB server when none is on the machine
+
+# The stamp is refreshed whenever the lock file changes, so `make` re-runs
+# `npm ci` exactly when the dependencies changed.
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+db-server: ## Make sure a mariadbd/mysqld binary exists (installs Debian's mariadb-server as root)
+	@if command -v mariadbd >/dev/null 2>&1 || command -v mysqld >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ]; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing mariadb-server (Debian package)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; \
+	else \
+	  echo "sippy_routed needs a MariaDB or MySQL server binary: install the mariadb-server package (as root: make deps)" >&2; exit 1; \
+	fi
+
+build: node_modules/.installed ## Compile TypeScript (src, test, bench) into dist/
+	rm -rf dist
+	$(TSC) -p .
+	@chmod +x dist/src/main.js
+
+test: deps build ## Run every test (unit and integration) against a private database server
+	$(MOCHA) 'dist/test/**/*.test.js'
+
+test-unit: build ## Run the unit tests only (no database, no sockets)
+	$(MOCHA) --spec 'dist/test/unit/**/*.test.js'
+
+test-integration: deps build ## Run the integration tests only
+	$(MOCHA) --spec 'dist/test/integration/**/*.test.js'
+
+clean: ## Remove build output and local state (dist/, var/)
+	rm -rf dist var

@@ -1,0 +1,49 @@
+// run(argv, io) -> exit status: the whole command line, testable in-process.
+// The only place that turns errors into text for humans.
+
+import { SippyError } from '../errors.js';
+import { describeForLog } from '../db/pool.js';
+import { VERSION } from '../version.js';
+import { dbCommand } from './db-command.js';
+import type { CliIo, Command } from './io.js';
+
+export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon (JSON-RPC over MySQL)
+
+Usage:
+  sippy_routed db migrate [-d DSN]     create or upgrade the database schema
+  sippy_routed db demo [-d DSN]        load the demo data set
+  sippy_routed --help | --version
+
+Every command takes --help. The database DSN may also come from
+SIPPY_ROUTED_DB. Exit status: 0 success, 1 runtime failure, 2 usage or
+configuration error.
+`;
+
+const commands: Record<string, Command> = {
+  db: dbCommand,
+};
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+      io.stdout.write(MAIN_HELP);
+      return first === undefined ? 2 : 0;
+    }
+    if (first === '--version' || first === '-V') {
+      io.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    const command = commands[first];
+    if (command === undefined) throw new SippyError('USAGE', `unknown command ${JSON.stringify(first)}; see sippy_routed --help`);
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof SippyError) {
+      io.stderr.write(`sippy_routed: ${err.message}\n`);
+      return err.exitCode;
+    }
+    // A bug, not an expected failure: say so, without secrets.
+    io.stderr.write(`sippy_routed: internal error: ${describeForLog(err)}\n`);
+    return 1;
+  }
+}

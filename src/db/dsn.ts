@@ -1,0 +1,75 @@
+// DSN parsing and redaction. A DSN is the one place a database password
+// lives; everything that prints a DSN prints `redactDsn(...)` instead.
+
+import { SippyError } from '../errors.js';
+
+export interface Dsn {
+  readonly user: string;
+  readonly password: string | undefined;
+  /** TCP host, or undefined when `socket` is set. */
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  readonly socketPath: string | undefined;
+  readonly database: string;
+  /** The DSN with the password replaced by `***`: safe for logs and status. */
+  readonly redacted: string;
+}
+
+const SHAPE = 'expected mysql://USER[:PASS]@HOST[:PORT]/DB or mysql://USER@localhost/DB?socket=/path';
+
+function invalid(why: string): SippyError {
+  // Never echo the DSN itself: it may hold a password.
+  return new SippyError('DB_DSN_INVALID', `invalid database DSN: ${why} (${SHAPE})`);
+}
+
+export function parseDsn(text: string): Dsn {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalid('not a URL');
+  }
+  if (url.protocol !== 'mysql:') throw invalid(`scheme must be mysql:, got ${JSON.stringify(url.protocol.replace(/:$/, ''))}`);
+  if (url.username === '') throw invalid('no user name');
+  if (url.hostname === '') throw invalid('no host');
+  if (url.hash !== '') throw invalid('unexpected #fragment');
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (database === '' || database.includes('/')) throw invalid('the path must be exactly one database name');
+  let socketPath: string | undefined;
+  for (const [key, value] of url.searchParams) {
+    if (key !== 'socket') throw invalid(`unknown parameter ${JSON.stringify(key)}`);
+    if (!value.startsWith('/')) throw invalid('socket must be an absolute path');
+    socketPath = value;
+  }
+  if (socketPath !== undefined && url.hostname !== 'localhost') throw invalid('socket= requires the host localhost');
+  if (socketPath !== undefined && url.port !== '') throw invalid('socket= and a port exclude each other');
+  const port = url.port === '' ? undefined : Number(url.port);
+  const user = decodeURIComponent(url.username);
+  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const redactedUrl = new URL(url.href);
+  if (password !== undefined) redactedUrl.password = '***';
+  return Object.freeze({
+    user,
+    password,
+    host: socketPath === undefined ? hostname : undefined,
+    port,
+    socketPath,
+    database,
+    redacted: redactedUrl.href,
+  });
+}
+
+/** Best-effort redaction of any text that may hold a DSN (error messages, logs). */
+export function redactSecrets(text: string): string {
+  return text.replace(/(mysql:\/\/[^:/@\s]+):[^@\s]*@/g, '$1:***@');
+}
+
+/** The DSN from `-d`, else SIPPY_ROUTED_DB, else an error naming both. */
+export function dsnFromOptions(option: string | undefined, env: NodeJS.ProcessEnv): Dsn {
+  const text = option ?? env.SIPPY_ROUTED_DB;
+  if (text === undefined || text === '') {
+    throw new SippyError('DB_DSN_MISSING', 'no database DSN: give -d DSN or set SIPPY_ROUTED_DB');
+  }
+  return parseDsn(text);
+}

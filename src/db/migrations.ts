@@ -1,0 +1,108 @@
+// The schema, as versioned migrations. Version N is applied once and
+// recorded in schema_migrations; a migration is never edited after it ships,
+// a change is a new version. Tables and columns are the contract of
+// routing.md: names compare exactly, so every table is utf8mb4_bin.
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+
+export const migrations: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'routing schema',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS environments (
+        i_environment INT UNSIGNED NOT NULL,
+        name VARCHAR(64) NOT NULL,
+        PRIMARY KEY (i_environment)
+      ) ${TABLE_OPTIONS}`,
+      `CREATE TABLE IF NOT EXISTS vendors (
+        i_vendor INT UNSIGNED NOT NULL AUTO_INCREMENT,
+        i_environment INT UNSIGNED NOT NULL,
+        name VARCHAR(128) NOT NULL,
+        PRIMARY KEY (i_vendor),
+        UNIQUE KEY uq_vendors_name (i_environment, name),
+        CONSTRAINT fk_vendors_environment FOREIGN KEY (i_environment) REFERENCES environments (i_environment)
+      ) ${TABLE_OPTIONS}`,
+      `CREATE TABLE IF NOT EXISTS connections (
+        i_connection INT UNSIGNED NOT NULL AUTO_INCREMENT,
+        i_environment INT UNSIGNED NOT NULL,
+        i_vendor INT UNSIGNED NOT NULL,
+        name VARCHAR(128) NOT NULL,
+        destination VARCHAR(255) NOT NULL,
+        cli_translation_rule VARCHAR(255) NULL,
+        cld_translation_rule VARCHAR(255) NULL,
+        capacity INT NOT NULL DEFAULT -1,
+        enabled TINYINT(1) NOT NULL DEFAULT 1,
+        PRIMARY KEY (i_connection),
+        UNIQUE KEY uq_connections_name (i_vendor, name),
+        CONSTRAINT fk_connections_environment FOREIGN KEY (i_environment) REFERENCES environments (i_environment),
+        CONSTRAINT fk_connections_vendor FOREIGN KEY (i_vendor) REFERENCES vendors (i_vendor)
+      ) ${TABLE_OPTIONS}`,
+      `CREATE TABLE IF NOT EXISTS destination_sets (
+        i_destination_set INT UNSIGNED NOT NULL AUTO_INCREMENT,
+        i_environment INT UNSIGNED NOT NULL,
+        name VARCHAR(128) NOT NULL,
+        currency CHAR(3) NOT NULL DEFAULT 'USD',
+        connect_fee DECIMAL(16,6) NOT NULL DEFAULT 0,
+        free_seconds INT NOT NULL DEFAULT 0,
+        grace_period INT NOT NULL DEFAULT 0,
+        post_call_surcharge DECIMAL(16,6) NOT NULL DEFAULT 0,
+        PRIMARY KEY (i_destination_set),
+        UNIQUE KEY uq_destination_sets_name (i_environment, name),
+        CONSTRAINT fk_destination_sets_environment FOREIGN KEY (i_environment) REFERENCES environments (i_environment)
+      ) ${TABLE_OPTIONS}`,
+      `CREATE TABLE IF NOT EXISTS routes (
+        i_route INT UNSIGNED NOT NULL AUTO_INCREMENT,
+        i_destination_set INT UNSIGNED NOT NULL,
+        prefix VARCHAR(32) NOT NULL,
+        preference INT NOT NULL DEFAULT 5,
+        huntstop TINYINT(1) NOT NULL DEFAULT 0,
+        timeout INT NULL,
+        timeout_1xx INT NULL,
+        price_1 DECIMAL(16,6) NOT NULL,
+        price_n DECIMAL(16,6) NOT NULL,
+        interval_1 INT NOT NULL DEFAULT 1,
+        interval_n INT NOT NULL DEFAULT 1,
+        forbidden TINYINT(1) NOT NULL DEFAULT 0,
+        activation_date DATETIME NOT NULL DEFAULT '1970-01-01 00:00:00',
+        expiration_date DATETIME NULL,
+        PRIMARY KEY (i_route),
+        KEY idx_routes_lookup (i_destination_set, prefix, activation_date),
+        CONSTRAINT fk_routes_destination_set FOREIGN KEY (i_destination_set) REFERENCES destination_sets (i_destination_set) ON DELETE CASCADE
+      ) ${TABLE_OPTIONS}`,
+      `CREATE TABLE IF NOT EXISTS routing_groups (
+        i_routing_group INT UNSIGNED NOT NULL AUTO_INCREMENT,
+        i_environment INT UNSIGNED NOT NULL,
+        name VARCHAR(128) NOT NULL,
+        policy VARCHAR(64) NOT NULL DEFAULT 'lcr',
+        average_duration INT NOT NULL DEFAULT 200,
+        external TINYINT(1) NOT NULL DEFAULT 0,
+        uri VARCHAR(255) NULL,
+        PRIMARY KEY (i_routing_group),
+        UNIQUE KEY uq_routing_groups_name (i_environment, name),
+        CONSTRAINT fk_routing_groups_environment FOREIGN KEY (i_environment) REFERENCES environments (i_environment)
+      ) ${TABLE_OPTIONS}`,
+      `CREATE TABLE IF NOT EXISTS routing_group_entries (
+        i_routing_group_entry INT UNSIGNED NOT NULL AUTO_INCREMENT,
+        i_routing_group INT UNSIGNED NOT NULL,
+        i_connection INT UNSIGNED NOT NULL,
+        i_destination_set INT UNSIGNED NOT NULL,
+        entry_order INT NOT NULL DEFAULT 0,
+        weight INT NULL,
+        PRIMARY KEY (i_routing_group_entry),
+        KEY idx_entries_group (i_routing_group, entry_order),
+        CONSTRAINT fk_entries_routing_group FOREIGN KEY (i_routing_group) REFERENCES routing_groups (i_routing_group) ON DELETE CASCADE,
+        CONSTRAINT fk_entries_connection FOREIGN KEY (i_connection) REFERENCES connections (i_connection),
+        CONSTRAINT fk_entries_destination_set FOREIGN KEY (i_destination_set) REFERENCES destination_sets (i_destination_set)
+      ) ${TABLE_OPTIONS}`,
+    ],
+  },
+]);
+
+export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;

@@ -1,0 +1,167 @@
+// The database handle: a mysql2 promise pool with explicit limits, and one
+// translation of driver failures into catalogued errors. Callers never see a
+// mysql2 error, SQL text or a DSN password; those go to the log only.
+
+import mysql from 'mysql2/promise';
+import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
+import { SippyError } from '../errors.js';
+import type { Dsn } from './dsn.js';
+import { redactSecrets } from './dsn.js';
+
+export interface PoolLimits {
+  /** Connections open at most at once. */
+  readonly connectionLimit: number;
+  /** Requests waiting for a connection at most; more fail at once with DB_UNAVAILABLE. */
+  readonly queueLimit: number;
+  /** Time to establish a connection, ms. */
+  readonly connectTimeoutMs: number;
+  /** Time one statement may take, ms. */
+  readonly queryTimeoutMs: number;
+}
+
+export const DEFAULT_POOL_LIMITS: PoolLimits = Object.freeze({
+  connectionLimit: 10,
+  queueLimit: 200,
+  connectTimeoutMs: 2000,
+  queryTimeoutMs: 2000,
+});
+
+export type SqlValue = string | number | bigint | boolean | Date | null | Buffer;
+export type Row = RowDataPacket;
+
+/** Maps a mysql2/socket failure to the catalogue; `what` names the operation for the message. */
+export function toDatabaseError(err: unknown, dsn: Dsn): SippyError {
+  if (err instanceof SippyError) return err;
+  const e = err as { code?: string; errno?: number; message?: string };
+  const where = dsn.socketPath !== undefined ? `socket ${dsn.socketPath}` : `${dsn.host}:${dsn.port ?? 3306}`;
+  const detail = { code: e.code ?? 'UNKNOWN' };
+  switch (e.code) {
+    case 'ER_ACCESS_DENIED_ERROR':
+    case 'ER_DBACCESS_DENIED_ERROR':
+      return new SippyError('DB_ACCESS_DENIED', `database refused user ${JSON.stringify(dsn.user)} at ${where}: access denied`, { data: detail, cause: err });
+    case 'ER_BAD_DB_ERROR':
+      return new SippyError('DB_UNKNOWN_DATABASE', `database ${JSON.stringify(dsn.database)} does not exist at ${where}`, { data: detail, cause: err });
+    case 'ECONNREFUSED':
+    case 'ENOENT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new SippyError('DB_UNAVAILABLE', `database server unreachable at ${where} (${e.code})`, { data: detail, cause: err });
+    case 'ETIMEDOUT':
+    case 'PROTOCOL_SEQUENCE_TIMEOUT':
+      return new SippyError('DB_UNAVAILABLE', `database server at ${where} timed out`, { data: detail, cause: err });
+    case 'PROTOCOL_CONNECTION_LOST':
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ER_SERVER_SHUTDOWN':
+    case 'ER_CON_COUNT_ERROR':
+    case 'ER_TOO_MANY_USER_CONNECTIONS':
+      return new SippyError('DB_UNAVAILABLE', `database server at ${where} is unavailable (${e.code})`, { data: detail, cause: err });
+    default:
+      if (typeof e.message === 'string' && /queue limit/i.test(e.message)) {
+        return new SippyError('DB_UNAVAILABLE', `database pool for ${where} is saturated`, { data: { code: 'QUEUE_LIMIT' }, cause: err });
+      }
+      return new SippyError('DB_QUERY_FAILED', `database statement failed at ${where} (${e.code ?? 'unknown error'})`, { data: detail, cause: err });
+  }
+}
+
+/** Text of an error for the operator's log: driver message included, secrets removed. */
+export function describeForLog(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  const own = err instanceof Error ? err.message : String(err);
+  return redactSecrets(own + cause);
+}
+
+export class Database {
+  readonly dsn: Dsn;
+  readonly limits: PoolLimits;
+  private readonly pool: Pool;
+  private closed = false;
+
+  constructor(dsn: Dsn, limits: PoolLimits = DEFAULT_POOL_LIMITS) {
+    this.dsn = dsn;
+    this.limits = limits;
+    this.pool = mysql.createPool({
+      user: dsn.user,
+      password: dsn.password,
+      database: dsn.database,
+      ...(dsn.socketPath !== undefined ? { socketPath: dsn.socketPath } : { host: dsn.host, port: dsn.port ?? 3306 }),
+      connectionLimit: limits.connectionLimit,
+      queueLimit: limits.queueLimit,
+      connectTimeout: limits.connectTimeoutMs,
+      maxIdle: limits.connectionLimit,
+      idleTimeout: 60_000,
+      enableKeepAlive: true,
+      waitForConnections: true,
+      // Exact money: DECIMAL columns come back as strings, never floats.
+      decimalNumbers: false,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      timezone: 'Z',
+      charset: 'utf8mb4_bin',
+      multipleStatements: false,
+    });
+    // An idle connection that dies emits 'error' on the connection; the pool
+    // drops it. Swallow here so it cannot crash the process.
+    this.pool.on('connection', (conn) => {
+      conn.on('error', () => undefined);
+    });
+  }
+
+  /** Runs a prepared statement; rows for SELECT. */
+  async select<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    try {
+      const [rows] = await this.pool.execute<T[]>({ sql, timeout: this.limits.queryTimeoutMs }, params as SqlValue[]);
+      return rows;
+    } catch (err) {
+      throw toDatabaseError(err, this.dsn);
+    }
+  }
+
+  /** Runs a prepared INSERT/UPDATE/DELETE. */
+  async modify(sql: string, params: readonly SqlValue[] = []): Promise<ResultSetHeader> {
+    try {
+      const [result] = await this.pool.execute<ResultSetHeader>({ sql, timeout: this.limits.queryTimeoutMs }, params as SqlValue[]);
+      return result;
+    } catch (err) {
+      throw toDatabaseError(err, this.dsn);
+    }
+  }
+
+  /**
+   * Runs `work` on one connection (for DDL and transactions). The connection
+   * is released on success and destroyed on failure, so a half-finished
+   * transaction never returns to the pool.
+   */
+  async withConnection<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    let conn: PoolConnection;
+    try {
+      conn = await this.pool.getConnection();
+    } catch (err) {
+      throw toDatabaseError(err, this.dsn);
+    }
+    try {
+      const result = await work(conn);
+      conn.release();
+      return result;
+    } catch (err) {
+      conn.destroy();
+      throw toDatabaseError(err, this.dsn);
+    }
+  }
+
+  /** Checks that the server answers; throws the catalogued error if not. */
+  async ping(): Promise<void> {
+    await this.select('SELECT 1');
+  }
+
+  /** Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end().catch(() => undefined);
+  }
+}
