@@ -29,6 +29,20 @@ export const catalogue = {
   DB_SCHEMA_TOO_NEW: { exit: 1, summary: 'The database schema is newer than this program knows; upgrade the program.' },
   DB_SERVER_START_FAILED: { exit: 1, summary: 'The private MariaDB/MySQL server (tests, demo, benchmark) did not start; its log is named in the message.' },
   DB_SERVER_NOT_INSTALLED: { exit: 1, summary: 'No mariadbd or mysqld binary was found; install the mariadb-server package (make deps does so as root).' },
+
+  // JSON-RPC requests (rpc.md). The -32700..-32603 family is JSON-RPC's own.
+  RPC_PARSE_ERROR: { exit: 1, rpc: -32700, summary: 'The request body is not valid JSON.' },
+  RPC_INVALID_REQUEST: { exit: 1, rpc: -32600, summary: 'The JSON is not a valid JSON-RPC request (or the batch is empty or too long).' },
+  RPC_METHOD_NOT_FOUND: { exit: 1, rpc: -32601, summary: 'No such method: the daemon serves getRoutes and ping.' },
+  RPC_INVALID_PARAMS: { exit: 1, rpc: -32602, summary: 'A known parameter is missing or malformed; data.errors lists each with its JSON path.' },
+  RPC_INTERNAL: { exit: 1, rpc: -32603, summary: 'The daemon could not answer for an internal reason; details are in its log.' },
+  ROUTING_BAD_POLICY: { exit: 1, rpc: -32603, summary: "The routing group's policy has an unknown key; the group is unusable until it is fixed." },
+  ROUTING_GROUP_NOT_FOUND: { exit: 1, rpc: -32001, summary: 'No routing group of that exact name in this environment (data.routing_group).' },
+  ENVIRONMENT_MISMATCH: { exit: 1, rpc: -32002, summary: "The request's i_environment is not this listener's environment." },
+  ROUTING_LOOP: { exit: 1, rpc: -32003, summary: 'External groups chained past the hops limit: a loop between daemons.' },
+  CLIENT_NOT_ALLOWED: { exit: 1, rpc: -32004, summary: 'The client address is not in the listener allow-list (sent with HTTP 403).' },
+  UPSTREAM_UNREACHABLE: { exit: 1, rpc: -32011, summary: "An external group's upstream daemon is unreachable or timed out (data.uri)." },
+  UPSTREAM_ERROR: { exit: 1, rpc: -32012, summary: "An external group's upstream daemon answered with an error or an invalid result (data.upstream)." },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

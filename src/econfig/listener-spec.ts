@@ -1,0 +1,64 @@
+// ListenerSpec: one environment's listener as the econfig file (or the
+// single-environment command line) describes it, after validation. Frozen
+// and normalised, so the supervisor's plan can compare two specs field by
+// field: same `endpoint` means the socket can stay open and every other
+// difference is an update in place; another `endpoint` means a move.
+
+/** The bound socket: its identity. */
+export type Endpoint =
+  | { readonly kind: 'unix'; readonly path: string }
+  | { readonly kind: 'http' | 'https'; readonly host: string; readonly port: number };
+
+export interface ListenerLimits {
+  /** --body-limit BYTES: larger request bodies get HTTP 413. */
+  readonly bodyLimitBytes: number;
+  /** --headers-timeout MS: a client must send its headers within this. */
+  readonly headersTimeoutMs: number;
+  /** --request-timeout MS: a whole request (headers and body) within this. */
+  readonly requestTimeoutMs: number;
+  /** --keepalive-timeout MS: an idle kept-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** --max-batch N: longest JSON-RPC batch accepted. */
+  readonly maxBatch: number;
+  /** --db-connections N: the environment's database pool size. */
+  readonly dbConnections: number;
+  /** --db-timeout MS: connect and query timeout of the database. */
+  readonly dbTimeoutMs: number;
+  /** --upstream-timeout MS: external groups, time to wait for the upstream daemon. */
+  readonly upstreamTimeoutMs: number;
+  /** --max-hops N: external groups, hops limit (loop protection). */
+  readonly maxHops: number;
+}
+
+export const DEFAULT_LIMITS: ListenerLimits = Object.freeze({
+  bodyLimitBytes: 65536,
+  headersTimeoutMs: 5000,
+  requestTimeoutMs: 10000,
+  keepAliveTimeoutMs: 30000,
+  maxBatch: 100,
+  dbConnections: 10,
+  dbTimeoutMs: 2000,
+  upstreamTimeoutMs: 2000,
+  maxHops: 4,
+});
+
+export const DEFAULT_SOCKET_MODE = 0o660;
+export const DEFAULT_RUNDIR = '/var/run';
+
+export interface ListenerSpec {
+  readonly environment: number;
+  readonly endpoint: Endpoint;
+  /** Canonical URI for people and status: `unix:/path`, `http://127.0.0.1:8088/`, `https://[::1]:8443/rpc`. */
+  readonly socket: string;
+  /** HTTP path served (`/` by default); on unix sockets always `/`. */
+  readonly httpPath: string;
+  /** File mode of a UNIX socket (--socket-mode); 0o660 by default. */
+  readonly socketMode: number;
+  /** https only: certificate and key files (paths as given, absolute or relative to the working directory). */
+  readonly tls: { readonly cert: string; readonly key: string } | undefined;
+  /** Normalised CIDR prefixes (`192.0.2.10/32`, `2001:db8::/32`); empty = nobody on TCP. */
+  readonly allow: readonly string[];
+  /** The environment's own database (-d), or undefined for the supervisor's. May hold a password: print it redacted. */
+  readonly dsn: string | undefined;
+  readonly limits: ListenerLimits;
+}

@@ -1,0 +1,88 @@
+// The resolver's contract: what the RPC layer hands it and what it returns.
+// Field names are those of rpc.md's getRoutes result, so the RPC layer can
+// send a RouteResult as it is. Money is always a decimal string.
+
+export type ExclusionReason =
+  | 'disabled'
+  | 'no_match'
+  | 'forbidden'
+  | 'not_active'
+  | 'bad_translation_rule'
+  | 'duplicate'
+  | 'after_huntstop'
+  | 'over_max_routes';
+
+export interface RouteRequest {
+  /** Exact, case-sensitive routing group name. */
+  readonly routing_group: string;
+  readonly cld: string;
+  readonly cli: string;
+  /** The call's start time (`t` of routing.md); the RPC layer defaults it to now. */
+  readonly time: Date;
+  /** Cap on returned routes, 1–100; undefined = no cap. */
+  readonly max_routes?: number | undefined;
+  /** Also return the excluded entries and why. */
+  readonly explain?: boolean | undefined;
+  /** How many chained daemons this request has crossed already (0 from a softswitch). */
+  readonly hops: number;
+  /** Logged only. */
+  readonly call_id?: string | undefined;
+  readonly remote_ip?: string | undefined;
+}
+
+export interface Route {
+  readonly i_connection: number;
+  readonly connection_name: string;
+  readonly destination: string;
+  readonly i_vendor: number;
+  readonly vendor_name: string;
+  readonly i_destination_set: number;
+  readonly destination_set_name: string;
+  readonly i_route: number;
+  readonly prefix: string;
+  readonly preference: number;
+  readonly huntstop: boolean;
+  readonly timeout: number | null;
+  readonly timeout_1xx: number | null;
+  readonly price_1: string;
+  readonly price_n: string;
+  readonly interval_1: number;
+  readonly interval_n: number;
+  readonly connect_fee: string;
+  readonly free_seconds: number;
+  readonly grace_period: number;
+  readonly post_call_surcharge: string;
+  readonly currency: string;
+  readonly estimated_cost: string;
+  readonly capacity: number;
+  readonly cli: string;
+  readonly cld: string;
+}
+
+export interface ExcludedEntry {
+  readonly i_connection: number;
+  readonly connection_name: string;
+  readonly reason: ExclusionReason;
+}
+
+export interface RouteResult {
+  readonly i_environment: number;
+  readonly routing_group: { readonly i_routing_group: number; readonly name: string; readonly policy: string };
+  readonly cli: string;
+  readonly cld: string;
+  readonly routes: readonly Route[];
+  /** Present only when the request asked to explain. */
+  readonly excluded?: readonly ExcludedEntry[];
+}
+
+/**
+ * Answers getRoutes for one environment. Failures are SippyErrors from the
+ * catalogue (ROUTING_GROUP_NOT_FOUND, DB_*, ...), never driver errors. The
+ * RPC layer knows nothing else of routing: a cached resolver can wrap this
+ * interface later without touching rpc/.
+ */
+export interface Resolver {
+  resolve(environment: number, request: RouteRequest): Promise<RouteResult>;
+  /** Releases pools and caches; idempotent. */
+  close(): Promise<void>;
+}
