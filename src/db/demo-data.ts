@@ -155,8 +155,9 @@ export function demoEnvironments(rundir: string): DemoEnvironment[] {
         ]),
         ratedSet('B-World', 202, everySecond, 3_500, 65_000, [
           route('1900', 2_000_000, { forbidden: true }),
-          // An old French rate that expired, superseded by the generated one.
-          route('33', 90_000, { expiration_date: '2021-01-01 00:00:00' }),
+          // A French rate that ran 2010-2020 over the standing one: newest
+          // activation wins while it is active, the standing rate after.
+          route('33', 90_000, { activation_date: '2010-01-01 00:00:00', expiration_date: '2021-01-01 00:00:00' }),
           // Only an expired rate for Uzbekistan: matches, but not active.
           route('998', 120_000, { expiration_date: '2020-06-01 00:00:00' }),
         ]),

@@ -51,6 +51,9 @@ export interface PrivateServerOptions {
 }
 
 export class PrivateServer {
+  /** Servers of this process that were started and not yet stopped: a leak check for test runs. */
+  static readonly running = new Set<PrivateServer>();
+
   readonly dir: string;
   readonly socketPath: string;
   readonly logPath: string;
@@ -107,6 +110,7 @@ export class PrivateServer {
     ];
     const child = spawn(this.binary.path, args, { stdio: 'ignore', detached: true });
     this.child = child;
+    PrivateServer.running.add(this);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     this.startWatchdog(child.pid!);
     try {
@@ -128,6 +132,7 @@ export class PrivateServer {
       clearTimeout(timer);
     }
     this.child = undefined;
+    PrivateServer.running.delete(this);
     this.watchdog?.kill('SIGKILL');
     this.watchdog = undefined;
   }
