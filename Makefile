@@ -4,12 +4,14 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 LIBDIR     = $(DESTDIR)$(PREFIX)/lib/sippy_routed
 BINDIR     = $(DESTDIR)$(PREFIX)/bin
+ETCDIR     = $(DESTDIR)$(PREFIX)/etc
+UNITDIR    = $(DESTDIR)$(PREFIX)/lib/systemd/system
 NPM       ?= npm
 MOCHA      = node_modules/.bin/mocha
 TSC        = node_modules/.bin/tsc
 
 .DEFAULT_GOAL := help
-.PHONY: help deps db-server build test test-unit test-integration clean
+.PHONY: help deps db-server build test test-unit test-integration install uninstall clean
 
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +47,26 @@ test-unit: build ## Run the unit tests only (no database, no sockets)
 
 test-integration: deps build ## Run the integration tests only
 	$(MOCHA) --spec 'dist/test/integration/**/*.test.js'
+
+install: build ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig
+	rm -rf $(LIBDIR)
+	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed $(UNITDIR)
+	cp -R dist/src $(LIBDIR)/dist/src
+	cp package.json package-lock.json $(LIBDIR)/
+	cp -R node_modules $(LIBDIR)/node_modules
+	cd $(LIBDIR) && $(NPM) prune --omit=dev --no-audit --no-fund >/dev/null
+	rm -f $(LIBDIR)/node_modules/.installed
+	ln -sf ../lib/sippy_routed/dist/src/main.js $(BINDIR)/sippy_routed
+	sed 's|@PREFIX@|$(PREFIX)|g' rc.d/sippy_routed > $(ETCDIR)/rc.d/sippy_routed
+	chmod 755 $(ETCDIR)/rc.d/sippy_routed
+	sed 's|@PREFIX@|$(PREFIX)|g' etc/sippy_routed.service > $(UNITDIR)/sippy_routed.service
+	cp etc/econfig.sample $(ETCDIR)/sippy_routed/econfig.sample
+	@echo "installed under $(DESTDIR)$(PREFIX); copy $(PREFIX)/etc/sippy_routed/econfig.sample to econfig to start"
+
+uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econfig)
+	rm -rf $(LIBDIR)
+	rm -f $(BINDIR)/sippy_routed $(ETCDIR)/rc.d/sippy_routed $(UNITDIR)/sippy_routed.service $(ETCDIR)/sippy_routed/econfig.sample
+	-rmdir $(ETCDIR)/sippy_routed 2>/dev/null
 
 clean: ## Remove build output and local state (dist/, var/)
 	rm -rf dist var
