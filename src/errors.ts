@@ -43,6 +43,11 @@ export const catalogue = {
   CLIENT_NOT_ALLOWED: { exit: 1, rpc: -32004, summary: 'The client address is not in the listener allow-list (sent with HTTP 403).' },
   UPSTREAM_UNREACHABLE: { exit: 1, rpc: -32011, summary: "An external group's upstream daemon is unreachable or timed out (data.uri)." },
   UPSTREAM_ERROR: { exit: 1, rpc: -32012, summary: "An external group's upstream daemon answered with an error or an invalid result (data.upstream)." },
+
+  // Supervisor
+  SUPERVISOR_RUNNING: { exit: 1, summary: 'Another supervisor already runs with this pidfile.' },
+  SUPERVISOR_START_FAILED: { exit: 1, summary: 'The supervisor could not start: pidfile, control socket or first configuration failed (the message says which).' },
+  SUPERVISOR_UNREACHABLE: { exit: 1, summary: 'status/reload: no supervisor answers on the control socket.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;
