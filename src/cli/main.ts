@@ -5,6 +5,7 @@ import { SippyError } from '../errors.js';
 import { describeForLog } from '../db/pool.js';
 import { VERSION } from '../version.js';
 import { dbCommand } from './db-command.js';
+import { queryCommand } from './query-command.js';
 import type { CliIo, Command } from './io.js';
 
 export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon (JSON-RPC over MySQL)
@@ -12,6 +13,8 @@ export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon 
 Usage:
   sippy_routed db migrate [-d DSN]     create or upgrade the database schema
   sippy_routed db demo [-d DSN]        load the demo data set
+  sippy_routed query URI --group NAME --cld CLD [--cli CLI] [--time T] [--explain] [--json]
+                                       ask a daemon for routes; print them as a table
   sippy_routed --help | --version
 
 Every command takes --help. The database DSN may also come from
@@ -21,6 +24,7 @@ configuration error.
 
 const commands: Record<string, Command> = {
   db: dbCommand,
+  query: queryCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

@@ -1,0 +1,113 @@
+// `sippy_routed query URI --group NAME --cld CLD ...`: ask a daemon for
+// routes and print them as a table (or the raw result with --json).
+
+import { SippyError } from '../errors.js';
+import { RoutingClient } from '../client/routing-client.js';
+import { RpcCallError } from '../client/rpc-client.js';
+import type { RouteResult } from '../routing/types.js';
+import { parseCommandLine, stringOption } from './args.js';
+import type { CliIo } from './io.js';
+import { formatTable } from './table.js';
+
+export const QUERY_HELP = `Usage:
+  sippy_routed query URI --group NAME --cld CLD [--cli CLI] [--time T]
+                     [--max-routes N] [--explain] [--json] [--timeout MS]
+
+Calls getRoutes on the daemon at URI (unix:/path, http://HOST:PORT/PATH or
+https://...) and prints the routes in order: connection, vendor, destination,
+matched prefix, prices, estimated cost, and the CLI/CLD after the
+connection's translation rules. --explain also lists the routing entries left
+out and why. --time is the call start (ISO 8601 with offset, or Unix seconds;
+default now). --json prints the daemon's result as it came.
+
+Exit status: 0 answered (even with no routes), 1 the daemon answered an error
+or could not be reached, 2 usage error.
+`;
+
+function callStartTime(text: string | undefined): string | number | undefined {
+  if (text === undefined) return undefined;
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+function positiveInteger(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SippyError('USAGE', `query: ${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+export function formatRoutes(result: RouteResult): string {
+  const group = result.routing_group;
+  let out = `environment ${result.i_environment}, group ${JSON.stringify(group.name)} (policy ${group.policy}), cli ${JSON.stringify(result.cli)}, cld ${JSON.stringify(result.cld)}\n`;
+  if (result.routes.length === 0) {
+    out += 'no routes: no connection can carry this call\n';
+  } else {
+    out += formatTable(
+      ['#', 'connection', 'vendor', 'destination', 'set', 'prefix', 'price_1', 'price_n', 'intervals', 'est. cost', 'cli', 'cld'],
+      result.routes.map((r, i) => [
+        String(i + 1), r.connection_name, r.vendor_name, r.destination, r.destination_set_name, r.prefix === '' ? '(any)' : r.prefix,
+        r.price_1, r.price_n, `${r.interval_1}/${r.interval_n}`, `${r.estimated_cost} ${r.currency}`, r.cli, r.cld,
+      ]),
+    );
+  }
+  if (result.excluded !== undefined && result.excluded.length > 0) {
+    out += '\nleft out:\n' + formatTable(['connection', 'reason'], result.excluded.map((e) => [e.connection_name, e.reason]));
+  }
+  return out;
+}
+
+export async function queryCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandLine('query', argv, {
+    group: { type: 'string' },
+    cld: { type: 'string' },
+    cli: { type: 'string' },
+    time: { type: 'string' },
+    'max-routes': { type: 'string' },
+    explain: { type: 'boolean' },
+    json: { type: 'boolean' },
+    timeout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, true);
+  if (parsed.values.help === true) {
+    io.stdout.write(QUERY_HELP);
+    return 0;
+  }
+  const [uri, ...extra] = parsed.positionals;
+  const group = stringOption(parsed, 'group');
+  const cld = stringOption(parsed, 'cld');
+  if (uri === undefined || group === undefined || cld === undefined) {
+    throw new SippyError('USAGE', 'query: URI, --group and --cld are required; see sippy_routed query --help');
+  }
+  if (extra.length > 0) throw new SippyError('USAGE', `query: unexpected argument ${JSON.stringify(extra[0])}`);
+  const maxRoutes = positiveInteger('--max-routes', stringOption(parsed, 'max-routes'));
+  const timeoutMs = positiveInteger('--timeout', stringOption(parsed, 'timeout')) ?? 5000;
+
+  let client: RoutingClient;
+  try {
+    client = new RoutingClient(uri, { timeoutMs });
+  } catch (err) {
+    throw new SippyError('USAGE', `query: ${(err as Error).message}`);
+  }
+  try {
+    const result = await client.getRoutes({
+      routing_group: group,
+      cld,
+      cli: stringOption(parsed, 'cli') ?? '',
+      call_start_time: callStartTime(stringOption(parsed, 'time')),
+      max_routes: maxRoutes,
+      explain: parsed.values.explain === true ? true : undefined,
+    });
+    io.stdout.write(parsed.values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatRoutes(result));
+    return 0;
+  } catch (err) {
+    if (!(err instanceof RpcCallError)) throw err;
+    if (err.remote !== undefined) {
+      const data = err.remote.data === undefined ? '' : ` ${JSON.stringify(err.remote.data)}`;
+      io.stderr.write(`sippy_routed: query: the daemon answered error ${err.remote.code}: ${err.remote.message}${data}\n`);
+    } else {
+      io.stderr.write(`sippy_routed: query: ${err.message}\n`);
+    }
+    return 1;
+  } finally {
+    client.close();
+  }
+}
