@@ -88,18 +88,17 @@ export function selectRoutes(candidates: readonly Candidate[], options: Selectio
   const excluded: Exclusion[] = [];
   const seen = new Set<number>();
   let stopped = false;
+  // The steps in the spec's order on one pass: a duplicate never counts for
+  // huntstop, and a huntstop route cut by the cap still ends the hunt.
   for (const candidate of rank(candidates, options)) {
     let reason: ExclusionReason | undefined;
     if (seen.has(candidate.entry.i_connection)) reason = 'duplicate';
     else if (stopped) reason = 'after_huntstop';
     else if (options.maxRoutes !== undefined && routes.length >= options.maxRoutes) reason = 'over_max_routes';
     seen.add(candidate.entry.i_connection);
-    if (reason !== undefined) {
-      excluded.push({ entry: candidate.entry, reason });
-      continue;
-    }
-    routes.push(candidate);
-    if (candidate.route.huntstop) stopped = true;
+    if (reason !== 'duplicate' && candidate.route.huntstop) stopped = true;
+    if (reason === undefined) routes.push(candidate);
+    else excluded.push({ entry: candidate.entry, reason });
   }
   return { routes, excluded };
 }
