@@ -101,10 +101,10 @@ export class SqlResolver implements Resolver {
 
   private async resolveExternal(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult> {
     if (this.external !== undefined) return this.external.resolve(environment, group, request);
-    // The URI may carry credentials: it goes to the log only.
+    // The URI goes to the log only, and without credentials.
     if (this.once.first(`external:${group.i_routing_group}`)) {
       this.logger.error('external routing group requested but external groups are not supported by this build', {
-        i_environment: environment, routing_group: group.name, uri: group.uri,
+        i_environment: environment, routing_group: group.name, uri: group.uri?.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@') ?? null,
       });
     }
     throw new SippyError('RPC_INTERNAL', `routing group ${JSON.stringify(group.name)} is external and this daemon cannot forward external groups`, {
