@@ -11,6 +11,9 @@ import { prefixesOf } from './match.js';
 /** routes.prefix is VARCHAR(32): no longer prefix can exist. */
 export const MAX_PREFIX_LENGTH = 32;
 
+// Outer joins in a chain fix the join order: the group by its unique name,
+// its entries by idx_entries_group, the rest by primary key. (The foreign
+// keys guarantee an entry's connection, vendor and destination set exist.)
 const GROUP_SQL = `SELECT g.i_routing_group, g.name AS group_name, g.policy, g.average_duration, g.external, g.uri,
        e.i_routing_group_entry, e.entry_order, e.weight,
        c.i_connection, c.name AS connection_name, c.destination, c.cli_translation_rule, c.cld_translation_rule,
@@ -18,11 +21,10 @@ const GROUP_SQL = `SELECT g.i_routing_group, g.name AS group_name, g.policy, g.a
        d.i_destination_set, d.name AS destination_set_name, d.currency, d.connect_fee, d.free_seconds,
        d.grace_period, d.post_call_surcharge
   FROM routing_groups g
-  LEFT JOIN (routing_group_entries e
-             JOIN connections c ON c.i_connection = e.i_connection
-             JOIN vendors v ON v.i_vendor = c.i_vendor
-             JOIN destination_sets d ON d.i_destination_set = e.i_destination_set)
-    ON e.i_routing_group = g.i_routing_group
+  LEFT JOIN routing_group_entries e ON e.i_routing_group = g.i_routing_group
+  LEFT JOIN connections c ON c.i_connection = e.i_connection
+  LEFT JOIN vendors v ON v.i_vendor = c.i_vendor
+  LEFT JOIN destination_sets d ON d.i_destination_set = e.i_destination_set
  WHERE g.i_environment = ? AND g.name = ?
  ORDER BY e.entry_order, e.i_routing_group_entry`;
 
@@ -49,6 +51,11 @@ export function routeLookup(destinationSets: readonly number[], cld: string): St
  WHERE i_destination_set IN (${placeholders(sets.length)}) AND prefix IN (${placeholders(prefixes.length)})`,
     params: [...sets, ...prefixes],
   };
+}
+
+/** The group with its entries, connections, vendors and destination sets. */
+export function groupLookup(environment: number, groupName: string): Statement {
+  return { sql: GROUP_SQL, params: [environment, groupName] };
 }
 
 export interface RoutingData extends GroupWithEntries {
@@ -82,7 +89,8 @@ export async function loadRoutingData(db: Database, environment: number, groupNa
 
 async function loadGroup(session: Session, environment: number, groupName: string): Promise<GroupWithEntries | undefined> {
   // The collation pads spaces ('Group 1 ' = 'Group 1'); names compare exactly here.
-  const rows = (await session.select(GROUP_SQL, [environment, groupName])).filter((row) => row.group_name === groupName);
+  const { sql, params } = groupLookup(environment, groupName);
+  const rows = (await session.select(sql, params)).filter((row) => row.group_name === groupName);
   const first = rows[0];
   if (first === undefined) return undefined;
   const group: GroupRow = {
