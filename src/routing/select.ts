@@ -12,6 +12,8 @@ export type RandomSource = () => number;
 
 export interface Ranked extends Candidate {
   readonly costMicros: bigint;
+  /** Characters (code points) of the matched prefix. */
+  readonly prefixLength: number;
   /** The weighted-random key -ln(u)/w (smaller first); Infinity without a positive weight. */
   readonly draw: number;
 }
@@ -33,7 +35,7 @@ type Compare = (a: Ranked, b: Ranked) => number;
 
 const COMPARE: Record<PolicyKey, Compare> = {
   lcr: (a, b) => (a.costMicros < b.costMicros ? -1 : a.costMicros > b.costMicros ? 1 : 0),
-  prefix: (a, b) => Array.from(b.route.prefix).length - Array.from(a.route.prefix).length,
+  prefix: (a, b) => b.prefixLength - a.prefixLength,
   preference: (a, b) => b.route.preference - a.route.preference,
   order: (a, b) => a.entry.entry_order - b.entry.entry_order,
   // Unweighted entries draw Infinity: after the weighted ones of their tier,
@@ -62,6 +64,7 @@ export function rank(candidates: readonly Candidate[], options: SelectionOptions
   const ranked: Ranked[] = candidates.map((candidate) => ({
     ...candidate,
     costMicros: estimateCostMicros(tariffOf(candidate), options.averageDuration),
+    prefixLength: Array.from(candidate.route.prefix).length,
     draw: usesWeight ? weightedDraw(candidate.entry.weight, options.random) : Infinity,
   }));
   const chain = options.keys.map((key) => COMPARE[key]);

@@ -43,6 +43,7 @@ export interface Statement {
  * prepared per connection, whatever the group and the number.
  */
 export function routeLookup(destinationSets: readonly number[], cld: string): Statement {
+  if (destinationSets.length === 0) throw new RangeError('routeLookup needs at least one destination set');
   const sets = padTo(destinationSets, nextPowerOfTwo(destinationSets.length));
   const prefixes = padTo(prefixesOf(cld, MAX_PREFIX_LENGTH), MAX_PREFIX_LENGTH + 1);
   return {

@@ -3,8 +3,8 @@
 // order. Pure: parse once, apply many times.
 //
 // Syntax, exactly:
-// - `<d>` is any single character that is not a letter, digit, whitespace,
-//   backslash or `;`; the same character closes REGEX and REPLACEMENT.
+// - `<d>` is one ASCII punctuation character other than backslash and `;`
+//   (`/`, `|`, `#`, ...); the same character closes REGEX and REPLACEMENT.
 // - Inside REGEX a backslash escapes the next character; `\<d>` stands for the
 //   delimiter character taken literally. REGEX is a JavaScript regular
 //   expression (no flags but `g`).
@@ -42,7 +42,7 @@ export class RuleSyntaxError extends Error {
   }
 }
 
-const BAD_DELIMITER = /[A-Za-z0-9\s\\;]/;
+const DELIMITER = /^[!-/:-@[-`{-~]$/;
 // A group whose last token is a quantifier, itself quantified: (a+)+, (\d*)*, (x{2,})+ ...
 const NESTED_QUANTIFIER = /([+*}]|\{\d*,\d*\})\)[+*{]/;
 
@@ -57,7 +57,7 @@ export function parseRule(rule: string | null): TranslationRule {
     if (source[i] !== 's') throw new RuleSyntaxError(source, i, "expected 's' to start a substitution");
     const delimiter = source[i + 1];
     if (delimiter === undefined) throw new RuleSyntaxError(source, i + 1, 'missing delimiter after s');
-    if (BAD_DELIMITER.test(delimiter)) throw new RuleSyntaxError(source, i + 1, `${JSON.stringify(delimiter)} cannot be a delimiter`);
+    if (!DELIMITER.test(delimiter) || delimiter === '\\' || delimiter === ';') throw new RuleSyntaxError(source, i + 1, `${JSON.stringify(delimiter)} cannot be a delimiter`);
     const pattern = readPart(source, i + 2, delimiter, 'regular expression');
     const replacement = readPart(source, pattern.end + 1, delimiter, 'replacement');
     i = replacement.end + 1;
