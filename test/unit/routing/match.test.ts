@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { isActive, matchRoute, prefixesOf } from '../../../src/routing/match.js';
 import type { RouteRow } from '../../../src/routing/model.js';
+import { parseUtcDatetime } from '../../../src/routing/sql.js';
 
 const T = Date.UTC(2026, 0, 15, 12, 0, 0);
 let nextId = 1;
@@ -83,5 +84,16 @@ describe('route match (longest active prefix)', () => {
     it('never splits a character made of two UTF-16 units', () => {
       expect(prefixesOf('1😀', 32)).to.deep.equal(['', '1', '1😀']);
     });
+  });
+});
+
+describe('DATETIME strings from the driver', () => {
+  it('reads them as UTC, zero dates as the earliest instant', () => {
+    expect(parseUtcDatetime('2026-01-15 12:00:00')).to.equal(T);
+    expect(parseUtcDatetime('2026-01-15 12:00:00.5')).to.equal(T + 500);
+    expect(parseUtcDatetime('1970-01-01 00:00:00')).to.equal(0);
+    expect(new Date(parseUtcDatetime('0050-03-01 00:00:00')).toISOString()).to.equal('0050-03-01T00:00:00.000Z');
+    expect(parseUtcDatetime('0000-00-00 00:00:00')).to.equal(-Infinity);
+    expect(() => parseUtcDatetime('15/01/2026')).to.throw(RangeError);
   });
 });
