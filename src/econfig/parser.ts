@@ -1,0 +1,434 @@
+// Statements of the econfig sh subset, from tokens. The parser never gives
+// up at the first problem: a rejected construct is reported by name and
+// skipped (to the end of its command, or over its whole body for loops,
+// groups, subshells and functions), and parsing goes on.
+
+import type { Assignment, CaseItem, Condition, IfBranch, SourceProblem, Statement, Word } from './ast.js';
+import { Lexer, type Operator, type Token } from './lexer.js';
+
+export interface ParsedFile {
+  readonly statements: readonly Statement[];
+  readonly problems: readonly SourceProblem[];
+}
+
+/** Deeper nesting of if/case is refused, so no input can exhaust the stack. */
+const MAX_DEPTH = 64;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+const LOOP_KEYWORDS = new Set(['for', 'while', 'until', 'select']);
+const NAMED_REJECTS = new Set(['export', '.', 'source', 'eval', 'readonly', 'local', 'unset', 'exec', 'set']);
+
+export function parseEconfig(text: string): ParsedFile {
+  const problems: SourceProblem[] = [];
+  const tokens = new Lexer(text, problems).tokenize();
+  const statements = new Parser(tokens, problems).program();
+  problems.sort((a, b) => a.offset - b.offset);
+  return { statements, problems };
+}
+
+/** The word as a reserved word or command name: only when it is plain unquoted text. */
+function keyword(word: Word): string | undefined {
+  const [only, ...rest] = word.parts;
+  return only !== undefined && rest.length === 0 && only.kind === 'text' && !only.quoted ? only.text : undefined;
+}
+
+class Parser {
+  private index = 0;
+  private depth = 0;
+
+  constructor(private readonly tokens: readonly Token[], private readonly problems: SourceProblem[]) {}
+
+  program(): Statement[] {
+    const statements = this.list(new Set());
+    while (this.peek().kind !== 'eof') {
+      // A terminator with nothing open (`fi`, `esac`, `;;`, `)`): report and go on.
+      const token = this.next();
+      this.problem(token.offset, `unexpected ${describe(token)}`);
+      statements.push(...this.list(new Set()));
+    }
+    return statements;
+  }
+
+  private peek(): Token {
+    return this.tokens[this.index]!;
+  }
+
+  private next(): Token {
+    const token = this.tokens[this.index]!;
+    if (token.kind !== 'eof') this.index++;
+    return token;
+  }
+
+  private problem(offset: number, message: string): void {
+    this.problems.push({ offset, message });
+  }
+
+  private isOp(op: Operator, token = this.peek()): boolean {
+    return token.kind === 'op' && token.op === op;
+  }
+
+  private peekKeyword(): string | undefined {
+    const token = this.peek();
+    return token.kind === 'word' ? keyword(token.word) : undefined;
+  }
+
+  private skipNewlines(): void {
+    while (this.peek().kind === 'newline') this.next();
+  }
+
+  /** Skips to the end of the current command (newline, `;`, `;;` or end of file), not consuming it. */
+  private syncToSeparator(): void {
+    for (let token = this.peek(); ; token = this.peek()) {
+      if (token.kind === 'eof' || token.kind === 'newline' || this.isOp(';', token) || this.isOp(';;', token)) return;
+      this.next();
+    }
+  }
+
+  /** Commands up to one of `terminators` (reserved words), `;;`, `)` or end of file. */
+  private list(terminators: ReadonlySet<string>): Statement[] {
+    const statements: Statement[] = [];
+    for (;;) {
+      this.skipNewlines();
+      const token = this.peek();
+      if (token.kind === 'eof' || this.isOp(';;') || this.isOp(')')) return statements;
+      const word = this.peekKeyword();
+      if (word !== undefined && terminators.has(word)) return statements;
+      if (word !== undefined && ['then', 'elif', 'else', 'fi', 'esac', 'do', 'done', '}', 'in'].includes(word)) {
+        this.next();
+        this.problem(token.offset, `unexpected '${word}'`);
+        continue;
+      }
+      const statement = this.command();
+      if (statement !== undefined) statements.push(statement);
+      this.endOfCommand();
+    }
+  }
+
+  /** After a command: a separator, or a rejected pipe/&/&&/|| (the rest is parsed and dropped). */
+  private endOfCommand(): void {
+    for (;;) {
+      const token = this.peek();
+      if (token.kind === 'eof' || token.kind === 'newline' || this.isOp(';;') || this.isOp(')')) return;
+      if (this.isOp(';')) {
+        this.next();
+        return;
+      }
+      if (token.kind === 'word') {
+        const word = this.peekKeyword();
+        if (word !== undefined && ['then', 'elif', 'else', 'fi', 'esac', 'do', 'done'].includes(word)) {
+          this.problem(token.offset, `'${word}' must follow a newline or ';'`);
+          return;
+        }
+        this.problem(token.offset, `unexpected word '${token.word.raw}' after the command`);
+        this.syncToSeparator();
+        continue;
+      }
+      this.next();
+      const op = token.kind === 'op' ? token.op : undefined;
+      if (op === '|') this.problem(token.offset, 'pipes (|) are not supported');
+      else if (op === '&') this.problem(token.offset, 'background commands (&) are not supported');
+      else if (op === '&&' || op === '||') this.problem(token.offset, `${op} is only supported between test commands in an if condition`);
+      else if (op === '<' || op === '>') this.problem(token.offset, 'redirections are not supported');
+      else if (op === '<<') this.problem(token.offset, 'here-documents (<<) are not supported');
+      else this.problem(token.offset, `unexpected ${describe(token)}`);
+      this.skipNewlines();
+      this.command();
+    }
+  }
+
+  /** One command at command position; undefined when it was rejected (and already reported). */
+  private command(): Statement | undefined {
+    const token = this.peek();
+    if (token.kind === 'op') {
+      this.next();
+      if (token.op === '(') {
+        this.problem(token.offset, 'subshells ( ... ) are not supported');
+        this.skipGroup('(', ')');
+      } else {
+        this.problem(token.offset, `unexpected ${describe(token)}`);
+      }
+      return undefined;
+    }
+    if (token.kind !== 'word') return undefined;
+    const word = keyword(token.word);
+    if (word === 'if' || word === 'case') {
+      if (this.depth >= MAX_DEPTH) {
+        this.problem(token.offset, `if/case nested deeper than ${MAX_DEPTH} levels`);
+        this.skipGroup(word, word === 'if' ? 'fi' : 'esac');
+        return undefined;
+      }
+      this.depth++;
+      try {
+        return word === 'if' ? this.ifClause() : this.caseClause();
+      } finally {
+        this.depth--;
+      }
+    }
+    if (word !== undefined && LOOP_KEYWORDS.has(word)) {
+      this.problem(token.offset, `loops ('${word}') are not supported`);
+      this.skipGroup(word, 'done');
+      return undefined;
+    }
+    if (word === '{') {
+      this.problem(token.offset, 'command groups { ... } are not supported');
+      this.skipGroup('{', '}');
+      return undefined;
+    }
+    if (word === 'function') {
+      this.problem(token.offset, 'functions are not supported');
+      this.skipFunctionBody();
+      return undefined;
+    }
+    if (word === '!') {
+      this.problem(token.offset, '! is only supported in an if condition');
+      this.syncToSeparator();
+      return undefined;
+    }
+    return this.simpleCommand();
+  }
+
+  private simpleCommand(): Statement | undefined {
+    const first = this.peek();
+    const assignments: Assignment[] = [];
+    const words: Word[] = [];
+    let rejected = false;
+    for (let token = this.peek(); ; token = this.peek()) {
+      if (token.kind === 'word') {
+        this.next();
+        const match = words.length === 0 ? ASSIGNMENT.exec(token.word.raw) : null;
+        if (match !== null) assignments.push(assignmentOf(token.word, match[1]!));
+        else words.push(token.word);
+      } else if (token.kind === 'op' && (token.op === '<' || token.op === '>' || token.op === '<<')) {
+        this.next();
+        this.problem(token.offset, token.op === '<<' ? 'here-documents (<<) are not supported' : 'redirections are not supported');
+        if (this.peek().kind === 'word') this.next();
+        rejected = true;
+      } else if (this.isOp('(', token) && words.length === 1 && assignments.length === 0) {
+        this.problem(words[0]!.offset, 'functions are not supported');
+        this.skipFunctionBody();
+        return undefined;
+      } else {
+        break;
+      }
+    }
+    if (rejected) return undefined;
+    const [name, ...args] = words;
+    if (name === undefined) return { kind: 'assign', assignments, offset: first.offset };
+    const command = keyword(name);
+    if (command === ':' || command === 'true') {
+      if (assignments.length > 0) {
+        this.problem(first.offset, `assignments before a command ('${command}') are not supported; put them on their own`);
+        return undefined;
+      }
+      return { kind: 'noop', args, offset: name.offset };
+    }
+    if (command === 'test' || command === '[') {
+      this.problem(name.offset, 'a test command is only supported as an if condition');
+    } else if (command !== undefined && NAMED_REJECTS.has(command)) {
+      this.problem(name.offset, `'${command}' is not supported`);
+    } else {
+      this.problem(name.offset, `command '${name.raw}' is not supported (only assignments, if, case, ':' and 'true')`);
+    }
+    return undefined;
+  }
+
+  /** `if LIST; then LIST; [elif LIST; then LIST;]... [else LIST;] fi` */
+  private ifClause(): Statement | undefined {
+    const start = this.next().offset;
+    const branches: IfBranch[] = [];
+    let elseBody: Statement[] | undefined;
+    let ok = true;
+    for (let more = true; more;) {
+      const condition = this.condition();
+      ok &&= condition !== undefined;
+      if (!this.expectKeyword('then', start, 'if')) {
+        this.skipGroup('if', 'fi');
+        return undefined;
+      }
+      const body = this.list(new Set(['elif', 'else', 'fi']));
+      if (condition !== undefined) branches.push({ condition, body });
+      more = this.peekKeyword() === 'elif';
+      if (more) this.next();
+    }
+    if (this.peekKeyword() === 'else') {
+      this.next();
+      elseBody = this.list(new Set(['fi']));
+    }
+    if (!this.expectKeyword('fi', start, 'if')) return undefined;
+    return ok ? { kind: 'if', branches, elseBody, offset: start } : undefined;
+  }
+
+  private expectKeyword(expected: string, openedAt: number, opener: string): boolean {
+    this.skipNewlines();
+    if (this.peekKeyword() === expected) {
+      this.next();
+      return true;
+    }
+    const token = this.peek();
+    this.problem(token.kind === 'eof' ? openedAt : token.offset, token.kind === 'eof' ? `'${opener}' is not closed by '${expected}'` : `expected '${expected}', got ${describe(token)}`);
+    return false;
+  }
+
+  /** A condition: `[!] test-command` joined by && and ||, then a separator. */
+  private condition(): Condition | undefined {
+    let result = this.negatedTest();
+    for (;;) {
+      const token = this.peek();
+      if (token.kind === 'op' && (token.op === '&&' || token.op === '||')) {
+        this.next();
+        this.skipNewlines();
+        const right = this.negatedTest();
+        result = result === undefined || right === undefined ? undefined : { kind: token.op === '&&' ? 'and' : 'or', left: result, right };
+        continue;
+      }
+      if (this.isOp(';')) this.next();
+      else if (token.kind === 'newline') this.skipNewlines();
+      else if (!(token.kind === 'word' && keyword(token.word) === 'then')) {
+        this.problem(token.offset, `an if condition must be test commands joined by && or ||, got ${describe(token)}`);
+        this.syncToSeparator();
+        this.next();
+        this.skipNewlines();
+        return undefined;
+      }
+      if (this.peekKeyword() !== 'then' && this.peek().kind === 'word') {
+        this.problem(this.peek().offset, 'an if condition must be a single test command (or tests joined by && and ||)');
+        while (this.peek().kind !== 'eof' && this.peekKeyword() !== 'then') this.next();
+        return undefined;
+      }
+      return result;
+    }
+  }
+
+  private negatedTest(): Condition | undefined {
+    if (this.peekKeyword() === '!') {
+      this.next();
+      const operand = this.negatedTest();
+      return operand === undefined ? undefined : { kind: 'not', operand };
+    }
+    const token = this.peek();
+    const words: Word[] = [];
+    while (this.peek().kind === 'word') words.push((this.next() as Extract<Token, { kind: 'word' }>).word);
+    const name = words[0] === undefined ? undefined : keyword(words[0]);
+    if (name === 'test') return { kind: 'test', args: words.slice(1), offset: token.offset };
+    if (name === '[') {
+      const last = words[words.length - 1]!;
+      if (words.length < 2 || keyword(last) !== ']') {
+        this.problem(token.offset, "'[' without a closing ']'");
+        return undefined;
+      }
+      return { kind: 'test', args: words.slice(1, -1), offset: token.offset };
+    }
+    this.problem(token.offset, words[0] === undefined
+      ? `expected a test command, got ${describe(token)}`
+      : `an if condition must be a test command ([ ... ] or test ...), got '${words[0].raw}'`);
+    return undefined;
+  }
+
+  /** `case WORD in [(]PATTERN[|PATTERN]...) LIST ;; ... esac` */
+  private caseClause(): Statement | undefined {
+    const start = this.next().offset;
+    const subjectToken = this.next();
+    if (subjectToken.kind !== 'word') {
+      this.problem(subjectToken.offset, `expected a word after 'case', got ${describe(subjectToken)}`);
+      this.skipGroup('case', 'esac');
+      return undefined;
+    }
+    if (!this.expectKeyword('in', start, 'case')) {
+      this.skipGroup('case', 'esac');
+      return undefined;
+    }
+    const items: CaseItem[] = [];
+    let ok = true;
+    for (;;) {
+      this.skipNewlines();
+      if (this.peekKeyword() === 'esac') {
+        this.next();
+        return ok ? { kind: 'case', subject: subjectToken.word, items, offset: start } : undefined;
+      }
+      if (this.peek().kind === 'eof') {
+        this.problem(start, "'case' is not closed by 'esac'");
+        return undefined;
+      }
+      const patterns = this.casePatterns();
+      if (patterns === undefined) {
+        ok = false;
+        while (!(this.peek().kind === 'eof' || this.isOp(';;') || this.peekKeyword() === 'esac')) this.next();
+      }
+      const body = this.list(new Set(['esac']));
+      if (patterns !== undefined) items.push({ patterns, body });
+      if (this.isOp(';;')) this.next();
+      else if (this.peekKeyword() !== 'esac') {
+        this.problem(this.peek().offset, `expected ';;' or 'esac', got ${describe(this.peek())}`);
+        this.next();
+        ok = false;
+      }
+    }
+  }
+
+  private casePatterns(): Word[] | undefined {
+    if (this.isOp('(')) this.next();
+    const patterns: Word[] = [];
+    for (;;) {
+      const token = this.next();
+      if (token.kind !== 'word') {
+        this.problem(token.offset, `expected a case pattern, got ${describe(token)}`);
+        return undefined;
+      }
+      patterns.push(token.word);
+      const after = this.next();
+      if (this.isOp(')', after)) return patterns;
+      if (!this.isOp('|', after)) {
+        this.problem(after.offset, `expected '|' or ')' after a case pattern, got ${describe(after)}`);
+        return undefined;
+      }
+    }
+  }
+
+  /** Skips a rejected compound command up to its matching closing word (nesting counted). */
+  private skipGroup(open: string, close: string): void {
+    let depth = 1;
+    for (let token = this.peek(); token.kind !== 'eof'; token = this.peek()) {
+      this.next();
+      const word = token.kind === 'word' ? keyword(token.word) : token.kind === 'op' ? token.op : undefined;
+      if (word === close && --depth === 0) return;
+      if (word === open || (close === 'done' && word !== undefined && LOOP_KEYWORDS.has(word))) depth++;
+    }
+  }
+
+  /** After `name` or `function name`: skips `()` and the body. */
+  private skipFunctionBody(): void {
+    while (this.peek().kind !== 'eof' && this.peekKeyword() !== '{') {
+      const token = this.next();
+      if (token.kind === 'op' && token.op === ')') {
+        this.skipNewlines();
+        break;
+      }
+    }
+    if (this.peekKeyword() === '{') {
+      this.next();
+      this.skipGroup('{', '}');
+    } else if (this.isOp('(')) {
+      this.next();
+      this.skipGroup('(', ')');
+    }
+  }
+}
+
+function assignmentOf(word: Word, name: string): Assignment {
+  // The value is the word minus `NAME=`: drop that many characters from the first (unquoted text) part.
+  const [first, ...rest] = word.parts;
+  const cut = name.length + 1;
+  const parts = first !== undefined && first.kind === 'text' && first.text.length > cut
+    ? [{ ...first, text: first.text.slice(cut), origins: first.origins.slice(cut) }, ...rest]
+    : rest;
+  const value: Word = { offset: word.offset + cut, raw: word.raw.slice(cut), parts, hasQuotes: word.hasQuotes };
+  return { name, value, offset: word.offset };
+}
+
+function describe(token: Token): string {
+  switch (token.kind) {
+    case 'eof': return 'end of file';
+    case 'newline': return 'newline';
+    case 'op': return `'${token.op}'`;
+    case 'word': return `'${token.word.raw}'`;
+  }
+}
