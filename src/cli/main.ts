@@ -4,6 +4,7 @@
 import { SippyError } from '../errors.js';
 import { describeForLog } from '../db/pool.js';
 import { VERSION } from '../version.js';
+import { checkCommand } from './check-command.js';
 import { dbCommand } from './db-command.js';
 import type { CliIo, Command } from './io.js';
 
@@ -12,6 +13,8 @@ export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon 
 Usage:
   sippy_routed db migrate [-d DSN]     create or upgrade the database schema
   sippy_routed db demo [-d DSN]        load the demo data set
+  sippy_routed check [-f FILE] [--environments LIST | -d DSN] [--json] [--rundir DIR]
+                                       validate an econfig file (default -f /usr/local/etc/sippy_routed/econfig)
   sippy_routed --help | --version
 
 Every command takes --help. The database DSN may also come from
@@ -21,6 +24,7 @@ configuration error.
 
 const commands: Record<string, Command> = {
   db: dbCommand,
+  check: checkCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

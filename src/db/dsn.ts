@@ -62,7 +62,7 @@ export function parseDsn(text: string): Dsn {
 
 /** Best-effort redaction of any text that may hold a DSN (error messages, logs). */
 export function redactSecrets(text: string): string {
-  return text.replace(/(mysql:\/\/[^:/@\s]+):[^@\s]*@/g, '$1:***@');
+  return text.replace(/(mysql:\/\/[^:/@\s[\]]+):[^@\s]*@/g, '$1:***@');
 }
 
 /** The DSN from `-d`, else SIPPY_ROUTED_DB, else an error naming both. */

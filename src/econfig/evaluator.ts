@@ -96,6 +96,9 @@ function testExpression(args: readonly string[], offset: number): boolean {
     }
     return compare(BigInt(a!), BigInt(c!));
   }
-  const shown = args.map((x) => `'${x}'`).join(' ');
-  throw new EvaluationError(offset, `test: unsupported expression ${shown === '' ? '(empty)' : shown} after expansion; supported: A = B, A != B, -z A, -n A, A -eq|-ne|-lt|-le|-gt|-ge B (quote variables: "$name")`);
+  if (args.length === 1 && (a === '-z' || a === '-n')) {
+    throw new EvaluationError(offset, `test: ${a} has no operand: an unquoted variable that expands to nothing disappears; quote it ("$name")`);
+  }
+  const shown = args.length === 0 ? 'an empty expression' : args.map((x) => `'${x}'`).join(' ');
+  throw new EvaluationError(offset, `test: ${shown} is not supported (A = B, A != B, -z A, -n A, A -eq|-ne|-lt|-le|-gt|-ge B; quote variables: "$name")`);
 }

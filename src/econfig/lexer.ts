@@ -144,7 +144,7 @@ export class Lexer {
     while (this.pos < this.text.length) {
       const ch = this.text[this.pos]!;
       if (BLANK.has(ch) || ch === '\n' || OPERATOR_START.has(ch)) break;
-      if (ch === '~' && this.pos === start) {
+      if (ch === '~' && (this.pos === start || /^[A-Za-z_][A-Za-z0-9_]*=$/.test(this.text.slice(start, this.pos)))) {
         this.problem(this.pos, 'tilde expansion (~) is not supported; write the path out');
         this.pos++;
         continue;

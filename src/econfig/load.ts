@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { redactSecrets } from '../db/dsn.js';
+import { SippyError } from '../errors.js';
 import { SourceText, type SourceProblem } from './ast.js';
 import { splitCommandArgs } from './argv-split.js';
 import { findClashes, type Claim } from './clashes.js';
@@ -25,6 +26,8 @@ export interface EconfigError {
 
 export interface EnvironmentResult {
   readonly i_environment: number;
+  /** False when the file has syntax errors (then no environment is evaluated) or evaluation stopped at an error; `enabled` then means nothing. */
+  readonly evaluated: boolean;
   readonly enabled: boolean;
   /** The argument vector from command_args, when it split cleanly. Holds -d DSNs as written: redact before printing. */
   readonly argv?: readonly string[];
@@ -65,11 +68,16 @@ export function loadEconfig(text: string, options: EconfigOptions): EconfigResul
   const environments = [...new Set(options.environments)];
   if (text.length > MAX_ECONFIG_BYTES) {
     report({ offset: 0, message: `file is larger than ${MAX_ECONFIG_BYTES} bytes; not parsed` });
-    return finish(options.file, hash, environments.map((i) => ({ i_environment: i, enabled: false })), errors);
+    return finish(options.file, hash, environments.map((i) => ({ i_environment: i, enabled: false, evaluated: false })), errors);
   }
 
   const parsed = parseEconfig(text);
   for (const problem of parsed.problems) report(problem);
+  if (parsed.problems.length > 0) {
+    // What survived a syntax error is not the operator's program: evaluating
+    // it would only add errors that are consequences of the first ones.
+    return finish(options.file, hash, environments.map((i) => ({ i_environment: i, enabled: false, evaluated: false })), errors);
+  }
 
   const results: EnvironmentResult[] = [];
   const claims: (Claim & { offset: number })[] = [];
@@ -99,7 +107,7 @@ function evaluateEnvironment(
   const { variables, error } = evaluate(statements, environment);
   if (error !== undefined) {
     problems.push({ offset: error.offset, message: error.message });
-    return { i_environment: environment, enabled: false };
+    return { i_environment: environment, evaluated: false, enabled: false };
   }
   const enable = variables.get('enable');
   let enabled = true;
@@ -108,20 +116,20 @@ function evaluateEnvironment(
     if (value === undefined) problems.push({ offset: enable.assignedAt, message: `enable: expected YES or NO, got '${enable.text}'` });
     else enabled = value;
   }
-  if (!enabled) return { i_environment: environment, enabled: false };
+  if (!enabled) return { i_environment: environment, evaluated: true, enabled: false };
   const commandArgs = variables.get('command_args');
   if (commandArgs === undefined) {
     problems.push({ offset: 0, message: 'command_args is not set (required unless enable="NO")' });
-    return { i_environment: environment, enabled };
+    return { i_environment: environment, evaluated: true, enabled };
   }
   const split = splitCommandArgs(commandArgs);
   problems.push(...split.problems);
-  if (split.problems.length > 0) return { i_environment: environment, enabled };
+  if (split.problems.length > 0) return { i_environment: environment, evaluated: true, enabled };
   const argv = split.args.map((a) => a.text);
   const [program, ...optionArgs] = split.args;
   if (program === undefined) {
     problems.push({ offset: commandArgs.assignedAt, message: 'command_args is empty; it must start with the path of sippy_routed' });
-    return { i_environment: environment, enabled };
+    return { i_environment: environment, evaluated: true, enabled };
   }
   if (!DAEMON_NAME.test(program.text)) {
     problems.push({ offset: program.offset, message: `the first argument must name the daemon (a path ending in sippy_routed...), got '${program.text}'` });
@@ -130,14 +138,23 @@ function evaluateEnvironment(
   for (const p of options.problems) {
     problems.push({ offset: p.argIndex < 0 ? commandArgs.assignedAt : optionArgs[p.argIndex]!.offset, message: p.message });
   }
-  if (problems.length > 0 || options.spec === undefined) return { i_environment: environment, enabled, argv };
+  if (problems.length > 0 || options.spec === undefined) return { i_environment: environment, evaluated: true, enabled, argv };
   const socketArg = options.socketArgIndex === undefined ? undefined : optionArgs[options.socketArgIndex];
   claims.push({ environment, endpoint: options.spec.endpoint, socket: options.spec.socket, offset: socketArg?.offset ?? commandArgs.assignedAt });
-  return { i_environment: environment, enabled, argv, spec: options.spec };
+  return { i_environment: environment, evaluated: true, enabled, argv, spec: options.spec };
 }
 
 /** `econfig:7:12: environment 3: unknown option -x` */
 export function formatEconfigError(error: EconfigError): string {
   const environment = error.i_environment === undefined ? '' : ` environment ${error.i_environment}:`;
   return `${error.file}:${error.line}:${error.column}:${environment} ${error.message}`;
+}
+
+/** One ECONFIG_INVALID error for a result with errors (first message, count, and all errors in data). */
+export function econfigInvalidError(result: EconfigResult): SippyError {
+  const [first] = result.errors;
+  const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
+  return new SippyError('ECONFIG_INVALID', `${first === undefined ? `${result.file}: invalid` : formatEconfigError(first)}${more}`, {
+    data: { file: result.file, hash: result.hash, errors: result.errors },
+  });
 }

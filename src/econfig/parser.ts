@@ -124,14 +124,18 @@ class Parser {
       }
       this.next();
       const op = token.kind === 'op' ? token.op : undefined;
+      if (op === '&') {
+        // `&` also ends the command, like `;`: what follows is checked as usual.
+        this.problem(token.offset, 'background commands (&) are not supported');
+        return;
+      }
       if (op === '|') this.problem(token.offset, 'pipes (|) are not supported');
-      else if (op === '&') this.problem(token.offset, 'background commands (&) are not supported');
       else if (op === '&&' || op === '||') this.problem(token.offset, `${op} is only supported between test commands in an if condition`);
       else if (op === '<' || op === '>') this.problem(token.offset, 'redirections are not supported');
       else if (op === '<<') this.problem(token.offset, 'here-documents (<<) are not supported');
       else this.problem(token.offset, `unexpected ${describe(token)}`);
-      this.skipNewlines();
-      this.command();
+      // The rest of a rejected pipeline or and-or list is dropped unchecked.
+      this.syncToSeparator();
     }
   }
 
@@ -164,16 +168,19 @@ class Parser {
       }
     }
     if (word !== undefined && LOOP_KEYWORDS.has(word)) {
+      this.next();
       this.problem(token.offset, `loops ('${word}') are not supported`);
       this.skipGroup(word, 'done');
       return undefined;
     }
     if (word === '{') {
+      this.next();
       this.problem(token.offset, 'command groups { ... } are not supported');
       this.skipGroup('{', '}');
       return undefined;
     }
     if (word === 'function') {
+      this.next();
       this.problem(token.offset, 'functions are not supported');
       this.skipFunctionBody();
       return undefined;
@@ -268,34 +275,37 @@ class Parser {
     return false;
   }
 
-  /** A condition: `[!] test-command` joined by && and ||, then a separator. */
+  /** A condition: `[!] test-command` joined by && and ||, then a separator before `then`. */
   private condition(): Condition | undefined {
     let result = this.negatedTest();
-    for (;;) {
-      const token = this.peek();
-      if (token.kind === 'op' && (token.op === '&&' || token.op === '||')) {
-        this.next();
-        this.skipNewlines();
-        const right = this.negatedTest();
-        result = result === undefined || right === undefined ? undefined : { kind: token.op === '&&' ? 'and' : 'or', left: result, right };
-        continue;
-      }
-      if (this.isOp(';')) this.next();
-      else if (token.kind === 'newline') this.skipNewlines();
-      else if (!(token.kind === 'word' && keyword(token.word) === 'then')) {
-        this.problem(token.offset, `an if condition must be test commands joined by && or ||, got ${describe(token)}`);
-        this.syncToSeparator();
-        this.next();
-        this.skipNewlines();
-        return undefined;
-      }
-      if (this.peekKeyword() !== 'then' && this.peek().kind === 'word') {
-        this.problem(this.peek().offset, 'an if condition must be a single test command (or tests joined by && and ||)');
-        while (this.peek().kind !== 'eof' && this.peekKeyword() !== 'then') this.next();
-        return undefined;
-      }
-      return result;
+    while (this.isOp('&&') || this.isOp('||')) {
+      const op = this.next() as Extract<Token, { kind: 'op' }>;
+      this.skipNewlines();
+      const right = this.negatedTest();
+      result = result === undefined || right === undefined ? undefined : { kind: op.op === '&&' ? 'and' : 'or', left: result, right };
     }
+    const token = this.peek();
+    if (this.isOp(';') || token.kind === 'newline') {
+      this.next();
+      this.skipNewlines();
+    } else {
+      this.problem(token.offset, token.kind === 'word' && keyword(token.word) === 'then'
+        ? "'then' must follow a newline or ';'"
+        : `an if condition must be test commands joined by && or ||, got ${describe(token)}`);
+      this.skipTo('then');
+      return undefined;
+    }
+    if (this.peekKeyword() !== 'then' && this.peek().kind === 'word') {
+      this.problem(this.peek().offset, 'an if condition must be a single test command (or tests joined by && and ||)');
+      this.skipTo('then');
+      return undefined;
+    }
+    return result;
+  }
+
+  /** Skips to the reserved word `word` (not consuming it) or the end of the file. */
+  private skipTo(word: string): void {
+    while (this.peek().kind !== 'eof' && this.peekKeyword() !== word) this.next();
   }
 
   private negatedTest(): Condition | undefined {
@@ -306,16 +316,25 @@ class Parser {
     }
     const token = this.peek();
     const words: Word[] = [];
-    while (this.peek().kind === 'word') words.push((this.next() as Extract<Token, { kind: 'word' }>).word);
+    // `[ ... ]` ends at its `]`, so a missing separator before `then` is reported as such.
+    while (this.peek().kind === 'word' && !(words.length > 0 && keyword(words[0]!) === '[' && keyword(words[words.length - 1]!) === ']')) {
+      words.push((this.next() as Extract<Token, { kind: 'word' }>).word);
+    }
     const name = words[0] === undefined ? undefined : keyword(words[0]);
-    if (name === 'test') return { kind: 'test', args: words.slice(1), offset: token.offset };
-    if (name === '[') {
+    if (name === 'test' || name === '[') {
       const last = words[words.length - 1]!;
-      if (words.length < 2 || keyword(last) !== ']') {
+      if (name === '[' && (words.length < 2 || keyword(last) !== ']')) {
         this.problem(token.offset, "'[' without a closing ']'");
         return undefined;
       }
-      return { kind: 'test', args: words.slice(1, -1), offset: token.offset };
+      const args = words.slice(1, name === '[' ? -1 : undefined);
+      // File tests and the like would read the file system: refuse them before any evaluation.
+      const operator = args[0] === undefined ? undefined : keyword(args[0]);
+      if (operator !== undefined && /^-[A-Za-z]$/.test(operator) && operator !== '-z' && operator !== '-n') {
+        this.problem(args[0]!.offset, `test operator ${operator} is not supported (only =, !=, -z, -n, -eq, -ne, -lt, -le, -gt, -ge)`);
+        return undefined;
+      }
+      return { kind: 'test', args, offset: token.offset };
     }
     this.problem(token.offset, words[0] === undefined
       ? `expected a test command, got ${describe(token)}`
@@ -355,6 +374,10 @@ class Parser {
       }
       const body = this.list(new Set(['esac']));
       if (patterns !== undefined) items.push({ patterns, body });
+      if (this.peek().kind === 'eof') {
+        this.problem(start, "'case' is not closed by 'esac'");
+        return undefined;
+      }
       if (this.isOp(';;')) this.next();
       else if (this.peekKeyword() !== 'esac') {
         this.problem(this.peek().offset, `expected ';;' or 'esac', got ${describe(this.peek())}`);
