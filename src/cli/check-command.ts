@@ -100,6 +100,7 @@ export function checkDocument(result: EconfigResult): Record<string, unknown> {
     environments: result.environments.map((env) => ({
       i_environment: env.i_environment,
       enabled: env.enabled,
+      evaluated: env.evaluated,
       ...(env.argv === undefined ? {} : { argv: env.argv.map(redactSecrets) }),
       ...(env.spec === undefined ? {} : { listener: listenerDocument(env.spec) }),
     })),
@@ -121,10 +122,11 @@ function listenerDocument(spec: ListenerSpec): Record<string, unknown> {
 
 function humanReport(result: EconfigResult): string {
   const lines: string[] = [`${result.file}: sha256 ${result.hash}`];
-  const fileWide = result.errors.filter((e) => e.i_environment === undefined);
+  // Errors of the file as a whole (syntax) come first: they stop every environment's evaluation.
+  for (const e of result.errors) if (e.i_environment === undefined) lines.push(formatEconfigError(e));
   for (const env of result.environments) {
     const errors = result.errors.filter((e) => e.i_environment === env.i_environment);
-    const state = errors.length > 0 ? 'INVALID' : env.enabled ? 'enabled' : 'disabled';
+    const state = errors.length > 0 ? 'INVALID' : !env.evaluated ? 'not evaluated (syntax errors)' : env.enabled ? 'enabled' : 'disabled';
     lines.push(`environment ${env.i_environment}: ${state}`);
     if (env.argv !== undefined) lines.push(`  argv:     ${env.argv.map((a) => shellQuote(redactSecrets(a))).join(' ')}`);
     if (env.spec !== undefined) {
@@ -137,7 +139,6 @@ function humanReport(result: EconfigResult): string {
     for (const e of errors) lines.push(`  ${formatEconfigError(e)}`);
   }
   if (result.environments.length === 0) lines.push('no environments to check');
-  for (const e of fileWide) lines.push(formatEconfigError(e));
   lines.push(result.ok ? `${result.file}: OK` : `${result.file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; the file would not be applied`);
   return `${lines.join('\n')}\n`;
 }
