@@ -60,7 +60,7 @@ export const LISTENER_OPTIONS_HELP = `Listener options:
   --tls-cert FILE        certificate for https (required with https)
   --tls-key FILE         private key for https (required with https)
   --socket-mode MODE     octal mode of a unix socket (default 0660)
-${LIMIT_OPTIONS.map(([name, field, min, max]) => `  ${`${name} ${/Ms$/.test(field) ? 'MS' : name === '--body-limit' ? 'BYTES' : 'N'}`.padEnd(23)}${min}..${max}, default ${DEFAULT_LIMITS[field]}`).join('\n')}
+${LIMIT_OPTIONS.map(([name, field, min, max]) => `  ${`${name} ${/Ms$/.test(field) ? 'MS' : name === '--body-limit' ? 'BYTES' : 'N'}`.padEnd(22)} ${min}..${max}, default ${DEFAULT_LIMITS[field]}`).join('\n')}
 `;
 
 interface Given {
