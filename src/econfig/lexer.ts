@@ -279,7 +279,7 @@ export class Lexer {
       this.wordChar(argBuilder, inDouble);
     }
     if (this.text[this.pos] !== '}') {
-      this.problem(at, 'unterminated ${...}');
+      this.problem(at, this.pos < this.text.length ? 'double quotes nested inside "${...}" are not supported' : 'unterminated ${...}');
       return;
     }
     const arg = argBuilder.build(argStart, this.text.slice(argStart, this.pos));
