@@ -44,11 +44,22 @@ export interface CaseItem {
   readonly body: readonly Statement[];
 }
 
-/** An if condition: test commands joined by && and ||, negated with !. */
-export type Condition =
-  | { readonly kind: 'test'; /** the operands, without `test`/`[` and `]` */ readonly args: readonly Word[]; readonly offset: number }
-  | { readonly kind: 'not'; readonly operand: Condition }
-  | { readonly kind: 'and' | 'or'; readonly left: Condition; readonly right: Condition };
+/** One test command, possibly negated with `!`. */
+export interface TestCommand {
+  /** The operands, without `test`/`[` and `]`. */
+  readonly args: readonly Word[];
+  readonly negated: boolean;
+  readonly offset: number;
+}
+
+/**
+ * An if condition: test commands joined by && and || (equal precedence, left
+ * to right, as in sh). Kept flat so that no chain length can exhaust the stack.
+ */
+export interface Condition {
+  readonly first: TestCommand;
+  readonly rest: readonly { readonly op: '&&' | '||'; readonly test: TestCommand }[];
+}
 
 /** A problem found at one place in the file, before line:column is known. */
 export interface SourceProblem {

@@ -3,7 +3,7 @@
 // environment stops at its first runtime error (an unset variable, a test on
 // a non-integer); the caller reports it with the environment id.
 
-import type { Condition, Statement } from './ast.js';
+import type { Condition, Statement, TestCommand } from './ast.js';
 import { EvaluationError, expandFields, expandWord, matchPattern, type ExpansionScope, type Value } from './expand.js';
 
 export interface Evaluation {
@@ -71,18 +71,17 @@ function run(statements: readonly Statement[], scope: ExpansionScope, variables:
   }
 }
 
+/** sh semantics: && and || have equal precedence and short-circuit left to right. */
 function test(condition: Condition, scope: ExpansionScope): boolean {
-  switch (condition.kind) {
-    case 'not':
-      return !test(condition.operand, scope);
-    // sh evaluates && and || left to right with short-circuit.
-    case 'and':
-      return test(condition.left, scope) && test(condition.right, scope);
-    case 'or':
-      return test(condition.left, scope) || test(condition.right, scope);
-    case 'test':
-      return testExpression(condition.args.flatMap((w) => expandFields(w, scope)), condition.offset);
+  let status = testCommand(condition.first, scope);
+  for (const { op, test: next } of condition.rest) {
+    if ((op === '&&') === status) status = testCommand(next, scope);
   }
+  return status;
+}
+
+function testCommand(command: TestCommand, scope: ExpansionScope): boolean {
+  return testExpression(command.args.flatMap((w) => expandFields(w, scope)), command.offset) !== command.negated;
 }
 
 function testExpression(args: readonly string[], offset: number): boolean {

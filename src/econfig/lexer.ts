@@ -21,6 +21,8 @@ const NAME_CHAR = /[A-Za-z0-9_]/;
 const BLANK = new Set([' ', '\t']);
 const OPERATOR_START = new Set([';', '&', '|', '(', ')', '<', '>']);
 const SPECIAL_PARAM = /[0-9@*#?$!-]/;
+/** Deeper `${a:-${b:-...}}` nesting is refused, so no input can exhaust the stack. */
+const MAX_BRACE_DEPTH = 32;
 
 /** Accumulates the parts of one word: adjacent literal characters of the same quoting are merged. */
 class WordBuilder {
@@ -61,6 +63,7 @@ export class Lexer {
   /** Here-document delimiters whose bodies start after the next newline. */
   private pendingHeredocs: string[] = [];
   private expectHeredocDelimiter = false;
+  private braceDepth = 0;
 
   constructor(private readonly text: string, private readonly problems: SourceProblem[]) {}
 
@@ -254,6 +257,20 @@ export class Lexer {
   /** `${NAME}`, `${NAME:-WORD}`, `${NAME-WORD}`, `${NAME:+WORD}`, `${NAME+WORD}`; other forms are rejected. */
   private braced(builder: WordBuilder, inDouble: boolean): void {
     const at = this.pos;
+    if (this.braceDepth >= MAX_BRACE_DEPTH) {
+      this.problem(at, `\${...} nested deeper than ${MAX_BRACE_DEPTH} levels`);
+      this.skipBalanced(at + 1, '{', '}');
+      return;
+    }
+    this.braceDepth++;
+    try {
+      this.bracedExpansion(builder, inDouble, at);
+    } finally {
+      this.braceDepth--;
+    }
+  }
+
+  private bracedExpansion(builder: WordBuilder, inDouble: boolean, at: number): void {
     let p = at + 2;
     while (p < this.text.length && NAME_CHAR.test(this.text[p]!)) p++;
     const name = this.text.slice(at + 2, p);

@@ -3,8 +3,9 @@
 // skipped (to the end of its command, or over its whole body for loops,
 // groups, subshells and functions), and parsing goes on.
 
-import type { Assignment, CaseItem, Condition, IfBranch, SourceProblem, Statement, Word } from './ast.js';
-import { Lexer, type Operator, type Token } from './lexer.js';
+import type { Assignment, CaseItem, Condition, IfBranch, SourceProblem, Statement, TestCommand, Word } from './ast.js';
+import { Lexer, type Token } from './lexer.js';
+import { describe, keyword, LOOP_KEYWORDS, TokenStream } from './token-stream.js';
 
 export interface ParsedFile {
   readonly statements: readonly Statement[];
@@ -14,7 +15,6 @@ export interface ParsedFile {
 /** Deeper nesting of if/case is refused, so no input can exhaust the stack. */
 const MAX_DEPTH = 64;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
-const LOOP_KEYWORDS = new Set(['for', 'while', 'until', 'select']);
 const NAMED_REJECTS = new Set(['export', '.', 'source', 'eval', 'readonly', 'local', 'unset', 'exec', 'set']);
 
 export function parseEconfig(text: string): ParsedFile {
@@ -25,17 +25,8 @@ export function parseEconfig(text: string): ParsedFile {
   return { statements, problems };
 }
 
-/** The word as a reserved word or command name: only when it is plain unquoted text. */
-function keyword(word: Word): string | undefined {
-  const [only, ...rest] = word.parts;
-  return only !== undefined && rest.length === 0 && only.kind === 'text' && !only.quoted ? only.text : undefined;
-}
-
-class Parser {
-  private index = 0;
+class Parser extends TokenStream {
   private depth = 0;
-
-  constructor(private readonly tokens: readonly Token[], private readonly problems: SourceProblem[]) {}
 
   program(): Statement[] {
     const statements = this.list(new Set());
@@ -46,41 +37,6 @@ class Parser {
       statements.push(...this.list(new Set()));
     }
     return statements;
-  }
-
-  private peek(): Token {
-    return this.tokens[this.index]!;
-  }
-
-  private next(): Token {
-    const token = this.tokens[this.index]!;
-    if (token.kind !== 'eof') this.index++;
-    return token;
-  }
-
-  private problem(offset: number, message: string): void {
-    this.problems.push({ offset, message });
-  }
-
-  private isOp(op: Operator, token = this.peek()): boolean {
-    return token.kind === 'op' && token.op === op;
-  }
-
-  private peekKeyword(): string | undefined {
-    const token = this.peek();
-    return token.kind === 'word' ? keyword(token.word) : undefined;
-  }
-
-  private skipNewlines(): void {
-    while (this.peek().kind === 'newline') this.next();
-  }
-
-  /** Skips to the end of the current command (newline, `;`, `;;` or end of file), not consuming it. */
-  private syncToSeparator(): void {
-    for (let token = this.peek(); ; token = this.peek()) {
-      if (token.kind === 'eof' || token.kind === 'newline' || this.isOp(';', token) || this.isOp(';;', token)) return;
-      this.next();
-    }
   }
 
   /** Commands up to one of `terminators` (reserved words), `;;`, `)` or end of file. */
@@ -277,12 +233,15 @@ class Parser {
 
   /** A condition: `[!] test-command` joined by && and ||, then a separator before `then`. */
   private condition(): Condition | undefined {
-    let result = this.negatedTest();
+    const first = this.negatedTest();
+    const rest: { op: '&&' | '||'; test: TestCommand }[] = [];
+    let ok = first !== undefined;
     while (this.isOp('&&') || this.isOp('||')) {
-      const op = this.next() as Extract<Token, { kind: 'op' }>;
+      const op = (this.next() as Extract<Token, { kind: 'op' }>).op as '&&' | '||';
       this.skipNewlines();
-      const right = this.negatedTest();
-      result = result === undefined || right === undefined ? undefined : { kind: op.op === '&&' ? 'and' : 'or', left: result, right };
+      const test = this.negatedTest();
+      if (test === undefined) ok = false;
+      else rest.push({ op, test });
     }
     const token = this.peek();
     if (this.isOp(';') || token.kind === 'newline') {
@@ -300,20 +259,19 @@ class Parser {
       this.skipTo('then');
       return undefined;
     }
-    return result;
+    return ok ? { first: first!, rest } : undefined;
   }
 
-  /** Skips to the reserved word `word` (not consuming it) or the end of the file. */
-  private skipTo(word: string): void {
-    while (this.peek().kind !== 'eof' && this.peekKeyword() !== word) this.next();
+  private negatedTest(): TestCommand | undefined {
+    let negated = false;
+    for (; this.peekKeyword() === '!'; negated = !negated) this.next();
+    const token = this.peek();
+    const args = this.testArguments();
+    return args === undefined ? undefined : { args, negated, offset: token.offset };
   }
 
-  private negatedTest(): Condition | undefined {
-    if (this.peekKeyword() === '!') {
-      this.next();
-      const operand = this.negatedTest();
-      return operand === undefined ? undefined : { kind: 'not', operand };
-    }
+  /** The operands of `[ ... ]` or `test ...`. */
+  private testArguments(): Word[] | undefined {
     const token = this.peek();
     const words: Word[] = [];
     // `[ ... ]` ends at its `]`, so a missing separator before `then` is reported as such.
@@ -334,7 +292,7 @@ class Parser {
         this.problem(args[0]!.offset, `test operator ${operator} is not supported (only =, !=, -z, -n, -eq, -ne, -lt, -le, -gt, -ge)`);
         return undefined;
       }
-      return { kind: 'test', args, offset: token.offset };
+      return args;
     }
     this.problem(token.offset, words[0] === undefined
       ? `expected a test command, got ${describe(token)}`
@@ -406,34 +364,6 @@ class Parser {
     }
   }
 
-  /** Skips a rejected compound command up to its matching closing word (nesting counted). */
-  private skipGroup(open: string, close: string): void {
-    let depth = 1;
-    for (let token = this.peek(); token.kind !== 'eof'; token = this.peek()) {
-      this.next();
-      const word = token.kind === 'word' ? keyword(token.word) : token.kind === 'op' ? token.op : undefined;
-      if (word === close && --depth === 0) return;
-      if (word === open || (close === 'done' && word !== undefined && LOOP_KEYWORDS.has(word))) depth++;
-    }
-  }
-
-  /** After `name` or `function name`: skips `()` and the body. */
-  private skipFunctionBody(): void {
-    while (this.peek().kind !== 'eof' && this.peekKeyword() !== '{') {
-      const token = this.next();
-      if (token.kind === 'op' && token.op === ')') {
-        this.skipNewlines();
-        break;
-      }
-    }
-    if (this.peekKeyword() === '{') {
-      this.next();
-      this.skipGroup('{', '}');
-    } else if (this.isOp('(')) {
-      this.next();
-      this.skipGroup('(', ')');
-    }
-  }
 }
 
 function assignmentOf(word: Word, name: string): Assignment {
@@ -445,13 +375,4 @@ function assignmentOf(word: Word, name: string): Assignment {
     : rest;
   const value: Word = { offset: word.offset + cut, raw: word.raw.slice(cut), parts, hasQuotes: word.hasQuotes };
   return { name, value, offset: word.offset };
-}
-
-function describe(token: Token): string {
-  switch (token.kind) {
-    case 'eof': return 'end of file';
-    case 'newline': return 'newline';
-    case 'op': return `'${token.op}'`;
-    case 'word': return `'${token.word.raw}'`;
-  }
 }

@@ -158,6 +158,20 @@ describe('loadEconfig', () => {
     expect(result.environments.every((e) => !e.evaluated)).to.equal(true);
   });
 
+  it('survives pathological nesting with errors, not a stack overflow', () => {
+    const texts = [
+      `if ${'! '.repeat(100_000)}[ 1 = 1 ]; then :; fi\n`,
+      `x=${'${a:-'.repeat(100_000)}\n`,
+      `${'if [ 1 = 1 ]; then '.repeat(10_000)}\n`,
+      `x=${'$((('.repeat(10_000)}\n`,
+    ];
+    for (const text of texts) {
+      const result = loadEconfig(text, options);
+      expect(result.ok).to.equal(false);
+      expect(result.errors.length).to.be.greaterThan(0);
+    }
+  });
+
   it('never executes or reads anything: a command substitution is an error, not a call', () => {
     const result = loadEconfig('command_args="$(touch /tmp/sippy-routed-must-not-exist)"\n', options);
     expect(result.errors.map(formatEconfigError)).to.deep.equal(['econfig:1:15: command substitution $(...) is not supported']);
