@@ -12,6 +12,8 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
 const IPV6_CHARS = /^[0-9A-Fa-f:.]+$/;
+/** sun_path holds 104 bytes on FreeBSD (108 on Linux), the final NUL included. */
+const MAX_UNIX_PATH_BYTES = 103;
 /** RFC 3986 path characters, without `?` and `#`. */
 const HTTP_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 
@@ -43,6 +45,7 @@ export function parseSocket(text: string): Parsed<ParsedSocket> {
     if (path.includes('\0')) return { ok: false, message: 'unix socket path contains a NUL character' };
     const normal = posix.normalize(path);
     if (normal.endsWith('/')) return { ok: false, message: `unix socket path names a directory: '${path}'` };
+    if (Buffer.byteLength(normal) > MAX_UNIX_PATH_BYTES) return { ok: false, message: `unix socket path is longer than ${MAX_UNIX_PATH_BYTES} bytes and cannot be bound` };
     return { ok: true, value: { endpoint: { kind: 'unix', path: normal }, socket: `unix:${normal}`, httpPath: '/' } };
   }
   const match = /^(https?):\/\/(\[[^\]]*\]|[^/:[\]]*)(?::([^/]*))?(.*)$/.exec(text);

@@ -66,6 +66,7 @@ describe('listener options (command line form)', () => {
     [['-s', 'http://127.0.0.1:8080', '--tls-key', 'k'], /--tls-key: applies to https: sockets only/],
     [['-s', 'unix:/tmp/x.sock', '-a', '127.0.0.1'], /-a: applies to http: and https:/],
     [['-s', 'unix:/tmp/'], /names a directory/],
+    [['-s', `unix:/${'x'.repeat(103)}`], /longer than 103 bytes/],
     [['--socket-mode', '1777'], /octal mode/],
     [['--body-limit', '1e6'], /--body-limit: expected an integer/],
     [['-s', 'unix:/a', '-s', 'unix:/b'], /-s given twice/],
