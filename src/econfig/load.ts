@@ -66,9 +66,10 @@ export function loadEconfig(text: string, options: EconfigOptions): EconfigResul
   };
   const hash = createHash('sha256').update(text).digest('hex');
   const environments = [...new Set(options.environments)];
-  if (text.length > MAX_ECONFIG_BYTES) {
+  const notEvaluated = (): EconfigResult => finish(options.file, hash, environments.map((i) => ({ i_environment: i, enabled: false, evaluated: false })), errors);
+  if (Buffer.byteLength(text) > MAX_ECONFIG_BYTES) {
     report({ offset: 0, message: `file is larger than ${MAX_ECONFIG_BYTES} bytes; not parsed` });
-    return finish(options.file, hash, environments.map((i) => ({ i_environment: i, enabled: false, evaluated: false })), errors);
+    return notEvaluated();
   }
 
   const parsed = parseEconfig(text);
@@ -76,7 +77,7 @@ export function loadEconfig(text: string, options: EconfigOptions): EconfigResul
   if (parsed.problems.length > 0) {
     // What survived a syntax error is not the operator's program: evaluating
     // it would only add errors that are consequences of the first ones.
-    return finish(options.file, hash, environments.map((i) => ({ i_environment: i, enabled: false, evaluated: false })), errors);
+    return notEvaluated();
   }
 
   const results: EnvironmentResult[] = [];
