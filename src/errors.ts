@@ -43,6 +43,12 @@ export const catalogue = {
   CLIENT_NOT_ALLOWED: { exit: 1, rpc: -32004, summary: 'The client address is not in the listener allow-list (sent with HTTP 403).' },
   UPSTREAM_UNREACHABLE: { exit: 1, rpc: -32011, summary: "An external group's upstream daemon is unreachable or timed out (data.uri)." },
   UPSTREAM_ERROR: { exit: 1, rpc: -32012, summary: "An external group's upstream daemon answered with an error or an invalid result (data.upstream)." },
+  RPC_TIMEOUT: { exit: 1, rpc: -32603, summary: 'The answer was not ready within the request timeout (--request-timeout); the request can be retried.' },
+
+  // Listeners (rpc.md, Transport and Access control)
+  SOCKET_IN_USE: { exit: 1, summary: 'The socket is in use: another process answers on that UNIX socket path, or holds that TCP address and port.' },
+  SOCKET_BIND_FAILED: { exit: 1, summary: 'The listener could not create its socket (permissions, missing directory, path not a socket, address not on this host).' },
+  TLS_FILES_INVALID: { exit: 1, summary: 'The https certificate or key file cannot be read or is not a matching PEM certificate and key.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;
