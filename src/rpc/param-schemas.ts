@@ -91,7 +91,7 @@ export interface ParamError {
 export function validateParams<M extends MethodName>(method: M, params: unknown): ParamsOf<M> {
   const given = params === undefined ? {} : params;
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-    throw invalidParams([{ path: '', message: 'params must be an object of named parameters (by name), not positional' }]);
+    throw invalidParams([{ path: '', message: 'must be an object of named parameters (by name), not positional' }]);
   }
   const validate = validators[method] as ValidateFunction<ParamsOf<M>>;
   if (validate(given)) return given;
@@ -119,7 +119,19 @@ function describe(error: ErrorObject): ParamError {
     const types = ([] as string[]).concat((error.params as { type: string | string[] }).type);
     return { path: error.instancePath, message: `must be ${types.map(article).join(' or ')}` };
   }
-  return { path: error.instancePath, message: error.message ?? 'is invalid' };
+  const limit = (error.params as { limit?: number }).limit;
+  switch (error.keyword) {
+    case 'minLength':
+      return { path: error.instancePath, message: `must be at least ${limit} character${limit === 1 ? '' : 's'} long` };
+    case 'maxLength':
+      return { path: error.instancePath, message: `must be at most ${limit} characters long` };
+    case 'minimum':
+      return { path: error.instancePath, message: `must be at least ${limit}` };
+    case 'maximum':
+      return { path: error.instancePath, message: `must be at most ${limit}` };
+    default:
+      return { path: error.instancePath, message: error.message ?? 'is invalid' };
+  }
 }
 
 function article(type: string): string {
