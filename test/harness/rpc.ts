@@ -78,6 +78,8 @@ export interface HttpAnswer {
   readonly text: string;
   /** The body parsed as JSON, or undefined when empty. */
   readonly json: unknown;
+  /** The client socket's local port: equal across answers means the same kept-alive connection. */
+  readonly localPort: number | undefined;
 }
 
 export interface PostOptions {
@@ -99,10 +101,11 @@ export function post(target: Target, body: string | Buffer, options: PostOptions
       },
       (res) => {
         const chunks: Buffer[] = [];
+        const localPort = res.socket.localPort;
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: text === '' ? undefined : JSON.parse(text) });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: text === '' ? undefined : JSON.parse(text), localPort });
         });
         res.on('error', reject);
       },
