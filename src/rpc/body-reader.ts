@@ -17,7 +17,21 @@ export function declaredTooLarge(req: IncomingMessage, limitBytes: number): bool
   return declared !== undefined && Number(declared) > limitBytes;
 }
 
+/** Reads the body as UTF-8 text, up to `limitBytes`. */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<BodyOutcome> {
+  return consume(req, limitBytes, true);
+}
+
+/**
+ * Reads and drops a body that will not be used (a 404 or 405 answer), so
+ * the kept-alive connection stays usable: Node closes a connection whose
+ * request body was left unread.
+ */
+export async function discardBody(req: IncomingMessage, limitBytes: number): Promise<BodyOutcome['kind']> {
+  return (await consume(req, limitBytes, false)).kind;
+}
+
+function consume(req: IncomingMessage, limitBytes: number, keep: boolean): Promise<BodyOutcome> {
   if (declaredTooLarge(req, limitBytes)) return Promise.resolve({ kind: 'too-large' });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -40,7 +54,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
         finish({ kind: 'too-large' });
         return;
       }
-      chunks.push(chunk);
+      if (keep) chunks.push(chunk);
     };
     const onEnd = (): void => finish({ kind: 'ok', text: Buffer.concat(chunks, size).toString('utf8') });
     const onAbort = (): void => finish({ kind: 'aborted' });

@@ -9,10 +9,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { AllowList } from './allow-list.js';
-import { readBody } from './body-reader.js';
+import { discardBody, readBody } from './body-reader.js';
 import { errorResponse, type JsonRpcDispatcher } from './jsonrpc.js';
 import type { MethodContext } from './methods.js';
-import { rpcError } from './rpc-errors.js';
+import { rpcError, type JsonRpcError } from './rpc-errors.js';
 import type { ListenerSettings } from './settings.js';
 
 /** What the front needs of its listener. */
@@ -68,15 +68,15 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     sendError(host, res, 403, rpcError('CLIENT_NOT_ALLOWED', 'This client address is not allowed on this listener.'), { connection: 'close' });
     return 1;
   }
+  const limit = settings.limits.bodyLimitBytes;
   if (pathOf(req.url) !== settings.httpPath) {
-    sendError(host, res, 404, rpcError('RPC_INVALID_REQUEST', `Invalid Request: no JSON-RPC service at this path; POST to ${settings.httpPath}.`));
+    await refuse(host, req, res, limit, 404, rpcError('RPC_INVALID_REQUEST', `Invalid Request: no JSON-RPC service at this path; POST to ${settings.httpPath}.`));
     return 1;
   }
   if (req.method !== 'POST') {
-    sendError(host, res, 405, rpcError('RPC_INVALID_REQUEST', 'Invalid Request: JSON-RPC requests are sent with POST.'), { allow: 'POST' });
+    await refuse(host, req, res, limit, 405, rpcError('RPC_INVALID_REQUEST', 'Invalid Request: JSON-RPC requests are sent with POST.'), { allow: 'POST' });
     return 1;
   }
-  const limit = settings.limits.bodyLimitBytes;
   const body = await readBody(req, limit);
   if (body.kind === 'aborted') return 1;
   if (body.kind === 'too-large') {
@@ -107,6 +107,18 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
   return reply.errors;
 }
 
+/** An HTTP error for a request whose body is not wanted: dropped unread if small, else the connection is closed. */
+async function refuse(host: FrontHost, req: IncomingMessage, res: ServerResponse, limit: number, status: number, error: JsonRpcError, headers: Record<string, string> = {}): Promise<void> {
+  const outcome = await discardBody(req, limit);
+  if (outcome === 'aborted') return;
+  if (outcome === 'too-large') {
+    res.shouldKeepAlive = false;
+    res.once('finish', () => req.socket.destroy());
+    headers = { ...headers, connection: 'close' };
+  }
+  sendError(host, res, status, error, headers);
+}
+
 /**
  * 413, then the connection is closed once the answer is out: the rest of the
  * body is never read. (Its bytes are discarded by the kernel on close.)
@@ -119,7 +131,7 @@ function tooLarge(host: FrontHost, req: IncomingMessage, res: ServerResponse, li
   });
 }
 
-function sendError(host: FrontHost, res: ServerResponse, status: number, error: ReturnType<typeof rpcError>, headers: Record<string, string> = {}): void {
+function sendError(host: FrontHost, res: ServerResponse, status: number, error: JsonRpcError, headers: Record<string, string> = {}): void {
   send(host, res, status, JSON.stringify(errorResponse(error)), headers);
 }
 

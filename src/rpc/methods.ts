@@ -76,6 +76,8 @@ async function withDeadline<T>(work: Promise<T>, context: MethodContext): Promis
     timer = setTimeout(() => {
       reject(new SippyError('RPC_TIMEOUT', 'The routing answer was not ready within the request timeout; the request can be retried.'));
     }, remaining);
+    // The socket keeps a serving process alive; this timer alone must not keep a stopped one.
+    timer.unref();
   });
   try {
     return await Promise.race([work, timeout]);

@@ -97,7 +97,8 @@ export function post(target: Target, body: string | Buffer, options: PostOptions
         agent: target.agent ?? false,
         method: options.method ?? 'POST',
         path: options.path ?? '/',
-        headers: { 'content-type': 'application/json', ...options.headers },
+        // Explicit: Node sends no Content-Length for GET and the like, which would make the body a second, garbage request.
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...options.headers },
       },
       (res) => {
         const chunks: Buffer[] = [];
