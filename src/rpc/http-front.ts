@@ -12,7 +12,7 @@ import type { AllowList } from './allow-list.js';
 import { discardBody, readBody } from './body-reader.js';
 import { errorResponse, type JsonRpcDispatcher } from './jsonrpc.js';
 import type { MethodContext } from './methods.js';
-import { rpcError, type JsonRpcError } from './rpc-errors.js';
+import { rpcError, STANDARD_MESSAGES, type JsonRpcError } from './rpc-errors.js';
 import type { ListenerSettings } from './settings.js';
 
 /** What the front needs of its listener. */
@@ -51,7 +51,7 @@ export function createRequestHandler(host: FrontHost): (req: IncomingMessage, re
       (err: unknown) => {
         // A bug in the front itself: answer if still possible, never crash the listener.
         host.logger.error('internal error in the HTTP front', { error: err instanceof Error ? err.message : String(err) });
-        if (!res.headersSent) sendError(host, res, 500, rpcError('RPC_INTERNAL', 'Internal error: the daemon could not answer; details are in its log.'));
+        if (!res.headersSent) sendError(host, res, 500, rpcError('RPC_INTERNAL', STANDARD_MESSAGES.internal));
         else res.destroy();
         host.requestFinished(1);
       },
@@ -100,7 +100,7 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     text = JSON.stringify(reply.body);
   } catch (err) {
     host.logger.error('a result could not be serialised as JSON', { environment: settings.environment, error: err instanceof Error ? err.message : String(err) });
-    sendError(host, res, 200, rpcError('RPC_INTERNAL', 'Internal error: the daemon could not answer; details are in its log.'));
+    sendError(host, res, 200, rpcError('RPC_INTERNAL', STANDARD_MESSAGES.internal));
     return 1;
   }
   send(host, res, 200, text);

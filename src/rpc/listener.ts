@@ -60,7 +60,7 @@ export class Listener implements FrontHost {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private since: Date | undefined;
-  private counters = { requests: 0, errors: 0, rejected: 0, inFlight: 0 };
+  private readonly counters = { requests: 0, errors: 0, rejected: 0, inFlight: 0 };
   private onDrained: (() => void) | undefined;
   private readonly rejections = new RejectionLogLimiter();
 

@@ -30,10 +30,9 @@ export function rpcError(code: ErrorCode, message: string, data?: unknown): Json
 
 export function toRpcError(err: unknown, logger: Logger, fields: Record<string, unknown>): JsonRpcError {
   if (err instanceof SippyError && err.rpcCode !== undefined) {
-    if (err.rpcCode === -32603 || err.rpcCode === -32010) {
-      // The client sees the catalogue's sentence; the operator needs the cause too.
-      logger.warn('request failed', { ...fields, code: err.code, error: describeForLog(err) });
-    }
+    // Per request, so debug only: the database layer logs outages and
+    // recoveries once, and the resolver logs bad configuration once.
+    if (logger.enabled('debug')) logger.debug('request failed', { ...fields, code: err.code, error: describeForLog(err) });
     const message = redactSecrets(err.message);
     return err.data === undefined ? { code: err.rpcCode, message } : { code: err.rpcCode, message, data: err.data };
   }
