@@ -175,8 +175,9 @@ export class Listener implements FrontHost {
     const limits = spec.limits;
     // Node checks header and request timeouts on this interval (30 s by
     // default): keep it a fraction of the shortest timeout.
-    const interval = Math.min(1000, Math.max(50, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
-    const options = { connectionsCheckingInterval: interval, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs };
+    const timeouts = nodeTimeouts(limits);
+    const interval = Math.min(1000, Math.max(50, Math.floor(Math.min(timeouts.headersTimeout, timeouts.requestTimeout || Infinity) / 4)));
+    const options = { connectionsCheckingInterval: interval, ...timeouts };
     const handler = createRequestHandler(this);
     let server: AnyServer;
     if (spec.endpoint.kind === 'https') {
@@ -229,10 +230,17 @@ export class Listener implements FrontHost {
 }
 
 function applyTimeouts(server: AnyServer, limits: ListenerLimits): void {
-  server.requestTimeout = limits.requestTimeoutMs;
-  // Node requires headersTimeout <= requestTimeout (0 = no request timeout).
-  server.headersTimeout = limits.requestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) : limits.headersTimeoutMs;
+  const timeouts = nodeTimeouts(limits);
+  server.requestTimeout = timeouts.requestTimeout;
+  server.headersTimeout = timeouts.headersTimeout;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+}
+
+/** Node refuses headersTimeout > requestTimeout (0 = no request timeout): the whole request bounds its headers too. */
+function nodeTimeouts(limits: ListenerLimits): { headersTimeout: number; requestTimeout: number } {
+  const requestTimeout = limits.requestTimeoutMs;
+  const headersTimeout = requestTimeout > 0 ? Math.min(limits.headersTimeoutMs, requestTimeout) : limits.headersTimeoutMs;
+  return { headersTimeout, requestTimeout };
 }
 
 function listenTcp(server: AnyServer, host: string, port: number, socket: string): Promise<void> {

@@ -164,6 +164,12 @@ describe('rpc listener: lifecycle and UNIX sockets', () => {
     expect(failure).to.be.instanceOf(TypeError);
   });
 
+  it('a headers timeout longer than the request timeout is bounded by it, not refused', async () => {
+    const path = nextPath();
+    await unixListener(path, new FakeResolver(), { limits: { headersTimeoutMs: 5000, requestTimeoutMs: 1000 } }).start();
+    expect((await pingAt(path)).status).to.equal(200);
+  });
+
   it('a TCP port in use is SOCKET_IN_USE', async () => {
     const first = new Listener(makeSpec({ kind: 'http', host: '127.0.0.1', port: 0 }), new FakeResolver(), silentLogger);
     listeners.push(first);
