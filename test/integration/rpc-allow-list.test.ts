@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -124,37 +124,47 @@ describe('rpc listener: allow-lists over TCP', () => {
     let dir: TempDir;
     let cert: string;
     let key: string;
+    let cert2: string;
+    let key2: string;
 
     before(function () {
       this.timeout(30_000);
       dir = makeTempDir();
       cert = join(dir.path, 'cert.pem');
       key = join(dir.path, 'key.pem');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      cert2 = join(dir.path, 'cert2.pem');
+      key2 = join(dir.path, 'key2.pem');
+      const make = (certPath: string, keyPath: string, name: string): void => {
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      };
+      make(cert, key, 'first');
+      make(cert2, key2, 'second');
     });
 
     after(() => dir.remove());
 
-    const httpsPing = (port: number, localAddress: string): Promise<HttpAnswer> =>
+    const httpsPing = (port: number, localAddress: string, agent: HttpsAgent | false = false): Promise<HttpAnswer> =>
       new Promise((resolve, reject) => {
-        const req = httpsRequest({ host: '127.0.0.1', port, localAddress, method: 'POST', path: '/', ca: readFileSync(cert), agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+        const req = httpsRequest({ host: '127.0.0.1', port, localAddress, method: 'POST', path: '/', ca: readFileSync(cert), agent, headers: { 'content-type': 'application/json' } }, (res) => {
           let text = '';
+          const localPort = res.socket.localPort;
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text), localPort: undefined }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text), localPort }));
         });
         req.on('error', reject);
         req.end(call('ping'));
       });
 
     /** Opens a TLS connection; reports whether the handshake completed and whether a certificate was seen. */
-    const handshake = (port: number, localAddress: string): Promise<{ secure: boolean; certificate: boolean; error: string | undefined }> =>
+    const handshake = (port: number, localAddress: string): Promise<{ secure: boolean; certificate: boolean; error: string | undefined; name?: string }> =>
       new Promise((resolve) => {
         let certificate = false;
         const socket = tlsConnect({ socket: netConnect({ host: '127.0.0.1', port, localAddress }), rejectUnauthorized: false });
         socket.once('secureConnect', () => {
-          certificate = Object.keys(socket.getPeerCertificate()).length > 0;
+          const peer = socket.getPeerCertificate();
+          certificate = Object.keys(peer).length > 0;
           socket.destroy();
-          resolve({ secure: true, certificate, error: undefined });
+          resolve({ secure: true, certificate, error: undefined, name: String(peer.subject?.CN) });
         });
         socket.once('error', (err: NodeJS.ErrnoException) => resolve({ secure: false, certificate, error: err.code }));
         socket.once('close', () => resolve({ secure: false, certificate, error: undefined }));
@@ -168,7 +178,7 @@ describe('rpc listener: allow-lists over TCP', () => {
       expect([undefined, 'ECONNRESET']).to.include(refused.error);
       expect(listener.stats().rejected).to.equal(1);
 
-      expect(await handshake(port, '127.0.0.2')).to.include({ secure: true, certificate: true });
+      expect(await handshake(port, '127.0.0.2')).to.include({ secure: true, certificate: true, name: 'first' });
       expectServed(await httpsPing(port, '127.0.0.2'));
     });
 
@@ -178,10 +188,26 @@ describe('rpc listener: allow-lists over TCP', () => {
       expect((await handshake(port, '127.0.0.2')).secure).to.equal(false);
       expectServed(await httpsPing(port, '127.0.0.3'));
 
+      // A kept-alive TLS connection of a client the new list refuses gets 403 on its next request.
+      const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: readFileSync(cert) });
+      try {
+        const first = await httpsPing(port, '127.0.0.3', agent);
+        expectServed(first);
+        await listener.update({ ...spec, allow: ['127.0.0.4/32'] });
+        const refused = await httpsPing(port, '127.0.0.3', agent);
+        expect(refused.localPort).to.equal(first.localPort);
+        expectRejected(refused);
+      } finally {
+        agent.destroy();
+      }
+      await listener.update({ ...spec, allow: ['127.0.0.3/32'], tls: { cert: cert2, key: key2 } });
+      expect(await handshake(port, '127.0.0.3')).to.include({ secure: true, name: 'second' });
+
       let failure: unknown;
       await listener.update({ ...spec, allow: ['127.0.0.2/32'], tls: { cert, key: join(dir.path, 'missing.pem') } }).catch((err: unknown) => (failure = err));
       expect(failure).to.have.property('code', 'TLS_FILES_INVALID');
-      expectServed(await httpsPing(port, '127.0.0.3'));
+      expect(await handshake(port, '127.0.0.3')).to.include({ secure: true, name: 'second' });
+      expect(await handshake(port, '127.0.0.2'), 'the allow-list did not change either').to.include({ secure: false });
     });
   });
 });
