@@ -114,6 +114,7 @@ export class Listener implements FrontHost {
       throw new TypeError(`update() keeps the socket: ${spec.socket} is not ${this.current.spec.socket}; start a new listener to move`);
     }
     if (this.isStopping()) throw new Error(`listener ${this.current.spec.socket} is stopping; it cannot be updated`);
+    const next = settingsFor(spec, resolver);
     const tls = spec.endpoint.kind === 'https' ? await loadTls(spec) : undefined;
     const endpoint = spec.endpoint;
     if (endpoint.kind === 'unix' && this.identity !== undefined && spec.socketMode !== this.current.spec.socketMode) {
@@ -122,7 +123,7 @@ export class Listener implements FrontHost {
     const server = this.server;
     if (tls !== undefined && server !== undefined && 'setSecureContext' in server) server.setSecureContext(tls);
     if (server !== undefined) applyTimeouts(server, spec.limits);
-    this.current = settingsFor(spec, resolver);
+    this.current = next;
     this.logger.info('listener updated', { environment: spec.environment, socket: spec.socket, allow: spec.allow });
   }
 
