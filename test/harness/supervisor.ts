@@ -1,0 +1,268 @@
+// Helpers for supervisor tests: the supervisor as a real child process
+// (`node dist/src/main.js supervise ...`), its control socket, one-shot CLI
+// child processes, and socket probes. Every process started here is tracked
+// and killed by killSupervisors(), which the suites call from `after` hooks,
+// so a failing test never leaves a supervisor behind.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { RpcClient } from '../../src/client/rpc-client.js';
+
+/** The compiled entry point: tests run from dist/test/harness/. */
+export const MAIN_JS = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+/** What `status` returns (operations.md; the supervisor issue's contract). */
+export interface ListenerStatus {
+  readonly i_environment: number;
+  readonly socket: string;
+  readonly allow: readonly string[];
+  readonly since: string;
+  readonly requests: number;
+  readonly errors: number;
+}
+
+export interface ReloadResult {
+  readonly result: 'ok' | 'error';
+  readonly time: string;
+  readonly trigger: string;
+  readonly hash: string;
+  readonly environments: readonly number[];
+  readonly messages: readonly string[];
+  readonly changes: readonly string[];
+}
+
+export interface SupervisorStatus {
+  readonly pid: number;
+  readonly file: string;
+  readonly environments: readonly number[];
+  readonly listeners: readonly ListenerStatus[];
+  readonly last_reload: ReloadResult;
+}
+
+/** The parts of a listener that a reload may change: what "left as it was" compares. */
+export function listenerShape(status: SupervisorStatus): { i_environment: number; socket: string; allow: readonly string[]; since: string }[] {
+  return [...status.listeners]
+    .sort((a, b) => a.i_environment - b.i_environment)
+    .map(({ i_environment, socket, allow, since }) => ({ i_environment, socket, allow, since }));
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** Keeps the last `limit` characters of a stream: enough to diagnose a failure, bounded under load. */
+class Tail {
+  private text = '';
+  constructor(private readonly limit = 256 * 1024) {}
+  push(chunk: Buffer): void {
+    this.text = (this.text + chunk.toString('utf8')).slice(-this.limit);
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+const running = new Set<ChildProcess>();
+
+/** The process environment of children: no DSN inherited from the developer's shell. */
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  if (!('SIPPY_ROUTED_DB' in extra)) delete env.SIPPY_ROUTED_DB;
+  return env;
+}
+
+function track(child: ChildProcess): Promise<Exit> {
+  running.add(child);
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+}
+
+export interface SupervisorOptions {
+  readonly econfig: string;
+  readonly rundir: string;
+  readonly pidfile: string;
+  /** Default: `<rundir>/sippy_routed.ctl.sock`, as the supervisor's own default. */
+  readonly control?: string;
+  readonly dsn?: string;
+  readonly environments?: readonly number[];
+  readonly extraArgs?: readonly string[];
+}
+
+export class Supervisor {
+  readonly child: ChildProcess;
+  readonly exited: Promise<Exit>;
+  readonly control: string;
+  private readonly out = new Tail();
+  private readonly err = new Tail();
+  private readonly rpc: RpcClient;
+
+  constructor(readonly options: SupervisorOptions) {
+    this.control = options.control ?? `${options.rundir}/sippy_routed.ctl.sock`;
+    const args = [
+      MAIN_JS, 'supervise', '-f', options.econfig, '--rundir', options.rundir, '--pidfile', options.pidfile,
+      ...(options.control === undefined ? [] : ['--control', options.control]),
+      ...(options.dsn === undefined ? [] : ['-d', options.dsn]),
+      ...(options.environments === undefined ? [] : ['--environments', options.environments.join(',')]),
+      ...(options.extraArgs ?? []),
+    ];
+    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    this.exited = track(this.child);
+    this.child.stdout!.on('data', (chunk: Buffer) => this.out.push(chunk));
+    this.child.stderr!.on('data', (chunk: Buffer) => this.err.push(chunk));
+    // A reload waits for draining listeners: allow it more than a plain call.
+    this.rpc = new RpcClient(`unix:${this.control}`, { timeoutMs: 10_000 });
+  }
+
+  get stdout(): string {
+    return this.out.toString();
+  }
+
+  get stderr(): string {
+    return this.err.toString();
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /**
+   * Resolves with the first status that has a reload result (the control
+   * socket may answer before the first reload is done); rejects if the
+   * process exits first or after timeoutMs.
+   */
+  async waitServing(timeoutMs = 15_000): Promise<SupervisorStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.alive) throw new Error(`supervisor exited before serving (${JSON.stringify(await this.exited)}); stderr:\n${this.stderr}`);
+      let why: string;
+      try {
+        const status = await this.status();
+        if (status.last_reload !== undefined) return status;
+        why = 'no reload result yet';
+      } catch (err) {
+        why = (err as Error).message;
+      }
+      if (Date.now() > deadline) throw new Error(`supervisor not serving after ${timeoutMs} ms (${why}); stderr:\n${this.stderr}`);
+      await delay(50);
+    }
+  }
+
+  async status(): Promise<SupervisorStatus> {
+    return (await this.rpc.call('status')) as SupervisorStatus;
+  }
+
+  async reload(): Promise<ReloadResult> {
+    return (await this.rpc.call('reload')) as ReloadResult;
+  }
+
+  /** Polls status until `accept` holds; rejects with the last status after timeoutMs. */
+  async waitStatus(accept: (status: SupervisorStatus) => boolean, timeoutMs: number, what: string): Promise<SupervisorStatus> {
+    const deadline = Date.now() + timeoutMs;
+    let last: SupervisorStatus | undefined;
+    for (;;) {
+      last = await this.status();
+      if (accept(last)) return last;
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last status: ${JSON.stringify(last)}`);
+      await delay(25);
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Kills the process (SIGKILL) if it still runs and waits for it. Idempotent. */
+  async kill(): Promise<Exit> {
+    this.rpc.close();
+    if (this.alive) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+}
+
+/** For `after` hooks: kills every child process this module started that still runs. */
+export async function killChildren(): Promise<void> {
+  const exits = [...running].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  }));
+  await Promise.all(exits);
+}
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `sippy_routed ARGS` as a child process (killed after timeoutMs) and collects its output. */
+export async function runCliProcess(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [MAIN_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(options.env) });
+  const exited = track(child);
+  const out = new Tail();
+  const err = new Tail();
+  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+  const { code } = await exited;
+  clearTimeout(timer);
+  return { code, stdout: out.toString(), stderr: err.toString() };
+}
+
+/** Whether something accepts connections on a UNIX socket path or a loopback port. */
+export function accepts(target: { path: string } | { port: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = 'path' in target ? connect(target.path) : connect(target.port, '127.0.0.1');
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Polls until a socket is closed: no connection accepted and, for a UNIX socket, its file gone. */
+export async function waitClosed(target: { path: string } | { port: number }, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const gone = 'path' in target ? !existsSync(target.path) : true;
+    if (gone && !(await accepts(target))) return;
+    if (Date.now() > deadline) throw new Error(`${JSON.stringify(target)} still open ${timeoutMs} ms after it should have closed`);
+    await delay(25);
+  }
+}
+
+/** `count` distinct loopback ports that were free a moment ago (all held open together, then released). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
