@@ -1,0 +1,147 @@
+// operations.md, Stop: SIGTERM while requests are in flight. The requests
+// are held in flight by freezing the database server (SIGSTOP) — a private
+// server of this suite's own, never the shared one — so the signal is sure
+// to arrive while every one of them waits for its query. They must all
+// complete with full answers; then the sockets and the pidfile are gone and
+// the supervisor exits 0.
+
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { loadDemo } from '../../src/db/demo.js';
+import { parseDsn } from '../../src/db/dsn.js';
+import { migrate } from '../../src/db/migrate.js';
+import { Database } from '../../src/db/pool.js';
+import { PrivateServer } from '../../src/db/private-server.js';
+import type { RouteResult } from '../../src/routing/types.js';
+import { call, post, type HttpAnswer, type Target } from '../harness/rpc.js';
+import { accepts, delay, freePorts, killChildren, Supervisor } from '../harness/supervisor.js';
+
+const DATABASE = 'sr_sigterm';
+const CALL_1 = { routing_group: 'Group 1', cld: '442071234567' };
+const CALL_2 = { routing_group: 'Local', cld: '12125551234' };
+
+/** Sends SIGSTOP/SIGCONT to the database server; `thaw` is safe to call at any time. */
+class Freezer {
+  private frozen = false;
+  constructor(private readonly server: PrivateServer) {}
+  freeze(): void {
+    process.kill(this.server.pid!, 'SIGSTOP');
+    this.frozen = true;
+  }
+  thaw(): void {
+    if (this.frozen && this.server.pid !== undefined) process.kill(this.server.pid, 'SIGCONT');
+    this.frozen = false;
+  }
+}
+
+describe('supervisor: SIGTERM with requests in flight', function () {
+  this.timeout(90_000);
+  let server: PrivateServer;
+  let freezer: Freezer;
+  let dir: string;
+  let supervisor: Supervisor | undefined;
+
+  before(async function () {
+    this.timeout(90_000);
+    dir = mkdtempSync(join(tmpdir(), 'sr-sigterm-'));
+    server = new PrivateServer();
+    freezer = new Freezer(server);
+    await server.start();
+    const admin = await mysql.createConnection({ socketPath: server.socketPath, user: 'root' });
+    try {
+      await admin.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    } finally {
+      await admin.end();
+    }
+    const db = new Database(parseDsn(server.dsn(DATABASE)));
+    try {
+      await migrate(db);
+      await loadDemo(db, dir);
+    } finally {
+      await db.close();
+    }
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    // A frozen server would ignore the SIGTERM of destroy().
+    freezer?.thaw();
+    await supervisor?.kill();
+    await killChildren();
+    await server?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers every in-flight request in full, removes its sockets and pidfile, exits 0', async () => {
+    const [port] = await freePorts(1);
+    const econfig = join(dir, 'econfig');
+    const socket1 = join(dir, 'sippy_routed.1.sock');
+    const pidfile = join(dir, 'sippy_routed.pid');
+    writeFileSync(econfig, [
+      'command_args="/opt/sippy_routed/sippy_routed.${extension} -e %%I_ENVIRONMENT%%"',
+      '# environment 1 on its default socket in the rundir; 2 on loopback TCP',
+      'if [ %%I_ENVIRONMENT%% -eq 2 ]; then',
+      `    command_args="\${command_args} -s http://127.0.0.1:${port} -a 127.0.0.1"`,
+      'fi',
+      '',
+    ].join('\n'));
+    supervisor = new Supervisor({ econfig, rundir: dir, pidfile, dsn: server.dsn(DATABASE), environments: [1, 2] });
+    const status = await supervisor.waitServing();
+    expect(status.listeners.map((l) => l.socket)).to.deep.equal([`unix:${socket1}`, `http://127.0.0.1:${port}/`]);
+    expect(existsSync(pidfile)).to.equal(true);
+    expect(existsSync(supervisor.control)).to.equal(true);
+
+    const targets: [Target, object, number][] = [
+      [{ socketPath: socket1 }, CALL_1, 1],
+      [{ host: '127.0.0.1', port: port! }, CALL_2, 2],
+    ];
+    // Warm the pools, so that frozen queries are the only thing requests wait for.
+    for (const [target, params] of targets) {
+      const warm = await Promise.all(Array.from({ length: 4 }, () => post(target, call('getRoutes', params))));
+      for (const answer of warm) expect(answer.json, answer.text).to.have.property('result');
+    }
+
+    const settled: number[] = [];
+    let inFlight: Promise<HttpAnswer>[] = [];
+    let signalledAt = 0;
+    freezer.freeze();
+    try {
+      // Each on its own connection (no agent): all sent before the signal.
+      inFlight = targets.flatMap(([target, params]) =>
+        Array.from({ length: 6 }, (_, i) => post(target, call('getRoutes', params, i + 1)).finally(() => settled.push(Date.now()))),
+      );
+      await delay(200);
+      expect(settled, 'requests answered while the database was frozen').to.deep.equal([]);
+      signalledAt = Date.now();
+      supervisor.signal('SIGTERM');
+      await delay(300);
+      expect(settled, 'requests answered before the database came back').to.deep.equal([]);
+      expect(supervisor.alive, 'supervisor waits for its in-flight requests').to.equal(true);
+      expect(await accepts({ port: port! }), 'a draining listener accepts no new connection').to.equal(false);
+    } finally {
+      freezer.thaw();
+    }
+
+    const answers = await Promise.all(inFlight);
+    expect(settled.every((t) => t > signalledAt)).to.equal(true);
+    answers.forEach((answer, i) => {
+      const environment = i < 6 ? 1 : 2;
+      expect(answer.status, answer.text).to.equal(200);
+      const result = (answer.json as { result?: RouteResult }).result;
+      expect(result, answer.text).to.not.equal(undefined);
+      expect(result!.i_environment).to.equal(environment);
+      expect(result!.routes.length, answer.text).to.be.greaterThan(0);
+    });
+
+    const exit = await supervisor.exited;
+    expect(exit, supervisor.stderr).to.deep.equal({ code: 0, signal: null });
+    expect(existsSync(socket1), 'environment 1 socket').to.equal(false);
+    expect(existsSync(supervisor.control), 'control socket').to.equal(false);
+    expect(existsSync(pidfile), 'pidfile').to.equal(false);
+    expect(await accepts({ port: port! }), 'TCP listener closed').to.equal(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.sock') || f.endsWith('.pid'))).to.deep.equal([]);
+  });
+});
