@@ -132,7 +132,11 @@ export class Supervisor {
     const key = `${hash}:${environments.join(',')}`;
     if (key === this.appliedKey && this.last !== undefined) {
       logger.debug('reload: file and environments unchanged', { trigger });
-      return this.last;
+      if (this.last.result === 'ok') return this.last;
+      // The file is back to what runs (a broken save undone, a deleted file
+      // restored): the error reported since no longer describes it, and
+      // `sippy_routed reload` must not exit 1 on a good file. Nothing to apply.
+      return this.finish(trigger, 'ok', hash, [], []);
     }
 
     const loaded = loadEconfig(text, { file: this.options.file, environments, rundir: this.options.rundir });
