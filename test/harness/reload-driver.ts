@@ -72,6 +72,8 @@ export function renderEconfig(model: Model, revision: number, breakage: Breakage
 export class ReloadDriver {
   /** File edits made so far (saves, deletions, restores). */
   edits = 0;
+  /** Reloads that had to fail: invalid files, a deleted file, an unbindable socket. */
+  rejected = 0;
   private revision = 0;
   private text: string;
 
@@ -125,6 +127,31 @@ export class ReloadDriver {
   /** A valid edit: `change` returns the new model; checks the whole outcome. */
   async edit(name: string, style: SaveStyle, change: (model: Model) => Model): Promise<void> {
     const next = change(this.model);
+    const text = renderEconfig(next, ++this.revision);
+    await this.expectApplied(name, next, text, 'file change', async () => {
+      await save(style, this.file, text);
+      this.edits += 1;
+    });
+  }
+
+  /**
+   * A valid edit that moves an environment to a socket a foreign process
+   * holds: the bind fails, so nothing changes and the error is reported.
+   * Then `free` releases the socket and `trigger` (a reload through the
+   * control socket) applies the same file.
+   */
+  async bindFails(name: string, style: SaveStyle, change: (model: Model) => Model, expected: RegExp, free: () => Promise<void>, trigger: () => Promise<void>): Promise<void> {
+    const next = change(this.model);
+    const text = renderEconfig(next, ++this.revision);
+    await this.expectUnchanged(name, () => save(style, this.file, text), (s) => s.last_reload?.hash === sha256(text), expected, false);
+    await this.expectApplied(`${name}: applied by a reload once the socket is free`, next, text, 'control socket', async () => {
+      await free();
+      await trigger();
+    });
+  }
+
+  /** Runs `act` (a save or a reload) and checks that the supervisor ends up running `next`, within 1 s. */
+  private async expectApplied(name: string, next: Model, text: string, trigger: string, act: () => Promise<void>): Promise<void> {
     const listed = Object.keys(next).map(Number).filter((e) => this.listed.includes(e));
     const changed = listed.filter((e) => JSON.stringify(next[e]) !== JSON.stringify(this.model[e]));
     const rebound = changed.filter((e) => next[e]!.enabled && (!this.model[e]!.enabled || !sameSocket(next[e]!.socket, this.model[e]!.socket)));
@@ -132,9 +159,7 @@ export class ReloadDriver {
     const disturbed = changed.filter((e) => rebound.includes(e) || !next[e]!.enabled || reachable(next[e]!) !== reachable(this.model[e]!));
     this.ledger.begin(name, disturbed);
     const before = await this.supervisor.status();
-    const text = renderEconfig(next, ++this.revision);
-    await save(style, this.file, text);
-    this.edits += 1;
+    await act();
     const savedAt = Date.now();
 
     for (const environment of rebound) {
@@ -142,9 +167,11 @@ export class ReloadDriver {
       if (reachable(next[environment]!)) this.load.setTarget(environment, socketUri(next[environment]!.socket));
     }
     const status = await this.supervisor.waitStatus(
-      (s) => s.last_reload?.hash === sha256(text), savedAt + APPLY_WITHIN_MS - Date.now(), `${name}: reload of the saved file`,
+      (s) => s.last_reload?.hash === sha256(text) && JSON.stringify(s.last_reload) !== JSON.stringify(before.last_reload),
+      savedAt + APPLY_WITHIN_MS - Date.now(),
+      `${name}: reload of the saved file`,
     );
-    expect(status.last_reload.result, `${name}: ${JSON.stringify(status.last_reload)}`).to.equal('ok');
+    expect(status.last_reload, name).to.include({ result: 'ok', trigger });
     const changedIn = status.last_reload.changes.map((c) => Number(/^environment (\d+):/.exec(c)?.[1]));
     expect([...new Set(changedIn)].sort(), `${name}: changes ${JSON.stringify(status.last_reload.changes)}`).to.deep.equal(changed);
     this.checkListeners(status, before, next);
@@ -181,6 +208,11 @@ export class ReloadDriver {
     // The content hash equals the applied one: nothing to wait for but the debounce.
     await delay(600);
     expect(listenerShape(await this.supervisor.status())).to.deep.equal(listenerShape(before));
+    // The file is valid and applied again: an explicit reload must say so, not repeat the old error.
+    const reload = await this.supervisor.reload();
+    expect(reload, 'reload after the restore').to.include({ result: 'ok', hash: sha256(this.text) });
+    expect(reload.changes).to.deep.equal([]);
+    expect(listenerShape(await this.supervisor.status())).to.deep.equal(listenerShape(before));
     this.ledger.end();
   }
 
@@ -189,6 +221,7 @@ export class ReloadDriver {
     const before = await this.supervisor.status();
     await act();
     this.edits += 1;
+    this.rejected += 1;
     const status = await this.supervisor.waitStatus(done, 3000, `${name}: reload result`);
     const { messages, result } = status.last_reload;
     expect(result, name).to.equal('error');

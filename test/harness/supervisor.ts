@@ -249,18 +249,39 @@ export async function waitClosed(target: { path: string } | { port: number }, ti
   }
 }
 
-/** `count` distinct loopback ports that were free a moment ago (all held open together, then released). */
+export interface HeldPort {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** A loopback TCP port held by this process (port 0: any free one), as a foreign process would hold it. */
+export function holdPort(port = 0): Promise<HeldPort> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.destroy());
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () =>
+      resolve({ port: (server.address() as AddressInfo).port, close: () => new Promise((done) => server.close(() => done())) }),
+    );
+  });
+}
+
+/** `count` distinct loopback ports that were free a moment ago (all held together, then released). */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
+  const held = await Promise.all(Array.from({ length: count }, () => holdPort()));
+  await Promise.all(held.map((h) => h.close()));
+  return held.map((h) => h.port);
+}
+
+/** Counts the supervisor's `reload ok` / `reload error` log lines (JSON lines on a non-terminal stderr). */
+export function loggedReloads(log: string): { ok: number; error: number } {
+  const counts = { ok: 0, error: 0 };
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const msg = (JSON.parse(line) as { msg?: unknown }).msg;
+    if (msg === 'reload ok') counts.ok += 1;
+    if (msg === 'reload error') counts.error += 1;
+  }
+  return counts;
 }
 
 export function delay(ms: number): Promise<void> {

@@ -15,7 +15,7 @@ import { useFreshDatabase } from '../harness/database.js';
 import { ReloadDriver, type Model } from '../harness/reload-driver.js';
 import { RouteLoad, StepLedger } from '../harness/route-load.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { freePorts, killChildren, runCliProcess, Supervisor } from '../harness/supervisor.js';
+import { freePorts, holdPort, killChildren, loggedReloads, runCliProcess, Supervisor, type HeldPort } from '../harness/supervisor.js';
 
 const CALLS = new Map([
   [1, { routing_group: 'Group 1', cld: '442071234567' }],
@@ -42,6 +42,7 @@ describe('supervisor: reload under load', function () {
   let dir: string;
   let supervisor: Supervisor | undefined;
   let load: RouteLoad | undefined;
+  let foreign: HeldPort | undefined;
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sr-reload-'));
@@ -51,6 +52,7 @@ describe('supervisor: reload under load', function () {
     await load?.stop();
     await supervisor?.kill();
     await killChildren();
+    await foreign?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -73,7 +75,8 @@ describe('supervisor: reload under load', function () {
 
     load = new RouteLoad(CALLS);
     const ledger = new StepLedger();
-    supervisor = new Supervisor({ econfig: file, rundir: run, pidfile: join(run, 'sippy_routed.pid'), dsn });
+    // No timed poll of the environments table during the test: every reload is one the test caused.
+    supervisor = new Supervisor({ econfig: file, rundir: run, pidfile: join(run, 'sippy_routed.pid'), dsn, extraArgs: ['--env-poll', '600'] });
     const driver = new ReloadDriver(supervisor, file, initial, [1, 2], load, ledger);
     writeFileSync(file, driver.initialText);
     const first = await supervisor.waitServing();
@@ -120,6 +123,12 @@ describe('supervisor: reload under load', function () {
     await driver.edit('TCP move, saved like vim', 'vim', (m) => set(m, 2, { socket: { port: p2! } }));
     await driver.broken('bad address in the allow-list', 'in-place', {}, /environment 2: .*300\.1\.1\.1/, set(driver.current, 2, { allow: [local, '300.1.1.1'] }));
     await driver.edit('TCP move back, half-written save', 'half-written', (m) => set(m, 2, { socket: { port: p1! } }));
+    foreign = await holdPort();
+    const held = foreign;
+    await driver.bindFails('TCP move to a port another process holds', 'in-place', (m) => set(m, 2, { socket: { port: held.port } }), /environment 2: .*in use/, () => held.close(), async () => {
+      const reload = await runCliProcess(['reload', '--control', supervisor!.control]);
+      expect(reload.code, reload.stderr).to.equal(0);
+    });
     await driver.edit('last comment-only edit', 'rename-over', (m) => m);
 
     await load.stop();
@@ -128,5 +137,7 @@ describe('supervisor: reload under load', function () {
     const violations = ledger.violations(load.failures);
     expect(violations, `${violations.length} failed requests on unchanged listeners:\n${violations.slice(0, 20).join('\n')}`).to.deep.equal([]);
     expect(supervisor.alive, 'supervisor still running').to.equal(true);
+    // Editors' intermediate states (half a file, a moment without one) were never reloaded on their own.
+    expect(loggedReloads(supervisor.stderr).error, 'failed reloads logged').to.equal(driver.rejected);
   });
 });
