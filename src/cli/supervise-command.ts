@@ -105,7 +105,16 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolveSignal(signal));
   });
-  const onHangup = () => void supervisor?.reload('SIGHUP');
+  // Installed for the whole life of the process, start-up and shutdown
+  // included: SIGHUP's default action would end it with the sockets and the
+  // pidfile left behind (a logrotate or rc.d reload during a drain). Before
+  // the supervisor exists the first reload reads the file anyway; while it
+  // stops there is nothing to reload.
+  let stopping = false;
+  const onHangup = () => {
+    if (!stopping) void supervisor?.reload('SIGHUP');
+  };
+  process.on('SIGHUP', onHangup);
   try {
     pidfile.acquire();
     const initial = await startupCheck(file, rundir, environments, io);
@@ -121,7 +130,6 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     const first = await running.reload('start');
     watcher = new FileWatcher(file, () => void running.reload('file change'));
     await watcher.start();
-    process.on('SIGHUP', onHangup);
     if (environments.dynamic) poll = setInterval(() => void running.reload('environment poll'), pollMs);
     logger.info('supervisor running', { pid: process.pid, file, control: controlPath, listeners: running.status().listeners.length, first_reload: first.result });
 
@@ -129,7 +137,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     logger.info('supervisor stopping', { signal });
     return 0;
   } finally {
-    process.off('SIGHUP', onHangup);
+    stopping = true;
     clearInterval(poll);
     await watcher?.stop();
     await control?.stop();
@@ -139,6 +147,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     pidfile.release();
     logger.info('supervisor stopped');
     await new Promise<void>((done) => (stream === undefined ? done() : stream.end(done)));
+    process.off('SIGHUP', onHangup);
   }
 }
 
