@@ -6,7 +6,7 @@
 // the supervisor exits 0.
 
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -75,11 +75,18 @@ describe('supervisor: SIGTERM with requests in flight', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers every in-flight request in full, removes its sockets and pidfile, exits 0', async () => {
+  /**
+   * Starts a supervisor with environment 1 on its default UNIX socket and 2
+   * on loopback TCP, freezes the database, opens 12 requests, sends SIGTERM,
+   * runs `duringDrain`, thaws the database, and checks the whole stop.
+   */
+  async function stopWithRequestsInFlight(name: string, duringDrain: (supervisor: Supervisor) => Promise<void>): Promise<void> {
+    const run = join(dir, name);
+    mkdirSync(run);
     const [port] = await freePorts(1);
-    const econfig = join(dir, 'econfig');
-    const socket1 = join(dir, 'sippy_routed.1.sock');
-    const pidfile = join(dir, 'sippy_routed.pid');
+    const econfig = join(run, 'econfig');
+    const socket1 = join(run, 'sippy_routed.1.sock');
+    const pidfile = join(run, 'sippy_routed.pid');
     writeFileSync(econfig, [
       'command_args="/opt/sippy_routed/sippy_routed.${extension} -e %%I_ENVIRONMENT%%"',
       '# environment 1 on its default socket in the rundir; 2 on loopback TCP',
@@ -88,15 +95,15 @@ describe('supervisor: SIGTERM with requests in flight', function () {
       'fi',
       '',
     ].join('\n'));
-    supervisor = new Supervisor({ econfig, rundir: dir, pidfile, dsn: server.dsn(DATABASE), environments: [1, 2] });
+    supervisor = new Supervisor({ econfig, rundir: run, pidfile, dsn: server.dsn(DATABASE), environments: [1, 2] });
     const status = await supervisor.waitServing();
     expect(status.listeners.map((l) => l.socket)).to.deep.equal([`unix:${socket1}`, `http://127.0.0.1:${port}/`]);
     expect(existsSync(pidfile)).to.equal(true);
     expect(existsSync(supervisor.control)).to.equal(true);
 
-    const targets: [Target, object, number][] = [
-      [{ socketPath: socket1 }, CALL_1, 1],
-      [{ host: '127.0.0.1', port: port! }, CALL_2, 2],
+    const targets: [Target, object][] = [
+      [{ socketPath: socket1 }, CALL_1],
+      [{ host: '127.0.0.1', port: port! }, CALL_2],
     ];
     // Warm the pools, so that frozen queries are the only thing requests wait for.
     for (const [target, params] of targets) {
@@ -117,7 +124,9 @@ describe('supervisor: SIGTERM with requests in flight', function () {
       expect(settled, 'requests answered while the database was frozen').to.deep.equal([]);
       signalledAt = Date.now();
       supervisor.signal('SIGTERM');
-      await delay(300);
+      await delay(150);
+      await duringDrain(supervisor);
+      await delay(150);
       expect(settled, 'requests answered before the database came back').to.deep.equal([]);
       expect(supervisor.alive, 'supervisor waits for its in-flight requests').to.equal(true);
       expect(await accepts({ port: port! }), 'a draining listener accepts no new connection').to.equal(false);
@@ -128,11 +137,10 @@ describe('supervisor: SIGTERM with requests in flight', function () {
     const answers = await Promise.all(inFlight);
     expect(settled.every((t) => t > signalledAt)).to.equal(true);
     answers.forEach((answer, i) => {
-      const environment = i < 6 ? 1 : 2;
       expect(answer.status, answer.text).to.equal(200);
       const result = (answer.json as { result?: RouteResult }).result;
       expect(result, answer.text).to.not.equal(undefined);
-      expect(result!.i_environment).to.equal(environment);
+      expect(result!.i_environment).to.equal(i < 6 ? 1 : 2);
       expect(result!.routes.length, answer.text).to.be.greaterThan(0);
     });
 
@@ -142,6 +150,17 @@ describe('supervisor: SIGTERM with requests in flight', function () {
     expect(existsSync(supervisor.control), 'control socket').to.equal(false);
     expect(existsSync(pidfile), 'pidfile').to.equal(false);
     expect(await accepts({ port: port! }), 'TCP listener closed').to.equal(false);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.sock') || f.endsWith('.pid'))).to.deep.equal([]);
+    expect(readdirSync(run)).to.deep.equal(['econfig']);
+  }
+
+  it('answers every in-flight request in full, removes its sockets and pidfile, exits 0', async () => {
+    await stopWithRequestsInFlight('plain', async () => undefined);
+  });
+
+  // A SIGHUP (logrotate, an rc.d reload) may arrive while the supervisor
+  // drains: its default action would end the process with sockets and the
+  // pidfile left behind.
+  it('a SIGHUP while it drains does not cut the stop short', async () => {
+    await stopWithRequestsInFlight('sighup', async (running) => running.signal('SIGHUP'));
   });
 });
