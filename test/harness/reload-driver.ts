@@ -20,6 +20,8 @@ export interface EnvironmentModel {
   readonly socket: Socket;
   /** -a entries as written (addresses or prefixes). */
   readonly allow: readonly string[];
+  /** Further listener options (-d DSN, --db-connections N): settings updated in place. */
+  readonly options?: readonly string[];
 }
 
 export type Model = Readonly<Record<number, EnvironmentModel>>;
@@ -60,8 +62,8 @@ export function renderEconfig(model: Model, revision: number, breakage: Breakage
   ];
   for (const [id, env] of Object.entries(model)) {
     const socket = 'unix' in env.socket ? `-s unix:${env.socket.unix}` : `-s http://127.0.0.1:${env.socket.port}`;
-    const allow = env.allow.map((a) => ` -a ${a}`).join('');
-    lines.push(`${id})`, `    command_args="\${command_args} ${socket}${allow}"`, `    enable="${env.enabled ? 'YES' : 'NO'}"`);
+    const more = [...env.allow.flatMap((a) => ['-a', a]), ...(env.options ?? [])].map((word) => ` ${word}`).join('');
+    lines.push(`${id})`, `    command_args="\${command_args} ${socket}${more}"`, `    enable="${env.enabled ? 'YES' : 'NO'}"`);
     if (breakage.inCase?.environment === Number(id)) lines.push(`    ${breakage.inCase.line}`);
     lines.push('    ;;');
   }

@@ -10,9 +10,10 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RoutingClient } from '../../src/client/routing-client.js';
 import { loadDemo } from '../../src/db/demo.js';
-import { useFreshDatabase } from '../harness/database.js';
-import { ReloadDriver, type Model } from '../harness/reload-driver.js';
+import { freshDatabase, useFreshDatabase, type TestDatabase } from '../harness/database.js';
+import { ReloadDriver, socketUri, type Model } from '../harness/reload-driver.js';
 import { RouteLoad, StepLedger } from '../harness/route-load.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { freePorts, holdPort, killChildren, loggedReloads, runCliProcess, Supervisor, type HeldPort } from '../harness/supervisor.js';
@@ -22,6 +23,9 @@ const CALLS = new Map([
   [2, { routing_group: 'Local', cld: '12125551234' }],
   [3, { routing_group: 'Group 3', cld: '15551234567' }],
 ]);
+
+/** carrier-a-lon's address in the second database, to tell which database answered. */
+const SECOND_DESTINATION = '198.51.100.99:5060';
 
 /** Environment 3: not in the demo set; one group with a catch-all route. */
 async function insertEnvironment3(fixture: RoutingFixture): Promise<void> {
@@ -43,6 +47,7 @@ describe('supervisor: reload under load', function () {
   let supervisor: Supervisor | undefined;
   let load: RouteLoad | undefined;
   let foreign: HeldPort | undefined;
+  let second: TestDatabase | undefined;
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sr-reload-'));
@@ -53,6 +58,7 @@ describe('supervisor: reload under load', function () {
     await supervisor?.kill();
     await killChildren();
     await foreign?.close();
+    await second?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -64,6 +70,10 @@ describe('supervisor: reload under load', function () {
     const file = join(etc, 'econfig');
     const { db, dsn } = database();
     await loadDemo(db, run);
+    // A second database with the same routes: environment 1 switches to it and back under load.
+    second = await freshDatabase();
+    await loadDemo(second.db, run);
+    await second.db.modify("UPDATE connections SET destination = ? WHERE name = 'carrier-a-lon'", [SECOND_DESTINATION]);
     const [p1, p2, p3] = await freePorts(3);
     const [a1, a2, c1, c2] = ['a1', 'a2', 'c1', 'c2'].map((name) => ({ unix: join(run, `${name}.sock`) }));
     const local = '127.0.0.1';
@@ -93,6 +103,17 @@ describe('supervisor: reload under load', function () {
     });
     await driver.edit('allow-list: another address', 'in-place', (m) => set(m, 2, { allow: [local, '192.0.2.10'] }));
     await driver.edit('allow-list: a second -a with a prefix', 'rename-over', (m) => set(m, 2, { allow: [local, '192.0.2.10', '198.51.100.0/24'] }));
+    await driver.edit('another database for environment 1', 'rename-over', (m) => set(m, 1, { options: ['-d', second!.dsn] }));
+    const answeredFrom = async (): Promise<string[]> => {
+      const client = new RoutingClient(socketUri(driver.current[1]!.socket));
+      try {
+        return (await client.getRoutes(CALLS.get(1)!)).routes.map((r) => r.destination);
+      } finally {
+        client.close();
+      }
+    };
+    expect(await answeredFrom(), 'environment 1 answers from the second database').to.include(SECOND_DESTINATION);
+    await driver.edit('smaller database pool for environment 2', 'in-place', (m) => set(m, 2, { options: ['--db-connections', '4', '--db-timeout', '3000'] }));
     await driver.edit('UNIX move', 'in-place', (m) => set(m, 1, { socket: a2! }));
     await driver.edit('TCP move', 'in-place', (m) => set(m, 2, { socket: { port: p2! } }));
 
@@ -118,6 +139,8 @@ describe('supervisor: reload under load', function () {
     await driver.edit('and swap back', 'rename-over', (m) => set(set(m, 1, { socket: a1! }), 3, { socket: c1! }));
     await driver.broken('missing esac', 'rename-over', { dropEsac: true }, /:\d+:\d+: /);
     await driver.edit('comment-only edit, saved like vim', 'vim', (m) => m);
+    await driver.edit('environment 1 back on the supervisor\'s database', 'vim', (m) => set(m, 1, { options: [] }));
+    expect(await answeredFrom(), 'environment 1 answers from the supervisor\'s database').to.not.include(SECOND_DESTINATION);
     await driver.edit('environment 1 disabled', 'in-place', (m) => set(m, 1, { enabled: false }));
     await driver.edit('environment 1 re-enabled, half-written save', 'half-written', (m) => set(m, 1, { enabled: true }));
     await driver.edit('TCP move, saved like vim', 'vim', (m) => set(m, 2, { socket: { port: p2! } }));
