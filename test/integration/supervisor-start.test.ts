@@ -99,7 +99,10 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     const status = await runCliProcess(['status', '--control', running.control, '--json']);
     expect(status.code, status.stderr).to.equal(0);
     const parsed = JSON.parse(status.stdout) as SupervisorStatus;
-    expect(parsed.pid).to.equal(running.child.pid);
+    expect(parsed).to.have.all.keys('pid', 'file', 'environments', 'listeners', 'last_reload');
+    expect(parsed.last_reload).to.include.all.keys('result', 'time', 'trigger', 'hash', 'environments', 'messages', 'changes');
+    expect(parsed.listeners[0]).to.have.all.keys('i_environment', 'socket', 'allow', 'since', 'requests', 'errors');
+    expect(parsed).to.include({ pid: running.child.pid, file: join(first, 'econfig') });
     expect(parsed.listeners.map((l) => l.socket)).to.deep.equal([`unix:${join(first, 'sippy_routed.1.sock')}`]);
   });
 
@@ -133,7 +136,7 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     }
   });
 
-  it('SIGHUP re-reads the environments table and starts the new environment on its default socket', async () => {
+  it('SIGHUP re-reads the environments table: a new environment starts on its default socket, a removed one stops', async () => {
     const run = caseDir();
     writeFileSync(join(run, 'econfig'), VALID);
     const supervisor = startSupervisor(run);
@@ -145,5 +148,12 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     expect(status.last_reload).to.include({ result: 'ok', trigger: 'SIGHUP' });
     expect(status.last_reload.changes).to.deep.equal([`environment 7: start on unix:${join(run, 'sippy_routed.7.sock')}`]);
     expect(status.listeners.map((l) => l.i_environment)).to.deep.equal([1, 7]);
+
+    await database().db.modify('DELETE FROM environments WHERE i_environment = 7');
+    supervisor.signal('SIGHUP');
+    const after = await supervisor.waitStatus((s) => !s.environments.includes(7), 3000, 'environment 7 gone after SIGHUP');
+    expect(after.last_reload.changes).to.deep.equal([`environment 7: stop on unix:${join(run, 'sippy_routed.7.sock')}`]);
+    expect(after.listeners.map((l) => l.i_environment)).to.deep.equal([1]);
+    expect(existsSync(join(run, 'sippy_routed.7.sock'))).to.equal(false);
   });
 });

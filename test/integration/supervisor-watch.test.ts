@@ -1,0 +1,109 @@
+// How the supervisor notices econfig changes (operations.md, Reload): a
+// symlink swap and an edit of the link's target are reloads, an edit of a
+// file the link no longer points to is not; a burst of saves is one reload;
+// `sippy_routed reload` on a broken file exits 1 with the located errors.
+
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useFreshDatabase } from '../harness/database.js';
+import { delay, killChildren, loggedReloads, runCliProcess, sha256, Supervisor } from '../harness/supervisor.js';
+
+const econfigOn = (socket: string): string =>
+  `command_args="/opt/sippy_routed/sippy_routed.\${extension} -e %%I_ENVIRONMENT%% -s unix:${socket}"\n`;
+
+describe('supervisor: watching the econfig file', function () {
+  this.timeout(60_000);
+  const database = useFreshDatabase();
+  let dir: string;
+  let count = 0;
+  const started: Supervisor[] = [];
+
+  const start = async (file: string): Promise<{ supervisor: Supervisor; run: string }> => {
+    const run = join(dir, `run${++count}`);
+    mkdirSync(run);
+    const supervisor = new Supervisor({ econfig: file, rundir: run, pidfile: join(run, 'pid'), dsn: database().dsn, environments: [1] });
+    started.push(supervisor);
+    await supervisor.waitServing();
+    return { supervisor, run };
+  };
+
+  /** Waits (at most 1 s, the contract) until environment 1 runs on `socket`. */
+  const appliedOn = (supervisor: Supervisor, socket: string) =>
+    supervisor.waitStatus((s) => s.listeners[0]?.socket === `unix:${socket}`, 1000, `environment 1 on ${socket}`);
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sr-watch-'));
+  });
+
+  after(async () => {
+    await Promise.all(started.map((s) => s.kill()));
+    await killChildren();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('follows a symlink swap and edits of the target, not of a file the link left', async () => {
+    const etc = join(dir, 'etc');
+    const releases = join(dir, 'releases');
+    mkdirSync(etc);
+    mkdirSync(releases);
+    const [v1, v2] = [join(releases, 'v1.econfig'), join(releases, 'v2.econfig')];
+    const link = join(etc, 'econfig');
+    writeFileSync(v1, econfigOn(join(dir, 's1.sock')));
+    symlinkSync(v1, link);
+    const { supervisor } = await start(link);
+    expect((await supervisor.status()).listeners[0]!.socket).to.equal(`unix:${join(dir, 's1.sock')}`);
+
+    // ln -sfn: a new link renamed over the old one.
+    writeFileSync(v2, econfigOn(join(dir, 's2.sock')));
+    symlinkSync(v2, join(etc, '.econfig.new'));
+    renameSync(join(etc, '.econfig.new'), link);
+    const swapped = await appliedOn(supervisor, join(dir, 's2.sock'));
+    expect(swapped.last_reload).to.include({ result: 'ok', trigger: 'file change' });
+
+    writeFileSync(v2, econfigOn(join(dir, 's3.sock')));
+    await appliedOn(supervisor, join(dir, 's3.sock'));
+
+    const before = await supervisor.status();
+    writeFileSync(v1, econfigOn(join(dir, 's4.sock')));
+    await delay(700);
+    const after = await supervisor.status();
+    expect(after.listeners).to.have.length(1);
+    expect(after.listeners[0]!.socket).to.equal(`unix:${join(dir, 's3.sock')}`);
+    expect(after.last_reload).to.deep.equal(before.last_reload);
+  });
+
+  it('a burst of saves closer than the debounce is one reload of the last content', async () => {
+    const file = join(dir, 'burst.econfig');
+    writeFileSync(file, econfigOn(join(dir, 'b0.sock')));
+    const { supervisor } = await start(file);
+    const reloadsBefore = loggedReloads(supervisor.stderr);
+    let last = '';
+    for (let i = 1; i <= 8; i++) {
+      last = econfigOn(join(dir, `b${i}.sock`));
+      writeFileSync(file, last);
+      await delay(20);
+    }
+    const status = await appliedOn(supervisor, join(dir, 'b8.sock'));
+    expect(status.last_reload).to.include({ result: 'ok', hash: sha256(last) });
+    expect(status.last_reload.changes).to.deep.equal([`environment 1: move from unix:${join(dir, 'b0.sock')} to unix:${join(dir, 'b8.sock')}`]);
+    await delay(400);
+    const reloadsAfter = loggedReloads(supervisor.stderr);
+    expect(reloadsAfter, 'one reload for the burst').to.deep.equal({ ok: reloadsBefore.ok + 1, error: reloadsBefore.error });
+  });
+
+  it('`sippy_routed reload` on a broken file exits 1 with the located errors and changes nothing', async () => {
+    const file = join(dir, 'broken.econfig');
+    writeFileSync(file, econfigOn(join(dir, 'r1.sock')));
+    const { supervisor } = await start(file);
+    const before = await supervisor.status();
+    writeFileSync(file, `${econfigOn(join(dir, 'r2.sock'))}enable="\${enabled}"\n`);
+    const reload = await runCliProcess(['reload', '--control', supervisor.control]);
+    expect(reload.code, reload.stdout + reload.stderr).to.equal(1);
+    expect(reload.stdout).to.match(/broken\.econfig:2:\d+: environment 1: .*enabled/);
+    const after = await supervisor.status();
+    expect(after.last_reload.result).to.equal('error');
+    expect(after.listeners.map(({ socket, since }) => ({ socket, since }))).to.deep.equal(before.listeners.map(({ socket, since }) => ({ socket, since })));
+  });
+});
