@@ -29,9 +29,13 @@ describe('supervisor: watching the econfig file', function () {
     return { supervisor, run };
   };
 
-  /** Waits (at most 1 s, the contract) until environment 1 runs on `socket`. */
-  const appliedOn = (supervisor: Supervisor, socket: string) =>
-    supervisor.waitStatus((s) => s.listeners[0]?.socket === `unix:${socket}`, 1000, `environment 1 on ${socket}`);
+  /**
+   * Waits (at most 1 s, the contract) until the reload of `text` is done
+   * (listeners show a move before its reload result is recorded) and
+   * environment 1 runs on `socket`.
+   */
+  const applied = (supervisor: Supervisor, text: string, socket: string) =>
+    supervisor.waitStatus((s) => s.last_reload?.hash === sha256(text) && s.listeners[0]?.socket === `unix:${socket}`, 1000, `environment 1 on ${socket}`);
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sr-watch-'));
@@ -56,14 +60,16 @@ describe('supervisor: watching the econfig file', function () {
     expect((await supervisor.status()).listeners[0]!.socket).to.equal(`unix:${join(dir, 's1.sock')}`);
 
     // ln -sfn: a new link renamed over the old one.
-    writeFileSync(v2, econfigOn(join(dir, 's2.sock')));
+    const second = econfigOn(join(dir, 's2.sock'));
+    writeFileSync(v2, second);
     symlinkSync(v2, join(etc, '.econfig.new'));
     renameSync(join(etc, '.econfig.new'), link);
-    const swapped = await appliedOn(supervisor, join(dir, 's2.sock'));
+    const swapped = await applied(supervisor, second, join(dir, 's2.sock'));
     expect(swapped.last_reload).to.include({ result: 'ok', trigger: 'file change' });
 
-    writeFileSync(v2, econfigOn(join(dir, 's3.sock')));
-    await appliedOn(supervisor, join(dir, 's3.sock'));
+    const third = econfigOn(join(dir, 's3.sock'));
+    writeFileSync(v2, third);
+    await applied(supervisor, third, join(dir, 's3.sock'));
 
     const before = await supervisor.status();
     writeFileSync(v1, econfigOn(join(dir, 's4.sock')));
@@ -85,8 +91,8 @@ describe('supervisor: watching the econfig file', function () {
       writeFileSync(file, last);
       await delay(20);
     }
-    const status = await appliedOn(supervisor, join(dir, 'b8.sock'));
-    expect(status.last_reload).to.include({ result: 'ok', hash: sha256(last) });
+    const status = await applied(supervisor, last, join(dir, 'b8.sock'));
+    expect(status.last_reload.result).to.equal('ok');
     expect(status.last_reload.changes).to.deep.equal([`environment 1: move from unix:${join(dir, 'b0.sock')} to unix:${join(dir, 'b8.sock')}`]);
     await delay(400);
     const reloadsAfter = loggedReloads(supervisor.stderr);
