@@ -127,9 +127,12 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     const running = supervisor;
     control = new ControlServer(controlPath, { status: async () => running.status(), reload: () => running.reload('control socket') });
     await control.start();
-    const first = await running.reload('start');
+    // Watch before the first read: a save between that read and a watch put
+    // in place later would be lost until some other trigger. A status with a
+    // reload result therefore also means the file is watched.
     watcher = new FileWatcher(file, () => void running.reload('file change'));
     await watcher.start();
+    const first = await running.reload('start');
     if (environments.dynamic) poll = setInterval(() => void running.reload('environment poll'), pollMs);
     logger.info('supervisor running', { pid: process.pid, file, control: controlPath, listeners: running.status().listeners.length, first_reload: first.result });
 
