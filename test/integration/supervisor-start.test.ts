@@ -144,14 +144,15 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     expect(first.environments).to.deep.equal([1]);
     await new RoutingFixture(database().db, 7).environmentRow();
     supervisor.signal('SIGHUP');
-    const status = await supervisor.waitStatus((s) => s.environments.includes(7), 3000, 'environment 7 after SIGHUP');
+    // `environments` shows the new list while its reload runs: wait for the reload's result.
+    const status = await supervisor.waitStatus((s) => s.last_reload.trigger === 'SIGHUP' && s.environments.includes(7), 3000, 'environment 7 after SIGHUP');
     expect(status.last_reload).to.include({ result: 'ok', trigger: 'SIGHUP' });
     expect(status.last_reload.changes).to.deep.equal([`environment 7: start on unix:${join(run, 'sippy_routed.7.sock')}`]);
     expect(status.listeners.map((l) => l.i_environment)).to.deep.equal([1, 7]);
 
     await database().db.modify('DELETE FROM environments WHERE i_environment = 7');
     supervisor.signal('SIGHUP');
-    const after = await supervisor.waitStatus((s) => !s.environments.includes(7), 3000, 'environment 7 gone after SIGHUP');
+    const after = await supervisor.waitStatus((s) => s.last_reload.time !== status.last_reload.time && !s.environments.includes(7), 3000, 'environment 7 gone after SIGHUP');
     expect(after.last_reload.changes).to.deep.equal([`environment 7: stop on unix:${join(run, 'sippy_routed.7.sock')}`]);
     expect(after.listeners.map((l) => l.i_environment)).to.deep.equal([1]);
     expect(existsSync(join(run, 'sippy_routed.7.sock'))).to.equal(false);
