@@ -9,6 +9,7 @@ import { dbCommand } from './db-command.js';
 import { queryCommand } from './query-command.js';
 import { reloadCommand, statusCommand } from './control-command.js';
 import { superviseCommand } from './supervise-command.js';
+import { demoCommand } from './demo-command.js';
 import type { CliIo, Command } from './io.js';
 
 export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon (JSON-RPC over MySQL)
@@ -26,6 +27,7 @@ Usage:
   sippy_routed status [--control SOCKET] [--json]
   sippy_routed reload [--control SOCKET]
                                        ask a running supervisor
+  sippy_routed demo [--dir DIR]        run the daemon on the demo setup (private database under var/)
   sippy_routed --help | --version
 
 Every command takes --help. The database DSN may also come from
@@ -40,6 +42,7 @@ const commands: Record<string, Command> = {
   supervise: superviseCommand,
   status: statusCommand,
   reload: reloadCommand,
+  demo: demoCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
