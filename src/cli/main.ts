@@ -23,9 +23,9 @@ Usage:
                                        ask a daemon for routes; print them as a table
   sippy_routed --help | --version
 
-Every command takes --help (the listener: sippy_routed -e N --help). The database DSN may also come from
-SIPPY_ROUTED_DB. Exit status: 0 success, 1 runtime failure, 2 usage or
-configuration error.
+Every command takes --help (the listener form: sippy_routed -e N --help).
+The database DSN may also come from SIPPY_ROUTED_DB. Exit status: 0 success,
+1 runtime failure, 2 usage or configuration error.
 `;
 
 const commands: Record<string, Command> = {
