@@ -39,6 +39,17 @@ async function timedFailure(client: RoutingClient): Promise<{ code: number | und
   throw new Error('getRoutes succeeded while the database was down');
 }
 
+/** Waits (bounded) until `file` holds `count` JSON log lines with message `msg`. */
+async function waitForLogLines(file: string, msg: string, count: number, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await delay(20)) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    // Whole lines only: the last one may be half written.
+    const found = text.split('\n').slice(0, -1).filter((line) => (JSON.parse(line) as { msg: string }).msg === msg).length;
+    if (found >= count) return;
+  }
+  throw new Error(`${file}: fewer than ${count} ${JSON.stringify(msg)} lines after ${timeoutMs} ms`);
+}
+
 function expectCheapestFirst(result: RouteResult): void {
   expect(result.routes.length).to.be.greaterThan(1);
   const costs = result.routes.map((r) => Number(r.estimated_cost));
@@ -82,7 +93,7 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
   it('serves ping and getRoutes on the demo data, finishes an in-flight request on SIGTERM, removes its socket and exits 0', async () => {
     const socket = join(tmp.path, 'sr.1.sock');
     const logFile = join(tmp.path, 'daemon.log');
-    const daemon = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', dsn, '--log-file', logFile]);
+    const daemon = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', dsn, '--log-file', logFile, '--log-level', 'debug']);
     const client = new RoutingClient(`unix:${socket}`, { timeoutMs: 10_000 });
     try {
       await daemon.waitUntilServing(`unix:${socket}`);
@@ -100,7 +111,8 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
       try {
         inFlight = client.getRoutes(UK_CALL);
         inFlight.catch(() => undefined);
-        await delay(200);
+        // The daemon logs each getRoutes at debug as it starts: the second one is in flight.
+        await waitForLogLines(logFile, 'getRoutes', 2);
         daemon.child.kill('SIGTERM');
         await delay(300);
         expect(daemon.running, 'the daemon waits for its in-flight request').to.equal(true);
@@ -115,7 +127,7 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
     expect(existsSync(socket), 'socket removed').to.equal(false);
     const log = readFileSync(logFile, 'utf8');
     const messages = log.trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
-    expect(messages).to.include.members(['listening', 'stopping', 'stopped']);
+    expect(messages).to.include.members(['listening', 'getRoutes', 'stopping', 'stopped']);
     expect(log + daemon.stdout + daemon.stderr).not.to.include(PASSWORD);
   });
 
