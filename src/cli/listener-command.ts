@@ -11,7 +11,7 @@ import { Database, DEFAULT_POOL_LIMITS } from '../db/pool.js';
 import { DEFAULT_RUNDIR, isListenerOption, LISTENER_OPTIONS_HELP, parseListenerOptions, type ListenerSpec } from '../econfig/index.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel, type LogStream } from '../log.js';
 import { openLogFile, type LogFile } from '../log-file.js';
-import { createResolver } from '../routing/index.js';
+import { createResolver, DatabaseHealthLog } from '../routing/index.js';
 import { runListenerUntilSignal } from '../rpc/run-until-signal.js';
 import type { CliIo } from './io.js';
 
@@ -70,7 +70,7 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
     connectTimeoutMs: limits.dbTimeoutMs,
     queryTimeoutMs: limits.dbTimeoutMs,
   });
-  const resolver = createResolver(db, { logger });
+  const resolver = new DatabaseHealthLog(createResolver(db, { logger }), logger);
   try {
     const status = await runListenerUntilSignal(spec, resolver, logger);
     logger.info('stopped', { environment: spec.environment, socket: spec.socket });

@@ -177,7 +177,11 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
     }
     expect(await daemon.stop()).to.deep.equal({ code: 0, signal: null });
     expect(daemon.stdout + daemon.stderr).not.to.include(PASSWORD);
-    expect(daemon.stderr).to.include('getRoutes');
+    // Two outages (stopped, then hung): each logged once as it starts and once as it ends.
+    const messages = daemon.stderr.trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages.filter((m) => m.startsWith('database failing'))).to.have.length(2);
+    expect(messages.filter((m) => m === 'database available again')).to.have.length(2);
+    expect(messages.filter((m) => m === 'getRoutes')).to.have.length(9);
   });
 
   it('a second daemon on the same live socket exits 1 "in use" and leaves the first serving', async () => {
