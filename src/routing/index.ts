@@ -10,6 +10,7 @@ export type { RoutingLogger } from './log.js';
 export type { RandomSource } from './select.js';
 export { silentLogger, stderrLogger } from './log.js';
 export { SqlResolver, type SqlResolverOptions, type ExternalGroupHandler } from './resolver.js';
+export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 
 /** A resolver over one Database (all environments it serves), or over databaseFor(environment). */
 export function createResolver(
