@@ -30,6 +30,10 @@ export const catalogue = {
   DB_SERVER_START_FAILED: { exit: 1, summary: 'The private MariaDB/MySQL server (tests, demo, benchmark) did not start; its log is named in the message.' },
   DB_SERVER_NOT_INSTALLED: { exit: 1, summary: 'No mariadbd or mysqld binary was found; install the mariadb-server package (make deps does so as root).' },
 
+  // econfig
+  ECONFIG_INVALID: { exit: 2, summary: 'The econfig file has errors (each with file:line:column and environment); it is not applied.' },
+  ECONFIG_UNREADABLE: { exit: 2, summary: 'The econfig file cannot be read (missing, unreadable, or larger than 1 MiB).' },
+
   // JSON-RPC requests (rpc.md). The -32700..-32603 family is JSON-RPC's own.
   RPC_PARSE_ERROR: { exit: 1, rpc: -32700, summary: 'The request body is not valid JSON.' },
   RPC_INVALID_REQUEST: { exit: 1, rpc: -32600, summary: 'The JSON is not a valid JSON-RPC request (or the batch is empty or too long).' },
@@ -48,6 +52,12 @@ export const catalogue = {
   SUPERVISOR_RUNNING: { exit: 1, summary: 'Another supervisor already runs with this pidfile.' },
   SUPERVISOR_START_FAILED: { exit: 1, summary: 'The supervisor could not start: pidfile, control socket or first configuration failed (the message says which).' },
   SUPERVISOR_UNREACHABLE: { exit: 1, summary: 'status/reload: no supervisor answers on the control socket.' },
+  RPC_TIMEOUT: { exit: 1, rpc: -32603, summary: 'The answer was not ready within the request timeout (--request-timeout); the request can be retried.' },
+
+  // Listeners (rpc.md, Transport and Access control)
+  SOCKET_IN_USE: { exit: 1, summary: 'The socket is in use: another process answers on that UNIX socket path, or holds that TCP address and port.' },
+  SOCKET_BIND_FAILED: { exit: 1, summary: 'The listener could not create its socket (permissions, missing directory, path not a socket, address not on this host).' },
+  TLS_FILES_INVALID: { exit: 1, summary: 'The https certificate or key file cannot be read or is not a matching PEM certificate and key.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;
