@@ -13,7 +13,9 @@ import { ensureExternalConnections } from './sql.js';
 import { checkHops, mapUpstreamRoutes, redactUri, upstreamCall, upstreamFailure, wantedConnections } from './external-map.js';
 import { UpstreamClients } from './upstream-clients.js';
 import type { RuleCache } from './translation.js';
-import { OnceFilter, type RoutingLogger } from './log.js';
+import { IntervalFilter, OnceFilter, type RoutingLogger } from './log.js';
+
+const UPSTREAM_LOG_INTERVAL_MS = 60_000;
 
 export interface ExternalLimits {
   /** A request whose hops reached this is a loop (ROUTING_LOOP); default 4. */
@@ -38,6 +40,7 @@ export class ExternalForwarder implements ExternalGroupHandler {
   private readonly maxHops: number;
   private readonly clients: UpstreamClients;
   private readonly once = new OnceFilter();
+  private readonly upstreamLog = new IntervalFilter(UPSTREAM_LOG_INTERVAL_MS);
 
   constructor(options: ExternalForwarderOptions) {
     this.databaseFor = options.databaseFor;
@@ -88,8 +91,8 @@ export class ExternalForwarder implements ExternalGroupHandler {
       return await this.clients.with(group.uri, (client) => client.getRoutes(upstreamCall(group, request)));
     } catch (err) {
       const failure = err instanceof SippyError ? err : upstreamFailure(err, uri, group);
-      // Logged once per group and kind: an upstream that is down fails every call.
-      if (this.once.first(`upstream:${group.i_routing_group}:${failure.code}:${uri ?? ''}`)) {
+      // At most once a minute per group, URI and kind: an upstream that is down fails every call.
+      if (this.upstreamLog.allow(`${group.i_routing_group}:${failure.code}:${uri ?? ''}`)) {
         const cause = failure.cause instanceof Error ? failure.cause.message.split(group.uri ?? '\u0000').join(uri ?? '') : undefined;
         this.logger.warn(failure.message, { i_environment: environment, routing_group: group.name, uri, code: failure.code, ...(cause !== undefined ? { cause } : {}) });
       }

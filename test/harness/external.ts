@@ -80,3 +80,21 @@ export function answerJson(res: http.ServerResponse, value: unknown, status = 20
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(typeof value === 'string' ? value : JSON.stringify(value));
 }
+
+/** A fixed, valid getRoutes result of two routes, as an upstream daemon would answer. */
+export function fixedUpstreamResult(params: Record<string, unknown>): Record<string, unknown> {
+  const route = (i: number, name: string, price: string) => ({
+    i_connection: 100 + i, connection_name: name, destination: `198.51.100.${i}:5060`, i_vendor: 9, vendor_name: 'Upstream Carrier',
+    i_destination_set: 40 + i, destination_set_name: `Set ${i}`, i_route: 9000 + i, prefix: '4420',
+    preference: 5, huntstop: false, timeout: 30, timeout_1xx: null, price_1: price, price_n: price, interval_1: 1, interval_n: 1,
+    connect_fee: '0.000000', free_seconds: 0, grace_period: 0, post_call_surcharge: '0.000000', currency: 'USD',
+    estimated_cost: '0.040000', capacity: 10 * i, cli: String(params.cli ?? ''), cld: `00${String(params.cld)}`,
+  });
+  return {
+    i_environment: 1,
+    routing_group: { i_routing_group: 77, name: String(params.routing_group), policy: 'lcr' },
+    cli: String(params.cli ?? ''),
+    cld: String(params.cld),
+    routes: [route(1, 'up-lon', '0.012000'), route(2, 'up-nyc', '0.015000')],
+  };
+}
