@@ -12,7 +12,10 @@ import { createResolver, EXTERNAL_VENDOR_NAME, type RoutingLogger } from '../../
 import { useFreshDatabase } from '../harness/database.js';
 import { answerJson, EnvironmentDaemon, fixedUpstreamResult, ScriptedPeer } from '../harness/external.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { makeTempDir, type TempDir } from '../harness/rpc.js';
+import { makeSpec, makeTempDir, type TempDir } from '../harness/rpc.js';
+import { DatabaseRegistry } from '../../src/db/registry.js';
+import { silentLogger } from '../../src/log.js';
+import { supervisedListenerFactory } from '../../src/supervisor/managed-listener.js';
 
 const TIMEOUT_MS = 300;
 const CALL = { routing_group: 'Upstream', cld: '4420712345678', cli: '15551230000' } as const;
@@ -182,6 +185,46 @@ describe('external groups: URIs', function () {
       expect(logger.lines.join('\n')).not.to.contain('secret');
     } finally {
       await resolver.close();
+    }
+  });
+});
+
+describe("external groups: the supervisor's listener applies --max-hops and --upstream-timeout", function () {
+  this.timeout(20_000);
+  const database = useFreshDatabase();
+
+  it('takes the limits from the spec, and from an updated spec without moving the socket', async () => {
+    const dir = makeTempDir('sr-external-supervised-');
+    const peer = await new ScriptedPeer(join(dir.path, 'upstream.sock')).start();
+    peer.behaviour = (body, res) => answerJson(res, { jsonrpc: '2.0', id: body.id, result: fixedUpstreamResult(body.params as Record<string, unknown>) });
+    const fixture = new RoutingFixture(database().db, 2);
+    await fixture.environmentRow();
+    await fixture.group({ name: 'Upstream', external: true, uri: peer.uri });
+    const registry = new DatabaseRegistry();
+    const factory = supervisedListenerFactory({ registry, defaultDsn: database().dsn, logger: silentLogger, drainMs: 0 });
+    const endpoint = { kind: 'unix', path: join(dir.path, 'sippy_routed.2.sock') } as const;
+    const managed = factory(makeSpec(endpoint, { environment: 2, limits: { maxHops: 1, upstreamTimeoutMs: 5_000 } }));
+    const client = new RoutingClient(`unix:${endpoint.path}`, { timeoutMs: 10_000 });
+    try {
+      await managed.start();
+      expect((await client.getRoutes({ ...CALL, hops: 0 })).routes).to.have.length(2);
+      const loop = await client.getRoutes({ ...CALL, hops: 1 }).catch((e: RpcCallError) => e.remote);
+      expect(loop).to.deep.include({ code: -32003, data: { routing_group: 'Upstream', hops: 1, max_hops: 1 } });
+
+      await managed.update(makeSpec(endpoint, { environment: 2, limits: { maxHops: 3, upstreamTimeoutMs: 200 } }));
+      expect((await client.getRoutes({ ...CALL, hops: 2 })).routes).to.have.length(2);
+      peer.behaviour = () => undefined;
+      const started = Date.now();
+      const hung = await client.getRoutes(CALL).catch((e: RpcCallError) => e.remote);
+      expect(hung).to.deep.include({ code: -32011 });
+      // Correctness bound: the updated 200 ms, not the first spec's 5 s.
+      expect(Date.now() - started).to.be.below(200 + 1000);
+    } finally {
+      client.close();
+      await managed.stop();
+      await registry.closeAll();
+      await peer.stop();
+      dir.remove();
     }
   });
 });
