@@ -59,7 +59,7 @@ export class ExternalForwarder implements ExternalGroupHandler {
     const local = await ensureExternalConnections(this.databaseFor(environment), environment, wantedConnections(upstream));
     if (local === undefined) {
       // The vendor cannot be created: only a broken schema or environment row gets here.
-      this.logger.error('the external vendor could not be created', { i_environment: environment, routing_group: group.name });
+      if (this.once.first(`vendor:${environment}`)) this.logger.error('the external vendor could not be created', { i_environment: environment, routing_group: group.name });
       throw new SippyError('RPC_INTERNAL', `the vendor for external connections could not be created in environment ${environment}`);
     }
     const mapped = mapUpstreamRoutes(upstream, local, this.rules, request.max_routes);
