@@ -7,11 +7,11 @@
 import { resolve } from 'node:path';
 import { isSippyError, SippyError } from '../errors.js';
 import { dsnFromOptions, type Dsn } from '../db/dsn.js';
-import { Database, DEFAULT_POOL_LIMITS } from '../db/pool.js';
+import { Database } from '../db/pool.js';
 import { DEFAULT_RUNDIR, isListenerOption, LISTENER_OPTIONS_HELP, parseListenerOptions, type ListenerSpec } from '../econfig/index.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel, type LogStream } from '../log.js';
 import { openLogFile, type LogFile } from '../log-file.js';
-import { createResolver, DatabaseHealthLog } from '../routing/index.js';
+import { listenerResolver, poolLimitsOf } from '../supervisor/managed-listener.js';
 import { runListenerUntilSignal } from '../rpc/run-until-signal.js';
 import type { CliIo } from './io.js';
 
@@ -63,14 +63,8 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
   const file: LogFile | undefined = logFile === undefined ? undefined : openLogFile(logFile);
   const stream: LogStream = file ?? { write: (text) => io.stderr.write(text), isTTY: (io.stderr as LogStream).isTTY };
   const logger = createLogger({ level: logLevel, stream });
-  const limits = spec.limits;
-  const db = new Database(dsn, {
-    connectionLimit: limits.dbConnections,
-    queueLimit: DEFAULT_POOL_LIMITS.queueLimit,
-    connectTimeoutMs: limits.dbTimeoutMs,
-    queryTimeoutMs: limits.dbTimeoutMs,
-  });
-  const resolver = new DatabaseHealthLog(createResolver(db, { logger }), logger);
+  const db = new Database(dsn, poolLimitsOf(spec));
+  const resolver = listenerResolver(db, spec, logger);
   try {
     const status = await runListenerUntilSignal(spec, resolver, logger);
     logger.info('stopped', { environment: spec.environment, socket: spec.socket });
