@@ -4,7 +4,7 @@
 
 import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { delay } from './supervisor.js';
+import { delay } from './rpc.js';
 
 export type SaveStyle = 'in-place' | 'rename-over' | 'vim' | 'half-written';
 

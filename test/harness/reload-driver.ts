@@ -11,7 +11,8 @@ import { RoutingClient } from '../../src/client/routing-client.js';
 import { RpcCallError } from '../../src/client/rpc-client.js';
 import { save, type SaveStyle } from './editor-saves.js';
 import type { RouteLoad, StepLedger } from './route-load.js';
-import { delay, listenerShape, sha256, waitClosed, type Supervisor, type SupervisorStatus } from './supervisor.js';
+import { delay } from './rpc.js';
+import { listenerShape, sha256, waitClosed, type Supervisor, type SupervisorStatus } from './supervisor.js';
 
 export type Socket = { readonly unix: string } | { readonly port: number };
 

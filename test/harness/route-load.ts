@@ -5,7 +5,7 @@
 // a violation unless it overlaps a step that changed its environment.
 
 import { RoutingClient, type GetRoutesCall } from '../../src/client/routing-client.js';
-import { delay } from './supervisor.js';
+import { delay } from './rpc.js';
 
 export interface RequestFailure {
   readonly environment: number;

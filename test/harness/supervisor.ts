@@ -1,18 +1,15 @@
 // Helpers for supervisor tests: the supervisor as a real child process
-// (`node dist/src/main.js supervise ...`), its control socket, one-shot CLI
-// child processes, and socket probes. Every process started here is tracked
-// and killed by killSupervisors(), which the suites call from `after` hooks,
-// so a failing test never leaves a supervisor behind.
+// (`node dist/src/main.js supervise ...`, a DaemonProcess), its control
+// socket, one-shot CLI child processes, socket probes, and the log lines a
+// test counts. Suites call DaemonProcess.killAll() from `after` hooks, so a
+// failing test never leaves a supervisor behind.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { RpcClient } from '../../src/client/rpc-client.js';
-
-/** The compiled entry point: tests run from dist/test/harness/. */
-export const MAIN_JS = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+import { DaemonProcess, type Exit } from './daemon.js';
+import { delay } from './rpc.js';
 
 /** What `status` returns (operations.md; the supervisor issue's contract). */
 export interface ListenerStatus {
@@ -53,42 +50,6 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-/** Keeps the last `limit` characters of a stream: enough to diagnose a failure, bounded under load. */
-class Tail {
-  private text = '';
-  constructor(private readonly limit = 256 * 1024) {}
-  push(chunk: Buffer): void {
-    this.text = (this.text + chunk.toString('utf8')).slice(-this.limit);
-  }
-  toString(): string {
-    return this.text;
-  }
-}
-
-const running = new Set<ChildProcess>();
-
-/** The process environment of children: no DSN inherited from the developer's shell. */
-function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  if (!('SIPPY_ROUTED_DB' in extra)) delete env.SIPPY_ROUTED_DB;
-  return env;
-}
-
-function track(child: ChildProcess): Promise<Exit> {
-  running.add(child);
-  return new Promise((resolve) =>
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-}
-
 export interface SupervisorOptions {
   readonly econfig: string;
   readonly rundir: string;
@@ -101,40 +62,38 @@ export interface SupervisorOptions {
 }
 
 export class Supervisor {
-  readonly child: ChildProcess;
-  readonly exited: Promise<Exit>;
+  readonly process: DaemonProcess;
   readonly control: string;
-  private readonly out = new Tail();
-  private readonly err = new Tail();
   private readonly rpc: RpcClient;
 
   constructor(readonly options: SupervisorOptions) {
     this.control = options.control ?? `${options.rundir}/sippy_routed.ctl.sock`;
     const args = [
-      MAIN_JS, 'supervise', '-f', options.econfig, '--rundir', options.rundir, '--pidfile', options.pidfile,
+      'supervise', '-f', options.econfig, '--rundir', options.rundir, '--pidfile', options.pidfile,
       ...(options.control === undefined ? [] : ['--control', options.control]),
       ...(options.dsn === undefined ? [] : ['-d', options.dsn]),
       ...(options.environments === undefined ? [] : ['--environments', options.environments.join(',')]),
       ...(options.extraArgs ?? []),
     ];
-    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
-    this.exited = track(this.child);
-    this.child.stdout!.on('data', (chunk: Buffer) => this.out.push(chunk));
-    this.child.stderr!.on('data', (chunk: Buffer) => this.err.push(chunk));
+    this.process = new DaemonProcess(args);
     // A reload waits for draining listeners: allow it more than a plain call.
     this.rpc = new RpcClient(`unix:${this.control}`, { timeoutMs: 10_000 });
   }
 
-  get stdout(): string {
-    return this.out.toString();
+  get pid(): number {
+    return this.process.child.pid!;
+  }
+
+  get exited(): Promise<Exit> {
+    return this.process.exited;
   }
 
   get stderr(): string {
-    return this.err.toString();
+    return this.process.stderr;
   }
 
   get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return this.process.running;
   }
 
   /**
@@ -180,25 +139,14 @@ export class Supervisor {
   }
 
   signal(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
+    this.process.child.kill(signal);
   }
 
   /** Kills the process (SIGKILL) if it still runs and waits for it. Idempotent. */
   async kill(): Promise<Exit> {
     this.rpc.close();
-    if (this.alive) this.child.kill('SIGKILL');
-    return this.exited;
+    return this.process.stop('SIGKILL');
   }
-}
-
-/** For `after` hooks: kills every child process this module started that still runs. */
-export async function killChildren(): Promise<void> {
-  const exits = [...running].map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  }));
-  await Promise.all(exits);
 }
 
 export interface CliRun {
@@ -208,17 +156,12 @@ export interface CliRun {
 }
 
 /** Runs `sippy_routed ARGS` as a child process (killed after timeoutMs) and collects its output. */
-export async function runCliProcess(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [MAIN_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(options.env) });
-  const exited = track(child);
-  const out = new Tail();
-  const err = new Tail();
-  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
-  const { code } = await exited;
+export async function runCliProcess(args: readonly string[], timeoutMs = 20_000): Promise<CliRun> {
+  const cli = new DaemonProcess(args);
+  const timer = setTimeout(() => void cli.stop('SIGKILL'), timeoutMs);
+  const { code } = await cli.exited;
   clearTimeout(timer);
-  return { code, stdout: out.toString(), stderr: err.toString() };
+  return { code, stdout: cli.stdout, stderr: cli.stderr };
 }
 
 /** Whether something accepts connections on a UNIX socket path or a loopback port. */
@@ -282,8 +225,4 @@ export function loggedReloads(log: string): { ok: number; error: number } {
     if (msg === 'reload error') counts.error += 1;
   }
   return counts;
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

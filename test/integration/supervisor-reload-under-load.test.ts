@@ -16,7 +16,8 @@ import { freshDatabase, useFreshDatabase, type TestDatabase } from '../harness/d
 import { ReloadDriver, socketUri, type Model } from '../harness/reload-driver.js';
 import { RouteLoad, StepLedger } from '../harness/route-load.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { freePorts, holdPort, killChildren, loggedReloads, runCliProcess, Supervisor, type HeldPort } from '../harness/supervisor.js';
+import { DaemonProcess } from '../harness/daemon.js';
+import { freePorts, holdPort, loggedReloads, runCliProcess, Supervisor, type HeldPort } from '../harness/supervisor.js';
 
 const CALLS = new Map([
   [1, { routing_group: 'Group 1', cld: '442071234567' }],
@@ -56,7 +57,7 @@ describe('supervisor: reload under load', function () {
   after(async () => {
     await load?.stop();
     await supervisor?.kill();
-    await killChildren();
+    await DaemonProcess.killAll();
     await foreign?.close();
     await second?.drop();
     rmSync(dir, { recursive: true, force: true });

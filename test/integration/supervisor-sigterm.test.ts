@@ -16,8 +16,9 @@ import { migrate } from '../../src/db/migrate.js';
 import { Database } from '../../src/db/pool.js';
 import { PrivateServer } from '../../src/db/private-server.js';
 import type { RouteResult } from '../../src/routing/types.js';
-import { call, post, type HttpAnswer, type Target } from '../harness/rpc.js';
-import { accepts, delay, freePorts, killChildren, Supervisor } from '../harness/supervisor.js';
+import { DaemonProcess } from '../harness/daemon.js';
+import { call, delay, post, type HttpAnswer, type Target } from '../harness/rpc.js';
+import { accepts, freePorts, Supervisor } from '../harness/supervisor.js';
 
 const DATABASE = 'sr_sigterm';
 const CALL_1 = { routing_group: 'Group 1', cld: '442071234567' };
@@ -70,7 +71,7 @@ describe('supervisor: SIGTERM with requests in flight', function () {
     // A frozen server would ignore the SIGTERM of destroy().
     freezer?.thaw();
     await supervisor?.kill();
-    await killChildren();
+    await DaemonProcess.killAll();
     await server?.destroy();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { killChildren, runCliProcess, Supervisor, type SupervisorStatus } from '../harness/supervisor.js';
+import { DaemonProcess } from '../harness/daemon.js';
+import { runCliProcess, Supervisor, type SupervisorStatus } from '../harness/supervisor.js';
 
 const VALID = 'command_args="/opt/sippy_routed/sippy_routed.${extension} -e %%I_ENVIRONMENT%%"\n';
 const INVALID = [
@@ -55,7 +56,7 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
 
   after(async () => {
     await Promise.all(started.map((s) => s.kill()));
-    await killChildren();
+    await DaemonProcess.killAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -86,23 +87,23 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     writeFileSync(join(second, 'econfig'), VALID);
     const running = startSupervisor(first, { environments: [1] });
     await running.waitServing();
-    expect(readFileSync(pidfile, 'utf8').trim()).to.equal(String(running.child.pid));
+    expect(readFileSync(pidfile, 'utf8').trim()).to.equal(String(running.pid));
 
     // Its own rundir and control socket: only the pidfile is shared.
     const intruder = startSupervisor(second, { environments: [1], pidfile });
     expect((await intruder.exited).code, intruder.stderr).to.equal(1);
-    expect(intruder.stderr).to.contain(`pid ${running.child.pid}`);
+    expect(intruder.stderr).to.contain(`pid ${running.pid}`);
     expect(readdirSync(second)).to.deep.equal(['econfig']);
 
     expect(running.alive).to.equal(true);
-    expect(readFileSync(pidfile, 'utf8').trim()).to.equal(String(running.child.pid));
+    expect(readFileSync(pidfile, 'utf8').trim()).to.equal(String(running.pid));
     const status = await runCliProcess(['status', '--control', running.control, '--json']);
     expect(status.code, status.stderr).to.equal(0);
     const parsed = JSON.parse(status.stdout) as SupervisorStatus;
     expect(parsed).to.have.all.keys('pid', 'file', 'environments', 'listeners', 'last_reload');
     expect(parsed.last_reload).to.include.all.keys('result', 'time', 'trigger', 'hash', 'environments', 'messages', 'changes');
     expect(parsed.listeners[0]).to.have.all.keys('i_environment', 'socket', 'allow', 'since', 'requests', 'errors');
-    expect(parsed).to.include({ pid: running.child.pid, file: join(first, 'econfig') });
+    expect(parsed).to.include({ pid: running.pid, file: join(first, 'econfig') });
     expect(parsed.listeners.map((l) => l.socket)).to.deep.equal([`unix:${join(first, 'sippy_routed.1.sock')}`]);
   });
 
@@ -117,7 +118,7 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     const first = await supervisor.waitServing();
     expect(first.environments).to.deep.equal([1, 2]);
     expect(first.last_reload).to.include({ result: 'ok' });
-    expect(readFileSync(pidfile, 'utf8').trim()).to.equal(String(supervisor.child.pid));
+    expect(readFileSync(pidfile, 'utf8').trim()).to.equal(String(supervisor.pid));
     expect(statSync(supervisor.control).mode & 0o777).to.equal(0o600);
 
     const table = await runCliProcess(['status', '--control', supervisor.control]);

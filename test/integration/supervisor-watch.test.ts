@@ -8,7 +8,9 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFreshDatabase } from '../harness/database.js';
-import { delay, killChildren, loggedReloads, runCliProcess, sha256, Supervisor } from '../harness/supervisor.js';
+import { DaemonProcess } from '../harness/daemon.js';
+import { delay } from '../harness/rpc.js';
+import { loggedReloads, runCliProcess, sha256, Supervisor } from '../harness/supervisor.js';
 
 const econfigOn = (socket: string): string =>
   `command_args="/opt/sippy_routed/sippy_routed.\${extension} -e %%I_ENVIRONMENT%% -s unix:${socket}"\n`;
@@ -43,7 +45,7 @@ describe('supervisor: watching the econfig file', function () {
 
   after(async () => {
     await Promise.all(started.map((s) => s.kill()));
-    await killChildren();
+    await DaemonProcess.killAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
