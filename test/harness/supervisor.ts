@@ -25,7 +25,8 @@ export interface ReloadResult {
   readonly result: 'ok' | 'error';
   readonly time: string;
   readonly trigger: string;
-  readonly hash: string;
+  /** sha256 of the file read; absent when it could not be read. */
+  readonly hash?: string;
   readonly environments: readonly number[];
   readonly messages: readonly string[];
   readonly changes: readonly string[];
@@ -36,6 +37,7 @@ export interface SupervisorStatus {
   readonly file: string;
   readonly environments: readonly number[];
   readonly listeners: readonly ListenerStatus[];
+  /** Absent until the first reload is done; waitServing() waits for it. */
   readonly last_reload: ReloadResult;
 }
 
