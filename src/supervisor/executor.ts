@@ -14,7 +14,11 @@ export interface ManagedListener {
   start(): Promise<void>;
   /** New settings on the same socket, without closing it. */
   update(spec: ListenerSpec): Promise<void>;
-  /** Stops accepting, lets in-flight requests finish (bounded), closes. Idempotent. */
+  /**
+   * Stops accepting, lets in-flight requests finish (bounded), closes.
+   * Idempotent. It stops accepting before it first waits for I/O, so the
+   * same socket can be bound again one event-loop turn after the call.
+   */
   stop(): Promise<void>;
   stats(): { readonly requests: number; readonly errors: number };
 }
@@ -37,6 +41,8 @@ export class Executor {
   private readonly factory: ListenerFactory;
   private readonly clock: () => Date;
   private readonly listeners = new Map<number, RunningListener>();
+  /** Listeners a reload retired that are still draining, with their UNIX socket path: stopAll() waits for them. */
+  private readonly draining = new Map<Promise<void>, string | undefined>();
 
   constructor(factory: ListenerFactory, clock: () => Date = () => new Date()) {
     this.factory = factory;
@@ -66,11 +72,11 @@ export class Executor {
     return outcomes;
   }
 
-  /** Stops every listener (in parallel: each drains on its own). Idempotent. */
+  /** Stops every listener (in parallel: each drains on its own) and waits for retired ones. Idempotent. */
   async stopAll(): Promise<void> {
     const all = [...this.listeners.values()];
     this.listeners.clear();
-    await Promise.all(all.map((running) => running.listener.stop()));
+    await Promise.all([...all.map((running) => running.listener.stop()), ...this.draining.keys()]);
   }
 
   private async applyStep(step: PlanStep): Promise<void> {
@@ -88,20 +94,46 @@ export class Executor {
         const old = this.mustHave(step.environment);
         // If the new socket cannot be bound, the old listener was never touched: it keeps serving.
         this.listeners.set(step.environment, { listener: await this.bind(step.to), since: this.clock() });
-        await old.listener.stop();
+        await this.retire(old.listener);
         return;
       }
       case 'stop': {
         const running = this.mustHave(step.environment);
         this.listeners.delete(step.environment);
-        await running.listener.stop();
+        await this.retire(running.listener);
         return;
       }
     }
   }
 
+  /**
+   * Stops a listener the plan no longer wants: it stops accepting now, and
+   * its drain goes on in the background, so a slow request on an old socket
+   * holds up neither this reload nor the edits after it (operations.md: an
+   * edit is applied within 1 s of the save). One event-loop turn lets stop()
+   * give the socket up before a later step binds it again.
+   */
+  private async retire(listener: ManagedListener): Promise<void> {
+    const { endpoint } = listener.spec;
+    const drained: Promise<void> = listener
+      .stop()
+      .catch(() => undefined)
+      .finally(() => this.draining.delete(drained));
+    this.draining.set(drained, endpoint.kind === 'unix' ? endpoint.path : undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
   /** A new listener, listening; or the bind error, with nothing left half-open. */
   private async bind(spec: ListenerSpec): Promise<ManagedListener> {
+    const { endpoint } = spec;
+    if (endpoint.kind === 'unix') {
+      // A retired listener removes its socket file at the end of its drain
+      // if the file is still its own; that check and the unlink are two
+      // steps, which a new socket file at the same path must not fall
+      // between. So a path still draining is bound once the drain is over
+      // (sockets swapped between environments, a quick move back).
+      await Promise.all([...this.draining].filter(([, path]) => path === endpoint.path).map(([drained]) => drained));
+    }
     const listener = this.factory(spec);
     try {
       await listener.start();

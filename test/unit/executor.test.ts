@@ -26,9 +26,16 @@ class FakeListener implements ManagedListener {
     this.journal.push(`update ${this.spec.socket} allow=${next.allow.join(',')}`);
     this.spec = next;
   }
+  /** While set, stop() stops accepting at once and ends its drain when the test resolves it. */
+  static drain: Promise<void> | undefined;
   async stop(): Promise<void> {
     if (this.bound) this.journal.push(`close ${this.spec.socket}`);
+    const wasBound = this.bound;
     this.bound = false;
+    if (wasBound && FakeListener.drain !== undefined) {
+      await FakeListener.drain;
+      this.journal.push(`drained ${this.spec.socket}`);
+    }
   }
   stats() {
     return { requests: 0, errors: 0 };
@@ -83,6 +90,42 @@ describe('supervisor executor', () => {
     const retry = await reconcile(spec(1, '/a'), spec(2, '/b'));
     expect(retry.map((o) => o.description)).to.deep.equal(['environment 2: start on unix:/b']);
     expect([...executor.runningSpecs().keys()]).to.deep.equal([1, 2]);
+  });
+
+  it('a slow drain of a retired listener holds up neither the reload nor the next one; stopAll waits for it', async () => {
+    let endDrain = (): void => undefined;
+    FakeListener.drain = new Promise((resolve) => (endDrain = resolve));
+    try {
+      await reconcile(spec(1, '/a'), spec(2, '/b'));
+      await reconcile(spec(1, '/a2'), spec(2, '/b'));
+      await reconcile(spec(1, '/a2'), spec(2, '/b2'));
+      expect(journal).to.deep.equal(['bind unix:/a', 'bind unix:/b', 'bind unix:/a2', 'close unix:/a', 'bind unix:/b2', 'close unix:/b']);
+      const stopped = executor.stopAll();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(journal.filter((l) => l.startsWith('drained'))).to.deep.equal([]);
+      endDrain();
+      await stopped;
+      expect(journal.filter((l) => l.startsWith('drained'))).to.have.members(['drained unix:/a', 'drained unix:/b', 'drained unix:/a2', 'drained unix:/b2']);
+    } finally {
+      FakeListener.drain = undefined;
+    }
+  });
+
+  it('a UNIX path still draining is bound again only once its drain is over', async () => {
+    let endDrain = (): void => undefined;
+    FakeListener.drain = new Promise((resolve) => (endDrain = resolve));
+    try {
+      await reconcile(spec(1, '/a'));
+      await reconcile(spec(1, '/b'));
+      const back = reconcile(spec(1, '/a'));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(journal).to.deep.equal(['bind unix:/a', 'bind unix:/b', 'close unix:/a']);
+      endDrain();
+      await back;
+      expect(journal.slice(3)).to.deep.equal(['drained unix:/a', 'bind unix:/a', 'close unix:/b', 'drained unix:/b']);
+    } finally {
+      FakeListener.drain = undefined;
+    }
   });
 
   it('stopAll closes everything once', async () => {
