@@ -112,14 +112,18 @@ describe('supervisor: SIGTERM with requests in flight', function () {
       for (const answer of warm) expect(answer.json, answer.text).to.have.property('result');
     }
 
-    const settled: number[] = [];
+    /** When each request ended, and how: the assertion messages show it. */
+    const settled: { at: number; outcome: string }[] = [];
     let inFlight: Promise<HttpAnswer>[] = [];
     let signalledAt = 0;
     freezer.freeze();
     try {
       // Each on its own connection (no agent): all sent before the signal.
       inFlight = targets.flatMap(([target, params]) =>
-        Array.from({ length: 6 }, (_, i) => post(target, call('getRoutes', params, i + 1)).finally(() => settled.push(Date.now()))),
+        Array.from({ length: 6 }, (_, i) => post(target, call('getRoutes', params, i + 1)).then(
+          (answer) => (settled.push({ at: Date.now(), outcome: `${answer.status} ${answer.text.slice(0, 200)}` }), answer),
+          (err: Error) => (settled.push({ at: Date.now(), outcome: err.message }), Promise.reject(err)),
+        )),
       );
       await delay(200);
       expect(settled, 'requests answered while the database was frozen').to.deep.equal([]);
@@ -136,7 +140,7 @@ describe('supervisor: SIGTERM with requests in flight', function () {
     }
 
     const answers = await Promise.all(inFlight);
-    expect(settled.every((t) => t > signalledAt)).to.equal(true);
+    expect(settled.every(({ at }) => at > signalledAt)).to.equal(true);
     answers.forEach((answer, i) => {
       expect(answer.status, answer.text).to.equal(200);
       const result = (answer.json as { result?: RouteResult }).result;
