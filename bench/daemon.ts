@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { RpcClient } from '../src/client/rpc-client.js';
 import { BENCH_ENVIRONMENT } from './dataset.js';
+import { guardChild } from './orphan-guard.js';
 import type { Transport } from './options.js';
 
 const READY_TIMEOUT_MS = 30_000;
@@ -61,8 +62,12 @@ export class Daemon {
     if (options.dbConnections !== undefined) args.push('--db-connections', String(options.dbConnections));
     this.child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
     closeSync(log);
+    const dismissGuard = guardChild(this.child.pid!);
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => resolve({ code, signal, killed: this.killed }));
+      this.child.once('exit', (code, signal) => {
+        dismissGuard();
+        resolve({ code, signal, killed: this.killed });
+      });
     });
   }
 

@@ -8,8 +8,8 @@
 // otherwise, 2 on a bad command line. Every process and directory it creates
 // is removed, also on SIGINT/SIGTERM.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
@@ -122,12 +122,14 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!existsSync(daemonScript)) throw new SippyError('USAGE', `bench: the daemon ${daemonScript} does not exist; run make build first`);
   const startedAt = new Date().toISOString();
 
-  const dir = mkdtempSync(join(tmpdir(), 'sippy_routed-bench-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
   progress(`starting a private database server`);
   const server = new PrivateServer();
   cleanups.push(() => server.destroy());
   await server.start();
+  // Sockets, logs and job files go inside the server's temporary directory:
+  // destroy() removes it, and so does the server's watchdog if we crash.
+  const dir = join(server.dir, 'bench');
+  mkdirSync(dir);
 
   progress(`generating ${options.sizes.routes.toLocaleString('en')} routes over ${options.sizes.destinationSets} destination sets`);
   const ds = new SyntheticDataSet(options.sizes);

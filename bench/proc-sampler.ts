@@ -35,6 +35,12 @@ export function cpuSeconds(pid: number): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks();
 }
 
+/** CPU seconds all processes of the machine spent busy so far (/proc/stat: all but idle and iowait). */
+export function machineBusySeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / clockTicks();
+}
+
 /** VmRSS and VmHWM (peak RSS over the process's life) in bytes, or undefined if it is gone. */
 export function memoryBytes(pid: number): { rss: number; peak: number } | undefined {
   let status: string;
@@ -47,20 +53,29 @@ export function memoryBytes(pid: number): { rss: number; peak: number } | undefi
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
-/** A CPU snapshot of several processes, and the cores each used since. */
+/**
+ * A CPU snapshot of several processes and of the whole machine; stop() gives
+ * the cores each process used since, and the cores everything else on the
+ * machine used (other work competing for the same CPUs).
+ */
 export class CpuMeter {
   private readonly start: Map<number, number>;
+  private readonly machineStart: number;
   private readonly startedAt: bigint;
 
   constructor(private readonly pids: readonly number[]) {
     this.startedAt = process.hrtime.bigint();
+    this.machineStart = machineBusySeconds();
     this.start = new Map(pids.map((pid) => [pid, cpuSeconds(pid) ?? 0]));
   }
 
-  /** Cores used by each pid since construction, averaged over the window: 1.0 = one core busy. */
-  stop(): Map<number, number> {
+  /** Cores used, averaged over the window (1.0 = one core busy): per pid, and `others` for the rest of the machine. */
+  stop(): { perPid: Map<number, number>; others: number } {
     const wall = Number(process.hrtime.bigint() - this.startedAt) / 1e9;
-    return new Map(this.pids.map((pid) => [pid, wall > 0 ? ((cpuSeconds(pid) ?? this.start.get(pid)!) - this.start.get(pid)!) / wall : 0]));
+    const perPid = new Map(this.pids.map((pid) => [pid, wall > 0 ? ((cpuSeconds(pid) ?? this.start.get(pid)!) - this.start.get(pid)!) / wall : 0]));
+    const machine = wall > 0 ? (machineBusySeconds() - this.machineStart) / wall : 0;
+    const ours = [...perPid.values()].reduce((sum, cores) => sum + cores, 0);
+    return { perPid, others: Math.max(0, machine - ours) };
   }
 }
 

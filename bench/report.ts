@@ -81,15 +81,15 @@ export function markdownTable(result: BenchResult): string {
   const lines = [
     `Machine: ${m.cpus} × ${m.cpuModel}, ${mib(m.memoryBytes)}, ${m.platform}; Node ${m.node}; database ${m.database}.`,
     `Data: ${d.routes.toLocaleString('en')} routes in ${d.destinationSets} destination sets, ${d.connections} connections, ${d.groups} groups × ${d.entriesPerGroup} entries; loaded by ${d.load.method} in ${d.load.seconds.toFixed(1)} s.`,
-    `Each scenario ${result.settings.durationSeconds} s. CPU is % of one core, averaged over the scenario; DB share = database / (daemon + database).`,
+    `Each scenario ${result.settings.durationSeconds} s. CPU is % of one core, averaged over the scenario; DB share = database / (daemon + database); other CPU = the rest of the machine (should be near 0%).`,
     '',
-    '| transport | scenario | conc. | req/s | p50 ms | p99 ms | max ms | errors | daemon CPU | daemon peak RSS | DB CPU | DB share | load gen. CPU | getRoutes / ceiling |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| transport | scenario | conc. | req/s | p50 ms | p99 ms | max ms | errors | daemon CPU | daemon peak RSS | DB CPU | DB share | load gen. CPU | other CPU | getRoutes / ceiling |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const s of result.scenarios) {
     const ratio = result.ratios.find((r) => s.kind === 'getRoutes' && r.transport === s.transport && r.concurrency === s.concurrency);
     lines.push(
-      `| ${s.transport} | ${s.kind} | ${s.concurrency} | ${Math.round(s.load.requestsPerSecond).toLocaleString('en')} | ${ms(s.load.latencyMs.p50)} | ${ms(s.load.latencyMs.p99)} | ${ms(s.load.latencyMs.max)} | ${s.load.errors.total} | ${percent(s.cpuCores.daemon)} | ${mib(s.daemonPeakRssBytes)} | ${percent(s.cpuCores.database)} | ${percent(s.databaseShare)} | ${percent(s.cpuCores.loadGenerator)} | ${ratio === undefined ? '' : ratio.getRoutesOverCeiling.toFixed(2)} |`,
+      `| ${s.transport} | ${s.kind} | ${s.concurrency} | ${Math.round(s.load.requestsPerSecond).toLocaleString('en')} | ${ms(s.load.latencyMs.p50)} | ${ms(s.load.latencyMs.p99)} | ${ms(s.load.latencyMs.max)} | ${s.load.errors.total} | ${percent(s.cpuCores.daemon)} | ${mib(s.daemonPeakRssBytes)} | ${percent(s.cpuCores.database)} | ${percent(s.databaseShare)} | ${percent(s.cpuCores.loadGenerator)} | ${percent(s.cpuCores.otherProcesses)} | ${ratio === undefined ? '' : ratio.getRoutesOverCeiling.toFixed(2)} |`,
     );
   }
   lines.push('');

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import type { Daemon } from './daemon.js';
 import type { LoadJob, LoadResult } from './load-runner.js';
 import { CpuMeter, RssPeak } from './proc-sampler.js';
+import { guardChild } from './orphan-guard.js';
 import type { Transport } from './options.js';
 
 export type ScenarioKind = 'ceiling' | 'getRoutes';
@@ -21,7 +22,7 @@ export interface ScenarioResult {
   readonly concurrency: number;
   readonly load: LoadResult;
   /** Average cores used during the load (1.0 = one core busy). */
-  readonly cpuCores: { readonly daemon: number; readonly database: number; readonly loadGenerator: number };
+  readonly cpuCores: { readonly daemon: number; readonly database: number; readonly loadGenerator: number; readonly otherProcesses: number };
   /** database / (daemon + database): the database's part of the work of answering. */
   readonly databaseShare: number;
   readonly daemonPeakRssBytes: number;
@@ -56,12 +57,18 @@ export async function runScenario<T>(run: ScenarioRun, alongside?: () => Promise
   runner.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
   });
-  const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
+  const dismissGuard = guardChild(runner.pid!);
+  const exited = new Promise<number | null>((resolve) =>
+    runner.once('exit', (code) => {
+      dismissGuard();
+      resolve(code);
+    }),
+  );
   const killer = setTimeout(() => runner.kill('SIGKILL'), run.durationSeconds * 1000 + RUNNER_GRACE_MS);
 
   const rss = new RssPeak(run.daemon.pid);
   let meter: CpuMeter | undefined;
-  let cores: Map<number, number> | undefined;
+  let cores: ReturnType<CpuMeter['stop']> | undefined;
   let load: LoadResult | undefined;
   let side: Promise<T> | undefined;
   try {
@@ -81,15 +88,15 @@ export async function runScenario<T>(run: ScenarioRun, alongside?: () => Promise
     if (load === undefined || cores === undefined) {
       throw new Error(`the load generator ended (exit ${code}) without a result: ${stderr.trim() || 'no message'}`);
     }
-    const daemon = cores.get(run.daemon.pid)!;
-    const database = cores.get(run.databasePid)!;
+    const daemon = cores.perPid.get(run.daemon.pid)!;
+    const database = cores.perPid.get(run.databasePid)!;
     return {
       result: {
         transport: run.transport,
         kind: run.kind,
         concurrency: run.concurrency,
         load,
-        cpuCores: { daemon, database, loadGenerator: cores.get(runner.pid!)! },
+        cpuCores: { daemon, database, loadGenerator: cores.perPid.get(runner.pid!)!, otherProcesses: cores.others },
         databaseShare: daemon + database > 0 ? database / (daemon + database) : 0,
         daemonPeakRssBytes: rss.stop(),
       },
