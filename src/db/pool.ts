@@ -29,6 +29,11 @@ export const DEFAULT_POOL_LIMITS: PoolLimits = Object.freeze({
 export type SqlValue = string | number | bigint | boolean | Date | null | Buffer;
 export type Row = RowDataPacket;
 
+/** Statements on one connection, for a unit of work of several reads. */
+export interface Session {
+  select<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+}
+
 /** Maps a mysql2/socket failure to the catalogue; `what` names the operation for the message. */
 export function toDatabaseError(err: unknown, dsn: Dsn): SippyError {
   if (err instanceof SippyError) return err;
@@ -113,22 +118,32 @@ export class Database {
 
   /** Runs a prepared statement; rows for SELECT. */
   async select<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    try {
-      const [rows] = await this.pool.execute<T[]>({ sql, timeout: this.limits.queryTimeoutMs }, params as SqlValue[]);
-      return rows;
-    } catch (err) {
-      throw toDatabaseError(err, this.dsn);
-    }
+    return this.withSession((session) => session.select<T>(sql, params));
   }
 
   /** Runs a prepared INSERT/UPDATE/DELETE. */
   async modify(sql: string, params: readonly SqlValue[] = []): Promise<ResultSetHeader> {
-    try {
-      const [result] = await this.pool.execute<ResultSetHeader>({ sql, timeout: this.limits.queryTimeoutMs }, params as SqlValue[]);
+    return this.withConnection(async (conn) => {
+      const [result] = await conn.execute<ResultSetHeader>({ sql, timeout: this.limits.queryTimeoutMs }, params as SqlValue[]);
       return result;
-    } catch (err) {
-      throw toDatabaseError(err, this.dsn);
-    }
+    });
+  }
+
+  /**
+   * Runs several prepared SELECTs on one connection (one pool checkout), each
+   * bounded by queryTimeoutMs. Like every statement here, a failure destroys
+   * the connection: mysql2 answers a timed-out statement at once but leaves it
+   * running on the connection, which must not go back to the pool.
+   */
+  async withSession<T>(work: (session: Session) => Promise<T>): Promise<T> {
+    return this.withConnection((conn) =>
+      work({
+        select: async <R extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => {
+          const [rows] = await conn.execute<R[]>({ sql, timeout: this.limits.queryTimeoutMs }, params as SqlValue[]);
+          return rows;
+        },
+      }),
+    );
   }
 
   /**

@@ -1,0 +1,76 @@
+// Step 2 of routing.md: which entries of a group can carry the call, and why
+// the others cannot. Pure: rows in, candidates and exclusions out.
+
+import type { ExclusionReason } from './types.js';
+import type { EntryRow, RouteRow } from './model.js';
+import { matchRoute } from './match.js';
+import { RuleSyntaxError, type RuleCache, type TranslationRule } from './translation.js';
+
+export interface Candidate {
+  readonly entry: EntryRow;
+  readonly route: RouteRow;
+  readonly cliRule: TranslationRule;
+  readonly cldRule: TranslationRule;
+}
+
+export interface Exclusion {
+  readonly entry: EntryRow;
+  readonly reason: ExclusionReason;
+}
+
+export interface BadRule {
+  readonly entry: EntryRow;
+  readonly field: 'cli_translation_rule' | 'cld_translation_rule';
+  readonly error: RuleSyntaxError;
+}
+
+export interface CandidateSet {
+  /** In entry order. */
+  readonly candidates: readonly Candidate[];
+  readonly excluded: readonly Exclusion[];
+  /** The rules that did not parse, for the log. */
+  readonly badRules: readonly BadRule[];
+}
+
+/**
+ * Checks each entry in order: connection enabled (else `disabled`), a route
+ * active at t for the CLD (else `no_match` / `not_active`), not forbidden
+ * (else `forbidden`), translation rules that parse (else `bad_translation_rule`).
+ * `routesBySet` holds the rows of each destination set whose prefix may match.
+ */
+export function findCandidates(
+  entries: readonly EntryRow[],
+  routesBySet: ReadonlyMap<number, readonly RouteRow[]>,
+  cld: string,
+  tMs: number,
+  rules: RuleCache,
+): CandidateSet {
+  const candidates: Candidate[] = [];
+  const excluded: Exclusion[] = [];
+  const badRules: BadRule[] = [];
+  for (const entry of entries) {
+    if (!entry.enabled) {
+      excluded.push({ entry, reason: 'disabled' });
+      continue;
+    }
+    const match = matchRoute(routesBySet.get(entry.i_destination_set) ?? [], cld, tMs);
+    if (match.kind !== 'route') {
+      excluded.push({ entry, reason: match.kind });
+      continue;
+    }
+    if (match.route.forbidden) {
+      excluded.push({ entry, reason: 'forbidden' });
+      continue;
+    }
+    const cliRule = rules.get(entry.cli_translation_rule);
+    const cldRule = rules.get(entry.cld_translation_rule);
+    if (cliRule instanceof RuleSyntaxError || cldRule instanceof RuleSyntaxError) {
+      if (cliRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cli_translation_rule', error: cliRule });
+      if (cldRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cld_translation_rule', error: cldRule });
+      excluded.push({ entry, reason: 'bad_translation_rule' });
+      continue;
+    }
+    candidates.push({ entry, route: match.route, cliRule, cldRule });
+  }
+  return { candidates, excluded, badRules };
+}

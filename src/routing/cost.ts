@@ -1,0 +1,79 @@
+// Exact money for route selection (routing.md, "Cost"). Amounts are decimal
+// strings with at most six decimals, held as BigInt counts of micro-units
+// (1 unit = 1_000_000). No binary floating point ever touches money.
+//
+// estimated_cost = connect_fee + cost(D), D = max(0, average_duration - free_seconds),
+// cost(0) = 0, else cost(D) = (price_1 * interval_1
+//                              + price_n * interval_n * ceil(max(0, D - interval_1) / interval_n)) / 60.
+// The whole sum is kept over the common denominator 60 and rounded half-up
+// (half away from zero) to six decimals once, at the end.
+
+const SCALE_DIGITS = 6;
+const SCALE = 10n ** BigInt(SCALE_DIGITS);
+const DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+
+/** Parses a decimal string ("0.012000", "-1.5", "3") into micro-units; throws on anything else. */
+export function parseMicros(text: string): bigint {
+  const m = DECIMAL.exec(text.trim());
+  if (m === null) throw new RangeError(`not a decimal number: ${JSON.stringify(text)}`);
+  const [, sign, whole, fraction = ''] = m;
+  // More than six decimals would need rounding the database never asks for (DECIMAL(16,6)).
+  if (fraction.length > SCALE_DIGITS && /[^0]/.test(fraction.slice(SCALE_DIGITS))) {
+    throw new RangeError(`more than ${SCALE_DIGITS} decimals: ${JSON.stringify(text)}`);
+  }
+  const micros = BigInt(whole!) * SCALE + BigInt(fraction.slice(0, SCALE_DIGITS).padEnd(SCALE_DIGITS, '0'));
+  return sign === '-' ? -micros : micros;
+}
+
+/** Formats micro-units as a decimal string with exactly six decimals ("0.040000", "-1.500000"). */
+export function formatMicros(micros: bigint): string {
+  const negative = micros < 0n;
+  const abs = negative ? -micros : micros;
+  const whole = abs / SCALE;
+  const fraction = (abs % SCALE).toString().padStart(SCALE_DIGITS, '0');
+  return `${negative ? '-' : ''}${whole}.${fraction}`;
+}
+
+/** numerator / denominator (denominator > 0) rounded half away from zero. */
+export function divideRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
+  if (denominator <= 0n) throw new RangeError('denominator must be positive');
+  const negative = numerator < 0n;
+  const abs = negative ? -numerator : numerator;
+  const rounded = (abs * 2n + denominator) / (denominator * 2n);
+  return negative ? -rounded : rounded;
+}
+
+export interface Tariff {
+  readonly price_1: string;
+  readonly price_n: string;
+  readonly interval_1: number;
+  readonly interval_n: number;
+  readonly connect_fee: string;
+  readonly free_seconds: number;
+}
+
+/**
+ * The estimated cost of a call of `averageDuration` seconds, in micro-units.
+ * Guards where the formula has no meaning (documented in docs/routing.md):
+ * interval_1 < 0 counts as 0 (no first interval), interval_n < 1 counts as 1
+ * (per-second billing), so no division by zero and no negative counts. The
+ * route still reports its intervals as stored.
+ */
+export function estimateCostMicros(tariff: Tariff, averageDuration: number): bigint {
+  const interval1 = BigInt(Math.max(0, Math.trunc(tariff.interval_1)));
+  const intervalN = BigInt(Math.max(1, Math.trunc(tariff.interval_n)));
+  const billable = BigInt(Math.max(0, Math.trunc(averageDuration) - Math.trunc(tariff.free_seconds)));
+  const connectFee = parseMicros(tariff.connect_fee);
+  if (billable === 0n) return connectFee;
+  const rest = billable > interval1 ? billable - interval1 : 0n;
+  const nextIntervals = (rest + intervalN - 1n) / intervalN;
+  // Everything over the common denominator 60, so the only rounding is the last one.
+  const sixtieths =
+    connectFee * 60n + parseMicros(tariff.price_1) * interval1 + parseMicros(tariff.price_n) * intervalN * nextIntervals;
+  return divideRoundHalfUp(sixtieths, 60n);
+}
+
+/** estimateCostMicros as the six-decimal string of the getRoutes answer. */
+export function estimateCost(tariff: Tariff, averageDuration: number): string {
+  return formatMicros(estimateCostMicros(tariff, averageDuration));
+}

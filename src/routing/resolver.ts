@@ -1,0 +1,174 @@
+// The SQL-backed Resolver: load (sql.ts), then the pure steps (candidates,
+// select, translation), then the getRoutes answer. Knows no transport; the
+// RPC layer calls resolve() and sends the result or the SippyError.
+
+import { SippyError } from '../errors.js';
+import type { Database } from '../db/pool.js';
+import type { ExcludedEntry, Resolver, Route, RouteRequest, RouteResult } from './types.js';
+import type { GroupRow } from './model.js';
+import { loadRoutingData } from './sql.js';
+import { findCandidates, type BadRule } from './candidates.js';
+import { selectRoutes, type RandomSource, type Ranked } from './select.js';
+import { parsePolicy } from './policy.js';
+import { formatMicros } from './cost.js';
+import { RuleCache, applyRule } from './translation.js';
+import { OnceFilter, stderrLogger, type RoutingLogger } from './log.js';
+
+/** Forwards an external group (routing.md "External groups"); plugged in when it exists. */
+export interface ExternalGroupHandler {
+  resolve(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult>;
+}
+
+export interface SqlResolverOptions {
+  /** The Database of an environment; called per request, so the supervisor may swap it. */
+  readonly databaseFor: (environment: number) => Database;
+  readonly logger?: RoutingLogger;
+  /** Uniform in [0, 1); default Math.random. Tests inject a seeded one. */
+  readonly random?: RandomSource;
+  readonly external?: ExternalGroupHandler;
+  /** Parsed translation rules kept at most (default 1000). */
+  readonly ruleCacheSize?: number;
+}
+
+const MAX_CLD = 64;
+const MAX_CLI = 64;
+
+export class SqlResolver implements Resolver {
+  private readonly databaseFor: (environment: number) => Database;
+  private readonly logger: RoutingLogger;
+  private readonly random: RandomSource;
+  private readonly external: ExternalGroupHandler | undefined;
+  private readonly rules: RuleCache;
+  private readonly once = new OnceFilter();
+  private closed = false;
+
+  constructor(options: SqlResolverOptions) {
+    this.databaseFor = options.databaseFor;
+    this.logger = options.logger ?? stderrLogger;
+    this.random = options.random ?? Math.random;
+    this.external = options.external;
+    this.rules = new RuleCache(options.ruleCacheSize);
+  }
+
+  async resolve(environment: number, request: RouteRequest): Promise<RouteResult> {
+    if (this.closed) throw new SippyError('RPC_INTERNAL', 'the resolver is closed; the listener is shutting down');
+    checkRequest(request);
+    const data = await loadRoutingData(this.databaseFor(environment), environment, request.routing_group, request.cld);
+    if (data === undefined) {
+      throw new SippyError('ROUTING_GROUP_NOT_FOUND', `no routing group named ${JSON.stringify(request.routing_group)} in environment ${environment}`, {
+        data: { routing_group: request.routing_group },
+      });
+    }
+    const { group, entries, routesBySet } = data;
+    if (group.external) return this.resolveExternal(environment, group, request);
+    let keys: ReturnType<typeof parsePolicy>;
+    try {
+      keys = parsePolicy(group.policy, group.name);
+    } catch (err) {
+      if (this.once.first(`policy:${group.i_routing_group}:${group.policy}`)) {
+        this.logger.error((err as Error).message, { i_environment: environment, i_routing_group: group.i_routing_group, policy: group.policy });
+      }
+      throw err;
+    }
+    const found = findCandidates(entries, routesBySet, request.cld, request.time.getTime(), this.rules);
+    this.logBadRules(environment, found.badRules);
+    const selection = selectRoutes(found.candidates, {
+      keys,
+      averageDuration: group.average_duration,
+      random: this.random,
+      maxRoutes: request.max_routes,
+    });
+    const result: RouteResult = {
+      i_environment: environment,
+      routing_group: { i_routing_group: group.i_routing_group, name: group.name, policy: group.policy },
+      cli: request.cli,
+      cld: request.cld,
+      routes: selection.routes.map((ranked) => toRoute(ranked, request)),
+    };
+    if (request.explain !== true) return result;
+    const excluded: ExcludedEntry[] = [...found.excluded, ...selection.excluded].map(({ entry, reason }) => ({
+      i_connection: entry.i_connection,
+      connection_name: entry.connection_name,
+      reason,
+    }));
+    return { ...result, excluded };
+  }
+
+  async close(): Promise<void> {
+    // The Databases belong to whoever handed out databaseFor; only our state goes.
+    this.closed = true;
+  }
+
+  private async resolveExternal(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult> {
+    if (this.external !== undefined) return this.external.resolve(environment, group, request);
+    // The URI goes to the log only, and without credentials.
+    if (this.once.first(`external:${group.i_routing_group}`)) {
+      this.logger.error('external routing group requested but external groups are not supported by this build', {
+        i_environment: environment, routing_group: group.name, uri: group.uri?.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@') ?? null,
+      });
+    }
+    throw new SippyError('RPC_INTERNAL', `routing group ${JSON.stringify(group.name)} is external and this daemon cannot forward external groups`, {
+      data: { routing_group: group.name },
+    });
+  }
+
+  private logBadRules(environment: number, badRules: readonly BadRule[]): void {
+    for (const { entry, field, error } of badRules) {
+      if (!this.once.first(`rule:${entry.i_connection}:${field}:${error.message}`)) continue;
+      this.logger.warn(`connection ${JSON.stringify(entry.connection_name)} left out of routing: ${error.message}`, {
+        i_environment: environment, i_connection: entry.i_connection, connection_name: entry.connection_name, field, rule: entry[field],
+      });
+    }
+  }
+}
+
+function toRoute(ranked: Ranked, request: RouteRequest): Route {
+  const { entry, route } = ranked;
+  return {
+    i_connection: entry.i_connection,
+    connection_name: entry.connection_name,
+    destination: entry.destination,
+    i_vendor: entry.i_vendor,
+    vendor_name: entry.vendor_name,
+    i_destination_set: entry.i_destination_set,
+    destination_set_name: entry.destination_set_name,
+    i_route: route.i_route,
+    prefix: route.prefix,
+    preference: route.preference,
+    huntstop: route.huntstop,
+    timeout: route.timeout,
+    timeout_1xx: route.timeout_1xx,
+    price_1: route.price_1,
+    price_n: route.price_n,
+    interval_1: route.interval_1,
+    interval_n: route.interval_n,
+    connect_fee: entry.connect_fee,
+    free_seconds: entry.free_seconds,
+    grace_period: entry.grace_period,
+    post_call_surcharge: entry.post_call_surcharge,
+    currency: entry.currency,
+    estimated_cost: formatMicros(ranked.costMicros),
+    capacity: entry.capacity,
+    cli: applyRule(ranked.cliRule, request.cli),
+    cld: applyRule(ranked.cldRule, request.cld),
+  };
+}
+
+/**
+ * The RPC layer validates params by schema; this repeats the bounds the
+ * resolver's own safety depends on (query size, regex input length), so a
+ * caller that skipped validation still cannot make it do unbounded work.
+ */
+function checkRequest(request: RouteRequest): void {
+  const errors: { path: string; message: string }[] = [];
+  const name = request.routing_group;
+  if (typeof name !== 'string' || name.length < 1 || name.length > 128) errors.push({ path: '/routing_group', message: 'must be a string of 1 to 128 characters' });
+  if (typeof request.cld !== 'string' || request.cld.length < 1 || request.cld.length > MAX_CLD) errors.push({ path: '/cld', message: `must be a string of 1 to ${MAX_CLD} characters` });
+  if (typeof request.cli !== 'string' || request.cli.length > MAX_CLI) errors.push({ path: '/cli', message: `must be a string of at most ${MAX_CLI} characters` });
+  if (!(request.time instanceof Date) || Number.isNaN(request.time.getTime())) errors.push({ path: '/call_start_time', message: 'must be a valid time' });
+  const max = request.max_routes;
+  if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 100)) errors.push({ path: '/max_routes', message: 'must be an integer from 1 to 100' });
+  if (errors.length > 0) {
+    throw new SippyError('RPC_INVALID_PARAMS', `invalid getRoutes parameters: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { data: { errors } });
+  }
+}

@@ -1,0 +1,107 @@
+// Steps 3–7 of routing.md: cost, order by the policy chain, deduplicate by
+// connection, stop at huntstop, cap at max_routes. Pure: the random source is
+// injected, so a seeded one makes `weight` reproducible.
+
+import type { ExclusionReason } from './types.js';
+import type { Candidate, Exclusion } from './candidates.js';
+import type { PolicyKey } from './policy.js';
+import { estimateCostMicros, type Tariff } from './cost.js';
+
+/** Uniform in [0, 1), like Math.random. */
+export type RandomSource = () => number;
+
+export interface Ranked extends Candidate {
+  readonly costMicros: bigint;
+  /** Characters (code points) of the matched prefix. */
+  readonly prefixLength: number;
+  /** The weighted-random key -ln(u)/w (smaller first); Infinity without a positive weight. */
+  readonly draw: number;
+}
+
+export interface SelectionOptions {
+  readonly keys: readonly PolicyKey[];
+  readonly averageDuration: number;
+  readonly random: RandomSource;
+  readonly maxRoutes?: number | undefined;
+}
+
+export interface Selection {
+  readonly routes: readonly Ranked[];
+  /** duplicate, after_huntstop, over_max_routes: in the order the entries were ranked. */
+  readonly excluded: readonly Exclusion[];
+}
+
+type Compare = (a: Ranked, b: Ranked) => number;
+
+const COMPARE: Record<PolicyKey, Compare> = {
+  lcr: (a, b) => (a.costMicros < b.costMicros ? -1 : a.costMicros > b.costMicros ? 1 : 0),
+  prefix: (a, b) => b.prefixLength - a.prefixLength,
+  preference: (a, b) => b.route.preference - a.route.preference,
+  order: (a, b) => a.entry.entry_order - b.entry.entry_order,
+  // Unweighted entries draw Infinity: after the weighted ones of their tier,
+  // and equal among themselves so the following keys order them.
+  weight: (a, b) => (a.draw === b.draw ? 0 : a.draw < b.draw ? -1 : 1),
+};
+
+const TIE_BREAK: Compare = (a, b) =>
+  a.entry.entry_order - b.entry.entry_order || a.entry.i_routing_group_entry - b.entry.i_routing_group_entry;
+
+/**
+ * Weighted random key (Efraimidis–Spirakis): with keys -ln(u)/w, u uniform in
+ * (0, 1], the entry of weight w has the smallest key with probability
+ * w / (sum of weights). A weight of NULL, 0 or less is outside the split.
+ */
+export function weightedDraw(weight: number | null, random: RandomSource): number {
+  if (weight === null || !(weight > 0)) return Infinity;
+  const u = 1 - random();
+  return -Math.log(u) / weight;
+}
+
+/** Sorts the candidates by the policy chain, then entry_order, then i_routing_group_entry. */
+export function rank(candidates: readonly Candidate[], options: SelectionOptions): Ranked[] {
+  const usesWeight = options.keys.includes('weight');
+  // Draws in entry order, one per candidate per request, only when the policy asks.
+  const ranked: Ranked[] = candidates.map((candidate) => ({
+    ...candidate,
+    costMicros: estimateCostMicros(tariffOf(candidate), options.averageDuration),
+    prefixLength: Array.from(candidate.route.prefix).length,
+    draw: usesWeight ? weightedDraw(candidate.entry.weight, options.random) : Infinity,
+  }));
+  const chain = options.keys.map((key) => COMPARE[key]);
+  return ranked.sort((a, b) => {
+    for (const compare of chain) {
+      const c = compare(a, b);
+      if (c !== 0) return c;
+    }
+    return TIE_BREAK(a, b);
+  });
+}
+
+/** Rates come from the route, connect fee and free seconds from its destination set. */
+export function tariffOf({ route, entry }: Candidate): Tariff {
+  return {
+    price_1: route.price_1, price_n: route.price_n, interval_1: route.interval_1, interval_n: route.interval_n,
+    connect_fee: entry.connect_fee, free_seconds: entry.free_seconds,
+  };
+}
+
+/** Steps 3–7: rank, then keep each connection's best position, stop after huntstop, cap. */
+export function selectRoutes(candidates: readonly Candidate[], options: SelectionOptions): Selection {
+  const routes: Ranked[] = [];
+  const excluded: Exclusion[] = [];
+  const seen = new Set<number>();
+  let stopped = false;
+  // The steps in the spec's order on one pass: a duplicate never counts for
+  // huntstop, and a huntstop route cut by the cap still ends the hunt.
+  for (const candidate of rank(candidates, options)) {
+    let reason: ExclusionReason | undefined;
+    if (seen.has(candidate.entry.i_connection)) reason = 'duplicate';
+    else if (stopped) reason = 'after_huntstop';
+    else if (options.maxRoutes !== undefined && routes.length >= options.maxRoutes) reason = 'over_max_routes';
+    seen.add(candidate.entry.i_connection);
+    if (reason !== 'duplicate' && candidate.route.huntstop) stopped = true;
+    if (reason === undefined) routes.push(candidate);
+    else excluded.push({ entry: candidate.entry, reason });
+  }
+  return { routes, excluded };
+}
