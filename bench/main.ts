@@ -130,6 +130,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // destroy() removes it, and so does the server's watchdog if we crash.
   const dir = join(server.dir, 'bench');
   mkdirSync(dir);
+  progress(`working directory ${server.dir} (removed at the end)`);
 
   progress(`generating ${options.sizes.routes.toLocaleString('en')} routes over ${options.sizes.destinationSets} destination sets`);
   const ds = new SyntheticDataSet(options.sizes);
