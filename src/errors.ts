@@ -30,6 +30,10 @@ export const catalogue = {
   DB_SERVER_START_FAILED: { exit: 1, summary: 'The private MariaDB/MySQL server (tests, demo, benchmark) did not start; its log is named in the message.' },
   DB_SERVER_NOT_INSTALLED: { exit: 1, summary: 'No mariadbd or mysqld binary was found; install the mariadb-server package (make deps does so as root).' },
 
+  // econfig
+  ECONFIG_INVALID: { exit: 2, summary: 'The econfig file has errors (each with file:line:column and environment); it is not applied.' },
+  ECONFIG_UNREADABLE: { exit: 2, summary: 'The econfig file cannot be read (missing, unreadable, or larger than 1 MiB).' },
+
   // JSON-RPC requests (rpc.md). The -32700..-32603 family is JSON-RPC's own.
   RPC_PARSE_ERROR: { exit: 1, rpc: -32700, summary: 'The request body is not valid JSON.' },
   RPC_INVALID_REQUEST: { exit: 1, rpc: -32600, summary: 'The JSON is not a valid JSON-RPC request (or the batch is empty or too long).' },

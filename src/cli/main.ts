@@ -4,6 +4,7 @@
 import { SippyError } from '../errors.js';
 import { describeForLog } from '../db/pool.js';
 import { VERSION } from '../version.js';
+import { checkCommand } from './check-command.js';
 import { dbCommand } from './db-command.js';
 import { queryCommand } from './query-command.js';
 import type { CliIo, Command } from './io.js';
@@ -13,6 +14,8 @@ export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon 
 Usage:
   sippy_routed db migrate [-d DSN]     create or upgrade the database schema
   sippy_routed db demo [-d DSN]        load the demo data set
+  sippy_routed check [-f FILE] [--environments LIST | -d DSN] [--json] [--rundir DIR]
+                                       validate an econfig file (default -f /usr/local/etc/sippy_routed/econfig)
   sippy_routed query URI --group NAME --cld CLD [--cli CLI] [--time T] [--explain] [--json]
                                        ask a daemon for routes; print them as a table
   sippy_routed --help | --version
@@ -24,6 +27,7 @@ configuration error.
 
 const commands: Record<string, Command> = {
   db: dbCommand,
+  check: checkCommand,
   query: queryCommand,
 };
 

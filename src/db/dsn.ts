@@ -22,6 +22,15 @@ function invalid(why: string): SippyError {
   return new SippyError('DB_DSN_INVALID', `invalid database DSN: ${why} (${SHAPE})`);
 }
 
+/** decodeURIComponent that reports a malformed %-escape as a DSN error instead of a URIError. */
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw invalid(`malformed %-escape in the ${what}`);
+  }
+}
+
 export function parseDsn(text: string): Dsn {
   let url: URL;
   try {
@@ -33,7 +42,7 @@ export function parseDsn(text: string): Dsn {
   if (url.username === '') throw invalid('no user name');
   if (url.hostname === '') throw invalid('no host');
   if (url.hash !== '') throw invalid('unexpected #fragment');
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const database = decode(url.pathname.replace(/^\//, ''), 'database name');
   if (database === '' || database.includes('/')) throw invalid('the path must be exactly one database name');
   let socketPath: string | undefined;
   for (const [key, value] of url.searchParams) {
@@ -44,8 +53,8 @@ export function parseDsn(text: string): Dsn {
   if (socketPath !== undefined && url.hostname !== 'localhost') throw invalid('socket= requires the host localhost');
   if (socketPath !== undefined && url.port !== '') throw invalid('socket= and a port exclude each other');
   const port = url.port === '' ? undefined : Number(url.port);
-  const user = decodeURIComponent(url.username);
-  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  const user = decode(url.username, 'user name');
+  const password = url.password === '' ? undefined : decode(url.password, 'password');
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const redactedUrl = new URL(url.href);
   if (password !== undefined) redactedUrl.password = '***';
@@ -62,7 +71,7 @@ export function parseDsn(text: string): Dsn {
 
 /** Best-effort redaction of any text that may hold a DSN (error messages, logs). */
 export function redactSecrets(text: string): string {
-  return text.replace(/(mysql:\/\/[^:/@\s]+):[^@\s]*@/g, '$1:***@');
+  return text.replace(/(mysql:\/\/[^:/@\s[\]]+):[^@\s]*@/g, '$1:***@');
 }
 
 /** The DSN from `-d`, else SIPPY_ROUTED_DB, else an error naming both. */

@@ -18,7 +18,8 @@
 // Unchanged listeners produce no step at all.
 
 import type { Endpoint, ListenerSpec } from '../econfig/listener-spec.js';
-import { endpointsClash, sameEndpoint, sameSettings } from './spec-compare.js';
+import { endpointsClash } from '../econfig/clashes.js';
+import { sameEndpoint, sameSettings } from './spec-compare.js';
 
 export type PlanStep =
   | { readonly kind: 'start'; readonly environment: number; readonly to: ListenerSpec }

@@ -36,6 +36,8 @@ describe('DSN', () => {
     ['mysql://u@h/db?socket=relative.sock', /absolute path/],
     ['mysql://u@db.example.net/db?socket=/tmp/s', /requires the host localhost/],
     ['mysql://u@localhost:3306/db?socket=/tmp/s', /exclude each other/],
+    ['mysql://u@h/db%zz', /malformed %-escape in the database name/],
+    ['mysql://u:pw%@h/db', /malformed %-escape in the password/],
   ];
   for (const [text, why] of rejected) {
     it(`rejects ${text} naming the problem`, () => {
@@ -59,6 +61,8 @@ describe('DSN', () => {
 
   it('redacts DSN passwords inside free text', () => {
     expect(redactSecrets('failed mysql://a:b@c/d and mysql://e:f%40g@h/i')).to.equal('failed mysql://a:***@c/d and mysql://e:***@h/i');
+    // The shape in help texts is no DSN: nothing to redact.
+    expect(redactSecrets('expected mysql://USER[:PASS]@HOST/DB')).to.equal('expected mysql://USER[:PASS]@HOST/DB');
   });
 
   it('takes -d over SIPPY_ROUTED_DB, and needs one of them', () => {

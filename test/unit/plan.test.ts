@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { plan, describeStep } from '../../src/supervisor/plan.js';
-import { endpointsClash } from '../../src/supervisor/spec-compare.js';
+import { endpointsClash } from '../../src/econfig/clashes.js';
 import { DEFAULT_LIMITS, type Endpoint, type ListenerSpec } from '../../src/econfig/listener-spec.js';
 
 // Specs written as short strings: "unix:/run/a.sock", "http://127.0.0.1:8088",
@@ -90,30 +90,4 @@ describe('supervisor plan', () => {
       held.set(step.environment, step.to.endpoint);
     }
   });
-});
-
-describe('endpoint clashes', () => {
-  const tcp = (host: string, port = 8080): Endpoint => ({ kind: 'http', host, port });
-  const table: [Endpoint, Endpoint, boolean][] = [
-    [{ kind: 'unix', path: '/a' }, { kind: 'unix', path: '/a' }, true],
-    [{ kind: 'unix', path: '/a' }, { kind: 'unix', path: '/b' }, false],
-    [{ kind: 'unix', path: '/a' }, tcp('127.0.0.1'), false],
-    [tcp('127.0.0.1'), tcp('127.0.0.1'), true],
-    [tcp('127.0.0.1'), tcp('127.0.0.1', 8081), false],
-    [tcp('127.0.0.1'), tcp('127.0.0.2'), false],
-    [tcp('0.0.0.0'), tcp('127.0.0.1'), true],
-    [tcp('::'), tcp('0.0.0.0'), true],
-    [tcp('::'), tcp('127.0.0.1'), true],
-    [tcp('::'), tcp('::1'), true],
-    [tcp('0.0.0.0'), tcp('::1'), false],
-    [tcp('::1'), tcp('::1'), true],
-    [{ kind: 'https', host: '127.0.0.1', port: 8080 }, tcp('127.0.0.1'), true],
-  ];
-  for (const [a, b, clash] of table) {
-    const name = (e: Endpoint) => (e.kind === 'unix' ? `unix:${e.path}` : `${e.kind}://${e.host}:${e.port}`);
-    it(`${name(a)} vs ${name(b)}: ${clash ? 'clash' : 'no clash'}`, () => {
-      expect(endpointsClash(a, b)).to.equal(clash);
-      expect(endpointsClash(b, a)).to.equal(clash);
-    });
-  }
 });
