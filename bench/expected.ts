@@ -1,6 +1,6 @@
 // The answer getRoutes must give on the synthetic data set, computed from the
-// generator's own knowledge of every row, independently of the daemon and of
-// SQL: longest-prefix match per entry, forbidden routes left out, the cost
+// generator's own knowledge of every row, independently of the daemon (no
+// code of src/routing is used) and of SQL: longest-prefix match per entry, forbidden routes left out, the cost
 // formula of routing.md in exact integer arithmetic (BigInt micro-units),
 // `lcr` order with ties broken by entry_order then i_routing_group_entry,
 // first position kept per connection. Pure.
