@@ -40,6 +40,7 @@ export const catalogue = {
   RPC_METHOD_NOT_FOUND: { exit: 1, rpc: -32601, summary: 'No such method: the daemon serves getRoutes and ping.' },
   RPC_INVALID_PARAMS: { exit: 1, rpc: -32602, summary: 'A known parameter is missing or malformed; data.errors lists each with its JSON path.' },
   RPC_INTERNAL: { exit: 1, rpc: -32603, summary: 'The daemon could not answer for an internal reason; details are in its log.' },
+  RPC_TIMEOUT: { exit: 1, rpc: -32603, summary: 'The answer was not ready within the request timeout (--request-timeout); the request can be retried.' },
   ROUTING_BAD_POLICY: { exit: 1, rpc: -32603, summary: "The routing group's policy has an unknown key; the group is unusable until it is fixed." },
   ROUTING_GROUP_NOT_FOUND: { exit: 1, rpc: -32001, summary: 'No routing group of that exact name in this environment (data.routing_group).' },
   ENVIRONMENT_MISMATCH: { exit: 1, rpc: -32002, summary: "The request's i_environment is not this listener's environment." },
@@ -52,6 +53,11 @@ export const catalogue = {
   SUPERVISOR_RUNNING: { exit: 1, summary: 'Another supervisor already runs with this pidfile.' },
   SUPERVISOR_START_FAILED: { exit: 1, summary: 'The supervisor could not start: pidfile, control socket or first configuration failed (the message says which).' },
   SUPERVISOR_UNREACHABLE: { exit: 1, summary: 'status/reload: no supervisor answers on the control socket.' },
+
+  // Listeners (rpc.md, Transport and Access control)
+  SOCKET_IN_USE: { exit: 1, summary: 'The socket is in use: another process answers on that UNIX socket path, or holds that TCP address and port.' },
+  SOCKET_BIND_FAILED: { exit: 1, summary: 'The listener could not create its socket (permissions, missing directory, path not a socket, address not on this host).' },
+  TLS_FILES_INVALID: { exit: 1, summary: 'The https certificate or key file cannot be read or is not a matching PEM certificate and key.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

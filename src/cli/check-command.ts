@@ -9,6 +9,7 @@ import { SippyError } from '../errors.js';
 import { dsnFromOptions, parseDsn, redactSecrets } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig, MAX_ECONFIG_BYTES, type EconfigResult, type ListenerSpec } from '../econfig/index.js';
+import { parseEnvironmentList } from './environment-list.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -51,19 +52,11 @@ export async function checkCommand(argv: readonly string[], io: CliIo): Promise<
   const listed = stringOption(parsed, 'environments');
   const dsnOption = stringOption(parsed, 'dsn');
   if (listed !== undefined && dsnOption !== undefined) throw new SippyError('USAGE', 'check: give --environments or -d, not both');
-  const environments = listed !== undefined ? parseEnvironmentList(listed) : await environmentsFromDatabase(dsnOption, io.env);
+  const environments = listed !== undefined ? parseEnvironmentList('check', listed) : await environmentsFromDatabase(dsnOption, io.env);
   const text = await readEconfig(file);
   const result = loadEconfig(text, { file, environments, rundir });
   io.stdout.write(parsed.values.json === true ? `${JSON.stringify(checkDocument(result), null, 2)}\n` : humanReport(result));
   return result.ok ? 0 : 2;
-}
-
-function parseEnvironmentList(text: string): number[] {
-  const items = text.split(',');
-  const ids = items.map((item) => (/^[1-9][0-9]{0,9}$/.test(item.trim()) ? Number(item.trim()) : NaN));
-  const bad = items.find((_, i) => !(ids[i]! <= 4294967295));
-  if (bad !== undefined) throw new SippyError('USAGE', `check: --environments: expected ids like 1,2,3, got ${JSON.stringify(bad)}`);
-  return ids;
 }
 
 async function environmentsFromDatabase(option: string | undefined, env: NodeJS.ProcessEnv): Promise<number[]> {

@@ -7,6 +7,8 @@ import { VERSION } from '../version.js';
 import { checkCommand } from './check-command.js';
 import { dbCommand } from './db-command.js';
 import { queryCommand } from './query-command.js';
+import { reloadCommand, statusCommand } from './control-command.js';
+import { superviseCommand } from './supervise-command.js';
 import type { CliIo, Command } from './io.js';
 
 export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon (JSON-RPC over MySQL)
@@ -18,6 +20,12 @@ Usage:
                                        validate an econfig file (default -f /usr/local/etc/sippy_routed/econfig)
   sippy_routed query URI --group NAME --cld CLD [--cli CLI] [--time T] [--explain] [--json]
                                        ask a daemon for routes; print them as a table
+  sippy_routed supervise [-f ECONFIG] [-d DSN] [--environments LIST] [--rundir DIR]
+                         [--pidfile FILE] [--control SOCKET] [--log-file FILE]
+                                       run every environment's listener, following the econfig file
+  sippy_routed status [--control SOCKET] [--json]
+  sippy_routed reload [--control SOCKET]
+                                       ask a running supervisor
   sippy_routed --help | --version
 
 Every command takes --help. The database DSN may also come from
@@ -29,6 +37,9 @@ const commands: Record<string, Command> = {
   db: dbCommand,
   check: checkCommand,
   query: queryCommand,
+  supervise: superviseCommand,
+  status: statusCommand,
+  reload: reloadCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

@@ -1,0 +1,85 @@
+// `sippy_routed status` and `sippy_routed reload`: ask a running supervisor
+// over its control socket.
+
+import { join, resolve } from 'node:path';
+import { SippyError } from '../errors.js';
+import { RpcClient, RpcCallError } from '../client/rpc-client.js';
+import { DEFAULT_RUNDIR } from '../econfig/index.js';
+import type { ReloadResult, SupervisorStatus } from '../supervisor/supervisor.js';
+import { parseCommandLine, stringOption } from './args.js';
+import type { CliIo } from './io.js';
+import { formatTable } from './table.js';
+
+const DEFAULT_CONTROL = join(DEFAULT_RUNDIR, 'sippy_routed.ctl.sock');
+
+export const STATUS_HELP = `Usage:
+  sippy_routed status [--control SOCKET] [--json]
+      The running listeners (environment, socket, allowed prefixes, since,
+      requests, errors) and the last reload result. Exit 0 when the
+      supervisor answered, 1 when none answers.
+  sippy_routed reload [--control SOCKET] [--json]
+      Reload now and print the result. Exit 0 when the file was applied, 1
+      when it was not (the errors are printed).
+
+  --control SOCKET   the supervisor's control socket (default ${DEFAULT_CONTROL})
+`;
+
+async function ask(command: string, argv: readonly string[], io: CliIo, method: 'status' | 'reload'): Promise<{ result: unknown; json: boolean }> {
+  const parsed = parseCommandLine(command, argv, {
+    control: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (parsed.values.help === true) {
+    io.stdout.write(STATUS_HELP);
+    return { result: undefined, json: false };
+  }
+  const path = resolve(stringOption(parsed, 'control') ?? DEFAULT_CONTROL);
+  // A reload waits for listeners to drain; give it time.
+  const client = new RpcClient(`unix:${path}`, { timeoutMs: method === 'reload' ? 60_000 : 5000 });
+  try {
+    return { result: await client.call(method), json: parsed.values.json === true };
+  } catch (err) {
+    if (err instanceof RpcCallError && err.failure !== 'remote') {
+      throw new SippyError('SUPERVISOR_UNREACHABLE', `${command}: no supervisor answers on ${path} (${err.message})`);
+    }
+    throw new SippyError('SUPERVISOR_UNREACHABLE', `${command}: the supervisor answered an error: ${(err as Error).message}`);
+  } finally {
+    client.close();
+  }
+}
+
+function formatReload(reload: ReloadResult | undefined): string {
+  if (reload === undefined) return 'last reload: none yet\n';
+  const lines = [`last reload: ${reload.result} at ${reload.time} (${reload.trigger}), file sha256 ${reload.hash ?? 'unreadable'}`];
+  for (const change of reload.changes) lines.push(`  ${change}`);
+  for (const message of reload.messages) lines.push(`  ${message}`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatStatus(status: SupervisorStatus): string {
+  const head = `supervisor pid ${status.pid}, ${status.file}, environments ${status.environments.join(',') || 'none'}\n`;
+  const table =
+    status.listeners.length === 0
+      ? 'no listeners running\n'
+      : formatTable(
+          ['env', 'socket', 'allow', 'since', 'requests', 'errors'],
+          status.listeners.map((l) => [String(l.i_environment), l.socket, l.allow.join(',') || '-', l.since, String(l.requests), String(l.errors)]),
+        );
+  return head + table + formatReload(status.last_reload);
+}
+
+export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { result, json } = await ask('status', argv, io, 'status');
+  if (result === undefined) return 0;
+  io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : formatStatus(result as SupervisorStatus));
+  return 0;
+}
+
+export async function reloadCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { result, json } = await ask('reload', argv, io, 'reload');
+  if (result === undefined) return 0;
+  const reload = result as ReloadResult;
+  io.stdout.write(json ? `${JSON.stringify(reload, null, 2)}\n` : formatReload(reload).replace(/^last reload/, 'reload'));
+  return reload.result === 'ok' ? 0 : 1;
+}

@@ -1,0 +1,164 @@
+// `sippy_routed supervise`: the supervisor in the foreground. Wires the
+// pieces of supervisor/ together and owns the process: pidfile, signals,
+// control socket, file watcher, environment polling, orderly shutdown.
+
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { SippyError } from '../errors.js';
+import { dsnFromOptions } from '../db/dsn.js';
+import { Database } from '../db/pool.js';
+import { DatabaseRegistry } from '../db/registry.js';
+import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig } from '../econfig/index.js';
+import { createLogger, isLogLevel, type Logger } from '../log.js';
+import { DEFAULT_DRAIN_MS } from '../rpc/listener.js';
+import { ControlServer } from '../supervisor/control.js';
+import { DatabaseEnvironments, FixedEnvironments, type EnvironmentSource } from '../supervisor/environments.js';
+import { supervisedListenerFactory } from '../supervisor/managed-listener.js';
+import { Pidfile } from '../supervisor/pidfile.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { FileWatcher } from '../supervisor/watcher.js';
+import { parseCommandLine, stringOption } from './args.js';
+import { DEFAULT_ECONFIG } from './check-command.js';
+import { parseEnvironmentList } from './environment-list.js';
+import type { CliIo } from './io.js';
+
+export const SUPERVISE_HELP = `Usage:
+  sippy_routed supervise [-f ECONFIG] [-d DSN] [--environments LIST] [--rundir DIR]
+                         [--pidfile FILE] [--control SOCKET] [--log-file FILE]
+                         [--log-level LEVEL] [--env-poll SECONDS] [--drain MS]
+
+Runs one JSON-RPC listener per enabled environment, as the econfig file says,
+and follows every change of the file with no restart: a file that does not
+validate is never applied. Reloads on a change of the file, on SIGHUP, on
+'sippy_routed reload', and when the environment list changes.
+
+  -f, --file FILE       econfig file (default ${DEFAULT_ECONFIG})
+  -d, --dsn DSN         database of listeners without their own -d, and of the
+                        environments table (default: $SIPPY_ROUTED_DB)
+  --environments LIST   fixed environment list (1,2,3) instead of the table
+  --rundir DIR          default sockets, pidfile and control socket (default ${DEFAULT_RUNDIR})
+  --pidfile FILE        default <rundir>/sippy_routed.pid
+  --control SOCKET      control socket path (default <rundir>/sippy_routed.ctl.sock, mode 0600)
+  --log-file FILE       append log lines here instead of stderr
+  --log-level LEVEL     error, warn, info (default) or debug
+  --env-poll SECONDS    re-read the environments table this often (default 30)
+  --drain MS            bound on finishing in-flight requests when a listener
+                        stops or the supervisor exits (default ${DEFAULT_DRAIN_MS})
+
+SIGTERM/SIGINT stop it: listeners stop accepting, in-flight requests finish,
+sockets and the pidfile are removed, exit 0. Exit 2 when the econfig file or
+the options are invalid at start, 1 when it cannot start otherwise.
+`;
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SippyError('USAGE', `supervise: ${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function openLog(file: string | undefined, level: string | undefined): { logger: Logger; stream: WriteStream | undefined } {
+  if (level !== undefined && !isLogLevel(level)) throw new SippyError('USAGE', `supervise: --log-level must be error, warn, info or debug, got ${JSON.stringify(level)}`);
+  const stream = file === undefined ? undefined : createWriteStream(file, { flags: 'a', mode: 0o640 });
+  return { logger: createLogger({ level: level ?? 'info', ...(stream === undefined ? {} : { stream }) }), stream };
+}
+
+export async function superviseCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandLine('supervise', argv, {
+    file: { type: 'string', short: 'f' },
+    dsn: { type: 'string', short: 'd' },
+    environments: { type: 'string' },
+    rundir: { type: 'string' },
+    pidfile: { type: 'string' },
+    control: { type: 'string' },
+    'log-file': { type: 'string' },
+    'log-level': { type: 'string' },
+    'env-poll': { type: 'string' },
+    drain: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (parsed.values.help === true) {
+    io.stdout.write(SUPERVISE_HELP);
+    return 0;
+  }
+  const file = resolve(stringOption(parsed, 'file') ?? DEFAULT_ECONFIG);
+  const rundir = resolve(stringOption(parsed, 'rundir') ?? DEFAULT_RUNDIR);
+  const listed = stringOption(parsed, 'environments');
+  const fixed = listed === undefined ? undefined : parseEnvironmentList('supervise', listed);
+  const dsnText = stringOption(parsed, 'dsn') ?? (io.env.SIPPY_ROUTED_DB || undefined);
+  if (fixed === undefined && dsnText === undefined) {
+    throw new SippyError('USAGE', 'supervise: no environment list: give --environments LIST, or -d DSN (or SIPPY_ROUTED_DB) to read the environments table');
+  }
+  const dsn = dsnText === undefined ? undefined : dsnFromOptions(dsnText, {});
+  const pollMs = positive('--env-poll', stringOption(parsed, 'env-poll'), 30) * 1000;
+  const drainMs = positive('--drain', stringOption(parsed, 'drain'), DEFAULT_DRAIN_MS);
+  const { logger, stream } = openLog(stringOption(parsed, 'log-file'), stringOption(parsed, 'log-level'));
+
+  const pidfile = new Pidfile(resolve(stringOption(parsed, 'pidfile') ?? join(rundir, 'sippy_routed.pid')));
+  const environments: EnvironmentSource = fixed !== undefined ? new FixedEnvironments(fixed) : new DatabaseEnvironments(new Database(dsn!), logger);
+  const registry = new DatabaseRegistry();
+  const controlPath = resolve(stringOption(parsed, 'control') ?? join(rundir, 'sippy_routed.ctl.sock'));
+  let control: ControlServer | undefined;
+  let supervisor: Supervisor | undefined;
+  let watcher: FileWatcher | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolveSignal(signal));
+  });
+  const onHangup = () => void supervisor?.reload('SIGHUP');
+  try {
+    pidfile.acquire();
+    const initial = await startupCheck(file, rundir, environments, io);
+    if (initial !== 0) return initial;
+
+    supervisor = new Supervisor({
+      file, rundir, environments, logger,
+      listenerFactory: supervisedListenerFactory({ registry, defaultDsn: dsnText, logger, drainMs }),
+    });
+    const running = supervisor;
+    control = new ControlServer(controlPath, { status: async () => running.status(), reload: () => running.reload('control socket') });
+    await control.start();
+    const first = await running.reload('start');
+    watcher = new FileWatcher(file, () => void running.reload('file change'));
+    await watcher.start();
+    process.on('SIGHUP', onHangup);
+    if (environments.dynamic) poll = setInterval(() => void running.reload('environment poll'), pollMs);
+    logger.info('supervisor running', { pid: process.pid, file, control: controlPath, listeners: running.status().listeners.length, first_reload: first.result });
+
+    const signal = await stopSignal;
+    logger.info('supervisor stopping', { signal });
+    return 0;
+  } finally {
+    process.off('SIGHUP', onHangup);
+    clearInterval(poll);
+    await watcher?.stop();
+    await control?.stop();
+    await supervisor?.stop();
+    await registry.closeAll();
+    await environments.close();
+    pidfile.release();
+    logger.info('supervisor stopped');
+    await new Promise<void>((done) => (stream === undefined ? done() : stream.end(done)));
+  }
+}
+
+/** At start an invalid file is refused (exit 2) instead of running nothing; a database that cannot list environments is exit 1. */
+async function startupCheck(file: string, rundir: string, environments: EnvironmentSource, io: CliIo): Promise<number> {
+  let list: readonly number[];
+  if (environments instanceof DatabaseEnvironments) {
+    list = await environments.listOrThrow();
+  } else {
+    list = await environments.list([]);
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new SippyError('ECONFIG_UNREADABLE', `supervise: cannot read econfig ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const result = loadEconfig(text, { file, environments: list, rundir });
+  if (result.ok) return 0;
+  for (const error of result.errors) io.stderr.write(`${formatEconfigError(error)}\n`);
+  io.stderr.write(`sippy_routed: supervise: ${file} does not validate (${result.errors.length} error${result.errors.length === 1 ? '' : 's'}); not started\n`);
+  return 2;
+}

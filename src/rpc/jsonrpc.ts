@@ -1,0 +1,140 @@
+// JSON-RPC dispatch: a request body (text) → the response to send, or none.
+//
+// jayson answers one request object (validation of the 2.0 request shape,
+// method lookup, notifications, response shape). This module does what
+// jayson gets wrong or does not do, to follow the JSON-RPC 2.0 specification
+// (section 7 examples) exactly:
+// - parse errors answer -32700 with `id: null` and no `data`;
+// - batches: `[]` is one -32600; every entry that is not a request object
+//   (including a nested array, which jayson silently drops) gets its own
+//   -32600; a batch of notifications only answers nothing; batches longer
+//   than the listener's limit are one -32600 naming the limit;
+// - `"id": null` is a request (answered with `id: null`), not a
+//   notification;
+// - JSON-RPC 1.0 requests (no `jsonrpc` member, `params` an array, `id`
+//   null for notifications) are answered in 1.0 form. As the daemon's params
+//   are by name, 1.0 params are `[]` or `[{...named}]`.
+
+import jaysonPromise from 'jayson/promise/index.js';
+import type { MethodContext } from './methods.js';
+import { rpcError, STANDARD_MESSAGES, toRpcError, type JsonRpcError } from './rpc-errors.js';
+
+export type MethodHandler = (params: unknown, context: MethodContext) => Promise<unknown>;
+
+type JsonObject = Record<string, unknown>;
+
+/** What to send back: `body` undefined means no response body (notifications). */
+export interface Reply {
+  readonly body: JsonObject | JsonObject[] | undefined;
+  /** How many error objects the body holds (for the listener's counters). */
+  readonly errors: number;
+}
+
+interface CallContext {
+  readonly method: MethodContext;
+}
+
+const { Server, Method, Utils } = jaysonPromise;
+
+export class JsonRpcDispatcher {
+  private readonly server: InstanceType<typeof Server>;
+
+  constructor(methods: Readonly<Record<string, MethodHandler>>) {
+    const wrapped: Record<string, InstanceType<typeof Method>> = {};
+    for (const [name, handler] of Object.entries(methods)) {
+      wrapped[name] = new Method(
+        async (params: unknown, untyped: object) => {
+          const context = untyped as CallContext;
+          try {
+            return await handler(params, context.method);
+          } catch (err) {
+            // jayson sends a rejection that is a valid error object as it is.
+            throw toRpcError(err, context.method.logger, { environment: context.method.environment, method: name });
+          }
+        },
+        { useContext: true },
+      );
+    }
+    this.server = new Server(wrapped, { useContext: true, version: 2 });
+    this.server.errorMessages[-32700] = STANDARD_MESSAGES.parse;
+    this.server.errorMessages[-32600] = STANDARD_MESSAGES.invalidRequest;
+    this.server.errorMessages[-32601] = STANDARD_MESSAGES.methodNotFound;
+  }
+
+  async handle(body: string, context: MethodContext, maxBatch: number): Promise<Reply> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return single(errorResponse(rpcError('RPC_PARSE_ERROR', STANDARD_MESSAGES.parse)));
+    }
+    if (!Array.isArray(parsed)) return single(await this.one(parsed, context));
+    if (parsed.length === 0) return single(errorResponse(rpcError('RPC_INVALID_REQUEST', STANDARD_MESSAGES.invalidRequest)));
+    if (parsed.length > maxBatch) {
+      return single(errorResponse(rpcError('RPC_INVALID_REQUEST', `Invalid Request: a batch of ${parsed.length} requests is over this listener's limit of ${maxBatch}.`)));
+    }
+    const answers = (await Promise.all(parsed.map((entry) => this.one(entry, context)))).filter((a): a is JsonObject => a !== undefined);
+    return answers.length === 0 ? { body: undefined, errors: 0 } : { body: answers, errors: answers.filter(hasError).length };
+  }
+
+  /** One request object → its response, or undefined for a notification. */
+  private async one(entry: unknown, context: MethodContext): Promise<JsonObject | undefined> {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return invalidRequest();
+    const request = entry as JsonObject;
+    if ('jsonrpc' in request) return this.versionTwo(request, context);
+    return this.versionOne(request, context);
+  }
+
+  private async versionTwo(request: JsonObject, context: MethodContext): Promise<JsonObject | undefined> {
+    if (!Utils.Request.isValidRequest(request as never, 2)) return invalidRequest();
+    // jayson would take `"id": null` for a notification: call it with a stand-in id, answer with the real one.
+    const notification = !('id' in request);
+    const response = await this.call({ jsonrpc: '2.0', method: request.method, params: request.params, ...(notification ? {} : { id: 0 }) }, context);
+    if (notification || response === undefined) return undefined;
+    return { ...response, id: request.id };
+  }
+
+  private async versionOne(request: JsonObject, context: MethodContext): Promise<JsonObject | undefined> {
+    if (!Utils.Request.isValidRequest(request as never, 1)) return invalidRequest();
+    const notification = request.id === null;
+    const positional = request.params as unknown[];
+    const named = positional.length === 0 ? undefined : positional.length === 1 && isObject(positional[0]) ? positional[0] : null;
+    if (named === null) {
+      if (notification) return undefined;
+      const error = rpcError('RPC_INVALID_PARAMS', 'Invalid params: JSON-RPC 1.0 params must be [] or [{...named parameters}].', {
+        errors: [{ path: '', message: 'must be [] or an array of one object of named parameters' }],
+      });
+      return { result: null, error, id: request.id };
+    }
+    const response = await this.call({ jsonrpc: '2.0', method: request.method, params: named, ...(notification ? {} : { id: 0 }) }, context);
+    if (notification || response === undefined) return undefined;
+    return { result: response.result ?? null, error: response.error ?? null, id: request.id };
+  }
+
+  private call(request: JsonObject, context: MethodContext): Promise<JsonObject | undefined> {
+    const callContext: CallContext = { method: context };
+    return new Promise((resolve) => {
+      this.server.call(request as never, callContext, (error, success) => resolve((error ?? success ?? undefined) as JsonObject | undefined));
+    });
+  }
+}
+
+export function errorResponse(error: JsonRpcError): JsonObject {
+  return { jsonrpc: '2.0', error, id: null };
+}
+
+function invalidRequest(): JsonObject {
+  return errorResponse(rpcError('RPC_INVALID_REQUEST', STANDARD_MESSAGES.invalidRequest));
+}
+
+function single(response: JsonObject | undefined): Reply {
+  return { body: response, errors: response !== undefined && hasError(response) ? 1 : 0 };
+}
+
+function hasError(response: JsonObject): boolean {
+  return response.error !== undefined && response.error !== null;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

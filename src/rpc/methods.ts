@@ -1,0 +1,89 @@
+// The daemon's JSON-RPC methods (rpc.md): getRoutes and ping. Each takes the
+// raw params and a per-request context (the listener's settings as they were
+// when the request arrived) and returns the result, or throws a SippyError
+// from the catalogue. Turning errors into JSON-RPC error objects is
+// rpc-errors.ts's job.
+
+import { SippyError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Resolver, RouteRequest, RouteResult } from '../routing/types.js';
+import { VERSION } from '../version.js';
+import { callStartTime, validateParams } from './param-schemas.js';
+
+/** What a method needs of the listener, fixed for the request's lifetime. */
+export interface MethodContext {
+  readonly environment: number;
+  readonly resolver: Resolver;
+  /** Epoch ms by which the answer must be ready (the request timeout). */
+  readonly deadline: number;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+export async function ping(params: unknown, context: MethodContext): Promise<{ i_environment: number; version: string }> {
+  validateParams('ping', params);
+  return { i_environment: context.environment, version: VERSION };
+}
+
+export async function getRoutes(params: unknown, context: MethodContext): Promise<RouteResult> {
+  const request = routeRequest(params, context);
+  if (context.logger.enabled('debug')) {
+    context.logger.debug('getRoutes', {
+      environment: context.environment,
+      routing_group: request.routing_group,
+      cld: request.cld,
+      cli: request.cli,
+      call_id: request.call_id,
+      remote_ip: request.remote_ip,
+      hops: request.hops,
+    });
+  }
+  return withDeadline(context.resolver.resolve(context.environment, request), context);
+}
+
+/** Validated params → the resolver's RouteRequest (throws RPC_INVALID_PARAMS or ENVIRONMENT_MISMATCH). */
+export function routeRequest(params: unknown, context: Pick<MethodContext, 'environment' | 'now'>): RouteRequest {
+  const p = validateParams('getRoutes', params);
+  if (p.i_environment !== undefined && p.i_environment !== context.environment) {
+    throw new SippyError(
+      'ENVIRONMENT_MISMATCH',
+      `The request is for environment ${p.i_environment} but this listener serves environment ${context.environment}.`,
+      { data: { i_environment: context.environment } },
+    );
+  }
+  return Object.freeze({
+    routing_group: p.routing_group,
+    cld: p.cld,
+    cli: p.cli ?? '',
+    time: p.call_start_time === undefined ? new Date(context.now()) : callStartTime(p.call_start_time),
+    max_routes: p.max_routes,
+    explain: p.explain,
+    hops: p.hops ?? 0,
+    call_id: p.call_id,
+    remote_ip: p.remote_ip,
+  });
+}
+
+/**
+ * Bounds a resolver call by the request deadline. The resolver keeps its
+ * own database timeout; this is the backstop that guarantees the client an
+ * answer (RPC_TIMEOUT) instead of a request that hangs forever.
+ */
+async function withDeadline<T>(work: Promise<T>, context: MethodContext): Promise<T> {
+  const remaining = Math.max(0, context.deadline - context.now());
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new SippyError('RPC_TIMEOUT', 'The routing answer was not ready within the request timeout; the request can be retried.'));
+    }, remaining);
+    // The socket keeps a serving process alive; this timer alone must not keep a stopped one.
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+    // A late rejection of the abandoned work must not become an unhandled rejection.
+    work.catch(() => undefined);
+  }
+}

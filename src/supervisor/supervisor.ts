@@ -1,0 +1,162 @@
+// The supervisor: one process, one listener per enabled environment, kept
+// in step with the econfig file. A reload reads the file, validates it for
+// every environment, plans against what runs, and applies the plan; a file
+// that does not validate changes nothing. Reloads never overlap: a trigger
+// during a reload schedules exactly one more.
+
+import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { loadEconfig, formatEconfigError } from '../econfig/index.js';
+import type { ListenerSpec } from '../econfig/listener-spec.js';
+import type { Logger } from '../log.js';
+import { describeForLog } from '../db/pool.js';
+import { Executor, type ListenerFactory } from './executor.js';
+import { plan } from './plan.js';
+import type { EnvironmentSource } from './environments.js';
+
+export interface ReloadResult {
+  readonly result: 'ok' | 'error';
+  /** ISO 8601 time the reload finished. */
+  readonly time: string;
+  readonly trigger: string;
+  /** sha256 of the file content (undefined when it could not be read). */
+  readonly hash: string | undefined;
+  readonly environments: readonly number[];
+  /** Errors (file:line:column: ...) or failed steps; empty when ok. */
+  readonly messages: readonly string[];
+  /** One line per change applied. */
+  readonly changes: readonly string[];
+}
+
+export interface ListenerStatus {
+  readonly i_environment: number;
+  readonly socket: string;
+  readonly allow: readonly string[];
+  readonly since: string;
+  readonly requests: number;
+  readonly errors: number;
+}
+
+export interface SupervisorStatus {
+  readonly pid: number;
+  readonly file: string;
+  readonly environments: readonly number[];
+  readonly listeners: readonly ListenerStatus[];
+  readonly last_reload: ReloadResult | undefined;
+}
+
+export interface SupervisorOptions {
+  readonly file: string;
+  readonly rundir: string;
+  readonly environments: EnvironmentSource;
+  readonly listenerFactory: ListenerFactory;
+  readonly logger: Logger;
+  readonly clock?: () => Date;
+}
+
+export class Supervisor {
+  private readonly options: SupervisorOptions;
+  private readonly executor: Executor;
+  private readonly clock: () => Date;
+  /** Hash of file + environment list last applied with every step successful. */
+  private appliedKey: string | undefined;
+  private last: ReloadResult | undefined;
+  private currentEnvironments: readonly number[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+  private queued: Promise<ReloadResult> | undefined;
+  private stopped = false;
+
+  constructor(options: SupervisorOptions) {
+    this.options = options;
+    this.clock = options.clock ?? (() => new Date());
+    this.executor = new Executor(options.listenerFactory, this.clock);
+  }
+
+  /**
+   * Reloads now, or right after the reload in progress. Triggers that
+   * arrive while a reload waits to start share it: it reads the file when
+   * it starts, so it sees every change they announced.
+   */
+  reload(trigger: string): Promise<ReloadResult> {
+    if (this.queued !== undefined) return this.queued;
+    const next = this.chain.then(() => {
+      this.queued = undefined;
+      // A bug must not end the supervisor: it becomes a failed reload.
+      return this.reloadOnce(trigger).catch((err: unknown) =>
+        this.finish(trigger, 'error', undefined, [`internal error during reload: ${describeForLog(err)}`], []),
+      );
+    });
+    this.queued = next;
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  status(): SupervisorStatus {
+    const listeners = [...this.executor.running()]
+      .sort(([a], [b]) => a - b)
+      .map(([environment, running]) => {
+        const stats = running.listener.stats();
+        return {
+          i_environment: environment,
+          socket: running.listener.spec.socket,
+          allow: running.listener.spec.allow,
+          since: running.since.toISOString(),
+          requests: stats.requests,
+          errors: stats.errors,
+        };
+      });
+    return { pid: process.pid, file: this.options.file, environments: this.currentEnvironments, listeners, last_reload: this.last };
+  }
+
+  /** Stops every listener (drained, bounded). Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.chain;
+    await this.executor.stopAll();
+  }
+
+  private async reloadOnce(trigger: string): Promise<ReloadResult> {
+    const { logger } = this.options;
+    if (this.stopped) return this.finish(trigger, 'error', undefined, ['supervisor is stopping'], []);
+    const environments = await this.options.environments.list(this.currentEnvironments);
+    this.currentEnvironments = environments;
+
+    let text: string;
+    try {
+      text = await readFile(this.options.file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      return this.finish(trigger, 'error', undefined, [`${this.options.file}: cannot read the econfig file (${code}); nothing changed`], []);
+    }
+    const hash = createHash('sha256').update(text).digest('hex');
+    const key = `${hash}:${environments.join(',')}`;
+    if (key === this.appliedKey && this.last !== undefined) {
+      logger.debug('reload: file and environments unchanged', { trigger });
+      return this.last;
+    }
+
+    const loaded = loadEconfig(text, { file: this.options.file, environments, rundir: this.options.rundir });
+    if (!loaded.ok) {
+      return this.finish(trigger, 'error', hash, loaded.errors.map(formatEconfigError), []);
+    }
+    const desired = new Map<number, ListenerSpec>();
+    for (const env of loaded.environments) if (env.enabled && env.spec !== undefined) desired.set(env.i_environment, env.spec);
+
+    const outcomes = await this.executor.apply(plan(desired, this.executor.runningSpecs()));
+    const failures = outcomes.filter((o) => o.error !== undefined).map((o) => `${o.description}: ${o.error}`);
+    const changes = outcomes.filter((o) => o.error === undefined).map((o) => o.description);
+    if (failures.length === 0) this.appliedKey = key;
+    return this.finish(trigger, failures.length === 0 ? 'ok' : 'error', hash, failures, changes);
+  }
+
+  private finish(trigger: string, result: 'ok' | 'error', hash: string | undefined, messages: string[], changes: string[]): ReloadResult {
+    const { logger } = this.options;
+    for (const change of changes) logger.info(change, { trigger });
+    for (const message of messages) logger.error(message, { trigger });
+    logger.info(`reload ${result}`, { trigger, hash, changes: changes.length, errors: messages.length });
+    this.last = Object.freeze({
+      result, time: this.clock().toISOString(), trigger, hash, environments: this.currentEnvironments, messages, changes,
+    });
+    return this.last;
+  }
+}
