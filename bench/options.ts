@@ -47,7 +47,7 @@ every sampled answer was correct.
   --entries N                entries per routing group (20 / 10)
   --seed N                   data set and request seed (1)
   --duration S               seconds per scenario (10 / 1)
-  --warmup S                 untimed warm-up per daemon start (2 / 0.5)
+  --warmup S                 untimed warm-up per daemon start, ping then getRoutes (4 / 0.5)
   --concurrency LIST         client connections per scenario (1,16,64)
   --transports LIST          unix,http (both)
   --pool N                   distinct getRoutes request bodies (10000 / 1000)
@@ -60,7 +60,7 @@ every sampled answer was correct.
 `;
 
 const PRESETS = {
-  full: { routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 2, pool: 10_000, check: 200, resultsDir: 'bench/results' },
+  full: { routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results' },
   quick: { routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined },
 } as const;
 
