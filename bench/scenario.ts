@@ -22,7 +22,8 @@ export interface ScenarioResult {
   readonly concurrency: number;
   readonly load: LoadResult;
   /** Average cores used during the load (1.0 = one core busy). */
-  readonly cpuCores: { readonly daemon: number; readonly database: number; readonly loadGenerator: number; readonly otherProcesses: number };
+  /** `harness` is this process (the correctness check, sampling); `otherProcesses` the rest of the machine. */
+  readonly cpuCores: { readonly daemon: number; readonly database: number; readonly loadGenerator: number; readonly harness: number; readonly otherProcesses: number };
   /** database / (daemon + database): the database's part of the work of answering. */
   readonly databaseShare: number;
   readonly daemonPeakRssBytes: number;
@@ -75,7 +76,7 @@ export async function runScenario<T>(run: ScenarioRun, alongside?: () => Promise
     for await (const line of createInterface({ input: runner.stdout! })) {
       const event = JSON.parse(line) as { event: string } & LoadResult;
       if (event.event === 'started') {
-        meter = new CpuMeter([run.daemon.pid, run.databasePid, runner.pid!]);
+        meter = new CpuMeter([run.daemon.pid, run.databasePid, runner.pid!, process.pid]);
         side = alongside?.();
       } else if (event.event === 'result') {
         cores = meter?.stop();
@@ -96,7 +97,7 @@ export async function runScenario<T>(run: ScenarioRun, alongside?: () => Promise
         kind: run.kind,
         concurrency: run.concurrency,
         load,
-        cpuCores: { daemon, database, loadGenerator: cores.perPid.get(runner.pid!)!, otherProcesses: cores.others },
+        cpuCores: { daemon, database, loadGenerator: cores.perPid.get(runner.pid!)!, harness: cores.perPid.get(process.pid)!, otherProcesses: cores.others },
         databaseShare: daemon + database > 0 ? database / (daemon + database) : 0,
         daemonPeakRssBytes: rss.stop(),
       },
