@@ -89,8 +89,14 @@ async function run(job: LoadJob): Promise<LoadResult> {
   let next = 0;
   const errorSamples: string[] = [];
   const onResponse = (status: number, body: string): void => {
-    const bad = status < 200 || status > 299 ? (non2xx++, true) : !isRpcSuccess(body, ++answered % FULL_PARSE_EVERY === 0) && (rpcErrors++, true);
-    if (bad && errorSamples.length < ERROR_SAMPLES) errorSamples.push(`HTTP ${status}: ${body.slice(0, 300)}`);
+    if (status < 200 || status > 299) {
+      non2xx++;
+    } else if (!isRpcSuccess(body, ++answered % FULL_PARSE_EVERY === 0)) {
+      rpcErrors++;
+    } else {
+      return;
+    }
+    if (errorSamples.length < ERROR_SAMPLES) errorSamples.push(`HTTP ${status}: ${body.slice(0, 300)}`);
   };
   const request = {
     method: 'POST',
