@@ -11,10 +11,13 @@ MOCHA      = node_modules/.bin/mocha
 TSC        = node_modules/.bin/tsc
 
 .DEFAULT_GOAL := help
-.PHONY: help deps db-server build test test-unit test-integration install uninstall clean
+.PHONY: help demo deps db-server build test test-unit test-integration install uninstall clean
 
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+demo: deps build ## Run the daemon on the demo setup: private MariaDB under var/, demo data, supervisor in the foreground (Ctrl-C stops)
+	node dist/src/main.js demo
 
 deps: node_modules/.installed db-server ## Install npm packages from the lock file, and a MariaDB server when none is on the machine
 
@@ -48,7 +51,13 @@ test-unit: build ## Run the unit tests only (no database, no sockets)
 test-integration: deps build ## Run the integration tests only
 	$(MOCHA) --spec 'dist/test/integration/**/*.test.js'
 
-install: build ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig
+# The compiled entry point, rebuilt only when a source changed: install uses
+# it so that installing from a built tree (as the tests do) never recompiles.
+dist/src/main.js: node_modules/.installed tsconfig.json $(shell find src -name '*.ts')
+	$(TSC) -p .
+	@chmod +x $@
+
+install: dist/src/main.js ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig
 	rm -rf $(LIBDIR)
 	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed $(UNITDIR)
 	cp -R dist/src $(LIBDIR)/dist/src

@@ -18,6 +18,7 @@ export interface CatalogueEntry {
 export const catalogue = {
   // Command line
   USAGE: { exit: 2, summary: 'The command line is malformed: unknown command or option, missing or bad value.' },
+  LOG_FILE_UNWRITABLE: { exit: 1, summary: 'The --log-file cannot be opened for appending (missing directory, permissions).' },
 
   // Database
   DB_DSN_INVALID: { exit: 2, summary: 'The database DSN does not parse: expected mysql://USER[:PASS]@HOST[:PORT]/DB or mysql://USER@localhost/DB?socket=/path.' },

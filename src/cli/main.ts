@@ -6,14 +6,18 @@ import { describeForLog } from '../db/pool.js';
 import { VERSION } from '../version.js';
 import { checkCommand } from './check-command.js';
 import { dbCommand } from './db-command.js';
+import { isListenerCommandLine, listenerCommand } from './listener-command.js';
 import { queryCommand } from './query-command.js';
 import { reloadCommand, statusCommand } from './control-command.js';
 import { superviseCommand } from './supervise-command.js';
+import { demoCommand } from './demo-command.js';
 import type { CliIo, Command } from './io.js';
 
 export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon (JSON-RPC over MySQL)
 
 Usage:
+  sippy_routed -e N [listener options] [--log-level L] [--log-file F] [--rundir DIR]
+                                       run environment N's listener in the foreground
   sippy_routed db migrate [-d DSN]     create or upgrade the database schema
   sippy_routed db demo [-d DSN]        load the demo data set
   sippy_routed check [-f FILE] [--environments LIST | -d DSN] [--json] [--rundir DIR]
@@ -26,11 +30,12 @@ Usage:
   sippy_routed status [--control SOCKET] [--json]
   sippy_routed reload [--control SOCKET]
                                        ask a running supervisor
+  sippy_routed demo [--dir DIR]        run the daemon on the demo setup (private database under var/)
   sippy_routed --help | --version
 
-Every command takes --help. The database DSN may also come from
-SIPPY_ROUTED_DB. Exit status: 0 success, 1 runtime failure, 2 usage or
-configuration error.
+Every command takes --help (the listener form: sippy_routed -e N --help).
+The database DSN may also come from SIPPY_ROUTED_DB. Exit status: 0 success,
+1 runtime failure, 2 usage or configuration error.
 `;
 
 const commands: Record<string, Command> = {
@@ -40,6 +45,7 @@ const commands: Record<string, Command> = {
   supervise: superviseCommand,
   status: statusCommand,
   reload: reloadCommand,
+  demo: demoCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -53,6 +59,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout.write(`${VERSION}\n`);
       return 0;
     }
+    if (isListenerCommandLine(argv)) return await listenerCommand(argv, io);
     const command = commands[first];
     if (command === undefined) throw new SippyError('USAGE', `unknown command ${JSON.stringify(first)}; see sippy_routed --help`);
     return await command(rest, io);

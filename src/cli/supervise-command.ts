@@ -2,7 +2,6 @@
 // pieces of supervisor/ together and owns the process: pidfile, signals,
 // control socket, file watcher, environment polling, orderly shutdown.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SippyError } from '../errors.js';
@@ -11,6 +10,7 @@ import { Database } from '../db/pool.js';
 import { DatabaseRegistry } from '../db/registry.js';
 import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig } from '../econfig/index.js';
 import { createLogger, isLogLevel, type Logger } from '../log.js';
+import { openLogFile, type LogFile } from '../log-file.js';
 import { DEFAULT_DRAIN_MS } from '../rpc/listener.js';
 import { ControlServer } from '../supervisor/control.js';
 import { DatabaseEnvironments, FixedEnvironments, type EnvironmentSource } from '../supervisor/environments.js';
@@ -57,10 +57,10 @@ function positive(name: string, text: string | undefined, fallback: number): num
   return Number(text);
 }
 
-function openLog(file: string | undefined, level: string | undefined): { logger: Logger; stream: WriteStream | undefined } {
+function openLog(file: string | undefined, level: string | undefined): { logger: Logger; logFile: LogFile | undefined } {
   if (level !== undefined && !isLogLevel(level)) throw new SippyError('USAGE', `supervise: --log-level must be error, warn, info or debug, got ${JSON.stringify(level)}`);
-  const stream = file === undefined ? undefined : createWriteStream(file, { flags: 'a', mode: 0o640 });
-  return { logger: createLogger({ level: level ?? 'info', ...(stream === undefined ? {} : { stream }) }), stream };
+  const logFile = file === undefined ? undefined : openLogFile(file);
+  return { logger: createLogger({ level: level ?? 'info', ...(logFile === undefined ? {} : { stream: logFile }) }), logFile };
 }
 
 export async function superviseCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -92,7 +92,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   const dsn = dsnText === undefined ? undefined : dsnFromOptions(dsnText, {});
   const pollMs = positive('--env-poll', stringOption(parsed, 'env-poll'), 30) * 1000;
   const drainMs = positive('--drain', stringOption(parsed, 'drain'), DEFAULT_DRAIN_MS);
-  const { logger, stream } = openLog(stringOption(parsed, 'log-file'), stringOption(parsed, 'log-level'));
+  const { logger, logFile } = openLog(stringOption(parsed, 'log-file'), stringOption(parsed, 'log-level'));
 
   const pidfile = new Pidfile(resolve(stringOption(parsed, 'pidfile') ?? join(rundir, 'sippy_routed.pid')));
   const environments: EnvironmentSource = fixed !== undefined ? new FixedEnvironments(fixed) : new DatabaseEnvironments(new Database(dsn!), logger);
@@ -138,7 +138,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     await environments.close();
     pidfile.release();
     logger.info('supervisor stopped');
-    await new Promise<void>((done) => (stream === undefined ? done() : stream.end(done)));
+    logFile?.close();
   }
 }
 

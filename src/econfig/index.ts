@@ -3,7 +3,7 @@
 
 export { loadEconfig, formatEconfigError, econfigInvalidError, MAX_ECONFIG_BYTES } from './load.js';
 export type { EconfigResult, EnvironmentResult, EconfigError, EconfigOptions } from './load.js';
-export { parseListenerOptions, LISTENER_OPTIONS_HELP } from './listener-options.js';
+export { parseListenerOptions, isListenerOption, LISTENER_OPTIONS_HELP } from './listener-options.js';
 export type { ListenerOptionsResult, ListenerOptionsContext, OptionProblem } from './listener-options.js';
 export { endpointsClash } from './clashes.js';
 export * from './listener-spec.js';

@@ -23,6 +23,8 @@ export interface ListenerOptionsResult {
   /** Index in `args` of the -s value (or of `-sSOCKET`), when -s was given. */
   readonly socketArgIndex?: number;
   readonly problems: OptionProblem[];
+  /** Values of the context's extraOptions that were given (only when extraOptions was passed). */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
 export interface ListenerOptionsContext {
@@ -30,6 +32,12 @@ export interface ListenerOptionsContext {
   readonly environment?: number;
   /** Directory of the default UNIX socket (absolute). */
   readonly rundir: string;
+  /**
+   * Long options taking a value that the caller's own command line adds
+   * (`--log-level`, ...): accepted with the same syntax and duplicate check,
+   * returned unchecked in `extra`. econfig passes none, so they stay errors there.
+   */
+  readonly extraOptions?: readonly string[];
 }
 
 /** Limits options: name, field, bounds (inclusive). */
@@ -48,6 +56,12 @@ const LIMIT_OPTIONS: readonly (readonly [string, keyof ListenerLimits, number, n
 const SHORT_OPTIONS = new Set(['-e', '-s', '-a', '-d']);
 const LONG_OPTIONS = new Set(['--tls-cert', '--tls-key', '--socket-mode', ...LIMIT_OPTIONS.map(([name]) => name)]);
 const MAX_ENVIRONMENT = 4294967295;
+
+/** Whether `arg` is a listener option (`-e`, `-e7`, `--max-batch=5`, ...): lets a command line recognise the listener form. */
+export function isListenerOption(arg: string): boolean {
+  if (arg.startsWith('--')) return LONG_OPTIONS.has(arg.split('=', 1)[0]!);
+  return SHORT_OPTIONS.has(arg.slice(0, 2));
+}
 
 /** Help text of the listener options, for `--help` of the commands that take them. */
 export const LISTENER_OPTIONS_HELP = `Listener options:
@@ -71,6 +85,7 @@ interface Given {
 export function parseListenerOptions(args: readonly string[], context: ListenerOptionsContext): ListenerOptionsResult {
   const problems: OptionProblem[] = [];
   const given = new Map<string, Given[]>();
+  const extraOptions = new Set(context.extraOptions ?? []);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     let name: string;
@@ -79,7 +94,7 @@ export function parseListenerOptions(args: readonly string[], context: ListenerO
       const eq = arg.indexOf('=');
       name = eq < 0 ? arg : arg.slice(0, eq);
       value = eq < 0 ? undefined : arg.slice(eq + 1);
-      if (!LONG_OPTIONS.has(name)) {
+      if (!LONG_OPTIONS.has(name) && !extraOptions.has(name)) {
         problems.push({ argIndex: i, message: `unknown option ${name}` });
         continue;
       }
@@ -178,7 +193,10 @@ export function parseListenerOptions(args: readonly string[], context: ListenerO
     else problem(g, `${name}: expected an integer ${min}..${max}, got '${g.value}'`);
   }
 
-  if (problems.length > 0 || environment === undefined || socket === undefined) return { problems: sortProblems(problems) };
+  const extra = context.extraOptions === undefined
+    ? {}
+    : { extra: Object.freeze(Object.fromEntries([...extraOptions].flatMap((name) => (given.has(name) ? [[name, one(name)!.value]] : [])))) };
+  if (problems.length > 0 || environment === undefined || socket === undefined) return { problems: sortProblems(problems), ...extra };
   const spec: ListenerSpec = deepFreeze({
     environment,
     endpoint: socket.endpoint,
@@ -191,8 +209,8 @@ export function parseListenerOptions(args: readonly string[], context: ListenerO
     limits: limits as unknown as ListenerLimits,
   });
   const schemaProblems = checkListenerSpec(spec);
-  if (schemaProblems.length > 0) return { problems: schemaProblems.map((message) => ({ argIndex: -1, message })) };
-  return { spec, socketArgIndex: socketGiven?.index, problems: [] };
+  if (schemaProblems.length > 0) return { problems: schemaProblems.map((message) => ({ argIndex: -1, message })), ...extra };
+  return { spec, socketArgIndex: socketGiven?.index, problems: [], ...extra };
 }
 
 function parseEnvironment(given: Given | undefined, expected: number | undefined, problems: OptionProblem[]): number | undefined {

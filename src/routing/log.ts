@@ -36,3 +36,26 @@ export class OnceFilter {
     return true;
   }
 }
+
+/**
+ * "At most once per interval" for a condition that can come and go (an
+ * upstream down, up, down again). Bounded like OnceFilter.
+ */
+export class IntervalFilter {
+  private readonly last = new Map<string, number>();
+  constructor(
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+    private readonly capacity = 1000,
+  ) {}
+
+  /** True when `key` was not allowed within the last interval. */
+  allow(key: string): boolean {
+    const now = this.now();
+    const last = this.last.get(key);
+    if (last !== undefined && now - last < this.intervalMs) return false;
+    if (last === undefined && this.last.size >= this.capacity) this.last.clear();
+    this.last.set(key, now);
+    return true;
+  }
+}

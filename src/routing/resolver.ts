@@ -13,10 +13,13 @@ import { parsePolicy } from './policy.js';
 import { formatMicros } from './cost.js';
 import { RuleCache, applyRule } from './translation.js';
 import { OnceFilter, stderrLogger, type RoutingLogger } from './log.js';
+import { ExternalForwarder, type ExternalLimits } from './external.js';
 
-/** Forwards an external group (routing.md "External groups"); plugged in when it exists. */
+/** Forwards an external group (routing.md "External groups"). */
 export interface ExternalGroupHandler {
   resolve(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult>;
+  /** Releases upstream connections; the resolver's close() calls it. */
+  close?(): Promise<void>;
 }
 
 export interface SqlResolverOptions {
@@ -25,19 +28,24 @@ export interface SqlResolverOptions {
   readonly logger?: RoutingLogger;
   /** Uniform in [0, 1); default Math.random. Tests inject a seeded one. */
   readonly random?: RandomSource;
+  /** Forwards external groups; default an ExternalForwarder with `externalLimits`, sharing this resolver's rule cache. */
   readonly external?: ExternalGroupHandler;
+  /** Hops limit, upstream timeout and client cap of the default forwarder. */
+  readonly externalLimits?: ExternalLimits;
   /** Parsed translation rules kept at most (default 1000). */
   readonly ruleCacheSize?: number;
 }
 
 const MAX_CLD = 64;
 const MAX_CLI = 64;
+/** rpc.md: hops is 0–16. */
+const MAX_HOPS = 16;
 
 export class SqlResolver implements Resolver {
   private readonly databaseFor: (environment: number) => Database;
   private readonly logger: RoutingLogger;
   private readonly random: RandomSource;
-  private readonly external: ExternalGroupHandler | undefined;
+  private readonly external: ExternalGroupHandler;
   private readonly rules: RuleCache;
   private readonly once = new OnceFilter();
   private closed = false;
@@ -46,8 +54,10 @@ export class SqlResolver implements Resolver {
     this.databaseFor = options.databaseFor;
     this.logger = options.logger ?? stderrLogger;
     this.random = options.random ?? Math.random;
-    this.external = options.external;
     this.rules = new RuleCache(options.ruleCacheSize);
+    this.external =
+      options.external ??
+      new ExternalForwarder({ ...options.externalLimits, databaseFor: this.databaseFor, rules: this.rules, logger: this.logger });
   }
 
   async resolve(environment: number, request: RouteRequest): Promise<RouteResult> {
@@ -60,7 +70,7 @@ export class SqlResolver implements Resolver {
       });
     }
     const { group, entries, routesBySet } = data;
-    if (group.external) return this.resolveExternal(environment, group, request);
+    if (group.external) return this.external.resolve(environment, group, request);
     let keys: ReturnType<typeof parsePolicy>;
     try {
       keys = parsePolicy(group.policy, group.name);
@@ -96,20 +106,9 @@ export class SqlResolver implements Resolver {
 
   async close(): Promise<void> {
     // The Databases belong to whoever handed out databaseFor; only our state goes.
+    if (this.closed) return;
     this.closed = true;
-  }
-
-  private async resolveExternal(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult> {
-    if (this.external !== undefined) return this.external.resolve(environment, group, request);
-    // The URI goes to the log only, and without credentials.
-    if (this.once.first(`external:${group.i_routing_group}`)) {
-      this.logger.error('external routing group requested but external groups are not supported by this build', {
-        i_environment: environment, routing_group: group.name, uri: group.uri?.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@') ?? null,
-      });
-    }
-    throw new SippyError('RPC_INTERNAL', `routing group ${JSON.stringify(group.name)} is external and this daemon cannot forward external groups`, {
-      data: { routing_group: group.name },
-    });
+    await this.external.close?.();
   }
 
   private logBadRules(environment: number, badRules: readonly BadRule[]): void {
@@ -168,6 +167,7 @@ function checkRequest(request: RouteRequest): void {
   if (!(request.time instanceof Date) || Number.isNaN(request.time.getTime())) errors.push({ path: '/call_start_time', message: 'must be a valid time' });
   const max = request.max_routes;
   if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 100)) errors.push({ path: '/max_routes', message: 'must be an integer from 1 to 100' });
+  if (!Number.isInteger(request.hops) || request.hops < 0 || request.hops > MAX_HOPS) errors.push({ path: '/hops', message: `must be an integer from 0 to ${MAX_HOPS}` });
   if (errors.length > 0) {
     throw new SippyError('RPC_INVALID_PARAMS', `invalid getRoutes parameters: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { data: { errors } });
   }

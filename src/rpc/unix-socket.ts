@@ -9,6 +9,7 @@
 // and on close we unlink the real path only if it is still our inode.
 
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { chmod, lstat, rename, stat, unlink } from 'node:fs/promises';
 import { connect, type Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
@@ -111,7 +112,18 @@ export async function chmodIfOwn(path: string, identity: SocketIdentity, mode: n
 }
 
 function bindFailed(path: string, err: unknown): SippyError {
-  const code = (err as NodeJS.ErrnoException).code;
+  // Node reports a bind in a missing directory as EACCES: look before blaming permissions.
+  const code = directoryMissing(path) ? 'ENOENT' : (err as NodeJS.ErrnoException).code;
   const reason = code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'the directory does not exist' : (code ?? (err instanceof Error ? err.message : String(err)));
   return new SippyError('SOCKET_BIND_FAILED', `cannot listen on unix:${path}: ${reason}.`);
+}
+
+function directoryMissing(path: string): boolean {
+  try {
+    statSync(dirname(path));
+    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+  }
 }

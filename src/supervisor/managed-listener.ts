@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { SippyError } from '../errors.js';
 import { DatabaseRegistry } from '../db/registry.js';
 import type { Database, PoolLimits } from '../db/pool.js';
-import { createResolver } from '../routing/index.js';
+import { createResolver, DatabaseHealthLog, type ExternalLimits } from '../routing/index.js';
 import type { Resolver } from '../routing/types.js';
 import { Listener } from '../rpc/listener.js';
 import type { ListenerFactory, ManagedListener } from './executor.js';
@@ -29,8 +29,23 @@ export function poolLimitsOf(spec: ListenerSpec): PoolLimits {
   return { connectionLimit: dbConnections, queueLimit: dbConnections * 50, connectTimeoutMs: dbTimeoutMs, queryTimeoutMs: dbTimeoutMs };
 }
 
+/** External groups of a listener: its --max-hops and --upstream-timeout. */
+export function externalLimitsOf(spec: ListenerSpec): ExternalLimits {
+  return { maxHops: spec.limits.maxHops, upstreamTimeoutMs: spec.limits.upstreamTimeoutMs };
+}
+
+/**
+ * The resolver a listener serves with, the same under the supervisor and in
+ * the single-environment daemon: SQL routing with the spec's external-group
+ * limits, logging database outages and recoveries once each.
+ */
+export function listenerResolver(db: Database, spec: ListenerSpec, logger: Logger): Resolver {
+  return new DatabaseHealthLog(createResolver(db, { logger, externalLimits: externalLimitsOf(spec) }), logger);
+}
+
+/** What the pool and resolver are built from: when it changes, both are swapped. */
 function poolKey(dsn: string, spec: ListenerSpec): string {
-  return JSON.stringify([dsn, poolLimitsOf(spec)]);
+  return JSON.stringify([dsn, poolLimitsOf(spec), externalLimitsOf(spec)]);
 }
 
 class SupervisedListener implements ManagedListener {
@@ -46,7 +61,7 @@ class SupervisedListener implements ManagedListener {
     const dsn = this.dsnOf(spec);
     this.db = deps.registry.acquire(dsn, poolLimitsOf(spec));
     this.dbKey = poolKey(dsn, spec);
-    this.resolver = this.resolverFor(this.db);
+    this.resolver = this.resolverFor(this.db, spec);
     this.listener = new Listener(spec, this.resolver, deps.logger);
   }
 
@@ -66,7 +81,7 @@ class SupervisedListener implements ManagedListener {
       return;
     }
     const db = this.deps.registry.acquire(dsn, poolLimitsOf(spec));
-    const resolver = this.resolverFor(db);
+    const resolver = this.resolverFor(db, spec);
     try {
       await this.listener.update(spec, resolver);
     } catch (err) {
@@ -104,8 +119,8 @@ class SupervisedListener implements ManagedListener {
     return dsn;
   }
 
-  private resolverFor(db: Database): Resolver {
-    return createResolver(db, { logger: this.deps.logger });
+  private resolverFor(db: Database, spec: ListenerSpec): Resolver {
+    return listenerResolver(db, spec, this.deps.logger);
   }
 }
 

@@ -149,16 +149,22 @@ describe('route resolver: groups, answer, errors', function () {
     expect(logger.lines[0]!.fields).to.include({ i_connection: bad, field: 'cld_translation_rule', rule: 's/^0(/44/' });
   });
 
-  it('refuses an external group clearly without a handler, never revealing its URI', async () => {
-    await fixture.group({ name: 'Upstream', external: true, uri: 'https://user:secret@upstream.example/' });
+  it('forwards an external group by default, never revealing the credentials of its URI', async () => {
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    await fixture.group({ name: 'Upstream', external: true, uri: 'http://user:secret@127.0.0.1:1/' });
     const logger = new RecordingLogger();
     const resolver = createResolver(database().db, { logger });
-    const err = await failure(resolver.resolve(1, request('Upstream')));
-    expect(err.code).to.equal('RPC_INTERNAL');
-    expect(err.message).to.equal('routing group "Upstream" is external and this daemon cannot forward external groups');
-    expect(JSON.stringify(err.data)).to.not.contain('secret');
-    expect(logger.lines).to.have.length(1);
-    expect(logger.lines[0]!.fields).to.include({ routing_group: 'Upstream', uri: 'https://***@upstream.example/' });
+    try {
+      const err = await failure(resolver.resolve(1, request('Upstream')));
+      expect(err.code).to.equal('UPSTREAM_UNREACHABLE');
+      expect(err.data).to.deep.equal({ uri: 'http://127.0.0.1:1/' });
+      expect(err.message).to.equal('the upstream of routing group "Upstream" (http://127.0.0.1:1/) is unreachable');
+      expect(logger.lines).to.have.length(1);
+      expect(logger.lines[0]!.fields).to.include({ routing_group: 'Upstream', uri: 'http://127.0.0.1:1/', code: 'UPSTREAM_UNREACHABLE' });
+      expect(JSON.stringify(logger.lines)).to.not.contain('secret');
+    } finally {
+      await resolver.close();
+    }
   });
 
   it('hands an external group to the ExternalGroupHandler when one is plugged in', async () => {
@@ -171,7 +177,7 @@ describe('route resolver: groups, answer, errors', function () {
     };
     const result = await createResolver(database().db, { external }).resolve(1, request('Upstream'));
     expect(result.routes).to.deep.equal([]);
-    expect(calls).to.deep.equal(['1:Upstream:https://user:secret@upstream.example/:4420712345678']);
+    expect(calls).to.deep.equal(['1:Upstream:http://user:secret@127.0.0.1:1/:4420712345678']);
   });
 
   it('validates the bounds it depends on: cld 1–64 characters, max_routes 1–100', async () => {
@@ -180,6 +186,7 @@ describe('route resolver: groups, answer, errors', function () {
       [{ cld: '' }, '/cld'], [{ cld: '1'.repeat(65) }, '/cld'], [{ cli: '1'.repeat(65) }, '/cli'],
       [{ max_routes: 0 }, '/max_routes'], [{ max_routes: 101 }, '/max_routes'], [{ max_routes: 1.5 }, '/max_routes'],
       [{ time: new Date(NaN) }, '/call_start_time'], [{ routing_group: '' }, '/routing_group'],
+      [{ hops: -1 }, '/hops'], [{ hops: 17 }, '/hops'], [{ hops: 0.5 }, '/hops'],
     ];
     for (const [extra, path] of cases) {
       const err = await failure(resolver.resolve(1, request('Group 1', extra)));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import {
-  DEFAULT_LIMITS, econfigInvalidError, endpointsClash, formatEconfigError, loadEconfig, parseListenerOptions, type Endpoint,
+  DEFAULT_LIMITS, econfigInvalidError, endpointsClash, formatEconfigError, isListenerOption, loadEconfig, parseListenerOptions, type Endpoint,
 } from '../../src/econfig/index.js';
 
 describe('listener options (command line form)', () => {
@@ -79,6 +79,34 @@ describe('listener options (command line form)', () => {
       expect(problems.map((p) => p.message).join('\n')).to.match(message);
     });
   }
+
+  it('accepts a command line\'s extra options with the same syntax and duplicate check, and returns them unchecked', () => {
+    const extraOptions = ['--log-level', '--rundir'];
+    const ok = parseListenerOptions(['--log-level', 'debug', '-e', '3', '--rundir=/x'], { ...context, extraOptions });
+    expect(ok.problems).to.deep.equal([]);
+    expect(ok.extra).to.deep.equal({ '--log-level': 'debug', '--rundir': '/x' });
+    expect(ok.spec?.environment).to.equal(3);
+    const twice = parseListenerOptions(['-e', '3', '--log-level', 'a', '--log-level=b', '--rundir'], { ...context, extraOptions });
+    expect(twice.spec).to.equal(undefined);
+    expect(twice.extra).to.deep.equal({ '--log-level': 'a' });
+    expect(twice.problems).to.deep.equal([
+      { argIndex: 4, message: '--log-level given twice' },
+      { argIndex: 5, message: '--rundir: missing value' },
+    ]);
+    // Without extraOptions (econfig) they stay unknown, and the result has no `extra`.
+    const plain = parseListenerOptions(['-e', '3', '--log-level', 'debug'], context);
+    expect(plain.problems[0]).to.deep.equal({ argIndex: 2, message: 'unknown option --log-level' });
+    expect(plain).not.to.have.property('extra');
+  });
+
+  it('recognises a listener option argument', () => {
+    for (const arg of ['-e', '-e7', '-s', '-a10.0.0.0/8', '-d', '--max-batch', '--max-batch=5', '--tls-cert']) {
+      expect(isListenerOption(arg), arg).to.equal(true);
+    }
+    for (const arg of ['-x', '-h', '--help', '--version', '--log-level', '--max', 'e', '', 'check']) {
+      expect(isListenerOption(arg), arg).to.equal(false);
+    }
+  });
 
   it('never repeats a DSN password in a problem', () => {
     const { problems } = parseListenerOptions(['-e', '1', '-d', 'mysql://u:hunter2@h/db?x=1'], context);

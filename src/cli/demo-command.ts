@@ -1,0 +1,98 @@
+// `sippy_routed demo`: the newcomer's command. Starts a private MariaDB/MySQL
+// server under var/ (no system database needed), migrates, loads the demo
+// data, and runs the supervisor in the foreground on a copy of the sample
+// econfig (var/econfig) with its sockets under var/run, printing queries to try. Ctrl-C stops
+// everything it started; the data stays in var/ for the next run.
+
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2/promise';
+import { parseDsn } from '../db/dsn.js';
+import { migrate } from '../db/migrate.js';
+import { loadDemo } from '../db/demo.js';
+import { Database } from '../db/pool.js';
+import { PrivateServer } from '../db/private-server.js';
+import { parseCommandLine, stringOption } from './args.js';
+import type { CliIo } from './io.js';
+import { superviseCommand } from './supervise-command.js';
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const DATABASE = 'sippy_routed';
+
+export const DEMO_HELP = `Usage:
+  sippy_routed demo [--dir DIR] [--econfig FILE]
+
+Runs the daemon on the demo setup, in the foreground: a private MariaDB
+server in DIR/mysql (default var/ of the checkout), the demo data set,
+and the supervisor on DIR/econfig (a copy of etc/econfig.sample, made when
+missing) with its sockets in DIR/run. Prints queries to try. Ctrl-C stops everything; the
+data stays for the next run (remove DIR to start afresh).
+`;
+
+export async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandLine('demo', argv, {
+    dir: { type: 'string' },
+    econfig: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (parsed.values.help === true) {
+    io.stdout.write(DEMO_HELP);
+    return 0;
+  }
+  const dir = resolve(stringOption(parsed, 'dir') ?? join(PACKAGE_ROOT, 'var'));
+  const rundir = join(dir, 'run');
+  mkdirSync(rundir, { recursive: true });
+  // The demo runs on a copy, so that trying edits leaves the checkout clean.
+  const econfig = resolve(stringOption(parsed, 'econfig') ?? join(dir, 'econfig'));
+  if (stringOption(parsed, 'econfig') === undefined && !existsSync(econfig)) copyFileSync(join(PACKAGE_ROOT, 'etc', 'econfig.sample'), econfig);
+
+  const server = new PrivateServer({ dir: join(dir, 'mysql') });
+  io.stderr.write(`demo: starting a private database server in ${join(dir, 'mysql')}\n`);
+  await server.start();
+  try {
+    const admin = await mysql.createConnection({ socketPath: server.socketPath, user: 'root' });
+    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${DATABASE}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await admin.end();
+    const dsn = server.dsn(DATABASE);
+    const db = new Database(parseDsn(dsn));
+    try {
+      await migrate(db);
+      const loaded = await loadDemo(db, rundir);
+      io.stderr.write(`demo: database ready (${loaded.routesInserted > 0 ? `${loaded.routesInserted} routes loaded` : 'demo data already loaded'})\n`);
+    } finally {
+      await db.close();
+    }
+
+    const control = join(rundir, 'sippy_routed.ctl.sock');
+    const running = superviseCommand(['-f', econfig, '-d', dsn, '--rundir', rundir], io);
+    await announceWhenServing(control, rundir, econfig, running, io);
+    return await running;
+  } finally {
+    io.stderr.write('demo: stopping the private database server\n');
+    await server.stop();
+  }
+}
+
+/** Prints what to try once the supervisor's control socket exists (or says nothing if it ended first). */
+async function announceWhenServing(control: string, rundir: string, econfig: string, running: Promise<number>, io: CliIo): Promise<void> {
+  let ended = false;
+  void running.finally(() => (ended = true));
+  while (!ended && !existsSync(control)) await new Promise((r) => setTimeout(r, 50));
+  if (ended) return;
+  const here = relative(process.cwd(), PACKAGE_ROOT) || '.';
+  const cli = `node ${join(here, 'dist/src/main.js')}`;
+  io.stdout.write(
+    [
+      '',
+      'sippy_routed demo is running. In another terminal, try:',
+      '',
+      `  ${cli} query unix:${join(rundir, 'sippy_routed.1.sock')} --group 'Group 1' --cld 4420712345678 --explain`,
+      `  ${cli} query unix:${join(rundir, 'sippy_routed.2.sock')} --group 'Group 1' --cld 4420712345678`,
+      `  ${cli} status --control ${control}`,
+      '',
+      `Edit ${relative(process.cwd(), econfig)} and the listeners follow. Ctrl-C stops everything.`,
+      '',
+    ].join('\n'),
+  );
+}

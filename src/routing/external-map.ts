@@ -1,0 +1,171 @@
+// External groups, the pure steps: what to send upstream, how an upstream
+// failure becomes a catalogued error, and how upstream routes are mapped onto
+// the local external vendor's connections (routing.md "External groups",
+// steps 1 and 4). No I/O: the forwarder (external.ts) does the calls.
+
+import { SippyError } from '../errors.js';
+import { RpcCallError } from '../client/rpc-client.js';
+import type { GetRoutesCall } from '../client/routing-client.js';
+import type { GroupRow } from './model.js';
+import type { ExcludedEntry, Route, RouteRequest, RouteResult } from './types.js';
+import { connectionKey, type ExternalConnectionRow, type ExternalConnections, type NewExternalConnection } from './sql.js';
+import { applyRule, RuleSyntaxError, type RuleCache } from './translation.js';
+
+/** JSON-RPC code of a loop; an upstream's is passed back as ROUTING_LOOP. */
+const LOOP_CODE = -32003;
+/** An upstream's message longer than this is cut (a peer may send megabytes). */
+const MAX_UPSTREAM_MESSAGE = 500;
+
+/** The URI without user:password@ (for answers and logs). */
+export function redactUri(uri: string | null): string | null {
+  return uri === null ? null : uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
+}
+
+/** ROUTING_LOOP when this request may not be forwarded once more. */
+export function checkHops(request: RouteRequest, maxHops: number, group: GroupRow): void {
+  if (request.hops >= maxHops) {
+    throw new SippyError('ROUTING_LOOP', `routing group ${JSON.stringify(group.name)} is external and the request already crossed ${request.hops} daemons (limit ${maxHops}): a loop between daemons?`, {
+      data: { routing_group: group.name, hops: request.hops, max_hops: maxHops },
+    });
+  }
+}
+
+/**
+ * The getRoutes call to the upstream: the same group name and numbers, the
+ * call time as ISO 8601 UTC, one more hop. `max_routes` is forwarded (the
+ * upstream need not rank what would be cut), `explain` is not (the upstream's
+ * exclusions name connections this environment does not have), `call_id` is
+ * (both logs then show the call), `i_environment` and `remote_ip` are not.
+ */
+export function upstreamCall(group: GroupRow, request: RouteRequest): GetRoutesCall {
+  return {
+    routing_group: group.name,
+    cli: request.cli,
+    cld: request.cld,
+    call_start_time: request.time.toISOString(),
+    hops: request.hops + 1,
+    ...(request.max_routes !== undefined ? { max_routes: request.max_routes } : {}),
+    ...(request.call_id !== undefined ? { call_id: request.call_id } : {}),
+  };
+}
+
+/** Any failure of the upstream call as a catalogued error; `uri` is already redacted. */
+export function upstreamFailure(err: unknown, uri: string | null, group: GroupRow): SippyError {
+  const where = `the upstream of routing group ${JSON.stringify(group.name)} (${uri ?? 'no URI'})`;
+  if (!(err instanceof RpcCallError)) {
+    return new SippyError('UPSTREAM_ERROR', `${where} could not be asked: ${err instanceof Error ? err.name : 'unknown failure'}`, { data: { uri }, cause: err });
+  }
+  switch (err.failure) {
+    case 'unreachable':
+      return new SippyError('UPSTREAM_UNREACHABLE', `${where} is unreachable`, { data: { uri }, cause: err });
+    case 'timeout':
+      return new SippyError('UPSTREAM_UNREACHABLE', `${where} did not answer in time`, { data: { uri }, cause: err });
+    case 'invalid':
+      return new SippyError('UPSTREAM_ERROR', `${where} answered something that is not a valid getRoutes result`, { data: { uri }, cause: err });
+    case 'remote': {
+      const remote = err.remote!;
+      const message = remote.message.length > MAX_UPSTREAM_MESSAGE ? `${remote.message.slice(0, MAX_UPSTREAM_MESSAGE)}…` : remote.message;
+      if (remote.code === LOOP_CODE) {
+        // Passed back as it came, so the origin sees the loop (rpc.md).
+        const data = typeof remote.data === 'object' && remote.data !== null && !Array.isArray(remote.data) ? (remote.data as Record<string, unknown>) : undefined;
+        return new SippyError('ROUTING_LOOP', message, { ...(data !== undefined ? { data } : {}), cause: err });
+      }
+      return new SippyError('UPSTREAM_ERROR', `${where} answered error ${remote.code}: ${message}`, {
+        data: { uri, upstream: { ...remote, message } },
+        cause: err,
+      });
+    }
+  }
+}
+
+/** The local connections the upstream routes need, first occurrence of each name. */
+export function wantedConnections(upstream: RouteResult): NewExternalConnection[] {
+  return upstream.routes.map((r) => ({ name: r.connection_name, destination: r.destination, capacity: r.capacity }));
+}
+
+export interface MappedRoutes {
+  readonly routes: Route[];
+  readonly excluded: ExcludedEntry[];
+  /** Rules that do not parse, for the log. */
+  readonly badRules: { connection: ExternalConnectionRow; field: 'cli_translation_rule' | 'cld_translation_rule'; error: RuleSyntaxError }[];
+}
+
+/**
+ * Upstream routes in upstream order, on the local connections: local
+ * identity, destination and capacity; upstream rates and route fields; the
+ * upstream's cli/cld through the local rules. Left out: a disabled local
+ * connection (`disabled`), a local rule that does not parse
+ * (`bad_translation_rule`), a second route onto the same local connection
+ * (`duplicate`), routes beyond max_routes (`over_max_routes`).
+ */
+export function mapUpstreamRoutes(upstream: RouteResult, local: ExternalConnections, rules: RuleCache, maxRoutes: number | undefined): MappedRoutes {
+  const routes: Route[] = [];
+  const excluded: ExcludedEntry[] = [];
+  const badRules: MappedRoutes['badRules'] = [];
+  const used = new Set<number>();
+  for (const r of upstream.routes) {
+    const connection = local.byName.get(connectionKey(r.connection_name));
+    if (connection === undefined) {
+      // ensureExternalConnections created every name; only a concurrent DELETE gets here.
+      throw new SippyError('RPC_INTERNAL', `the local connection ${JSON.stringify(r.connection_name)} of the external vendor vanished while routing; try again`);
+    }
+    const leaveOut = (reason: ExcludedEntry['reason']) => excluded.push({ i_connection: connection.i_connection, connection_name: connection.name, reason });
+    if (!connection.enabled) {
+      leaveOut('disabled');
+      continue;
+    }
+    const cliRule = rules.get(connection.cli_translation_rule);
+    const cldRule = rules.get(connection.cld_translation_rule);
+    if (cliRule instanceof RuleSyntaxError || cldRule instanceof RuleSyntaxError) {
+      if (cliRule instanceof RuleSyntaxError) badRules.push({ connection, field: 'cli_translation_rule', error: cliRule });
+      if (cldRule instanceof RuleSyntaxError) badRules.push({ connection, field: 'cld_translation_rule', error: cldRule });
+      leaveOut('bad_translation_rule');
+      continue;
+    }
+    if (used.has(connection.i_connection)) {
+      leaveOut('duplicate');
+      continue;
+    }
+    if (maxRoutes !== undefined && routes.length >= maxRoutes) {
+      leaveOut('over_max_routes');
+      continue;
+    }
+    used.add(connection.i_connection);
+    routes.push({
+      ...pickRouteFields(r),
+      i_connection: connection.i_connection,
+      connection_name: connection.name,
+      destination: connection.destination,
+      i_vendor: local.i_vendor,
+      vendor_name: local.vendor_name,
+      capacity: connection.capacity,
+      cli: applyRule(cliRule, r.cli),
+      cld: applyRule(cldRule, r.cld),
+    });
+  }
+  return { routes, excluded, badRules };
+}
+
+/** The upstream's route fields we pass on; whatever else a newer upstream adds is dropped. */
+function pickRouteFields(r: Route): Omit<Route, 'i_connection' | 'connection_name' | 'destination' | 'i_vendor' | 'vendor_name' | 'capacity' | 'cli' | 'cld'> {
+  return {
+    i_destination_set: r.i_destination_set,
+    destination_set_name: r.destination_set_name,
+    i_route: r.i_route,
+    prefix: r.prefix,
+    preference: r.preference,
+    huntstop: r.huntstop,
+    timeout: r.timeout,
+    timeout_1xx: r.timeout_1xx,
+    price_1: r.price_1,
+    price_n: r.price_n,
+    interval_1: r.interval_1,
+    interval_n: r.interval_n,
+    connect_fee: r.connect_fee,
+    free_seconds: r.free_seconds,
+    grace_period: r.grace_period,
+    post_call_surcharge: r.post_call_surcharge,
+    currency: r.currency,
+    estimated_cost: r.estimated_cost,
+  };
+}

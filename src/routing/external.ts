@@ -1,0 +1,102 @@
+// External groups (routing.md "External groups"; overview.md's call flow,
+// steps 2, 4 and 5): forward getRoutes to the group's URI, then map the
+// answer onto this environment's `External Connections (autocreated)` vendor,
+// creating the vendor and connections that are missing.
+
+import { SippyError } from '../errors.js';
+import type { Database } from '../db/pool.js';
+import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
+import type { ExternalGroupHandler } from './resolver.js';
+import type { GroupRow } from './model.js';
+import type { RouteRequest, RouteResult } from './types.js';
+import { ensureExternalConnections } from './sql.js';
+import { checkHops, mapUpstreamRoutes, redactUri, upstreamCall, upstreamFailure, wantedConnections } from './external-map.js';
+import { UpstreamClients } from './upstream-clients.js';
+import type { RuleCache } from './translation.js';
+import { IntervalFilter, OnceFilter, type RoutingLogger } from './log.js';
+
+const UPSTREAM_LOG_INTERVAL_MS = 60_000;
+
+export interface ExternalLimits {
+  /** A request whose hops reached this is a loop (ROUTING_LOOP); default 4. */
+  readonly maxHops?: number;
+  /** Deadline of the upstream call, ms; default 2000. */
+  readonly upstreamTimeoutMs?: number;
+  /** Upstream URIs with a kept-alive client at once; default 32. */
+  readonly maxClients?: number;
+}
+
+export interface ExternalForwarderOptions extends ExternalLimits {
+  readonly databaseFor: (environment: number) => Database;
+  /** The resolver's cache, shared: local and external routes parse a rule once. */
+  readonly rules: RuleCache;
+  readonly logger: RoutingLogger;
+}
+
+export class ExternalForwarder implements ExternalGroupHandler {
+  private readonly databaseFor: (environment: number) => Database;
+  private readonly rules: RuleCache;
+  private readonly logger: RoutingLogger;
+  private readonly maxHops: number;
+  private readonly clients: UpstreamClients;
+  private readonly once = new OnceFilter();
+  private readonly upstreamLog = new IntervalFilter(UPSTREAM_LOG_INTERVAL_MS);
+
+  constructor(options: ExternalForwarderOptions) {
+    this.databaseFor = options.databaseFor;
+    this.rules = options.rules;
+    this.logger = options.logger;
+    this.maxHops = options.maxHops ?? DEFAULT_LIMITS.maxHops;
+    const timeoutMs = options.upstreamTimeoutMs ?? DEFAULT_LIMITS.upstreamTimeoutMs;
+    if (!Number.isInteger(this.maxHops) || this.maxHops < 0) throw new RangeError(`maxHops must be a non-negative integer, got ${this.maxHops}`);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`upstreamTimeoutMs must be a positive integer, got ${timeoutMs}`);
+    this.clients = new UpstreamClients({ timeoutMs }, options.maxClients);
+  }
+
+  async resolve(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult> {
+    checkHops(request, this.maxHops, group);
+    const upstream = await this.ask(environment, group, request);
+    const local = await ensureExternalConnections(this.databaseFor(environment), environment, wantedConnections(upstream));
+    if (local === undefined) {
+      // The vendor cannot be created: only a broken schema or environment row gets here.
+      if (this.once.first(`vendor:${environment}`)) this.logger.error('the external vendor could not be created', { i_environment: environment, routing_group: group.name });
+      throw new SippyError('RPC_INTERNAL', `the vendor for external connections could not be created in environment ${environment}`);
+    }
+    const mapped = mapUpstreamRoutes(upstream, local, this.rules, request.max_routes);
+    for (const { connection, field, error } of mapped.badRules) {
+      if (!this.once.first(`rule:${connection.i_connection}:${field}:${error.message}`)) continue;
+      this.logger.warn(`connection ${JSON.stringify(connection.name)} left out of routing: ${error.message}`, {
+        i_environment: environment, i_connection: connection.i_connection, connection_name: connection.name, field, rule: connection[field],
+      });
+    }
+    const result: RouteResult = {
+      i_environment: environment,
+      routing_group: { i_routing_group: group.i_routing_group, name: group.name, policy: group.policy },
+      cli: request.cli,
+      cld: request.cld,
+      routes: mapped.routes,
+    };
+    return request.explain === true ? { ...result, excluded: mapped.excluded } : result;
+  }
+
+  /** Closes the upstream clients. Idempotent. */
+  async close(): Promise<void> {
+    this.clients.close();
+  }
+
+  private async ask(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult> {
+    const uri = redactUri(group.uri);
+    try {
+      if (group.uri === null || group.uri === '') throw new SippyError('UPSTREAM_UNREACHABLE', `routing group ${JSON.stringify(group.name)} is external but has no URI`, { data: { uri: null } });
+      return await this.clients.with(group.uri, (client) => client.getRoutes(upstreamCall(group, request)));
+    } catch (err) {
+      const failure = err instanceof SippyError ? err : upstreamFailure(err, uri, group);
+      // At most once a minute per group, URI and kind: an upstream that is down fails every call.
+      if (this.upstreamLog.allow(`${group.i_routing_group}:${failure.code}:${uri ?? ''}`)) {
+        const cause = failure.cause instanceof Error ? failure.cause.message.split(group.uri ?? '\u0000').join(uri ?? '') : undefined;
+        this.logger.warn(failure.message, { i_environment: environment, routing_group: group.name, uri, code: failure.code, ...(cause !== undefined ? { cause } : {}) });
+      }
+      throw failure;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// The daemon as a real child process (`node dist/src/main.js ...`): start it,
+// wait until it serves, signal it, collect what it printed and its exit
+// status. Every child started here is killed by killAll() if a test left it
+// running, so no process outlives the suite.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { RoutingClient } from '../../src/client/routing-client.js';
+import { delay } from './rpc.js';
+
+export const MAIN_JS = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export class DaemonProcess {
+  private static readonly live = new Set<DaemonProcess>();
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Exit>;
+  private exit: Exit | undefined;
+
+  /** Starts `node dist/src/main.js ...args` with exactly `env` (plus PATH). */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [MAIN_JS, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString('utf8')));
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    DaemonProcess.live.add(this);
+    this.exited = new Promise((resolve) =>
+      this.child.once('close', (code, signal) => {
+        this.exit = { code, signal };
+        DaemonProcess.live.delete(this);
+        resolve(this.exit);
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Resolves once `ping` answers on `uri`; rejects if the process exits first or after `timeoutMs`. */
+  async waitUntilServing(uri: string, timeoutMs = 15_000): Promise<void> {
+    const client = new RoutingClient(uri, { timeoutMs: 1000 });
+    try {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await delay(50)) {
+        if (!this.running) throw new Error(`daemon exited (${JSON.stringify(this.exit)}) before serving; stderr: ${this.stderr}`);
+        try {
+          await client.ping();
+          return;
+        } catch {
+          // not listening yet
+        }
+      }
+      throw new Error(`daemon did not serve ${uri} within ${timeoutMs} ms; stderr: ${this.stderr}`);
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Sends `signal` and waits for the exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
+    if (this.running) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Kills every child still running (after a failed test). */
+  static async killAll(): Promise<void> {
+    await Promise.all([...DaemonProcess.live].map((d) => d.stop('SIGKILL')));
+  }
+}

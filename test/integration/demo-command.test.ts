@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../harness/cli.js';
+
+const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
+
+// `make demo` is `make deps build` and then exactly this command: a clean
+// checkout with no database running gets a serving daemon.
+describe('the demo command (make demo)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let child: ChildProcess | undefined;
+  let stdout = '';
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sippy_routed-demo-'));
+    child = spawn(process.execPath, [MAIN, 'demo', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.resume();
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes('Ctrl-C stops everything')) {
+      if (child.exitCode !== null) throw new Error(`demo exited early with ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error('demo did not announce itself within 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  after(() => {
+    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints a query line that works', async () => {
+    const line = stdout.split('\n').find((l) => l.includes('query unix:') && l.includes('sippy_routed.1.sock'));
+    expect(line, stdout).to.not.equal(undefined);
+    const result = await runCli(['query', `unix:${join(dir, 'run', 'sippy_routed.1.sock')}`, '--group', 'Group 1', '--cld', '4420712345678', '--json']);
+    expect(result.code, result.stderr).to.equal(0);
+    const answer = JSON.parse(result.stdout) as { i_environment: number; routes: { connection_name: string; prefix: string }[] };
+    expect(answer.i_environment).to.equal(1);
+    expect(answer.routes.length).to.be.at.least(2);
+    expect(answer.routes[0]!.prefix).to.equal('44207');
+  });
+
+  it('Ctrl-C stops the supervisor and the database server it started, exit 0', async () => {
+    const server = spawnSync('pgrep', ['-f', `datadir=${join(dir, 'mysql')}`], { encoding: 'utf8' }).stdout.trim();
+    expect(server, 'the private server runs while the demo runs').to.not.equal('');
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child!.kill('SIGINT');
+    expect(await exited).to.equal(0);
+    expect(spawnSync('pgrep', ['-f', `datadir=${join(dir, 'mysql')}`], { encoding: 'utf8' }).stdout.trim()).to.equal('');
+    expect(existsSync(join(dir, 'run', 'sippy_routed.1.sock'))).to.equal(false);
+    expect(existsSync(join(dir, 'run', 'sippy_routed.ctl.sock'))).to.equal(false);
+  });
+});

@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { SippyError } from '../../../src/errors.js';
+import { DatabaseHealthLog } from '../../../src/routing/database-health.js';
+import type { Resolver, RouteRequest, RouteResult } from '../../../src/routing/types.js';
+
+const REQUEST: RouteRequest = { routing_group: 'Group 1', cld: '44207', cli: '1', time: new Date('2026-01-15T12:00:00Z'), hops: 0 };
+const RESULT: RouteResult = { i_environment: 3, routing_group: { i_routing_group: 1, name: 'Group 1', policy: 'lcr' }, cli: '1', cld: '44207', routes: [] };
+
+/** A resolver that answers from a script of outcomes, one per call. */
+function scripted(outcomes: (RouteResult | Error)[]): Resolver & { closed: boolean } {
+  return {
+    closed: false,
+    async resolve() {
+      const next = outcomes.shift();
+      if (next === undefined) throw new Error('script exhausted');
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    async close() {
+      this.closed = true;
+    },
+  };
+}
+
+function recorder(): { lines: [string, string, Record<string, unknown> | undefined][]; error: (m: string, f?: Record<string, unknown>) => void; info: (m: string, f?: Record<string, unknown>) => void } {
+  const lines: [string, string, Record<string, unknown> | undefined][] = [];
+  return { lines, error: (m, f) => lines.push(['error', m, f]), info: (m, f) => lines.push(['info', m, f]) };
+}
+
+describe('DatabaseHealthLog', () => {
+  it('logs the start of a database outage once and its end once, and answers exactly as the resolver does', async () => {
+    const down = new SippyError('DB_UNAVAILABLE', 'database server unreachable at socket /run/db.sock (ECONNREFUSED)', {
+      cause: new Error('connect ECONNREFUSED mysql://root:hunter2@x/'),
+    });
+    const inner = scripted([RESULT, down, down, new SippyError('DB_QUERY_FAILED', 'statement failed'), RESULT, RESULT]);
+    const log = recorder();
+    let clock = 1000;
+    const health = new DatabaseHealthLog(inner, log, () => clock);
+    expect(await health.resolve(3, REQUEST)).to.equal(RESULT);
+    for (let i = 0; i < 3; i++) {
+      clock += 100;
+      const err = await health.resolve(3, REQUEST).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(SippyError);
+    }
+    clock += 100;
+    expect(await health.resolve(3, REQUEST)).to.equal(RESULT);
+    expect(await health.resolve(3, REQUEST)).to.equal(RESULT);
+    expect(log.lines).to.deep.equal([
+      ['error', 'database failing: getRoutes answers -32010 until it is back', {
+        i_environment: 3, code: 'DB_UNAVAILABLE',
+        error: 'database server unreachable at socket /run/db.sock (ECONNREFUSED): connect ECONNREFUSED mysql://root:***@x/',
+      }],
+      ['info', 'database available again', { i_environment: 3, failing_ms: 300 }],
+    ]);
+    await health.close();
+    expect(inner.closed).to.equal(true);
+  });
+
+  it('does not take other failures for a database outage', async () => {
+    const log = recorder();
+    const health = new DatabaseHealthLog(scripted([
+      new SippyError('ROUTING_GROUP_NOT_FOUND', 'no routing group'),
+      new SippyError('RPC_INVALID_PARAMS', 'bad cld'),
+      new TypeError('a bug'),
+      RESULT,
+    ]), log);
+    for (let i = 0; i < 3; i++) await health.resolve(1, REQUEST).catch(() => undefined);
+    await health.resolve(1, REQUEST);
+    expect(log.lines).to.deep.equal([]);
+  });
+});

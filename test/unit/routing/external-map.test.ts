@@ -1,0 +1,170 @@
+import { expect } from 'chai';
+import { RpcCallError } from '../../../src/client/rpc-client.js';
+import { SippyError } from '../../../src/errors.js';
+import { checkHops, mapUpstreamRoutes, redactUri, upstreamCall, upstreamFailure, wantedConnections } from '../../../src/routing/external-map.js';
+import { IntervalFilter } from '../../../src/routing/log.js';
+import type { GroupRow } from '../../../src/routing/model.js';
+import { connectionKey, type ExternalConnectionRow, type ExternalConnections } from '../../../src/routing/sql.js';
+import { RuleCache } from '../../../src/routing/translation.js';
+import type { Route, RouteRequest, RouteResult } from '../../../src/routing/types.js';
+import { UpstreamClients } from '../../../src/routing/upstream-clients.js';
+
+const GROUP: GroupRow = { i_routing_group: 5, name: 'Group 1', policy: 'lcr', average_duration: 200, external: true, uri: 'unix:/run/up.sock' };
+const REQUEST: RouteRequest = { routing_group: 'Group 1', cld: '4420712345678', cli: '15551230000', time: new Date('2026-03-01T10:00:00.250+01:00'), hops: 1 };
+
+function upstreamRoute(name: string, extra: Partial<Route> = {}): Route {
+  return {
+    i_connection: 31, connection_name: name, destination: `${name}.up:5060`, i_vendor: 4, vendor_name: 'Carrier A',
+    i_destination_set: 12, destination_set_name: 'A-UK', i_route: 88012, prefix: '44207', preference: 5, huntstop: false,
+    timeout: 30, timeout_1xx: null, price_1: '0.012000', price_n: '0.006000', interval_1: 60, interval_n: 30,
+    connect_fee: '0.005000', free_seconds: 5, grace_period: 3, post_call_surcharge: '0.000100', currency: 'GBP',
+    estimated_cost: '0.040000', capacity: 30, cli: '15551230000', cld: '004420712345678', ...extra,
+  };
+}
+
+function upstream(routes: Route[]): RouteResult {
+  return { i_environment: 1, routing_group: { i_routing_group: 70, name: 'Group 1', policy: 'lcr' }, cli: REQUEST.cli, cld: REQUEST.cld, routes };
+}
+
+function local(rows: Partial<ExternalConnectionRow>[]): ExternalConnections {
+  const byName = new Map<string, ExternalConnectionRow>();
+  rows.forEach((row, i) => {
+    const full: ExternalConnectionRow = {
+      i_connection: 500 + i, name: `c${i}`, destination: `local-${i}:5060`, cli_translation_rule: null, cld_translation_rule: null, capacity: -1, enabled: true, ...row,
+    };
+    byName.set(connectionKey(full.name), full);
+  });
+  return { i_vendor: 9, vendor_name: 'External Connections (autocreated)', byName };
+}
+
+describe('external groups: pure steps', () => {
+  it('redactUri removes user and password, and nothing else', () => {
+    expect(redactUri('https://user:secret@up.example:8443/rpc?x=1')).to.equal('https://up.example:8443/rpc?x=1');
+    expect(redactUri('http://token@[::1]:80/')).to.equal('http://[::1]:80/');
+    expect(redactUri('http://up.example/a@b')).to.equal('http://up.example/a@b');
+    expect(redactUri('unix:/run/sippy_routed.1.sock')).to.equal('unix:/run/sippy_routed.1.sock');
+    expect(redactUri(null)).to.equal(null);
+  });
+
+  it('checkHops refuses a request at the limit with ROUTING_LOOP, and lets one below through', () => {
+    expect(() => checkHops({ ...REQUEST, hops: 3 }, 4, GROUP)).not.to.throw();
+    const err = (() => {
+      try {
+        checkHops({ ...REQUEST, hops: 4 }, 4, GROUP);
+      } catch (e) {
+        return e as SippyError;
+      }
+      return undefined;
+    })();
+    expect(err?.code).to.equal('ROUTING_LOOP');
+    expect(err?.rpcCode).to.equal(-32003);
+    expect(err?.data).to.deep.equal({ routing_group: 'Group 1', hops: 4, max_hops: 4 });
+    expect(() => checkHops({ ...REQUEST, hops: 0 }, 0, GROUP)).to.throw(SippyError);
+  });
+
+  it('upstreamCall sends the time as UTC ISO 8601, one more hop, max_routes and call_id only when set', () => {
+    expect(upstreamCall(GROUP, REQUEST)).to.deep.equal({ routing_group: 'Group 1', cli: REQUEST.cli, cld: REQUEST.cld, call_start_time: '2026-03-01T09:00:00.250Z', hops: 2 });
+    expect(upstreamCall(GROUP, { ...REQUEST, max_routes: 3, explain: true, call_id: 'abc', remote_ip: '192.0.2.1' })).to.deep.equal({
+      routing_group: 'Group 1', cli: REQUEST.cli, cld: REQUEST.cld, call_start_time: '2026-03-01T09:00:00.250Z', hops: 2, max_routes: 3, call_id: 'abc',
+    });
+  });
+
+  it('upstreamFailure maps each RpcCallError kind to its catalogue code', () => {
+    const uri = 'unix:/run/up.sock';
+    const map = (err: unknown) => upstreamFailure(err, uri, GROUP);
+    expect(map(new RpcCallError('unreachable', 'x'))).to.include({ code: 'UPSTREAM_UNREACHABLE' });
+    expect(map(new RpcCallError('timeout', 'x'))).to.include({ code: 'UPSTREAM_UNREACHABLE', message: 'the upstream of routing group "Group 1" (unix:/run/up.sock) did not answer in time' });
+    expect(map(new RpcCallError('invalid', 'x')).data).to.deep.equal({ uri });
+    expect(map(new RpcCallError('invalid', 'x')).code).to.equal('UPSTREAM_ERROR');
+    const remote = map(new RpcCallError('remote', 'x', { code: -32001, message: 'no group', data: { routing_group: 'Group 1' } }));
+    expect(remote.code).to.equal('UPSTREAM_ERROR');
+    expect(remote.data).to.deep.equal({ uri, upstream: { code: -32001, message: 'no group', data: { routing_group: 'Group 1' } } });
+    const loop = map(new RpcCallError('remote', 'x', { code: -32003, message: 'loop', data: { hops: 4 } }));
+    expect(loop).to.include({ code: 'ROUTING_LOOP', message: 'loop' });
+    expect(loop.data).to.deep.equal({ hops: 4 });
+    expect(map(new RpcCallError('remote', 'x', { code: -32003, message: 'loop', data: [1] })).data).to.equal(undefined);
+    expect(map(new TypeError('boom')).code).to.equal('UPSTREAM_ERROR');
+  });
+
+  it('maps routes in upstream order onto local connections: local identity, destination, capacity and rules; upstream rates', () => {
+    const rules = new RuleCache();
+    const mapped = mapUpstreamRoutes(
+      upstream([upstreamRoute('b'), upstreamRoute('a', { price_1: '0.020000', cli: '0015551230000' })]),
+      local([{ name: 'a', cli_translation_rule: 's/^00/+/', capacity: 4 }, { name: 'b', destination: 'edited:5060' }]),
+      rules,
+      undefined,
+    );
+    expect(mapped.excluded).to.deep.equal([]);
+    expect(mapped.routes.map((r) => [r.connection_name, r.i_connection, r.destination, r.i_vendor, r.capacity, r.price_1, r.cli, r.cld])).to.deep.equal([
+      ['b', 501, 'edited:5060', 9, -1, '0.012000', '15551230000', '004420712345678'],
+      ['a', 500, 'local-0:5060', 9, 4, '0.020000', '+15551230000', '004420712345678'],
+    ]);
+    expect(mapped.routes[0]).to.deep.equal({
+      ...upstreamRoute('b'), i_connection: 501, destination: 'edited:5060', i_vendor: 9, vendor_name: 'External Connections (autocreated)', capacity: -1,
+    });
+  });
+
+  it('leaves out disabled, bad-rule, duplicate and over-max routes, saying why', () => {
+    const mapped = mapUpstreamRoutes(
+      upstream([upstreamRoute('off'), upstreamRoute('bad'), upstreamRoute('ok'), upstreamRoute('ok'), upstreamRoute('ok2'), upstreamRoute('ok3')]),
+      local([{ name: 'off', enabled: false }, { name: 'bad', cld_translation_rule: 's/(/x/' }, { name: 'ok' }, { name: 'ok2' }, { name: 'ok3' }]),
+      new RuleCache(),
+      2,
+    );
+    expect(mapped.routes.map((r) => r.connection_name)).to.deep.equal(['ok', 'ok2']);
+    expect(mapped.excluded).to.deep.equal([
+      { i_connection: 500, connection_name: 'off', reason: 'disabled' },
+      { i_connection: 501, connection_name: 'bad', reason: 'bad_translation_rule' },
+      { i_connection: 502, connection_name: 'ok', reason: 'duplicate' },
+      { i_connection: 504, connection_name: 'ok3', reason: 'over_max_routes' },
+    ]);
+    expect(mapped.badRules.map((b) => [b.connection.name, b.field])).to.deep.equal([['bad', 'cld_translation_rule']]);
+  });
+
+  it('matches names as the unique key does (trailing spaces ignored, case kept), and fails clearly if a connection vanished', () => {
+    const mapped = mapUpstreamRoutes(upstream([upstreamRoute('gw1 ')]), local([{ name: 'gw1' }]), new RuleCache(), undefined);
+    expect(mapped.routes.map((r) => r.connection_name)).to.deep.equal(['gw1']);
+    expect(() => mapUpstreamRoutes(upstream([upstreamRoute('GW1')]), local([{ name: 'gw1' }]), new RuleCache(), undefined)).to.throw(SippyError, /vanished/);
+  });
+
+  it('wantedConnections asks for each route with its upstream destination and capacity', () => {
+    expect(wantedConnections(upstream([upstreamRoute('a', { capacity: 7 }), upstreamRoute('b')]))).to.deep.equal([
+      { name: 'a', destination: 'a.up:5060', capacity: 7 },
+      { name: 'b', destination: 'b.up:5060', capacity: 30 },
+    ]);
+  });
+});
+
+describe('IntervalFilter', () => {
+  it('allows a key once per interval, by the clock it is given', () => {
+    let now = 1_000;
+    const filter = new IntervalFilter(60_000, () => now);
+    expect([filter.allow('a'), filter.allow('a'), filter.allow('b')]).to.deep.equal([true, false, true]);
+    now += 59_999;
+    expect(filter.allow('a')).to.equal(false);
+    now += 1;
+    expect(filter.allow('a')).to.equal(true);
+  });
+});
+
+describe('UpstreamClients', () => {
+  it('keeps at most `capacity` clients, reusing the one of a URI, and refuses a bad capacity', async () => {
+    const clients = new UpstreamClients({ timeoutMs: 100 }, 2);
+    const seen: unknown[] = [];
+    try {
+      for (const uri of ['unix:/a.sock', 'unix:/b.sock', 'unix:/a.sock', 'unix:/c.sock']) {
+        await clients.with(uri, async (client) => seen.push(client));
+      }
+      expect(clients.size).to.equal(2);
+      expect(seen[0]).to.equal(seen[2]);
+      expect(seen[0]).not.to.equal(seen[1]);
+      // b was the least recently used: a new client for it now.
+      await clients.with('unix:/b.sock', async (client) => seen.push(client));
+      expect(seen[4]).not.to.equal(seen[1]);
+    } finally {
+      clients.close();
+    }
+    expect(clients.size).to.equal(0);
+    expect(() => new UpstreamClients({}, 0)).to.throw(RangeError);
+  });
+});
