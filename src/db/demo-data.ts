@@ -4,6 +4,8 @@
 // produces the same rows. Prices are integers of micro-units, formatted as
 // decimal strings: no binary floating point touches money.
 
+import { seededRandom } from '../seeded-random.js';
+
 export interface DemoRoute {
   readonly prefix: string;
   readonly price_1: string;
@@ -84,18 +86,6 @@ const NUMBERING: readonly { cc: string; areas: readonly string[]; europe?: true 
   { cc: '852', areas: ['5', '6', '9'] },
 ];
 
-/** mulberry32: a tiny deterministic PRNG; the data set must not change between loads. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Micro-units (integer) to a six-decimal string. */
 export function microsToDecimal(micros: number): string {
   const whole = Math.floor(micros / 1_000_000);
@@ -126,7 +116,7 @@ function allPrefixes(filter: (cc: (typeof NUMBERING)[number]) => boolean): strin
 }
 
 function ratedSet(name: string, seed: number, prefixes: readonly string[], minMicros: number, spreadMicros: number, extras: DemoRoute[], options: Partial<DemoDestinationSet> = {}): DemoDestinationSet {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const routes = prefixes.map((p) => route(p, minMicros + Math.floor(random() * spreadMicros)));
   return { name, connect_fee: '0.000000', free_seconds: 0, routes: [...routes, ...extras], ...options };
 }

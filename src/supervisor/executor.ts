@@ -76,14 +76,7 @@ export class Executor {
   private async applyStep(step: PlanStep): Promise<void> {
     switch (step.kind) {
       case 'start': {
-        const listener = this.factory(step.to);
-        try {
-          await listener.start();
-        } catch (err) {
-          await listener.stop().catch(() => undefined);
-          throw err;
-        }
-        this.listeners.set(step.environment, { listener, since: this.clock() });
+        this.listeners.set(step.environment, { listener: await this.bind(step.to), since: this.clock() });
         return;
       }
       case 'update': {
@@ -93,15 +86,8 @@ export class Executor {
       }
       case 'move': {
         const old = this.mustHave(step.environment);
-        const listener = this.factory(step.to);
-        try {
-          await listener.start();
-        } catch (err) {
-          // The old listener was never touched: it keeps serving.
-          await listener.stop().catch(() => undefined);
-          throw err;
-        }
-        this.listeners.set(step.environment, { listener, since: this.clock() });
+        // If the new socket cannot be bound, the old listener was never touched: it keeps serving.
+        this.listeners.set(step.environment, { listener: await this.bind(step.to), since: this.clock() });
         await old.listener.stop();
         return;
       }
@@ -111,6 +97,18 @@ export class Executor {
         await running.listener.stop();
         return;
       }
+    }
+  }
+
+  /** A new listener, listening; or the bind error, with nothing left half-open. */
+  private async bind(spec: ListenerSpec): Promise<ManagedListener> {
+    const listener = this.factory(spec);
+    try {
+      await listener.start();
+      return listener;
+    } catch (err) {
+      await listener.stop().catch(() => undefined);
+      throw err;
     }
   }
 

@@ -2,20 +2,13 @@ import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { alive } from '../harness/processes.js';
 
 const HOLD = new URL('../fixtures/hold-db-server.js', import.meta.url).pathname;
 const FAILING = new URL('../fixtures/failing-suite.fixture.js', import.meta.url).pathname;
 const HOOKS = new URL('../harness/root-hooks.js', import.meta.url).pathname;
 const MOCHA = new URL('../../../node_modules/.bin/mocha', import.meta.url).pathname;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function eventually(check: () => boolean, what: string, limitMs = 20_000): Promise<void> {
   const deadline = Date.now() + limitMs;

@@ -6,17 +6,10 @@ import { join } from 'node:path';
 import { useFreshDatabase } from '../harness/database.js';
 import { loadDemo } from '../../src/db/demo.js';
 import { RoutingClient } from '../../src/client/routing-client.js';
+import { alive } from '../harness/processes.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // The installed rc.d script under dash: start returns once serving, status,
 // reload after an edit, stop waits for the exit, status fails after.

@@ -6,7 +6,7 @@ import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { createResolver, SqlResolver, type ExternalGroupHandler, type RouteRequest, type RoutingLogger } from '../../src/routing/index.js';
 import { isSippyError, type SippyError } from '../../src/errors.js';
-import { seededRandom } from '../harness/seeded-random.js';
+import { seededRandom } from '../../src/seeded-random.js';
 
 const T = new Date('2026-01-15T12:00:00Z');
 

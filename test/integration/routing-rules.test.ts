@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture, type RouteSpec } from '../harness/routing-fixture.js';
-import { seededRandom } from '../harness/seeded-random.js';
+import { seededRandom } from '../../src/seeded-random.js';
 import { createResolver, silentLogger, type RouteResult } from '../../src/routing/index.js';
 
 const T = '2026-01-15 12:00:00';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../src/log.js';
 import { Listener } from '../../src/rpc/listener.js';
 import { call, FakeResolver, makeSpec, makeTempDir, post, type HttpAnswer, type TempDir } from '../harness/rpc.js';
+import { seededRandom } from '../../src/seeded-random.js';
 
 const LIMIT = 65536;
 
@@ -122,7 +123,7 @@ describe('rpc listener: abuse', () => {
       this.timeout(60_000);
       const seed = process.env.SIPPY_FUZZ_SEED === undefined ? randomInt(2 ** 31) : Number(process.env.SIPPY_FUZZ_SEED);
       console.log(`      fuzz seed ${seed} (rerun with SIPPY_FUZZ_SEED=${seed})`);
-      const random = mulberry32(seed);
+      const random = seededRandom(seed);
       const agent = new Agent({ keepAlive: true, maxSockets: 8 });
       const counts = new Map<string, number>();
       try {
@@ -155,17 +156,6 @@ describe('rpc listener: abuse', () => {
   });
 });
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same fuzz cases. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SQLISH = ["'; DROP TABLE routes; --", '1 OR 1=1', "' UNION SELECT password FROM mysql.user --", '%', '_', '\\', '\u0000', 'SLEEP(10)', '😀'.repeat(20)];
 

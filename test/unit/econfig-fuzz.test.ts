@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { loadEconfig } from '../../src/econfig/index.js';
 import { corpusCases, loadCase } from '../harness/econfig-corpus.js';
+import { seededRandom } from '../../src/seeded-random.js';
 
 // Bounded fuzzing: random mutations of the valid corpus files. Whatever the
 // input, loadEconfig returns (never throws, never hangs), and every error
@@ -15,17 +16,6 @@ const TOKENS = [
   ' -s ', ' -a ', ' -e ', ' --tls-cert ', 'unix:', 'http://[::]:80', 'https://0.0.0.0:1', '10.0.0.0/33', 'enable=', 'command_args=',
 ];
 
-/** mulberry32: small, fast, deterministic. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(text: string, rnd: () => number): string {
   let out = text;
@@ -52,7 +42,7 @@ describe(`econfig fuzz (seed ${SEED}, ${CASES} mutations)`, function () {
 
   it('never throws and every error has a line and column inside the file', () => {
     expect(seeds.length).to.be.at.least(15);
-    const rnd = random(SEED);
+    const rnd = seededRandom(SEED);
     let withErrors = 0;
     for (let n = 0; n < CASES; n++) {
       const text = mutate(seeds[n % seeds.length]!.text, rnd);

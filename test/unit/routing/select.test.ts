@@ -4,7 +4,7 @@ import { parsePolicy } from '../../../src/routing/policy.js';
 import { parseRule } from '../../../src/routing/translation.js';
 import type { Candidate } from '../../../src/routing/candidates.js';
 import type { EntryRow, RouteRow } from '../../../src/routing/model.js';
-import { seededRandom } from '../../harness/seeded-random.js';
+import { seededRandom } from '../../../src/seeded-random.js';
 
 interface Spec {
   entry?: number;
