@@ -16,6 +16,8 @@
 // All ids are explicit (1..n in generation order), so the checker knows
 // every i_route, i_connection, ... the daemon must return.
 
+import { seededRandom } from '../src/seeded-random.js';
+
 export const BENCH_ENVIRONMENT = 1;
 export const ACTIVATION_DATE = '1970-01-01 00:00:00';
 const CONNECTIONS_PER_VENDOR = 10;
@@ -77,18 +79,6 @@ export interface GroupRow {
   readonly policy: 'lcr';
   readonly average_duration: number;
   readonly entries: readonly EntryRow[];
-}
-
-/** mulberry32: a small deterministic PRNG (the data set must never change for a given seed). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A 32-bit hash of three integers (murmur3's finaliser over a mix). */
@@ -154,7 +144,7 @@ export class SyntheticDataSet {
 
   constructor(sizes: DataSetSizes) {
     this.sizes = sizes;
-    const random = prng(sizes.seed);
+    const random = seededRandom(sizes.seed);
     const perSet = Math.ceil(sizes.routes / sizes.destinationSets);
     this.prefixes = prefixPool(Math.max(2 * perSet, 2), random);
     this.poolIndex = new Map(this.prefixes.map((p, i) => [p, i]));

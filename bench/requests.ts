@@ -3,7 +3,8 @@
 // groups), from seeded streams so that runs are repeatable. Pure.
 
 import type { SampledCall } from './check.js';
-import { drawCli, prng, type SyntheticDataSet } from './dataset.js';
+import { seededRandom } from '../src/seeded-random.js';
+import { drawCli, type SyntheticDataSet } from './dataset.js';
 
 export const PING_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: {} });
 
@@ -12,7 +13,7 @@ const LOAD_STREAM = 0x10ad;
 const CHECK_STREAM = 0xc4ec;
 
 export function drawCalls(ds: SyntheticDataSet, count: number, matchShare: number, stream: 'load' | 'check'): SampledCall[] {
-  const random = prng(ds.sizes.seed ^ (stream === 'load' ? LOAD_STREAM : CHECK_STREAM));
+  const random = seededRandom(ds.sizes.seed ^ (stream === 'load' ? LOAD_STREAM : CHECK_STREAM));
   return Array.from({ length: count }, () => ({
     routing_group: ds.drawGroup(random).name,
     cli: drawCli(random),
