@@ -77,5 +77,16 @@ uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econ
 	rm -f $(BINDIR)/sippy_routed $(ETCDIR)/rc.d/sippy_routed $(UNITDIR)/sippy_routed.service $(ETCDIR)/sippy_routed/econfig.sample
 	-rmdir $(ETCDIR)/sippy_routed 2>/dev/null
 
+# Benchmark: sizes and durations are options of the harness; pass more with
+# BENCH_ARGS, e.g. make bench BENCH_ARGS='--routes 200000 --duration 5'.
+.PHONY: bench bench-quick
+BENCH_ARGS ?=
+
+bench: deps build ## Benchmark getRoutes against the ping ceiling at 1,000,000 routes, unix and HTTP (result in bench/results/)
+	node dist/bench/main.js --preset full $(BENCH_ARGS)
+
+bench-quick: deps build ## A small, fast benchmark run (5,000 routes, 1 s scenarios): the smoke test the suite runs
+	node dist/bench/main.js --preset quick $(BENCH_ARGS)
+
 clean: ## Remove build output and local state (dist/, var/)
 	rm -rf dist var

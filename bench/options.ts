@@ -1,0 +1,149 @@
+// The benchmark's command line: two presets (full, quick) and options that
+// override any size or setting. Parse -> validate -> freeze; a bad value is a
+// USAGE error naming the option.
+
+import { parseArgs } from 'node:util';
+import { SippyError } from '../src/errors.js';
+import type { DataSetSizes } from './dataset.js';
+import type { LoadMethod } from './load-data.js';
+
+export type Transport = 'unix' | 'http';
+
+export interface BenchOptions {
+  readonly preset: 'full' | 'quick';
+  readonly sizes: DataSetSizes;
+  /** Seconds of load per scenario, and of untimed warm-up per daemon. */
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly concurrency: readonly number[];
+  readonly transports: readonly Transport[];
+  /** Distinct getRoutes bodies the load generator cycles through. */
+  readonly poolSize: number;
+  /** getRoutes answers checked against the expected ones, per transport. */
+  readonly checkSample: number;
+  /** Share of CLDs that match a prefix (the rest start with 0 and match none). */
+  readonly matchShare: number;
+  /** The daemon's --db-connections; undefined = its default. */
+  readonly dbConnections: number | undefined;
+  readonly loadMethod: LoadMethod;
+  /** Where the JSON result goes; undefined = not written. */
+  readonly resultsDir: string | undefined;
+  /** The program under test (its main.js). */
+  readonly daemonScript: string;
+}
+
+export const BENCH_HELP = `Usage: node dist/bench/main.js [options]
+
+Benchmarks sippy_routed: a private database with a synthetic data set, the
+daemon as a separate process, autocannon as another; prints a markdown table
+and writes a JSON result. Exit status 0 only if every request succeeded and
+every sampled answer was correct.
+
+  --preset full|quick        sizes and durations to start from (default full)
+  --routes N                 routes (full 1000000, quick 5000)
+  --destination-sets N       destination sets (200 / 20)
+  --connections N            connections (500 / 50)
+  --groups N                 routing groups (50 / 5)
+  --entries N                entries per routing group (20 / 10)
+  --seed N                   data set and request seed (1)
+  --duration S               seconds per scenario (10 / 1)
+  --warmup S                 untimed warm-up per daemon start, ping then getRoutes (4 / 0.5)
+  --concurrency LIST         client connections per scenario (1,16,64)
+  --transports LIST          unix,http (both)
+  --pool N                   distinct getRoutes request bodies (10000 / 1000)
+  --check-sample N           answers checked for correctness per transport (200 / 50)
+  --match-share F            share of CLDs with a matching prefix (0.9)
+  --db-connections N         the daemon's database pool (its default, 10)
+  --load-method infile|insert  how routes are loaded (infile)
+  --results-dir DIR          write the JSON result there (full: bench/results; quick: none)
+  --daemon-script PATH       the program to benchmark (dist/src/main.js)
+`;
+
+const PRESETS = {
+  full: { routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results' },
+  quick: { routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined },
+} as const;
+
+const STRING_OPTIONS = [
+  'preset', 'routes', 'destination-sets', 'connections', 'groups', 'entries', 'seed', 'duration', 'warmup', 'concurrency', 'transports',
+  'pool', 'check-sample', 'match-share', 'db-connections', 'load-method', 'results-dir', 'daemon-script',
+] as const;
+
+function usage(message: string): SippyError {
+  return new SippyError('USAGE', `bench: ${message}; see --help`);
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw usage(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw usage(`--${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function decimal(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) throw usage(`--${name} must be a number between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function list<T extends string>(name: string, raw: string | undefined, fallback: readonly T[], allowed: readonly T[]): readonly T[] {
+  if (raw === undefined) return fallback;
+  const items = raw.split(',').map((s) => s.trim());
+  for (const item of items) if (!allowed.includes(item as T)) throw usage(`--${name}: unknown ${JSON.stringify(item)}, expected one of ${allowed.join(', ')}`);
+  return [...new Set(items as T[])];
+}
+
+/** Options from argv; `help: true` when --help was asked. */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions | { help: true } {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
+        help: { type: 'boolean' },
+      },
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    throw usage(err instanceof Error ? err.message : String(err));
+  }
+  if (values.help === true) return { help: true };
+  const str = (name: string): string | undefined => values[name] as string | undefined;
+  const presetName = str('preset') ?? 'full';
+  if (presetName !== 'full' && presetName !== 'quick') throw usage(`--preset must be full or quick, got ${JSON.stringify(presetName)}`);
+  const preset = PRESETS[presetName];
+
+  const destinationSets = integer('destination-sets', str('destination-sets'), preset.destinationSets, 1, 100_000);
+  const connections = integer('connections', str('connections'), preset.connections, 1, 100_000);
+  const sizes: DataSetSizes = Object.freeze({
+    routes: integer('routes', str('routes'), preset.routes, destinationSets, 20_000_000),
+    destinationSets,
+    connections,
+    groups: integer('groups', str('groups'), preset.groups, 1, 10_000),
+    entriesPerGroup: integer('entries', str('entries'), preset.entriesPerGroup, 1, connections),
+    seed: integer('seed', str('seed'), 1, 0, 2 ** 31),
+  });
+  const concurrency = [...new Set((str('concurrency') ?? '1,16,64').split(',').map((c) => integer('concurrency', c.trim(), 0, 1, 1024)))];
+  const loadMethod = str('load-method') ?? 'infile';
+  if (loadMethod !== 'infile' && loadMethod !== 'insert') throw usage(`--load-method must be infile or insert, got ${JSON.stringify(loadMethod)}`);
+  const resultsDir = str('results-dir') ?? preset.resultsDir;
+  return Object.freeze({
+    preset: presetName,
+    sizes,
+    durationSeconds: decimal('duration', str('duration'), preset.duration, 0.2, 3600),
+    warmupSeconds: decimal('warmup', str('warmup'), preset.warmup, 0, 600),
+    concurrency: Object.freeze(concurrency.sort((a, b) => a - b)),
+    transports: list<Transport>('transports', str('transports'), ['unix', 'http'], ['unix', 'http']),
+    poolSize: integer('pool', str('pool'), preset.pool, 1, 1_000_000),
+    checkSample: integer('check-sample', str('check-sample'), preset.check, 1, 100_000),
+    matchShare: decimal('match-share', str('match-share'), 0.9, 0, 1),
+    dbConnections: str('db-connections') === undefined ? undefined : integer('db-connections', str('db-connections'), 0, 1, 1000),
+    loadMethod,
+    resultsDir: resultsDir === '' ? undefined : resultsDir,
+    daemonScript: str('daemon-script') ?? 'dist/src/main.js',
+  });
+}

@@ -1,0 +1,101 @@
+// The benchmark's result: one JSON document (written under bench/results/)
+// and a markdown table for people. Pure: everything measured is handed in.
+
+import type { DataSetSizes } from './dataset.js';
+import type { LoadReport } from './load-data.js';
+import type { ScenarioResult } from './scenario.js';
+import type { Transport } from './options.js';
+import type { VerifyReport } from './verify.js';
+import type { DaemonExit } from './daemon.js';
+
+export interface Machine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryBytes: number;
+  readonly platform: string;
+  readonly node: string;
+  readonly database: string;
+}
+
+export interface TransportRun {
+  readonly transport: Transport;
+  /** VmHWM of the daemon at the end: its peak RSS over its whole life. */
+  readonly daemonPeakRssBytes: number;
+  readonly daemonExit: DaemonExit;
+  /** Checked while the highest-concurrency getRoutes load ran. */
+  readonly correctness: VerifyReport;
+}
+
+export interface BenchResult {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: Machine;
+  readonly settings: Record<string, unknown>;
+  readonly dataSet: DataSetSizes & { readonly prefixPool: number; readonly load: LoadReport };
+  readonly scenarios: readonly ScenarioResult[];
+  /** getRoutes requests/s divided by ping requests/s, per transport and concurrency. */
+  readonly ratios: readonly { readonly transport: Transport; readonly concurrency: number; readonly getRoutesOverCeiling: number }[];
+  readonly transports: readonly TransportRun[];
+  readonly verdict: { readonly ok: boolean; readonly failedRequests: number; readonly wrongAnswers: number; readonly reasons: readonly string[] };
+}
+
+export function ratiosOf(scenarios: readonly ScenarioResult[]): BenchResult['ratios'] {
+  const out: { transport: Transport; concurrency: number; getRoutesOverCeiling: number }[] = [];
+  for (const s of scenarios) {
+    if (s.kind !== 'getRoutes') continue;
+    const ceiling = scenarios.find((c) => c.kind === 'ceiling' && c.transport === s.transport && c.concurrency === s.concurrency);
+    if (ceiling !== undefined && ceiling.load.requestsPerSecond > 0) {
+      out.push({ transport: s.transport, concurrency: s.concurrency, getRoutesOverCeiling: s.load.requestsPerSecond / ceiling.load.requestsPerSecond });
+    }
+  }
+  return out;
+}
+
+export function verdictOf(scenarios: readonly ScenarioResult[], transports: readonly TransportRun[]): BenchResult['verdict'] {
+  const reasons: string[] = [];
+  let failedRequests = 0;
+  for (const s of scenarios) {
+    failedRequests += s.load.errors.total;
+    if (s.load.errors.total > 0) {
+      const e = s.load.errors;
+      reasons.push(`${s.transport} ${s.kind} c${s.concurrency}: ${e.total} failed requests (non-2xx ${e.non2xx}, JSON-RPC errors ${e.rpcErrors}, connection errors ${e.connectionErrors}, timeouts ${e.timeouts}); first: ${s.load.errorSamples[0] ?? '-'}`);
+    }
+    if (s.load.requests === 0) reasons.push(`${s.transport} ${s.kind} c${s.concurrency}: no request was answered`);
+  }
+  let wrongAnswers = 0;
+  for (const t of transports) {
+    wrongAnswers += t.correctness.wrong;
+    if (t.correctness.wrong > 0) reasons.push(`${t.transport}: ${t.correctness.wrong} of ${t.correctness.checked} sampled answers wrong; first: ${t.correctness.problems[0]}`);
+    if (t.daemonExit.code !== 0) reasons.push(`${t.transport}: the daemon did not exit cleanly on SIGTERM (code ${t.daemonExit.code}, signal ${t.daemonExit.signal})`);
+  }
+  return { ok: reasons.length === 0, failedRequests, wrongAnswers, reasons };
+}
+
+const ms = (value: number): string => (value < 10 ? value.toFixed(2) : value.toFixed(1));
+const percent = (cores: number): string => `${Math.round(cores * 100)}%`;
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+export function markdownTable(result: BenchResult): string {
+  const m = result.machine;
+  const d = result.dataSet;
+  const lines = [
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${mib(m.memoryBytes)}, ${m.platform}; Node ${m.node}; database ${m.database}.`,
+    `Data: ${d.routes.toLocaleString('en')} routes in ${d.destinationSets} destination sets, ${d.connections} connections, ${d.groups} groups × ${d.entriesPerGroup} entries; loaded by ${d.load.method} in ${d.load.seconds.toFixed(1)} s.`,
+    `Each scenario ${result.settings.durationSeconds} s. CPU is % of one core, averaged over the scenario; DB share = database / (daemon + database); other CPU = the rest of the machine (should be near 0%).`,
+    '',
+    '| transport | scenario | conc. | req/s | p50 ms | p99 ms | max ms | errors | daemon CPU | daemon peak RSS | DB CPU | DB share | load gen. CPU | other CPU | getRoutes / ceiling |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const s of result.scenarios) {
+    const ratio = result.ratios.find((r) => s.kind === 'getRoutes' && r.transport === s.transport && r.concurrency === s.concurrency);
+    lines.push(
+      `| ${s.transport} | ${s.kind} | ${s.concurrency} | ${Math.round(s.load.requestsPerSecond).toLocaleString('en')} | ${ms(s.load.latencyMs.p50)} | ${ms(s.load.latencyMs.p99)} | ${ms(s.load.latencyMs.max)} | ${s.load.errors.total} | ${percent(s.cpuCores.daemon)} | ${mib(s.daemonPeakRssBytes)} | ${percent(s.cpuCores.database)} | ${percent(s.databaseShare)} | ${percent(s.cpuCores.loadGenerator)} | ${percent(s.cpuCores.otherProcesses)} | ${ratio === undefined ? '' : ratio.getRoutesOverCeiling.toFixed(2)} |`,
+    );
+  }
+  lines.push('');
+  for (const t of result.transports) {
+    lines.push(`Correctness (${t.transport}, checked under load): ${t.correctness.checked - t.correctness.wrong} of ${t.correctness.checked} sampled answers right (${t.correctness.withRoutes} with routes).`);
+  }
+  lines.push(result.verdict.ok ? 'Verdict: OK: no failed request, no wrong answer.' : `Verdict: FAILED:\n${result.verdict.reasons.map((r) => `- ${r}`).join('\n')}`);
+  return lines.join('\n') + '\n';
+}

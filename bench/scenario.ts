@@ -1,0 +1,111 @@
+// One scenario: a fresh load-runner process drives the daemon for a fixed
+// time; meanwhile the harness observes the daemon, the database server and
+// the load runner through /proc (CPU between the runner's "started" event
+// and its result, peak RSS of the daemon sampled throughout), and may run
+// something alongside the load (the correctness check).
+
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Daemon } from './daemon.js';
+import type { LoadJob, LoadResult } from './load-runner.js';
+import { CpuMeter, RssPeak } from './proc-sampler.js';
+import { guardChild } from './orphan-guard.js';
+import type { Transport } from './options.js';
+
+export type ScenarioKind = 'ceiling' | 'getRoutes';
+
+export interface ScenarioResult {
+  readonly transport: Transport;
+  readonly kind: ScenarioKind;
+  readonly concurrency: number;
+  readonly load: LoadResult;
+  /** Average cores used during the load (1.0 = one core busy). */
+  /** `harness` is this process (the correctness check, sampling); `otherProcesses` the rest of the machine. */
+  readonly cpuCores: { readonly daemon: number; readonly database: number; readonly loadGenerator: number; readonly harness: number; readonly otherProcesses: number };
+  /** database / (daemon + database): the database's part of the work of answering. */
+  readonly databaseShare: number;
+  readonly daemonPeakRssBytes: number;
+}
+
+export interface ScenarioRun {
+  readonly daemon: Daemon;
+  readonly databasePid: number;
+  /** Where job files go (the harness's temporary directory). */
+  readonly dir: string;
+  readonly runnerScript: string;
+  readonly kind: ScenarioKind;
+  readonly transport: Transport;
+  readonly concurrency: number;
+  readonly durationSeconds: number;
+  readonly bodies: readonly string[];
+}
+
+const RUNNER_GRACE_MS = 30_000;
+
+/**
+ * Runs the load; `alongside` starts once the load has begun, and both are
+ * awaited. Rejects if the runner fails or reports nothing.
+ */
+export async function runScenario<T>(run: ScenarioRun, alongside?: () => Promise<T>): Promise<{ result: ScenarioResult; alongside: T | undefined }> {
+  const jobPath = join(run.dir, `job-${run.transport}-${run.kind}-${run.concurrency}.json`);
+  const job: LoadJob = { ...run.daemon.target, connections: run.concurrency, durationSeconds: run.durationSeconds, bodies: run.bodies };
+  writeFileSync(jobPath, JSON.stringify(job));
+
+  const runner = spawn(process.execPath, [run.runnerScript, jobPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  runner.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  });
+  const dismissGuard = guardChild(runner.pid!);
+  const exited = new Promise<number | null>((resolve) =>
+    runner.once('exit', (code) => {
+      dismissGuard();
+      resolve(code);
+    }),
+  );
+  const killer = setTimeout(() => runner.kill('SIGKILL'), run.durationSeconds * 1000 + RUNNER_GRACE_MS);
+
+  const rss = new RssPeak(run.daemon.pid);
+  let meter: CpuMeter | undefined;
+  let cores: ReturnType<CpuMeter['stop']> | undefined;
+  let load: LoadResult | undefined;
+  let side: Promise<T> | undefined;
+  try {
+    for await (const line of createInterface({ input: runner.stdout! })) {
+      const event = JSON.parse(line) as { event: string } & LoadResult;
+      if (event.event === 'started') {
+        meter = new CpuMeter([run.daemon.pid, run.databasePid, runner.pid!, process.pid]);
+        side = alongside?.();
+      } else if (event.event === 'result') {
+        cores = meter?.stop();
+        const { event: _ignored, ...result } = event;
+        load = result;
+      }
+    }
+    const code = await exited;
+    const sideResult = await side;
+    if (load === undefined || cores === undefined) {
+      throw new Error(`the load generator ended (exit ${code}) without a result: ${stderr.trim() || 'no message'}`);
+    }
+    const daemon = cores.perPid.get(run.daemon.pid)!;
+    const database = cores.perPid.get(run.databasePid)!;
+    return {
+      result: {
+        transport: run.transport,
+        kind: run.kind,
+        concurrency: run.concurrency,
+        load,
+        cpuCores: { daemon, database, loadGenerator: cores.perPid.get(runner.pid!)!, harness: cores.perPid.get(process.pid)!, otherProcesses: cores.others },
+        databaseShare: daemon + database > 0 ? database / (daemon + database) : 0,
+        daemonPeakRssBytes: rss.stop(),
+      },
+      alongside: sideResult,
+    };
+  } finally {
+    clearTimeout(killer);
+    rss.stop();
+    if (runner.exitCode === null && runner.signalCode === null) runner.kill('SIGKILL');
+  }
+}

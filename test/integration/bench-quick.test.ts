@@ -1,0 +1,229 @@
+// The benchmark harness: its answer checker must catch wrong answers (pure
+// tests, and a scripted daemon over a UNIX socket), and `bench-quick` must run
+// end to end against the real daemon with no failed request, every sampled
+// answer right, and nothing left behind. Speed is never asserted.
+
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compareAnswer, type SampledCall } from '../../bench/check.js';
+import { SyntheticDataSet, type DataSetSizes } from '../../bench/dataset.js';
+import { estimatedCostMicros, expectedResult, formatMicros } from '../../bench/expected.js';
+import { isRpcSuccess, percentile } from '../../bench/load-runner.js';
+import { parseBenchOptions } from '../../bench/options.js';
+import { drawCalls } from '../../bench/requests.js';
+import { verdictOf, type BenchResult } from '../../bench/report.js';
+import { verifyAnswers } from '../../bench/verify.js';
+import type { RouteResult } from '../../src/routing/types.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BENCH_MAIN = join(HERE, '../../bench/main.js');
+const SMALL: DataSetSizes = { routes: 2000, destinationSets: 8, connections: 30, groups: 4, entriesPerGroup: 12, seed: 7 };
+
+/** A call whose expected answer has at least `n` routes. */
+function callWithRoutes(ds: SyntheticDataSet, n: number): { call: SampledCall; expected: RouteResult } {
+  for (const call of drawCalls(ds, 500, 1, 'check')) {
+    const expected = expectedResult(ds, ds.groups.find((g) => g.name === call.routing_group)!, call.cli, call.cld);
+    if (expected.routes.length >= n) return { call, expected };
+  }
+  throw new Error(`no call with ${n} routes in the small data set`);
+}
+
+describe('bench: expected answers and the checker (pure)', () => {
+  const ds = new SyntheticDataSet(SMALL);
+
+  it('computes costs by the routing.md formula, exactly, rounded half-up', () => {
+    const base = { connectFeeMicros: 0, freeSeconds: 0, interval1: 1, intervalN: 1 };
+    // rpc.md's example: 0.012/min for 200 s.
+    expect(formatMicros(estimatedCostMicros({ ...base, averageDuration: 200, price1Micros: 12000, priceNMicros: 12000 }))).to.equal('0.040000');
+    // 30 s first interval, then 6 s steps: 0.06*30/60 + 0.06*6*ceil(70/6)/60 = 0.03 + 0.072.
+    expect(formatMicros(estimatedCostMicros({ ...base, averageDuration: 100, price1Micros: 60000, priceNMicros: 60000, interval1: 30, intervalN: 6 }))).to.equal('0.102000');
+    // 0.000030/60 = 0.0000005: half-up gives one micro-unit; 0.000029/60 rounds down to zero.
+    expect(estimatedCostMicros({ ...base, averageDuration: 1, price1Micros: 30, priceNMicros: 0 })).to.equal(1n);
+    expect(estimatedCostMicros({ ...base, averageDuration: 1, price1Micros: 29, priceNMicros: 0 })).to.equal(0n);
+    // Free seconds cover the whole call: the connect fee only.
+    expect(estimatedCostMicros({ ...base, connectFeeMicros: 5000, freeSeconds: 10, averageDuration: 10, price1Micros: 99999, priceNMicros: 99999 })).to.equal(5000n);
+  });
+
+  it('finds the longest matching prefix, and a forbidden one blocks shorter ones', () => {
+    const set = ds.destinationSets[0]!;
+    const row = ds.routeAt(set, 0);
+    expect(ds.longestMatch(set, row.prefix + '0000000')?.prefix.startsWith(row.prefix)).to.equal(true);
+    expect(ds.longestMatch(set, '0' + row.prefix)).to.equal(undefined);
+    const { expected } = callWithRoutes(ds, 2);
+    const costs = expected.routes.map((r) => Number(r.estimated_cost));
+    expect(costs).to.deep.equal([...costs].sort((a, b) => a - b));
+    expect(new Set(expected.routes.map((r) => r.i_connection)).size).to.equal(expected.routes.length);
+    for (const route of expected.routes) {
+      const set = ds.destinationSet(route.i_destination_set);
+      expect(ds.longestMatch(set, route.cld)?.forbidden).to.equal(false);
+    }
+  });
+
+  it('accepts the expected answer and rejects every kind of wrong one', () => {
+    const { call, expected } = callWithRoutes(ds, 3);
+    expect(compareAnswer(call, expected, JSON.parse(JSON.stringify(expected)))).to.deep.equal([]);
+
+    const swapped = { ...expected, routes: [expected.routes[1], expected.routes[0], ...expected.routes.slice(2)] };
+    expect(compareAnswer(call, expected, swapped).join('\n')).to.match(/routes\[0\]\.i_connection expected/);
+
+    const costlier = { ...expected, routes: [{ ...expected.routes[0]!, estimated_cost: formatMicros(BigInt(Math.round(Number(expected.routes[0]!.estimated_cost) * 1e6)) + 1n) }, ...expected.routes.slice(1)] };
+    expect(compareAnswer(call, expected, costlier).join('\n')).to.match(/routes\[0\]\.estimated_cost expected "\d+\.\d{6}", got/);
+
+    expect(compareAnswer(call, expected, { ...expected, routes: expected.routes.slice(1) }).join('\n')).to.match(/expected \d+ routes .* got \d+/);
+    expect(compareAnswer(call, expected, { ...expected, routing_group: { ...expected.routing_group, policy: 'order' } })).to.have.length(1);
+    expect(compareAnswer(call, expected, { ...expected, routes: [{ ...expected.routes[0]!, price_1: Number(expected.routes[0]!.price_1) }, ...expected.routes.slice(1)] })).to.have.length(1);
+    expect(compareAnswer(call, expected, null)[0]).to.match(/not an object/);
+    expect(compareAnswer(call, expected, { ...expected, routes: 'none' })[0]).to.match(/routes is not an array/);
+  });
+
+  it('counts JSON-RPC error answers as errors, and takes nearest-rank percentiles', () => {
+    expect(isRpcSuccess('{"jsonrpc":"2.0","id":1,"result":{"routes":[]}}', true)).to.equal(true);
+    expect(isRpcSuccess('{"jsonrpc":"2.0","id":1,"error":{"code":-32010,"message":"db"}}', false)).to.equal(false);
+    expect(isRpcSuccess('{"jsonrpc":"2.0","id":1,"result":', true)).to.equal(false);
+    expect(isRpcSuccess('<html>', false)).to.equal(false);
+    const sorted = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect([percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100)]).to.deep.equal([5, 10, 10]);
+  });
+
+  it('fails the verdict on a failed request or a wrong answer', () => {
+    const errors = { non2xx: 0, rpcErrors: 0, connectionErrors: 0, timeouts: 0, total: 0 };
+    const scenario = {
+      transport: 'unix', kind: 'getRoutes', concurrency: 1, databaseShare: 0, daemonPeakRssBytes: 0,
+      cpuCores: { daemon: 0, database: 0, loadGenerator: 0, harness: 0, otherProcesses: 0 },
+      load: { requests: 10, seconds: 1, requestsPerSecond: 10, latencyMs: { p50: 1, p99: 1, max: 1 }, errors, errorSamples: [] },
+    } as const;
+    const run = { transport: 'unix', daemonPeakRssBytes: 0, daemonExit: { code: 0, signal: null, killed: false }, correctness: { checked: 5, withRoutes: 5, wrong: 0, problems: [] } } as const;
+    expect(verdictOf([scenario], [run]).ok).to.equal(true);
+    const failing: BenchResult['verdict'] = verdictOf([{ ...scenario, load: { ...scenario.load, errors: { ...errors, rpcErrors: 1, total: 1 } } }], [run]);
+    expect(failing.ok).to.equal(false);
+    expect(verdictOf([scenario], [{ ...run, correctness: { ...run.correctness, wrong: 1, problems: ['x'] } }]).wrongAnswers).to.equal(1);
+    expect(verdictOf([scenario], [{ ...run, daemonExit: { code: null, signal: 'SIGKILL', killed: true } }]).ok).to.equal(false);
+  });
+
+  it('rejects bad options with a usage error naming the option', () => {
+    expect(() => parseBenchOptions(['--routes', '12x'])).to.throw(/--routes must be a whole number/);
+    expect(() => parseBenchOptions(['--entries', '51', '--connections', '50'])).to.throw(/--entries must be between 1 and 50/);
+    expect(() => parseBenchOptions(['--transports', 'https'])).to.throw(/unknown "https"/);
+    expect(() => parseBenchOptions(['--frobnicate'])).to.throw(/bench: /);
+    const quick = parseBenchOptions(['--preset', 'quick']);
+    expect('help' in quick ? undefined : quick.sizes.routes).to.equal(5000);
+  });
+});
+
+describe('bench: the checker against a scripted daemon that answers wrong', () => {
+  const ds = new SyntheticDataSet(SMALL);
+  let dir: string;
+  let server: Server;
+  let answer: (call: SampledCall) => unknown;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sippy_routed-bench-test-'));
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        const request = JSON.parse(body) as { id: number; params: SampledCall };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: request.id, ...(answer(request.params) as object) }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(join(dir, 'fake.sock'), resolve));
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const calls = (): SampledCall[] => drawCalls(ds, 20, 0.9, 'check');
+  const right = (call: SampledCall): RouteResult => expectedResult(ds, ds.groups.find((g) => g.name === call.routing_group)!, call.cli, call.cld);
+
+  it('passes a daemon that answers right', async () => {
+    answer = (call) => ({ result: right(call) });
+    const report = await verifyAnswers(`unix:${join(dir, 'fake.sock')}`, ds, calls());
+    expect(report).to.include({ checked: 20, wrong: 0 });
+    expect(report.problems).to.deep.equal([]);
+  });
+
+  it('fails a daemon that reverses the order of its routes', async () => {
+    answer = (call) => {
+      const result = right(call);
+      return { result: { ...result, routes: [...result.routes].reverse() } };
+    };
+    const report = await verifyAnswers(`unix:${join(dir, 'fake.sock')}`, ds, calls());
+    const withTwoOrMore = calls().filter((c) => right(c).routes.length > 1).length;
+    expect(withTwoOrMore).to.be.greaterThan(0);
+    expect(report.wrong).to.equal(withTwoOrMore);
+  });
+
+  it('fails a daemon that answers a JSON-RPC error', async () => {
+    answer = () => ({ error: { code: -32010, message: 'database unavailable' } });
+    const report = await verifyAnswers(`unix:${join(dir, 'fake.sock')}`, ds, calls());
+    expect(report.wrong).to.equal(20);
+    expect(report.problems[0]).to.match(/error -32010/);
+  });
+});
+
+describe('bench-quick end to end (the daemon, a private database, autocannon)', function () {
+  this.timeout(300_000);
+  let code: number | null;
+  let stdout = '';
+  let stderr = '';
+  let resultsDir: string;
+
+  before(async () => {
+    resultsDir = mkdtempSync(join(tmpdir(), 'sippy_routed-bench-results-'));
+    const child = spawn(process.execPath, [BENCH_MAIN, '--preset', 'quick', '--results-dir', resultsDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
+  });
+
+  after(() => rmSync(resultsDir, { recursive: true, force: true }));
+
+  it('exits 0 with a table and an OK verdict', () => {
+    expect(code, stderr).to.equal(0);
+    expect(stdout).to.match(/\| unix \| ceiling \| 1 \|/);
+    expect(stdout).to.match(/\| http \| getRoutes \| 64 \|/);
+    expect(stdout).to.contain('Verdict: OK');
+  });
+
+  it('writes a result in which no request failed and every sampled answer was right', () => {
+    const files = readdirSync(resultsDir);
+    expect(files).to.have.length(1);
+    const result = JSON.parse(readFileSync(join(resultsDir, files[0]!), 'utf8')) as BenchResult;
+    expect(result.scenarios).to.have.length(12);
+    for (const s of result.scenarios) {
+      expect(s.load.errors.total, `${s.transport} ${s.kind} c${s.concurrency}: ${s.load.errorSamples.join(' | ')}`).to.equal(0);
+      expect(s.load.requests).to.be.greaterThan(0);
+    }
+    expect(result.transports.map((t) => t.transport)).to.deep.equal(['unix', 'http']);
+    for (const t of result.transports) {
+      expect(t.correctness.checked).to.equal(50);
+      expect(t.correctness.wrong, t.correctness.problems.join('\n')).to.equal(0);
+      expect(t.correctness.withRoutes).to.be.greaterThan(0);
+      expect(t.daemonExit.code).to.equal(0);
+    }
+    expect(result.machine.database).to.match(/\d+\.\d+/);
+  });
+
+  it('leaves no directory and no process behind', () => {
+    const workDir = /working directory (\S+)/.exec(stderr)?.[1];
+    expect(workDir, stderr).to.be.a('string');
+    expect(existsSync(workDir!)).to.equal(false);
+    const users = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(workDir!);
+      } catch {
+        return false;
+      }
+    });
+    expect(users).to.deep.equal([]);
+  });
+});
