@@ -8,7 +8,7 @@ import { PLAIN_ECONFIG, supervisorRig, type SupervisorRig } from '../harness/sup
 // sockets, the demo database. Reloads are called directly (the watcher and
 // signals are supervise-command's wiring, tested end to end elsewhere).
 
-const ALLOW_ECONFIG = `${PLAIN_ECONFIG}case %%I_ENVIRONMENT%% in\n2) command_args="\${command_args} -a 127.0.0.1" ;;\nesac\n`;
+const MODE_ECONFIG = `${PLAIN_ECONFIG}case %%I_ENVIRONMENT%% in\n2) command_args="\${command_args} --socket-mode 0600" ;;\nesac\n`;
 const INVALID_ECONFIG = `${PLAIN_ECONFIG}case %%I_ENVIRONMENT%% in\n2) command_args="\${command_args} --no-such-option" ;;\nesac\n`;
 
 describe('supervisor: reloads in-process', function () {
@@ -65,14 +65,15 @@ describe('supervisor: reloads in-process', function () {
     await rig.supervisor.reload('start');
     const inode = statSync(rig.socketOf(2)).ino;
     const since = rig.supervisor.status().listeners.map((l) => l.since);
-    rig.write(ALLOW_ECONFIG);
+    rig.write(MODE_ECONFIG);
     const result = await rig.supervisor.reload('file change');
     expect(result.result, result.messages.join('\n')).to.equal('ok');
     expect(result.changes).to.deep.equal([`environment 2: update in place on unix:${rig.socketOf(2)}`]);
     expect(statSync(rig.socketOf(2)).ino).to.equal(inode);
     const status = rig.supervisor.status();
     expect(status.listeners.map((l) => l.since)).to.deep.equal(since);
-    expect(status.listeners.map((l) => l.allow)).to.deep.equal([[], ['127.0.0.1/32']]);
+    expect(statSync(rig.socketOf(1)).mode & 0o777).to.equal(0o660);
+    expect(statSync(rig.socketOf(2)).mode & 0o777).to.equal(0o600);
     await expectServing(1, 2);
   });
 
@@ -129,7 +130,7 @@ describe('supervisor: reloads in-process', function () {
     const running = rig.supervisor.reload('SIGHUP');
     for (let i = 0; i < 100 && rig.environments.calls === before; i += 1) await new Promise((r) => setTimeout(r, 10));
     expect(rig.environments.calls, 'the first reload is running').to.equal(before + 1);
-    rig.write(ALLOW_ECONFIG);
+    rig.write(MODE_ECONFIG);
     const second = rig.supervisor.reload('file change');
     const third = rig.supervisor.reload('control socket');
     const fourth = rig.supervisor.reload('file change');
