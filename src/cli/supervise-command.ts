@@ -121,9 +121,11 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     const running = supervisor;
     control = new ControlServer(controlPath, { status: async () => running.status(), reload: () => running.reload('control socket') });
     await control.start();
-    const first = await running.reload('start');
+    // Watch before the first reload reads the file: an edit saved while
+    // listeners start (status may already show them) is then never missed.
     watcher = new FileWatcher(file, () => void running.reload('file change'));
     await watcher.start();
+    const first = await running.reload('start');
     if (environments.dynamic) poll = setInterval(() => void running.reload('environment poll'), pollMs);
     logger.info('supervisor running', { pid: process.pid, file, control: controlPath, listeners: running.status().listeners.length, first_reload: first.result });
 
