@@ -14,6 +14,8 @@ import { makeTempDir, type TempDir } from './rpc.js';
 /** A fixed list that counts how many reloads asked for it, and can hold a reload at that point. */
 export class CountingEnvironments extends FixedEnvironments {
   calls = 0;
+  /** What list() answers from now on (as the environments table would after an edit). */
+  current: readonly number[] | undefined;
   private gate: Promise<void> | undefined;
   private open: (() => void) | undefined;
 
@@ -30,7 +32,7 @@ export class CountingEnvironments extends FixedEnvironments {
   override async list(): Promise<readonly number[]> {
     this.calls += 1;
     await this.gate;
-    return super.list();
+    return this.current ?? super.list();
   }
 }
 

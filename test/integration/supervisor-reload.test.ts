@@ -123,6 +123,21 @@ describe('supervisor: reloads in-process', function () {
     expect((await rig.supervisor.reload('control socket')).result).to.equal('ok');
   });
 
+  it('a change of the environment list alone, with the same file, is applied', async () => {
+    await rig.supervisor.reload('start');
+    rig.environments.current = [1];
+    const shrunk = await rig.supervisor.reload('environment poll');
+    expect(shrunk.result, shrunk.messages.join('\n')).to.equal('ok');
+    expect(shrunk.environments).to.deep.equal([1]);
+    expect(shrunk.changes).to.deep.equal([`environment 2: stop on unix:${rig.socketOf(2)}`]);
+    expect(existsSync(rig.socketOf(2))).to.equal(false);
+    rig.environments.current = [1, 2];
+    const grown = await rig.supervisor.reload('environment poll');
+    expect(grown.changes).to.deep.equal([`environment 2: start on unix:${rig.socketOf(2)}`]);
+    await expectServing(1, 2);
+    expect(rig.supervisor.status().environments).to.deep.equal([1, 2]);
+  });
+
   it('reloads asked for while one runs are coalesced into one more', async () => {
     await rig.supervisor.reload('start');
     const before = rig.environments.calls;

@@ -161,6 +161,19 @@ describe('supervisor: FileWatcher on real files', function () {
       await expectCalls(2, 'edit of the new target');
     });
 
+    it('a swap to a target in a directory not watched yet, then edits of it', async () => {
+      mkdirSync(join(dir.path, 'elsewhere'));
+      writeFileSync(join(dir.path, 'elsewhere', 'v3'), 'enable="YES"\n');
+      await watch(link);
+      await repoint(join(dir.path, 'elsewhere', 'v3'));
+      await expectCalls(1, 'symlink swap to another directory');
+      writeFileSync(join(dir.path, 'elsewhere', 'v3'), 'enable="NO"\n');
+      await expectCalls(2, 'edit of the target in the new directory');
+      writeFileSync(join(dir.path, 'elsewhere', '.v3.new'), 'enable="YES"\n');
+      renameSync(join(dir.path, 'elsewhere', '.v3.new'), join(dir.path, 'elsewhere', 'v3'));
+      await expectCalls(3, 'rename over the new target');
+    });
+
     it('a relative symlink to a target in the same directory, edited in place and swapped', async () => {
       writeFileSync(join(dir.path, 'econfig.a'), 'enable="YES"\n');
       writeFileSync(join(dir.path, 'econfig.b'), 'enable="NO"\n');
