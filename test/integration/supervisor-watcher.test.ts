@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileWatcher } from '../../src/supervisor/watcher.js';
+import { FileWatcher, resolutionChain } from '../../src/supervisor/watcher.js';
 import { delay, makeTempDir, type TempDir } from '../harness/rpc.js';
 
 // The econfig watcher against real files, one editor's way of saving per
@@ -144,6 +144,11 @@ describe('supervisor: FileWatcher on real files', function () {
       symlinkSync(join(dir.path, 'releases', 'v1'), link);
     });
 
+    it('starting the watch is no change', async () => {
+      await watch(link);
+      await expectQuiet('no callback for the link as it was');
+    });
+
     it('an edit of the target in another directory, in place and by rename over', async () => {
       await watch(link);
       writeFileSync(join(dir.path, 'releases', 'v1'), 'enable="NO"\n');
@@ -172,6 +177,37 @@ describe('supervisor: FileWatcher on real files', function () {
       writeFileSync(join(dir.path, 'elsewhere', '.v3.new'), 'enable="YES"\n');
       renameSync(join(dir.path, 'elsewhere', '.v3.new'), join(dir.path, 'elsewhere', 'v3'));
       await expectCalls(3, 'rename over the new target');
+    });
+
+    it('a swap of a symlinked directory on the way to the file (a deploy repointing "current")', async () => {
+      for (const release of ['r1', 'r2']) {
+        mkdirSync(join(dir.path, 'releases', release, 'etc'), { recursive: true });
+        writeFileSync(join(dir.path, 'releases', release, 'etc', 'econfig'), `# ${release}\n`);
+      }
+      // The repointed link lives in a directory of its own, neither the link's nor the file's.
+      mkdirSync(join(dir.path, 'srv'));
+      symlinkSync(join(dir.path, 'releases', 'r1'), join(dir.path, 'srv', 'app'));
+      rmSync(link);
+      symlinkSync(join(dir.path, 'srv', 'app', 'etc', 'econfig'), link);
+      await watch(link);
+      const temporary = join(dir.path, 'srv', '.app.new');
+      symlinkSync(join(dir.path, 'releases', 'r2'), temporary);
+      renameSync(temporary, join(dir.path, 'srv', 'app'));
+      await expectCalls(1, 'the directory symlink repointed');
+      writeFileSync(join(dir.path, 'releases', 'r2', 'etc', 'econfig'), '# r2 edited\n');
+      await expectCalls(2, 'edit of the file in the new release');
+    });
+
+    it('resolutionChain lists every symlink on the way, then the target', () => {
+      expect(resolutionChain(file)).to.deep.equal([file]);
+      expect(resolutionChain(link)).to.deep.equal([link, join(dir.path, 'releases', 'v1')]);
+      mkdirSync(join(dir.path, 'srv'));
+      symlinkSync('../releases', join(dir.path, 'srv', 'app'));
+      symlinkSync('srv/app/v2', join(dir.path, 'chained'));
+      expect(resolutionChain(join(dir.path, 'chained'))).to.deep.equal([join(dir.path, 'chained'), join(dir.path, 'srv', 'app'), join(dir.path, 'releases', 'v2')]);
+      expect(resolutionChain(join(dir.path, 'srv', 'app', 'gone', 'econfig'))).to.deep.equal([join(dir.path, 'srv', 'app'), join(dir.path, 'releases', 'gone', 'econfig')]);
+      symlinkSync('loop', join(dir.path, 'loop'));
+      expect(resolutionChain(join(dir.path, 'loop')).length, 'a loop ends').to.be.below(50);
     });
 
     it('a relative symlink to a target in the same directory, edited in place and swapped', async () => {
