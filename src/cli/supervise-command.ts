@@ -102,10 +102,13 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   let supervisor: Supervisor | undefined;
   let watcher: FileWatcher | undefined;
   let poll: NodeJS.Timeout | undefined;
-  const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolveSignal(signal));
-  });
+  let onStop: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => (onStop = resolveSignal));
   const onHangup = () => void supervisor?.reload('SIGHUP');
+  // From the start: a SIGHUP's default action would kill a supervisor still
+  // starting, and a SIGTERM then must still stop it in order.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onStop);
+  process.on('SIGHUP', onHangup);
   try {
     pidfile.acquire();
     const initial = await startupCheck(file, rundir, environments, io);
@@ -118,10 +121,11 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     const running = supervisor;
     control = new ControlServer(controlPath, { status: async () => running.status(), reload: () => running.reload('control socket') });
     await control.start();
-    const first = await running.reload('start');
+    // Watch before the first reload reads the file: an edit saved while
+    // listeners start (status may already show them) is then never missed.
     watcher = new FileWatcher(file, () => void running.reload('file change'));
     await watcher.start();
-    process.on('SIGHUP', onHangup);
+    const first = await running.reload('start');
     if (environments.dynamic) poll = setInterval(() => void running.reload('environment poll'), pollMs);
     logger.info('supervisor running', { pid: process.pid, file, control: controlPath, listeners: running.status().listeners.length, first_reload: first.result });
 
@@ -129,6 +133,9 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     logger.info('supervisor stopping', { signal });
     return 0;
   } finally {
+    // Also when it returns early: listeners left behind would keep a later
+    // SIGTERM or Ctrl-C from ending a process that runs it in-process.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.off(signal, onStop);
     process.off('SIGHUP', onHangup);
     clearInterval(poll);
     await watcher?.stop();

@@ -132,7 +132,9 @@ export class Supervisor {
     const key = `${hash}:${environments.join(',')}`;
     if (key === this.appliedKey && this.last !== undefined) {
       logger.debug('reload: file and environments unchanged', { trigger });
-      return this.last;
+      // Back to the applied file after a failed reload (deleted, invalid):
+      // what runs matches the file again, so the result is ok, not that error.
+      return this.last.result === 'ok' ? this.last : this.finish(trigger, 'ok', hash, [], []);
     }
 
     const loaded = loadEconfig(text, { file: this.options.file, environments, rundir: this.options.rundir });
