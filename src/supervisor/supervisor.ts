@@ -60,6 +60,8 @@ export class Supervisor {
   private readonly clock: () => Date;
   /** Hash of file + environment list last applied with every step successful. */
   private appliedKey: string | undefined;
+  /** Hash of file + environment list last found invalid: not re-validated or re-logged until it changes. */
+  private invalidKey: string | undefined;
   private last: ReloadResult | undefined;
   private currentEnvironments: readonly number[] = [];
   private chain: Promise<unknown> = Promise.resolve();
@@ -137,10 +139,17 @@ export class Supervisor {
       return this.last.result === 'ok' ? this.last : this.finish(trigger, 'ok', hash, [], []);
     }
 
+    if (key === this.invalidKey && this.last?.result === 'error' && this.last.hash === hash) {
+      // The same invalid file again (a poll, a SIGHUP): its errors are already reported.
+      logger.debug('reload: the file is still the invalid one', { trigger });
+      return this.last;
+    }
     const loaded = loadEconfig(text, { file: this.options.file, environments, rundir: this.options.rundir });
     if (!loaded.ok) {
+      this.invalidKey = key;
       return this.finish(trigger, 'error', hash, loaded.errors.map(formatEconfigError), []);
     }
+    this.invalidKey = undefined;
     const desired = new Map<number, ListenerSpec>();
     for (const env of loaded.environments) if (env.enabled && env.spec !== undefined) desired.set(env.i_environment, env.spec);
 

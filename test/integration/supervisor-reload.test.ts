@@ -92,6 +92,21 @@ describe('supervisor: reloads in-process', function () {
     await expectServing(1, 2);
   });
 
+  it('the same invalid file again is not re-validated: the same result comes back; a deletion in between is reported', async () => {
+    await rig.supervisor.reload('start');
+    rig.write(INVALID_ECONFIG);
+    const first = await rig.supervisor.reload('file change');
+    expect(await rig.supervisor.reload('SIGHUP')).to.equal(first);
+    rmSync(rig.file);
+    const deleted = await rig.supervisor.reload('file change');
+    expect(deleted.hash).to.equal(undefined);
+    rig.write(INVALID_ECONFIG);
+    const again = await rig.supervisor.reload('file change');
+    expect(again).to.not.equal(deleted);
+    expect(again.result).to.equal('error');
+    expect(again.messages).to.deep.equal(first.messages);
+  });
+
   it('a deleted file is an error naming it, and changes nothing', async () => {
     await rig.supervisor.reload('start');
     const before = rig.supervisor.status().listeners;
