@@ -13,6 +13,8 @@ import { migrate } from '../db/migrate.js';
 import { loadDemo } from '../db/demo.js';
 import { Database } from '../db/pool.js';
 import { PrivateServer } from '../db/private-server.js';
+import { RpcClient } from '../client/rpc-client.js';
+import type { SupervisorStatus } from '../supervisor/supervisor.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { superviseCommand } from './supervise-command.js';
@@ -74,11 +76,28 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
   }
 }
 
-/** Prints what to try once the supervisor's control socket exists (or says nothing if it ended first). */
+/** Whether the supervisor on `control` has done its first reload (its listeners are bound by then). */
+async function firstReloadDone(control: string): Promise<boolean> {
+  if (!existsSync(control)) return false;
+  const client = new RpcClient(`unix:${control}`, { timeoutMs: 1000 });
+  try {
+    return (await client.call('status') as Partial<SupervisorStatus>).last_reload !== undefined;
+  } catch {
+    return false;
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Prints what to try once the supervisor serves (or says nothing if it ended
+ * first). Its control socket answers before the listeners are bound: wait
+ * for the first reload, so that the printed queries work at once.
+ */
 async function announceWhenServing(control: string, rundir: string, econfig: string, running: Promise<number>, io: CliIo): Promise<void> {
   let ended = false;
   void running.finally(() => (ended = true));
-  while (!ended && !existsSync(control)) await new Promise((r) => setTimeout(r, 50));
+  while (!ended && !(await firstReloadDone(control))) await new Promise((r) => setTimeout(r, 50));
   if (ended) return;
   const here = relative(process.cwd(), PACKAGE_ROOT) || '.';
   const cli = `node ${join(here, 'dist/src/main.js')}`;

@@ -102,18 +102,18 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   let supervisor: Supervisor | undefined;
   let watcher: FileWatcher | undefined;
   let poll: NodeJS.Timeout | undefined;
-  const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolveSignal(signal));
-  });
-  // Installed for the whole life of the process, start-up and shutdown
-  // included: SIGHUP's default action would end it with the sockets and the
-  // pidfile left behind (a logrotate or rc.d reload during a drain). Before
-  // the supervisor exists the first reload reads the file anyway; while it
-  // stops there is nothing to reload.
+  let onStop: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => (onStop = resolveSignal));
   let stopping = false;
   const onHangup = () => {
     if (!stopping) void supervisor?.reload('SIGHUP');
   };
+  // From the start to the very end: a SIGHUP's default action would kill a
+  // supervisor still starting, or one draining after SIGTERM (a logrotate,
+  // an rc.d reload), leaving sockets and the pidfile behind; a SIGTERM while
+  // starting must still stop it in order, and a second one while draining
+  // must not cut the drain short.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onStop);
   process.on('SIGHUP', onHangup);
   try {
     pidfile.acquire();
@@ -127,9 +127,8 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     const running = supervisor;
     control = new ControlServer(controlPath, { status: async () => running.status(), reload: () => running.reload('control socket') });
     await control.start();
-    // Watch before the first read: a save between that read and a watch put
-    // in place later would be lost until some other trigger. A status with a
-    // reload result therefore also means the file is watched.
+    // Watch before the first reload reads the file: an edit saved while
+    // listeners start (status may already show them) is then never missed.
     watcher = new FileWatcher(file, () => void running.reload('file change'));
     await watcher.start();
     const first = await running.reload('start');
@@ -150,6 +149,9 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     pidfile.release();
     logger.info('supervisor stopped');
     logFile?.close();
+    // Also when it returns early: listeners left behind would keep a later
+    // SIGTERM or Ctrl-C from ending a process that runs it in-process.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.off(signal, onStop);
     process.off('SIGHUP', onHangup);
   }
 }

@@ -60,6 +60,8 @@ export class Supervisor {
   private readonly clock: () => Date;
   /** Hash of file + environment list last applied with every step successful. */
   private appliedKey: string | undefined;
+  /** Hash of file + environment list last found invalid: not re-validated or re-logged until it changes. */
+  private invalidKey: string | undefined;
   private last: ReloadResult | undefined;
   private currentEnvironments: readonly number[] = [];
   private chain: Promise<unknown> = Promise.resolve();
@@ -132,17 +134,22 @@ export class Supervisor {
     const key = `${hash}:${environments.join(',')}`;
     if (key === this.appliedKey && this.last !== undefined) {
       logger.debug('reload: file and environments unchanged', { trigger });
-      if (this.last.result === 'ok') return this.last;
-      // The file is back to what runs (a broken save undone, a deleted file
-      // restored): the error reported since no longer describes it, and
-      // `sippy_routed reload` must not exit 1 on a good file. Nothing to apply.
-      return this.finish(trigger, 'ok', hash, [], []);
+      // Back to the applied file after a failed reload (deleted, invalid):
+      // what runs matches the file again, so the result is ok, not that error.
+      return this.last.result === 'ok' ? this.last : this.finish(trigger, 'ok', hash, [], []);
     }
 
+    if (key === this.invalidKey && this.last?.result === 'error' && this.last.hash === hash) {
+      // The same invalid file again (a poll, a SIGHUP): its errors are already reported.
+      logger.debug('reload: the file is still the invalid one', { trigger });
+      return this.last;
+    }
     const loaded = loadEconfig(text, { file: this.options.file, environments, rundir: this.options.rundir });
     if (!loaded.ok) {
+      this.invalidKey = key;
       return this.finish(trigger, 'error', hash, loaded.errors.map(formatEconfigError), []);
     }
+    this.invalidKey = undefined;
     const desired = new Map<number, ListenerSpec>();
     for (const env of loaded.environments) if (env.enabled && env.spec !== undefined) desired.set(env.i_environment, env.spec);
 

@@ -12,7 +12,7 @@ import { RpcCallError } from '../../src/client/rpc-client.js';
 import { save, type SaveStyle } from './editor-saves.js';
 import type { RouteLoad, StepLedger } from './route-load.js';
 import { delay } from './rpc.js';
-import { listenerShape, sha256, waitClosed, type Supervisor, type SupervisorStatus } from './supervisor.js';
+import { listenerShape, sha256, waitClosed, type Supervisor, type SupervisorStatus } from './supervisor-process.js';
 
 export type Socket = { readonly unix: string } | { readonly port: number };
 

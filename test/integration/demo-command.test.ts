@@ -44,6 +44,20 @@ describe('the demo command (make demo)', function () {
     expect(answer.routes[0]!.prefix).to.equal('44207');
   });
 
+  it("environment 2's external Group 1 returns environment 1's routes through the supervisor, on the autocreated vendor", async () => {
+    const ask = async (environment: number) => {
+      const result = await runCli(['query', `unix:${join(dir, 'run', `sippy_routed.${environment}.sock`)}`, '--group', 'Group 1', '--cld', '4420712345678', '--json']);
+      expect(result.code, result.stderr).to.equal(0);
+      return JSON.parse(result.stdout) as { i_environment: number; routes: { connection_name: string; vendor_name: string; price_1: string; estimated_cost: string }[] };
+    };
+    const upstream = await ask(1);
+    const local = await ask(2);
+    expect(local.i_environment).to.equal(2);
+    expect(local.routes.map((r) => r.connection_name)).to.deep.equal(upstream.routes.map((r) => r.connection_name));
+    expect(local.routes.map((r) => [r.price_1, r.estimated_cost])).to.deep.equal(upstream.routes.map((r) => [r.price_1, r.estimated_cost]));
+    for (const route of local.routes) expect(route.vendor_name).to.equal('External Connections (autocreated)');
+  });
+
   it('Ctrl-C stops the supervisor and the database server it started, exit 0', async () => {
     const server = spawnSync('pgrep', ['-f', `datadir=${join(dir, 'mysql')}`], { encoding: 'utf8' }).stdout.trim();
     expect(server, 'the private server runs while the demo runs').to.not.equal('');

@@ -17,7 +17,7 @@ import { ReloadDriver, socketUri, type Model } from '../harness/reload-driver.js
 import { RouteLoad, StepLedger } from '../harness/route-load.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { DaemonProcess } from '../harness/daemon.js';
-import { freePorts, holdPort, loggedReloads, runCliProcess, Supervisor, type HeldPort } from '../harness/supervisor.js';
+import { freePorts, holdPort, loggedReloads, runCliProcess, Supervisor, type HeldPort } from '../harness/supervisor-process.js';
 
 const CALLS = new Map([
   [1, { routing_group: 'Group 1', cld: '442071234567' }],

@@ -18,7 +18,7 @@ import { PrivateServer } from '../../src/db/private-server.js';
 import type { RouteResult } from '../../src/routing/types.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { call, delay, post, type HttpAnswer, type Target } from '../harness/rpc.js';
-import { accepts, freePorts, Supervisor } from '../harness/supervisor.js';
+import { accepts, freePorts, Supervisor } from '../harness/supervisor-process.js';
 
 const DATABASE = 'sr_sigterm';
 const CALL_1 = { routing_group: 'Group 1', cld: '442071234567' };

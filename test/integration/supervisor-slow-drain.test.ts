@@ -13,7 +13,7 @@ import { loadDemo } from '../../src/db/demo.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { call, delay, post } from '../harness/rpc.js';
-import { sha256, Supervisor } from '../harness/supervisor.js';
+import { sha256, Supervisor } from '../harness/supervisor-process.js';
 
 const UPSTREAM_TIMEOUT_MS = 3000;
 

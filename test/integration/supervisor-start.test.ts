@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { DaemonProcess } from '../harness/daemon.js';
-import { runCliProcess, Supervisor, type SupervisorStatus } from '../harness/supervisor.js';
+import { runCliProcess, Supervisor, type SupervisorStatus } from '../harness/supervisor-process.js';
 
 const VALID = 'command_args="/opt/sippy_routed/sippy_routed.${extension} -e %%I_ENVIRONMENT%%"\n';
 const INVALID = [

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { useFreshDatabase } from '../harness/database.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { delay } from '../harness/rpc.js';
-import { loggedReloads, runCliProcess, sha256, Supervisor } from '../harness/supervisor.js';
+import { loggedReloads, runCliProcess, sha256, Supervisor } from '../harness/supervisor-process.js';
 
 const econfigOn = (socket: string): string =>
   `command_args="/opt/sippy_routed/sippy_routed.\${extension} -e %%I_ENVIRONMENT%% -s unix:${socket}"\n`;

@@ -1,0 +1,166 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { SippyError } from '../../src/errors.js';
+import { ControlServer } from '../../src/supervisor/control.js';
+import type { ReloadResult, SupervisorStatus } from '../../src/supervisor/supervisor.js';
+import { runCli } from '../harness/cli.js';
+import { makeTempDir, type TempDir } from '../harness/rpc.js';
+
+// `sippy_routed status` and `sippy_routed reload`, in-process, against a
+// real ControlServer serving canned answers.
+
+const HASH = 'a'.repeat(64);
+
+const OK_RELOAD: ReloadResult = {
+  result: 'ok', time: '2026-11-26T10:00:00.000Z', trigger: 'start', hash: HASH, environments: [1, 2],
+  messages: [], changes: ['environment 1: start on unix:/run/s1.sock', 'environment 2: start on unix:/run/s2.sock'],
+};
+
+const FAILED_RELOAD: ReloadResult = {
+  result: 'error', time: '2026-11-26T10:05:00.000Z', trigger: 'control socket', hash: HASH, environments: [1, 2],
+  messages: ['/etc/econfig:3:14: environment 2: -x: unknown option', '/etc/econfig:4:1: environment 2: something else'], changes: [],
+};
+
+const STATUS: SupervisorStatus = {
+  pid: 4242,
+  file: '/etc/econfig',
+  environments: [1, 2, 3],
+  listeners: [
+    { i_environment: 1, socket: 'unix:/run/s1.sock', allow: [], since: '2026-11-26T10:00:00.000Z', requests: 17, errors: 2 },
+    { i_environment: 3, socket: 'http://127.0.0.1:8088/', allow: ['127.0.0.1/32', '::1/128'], since: '2026-11-26T10:00:01.000Z', requests: 0, errors: 0 },
+  ],
+  last_reload: OK_RELOAD,
+};
+
+describe('status and reload commands against a control socket', function () {
+  this.timeout(20_000);
+  let dir: TempDir;
+  let path: string;
+  let control: ControlServer | undefined;
+  let status: unknown;
+  let reload: () => Promise<unknown>;
+
+  beforeEach(async () => {
+    dir = makeTempDir('sr-ctlcli-');
+    path = join(dir.path, 'ctl.sock');
+    status = STATUS;
+    reload = async () => OK_RELOAD;
+    control = new ControlServer(path, { status: async () => status, reload: () => reload() });
+    await control.start();
+  });
+
+  afterEach(async () => {
+    await control?.stop();
+    control = undefined;
+    dir.remove();
+  });
+
+  it('status prints the supervisor, a table of its listeners and the last reload', async () => {
+    const out = await runCli(['status', '--control', path]);
+    expect(out.code, out.stderr).to.equal(0);
+    expect(out.stderr).to.equal('');
+    const lines = out.stdout.split('\n');
+    expect(lines[0]).to.equal('supervisor pid 4242, /etc/econfig, environments 1,2,3');
+    expect(lines[1]).to.match(/^env\s+socket\s+allow\s+since\s+requests\s+errors$/);
+    expect(lines[2]).to.match(/^-+(\s+-+){5}$/);
+    expect(lines[3]!.split(/\s+/)).to.deep.equal(['1', 'unix:/run/s1.sock', '-', '2026-11-26T10:00:00.000Z', '17', '2']);
+    expect(lines[4]!.split(/\s+/)).to.deep.equal(['3', 'http://127.0.0.1:8088/', '127.0.0.1/32,::1/128', '2026-11-26T10:00:01.000Z', '0', '0']);
+    expect(lines[5]).to.equal(`last reload: ok at 2026-11-26T10:00:00.000Z (start), file sha256 ${HASH}`);
+    expect(lines.slice(6)).to.deep.equal(['  environment 1: start on unix:/run/s1.sock', '  environment 2: start on unix:/run/s2.sock', '']);
+    // Columns line up: every row's socket starts where the header's does.
+    const column = lines[1]!.indexOf('socket');
+    expect(lines[3]!.indexOf('unix:')).to.equal(column);
+    expect(lines[4]!.indexOf('http:')).to.equal(column);
+  });
+
+  it('status --json prints the status as the supervisor sent it', async () => {
+    const out = await runCli(['status', '--control', path, '--json']);
+    expect(out.code, out.stderr).to.equal(0);
+    expect(JSON.parse(out.stdout)).to.deep.equal(STATUS);
+  });
+
+  it('status of a supervisor with no listeners and no reload yet says so', async () => {
+    status = { pid: 7, file: '/etc/econfig', environments: [], listeners: [] };
+    const out = await runCli(['status', '--control', path]);
+    expect(out.code, out.stderr).to.equal(0);
+    expect(out.stdout).to.equal('supervisor pid 7, /etc/econfig, environments none\nno listeners running\nlast reload: none yet\n');
+  });
+
+  it('status shows a failed last reload with its messages', async () => {
+    status = { ...STATUS, last_reload: FAILED_RELOAD };
+    const out = await runCli(['status', '--control', path]);
+    expect(out.code, 'status itself worked').to.equal(0);
+    expect(out.stdout).to.include(`last reload: error at 2026-11-26T10:05:00.000Z (control socket), file sha256 ${HASH}\n`);
+    for (const message of FAILED_RELOAD.messages) expect(out.stdout).to.include(`  ${message}\n`);
+  });
+
+  it('reload that applied prints the result and its changes, exit 0', async () => {
+    const out = await runCli(['reload', '--control', path]);
+    expect(out.code, out.stderr).to.equal(0);
+    expect(out.stdout).to.equal(
+      `reload: ok at 2026-11-26T10:00:00.000Z (start), file sha256 ${HASH}\n  environment 1: start on unix:/run/s1.sock\n  environment 2: start on unix:/run/s2.sock\n`,
+    );
+  });
+
+  it('reload that did not apply prints its messages, exit 1', async () => {
+    reload = async () => FAILED_RELOAD;
+    const out = await runCli(['reload', '--control', path]);
+    expect(out.code).to.equal(1);
+    expect(out.stdout).to.match(/^reload: error at /);
+    for (const message of FAILED_RELOAD.messages) expect(out.stdout).to.include(`  ${message}\n`);
+  });
+
+  it('reload --json prints the result; its exit status still says whether it applied', async () => {
+    reload = async () => FAILED_RELOAD;
+    const failed = await runCli(['reload', '--control', path, '--json']);
+    expect(failed.code).to.equal(1);
+    expect(JSON.parse(failed.stdout)).to.deep.equal(FAILED_RELOAD);
+    reload = async () => OK_RELOAD;
+    const ok = await runCli(['reload', '--control', path, '--json']);
+    expect(ok.code).to.equal(0);
+    expect(JSON.parse(ok.stdout)).to.deep.equal(OK_RELOAD);
+  });
+
+  it('a reload whose answer takes a while (listeners draining) is waited for', async () => {
+    reload = () => new Promise((resolve) => setTimeout(() => resolve(OK_RELOAD), 2500));
+    const out = await runCli(['reload', '--control', path]);
+    expect(out.code, out.stderr).to.equal(0);
+  });
+
+  it('a supervisor that answers an error: exit 1 with its message', async () => {
+    reload = async () => {
+      throw new SippyError('SUPERVISOR_START_FAILED', 'supervisor is stopping');
+    };
+    const out = await runCli(['reload', '--control', path]);
+    expect(out.code).to.equal(1);
+    expect(out.stdout).to.equal('');
+    expect(out.stderr).to.include('the supervisor answered an error').and.to.include('supervisor is stopping');
+  });
+
+  for (const command of ['status', 'reload']) {
+    it(`${command} with no supervisor on the socket: exit 1, SUPERVISOR_UNREACHABLE's message naming the socket`, async () => {
+      await control!.stop();
+      const out = await runCli([command, '--control', path]);
+      expect(out.code).to.equal(1);
+      expect(out.stdout).to.equal('');
+      expect(out.stderr).to.match(new RegExp(`^sippy_routed: ${command}: no supervisor answers on ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(`));
+      expect(out.stderr.trim().split('\n')).to.have.length(1);
+    });
+  }
+
+  it('a control path in a directory that does not exist is the same: exit 1', async () => {
+    const out = await runCli(['status', '--control', join(dir.path, 'nowhere', 'ctl.sock')]);
+    expect(out.code).to.equal(1);
+    expect(out.stderr).to.include('no supervisor answers on');
+  });
+
+  it('--help prints the usage of both, exit 0; an unknown option is a usage error, exit 2', async () => {
+    for (const command of ['status', 'reload']) {
+      const help = await runCli([command, '--help']);
+      expect(help.code).to.equal(0);
+      expect(help.stdout).to.include('sippy_routed status').and.to.include('sippy_routed reload');
+      const bad = await runCli([command, '--bogus']);
+      expect(bad.code, bad.stderr).to.equal(2);
+    }
+  });
+});
