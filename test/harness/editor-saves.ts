@@ -9,12 +9,12 @@ import { delay } from './rpc.js';
 export type SaveStyle = 'in-place' | 'rename-over' | 'vim' | 'half-written';
 
 /** Truncates and rewrites the file (same inode): `echo > file`, most IDEs. */
-export function saveInPlace(path: string, text: string): void {
+function saveInPlace(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
 /** Writes a temporary file beside it and renames it over the original (new inode): emacs, sed -i, most tools. */
-export function saveRenameOver(path: string, text: string): void {
+function saveRenameOver(path: string, text: string): void {
   const temporary = join(dirname(path), `.${basename(path)}.tmp${process.pid}`);
   writeFileSync(temporary, text);
   renameSync(temporary, path);
@@ -26,7 +26,7 @@ export function saveRenameOver(path: string, text: string): void {
  * temporary is renamed over, the backup deleted, and the swap file removed
  * when the editor quits. For a moment the file does not exist at all.
  */
-export function saveLikeVim(path: string, text: string): void {
+function saveLikeVim(path: string, text: string): void {
   const dir = dirname(path);
   const swap = join(dir, `.${basename(path)}.swp`);
   const temporary = join(dir, '4913');
@@ -43,7 +43,7 @@ export function saveLikeVim(path: string, text: string): void {
  * A slow writer: the first half of the text (not a valid file on its own
  * when cut mid-line), a pause shorter than the debounce, then the rest.
  */
-export async function saveHalfWritten(path: string, text: string, pauseMs = 100): Promise<void> {
+async function saveHalfWritten(path: string, text: string, pauseMs = 100): Promise<void> {
   const bytes = Buffer.from(text, 'utf8');
   const half = Math.floor(bytes.length / 2);
   const fd = openSync(path, 'w');

@@ -34,7 +34,7 @@ export interface Breakage {
   readonly dropEsac?: boolean;
 }
 
-export const APPLY_WITHIN_MS = 1000;
+const APPLY_WITHIN_MS = 1000;
 const CLIENT_ADDRESS = '127.0.0.1';
 
 export function socketUri(socket: Socket): string {
@@ -54,7 +54,7 @@ function sameSocket(a: Socket, b: Socket): boolean {
   return socketUri(a) === socketUri(b);
 }
 
-export function renderEconfig(model: Model, revision: number, breakage: Breakage = {}): string {
+function renderEconfig(model: Model, revision: number, breakage: Breakage = {}): string {
   const lines = [
     `# sippy_routed econfig of the reload-under-load test, revision ${revision}`,
     ...(breakage.top === undefined ? [] : [breakage.top]),
