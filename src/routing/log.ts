@@ -1,23 +1,11 @@
-// The little logging the resolver needs until the project's structured
-// logger is wired in: an interface to inject, a silent one for tests, a JSON
-// line on stderr as the default, and "log this once" for per-request errors
-// that would otherwise flood the log (a bad policy, a bad translation rule).
+// The little logging the resolver needs: the interface it is handed (the
+// project's Logger satisfies it), and "log this once" filters for
+// per-request errors that would otherwise flood the log (a bad policy, a bad
+// translation rule, an upstream that is down).
 
 export interface RoutingLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const silentLogger: RoutingLogger = Object.freeze({ warn: () => undefined, error: () => undefined });
-
-/** One JSON object per line on stderr: {"level","msg",...fields}. */
-export const stderrLogger: RoutingLogger = Object.freeze({
-  warn: (message: string, fields?: Record<string, unknown>) => writeLine('warn', message, fields),
-  error: (message: string, fields?: Record<string, unknown>) => writeLine('error', message, fields),
-});
-
-function writeLine(level: string, message: string, fields: Record<string, unknown> | undefined): void {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })}\n`);
 }
 
 /**

@@ -12,7 +12,8 @@ import { selectRoutes, type RandomSource, type Ranked } from './select.js';
 import { parsePolicy } from './policy.js';
 import { formatMicros } from './cost.js';
 import { RuleCache, applyRule } from './translation.js';
-import { OnceFilter, stderrLogger, type RoutingLogger } from './log.js';
+import { OnceFilter, type RoutingLogger } from './log.js';
+import { createLogger } from '../log.js';
 import { ExternalForwarder, type ExternalLimits } from './external.js';
 
 /** Forwards an external group (routing.md "External groups"). */
@@ -25,6 +26,7 @@ export interface ExternalGroupHandler {
 export interface SqlResolverOptions {
   /** The Database of an environment; called per request, so the supervisor may swap it. */
   readonly databaseFor: (environment: number) => Database;
+  /** Default: the structured logger on stderr. */
   readonly logger?: RoutingLogger;
   /** Uniform in [0, 1); default Math.random. Tests inject a seeded one. */
   readonly random?: RandomSource;
@@ -52,7 +54,7 @@ export class SqlResolver implements Resolver {
 
   constructor(options: SqlResolverOptions) {
     this.databaseFor = options.databaseFor;
-    this.logger = options.logger ?? stderrLogger;
+    this.logger = options.logger ?? createLogger();
     this.random = options.random ?? Math.random;
     this.rules = new RuleCache(options.ruleCacheSize);
     this.external =
