@@ -47,3 +47,20 @@ export class IntervalFilter {
     return true;
   }
 }
+
+/** A connection left out because a translation rule of it does not parse (routing.md step 2). */
+export interface BadRuleReport {
+  readonly i_connection: number;
+  readonly connection_name: string;
+  readonly field: 'cli_translation_rule' | 'cld_translation_rule';
+  readonly rule: string | null;
+  readonly error: Error;
+}
+
+/** Logs a bad rule once per connection, field and error: local and external routes alike. */
+export function logBadRule(logger: RoutingLogger, once: OnceFilter, environment: number, bad: BadRuleReport): void {
+  if (!once.first(`rule:${bad.i_connection}:${bad.field}:${bad.error.message}`)) return;
+  logger.warn(`connection ${JSON.stringify(bad.connection_name)} left out of routing: ${bad.error.message}`, {
+    i_environment: environment, i_connection: bad.i_connection, connection_name: bad.connection_name, field: bad.field, rule: bad.rule,
+  });
+}

@@ -12,7 +12,7 @@ import { selectRoutes, type RandomSource, type Ranked } from './select.js';
 import { parsePolicy } from './policy.js';
 import { formatMicros } from './cost.js';
 import { RuleCache, applyRule } from './translation.js';
-import { OnceFilter, type RoutingLogger } from './log.js';
+import { logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
 import { ExternalForwarder, type ExternalLimits } from './external.js';
 
@@ -115,10 +115,7 @@ export class SqlResolver implements Resolver {
 
   private logBadRules(environment: number, badRules: readonly BadRule[]): void {
     for (const { entry, field, error } of badRules) {
-      if (!this.once.first(`rule:${entry.i_connection}:${field}:${error.message}`)) continue;
-      this.logger.warn(`connection ${JSON.stringify(entry.connection_name)} left out of routing: ${error.message}`, {
-        i_environment: environment, i_connection: entry.i_connection, connection_name: entry.connection_name, field, rule: entry[field],
-      });
+      logBadRule(this.logger, this.once, environment, { i_connection: entry.i_connection, connection_name: entry.connection_name, field, rule: entry[field], error });
     }
   }
 }
