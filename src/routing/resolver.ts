@@ -160,9 +160,9 @@ function toRoute(ranked: Ranked, request: RouteRequest): Route {
 function checkRequest(request: RouteRequest): void {
   const errors: { path: string; message: string }[] = [];
   const name = request.routing_group;
-  if (typeof name !== 'string' || name.length < 1 || name.length > 128) errors.push({ path: '/routing_group', message: 'must be a string of 1 to 128 characters' });
-  if (typeof request.cld !== 'string' || request.cld.length < 1 || request.cld.length > MAX_CLD) errors.push({ path: '/cld', message: `must be a string of 1 to ${MAX_CLD} characters` });
-  if (typeof request.cli !== 'string' || request.cli.length > MAX_CLI) errors.push({ path: '/cli', message: `must be a string of at most ${MAX_CLI} characters` });
+  if (!isString(name, 1, 128)) errors.push({ path: '/routing_group', message: 'must be a string of 1 to 128 characters' });
+  if (!isString(request.cld, 1, MAX_CLD)) errors.push({ path: '/cld', message: `must be a string of 1 to ${MAX_CLD} characters` });
+  if (!isString(request.cli, 0, MAX_CLI)) errors.push({ path: '/cli', message: `must be a string of at most ${MAX_CLI} characters` });
   if (!(request.time instanceof Date) || Number.isNaN(request.time.getTime())) errors.push({ path: '/call_start_time', message: 'must be a valid time' });
   const max = request.max_routes;
   if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 100)) errors.push({ path: '/max_routes', message: 'must be an integer from 1 to 100' });
@@ -170,4 +170,14 @@ function checkRequest(request: RouteRequest): void {
   if (errors.length > 0) {
     throw new SippyError('RPC_INVALID_PARAMS', `invalid getRoutes parameters: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { data: { errors } });
   }
+}
+
+/** A string of min..max characters, counted as the params schema (ajv) and VARCHAR count them: by code point. */
+function isString(value: unknown, min: number, max: number): boolean {
+  if (typeof value !== 'string') return false;
+  // UTF-16 length bounds the code points from above and from below (at most two units each).
+  if (value.length <= max && value.length >= min) return true;
+  if (value.length > 2 * max) return false;
+  const length = Array.from(value).length;
+  return length >= min && length <= max;
 }
