@@ -29,9 +29,14 @@ function callStartTime(text: string | undefined): string | number | undefined {
   return /^\d+$/.test(text) ? Number(text) : text;
 }
 
-function positiveInteger(name: string, text: string | undefined): number | undefined {
+/** Longest --timeout: a timer past 2^31-1 ms would fire at once (Node clamps it to 1 ms). */
+const MAX_TIMEOUT_MS = 600_000;
+
+function positiveInteger(name: string, text: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SippyError('USAGE', `query: ${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new SippyError('USAGE', `query: ${name} must be an integer from 1${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${JSON.stringify(text)}`);
+  }
   return Number(text);
 }
 
@@ -79,7 +84,7 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
   }
   if (extra.length > 0) throw new SippyError('USAGE', `query: unexpected argument ${JSON.stringify(extra[0])}`);
   const maxRoutes = positiveInteger('--max-routes', stringOption(parsed, 'max-routes'));
-  const timeoutMs = positiveInteger('--timeout', stringOption(parsed, 'timeout')) ?? 5000;
+  const timeoutMs = positiveInteger('--timeout', stringOption(parsed, 'timeout'), MAX_TIMEOUT_MS) ?? 5000;
 
   let client: RoutingClient;
   try {

@@ -9,3 +9,13 @@ describe('cli: the command table', () => {
     }
   });
 });
+
+describe('cli: query arguments', () => {
+  it('refuses a --timeout a timer cannot hold (Node would fire it at once) as a usage error', async () => {
+    const argv = ['query', 'unix:/nonexistent/sippy_routed.sock', '--group', 'g', '--cld', '1'];
+    for (const timeout of ['3000000000', '600001', '0', '1e3']) {
+      const result = await runCli([...argv, '--timeout', timeout]);
+      expect(result, timeout).to.deep.equal({ code: 2, stdout: '', stderr: `sippy_routed: query: --timeout must be an integer from 1 to 600000, got "${timeout}"\n` });
+    }
+  });
+});
