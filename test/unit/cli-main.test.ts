@@ -19,3 +19,12 @@ describe('cli: query arguments', () => {
     }
   });
 });
+
+describe('cli: supervise timer options', () => {
+  it('refuses an --env-poll or --drain a timer cannot hold, before anything starts', async () => {
+    for (const [name, value, range] of [['--env-poll', '3000000', '1 to 86400'], ['--env-poll', '0', '1 to 86400'], ['--drain', '3000000000', '1 to 600000']] as const) {
+      const result = await runCli(['supervise', '--environments', '1', '-f', '/nonexistent/econfig', '--rundir', '/nonexistent', name, value]);
+      expect(result, `${name} ${value}`).to.deep.equal({ code: 2, stdout: '', stderr: `sippy_routed: supervise: ${name} must be an integer from ${range}, got "${value}"\n` });
+    }
+  });
+});
