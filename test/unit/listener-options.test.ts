@@ -69,6 +69,7 @@ describe('listener options (command line form)', () => {
     [['-s', `unix:/${'x'.repeat(103)}`], /longer than 103 bytes/],
     [['--socket-mode', '1777'], /octal mode/],
     [['--body-limit', '1e6'], /--body-limit: expected an integer/],
+    [['--max-hops', '17'], /--max-hops: expected an integer 1\.\.16, got '17'/],
     [['-s', 'unix:/a', '-s', 'unix:/b'], /-s given twice/],
     [['extra'], /unexpected argument 'extra'/],
   ];
