@@ -25,3 +25,15 @@ export function stringOption(parsed: Parsed, name: string): string | undefined {
   const value = parsed.values[name];
   return typeof value === 'string' ? value : undefined;
 }
+
+/**
+ * A whole-number option in min..max (USAGE otherwise), or undefined when not
+ * given. Timers bound the maxima: Node fires a timer of more than 2^31-1 ms
+ * after 1 ms.
+ */
+export function integerOption(command: string, name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new SippyError('USAGE', `${command}: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  return n;
+}

@@ -96,7 +96,13 @@ async function firstReloadDone(control: string): Promise<boolean> {
  */
 async function announceWhenServing(control: string, rundir: string, econfig: string, running: Promise<number>, io: CliIo): Promise<void> {
   let ended = false;
-  void running.finally(() => (ended = true));
+  // Both ways: a supervisor that fails to start rejects `running`, which the
+  // caller awaits; a derived promise left rejected would end the process
+  // (unhandled rejection) before the database server is stopped.
+  const end = (): void => {
+    ended = true;
+  };
+  running.then(end, end);
   while (!ended && !(await firstReloadDone(control))) await new Promise((r) => setTimeout(r, 50));
   if (ended) return;
   const here = relative(process.cwd(), PACKAGE_ROOT) || '.';

@@ -60,7 +60,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (isListenerCommandLine(argv)) return await listenerCommand(argv, io);
-    const command = commands[first];
+    // Own keys only: `sippy_routed constructor` is an unknown command, not Object.
+    const command = Object.hasOwn(commands, first) ? commands[first] : undefined;
     if (command === undefined) throw new SippyError('USAGE', `unknown command ${JSON.stringify(first)}; see sippy_routed --help`);
     return await command(rest, io);
   } catch (err) {

@@ -5,7 +5,7 @@ import { SippyError } from '../errors.js';
 import { RoutingClient } from '../client/routing-client.js';
 import { RpcCallError } from '../client/rpc-client.js';
 import type { RouteResult } from '../routing/types.js';
-import { parseCommandLine, stringOption } from './args.js';
+import { integerOption, parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
 
@@ -29,11 +29,10 @@ function callStartTime(text: string | undefined): string | number | undefined {
   return /^\d+$/.test(text) ? Number(text) : text;
 }
 
-function positiveInteger(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SippyError('USAGE', `query: ${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
+/** Longest --timeout, ms. */
+const MAX_TIMEOUT_MS = 600_000;
+/** rpc.md: max_routes is 1–100. */
+const MAX_ROUTES = 100;
 
 export function formatRoutes(result: RouteResult): string {
   const group = result.routing_group;
@@ -78,8 +77,8 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
     throw new SippyError('USAGE', 'query: URI, --group and --cld are required; see sippy_routed query --help');
   }
   if (extra.length > 0) throw new SippyError('USAGE', `query: unexpected argument ${JSON.stringify(extra[0])}`);
-  const maxRoutes = positiveInteger('--max-routes', stringOption(parsed, 'max-routes'));
-  const timeoutMs = positiveInteger('--timeout', stringOption(parsed, 'timeout')) ?? 5000;
+  const maxRoutes = integerOption('query', '--max-routes', stringOption(parsed, 'max-routes'), 1, MAX_ROUTES);
+  const timeoutMs = integerOption('query', '--timeout', stringOption(parsed, 'timeout'), 1, MAX_TIMEOUT_MS) ?? 5000;
 
   let client: RoutingClient;
   try {

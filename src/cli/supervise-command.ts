@@ -18,7 +18,7 @@ import { supervisedListenerFactory } from '../supervisor/managed-listener.js';
 import { Pidfile } from '../supervisor/pidfile.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { FileWatcher } from '../supervisor/watcher.js';
-import { parseCommandLine, stringOption } from './args.js';
+import { integerOption, parseCommandLine, stringOption } from './args.js';
 import { DEFAULT_ECONFIG } from './check-command.js';
 import { parseEnvironmentList } from './environment-list.js';
 import type { CliIo } from './io.js';
@@ -42,20 +42,18 @@ validate is never applied. Reloads on a change of the file, on SIGHUP, on
   --control SOCKET      control socket path (default <rundir>/sippy_routed.ctl.sock, mode 0600)
   --log-file FILE       append log lines here instead of stderr
   --log-level LEVEL     error, warn, info (default) or debug
-  --env-poll SECONDS    re-read the environments table this often (default 30)
+  --env-poll SECONDS    re-read the environments table this often (1..86400, default 30)
   --drain MS            bound on finishing in-flight requests when a listener
-                        stops or the supervisor exits (default ${DEFAULT_DRAIN_MS})
+                        stops or the supervisor exits (1..600000, default ${DEFAULT_DRAIN_MS})
 
 SIGTERM/SIGINT stop it: listeners stop accepting, in-flight requests finish,
 sockets and the pidfile are removed, exit 0. Exit 2 when the econfig file or
 the options are invalid at start, 1 when it cannot start otherwise.
 `;
 
-function positive(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SippyError('USAGE', `supervise: ${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
+/** Longest --env-poll (a day, s) and --drain (10 min, ms). */
+const MAX_ENV_POLL_S = 86_400;
+const MAX_DRAIN_MS = 600_000;
 
 function openLog(file: string | undefined, level: string | undefined): { logger: Logger; logFile: LogFile | undefined } {
   if (level !== undefined && !isLogLevel(level)) throw new SippyError('USAGE', `supervise: --log-level must be error, warn, info or debug, got ${JSON.stringify(level)}`);
@@ -90,8 +88,8 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     throw new SippyError('USAGE', 'supervise: no environment list: give --environments LIST, or -d DSN (or SIPPY_ROUTED_DB) to read the environments table');
   }
   const dsn = dsnText === undefined ? undefined : dsnFromOptions(dsnText, {});
-  const pollMs = positive('--env-poll', stringOption(parsed, 'env-poll'), 30) * 1000;
-  const drainMs = positive('--drain', stringOption(parsed, 'drain'), DEFAULT_DRAIN_MS);
+  const pollMs = (integerOption('supervise', '--env-poll', stringOption(parsed, 'env-poll'), 1, MAX_ENV_POLL_S) ?? 30) * 1000;
+  const drainMs = integerOption('supervise', '--drain', stringOption(parsed, 'drain'), 1, MAX_DRAIN_MS) ?? DEFAULT_DRAIN_MS;
   const { logger, logFile } = openLog(stringOption(parsed, 'log-file'), stringOption(parsed, 'log-level'));
 
   const pidfile = new Pidfile(resolve(stringOption(parsed, 'pidfile') ?? join(rundir, 'sippy_routed.pid')));

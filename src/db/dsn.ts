@@ -69,9 +69,19 @@ export function parseDsn(text: string): Dsn {
   });
 }
 
+/**
+ * A DSN with a password inside free text. The scheme in any case (URL
+ * parsing accepts MYSQL://). The user: anything up to the first `:`, not
+ * ending in `[` (the help text's `USER[:PASS]` is no DSN). The password may
+ * hold blanks and `@` (URL parsing takes the last `@` before the host), so
+ * it runs to the first `@` followed by a host part, that is a run without
+ * `@` or blanks up to `/`, `?`, `#`, a blank, a quote or the end.
+ */
+const DSN_PASSWORD = /(mysql:\/\/[^:/?#@\n]*[^:/?#@\n[]):[^\n]*?@(?=[^@\s]*(?:[/?#\s'"]|$))/gi;
+
 /** Best-effort redaction of any text that may hold a DSN (error messages, logs). */
 export function redactSecrets(text: string): string {
-  return text.replace(/(mysql:\/\/[^:/@\s[\]]+):[^@\s]*@/g, '$1:***@');
+  return text.replace(DSN_PASSWORD, '$1:***@');
 }
 
 /** The DSN from `-d`, else SIPPY_ROUTED_DB, else an error naming both. */

@@ -16,15 +16,6 @@ export interface MigrateResult {
 const LOCK_NAME = 'sippy_routed.migrate';
 const LOCK_WAIT_SECONDS = 30;
 
-export async function currentSchemaVersion(db: Database): Promise<number> {
-  const rows = await db.select(
-    `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'`,
-  );
-  if (Number(rows[0]!.n) === 0) return 0;
-  const versions = await db.select('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations');
-  return Number(versions[0]!.v);
-}
-
 export async function migrate(db: Database): Promise<MigrateResult> {
   return db.withConnection(async (conn) => {
     const [locked] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [LOCK_NAME, LOCK_WAIT_SECONDS]);

@@ -88,7 +88,8 @@ function testExpression(args: readonly string[], offset: number): boolean {
   const [a, b, c] = args;
   if (args.length === 2 && (a === '-z' || a === '-n')) return a === '-z' ? b === '' : b !== '';
   if (args.length === 3 && (b === '=' || b === '!=')) return (a === c) === (b === '=');
-  const compare = args.length === 3 ? COMPARISONS[b!] : undefined;
+  // Own keys only: `[ 1 constructor 2 ]` must not find Object.prototype's members.
+  const compare = args.length === 3 && Object.hasOwn(COMPARISONS, b!) ? COMPARISONS[b!] : undefined;
   if (compare !== undefined) {
     for (const operand of [a!, c!]) {
       if (!INTEGER.test(operand)) throw new EvaluationError(offset, `test: ${b} needs integers, got '${operand}'`);

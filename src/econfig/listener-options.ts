@@ -50,7 +50,9 @@ const LIMIT_OPTIONS: readonly (readonly [string, keyof ListenerLimits, number, n
   ['--db-connections', 'dbConnections', 1, 1000],
   ['--db-timeout', 'dbTimeoutMs', 100, 600_000],
   ['--upstream-timeout', 'upstreamTimeoutMs', 100, 600_000],
-  ['--max-hops', 'maxHops', 1, 64],
+  // rpc.md: a request's hops is 0–16, so a larger limit could never be
+  // reached: a loop would end in the upstream's -32602, not in -32003.
+  ['--max-hops', 'maxHops', 1, 16],
 ];
 
 const SHORT_OPTIONS = new Set(['-e', '-s', '-a', '-d']);

@@ -5,7 +5,6 @@
 
 import { createHash } from 'node:crypto';
 import { redactSecrets } from '../db/dsn.js';
-import { SippyError } from '../errors.js';
 import { SourceText, type SourceProblem } from './ast.js';
 import { splitCommandArgs } from './argv-split.js';
 import { findClashes, type Claim } from './clashes.js';
@@ -149,13 +148,4 @@ function evaluateEnvironment(
 export function formatEconfigError(error: EconfigError): string {
   const environment = error.i_environment === undefined ? '' : ` environment ${error.i_environment}:`;
   return `${error.file}:${error.line}:${error.column}:${environment} ${error.message}`;
-}
-
-/** One ECONFIG_INVALID error for a result with errors (first message, count, and all errors in data). */
-export function econfigInvalidError(result: EconfigResult): SippyError {
-  const [first] = result.errors;
-  const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
-  return new SippyError('ECONFIG_INVALID', `${first === undefined ? `${result.file}: invalid` : formatEconfigError(first)}${more}`, {
-    data: { file: result.file, hash: result.hash, errors: result.errors },
-  });
 }

@@ -13,7 +13,7 @@ import { ensureExternalConnections } from './sql.js';
 import { checkHops, mapUpstreamRoutes, redactUri, upstreamCall, upstreamFailure, wantedConnections } from './external-map.js';
 import { UpstreamClients } from './upstream-clients.js';
 import type { RuleCache } from './translation.js';
-import { IntervalFilter, OnceFilter, type RoutingLogger } from './log.js';
+import { IntervalFilter, logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 
 const UPSTREAM_LOG_INTERVAL_MS = 60_000;
 
@@ -64,10 +64,7 @@ export class ExternalForwarder implements ExternalGroupHandler {
     }
     const mapped = mapUpstreamRoutes(upstream, local, this.rules, request.max_routes);
     for (const { connection, field, error } of mapped.badRules) {
-      if (!this.once.first(`rule:${connection.i_connection}:${field}:${error.message}`)) continue;
-      this.logger.warn(`connection ${JSON.stringify(connection.name)} left out of routing: ${error.message}`, {
-        i_environment: environment, i_connection: connection.i_connection, connection_name: connection.name, field, rule: connection[field],
-      });
+      logBadRule(this.logger, this.once, environment, { i_connection: connection.i_connection, connection_name: connection.name, field, rule: connection[field], error });
     }
     const result: RouteResult = {
       i_environment: environment,

@@ -8,7 +8,6 @@ export type { Resolver, RouteRequest, RouteResult, Route, ExcludedEntry, Exclusi
 export type { GroupRow } from './model.js';
 export type { RoutingLogger } from './log.js';
 export type { RandomSource } from './select.js';
-export { silentLogger, stderrLogger } from './log.js';
 export { SqlResolver, type SqlResolverOptions, type ExternalGroupHandler } from './resolver.js';
 export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external.js';

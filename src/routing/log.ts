@@ -1,23 +1,11 @@
-// The little logging the resolver needs until the project's structured
-// logger is wired in: an interface to inject, a silent one for tests, a JSON
-// line on stderr as the default, and "log this once" for per-request errors
-// that would otherwise flood the log (a bad policy, a bad translation rule).
+// The little logging the resolver needs: the interface it is handed (the
+// project's Logger satisfies it), and "log this once" filters for
+// per-request errors that would otherwise flood the log (a bad policy, a bad
+// translation rule, an upstream that is down).
 
 export interface RoutingLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const silentLogger: RoutingLogger = Object.freeze({ warn: () => undefined, error: () => undefined });
-
-/** One JSON object per line on stderr: {"level","msg",...fields}. */
-export const stderrLogger: RoutingLogger = Object.freeze({
-  warn: (message: string, fields?: Record<string, unknown>) => writeLine('warn', message, fields),
-  error: (message: string, fields?: Record<string, unknown>) => writeLine('error', message, fields),
-});
-
-function writeLine(level: string, message: string, fields: Record<string, unknown> | undefined): void {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })}\n`);
 }
 
 /**
@@ -58,4 +46,21 @@ export class IntervalFilter {
     this.last.set(key, now);
     return true;
   }
+}
+
+/** A connection left out because a translation rule of it does not parse (routing.md step 2). */
+export interface BadRuleReport {
+  readonly i_connection: number;
+  readonly connection_name: string;
+  readonly field: 'cli_translation_rule' | 'cld_translation_rule';
+  readonly rule: string | null;
+  readonly error: Error;
+}
+
+/** Logs a bad rule once per connection, field and error: local and external routes alike. */
+export function logBadRule(logger: RoutingLogger, once: OnceFilter, environment: number, bad: BadRuleReport): void {
+  if (!once.first(`rule:${bad.i_connection}:${bad.field}:${bad.error.message}`)) return;
+  logger.warn(`connection ${JSON.stringify(bad.connection_name)} left out of routing: ${bad.error.message}`, {
+    i_environment: environment, i_connection: bad.i_connection, connection_name: bad.connection_name, field: bad.field, rule: bad.rule,
+  });
 }

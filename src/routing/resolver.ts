@@ -12,7 +12,8 @@ import { selectRoutes, type RandomSource, type Ranked } from './select.js';
 import { parsePolicy } from './policy.js';
 import { formatMicros } from './cost.js';
 import { RuleCache, applyRule } from './translation.js';
-import { OnceFilter, stderrLogger, type RoutingLogger } from './log.js';
+import { logBadRule, OnceFilter, type RoutingLogger } from './log.js';
+import { createLogger } from '../log.js';
 import { ExternalForwarder, type ExternalLimits } from './external.js';
 
 /** Forwards an external group (routing.md "External groups"). */
@@ -25,6 +26,7 @@ export interface ExternalGroupHandler {
 export interface SqlResolverOptions {
   /** The Database of an environment; called per request, so the supervisor may swap it. */
   readonly databaseFor: (environment: number) => Database;
+  /** Default: the structured logger on stderr. */
   readonly logger?: RoutingLogger;
   /** Uniform in [0, 1); default Math.random. Tests inject a seeded one. */
   readonly random?: RandomSource;
@@ -52,7 +54,7 @@ export class SqlResolver implements Resolver {
 
   constructor(options: SqlResolverOptions) {
     this.databaseFor = options.databaseFor;
-    this.logger = options.logger ?? stderrLogger;
+    this.logger = options.logger ?? createLogger();
     this.random = options.random ?? Math.random;
     this.rules = new RuleCache(options.ruleCacheSize);
     this.external =
@@ -113,10 +115,7 @@ export class SqlResolver implements Resolver {
 
   private logBadRules(environment: number, badRules: readonly BadRule[]): void {
     for (const { entry, field, error } of badRules) {
-      if (!this.once.first(`rule:${entry.i_connection}:${field}:${error.message}`)) continue;
-      this.logger.warn(`connection ${JSON.stringify(entry.connection_name)} left out of routing: ${error.message}`, {
-        i_environment: environment, i_connection: entry.i_connection, connection_name: entry.connection_name, field, rule: entry[field],
-      });
+      logBadRule(this.logger, this.once, environment, { i_connection: entry.i_connection, connection_name: entry.connection_name, field, rule: entry[field], error });
     }
   }
 }
@@ -161,9 +160,9 @@ function toRoute(ranked: Ranked, request: RouteRequest): Route {
 function checkRequest(request: RouteRequest): void {
   const errors: { path: string; message: string }[] = [];
   const name = request.routing_group;
-  if (typeof name !== 'string' || name.length < 1 || name.length > 128) errors.push({ path: '/routing_group', message: 'must be a string of 1 to 128 characters' });
-  if (typeof request.cld !== 'string' || request.cld.length < 1 || request.cld.length > MAX_CLD) errors.push({ path: '/cld', message: `must be a string of 1 to ${MAX_CLD} characters` });
-  if (typeof request.cli !== 'string' || request.cli.length > MAX_CLI) errors.push({ path: '/cli', message: `must be a string of at most ${MAX_CLI} characters` });
+  if (!isString(name, 1, 128)) errors.push({ path: '/routing_group', message: 'must be a string of 1 to 128 characters' });
+  if (!isString(request.cld, 1, MAX_CLD)) errors.push({ path: '/cld', message: `must be a string of 1 to ${MAX_CLD} characters` });
+  if (!isString(request.cli, 0, MAX_CLI)) errors.push({ path: '/cli', message: `must be a string of at most ${MAX_CLI} characters` });
   if (!(request.time instanceof Date) || Number.isNaN(request.time.getTime())) errors.push({ path: '/call_start_time', message: 'must be a valid time' });
   const max = request.max_routes;
   if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 100)) errors.push({ path: '/max_routes', message: 'must be an integer from 1 to 100' });
@@ -171,4 +170,14 @@ function checkRequest(request: RouteRequest): void {
   if (errors.length > 0) {
     throw new SippyError('RPC_INVALID_PARAMS', `invalid getRoutes parameters: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { data: { errors } });
   }
+}
+
+/** A string of min..max characters, counted as the params schema (ajv) and VARCHAR count them: by code point. */
+function isString(value: unknown, min: number, max: number): boolean {
+  if (typeof value !== 'string') return false;
+  // UTF-16 length bounds the code points from above and from below (at most two units each).
+  if (value.length <= max && value.length >= min) return true;
+  if (value.length > 2 * max) return false;
+  const length = Array.from(value).length;
+  return length >= min && length <= max;
 }

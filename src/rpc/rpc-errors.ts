@@ -22,6 +22,11 @@ export const STANDARD_MESSAGES = {
   internal: 'Internal error: the daemon could not answer; details are in its log.',
 } as const;
 
+/** JSON-RPC code of every DB_* error (rpc.md: -32010, the request can be retried). */
+const DATABASE_RPC_CODE = -32010;
+/** What a client reads for any database failure; the cause goes to the log. */
+export const DATABASE_MESSAGE = 'The routing database is unavailable; retry later.';
+
 export function rpcError(code: ErrorCode, message: string, data?: unknown): JsonRpcError {
   const rpc = (catalogue[code] as { rpc?: number }).rpc;
   if (rpc === undefined) throw new TypeError(`catalogue code ${code} has no JSON-RPC code`);
@@ -33,6 +38,9 @@ export function toRpcError(err: unknown, logger: Logger, fields: Record<string, 
     // Per request, so debug only: the database layer logs outages and
     // recoveries once, and the resolver logs bad configuration once.
     if (logger.enabled('debug')) logger.debug('request failed', { ...fields, code: err.code, error: describeForLog(err) });
+    // A database failure's message and data name the server, user, database
+    // and driver code: internal details for the log, not for a softswitch.
+    if (err.rpcCode === DATABASE_RPC_CODE) return { code: err.rpcCode, message: DATABASE_MESSAGE };
     const message = redactSecrets(err.message);
     return err.data === undefined ? { code: err.rpcCode, message } : { code: err.rpcCode, message, data: err.data };
   }

@@ -63,6 +63,10 @@ function answers(path: string): Promise<boolean> {
 export async function bindUnixSocket(server: Server, path: string, mode: number): Promise<SocketIdentity> {
   const temporary = join(dirname(path), `.${basename(path).slice(0, 8)}.${randomBytes(4).toString('hex')}`);
   await listen(server, temporary, path);
+  // A listening server emits 'error' when accept() fails (EMFILE under a
+  // descriptor shortage) and keeps listening; with no listener that error
+  // would end the process. Owners that log it add their own listener.
+  server.on('error', () => undefined);
   try {
     await chmod(temporary, mode);
     const info = await stat(temporary);

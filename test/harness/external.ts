@@ -8,7 +8,6 @@ import type { Database } from '../../src/db/pool.js';
 import { silentLogger } from '../../src/log.js';
 import { Listener } from '../../src/rpc/listener.js';
 import { createResolver, type RoutingLogger, type SqlResolver } from '../../src/routing/index.js';
-import { silentLogger as silentRoutingLogger } from '../../src/routing/log.js';
 import { makeSpec } from './rpc.js';
 
 /** A listener of one environment on `dir/sippy_routed.<environment>.sock`, with its own resolver. */
@@ -22,7 +21,7 @@ export class EnvironmentDaemon {
     this.socketPath = join(dir, options.socketName ?? `sippy_routed.${environment}.sock`);
     this.uri = `unix:${this.socketPath}`;
     this.resolver = createResolver(db, {
-      logger: options.logger ?? silentRoutingLogger,
+      logger: options.logger ?? silentLogger,
       externalLimits: {
         ...(options.upstreamTimeoutMs !== undefined ? { upstreamTimeoutMs: options.upstreamTimeoutMs } : {}),
         ...(options.maxHops !== undefined ? { maxHops: options.maxHops } : {}),

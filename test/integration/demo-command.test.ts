@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../harness/cli.js';
@@ -67,5 +67,34 @@ describe('the demo command (make demo)', function () {
     expect(spawnSync('pgrep', ['-f', `datadir=${join(dir, 'mysql')}`], { encoding: 'utf8' }).stdout.trim()).to.equal('');
     expect(existsSync(join(dir, 'run', 'sippy_routed.1.sock'))).to.equal(false);
     expect(existsSync(join(dir, 'run', 'sippy_routed.ctl.sock'))).to.equal(false);
+  });
+});
+
+describe('the demo command when the supervisor cannot start', function () {
+  this.timeout(120_000);
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sippy_routed-demo-busy-'));
+  });
+
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says why in one line, exits 1 and stops the database server it started (no unhandled rejection)', async () => {
+    // A live process (this one) holds the demo's pidfile: supervise refuses to start.
+    mkdirSync(join(dir, 'run'), { recursive: true });
+    writeFileSync(join(dir, 'run', 'sippy_routed.pid'), `${process.pid}\n`);
+    const child = spawn(process.execPath, [MAIN, 'demo', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stdout!.resume();
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code, stderr).to.equal(1);
+    expect(stderr).to.include(`sippy_routed: another sippy_routed supervisor is running as pid ${process.pid}`);
+    expect(stderr).to.include('demo: stopping the private database server');
+    expect(stderr).not.to.match(/unhandled|\n\s+at /i);
+    expect(spawnSync('pgrep', ['-f', `datadir=${join(dir, 'mysql')}`], { encoding: 'utf8' }).stdout.trim()).to.equal('');
   });
 });

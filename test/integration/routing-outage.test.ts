@@ -10,7 +10,8 @@ import { parseDsn } from '../../src/db/dsn.js';
 import { Database, type PoolLimits } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
 import { isSippyError } from '../../src/errors.js';
-import { createResolver, silentLogger, type Resolver, type RouteRequest } from '../../src/routing/index.js';
+import { silentLogger } from '../../src/log.js';
+import { createResolver, type Resolver, type RouteRequest } from '../../src/routing/index.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 
 const LIMITS: PoolLimits = { connectionLimit: 4, queueLimit: 50, connectTimeoutMs: 1000, queryTimeoutMs: 1000 };

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture, type RouteSpec } from '../harness/routing-fixture.js';
 import { seededRandom } from '../../src/seeded-random.js';
-import { createResolver, silentLogger, type RouteResult } from '../../src/routing/index.js';
+import { silentLogger } from '../../src/log.js';
+import { createResolver, type RouteResult } from '../../src/routing/index.js';
 
 const T = '2026-01-15 12:00:00';
 const T_DATE = new Date('2026-01-15T12:00:00Z');

@@ -65,6 +65,29 @@ describe('DSN', () => {
     expect(redactSecrets('expected mysql://USER[:PASS]@HOST/DB')).to.equal('expected mysql://USER[:PASS]@HOST/DB');
   });
 
+  it('redacts, in free text, every password parseDsn accepts: with @, blanks, any scheme case, any user', () => {
+    const cases: [string, string][] = [
+      ['mysql://u:p@ss@host/db', 'mysql://u:***@host/db'],
+      ['mysql://u:pa ss@h/db', 'mysql://u:***@h/db'],
+      ['MYSQL://u:pw@h/db', 'MYSQL://u:***@h/db'],
+      ['mysql://[u]:pw@h/db', 'mysql://[u]:***@h/db'],
+      ['mysql://my user:pw@h:3306/db', 'mysql://my user:***@h:3306/db'],
+      ['mysql://u:p@w@localhost/db?socket=/run/s.sock', 'mysql://u:***@localhost/db?socket=/run/s.sock'],
+    ];
+    for (const [dsn, redacted] of cases) {
+      expect(parseDsn(dsn).password, dsn).to.be.a('string');
+      for (const [before, after] of [['', ''], ['argv: ', ' -e 1'], ['{"dsn":"', '","n":1}'], ["-d '", "'"]]) {
+        expect(redactSecrets(`${before}${dsn}${after}`), dsn).to.equal(`${before}${redacted}${after}`);
+      }
+    }
+    // A value parseDsn refuses (an unescaped / in the password) is still redacted where it is printed.
+    expect(redactSecrets('-d mysql://u:p/ss@h/db')).to.equal('-d mysql://u:***@h/db');
+    // Without a password, or without a DSN, nothing changes.
+    for (const text of ['mysql://u@h:3306/db', 'mysql://root@localhost/x?socket=/tmp/s user \'root\'@\'localhost\'', 'mysql://[::1]:3306/db']) {
+      expect(redactSecrets(text)).to.equal(text);
+    }
+  });
+
   it('takes -d over SIPPY_ROUTED_DB, and needs one of them', () => {
     expect(dsnFromOptions('mysql://a@h/one', { SIPPY_ROUTED_DB: 'mysql://a@h/two' }).database).to.equal('one');
     expect(dsnFromOptions(undefined, { SIPPY_ROUTED_DB: 'mysql://a@h/two' }).database).to.equal('two');

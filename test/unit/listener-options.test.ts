@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import {
-  DEFAULT_LIMITS, econfigInvalidError, endpointsClash, formatEconfigError, isListenerOption, loadEconfig, parseListenerOptions, type Endpoint,
+  DEFAULT_LIMITS, endpointsClash, formatEconfigError, isListenerOption, loadEconfig, parseListenerOptions, type Endpoint,
 } from '../../src/econfig/index.js';
 
 describe('listener options (command line form)', () => {
@@ -69,6 +69,7 @@ describe('listener options (command line form)', () => {
     [['-s', `unix:/${'x'.repeat(103)}`], /longer than 103 bytes/],
     [['--socket-mode', '1777'], /octal mode/],
     [['--body-limit', '1e6'], /--body-limit: expected an integer/],
+    [['--max-hops', '17'], /--max-hops: expected an integer 1\.\.16, got '17'/],
     [['-s', 'unix:/a', '-s', 'unix:/b'], /-s given twice/],
     [['extra'], /unexpected argument 'extra'/],
   ];
@@ -174,10 +175,6 @@ describe('loadEconfig', () => {
       "econfig:3:47: environment 1: --max-batch: expected an integer 1..10000, got '0'",
       "econfig:4:4: environment 2: enable: expected YES or NO, got 'perhaps'",
     ]);
-    const error = econfigInvalidError(result);
-    expect(error.code).to.equal('ECONFIG_INVALID');
-    expect(error.exitCode).to.equal(2);
-    expect(error.message).to.equal('econfig:3:32: environment 1: unknown option -x (and 2 more)');
   });
 
   it('refuses a file larger than 1 MiB without parsing it', () => {
