@@ -9,6 +9,12 @@ export type Endpoint =
   | { readonly kind: 'unix'; readonly path: string }
   | { readonly kind: 'http' | 'https'; readonly host: string; readonly port: number };
 
+/** The same socket: a listener can keep it open across a reload. */
+export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
+  if (a.kind === 'unix') return b.kind === 'unix' && a.path === b.path;
+  return b.kind === a.kind && a.host === b.host && a.port === b.port;
+}
+
 export interface ListenerLimits {
   /** --body-limit BYTES: larger request bodies get HTTP 413. */
   readonly bodyLimitBytes: number;

@@ -12,7 +12,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import type { ListenerLimits, ListenerSpec } from '../econfig/listener-spec.js';
+import { sameEndpoint, type ListenerLimits, type ListenerSpec } from '../econfig/listener-spec.js';
 import { SippyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Resolver } from '../routing/types.js';
@@ -20,7 +20,7 @@ import { RejectionLogLimiter } from './allow-list.js';
 import { createRequestHandler, isAllowed, type FrontHost } from './http-front.js';
 import { JsonRpcDispatcher } from './jsonrpc.js';
 import { getRoutes, ping } from './methods.js';
-import { loadTls, sameEndpoint, settingsFor, type ListenerSettings } from './settings.js';
+import { loadTls, settingsFor, type ListenerSettings } from './settings.js';
 import { bindUnixSocket, checkSocketPath, chmodIfOwn, unlinkIfOwn, type SocketIdentity } from './unix-socket.js';
 
 /** Default bound on draining in-flight requests at stop (operations.md). */

@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
-import type { Endpoint, ListenerLimits, ListenerSpec } from '../econfig/listener-spec.js';
+import type { ListenerLimits, ListenerSpec } from '../econfig/listener-spec.js';
 import { SippyError } from '../errors.js';
 import type { Resolver } from '../routing/types.js';
 import { AllowList } from './allow-list.js';
@@ -29,11 +29,6 @@ export function settingsFor(spec: ListenerSpec, resolver: Resolver): ListenerSet
     allowList: spec.endpoint.kind === 'unix' ? undefined : new AllowList(spec.allow),
     resolver,
   });
-}
-
-export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  if (a.kind === 'unix') return b.kind === 'unix' && a.path === b.path;
-  return b.kind === a.kind && a.host === b.host && a.port === b.port;
 }
 
 export interface TlsMaterial {

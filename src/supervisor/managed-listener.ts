@@ -94,7 +94,7 @@ class SupervisedListener implements ManagedListener {
     // Requests that started before the swap still hold the old resolver:
     // give them the drain bound before closing its pool.
     setTimeout(() => {
-      void oldResolver.close().then(() => this.deps.registry.release(oldDb));
+      void oldResolver.close().then(() => this.deps.registry.release(oldDb)).catch(() => undefined);
     }, this.deps.drainMs).unref();
   }
 

@@ -17,9 +17,9 @@
 //
 // Unchanged listeners produce no step at all.
 
-import type { Endpoint, ListenerSpec } from '../econfig/listener-spec.js';
+import { sameEndpoint, type Endpoint, type ListenerSpec } from '../econfig/listener-spec.js';
 import { endpointsClash } from '../econfig/clashes.js';
-import { sameEndpoint, sameSettings } from './spec-compare.js';
+import { sameSettings } from './spec-compare.js';
 
 export type PlanStep =
   | { readonly kind: 'start'; readonly environment: number; readonly to: ListenerSpec }

@@ -3,12 +3,7 @@
 // Whether two sockets can coexist is econfig's endpointsClash, the same rule
 // that validates a file across environments.
 
-import type { Endpoint, ListenerSpec } from '../econfig/listener-spec.js';
-
-export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  if (a.kind === 'unix') return b.kind === 'unix' && a.path === b.path;
-  return b.kind !== 'unix' && a.kind === b.kind && a.host === b.host && a.port === b.port;
-}
+import type { ListenerSpec } from '../econfig/listener-spec.js';
 
 /** Same settings apart from the socket: no update is needed. */
 export function sameSettings(a: ListenerSpec, b: ListenerSpec): boolean {
