@@ -27,6 +27,7 @@ export const catalogue = {
   DB_ACCESS_DENIED: { exit: 1, rpc: -32010, summary: 'The database server refused the user name or password.' },
   DB_UNKNOWN_DATABASE: { exit: 1, rpc: -32010, summary: 'The database named in the DSN does not exist on the server.' },
   DB_QUERY_FAILED: { exit: 1, rpc: -32010, summary: 'A database statement failed; details are in the log, never in the answer.' },
+  DATA_STALE: { exit: 1, rpc: -32010, summary: 'The routing snapshot is older than --max-staleness (the database has been unreachable that long); the request can be retried.' },
   DB_SCHEMA_TOO_NEW: { exit: 1, summary: 'The database schema is newer than this program knows; upgrade the program.' },
   DB_SERVER_START_FAILED: { exit: 1, summary: 'The private MariaDB/MySQL server (tests, demo, benchmark) did not start; its log is named in the message.' },
   DB_SERVER_NOT_INSTALLED: { exit: 1, summary: 'No mariadbd or mysqld binary was found; install the mariadb-server package (make deps does so as root).' },

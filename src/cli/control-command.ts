@@ -6,6 +6,7 @@ import { SippyError } from '../errors.js';
 import { RpcClient, RpcCallError } from '../client/rpc-client.js';
 import { DEFAULT_RUNDIR } from '../econfig/index.js';
 import type { ReloadResult, SupervisorStatus } from '../supervisor/supervisor.js';
+import type { SnapshotStatus } from '../routing/snapshot-registry.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
@@ -20,23 +21,32 @@ export const STATUS_HELP = `Usage:
   sippy_routed reload [--control SOCKET] [--json]
       Reload now and print the result. Exit 0 when the file was applied, 1
       when it was not (the errors are printed).
+  sippy_routed reload --data [--control SOCKET] [--json]
+      Rebuild every routing snapshot from its database now (after a TRUNCATE,
+      a restore, or triggers dropped), and print each snapshot's state. Exit
+      0 when every one reloaded, 1 when some could not (the error is printed;
+      that snapshot keeps answering from its previous data).
 
   --control SOCKET   the supervisor's control socket (default ${DEFAULT_CONTROL})
 `;
 
-async function ask(command: string, argv: readonly string[], io: CliIo, method: 'status' | 'reload'): Promise<{ result: unknown; json: boolean }> {
+async function ask(command: string, argv: readonly string[], io: CliIo, method: 'status' | 'reload' | 'reloadData'): Promise<{ result: unknown; json: boolean }> {
   const parsed = parseCommandLine(command, argv, {
     control: { type: 'string' },
     json: { type: 'boolean' },
+    data: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
+  if (parsed.values.data === true && method === 'status') throw new SippyError('USAGE', 'status: --data applies to reload only');
+  if (parsed.values.data === true) method = 'reloadData';
   if (parsed.values.help === true) {
     io.stdout.write(STATUS_HELP);
     return { result: undefined, json: false };
   }
   const path = resolve(stringOption(parsed, 'control') ?? DEFAULT_CONTROL);
   // A reload waits for listeners to drain; give it time.
-  const client = new RpcClient(`unix:${path}`, { timeoutMs: method === 'reload' ? 60_000 : 5000 });
+  // A reload waits for listeners to drain, a data reload for full loads: give them time.
+  const client = new RpcClient(`unix:${path}`, { timeoutMs: method === 'status' ? 5000 : method === 'reload' ? 60_000 : 600_000 });
   try {
     return { result: await client.call(method), json: parsed.values.json === true };
   } catch (err) {
@@ -63,10 +73,23 @@ export function formatStatus(status: SupervisorStatus): string {
     status.listeners.length === 0
       ? 'no listeners running\n'
       : formatTable(
-          ['env', 'socket', 'allow', 'since', 'requests', 'errors'],
-          status.listeners.map((l) => [String(l.i_environment), l.socket, l.allow.join(',') || '-', l.since, String(l.requests), String(l.errors)]),
+          ['env', 'socket', 'allow', 'since', 'requests', 'errors', 'source'],
+          status.listeners.map((l) => [String(l.i_environment), l.socket, l.allow.join(',') || '-', l.since, String(l.requests), String(l.errors), l.data?.source ?? 'sql']),
         );
-  return head + table + formatReload(status.last_reload);
+  return head + table + formatSnapshots(status.snapshots ?? []) + formatReload(status.last_reload);
+}
+
+/** The routing snapshots: what each holds, how fresh it is, and why not when it is not. */
+export function formatSnapshots(snapshots: readonly SnapshotStatus[]): string {
+  if (snapshots.length === 0) return '';
+  const table = formatTable(
+    ['database', 'source', 'generation', 'rows', 'last sync', 'age', 'triggers', 'last error'],
+    snapshots.map((s) => [
+      s.dsn, s.source, String(s.generation), String(s.rows), s.last_sync ?? 'never', s.age_ms === null ? '-' : `${(s.age_ms / 1000).toFixed(1)} s`,
+      s.triggers === null ? '?' : s.triggers ? 'yes' : 'MISSING', s.last_error ?? '-',
+    ]),
+  );
+  return `routing data:\n${table}`;
 }
 
 export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -79,6 +102,11 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
 export async function reloadCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { result, json } = await ask('reload', argv, io, 'reload');
   if (result === undefined) return 0;
+  if (Array.isArray(result)) {
+    const snapshots = result as SnapshotStatus[];
+    io.stdout.write(json ? `${JSON.stringify(snapshots, null, 2)}\n` : formatSnapshots(snapshots) || 'no routing snapshots (every listener uses --data-source sql)\n');
+    return snapshots.every((s) => s.last_error === null) ? 0 : 1;
+  }
   const reload = result as ReloadResult;
   io.stdout.write(json ? `${JSON.stringify(reload, null, 2)}\n` : formatReload(reload).replace(/^last reload/, 'reload'));
   return reload.result === 'ok' ? 0 : 1;

@@ -11,7 +11,8 @@ import { Database } from '../db/pool.js';
 import { DEFAULT_RUNDIR, isListenerOption, LISTENER_OPTIONS_HELP, parseListenerOptions, type ListenerSpec } from '../econfig/index.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel, type LogStream } from '../log.js';
 import { openLogFile, type LogFile } from '../log-file.js';
-import { listenerResolver, poolLimitsOf } from '../supervisor/managed-listener.js';
+import { followerSettingsOf, listenerResolver, poolLimitsOf } from '../supervisor/managed-listener.js';
+import { SnapshotFollower } from '../routing/index.js';
 import { runListenerUntilSignal } from '../rpc/run-until-signal.js';
 import type { CliIo } from './io.js';
 
@@ -64,7 +65,10 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
   const stream: LogStream = file ?? { write: (text) => io.stderr.write(text), isTTY: (io.stderr as LogStream).isTTY };
   const logger = createLogger({ level: logLevel, stream });
   const db = new Database(dsn, poolLimitsOf(spec));
-  const resolver = listenerResolver(db, spec, logger);
+  const settings = followerSettingsOf(spec);
+  const follower = settings === undefined ? undefined : new SnapshotFollower({ dsn, settings, logger });
+  follower?.start();
+  const resolver = listenerResolver(db, spec, logger, follower);
   try {
     const status = await runListenerUntilSignal(spec, resolver, logger);
     logger.info('stopped', { environment: spec.environment, socket: spec.socket });
@@ -76,6 +80,7 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
     throw err;
   } finally {
     await resolver.close();
+    await follower?.stop();
     await db.close();
     file?.close();
   }

@@ -8,6 +8,7 @@ import { SippyError } from '../errors.js';
 import { dsnFromOptions } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { DatabaseRegistry } from '../db/registry.js';
+import { SnapshotRegistry } from '../routing/index.js';
 import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig } from '../econfig/index.js';
 import { createLogger, isLogLevel, type Logger } from '../log.js';
 import { openLogFile, type LogFile } from '../log-file.js';
@@ -95,6 +96,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   const pidfile = new Pidfile(resolve(stringOption(parsed, 'pidfile') ?? join(rundir, 'sippy_routed.pid')));
   const environments: EnvironmentSource = fixed !== undefined ? new FixedEnvironments(fixed) : new DatabaseEnvironments(new Database(dsn!), logger);
   const registry = new DatabaseRegistry();
+  const snapshots = new SnapshotRegistry(logger);
   const controlPath = resolve(stringOption(parsed, 'control') ?? join(rundir, 'sippy_routed.ctl.sock'));
   let control: ControlServer | undefined;
   let supervisor: Supervisor | undefined;
@@ -120,10 +122,15 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
 
     supervisor = new Supervisor({
       file, rundir, environments, logger,
-      listenerFactory: supervisedListenerFactory({ registry, defaultDsn: dsnText, logger, drainMs }),
+      listenerFactory: supervisedListenerFactory({ registry, snapshots, defaultDsn: dsnText, logger, drainMs }),
+      snapshots: () => snapshots.statuses(),
     });
     const running = supervisor;
-    control = new ControlServer(controlPath, { status: async () => running.status(), reload: () => running.reload('control socket') });
+    control = new ControlServer(controlPath, {
+      status: async () => running.status(),
+      reload: () => running.reload('control socket'),
+      reloadData: () => snapshots.reloadAll(),
+    });
     await control.start();
     // Watch before the first reload reads the file: an edit saved while
     // listeners start (status may already show them) is then never missed.
@@ -142,6 +149,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     await watcher?.stop();
     await control?.stop();
     await supervisor?.stop();
+    await snapshots.closeAll();
     await registry.closeAll();
     await environments.close();
     pidfile.release();

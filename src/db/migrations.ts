@@ -11,6 +11,59 @@ export interface Migration {
 
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 
+// ---- The change journal (snapshot.md "Following the database") ----------
+//
+// Every INSERT, UPDATE and DELETE on the seven routing tables writes one
+// journal row per changed row (two on an UPDATE that moves a route or an
+// entry to another parent), inside the same transaction: the key a refresh
+// needs, never the data. Foreign-key cascades fire no triggers, so a
+// destination set's or a group's own row is what says its children went.
+
+export const JOURNAL_TABLE = 'routing_changes';
+/** One row (id 1): every entry with seq <= purged_through may be gone. */
+export const JOURNAL_HORIZON_TABLE = 'routing_changes_horizon';
+
+/** The journaled tables and the key each records: its own, or its parent's for routes and entries. */
+export const JOURNALED_TABLES: readonly { readonly table: string; readonly key: string }[] = Object.freeze([
+  { table: 'environments', key: 'i_environment' },
+  { table: 'vendors', key: 'i_vendor' },
+  { table: 'connections', key: 'i_connection' },
+  { table: 'destination_sets', key: 'i_destination_set' },
+  { table: 'routes', key: 'i_destination_set' },
+  { table: 'routing_groups', key: 'i_routing_group' },
+  { table: 'routing_group_entries', key: 'i_routing_group' },
+]);
+
+const TRIGGER_EVENTS = [
+  { suffix: 'ai', event: 'INSERT' },
+  { suffix: 'au', event: 'UPDATE' },
+  { suffix: 'ad', event: 'DELETE' },
+] as const;
+
+/** The trigger names the start-up check looks for: routing_changes_<table>_<ai|au|ad>. */
+export function triggerNames(): string[] {
+  return JOURNALED_TABLES.flatMap(({ table }) => TRIGGER_EVENTS.map(({ suffix }) => `${JOURNAL_TABLE}_${table}_${suffix}`));
+}
+
+function journalTriggers(): string[] {
+  const statements: string[] = [];
+  for (const { table, key } of JOURNALED_TABLES) {
+    for (const { suffix, event } of TRIGGER_EVENTS) {
+      const name = `${JOURNAL_TABLE}_${table}_${suffix}`;
+      const insert = (row: 'NEW' | 'OLD'): string => `INSERT INTO ${JOURNAL_TABLE} (table_name, row_key) VALUES ('${table}', ${row}.${key})`;
+      const body =
+        event === 'INSERT' ? insert('NEW')
+        : event === 'DELETE' ? insert('OLD')
+        // An UPDATE that moves a row to another parent changes both.
+        : `BEGIN ${insert('NEW')}; IF NOT (OLD.${key} <=> NEW.${key}) THEN ${insert('OLD')}; END IF; END`;
+      // DROP then CREATE: re-runnable on MariaDB and MySQL alike (CREATE TRIGGER IF NOT EXISTS is MariaDB's only).
+      statements.push(`DROP TRIGGER IF EXISTS ${name}`);
+      statements.push(`CREATE TRIGGER ${name} AFTER ${event} ON ${table} FOR EACH ROW ${body}`);
+    }
+  }
+  return statements;
+}
+
 export const migrations: readonly Migration[] = Object.freeze([
   {
     version: 1,
@@ -101,6 +154,27 @@ export const migrations: readonly Migration[] = Object.freeze([
         CONSTRAINT fk_entries_connection FOREIGN KEY (i_connection) REFERENCES connections (i_connection),
         CONSTRAINT fk_entries_destination_set FOREIGN KEY (i_destination_set) REFERENCES destination_sets (i_destination_set)
       ) ${TABLE_OPTIONS}`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'change journal',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS ${JOURNAL_TABLE} (
+        seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+        table_name VARCHAR(32) NOT NULL,
+        row_key INT UNSIGNED NOT NULL,
+        changed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        PRIMARY KEY (seq),
+        KEY idx_routing_changes_time (changed_at)
+      ) ${TABLE_OPTIONS}`,
+      `CREATE TABLE IF NOT EXISTS ${JOURNAL_HORIZON_TABLE} (
+        id TINYINT UNSIGNED NOT NULL,
+        purged_through BIGINT UNSIGNED NOT NULL,
+        PRIMARY KEY (id)
+      ) ${TABLE_OPTIONS}`,
+      `INSERT IGNORE INTO ${JOURNAL_HORIZON_TABLE} (id, purged_through) VALUES (1, 0)`,
+      ...journalTriggers(),
     ],
   },
 ]);

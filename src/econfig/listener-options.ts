@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import { isSippyError } from '../errors.js';
 import { parseDsn } from '../db/dsn.js';
-import { DEFAULT_LIMITS, DEFAULT_SOCKET_MODE, type ListenerLimits, type ListenerSpec } from './listener-spec.js';
+import { DATA_SOURCES, DEFAULT_LIMITS, DEFAULT_SOCKET_MODE, type DataSourceOption, type ListenerLimits, type ListenerSpec } from './listener-spec.js';
 import { parseAllowItem, parseSocket, type ParsedSocket } from './listener-addresses.js';
 import { checkListenerSpec } from './listener-schema.js';
 import { deepFreeze } from './freeze.js';
@@ -40,8 +40,10 @@ export interface ListenerOptionsContext {
   readonly extraOptions?: readonly string[];
 }
 
+type NumericLimit = { [K in keyof ListenerLimits]: ListenerLimits[K] extends number ? K : never }[keyof ListenerLimits];
+
 /** Limits options: name, field, bounds (inclusive). */
-const LIMIT_OPTIONS: readonly (readonly [string, keyof ListenerLimits, number, number])[] = [
+const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, number])[] = [
   ['--body-limit', 'bodyLimitBytes', 1024, 64 * 1024 * 1024],
   ['--headers-timeout', 'headersTimeoutMs', 100, 600_000],
   ['--request-timeout', 'requestTimeoutMs', 100, 600_000],
@@ -53,10 +55,14 @@ const LIMIT_OPTIONS: readonly (readonly [string, keyof ListenerLimits, number, n
   // rpc.md: a request's hops is 0–16, so a larger limit could never be
   // reached: a loop would end in the upstream's -32602, not in -32003.
   ['--max-hops', 'maxHops', 1, 16],
+  // snapshot.md: the journal poll, the checksum reconcile (0 = off), the staleness bound (0 = none).
+  ['--data-poll', 'dataPollMs', 10, 60_000],
+  ['--data-reconcile', 'dataReconcileS', 0, 86_400],
+  ['--max-staleness', 'maxStalenessS', 0, 86_400],
 ];
 
 const SHORT_OPTIONS = new Set(['-e', '-s', '-a', '-d']);
-const LONG_OPTIONS = new Set(['--tls-cert', '--tls-key', '--socket-mode', ...LIMIT_OPTIONS.map(([name]) => name)]);
+const LONG_OPTIONS = new Set(['--tls-cert', '--tls-key', '--socket-mode', '--data-source', ...LIMIT_OPTIONS.map(([name]) => name)]);
 const MAX_ENVIRONMENT = 4294967295;
 
 /** Whether `arg` is a listener option (`-e`, `-e7`, `--max-batch=5`, ...): lets a command line recognise the listener form. */
@@ -76,7 +82,8 @@ export const LISTENER_OPTIONS_HELP = `Listener options:
   --tls-cert FILE        certificate for https (required with https)
   --tls-key FILE         private key for https (required with https)
   --socket-mode MODE     octal mode of a unix socket (default 0660)
-${LIMIT_OPTIONS.map(([name, field, min, max]) => `  ${`${name} ${/Ms$/.test(field) ? 'MS' : name === '--body-limit' ? 'BYTES' : 'N'}`.padEnd(22)} ${min}..${max}, default ${DEFAULT_LIMITS[field]}`).join('\n')}
+  --data-source SOURCE   ${DATA_SOURCES.join(' or ')}: answer from the in-memory snapshot or per request from SQL (default ${DEFAULT_LIMITS.dataSource})
+${LIMIT_OPTIONS.map(([name, field, min, max]) => `  ${`${name} ${/Ms$/.test(field) ? 'MS' : /S$/.test(field) ? 'S' : name === '--body-limit' ? 'BYTES' : 'N'}`.padEnd(22)} ${min}..${max}, default ${DEFAULT_LIMITS[field]}`).join('\n')}
 `;
 
 interface Given {
@@ -186,7 +193,12 @@ export function parseListenerOptions(args: readonly string[], context: ListenerO
     }
   }
 
-  const limits: Record<string, number> = { ...DEFAULT_LIMITS };
+  const limits: Record<string, number | string> = { ...DEFAULT_LIMITS };
+  const source = one('--data-source');
+  if (source !== undefined) {
+    if ((DATA_SOURCES as readonly string[]).includes(source.value)) limits.dataSource = source.value as DataSourceOption;
+    else problem(source, `--data-source: expected ${DATA_SOURCES.join(' or ')}, got '${source.value}'`);
+  }
   for (const [name, field, min, max] of LIMIT_OPTIONS) {
     const g = one(name);
     if (g === undefined) continue;

@@ -5,6 +5,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 
 const positiveInteger = { type: 'integer', minimum: 1 } as const;
+const nonNegativeInteger = { type: 'integer', minimum: 0 } as const;
 
 export const LISTENER_SPEC_SCHEMA = {
   $id: 'sippy_routed/listener-spec',
@@ -39,11 +40,15 @@ export const LISTENER_SPEC_SCHEMA = {
     dsn: { type: 'string', pattern: '^mysql://' },
     limits: {
       type: 'object', additionalProperties: false,
-      required: ['bodyLimitBytes', 'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'maxBatch', 'dbConnections', 'dbTimeoutMs', 'upstreamTimeoutMs', 'maxHops'],
+      required: [
+        'bodyLimitBytes', 'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'maxBatch', 'dbConnections', 'dbTimeoutMs', 'upstreamTimeoutMs', 'maxHops',
+        'dataSource', 'dataPollMs', 'dataReconcileS', 'maxStalenessS',
+      ],
       properties: {
         bodyLimitBytes: positiveInteger, headersTimeoutMs: positiveInteger, requestTimeoutMs: positiveInteger,
         keepAliveTimeoutMs: positiveInteger, maxBatch: positiveInteger, dbConnections: positiveInteger,
         dbTimeoutMs: positiveInteger, upstreamTimeoutMs: positiveInteger, maxHops: positiveInteger,
+        dataSource: { enum: ['snapshot', 'sql'] }, dataPollMs: positiveInteger, dataReconcileS: nonNegativeInteger, maxStalenessS: nonNegativeInteger,
       },
     },
   },

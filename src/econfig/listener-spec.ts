@@ -34,7 +34,18 @@ export interface ListenerLimits {
   readonly upstreamTimeoutMs: number;
   /** --max-hops N: external groups, hops limit (loop protection). */
   readonly maxHops: number;
+  /** --data-source: answers from the in-memory snapshot (default) or per request from SQL (snapshot.md). */
+  readonly dataSource: DataSourceOption;
+  /** --data-poll MS: how often the snapshot polls the change journal. */
+  readonly dataPollMs: number;
+  /** --data-reconcile S: how often the snapshot compares per-set checksums with the database; 0 = never. */
+  readonly dataReconcileS: number;
+  /** --max-staleness S: getRoutes answers -32010 once the snapshot is older than this; 0 = no bound. */
+  readonly maxStalenessS: number;
 }
+
+export const DATA_SOURCES = ['snapshot', 'sql'] as const;
+export type DataSourceOption = (typeof DATA_SOURCES)[number];
 
 export const DEFAULT_LIMITS: ListenerLimits = Object.freeze({
   bodyLimitBytes: 65536,
@@ -46,6 +57,10 @@ export const DEFAULT_LIMITS: ListenerLimits = Object.freeze({
   dbTimeoutMs: 2000,
   upstreamTimeoutMs: 2000,
   maxHops: 4,
+  dataSource: 'snapshot',
+  dataPollMs: 250,
+  dataReconcileS: 300,
+  maxStalenessS: 0,
 });
 
 export const DEFAULT_SOCKET_MODE = 0o660;

@@ -77,3 +77,71 @@ export function estimateCostMicros(tariff: Tariff, averageDuration: number): big
 export function estimateCost(tariff: Tariff, averageDuration: number): string {
   return formatMicros(estimateCostMicros(tariff, averageDuration));
 }
+
+// ---- Integer micro-units as JavaScript numbers (the snapshot's hot path) ----
+//
+// The snapshot parses each amount once, at load, into a number of
+// micro-units. Numbers are exact integers up to 2^53 (about 9.007e15
+// micro-units, 9,007,199,254 units): DECIMAL(16,6) goes beyond that, so an
+// amount past it is held as NaN here and its cost is computed with BigInt
+// from the text instead. Below the bound every step is an exact integer
+// operation, checked term by term, so the result equals estimateCostMicros.
+
+/** Bound on each term of the sum: three terms and the doubling in the rounding stay below 2^53. */
+const SAFE_TERM = 2 ** 50;
+
+/** Micro-units of a decimal string as an exact number, or NaN when beyond 2^53 (use parseMicros then). */
+export function parseMicrosNumber(text: string): number {
+  const micros = parseMicros(text);
+  const asNumber = Number(micros);
+  return Number.isSafeInteger(asNumber) && BigInt(asNumber) === micros ? asNumber : NaN;
+}
+
+/** A tariff with its amounts already in micro-units (NaN where beyond 2^53). */
+export interface MicroTariff {
+  readonly price1: number;
+  readonly priceN: number;
+  readonly interval1: number;
+  readonly intervalN: number;
+  readonly connectFee: number;
+  readonly freeSeconds: number;
+}
+
+/**
+ * estimateCostMicros on numbers: the same formula, guards and rounding, or
+ * NaN when some amount or intermediate term is beyond exact integer range
+ * (the caller then falls back to estimateCostMicros on the decimal strings).
+ */
+export function estimateCostMicrosNumber(t: MicroTariff, averageDuration: number): number {
+  const interval1 = Math.max(0, Math.trunc(t.interval1));
+  const intervalN = Math.max(1, Math.trunc(t.intervalN));
+  const billable = Math.max(0, Math.trunc(averageDuration) - Math.trunc(t.freeSeconds));
+  if (billable === 0) return t.connectFee;
+  const rest = billable > interval1 ? billable - interval1 : 0;
+  const nextIntervals = Math.floor((rest + intervalN - 1) / intervalN);
+  const fee = t.connectFee * 60;
+  const first = t.price1 * interval1;
+  const next = t.priceN * intervalN * nextIntervals;
+  // NaN (an amount past 2^53) fails every comparison, so it lands here too.
+  if (!(Math.abs(fee) <= SAFE_TERM && Math.abs(first) <= SAFE_TERM && Math.abs(next) <= SAFE_TERM)) return NaN;
+  return divideRoundHalfUpNumber(fee + first + next, 60);
+}
+
+/** divideRoundHalfUp on exact integers below 2^52, with the float quotient corrected to the exact one. */
+function divideRoundHalfUpNumber(numerator: number, denominator: number): number {
+  const abs = Math.abs(numerator);
+  const top = abs * 2 + denominator;
+  const bottom = denominator * 2;
+  let q = Math.floor(top / bottom);
+  if (q * bottom > top) q -= 1;
+  else if ((q + 1) * bottom <= top) q += 1;
+  return numerator < 0 ? -q : q;
+}
+
+/** formatMicros for an exact number or a BigInt. */
+export function formatMicrosAny(micros: number | bigint): string {
+  if (typeof micros === 'bigint') return formatMicros(micros);
+  const abs = Math.abs(micros);
+  const fraction = String(abs % 1_000_000).padStart(SCALE_DIGITS, '0');
+  return `${micros < 0 ? '-' : ''}${Math.floor(abs / 1_000_000)}.${fraction}`;
+}

@@ -8,6 +8,7 @@
 import { isSippyError, type ErrorCode } from '../errors.js';
 import { describeForLog } from '../db/pool.js';
 import type { Resolver, RouteRequest, RouteResult } from './types.js';
+import type { DataStatus } from './snapshot-follower.js';
 
 export interface HealthLogger {
   error(message: string, fields?: Record<string, unknown>): void;
@@ -45,6 +46,10 @@ export class DatabaseHealthLog implements Resolver {
       this.failingSince = undefined;
     }
     return result;
+  }
+
+  dataStatus(): DataStatus | undefined {
+    return this.inner.dataStatus?.();
   }
 
   close(): Promise<void> {

@@ -6,9 +6,8 @@
 import { SippyError } from '../errors.js';
 import type { Database } from '../db/pool.js';
 import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
-import type { ExternalGroupHandler } from './resolver.js';
 import type { GroupRow } from './model.js';
-import type { RouteRequest, RouteResult } from './types.js';
+import type { ExternalGroupHandler, RouteRequest, RouteResult } from './types.js';
 import { ensureExternalConnections } from './sql.js';
 import { checkHops, mapUpstreamRoutes, redactUri, upstreamCall, upstreamFailure, wantedConnections } from './external-map.js';
 import { UpstreamClients } from './upstream-clients.js';

@@ -1,23 +1,58 @@
-// The routing domain's public face: the Resolver contract and the SQL-backed
-// resolver. Callers (rpc/, supervisor/) import from here only.
+// The routing domain's public face: the Resolver contract, the resolver over
+// its two data sources, and the snapshot that follows a database. Callers
+// (rpc/, supervisor/, cli/) import from here only.
 
 import type { Database } from '../db/pool.js';
-import { SqlResolver, type SqlResolverOptions } from './resolver.js';
+import { RoutingResolver } from './resolver.js';
+import { SnapshotDataSource, SqlDataSource, type RoutingDataSource } from './data-source.js';
+import { ExternalForwarder, type ExternalLimits } from './external.js';
+import type { SnapshotFollower } from './snapshot-follower.js';
+import { RuleCache } from './translation.js';
+import type { ExternalGroupHandler } from './types.js';
+import type { RoutingLogger } from './log.js';
+import type { RandomSource } from './select.js';
+import { createLogger } from '../log.js';
 
-export type { Resolver, RouteRequest, RouteResult, Route, ExcludedEntry, ExclusionReason } from './types.js';
+export type { Resolver, RouteRequest, RouteResult, Route, ExcludedEntry, ExclusionReason, ExternalGroupHandler } from './types.js';
 export type { GroupRow } from './model.js';
 export type { RoutingLogger } from './log.js';
 export type { RandomSource } from './select.js';
-export { SqlResolver, type SqlResolverOptions, type ExternalGroupHandler } from './resolver.js';
+export { RoutingResolver } from './resolver.js';
+export { SqlDataSource, SnapshotDataSource, type RoutingDataSource, type GroupLookup } from './data-source.js';
+export { SnapshotFollower, DEFAULT_FOLLOWER_SETTINGS, type DataStatus, type DataSourceName, type FollowerSettings } from './snapshot-follower.js';
+export { SnapshotRegistry } from './snapshot-registry.js';
 export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external.js';
 export { EXTERNAL_VENDOR_NAME } from './sql.js';
 
+export interface CreateResolverOptions {
+  /** Default: the structured logger on stderr. */
+  readonly logger?: RoutingLogger;
+  /** Uniform in [0, 1); default Math.random. Tests inject a seeded one. */
+  readonly random?: RandomSource;
+  /** Forwards external groups; default an ExternalForwarder with `externalLimits`, sharing the resolver's rule cache. */
+  readonly external?: ExternalGroupHandler;
+  /** Hops limit, upstream timeout and client cap of the default forwarder. */
+  readonly externalLimits?: ExternalLimits;
+  /** Parsed translation rules kept at most (default 1000). */
+  readonly ruleCacheSize?: number;
+  /**
+   * `--data-source snapshot`: answer from this follower's snapshot (from SQL
+   * until it is loaded), refusing one older than maxStalenessMs (0 = no
+   * bound). Without it every answer comes from SQL (`--data-source sql`): a
+   * resolver cannot follow a database on its own, the follower is shared.
+   */
+  readonly snapshot?: { readonly follower: SnapshotFollower; readonly maxStalenessMs?: number };
+}
+
 /** A resolver over one Database (all environments it serves), or over databaseFor(environment). */
-export function createResolver(
-  database: Database | ((environment: number) => Database),
-  options: Omit<SqlResolverOptions, 'databaseFor'> = {},
-): SqlResolver {
+export function createResolver(database: Database | ((environment: number) => Database), options: CreateResolverOptions = {}): RoutingResolver {
   const databaseFor = typeof database === 'function' ? database : () => database;
-  return new SqlResolver({ ...options, databaseFor });
+  const logger = options.logger ?? createLogger();
+  const rules = new RuleCache(options.ruleCacheSize);
+  const sql = new SqlDataSource(databaseFor);
+  const source: RoutingDataSource =
+    options.snapshot === undefined ? sql : new SnapshotDataSource(options.snapshot.follower, sql, options.snapshot.maxStalenessMs ?? 0);
+  const external = options.external ?? new ExternalForwarder({ ...options.externalLimits, databaseFor, rules, logger });
+  return new RoutingResolver({ source, external, rules, logger, ...(options.random !== undefined ? { random: options.random } : {}) });
 }

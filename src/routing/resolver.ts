@@ -1,41 +1,30 @@
-// The SQL-backed Resolver: load (sql.ts), then the pure steps (candidates,
-// select, translation), then the getRoutes answer. Knows no transport; the
-// RPC layer calls resolve() and sends the result or the SippyError.
+// The Resolver: a data source (data-source.ts: SQL or the snapshot) finds
+// the group and its costed candidates, then the pure steps (select,
+// translation) make the getRoutes answer. Knows no transport; the RPC layer
+// calls resolve() and sends the result or the SippyError.
 
 import { SippyError } from '../errors.js';
-import type { Database } from '../db/pool.js';
-import type { ExcludedEntry, Resolver, Route, RouteRequest, RouteResult } from './types.js';
-import type { GroupRow } from './model.js';
-import { loadRoutingData } from './sql.js';
-import { findCandidates, type BadRule } from './candidates.js';
+import type { ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult } from './types.js';
+import type { BadRule } from './candidates.js';
 import { selectRoutes, type RandomSource, type Ranked } from './select.js';
-import { parsePolicy } from './policy.js';
-import { formatMicros } from './cost.js';
+import { formatMicrosAny } from './cost.js';
 import { RuleCache, applyRule } from './translation.js';
 import { logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
-import { ExternalForwarder, type ExternalLimits } from './external.js';
+import type { DataStatus } from './snapshot-follower.js';
+import type { RoutingDataSource } from './data-source.js';
 
-/** Forwards an external group (routing.md "External groups"). */
-export interface ExternalGroupHandler {
-  resolve(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult>;
-  /** Releases upstream connections; the resolver's close() calls it. */
-  close?(): Promise<void>;
-}
-
-export interface SqlResolverOptions {
-  /** The Database of an environment; called per request, so the supervisor may swap it. */
-  readonly databaseFor: (environment: number) => Database;
+export interface RoutingResolverOptions {
+  /** Where groups and candidates come from. */
+  readonly source: RoutingDataSource;
+  /** Forwards external groups. */
+  readonly external: ExternalGroupHandler;
+  /** The rule cache, shared with the forwarder: local and external routes parse a rule once. */
+  readonly rules: RuleCache;
   /** Default: the structured logger on stderr. */
   readonly logger?: RoutingLogger;
   /** Uniform in [0, 1); default Math.random. Tests inject a seeded one. */
   readonly random?: RandomSource;
-  /** Forwards external groups; default an ExternalForwarder with `externalLimits`, sharing this resolver's rule cache. */
-  readonly external?: ExternalGroupHandler;
-  /** Hops limit, upstream timeout and client cap of the default forwarder. */
-  readonly externalLimits?: ExternalLimits;
-  /** Parsed translation rules kept at most (default 1000). */
-  readonly ruleCacheSize?: number;
 }
 
 const MAX_CLD = 64;
@@ -43,8 +32,8 @@ const MAX_CLI = 64;
 /** rpc.md: hops is 0–16. */
 const MAX_HOPS = 16;
 
-export class SqlResolver implements Resolver {
-  private readonly databaseFor: (environment: number) => Database;
+export class RoutingResolver implements Resolver {
+  private readonly source: RoutingDataSource;
   private readonly logger: RoutingLogger;
   private readonly random: RandomSource;
   private readonly external: ExternalGroupHandler;
@@ -52,50 +41,42 @@ export class SqlResolver implements Resolver {
   private readonly once = new OnceFilter();
   private closed = false;
 
-  constructor(options: SqlResolverOptions) {
-    this.databaseFor = options.databaseFor;
+  constructor(options: RoutingResolverOptions) {
+    this.source = options.source;
     this.logger = options.logger ?? createLogger();
     this.random = options.random ?? Math.random;
-    this.rules = new RuleCache(options.ruleCacheSize);
-    this.external =
-      options.external ??
-      new ExternalForwarder({ ...options.externalLimits, databaseFor: this.databaseFor, rules: this.rules, logger: this.logger });
+    this.rules = options.rules;
+    this.external = options.external;
   }
 
   async resolve(environment: number, request: RouteRequest): Promise<RouteResult> {
     if (this.closed) throw new SippyError('RPC_INTERNAL', 'the resolver is closed; the listener is shutting down');
     checkRequest(request);
-    const data = await loadRoutingData(this.databaseFor(environment), environment, request.routing_group, request.cld);
-    if (data === undefined) {
+    const found = await this.source.lookup(environment, request, this.rules);
+    if (found === undefined) {
       throw new SippyError('ROUTING_GROUP_NOT_FOUND', `no routing group named ${JSON.stringify(request.routing_group)} in environment ${environment}`, {
         data: { routing_group: request.routing_group },
       });
     }
-    const { group, entries, routesBySet } = data;
-    if (group.external) return this.external.resolve(environment, group, request);
-    let keys: ReturnType<typeof parsePolicy>;
-    try {
-      keys = parsePolicy(group.policy, group.name);
-    } catch (err) {
+    const group = found.group;
+    if (found.external) return this.external.resolve(environment, group, request);
+    const keys = found.policy;
+    if (keys instanceof SippyError) {
       if (this.once.first(`policy:${group.i_routing_group}:${group.policy}`)) {
-        this.logger.error((err as Error).message, { i_environment: environment, i_routing_group: group.i_routing_group, policy: group.policy });
+        this.logger.error(keys.message, { i_environment: environment, i_routing_group: group.i_routing_group, policy: group.policy });
       }
-      throw err;
+      throw keys;
     }
-    const found = findCandidates(entries, routesBySet, request.cld, request.time.getTime(), this.rules);
-    this.logBadRules(environment, found.badRules);
-    const selection = selectRoutes(found.candidates, {
-      keys,
-      averageDuration: group.average_duration,
-      random: this.random,
-      maxRoutes: request.max_routes,
-    });
+    if (found.badRules.length > 0) this.logBadRules(environment, found.badRules);
+    const selection = selectRoutes(found.candidates, { keys, random: this.random, maxRoutes: request.max_routes });
+    const routes: Route[] = new Array(selection.routes.length);
+    for (let i = 0; i < routes.length; i++) routes[i] = toRoute(selection.routes[i]!, request);
     const result: RouteResult = {
       i_environment: environment,
       routing_group: { i_routing_group: group.i_routing_group, name: group.name, policy: group.policy },
       cli: request.cli,
       cld: request.cld,
-      routes: selection.routes.map((ranked) => toRoute(ranked, request)),
+      routes,
     };
     if (request.explain !== true) return result;
     const excluded: ExcludedEntry[] = [...found.excluded, ...selection.excluded].map(({ entry, reason }) => ({
@@ -106,8 +87,12 @@ export class SqlResolver implements Resolver {
     return { ...result, excluded };
   }
 
+  dataStatus(): DataStatus | undefined {
+    return this.source.status();
+  }
+
   async close(): Promise<void> {
-    // The Databases belong to whoever handed out databaseFor; only our state goes.
+    // The Databases and the snapshot belong to whoever handed them over; only our state goes.
     if (this.closed) return;
     this.closed = true;
     await this.external.close?.();
@@ -145,7 +130,7 @@ function toRoute(ranked: Ranked, request: RouteRequest): Route {
     grace_period: entry.grace_period,
     post_call_surcharge: entry.post_call_surcharge,
     currency: entry.currency,
-    estimated_cost: formatMicros(ranked.costMicros),
+    estimated_cost: formatMicrosAny(ranked.costMicros),
     capacity: entry.capacity,
     cli: applyRule(ranked.cliRule, request.cli),
     cld: applyRule(ranked.cldRule, request.cld),

@@ -1,26 +1,33 @@
-// Steps 3–7 of routing.md: cost, order by the policy chain, deduplicate by
+// Steps 3–7 of routing.md: order by the policy chain, deduplicate by
 // connection, stop at huntstop, cap at max_routes. Pure: the random source is
-// injected, so a seeded one makes `weight` reproducible.
+// injected, so a seeded one makes `weight` reproducible. Costs (step 3) come
+// with the candidates: each data source computes them its own way (the SQL
+// path per request from the decimal strings, the snapshot once per route
+// from integer micro-units), and both give the same exact value.
 
 import type { ExclusionReason } from './types.js';
 import type { Candidate, Exclusion } from './candidates.js';
 import type { PolicyKey } from './policy.js';
 import { estimateCostMicros, type Tariff } from './cost.js';
 
+/** A candidate with its step-3 cost and its prefix length (the keys the policy sorts by). */
+export interface CostedCandidate extends Candidate {
+  /** Exact micro-units: a number when below 2^53, else a BigInt (the two compare exactly with < and >). */
+  readonly costMicros: number | bigint;
+  /** Characters (code points) of the matched prefix. */
+  readonly prefixLength: number;
+}
+
 /** Uniform in [0, 1), like Math.random. */
 export type RandomSource = () => number;
 
-export interface Ranked extends Candidate {
-  readonly costMicros: bigint;
-  /** Characters (code points) of the matched prefix. */
-  readonly prefixLength: number;
+export interface Ranked extends CostedCandidate {
   /** The weighted-random key -ln(u)/w (smaller first); Infinity without a positive weight. */
   readonly draw: number;
 }
 
 export interface SelectionOptions {
   readonly keys: readonly PolicyKey[];
-  readonly averageDuration: number;
   readonly random: RandomSource;
   readonly maxRoutes?: number | undefined;
 }
@@ -57,24 +64,45 @@ export function weightedDraw(weight: number | null, random: RandomSource): numbe
   return -Math.log(u) / weight;
 }
 
-/** Sorts the candidates by the policy chain, then entry_order, then i_routing_group_entry. */
-export function rank(candidates: readonly Candidate[], options: SelectionOptions): Ranked[] {
-  const usesWeight = options.keys.includes('weight');
-  // Draws in entry order, one per candidate per request, only when the policy asks.
-  const ranked: Ranked[] = candidates.map((candidate) => ({
-    ...candidate,
-    costMicros: estimateCostMicros(tariffOf(candidate), options.averageDuration),
-    prefixLength: Array.from(candidate.route.prefix).length,
-    draw: usesWeight ? weightedDraw(candidate.entry.weight, options.random) : Infinity,
-  }));
-  const chain = options.keys.map((key) => COMPARE[key]);
-  return ranked.sort((a, b) => {
-    for (const compare of chain) {
-      const c = compare(a, b);
+/** The comparator of a policy chain, then entry_order, then i_routing_group_entry: built once per parsed policy. */
+export function comparatorOf(keys: readonly PolicyKey[]): Compare {
+  const chain = keys.map((key) => COMPARE[key]);
+  return (a, b) => {
+    for (let i = 0; i < chain.length; i++) {
+      const c = chain[i]!(a, b);
       if (c !== 0) return c;
     }
     return TIE_BREAK(a, b);
-  });
+  };
+}
+
+const comparators = new WeakMap<readonly PolicyKey[], Compare>();
+
+/** Sorts the candidates by the policy chain, then entry_order, then i_routing_group_entry. */
+export function rank(candidates: readonly CostedCandidate[], options: SelectionOptions): Ranked[] {
+  const usesWeight = options.keys.includes('weight');
+  // Draws in entry order, one per candidate per request, only when the policy asks.
+  const ranked: Ranked[] = new Array(candidates.length);
+  for (let i = 0; i < candidates.length; i++) {
+    const candidate = candidates[i]!;
+    ranked[i] = {
+      entry: candidate.entry, route: candidate.route, cliRule: candidate.cliRule, cldRule: candidate.cldRule,
+      costMicros: candidate.costMicros, prefixLength: candidate.prefixLength,
+      draw: usesWeight ? weightedDraw(candidate.entry.weight, options.random) : Infinity,
+    };
+  }
+  let compare = comparators.get(options.keys);
+  if (compare === undefined) comparators.set(options.keys, (compare = comparatorOf(options.keys)));
+  return ranked.sort(compare);
+}
+
+/** Step 3 on the decimal strings (the SQL path): each candidate's cost and prefix length. */
+export function costCandidates(candidates: readonly Candidate[], averageDuration: number): CostedCandidate[] {
+  return candidates.map((candidate) => ({
+    ...candidate,
+    costMicros: estimateCostMicros(tariffOf(candidate), averageDuration),
+    prefixLength: Array.from(candidate.route.prefix).length,
+  }));
 }
 
 /** Rates come from the route, connect fee and free seconds from its destination set. */
@@ -86,7 +114,7 @@ export function tariffOf({ route, entry }: Candidate): Tariff {
 }
 
 /** Steps 3–7: rank, then keep each connection's best position, stop after huntstop, cap. */
-export function selectRoutes(candidates: readonly Candidate[], options: SelectionOptions): Selection {
+export function selectRoutes(candidates: readonly CostedCandidate[], options: SelectionOptions): Selection {
   const routes: Ranked[] = [];
   const excluded: Exclusion[] = [];
   const seen = new Set<number>();

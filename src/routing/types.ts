@@ -2,6 +2,9 @@
 // Field names are those of rpc.md's getRoutes result, so the RPC layer can
 // send a RouteResult as it is. Money is always a decimal string.
 
+import type { GroupRow } from './model.js';
+import type { DataStatus } from './snapshot-follower.js';
+
 export type ExclusionReason =
   | 'disabled'
   | 'no_match'
@@ -75,6 +78,13 @@ export interface RouteResult {
   readonly excluded?: readonly ExcludedEntry[];
 }
 
+/** Forwards an external group (routing.md "External groups"). */
+export interface ExternalGroupHandler {
+  resolve(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult>;
+  /** Releases upstream connections; the resolver's close() calls it. */
+  close?(): Promise<void>;
+}
+
 /**
  * Answers getRoutes for one environment. Failures are SippyErrors from the
  * catalogue (ROUTING_GROUP_NOT_FOUND, DB_*, ...), never driver errors. The
@@ -83,6 +93,8 @@ export interface RouteResult {
  */
 export interface Resolver {
   resolve(environment: number, request: RouteRequest): Promise<RouteResult>;
+  /** Where answers come from now (ping, status); undefined on the plain SQL path. */
+  dataStatus?(): DataStatus | undefined;
   /** Releases pools and caches; idempotent. */
   close(): Promise<void>;
 }

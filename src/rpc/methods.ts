@@ -7,6 +7,7 @@
 import { SippyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Resolver, RouteRequest, RouteResult } from '../routing/types.js';
+import type { DataStatus } from '../routing/snapshot-follower.js';
 import { VERSION } from '../version.js';
 import { callStartTime, validateParams } from './param-schemas.js';
 
@@ -20,9 +21,10 @@ export interface MethodContext {
   readonly logger: Logger;
 }
 
-export async function ping(params: unknown, context: MethodContext): Promise<{ i_environment: number; version: string }> {
+export async function ping(params: unknown, context: MethodContext): Promise<{ i_environment: number; version: string; data?: DataStatus }> {
   validateParams('ping', params);
-  return { i_environment: context.environment, version: VERSION };
+  const data = context.resolver.dataStatus?.();
+  return data === undefined ? { i_environment: context.environment, version: VERSION } : { i_environment: context.environment, version: VERSION, data };
 }
 
 export async function getRoutes(params: unknown, context: MethodContext): Promise<RouteResult> {

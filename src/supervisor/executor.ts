@@ -4,6 +4,7 @@
 // rollback) and is reported. Steps never throw: each has an outcome.
 
 import type { ListenerSpec } from '../econfig/listener-spec.js';
+import type { DataStatus } from '../routing/index.js';
 import type { PlanStep } from './plan.js';
 import { describeStep } from './plan.js';
 
@@ -20,7 +21,7 @@ export interface ManagedListener {
    * same socket can be bound again one event-loop turn after the call.
    */
   stop(): Promise<void>;
-  stats(): { readonly requests: number; readonly errors: number };
+  stats(): { readonly requests: number; readonly errors: number; readonly data?: DataStatus | undefined };
 }
 
 export type ListenerFactory = (spec: ListenerSpec) => ManagedListener;

@@ -9,13 +9,15 @@ import type { Logger } from '../log.js';
 import { SippyError } from '../errors.js';
 import { DatabaseRegistry } from '../db/registry.js';
 import type { Database, PoolLimits } from '../db/pool.js';
-import { createResolver, DatabaseHealthLog, type ExternalLimits } from '../routing/index.js';
+import { createResolver, DatabaseHealthLog, type ExternalLimits, type DataStatus, type FollowerSettings, type SnapshotFollower, type SnapshotRegistry } from '../routing/index.js';
 import type { Resolver } from '../routing/types.js';
 import { Listener } from '../rpc/listener.js';
 import type { ListenerFactory, ManagedListener } from './executor.js';
 
 export interface ListenerDependencies {
   readonly registry: DatabaseRegistry;
+  /** The snapshots, one per database, shared by the listeners that answer from one. */
+  readonly snapshots: SnapshotRegistry;
   /** The supervisor's DSN, for listeners without their own -d. */
   readonly defaultDsn: string | undefined;
   readonly logger: Logger;
@@ -34,18 +36,27 @@ export function externalLimitsOf(spec: ListenerSpec): ExternalLimits {
   return { maxHops: spec.limits.maxHops, upstreamTimeoutMs: spec.limits.upstreamTimeoutMs };
 }
 
-/**
- * The resolver a listener serves with, the same under the supervisor and in
- * the single-environment daemon: SQL routing with the spec's external-group
- * limits, logging database outages and recoveries once each.
- */
-export function listenerResolver(db: Database, spec: ListenerSpec, logger: Logger): Resolver {
-  return new DatabaseHealthLog(createResolver(db, { logger, externalLimits: externalLimitsOf(spec) }), logger);
+/** The snapshot a listener follows: its --data-poll and --data-reconcile; undefined with --data-source sql. */
+export function followerSettingsOf(spec: ListenerSpec): FollowerSettings | undefined {
+  const { dataSource, dataPollMs, dataReconcileS } = spec.limits;
+  return dataSource === 'snapshot' ? { pollMs: dataPollMs, reconcileS: dataReconcileS } : undefined;
 }
 
-/** What the pool and resolver are built from: when it changes, both are swapped. */
+/**
+ * The resolver a listener serves with, the same under the supervisor and in
+ * the single-environment daemon: the snapshot when one is given (else SQL
+ * per request), the spec's external-group limits and staleness bound,
+ * logging database outages and recoveries once each.
+ */
+export function listenerResolver(db: Database, spec: ListenerSpec, logger: Logger, follower?: SnapshotFollower): Resolver {
+  const snapshot = follower === undefined ? undefined : { follower, maxStalenessMs: spec.limits.maxStalenessS * 1000 };
+  return new DatabaseHealthLog(createResolver(db, { logger, externalLimits: externalLimitsOf(spec), ...(snapshot !== undefined ? { snapshot } : {}) }), logger);
+}
+
+/** What the pool, snapshot and resolver are built from: when it changes, all are swapped. */
 function poolKey(dsn: string, spec: ListenerSpec): string {
-  return JSON.stringify([dsn, poolLimitsOf(spec), externalLimitsOf(spec)]);
+  const { dataSource, dataPollMs, dataReconcileS, maxStalenessS } = spec.limits;
+  return JSON.stringify([dsn, poolLimitsOf(spec), externalLimitsOf(spec), dataSource, dataPollMs, dataReconcileS, maxStalenessS]);
 }
 
 class SupervisedListener implements ManagedListener {
@@ -53,6 +64,7 @@ class SupervisedListener implements ManagedListener {
   private readonly listener: Listener;
   private db: Database;
   private dbKey: string;
+  private follower: SnapshotFollower | undefined;
   private resolver: Resolver;
   private stopped = false;
 
@@ -61,7 +73,8 @@ class SupervisedListener implements ManagedListener {
     const dsn = this.dsnOf(spec);
     this.db = deps.registry.acquire(dsn, poolLimitsOf(spec));
     this.dbKey = poolKey(dsn, spec);
-    this.resolver = this.resolverFor(this.db, spec);
+    this.follower = this.followerFor(dsn, spec);
+    this.resolver = listenerResolver(this.db, spec, deps.logger, this.follower);
     this.listener = new Listener(spec, this.resolver, deps.logger);
   }
 
@@ -81,20 +94,21 @@ class SupervisedListener implements ManagedListener {
       return;
     }
     const db = this.deps.registry.acquire(dsn, poolLimitsOf(spec));
-    const resolver = this.resolverFor(db, spec);
+    const follower = this.followerFor(dsn, spec);
+    const resolver = listenerResolver(db, spec, this.deps.logger, follower);
     try {
       await this.listener.update(spec, resolver);
     } catch (err) {
       await resolver.close();
-      await this.deps.registry.release(db);
+      await this.releaseData(db, follower);
       throw err;
     }
-    const [oldDb, oldResolver] = [this.db, this.resolver];
-    [this.db, this.dbKey, this.resolver] = [db, key, resolver];
+    const [oldDb, oldFollower, oldResolver] = [this.db, this.follower, this.resolver];
+    [this.db, this.dbKey, this.follower, this.resolver] = [db, key, follower, resolver];
     // Requests that started before the swap still hold the old resolver:
-    // give them the drain bound before closing its pool.
+    // give them the drain bound before closing its pool and snapshot.
     setTimeout(() => {
-      void oldResolver.close().then(() => this.deps.registry.release(oldDb)).catch(() => undefined);
+      void oldResolver.close().then(() => this.releaseData(oldDb, oldFollower)).catch(() => undefined);
     }, this.deps.drainMs).unref();
   }
 
@@ -103,12 +117,12 @@ class SupervisedListener implements ManagedListener {
     this.stopped = true;
     await this.listener.stop(this.deps.drainMs);
     await this.resolver.close();
-    await this.deps.registry.release(this.db);
+    await this.releaseData(this.db, this.follower);
   }
 
-  stats(): { requests: number; errors: number } {
+  stats(): { requests: number; errors: number; data: DataStatus | undefined } {
     const { requests, errors } = this.listener.stats();
-    return { requests, errors };
+    return { requests, errors, data: this.resolver.dataStatus?.() };
   }
 
   private dsnOf(spec: ListenerSpec): string {
@@ -119,8 +133,14 @@ class SupervisedListener implements ManagedListener {
     return dsn;
   }
 
-  private resolverFor(db: Database, spec: ListenerSpec): Resolver {
-    return listenerResolver(db, spec, this.deps.logger);
+  private followerFor(dsn: string, spec: ListenerSpec): SnapshotFollower | undefined {
+    const settings = followerSettingsOf(spec);
+    return settings === undefined ? undefined : this.deps.snapshots.acquire(dsn, settings);
+  }
+
+  private async releaseData(db: Database, follower: SnapshotFollower | undefined): Promise<void> {
+    if (follower !== undefined) await this.deps.snapshots.release(follower);
+    await this.deps.registry.release(db);
   }
 }
 

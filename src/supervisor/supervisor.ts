@@ -13,6 +13,8 @@ import { describeForLog } from '../db/pool.js';
 import { Executor, type ListenerFactory } from './executor.js';
 import { plan } from './plan.js';
 import type { EnvironmentSource } from './environments.js';
+import type { DataStatus } from '../routing/index.js';
+import type { SnapshotStatus } from '../routing/snapshot-registry.js';
 
 export interface ReloadResult {
   readonly result: 'ok' | 'error';
@@ -35,6 +37,8 @@ export interface ListenerStatus {
   readonly since: string;
   readonly requests: number;
   readonly errors: number;
+  /** Where its answers come from (snapshot.md); null with --data-source sql. */
+  readonly data: DataStatus | null;
 }
 
 export interface SupervisorStatus {
@@ -42,6 +46,8 @@ export interface SupervisorStatus {
   readonly file: string;
   readonly environments: readonly number[];
   readonly listeners: readonly ListenerStatus[];
+  /** One per database snapshot (DSN redacted). */
+  readonly snapshots: readonly SnapshotStatus[];
   readonly last_reload: ReloadResult | undefined;
 }
 
@@ -50,6 +56,8 @@ export interface SupervisorOptions {
   readonly rundir: string;
   readonly environments: EnvironmentSource;
   readonly listenerFactory: ListenerFactory;
+  /** The snapshots of the listeners' databases, for status; none when absent. */
+  readonly snapshots?: () => SnapshotStatus[];
   readonly logger: Logger;
   readonly clock?: () => Date;
 }
@@ -105,9 +113,11 @@ export class Supervisor {
           since: running.since.toISOString(),
           requests: stats.requests,
           errors: stats.errors,
+          data: stats.data ?? null,
         };
       });
-    return { pid: process.pid, file: this.options.file, environments: this.currentEnvironments, listeners, last_reload: this.last };
+    const snapshots = this.options.snapshots?.() ?? [];
+    return { pid: process.pid, file: this.options.file, environments: this.currentEnvironments, listeners, snapshots, last_reload: this.last };
   }
 
   /** Stops every listener (drained, bounded). Idempotent. */

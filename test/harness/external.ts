@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import type { Database } from '../../src/db/pool.js';
 import { silentLogger } from '../../src/log.js';
 import { Listener } from '../../src/rpc/listener.js';
-import { createResolver, type RoutingLogger, type SqlResolver } from '../../src/routing/index.js';
+import { createResolver, type RoutingLogger, type RoutingResolver } from '../../src/routing/index.js';
 import { makeSpec } from './rpc.js';
 
 /** A listener of one environment on `dir/sippy_routed.<environment>.sock`, with its own resolver. */
 export class EnvironmentDaemon {
   readonly socketPath: string;
   readonly uri: string;
-  readonly resolver: SqlResolver;
+  readonly resolver: RoutingResolver;
   readonly listener: Listener;
 
   constructor(db: Database, dir: string, readonly environment: number, options: { upstreamTimeoutMs?: number; maxHops?: number; logger?: RoutingLogger; socketName?: string } = {}) {

@@ -4,6 +4,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RoutingClient } from '../../src/client/routing-client.js';
+import { SnapshotRegistry } from '../../src/routing/index.js';
 import { DatabaseRegistry } from '../../src/db/registry.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { FixedEnvironments } from '../../src/supervisor/environments.js';
@@ -64,9 +65,11 @@ export function supervisorRig(options: { dsn: string; environments: readonly num
   const environments = new CountingEnvironments(options.environments);
   const registry = new DatabaseRegistry();
   const logger = options.logger ?? silentLogger;
+  const snapshots = new SnapshotRegistry(logger);
   const supervisor = new Supervisor({
     file, rundir, environments, logger,
-    listenerFactory: supervisedListenerFactory({ registry, defaultDsn: options.dsn, logger, drainMs: options.drainMs ?? 100 }),
+    listenerFactory: supervisedListenerFactory({ registry, snapshots, defaultDsn: options.dsn, logger, drainMs: options.drainMs ?? 100 }),
+    snapshots: () => snapshots.statuses(),
   });
   const clients: RoutingClient[] = [];
   const socketOf = (environment: number): string => join(rundir, `sippy_routed.${environment}.sock`);
@@ -81,6 +84,7 @@ export function supervisorRig(options: { dsn: string; environments: readonly num
       for (const client of clients.splice(0)) client.close();
       environments.release();
       await supervisor.stop();
+      await snapshots.closeAll();
       await registry.closeAll();
       dir.remove();
     },

@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { RoutingClient } from '../../src/client/routing-client.js';
 import { RpcCallError } from '../../src/client/rpc-client.js';
-import { createResolver, EXTERNAL_VENDOR_NAME, type RoutingLogger } from '../../src/routing/index.js';
+import { createResolver, EXTERNAL_VENDOR_NAME, SnapshotRegistry, type RoutingLogger } from '../../src/routing/index.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { answerJson, EnvironmentDaemon, fixedUpstreamResult, ScriptedPeer } from '../harness/external.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
@@ -201,7 +201,8 @@ describe("external groups: the supervisor's listener applies --max-hops and --up
     await fixture.environmentRow();
     await fixture.group({ name: 'Upstream', external: true, uri: peer.uri });
     const registry = new DatabaseRegistry();
-    const factory = supervisedListenerFactory({ registry, defaultDsn: database().dsn, logger: silentLogger, drainMs: 0 });
+    const snapshots = new SnapshotRegistry(silentLogger);
+    const factory = supervisedListenerFactory({ registry, snapshots, defaultDsn: database().dsn, logger: silentLogger, drainMs: 0 });
     const endpoint = { kind: 'unix', path: join(dir.path, 'sippy_routed.2.sock') } as const;
     const managed = factory(makeSpec(endpoint, { environment: 2, limits: { maxHops: 1, upstreamTimeoutMs: 5_000 } }));
     const client = new RoutingClient(`unix:${endpoint.path}`, { timeoutMs: 10_000 });
@@ -222,6 +223,7 @@ describe("external groups: the supervisor's listener applies --max-hops and --up
     } finally {
       client.close();
       await managed.stop();
+      await snapshots.closeAll();
       await registry.closeAll();
       await peer.stop();
       dir.remove();

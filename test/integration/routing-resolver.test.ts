@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { createResolver, SqlResolver, type ExternalGroupHandler, type RouteRequest, type RoutingLogger } from '../../src/routing/index.js';
+import { createResolver, type ExternalGroupHandler, type RouteRequest, type RoutingLogger } from '../../src/routing/index.js';
 import { isSippyError, type SippyError } from '../../src/errors.js';
 import { seededRandom } from '../../src/seeded-random.js';
 
@@ -110,7 +110,7 @@ describe('route resolver: groups, answer, errors', function () {
 
   it('uses databaseFor(environment) for each request', async () => {
     const asked: number[] = [];
-    const resolver = new SqlResolver({ databaseFor: (env) => (asked.push(env), database().db) });
+    const resolver = createResolver((env) => (asked.push(env), database().db));
     await resolver.resolve(1, request('Group 1'));
     await failure(resolver.resolve(2, request('Group 1')));
     expect(asked).to.deep.equal([1, 2]);

@@ -3,18 +3,18 @@ import { isSippyError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
 import { validateParams } from '../../../src/rpc/param-schemas.js';
 import { routeRequest } from '../../../src/rpc/methods.js';
-import { SqlResolver, type RouteRequest } from '../../../src/routing/index.js';
+import { createResolver, type RouteRequest } from '../../../src/routing/index.js';
 
 // The resolver repeats the params' bounds before it touches the database;
 // the database here is a stand-in that only says it was reached.
-describe('SqlResolver: its own check of the request', () => {
+describe('the resolver: its own check of the request', () => {
   const reached = new Error('reached the database');
-  const resolver = new SqlResolver({
-    databaseFor: () => {
+  const resolver = createResolver(
+    () => {
       throw reached;
     },
-    logger: silentLogger,
-  });
+    { logger: silentLogger },
+  );
 
   async function outcome(request: RouteRequest): Promise<'database' | string> {
     try {

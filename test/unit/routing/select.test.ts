@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { rank, selectRoutes, weightedDraw, type SelectionOptions } from '../../../src/routing/select.js';
+import { costCandidates, rank, selectRoutes, weightedDraw, type CostedCandidate, type SelectionOptions } from '../../../src/routing/select.js';
 import { parsePolicy } from '../../../src/routing/policy.js';
 import { parseRule } from '../../../src/routing/translation.js';
 import type { Candidate } from '../../../src/routing/candidates.js';
@@ -20,7 +20,7 @@ interface Spec {
 const identity = parseRule(null);
 
 /** A candidate; `entry` (i_routing_group_entry) doubles as its label. */
-function candidate(spec: Spec): Candidate {
+function candidate(spec: Spec): CostedCandidate {
   const id = spec.entry ?? 1;
   const entry: EntryRow = {
     i_routing_group_entry: id, entry_order: spec.order ?? 0, weight: spec.weight ?? null,
@@ -33,11 +33,13 @@ function candidate(spec: Spec): Candidate {
     timeout: null, timeout_1xx: null, price_1: spec.price ?? '0.010000', price_n: spec.price ?? '0.010000', interval_1: 1, interval_n: 1,
     forbidden: false, activation: 0, expiration: null,
   };
-  return { entry, route, cliRule: identity, cldRule: identity };
+  const plain: Candidate = { entry, route, cliRule: identity, cldRule: identity };
+  // Costed as the SQL path does, for a group of average duration 60 s.
+  return costCandidates([plain], 60)[0]!;
 }
 
 function options(policy: string, extra: Partial<SelectionOptions> = {}): SelectionOptions {
-  return { keys: parsePolicy(policy, 'G'), averageDuration: 60, random: seededRandom(1), ...extra };
+  return { keys: parsePolicy(policy, 'G'), random: seededRandom(1), ...extra };
 }
 
 const ids = (list: readonly { entry: EntryRow }[]): number[] => list.map((c) => c.entry.i_routing_group_entry);

@@ -1,0 +1,89 @@
+// Step 2 and the costs of step 3 of routing.md on a snapshot group: the hot
+// path. The same decisions as candidates.ts (findCandidates) on the columns,
+// in the same order, with each route's cost taken from the memo its set
+// keeps per group average duration (computed once per route, exactly, from
+// micro-units parsed at load). Pure apart from filling that memo.
+
+import type { BadRule, Exclusion } from './candidates.js';
+import { estimateCostMicros, estimateCostMicrosNumber } from './cost.js';
+import { NO_MATCH, NOT_ACTIVE, type RouteSet } from './route-set.js';
+import type { CostedCandidate } from './select.js';
+import type { SnapshotEntry, SnapshotGroup } from './snapshot.js';
+import { RuleSyntaxError, type RuleCache } from './translation.js';
+
+export interface SnapshotCandidates {
+  readonly candidates: CostedCandidate[];
+  readonly excluded: Exclusion[];
+  readonly badRules: BadRule[];
+}
+
+/** findCandidates on a snapshot group, with costs. */
+export function snapshotCandidates(group: SnapshotGroup, cld: string, tMs: number, rules: RuleCache): SnapshotCandidates {
+  const candidates: CostedCandidate[] = [];
+  const excluded: Exclusion[] = [];
+  const badRules: BadRule[] = [];
+  const averageDuration = group.row.average_duration;
+  for (const snapshotEntry of group.entries) {
+    const entry = snapshotEntry.row;
+    if (!entry.enabled) {
+      excluded.push({ entry, reason: 'disabled' });
+      continue;
+    }
+    const routes = snapshotEntry.routes;
+    const index = routes === undefined ? NO_MATCH : routes.matchIndex(cld, tMs);
+    if (index < 0) {
+      excluded.push({ entry, reason: index === NOT_ACTIVE ? 'not_active' : 'no_match' });
+      continue;
+    }
+    const set = routes!;
+    if (set.isForbidden(index)) {
+      excluded.push({ entry, reason: 'forbidden' });
+      continue;
+    }
+    const cliRule = rules.get(entry.cli_translation_rule);
+    const cldRule = rules.get(entry.cld_translation_rule);
+    if (cliRule instanceof RuleSyntaxError || cldRule instanceof RuleSyntaxError) {
+      if (cliRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cli_translation_rule', error: cliRule });
+      if (cldRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cld_translation_rule', error: cldRule });
+      excluded.push({ entry, reason: 'bad_translation_rule' });
+      continue;
+    }
+    const route = set.routeRow(index);
+    candidates.push({
+      entry, route, cliRule, cldRule,
+      costMicros: costOf(snapshotEntry, set, index, averageDuration),
+      prefixLength: set.prefixLength[index]!,
+    });
+  }
+  return { candidates, excluded, badRules };
+}
+
+/** Marks a memo slot whose cost is beyond 2^53 micro-units: computed with BigInt at each use. */
+const BEYOND_NUMBERS = Infinity;
+
+function costOf(entry: SnapshotEntry, set: RouteSet, i: number, averageDuration: number): number | bigint {
+  const memo = entry.costs!;
+  let cost = memo[i]!;
+  if (cost !== cost) {
+    const money = set.money;
+    cost = estimateCostMicrosNumber(
+      {
+        price1: money.micros[set.price1[i]!]!, priceN: money.micros[set.priceN[i]!]!,
+        interval1: set.interval1[i]!, intervalN: set.intervalN[i]!,
+        connectFee: entry.connectFeeMicros, freeSeconds: entry.row.free_seconds,
+      },
+      averageDuration,
+    );
+    if (cost !== cost) cost = BEYOND_NUMBERS;
+    memo[i] = cost;
+  }
+  if (cost !== BEYOND_NUMBERS) return cost;
+  const row = entry.row;
+  return estimateCostMicros(
+    {
+      price_1: set.money.text[set.price1[i]!]!, price_n: set.money.text[set.priceN[i]!]!,
+      interval_1: set.interval1[i]!, interval_n: set.intervalN[i]!, connect_fee: row.connect_fee, free_seconds: row.free_seconds,
+    },
+    averageDuration,
+  );
+}

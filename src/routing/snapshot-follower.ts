@@ -1,0 +1,452 @@
+// Keeps one database's RoutingSnapshot in step with it (snapshot.md): a full
+// load at start (retried with backoff), then a poll of the change journal
+// every pollMs that reloads only what changed, a periodic reconcile by
+// per-set checksums for edits that bypass the triggers, and a bounded
+// journal purged by one process at a time. Every refresh reads inside one
+// consistent-read transaction and swaps the snapshot whole; requests read
+// `current` once and never wait for any of this.
+//
+//   start()       begins following (idempotent)
+//   stop()        stops, abandoning a refresh in flight (idempotent)
+//   reloadNow()   a full reload now (`sippy_routed reload --data`)
+//   syncNow()     one refresh cycle now, resolved when it is done (tests, tools)
+
+import { EventEmitter } from 'node:events';
+import type { PoolConnection } from 'mysql2/promise';
+import { Database, describeForLog } from '../db/pool.js';
+import type { Dsn } from '../db/dsn.js';
+import { RoutingSnapshot, type SmallTables } from './snapshot.js';
+import { MoneyTable, StringPool, type RouteSet } from './route-set.js';
+import { purgeJournal, SnapshotReader, type JournalEntry } from './snapshot-sql.js';
+
+export interface FollowerSettings {
+  /** --data-poll: ms between journal polls. */
+  readonly pollMs: number;
+  /** --data-reconcile: s between checksum reconciles; 0 = off. */
+  readonly reconcileS: number;
+}
+
+export const DEFAULT_FOLLOWER_SETTINGS: FollowerSettings = Object.freeze({ pollMs: 250, reconcileS: 300 });
+
+/** Journal entries are kept this long (s) before the purge removes them. */
+export const JOURNAL_RETENTION_S = 3600;
+/** How often (ms) a follower tries to take the purge lock. */
+const PURGE_INTERVAL_MS = 60_000;
+const PURGE_LOCK = 'sippy_routed.journal_purge';
+/** Journal entries read per poll at most; a longer backlog is read over the next polls. */
+const JOURNAL_BATCH = 20_000;
+/** A sequence number missing below the cursor is awaited this long (ms): its transaction may still commit. */
+const WATCH_MS = 600_000;
+/** Missing sequence numbers awaited at most; past this the oldest are dropped and the reconcile covers them. */
+const WATCH_MAX = 1000;
+/** At a full load, how far below the journal's head to look for entries of transactions still open. */
+const FULL_LOAD_GAP_SCAN = 10_000;
+/** Statement bounds: journal polls answer fast or the server is in trouble; table reads may be long. */
+const QUICK_TIMEOUT_MS = 5000;
+const BULK_TIMEOUT_MS = 120_000;
+const MAX_BACKOFF_MS = 10_000;
+/** The follower's own pool: refreshes are serial; one spare for the purge. */
+const FOLLOWER_POOL = { connectionLimit: 2, queueLimit: 10, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
+
+export type DataSourceName = 'sql' | 'snapshot';
+
+/** What ping and status show of a snapshot (snapshot.md "Start, outage, status"). */
+export interface DataStatus {
+  /** What answers getRoutes now: `sql` until the first snapshot is loaded. */
+  readonly source: DataSourceName;
+  readonly generation: number;
+  readonly rows: number;
+  /** ISO time of the last successful sync (the start of its consistent read), null before the first. */
+  readonly last_sync: string | null;
+  /** ms since last_sync, null before the first. */
+  readonly age_ms: number | null;
+  /** Whether the journal's triggers are present; null until checked. */
+  readonly triggers: boolean | null;
+  /** The last sync failure (redacted), null once a sync succeeds again. */
+  readonly last_error: string | null;
+  /** How long the last full load took, ms. */
+  readonly full_load_ms: number | null;
+}
+
+export interface FollowerLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface FollowerOptions {
+  readonly dsn: Dsn;
+  readonly settings?: FollowerSettings;
+  readonly logger: FollowerLogger;
+  readonly now?: () => number;
+}
+
+interface Changes {
+  small: boolean;
+  readonly sets: Set<number>;
+}
+
+export class SnapshotFollower extends EventEmitter {
+  private readonly db: Database;
+  readonly settings: FollowerSettings;
+  private readonly logger: FollowerLogger;
+  private readonly now: () => number;
+  private snapshot: RoutingSnapshot | undefined;
+  private money = new MoneyTable();
+  private strings = new StringPool();
+  private generation = 0;
+  /** Every journal entry with seq <= cursor has been applied or is in `watched`. */
+  private cursor = 0;
+  private readonly watched = new Map<number, number>();
+  private journal = false;
+  private triggers: boolean | null = null;
+  private lastSyncAt: number | undefined;
+  private lastError: string | null = null;
+  private failures = 0;
+  private failingSince: number | undefined;
+  private fullLoadMs: number | null = null;
+  private fullRequested = false;
+  private nextReconcileAt = 0;
+  private nextPurgeAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private active: PoolConnection | undefined;
+  private started = false;
+  private stopped = false;
+
+  constructor(options: FollowerOptions) {
+    super();
+    this.settings = options.settings ?? DEFAULT_FOLLOWER_SETTINGS;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.db = new Database(options.dsn, FOLLOWER_POOL);
+  }
+
+  /** The snapshot requests read (once each); undefined until the first load. */
+  get current(): RoutingSnapshot | undefined {
+    return this.snapshot;
+  }
+
+  /** ms since the data was last known current; Infinity before the first load. */
+  ageMs(): number {
+    return this.lastSyncAt === undefined ? Infinity : Math.max(0, this.now() - this.lastSyncAt);
+  }
+
+  status(): DataStatus {
+    const snapshot = this.snapshot;
+    return {
+      source: snapshot === undefined ? 'sql' : 'snapshot',
+      generation: snapshot?.generation ?? 0,
+      rows: snapshot?.rows ?? 0,
+      last_sync: this.lastSyncAt === undefined ? null : new Date(this.lastSyncAt).toISOString(),
+      age_ms: this.lastSyncAt === undefined ? null : this.ageMs(),
+      triggers: this.triggers,
+      last_error: this.lastError,
+      full_load_ms: this.fullLoadMs,
+    };
+  }
+
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    // A refresh waiting on a hanging server is abandoned, not awaited.
+    this.active?.destroy();
+    await this.running?.catch(() => undefined);
+    await this.db.close();
+  }
+
+  /** A full reload now; resolves when it is done, rejects with its failure. */
+  async reloadNow(): Promise<DataStatus> {
+    this.fullRequested = true;
+    await this.syncNow();
+    if (this.fullRequested) throw new Error(this.lastError ?? 'the full reload did not run');
+    return this.status();
+  }
+
+  /** One refresh cycle now (after the one in flight); resolves when it has run, whatever its outcome. */
+  async syncNow(): Promise<void> {
+    if (this.stopped) return;
+    await this.running?.catch(() => undefined);
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    await this.runCycle();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.runCycle(), delayMs);
+    // The listeners keep a serving process alive; this timer alone must not.
+    this.timer.unref();
+  }
+
+  private runCycle(): Promise<void> {
+    const cycle = this.cycle().then(
+      () => this.succeeded(),
+      (err: unknown) => this.failed(err),
+    );
+    this.running = cycle.finally(() => {
+      if (this.running === tracked) this.running = undefined;
+    });
+    const tracked = this.running;
+    return tracked;
+  }
+
+  private async cycle(): Promise<void> {
+    if (this.snapshot === undefined || this.fullRequested) {
+      await this.fullLoad();
+      return;
+    }
+    const now = this.now();
+    if (this.settings.reconcileS > 0 && now >= this.nextReconcileAt) await this.reconcile();
+    else await this.poll();
+    if (this.journal && now >= this.nextPurgeAt) {
+      this.nextPurgeAt = now + PURGE_INTERVAL_MS;
+      await this.purge().catch((err: unknown) => this.logger.warn('change journal purge failed', { error: describeForLog(err) }));
+    }
+  }
+
+  private succeeded(): void {
+    if (this.stopped) return;
+    if (this.failingSince !== undefined) {
+      this.logger.info('data sync recovered', { failed_syncs: this.failures, failing_ms: this.now() - this.failingSince, generation: this.generation });
+    }
+    this.failures = 0;
+    this.failingSince = undefined;
+    this.lastError = null;
+    this.emit('sync', this.status());
+    this.schedule(this.settings.pollMs);
+  }
+
+  private failed(err: unknown): void {
+    if (this.stopped) return;
+    this.lastError = describeForLog(err);
+    this.failures += 1;
+    if (this.failingSince === undefined) {
+      this.failingSince = this.now();
+      this.logger.error(
+        this.snapshot === undefined ? 'data sync failing: routing data not loaded yet, getRoutes answers from SQL' : 'data sync failing: getRoutes answers from the last snapshot',
+        { error: this.lastError, generation: this.generation },
+      );
+    }
+    this.emit('sync-error', this.status());
+    const backoff = Math.min(MAX_BACKOFF_MS, Math.max(250, this.settings.pollMs) * 2 ** Math.min(this.failures - 1, 10));
+    this.schedule(backoff);
+  }
+
+  /** Runs `work` on the follower's connection in one consistent-read transaction. */
+  private async read<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    return this.db.withConnection(async (conn) => {
+      this.active = conn;
+      try {
+        const reader = new SnapshotReader(conn, QUICK_TIMEOUT_MS, BULK_TIMEOUT_MS);
+        await reader.begin();
+        const result = await work(reader);
+        await reader.end();
+        return result;
+      } finally {
+        this.active = undefined;
+      }
+    });
+  }
+
+  private async fullLoad(): Promise<void> {
+    const started = this.now();
+    const money = new MoneyTable();
+    const strings = new StringPool();
+    const loaded = await this.read(async (reader) => {
+      const state = await reader.journalState();
+      const head = state.journal ? await reader.journalHead() : { last: 0, purgedThrough: 0 };
+      const present = state.journal ? await reader.journalSeqs(gapScanFloor(head), head.last) : [];
+      const tables = await reader.smallTables();
+      const sets = new Map<number, RouteSet>();
+      for (const [id, checksum] of await reader.checksums()) {
+        const set = await reader.routeSet(id, checksum, money, strings);
+        if (set !== undefined) sets.set(id, set);
+      }
+      return { state, head, present, tables, sets };
+    });
+    if (this.stopped) return;
+    this.money = money;
+    this.strings = strings;
+    this.noteJournalState(loaded.state);
+    this.cursor = loaded.head.last;
+    this.watched.clear();
+    // Entries below the head that this read could not see belong to transactions still open.
+    const present = new Set(loaded.present);
+    for (let seq = gapScanFloor(loaded.head) + 1; seq <= loaded.head.last; seq++) {
+      if (!present.has(seq)) this.watch(seq, started);
+    }
+    this.swap(loaded.tables, loaded.sets, started);
+    this.fullRequested = false;
+    this.fullLoadMs = this.now() - started;
+    this.nextReconcileAt = started + this.settings.reconcileS * 1000;
+    this.logger.info('routing data loaded', { generation: this.generation, ...this.snapshot!.counts, ms: this.fullLoadMs, triggers: this.triggers });
+  }
+
+  private async poll(): Promise<void> {
+    const started = this.now();
+    const current = this.snapshot!;
+    if (!this.journal) {
+      // No journal to follow: the data is as fresh as the last reconcile.
+      return;
+    }
+    const outcome = await this.read(async (reader) => {
+      const head = await reader.journalHead();
+      if (head.purgedThrough > this.cursor) return 'behind' as const;
+      const entries = await reader.journal(this.cursor, [...this.watched.keys()], JOURNAL_BATCH);
+      const { changes, cursor } = this.collect(entries, started);
+      const next = await this.reread(reader, current, changes);
+      return { cursor, next };
+    });
+    if (this.stopped) return;
+    if (outcome === 'behind') {
+      this.logger.warn('the change journal was purged past this snapshot: full reload', { cursor: this.cursor });
+      this.fullRequested = true;
+      await this.fullLoad();
+      return;
+    }
+    this.cursor = outcome.cursor;
+    if (outcome.next !== undefined) this.swap(outcome.next.tables, outcome.next.sets, started);
+    this.lastSyncAt = started;
+  }
+
+  /** The keys the entries name, and the cursor after them; gaps below it are watched. */
+  private collect(entries: readonly JournalEntry[], now: number): { changes: Changes; cursor: number } {
+    const changes: Changes = { small: false, sets: new Set() };
+    let cursor = this.cursor;
+    for (const entry of entries) {
+      if (this.watched.delete(entry.seq)) {
+        mark(changes, entry);
+        continue;
+      }
+      if (entry.seq <= cursor) continue;
+      for (let seq = cursor + 1; seq < entry.seq; seq++) this.watch(seq, now);
+      cursor = entry.seq;
+      mark(changes, entry);
+    }
+    for (const [seq, since] of this.watched) if (now - since > WATCH_MS) this.watched.delete(seq);
+    return { changes, cursor };
+  }
+
+  private watch(seq: number, now: number): void {
+    if (this.watched.size >= WATCH_MAX) {
+      // The oldest awaited number goes; the reconcile catches what it would have told.
+      const oldest = this.watched.keys().next().value;
+      if (oldest !== undefined) this.watched.delete(oldest);
+    }
+    this.watched.set(seq, now);
+  }
+
+  /** Re-reads what changed (in the poll's transaction); undefined when nothing did. */
+  private async reread(reader: SnapshotReader, current: RoutingSnapshot, changes: Changes): Promise<{ tables: SmallTables; sets: Map<number, RouteSet> } | undefined> {
+    if (!changes.small && changes.sets.size === 0) return undefined;
+    const tables = changes.small ? await reader.smallTables() : current.tables;
+    const sets = new Map(current.sets);
+    const ids = [...changes.sets];
+    const checksums = await reader.checksums(ids);
+    for (const id of ids) {
+      const checksum = checksums.get(id);
+      const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.money, this.strings);
+      if (set === undefined) sets.delete(id);
+      else sets.set(id, set);
+    }
+    return { tables, sets };
+  }
+
+  /**
+   * Compares every set's checksum with the one held and re-reads the sets
+   * that differ and the small tables: what TRUNCATE, dropped triggers or a
+   * restore changed without a journal entry.
+   */
+  private async reconcile(): Promise<void> {
+    const started = this.now();
+    const current = this.snapshot!;
+    const result = await this.read(async (reader) => {
+      const state = await reader.journalState();
+      const checksums = await reader.checksums();
+      const differing = new Set<number>();
+      for (const [id, checksum] of checksums) if (current.sets.get(id)?.checksum !== checksum) differing.add(id);
+      for (const id of current.sets.keys()) if (!checksums.has(id)) differing.add(id);
+      const tables = await reader.smallTables();
+      const sets = new Map(current.sets);
+      for (const id of differing) {
+        const checksum = checksums.get(id);
+        const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.money, this.strings);
+        if (set === undefined) sets.delete(id);
+        else sets.set(id, set);
+      }
+      return { state, tables, sets, differing };
+    });
+    if (this.stopped) return;
+    this.noteJournalState(result.state);
+    const smallChanged = fingerprint(result.tables) !== fingerprint(current.tables);
+    if (result.differing.size > 0 || smallChanged) {
+      this.logger.warn('reconcile found changes the journal did not announce', { sets: result.differing.size, small_tables: smallChanged });
+      this.swap(result.tables, result.sets, started);
+    }
+    this.lastSyncAt = started;
+    this.nextReconcileAt = started + this.settings.reconcileS * 1000;
+  }
+
+  private async purge(): Promise<void> {
+    await this.db.withConnection(async (conn) => {
+      const [rows] = await conn.query({ sql: 'SELECT GET_LOCK(?, 0) AS got', values: [PURGE_LOCK], timeout: QUICK_TIMEOUT_MS });
+      if (Number((rows as { got: unknown }[])[0]?.got) !== 1) return;
+      try {
+        const deleted = await purgeJournal(conn, JOURNAL_RETENTION_S, BULK_TIMEOUT_MS);
+        if (deleted > 0) this.logger.info('change journal purged', { deleted, retention_s: JOURNAL_RETENTION_S });
+      } finally {
+        await conn.query({ sql: 'SELECT RELEASE_LOCK(?)', values: [PURGE_LOCK], timeout: QUICK_TIMEOUT_MS }).catch(() => undefined);
+      }
+    });
+  }
+
+  private noteJournalState(state: { journal: boolean; triggers: boolean }): void {
+    const triggers = state.journal && state.triggers;
+    if (!triggers && this.triggers !== false) {
+      this.logger.error(
+        state.journal
+          ? 'the change journal triggers are missing: edits reach the routing snapshot only by the reconcile and reload --data; run sippy_routed db migrate'
+          : 'the database has no change journal (schema older than version 2): edits reach the routing snapshot only by the reconcile and reload --data; run sippy_routed db migrate',
+        { reconcile_s: this.settings.reconcileS },
+      );
+    } else if (triggers && this.triggers === false) {
+      this.logger.info('the change journal triggers are present again: following the journal');
+    }
+    this.journal = state.journal;
+    this.triggers = triggers;
+  }
+
+  private swap(tables: SmallTables, sets: Map<number, RouteSet>, syncedAt: number): void {
+    this.generation += 1;
+    this.snapshot = new RoutingSnapshot(this.generation, tables, sets, syncedAt);
+    this.lastSyncAt = syncedAt;
+  }
+}
+
+/** Below this a missing number is purged or long settled: not awaited. */
+function gapScanFloor(head: { last: number; purgedThrough: number }): number {
+  return Math.max(0, head.last - FULL_LOAD_GAP_SCAN, head.purgedThrough);
+}
+
+function mark(changes: Changes, entry: JournalEntry): void {
+  if (entry.table === 'routes') {
+    changes.sets.add(entry.key);
+    return;
+  }
+  changes.small = true;
+  // A destination set deleted takes its routes with it (a cascade fires no trigger).
+  if (entry.table === 'destination_sets') changes.sets.add(entry.key);
+}
+
+function fingerprint(tables: SmallTables): string {
+  return JSON.stringify([tables.environments, [...tables.vendors], [...tables.connections], [...tables.destinationSets], tables.groups, tables.entries]);
+}

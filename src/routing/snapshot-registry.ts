@@ -1,0 +1,81 @@
+// Snapshots shared by listeners (snapshot.md: one per database per process):
+// one SnapshotFollower per (DSN, poll and reconcile settings), started by its
+// first user and stopped when its last user lets go, like the pools of
+// db/registry.ts. Listeners of one database with the same --data-poll and
+// --data-reconcile (the usual case) share one snapshot.
+
+import { parseDsn, redactSecrets } from '../db/dsn.js';
+import { SnapshotFollower, type DataStatus, type FollowerLogger, type FollowerSettings } from './snapshot-follower.js';
+
+interface Entry {
+  readonly dsn: string;
+  readonly follower: SnapshotFollower;
+  users: number;
+}
+
+/** One snapshot's status with the database it follows (redacted). */
+export interface SnapshotStatus extends DataStatus {
+  readonly dsn: string;
+  readonly poll_ms: number;
+  readonly reconcile_s: number;
+  readonly listeners: number;
+}
+
+export class SnapshotRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly logger: FollowerLogger) {}
+
+  /** The follower of `dsn` with `settings`, started; give it back with release(). */
+  acquire(dsn: string, settings: FollowerSettings): SnapshotFollower {
+    const key = JSON.stringify([dsn, settings.pollMs, settings.reconcileS]);
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      const follower = new SnapshotFollower({ dsn: parseDsn(dsn), settings, logger: this.logger });
+      entry = { dsn, follower, users: 0 };
+      this.entries.set(key, entry);
+      follower.start();
+    }
+    entry.users += 1;
+    return entry.follower;
+  }
+
+  /** Stops the follower when its last user releases it. Releasing an unknown one is a no-op. */
+  async release(follower: SnapshotFollower): Promise<void> {
+    for (const [key, entry] of this.entries) {
+      if (entry.follower !== follower) continue;
+      entry.users -= 1;
+      if (entry.users <= 0) {
+        this.entries.delete(key);
+        await follower.stop();
+      }
+      return;
+    }
+  }
+
+  /** A full reload of every snapshot (`reload --data`); each result is its status, or its error. */
+  async reloadAll(): Promise<SnapshotStatus[]> {
+    return Promise.all(
+      [...this.entries.values()].map(async (entry) => {
+        await entry.follower.reloadNow().catch(() => undefined);
+        return this.statusOf(entry);
+      }),
+    );
+  }
+
+  statuses(): SnapshotStatus[] {
+    return [...this.entries.values()].map((entry) => this.statusOf(entry));
+  }
+
+  /** Stops every follower. Idempotent. */
+  async closeAll(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map((entry) => entry.follower.stop()));
+  }
+
+  private statusOf(entry: Entry): SnapshotStatus {
+    const settings = entry.follower.settings;
+    return { dsn: redactSecrets(entry.dsn), poll_ms: settings.pollMs, reconcile_s: settings.reconcileS, listeners: entry.users, ...entry.follower.status() };
+  }
+}

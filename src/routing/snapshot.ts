@@ -1,0 +1,196 @@
+// The in-memory routing data of one database (snapshot.md): one immutable
+// RoutingSnapshot per generation, built from rows the loader read in one
+// consistent-read transaction. Groups are found by environment and exact
+// name with their policy parsed once and their entries joined once; routes
+// are columnar per destination set (route-set.ts). A refresh builds a new
+// snapshot that shares every unchanged RouteSet with the old one. Pure: no
+// I/O, no clock.
+
+import { SippyError } from '../errors.js';
+import type { EntryRow, GroupRow } from './model.js';
+import { parsePolicy, type PolicyKey } from './policy.js';
+import { parseMicrosNumber } from './cost.js';
+import { RouteSet } from './route-set.js';
+
+/** The rows of the six small tables, as read (routes are in RouteSets). */
+export interface SmallTables {
+  readonly environments: number;
+  readonly vendors: ReadonlyMap<number, { readonly name: string }>;
+  readonly connections: ReadonlyMap<number, ConnectionInput>;
+  readonly destinationSets: ReadonlyMap<number, DestinationSetInput>;
+  readonly groups: readonly (GroupRow & { readonly i_environment: number })[];
+  readonly entries: readonly EntryInput[];
+}
+
+export interface ConnectionInput {
+  readonly i_connection: number;
+  readonly name: string;
+  readonly destination: string;
+  readonly cli_translation_rule: string | null;
+  readonly cld_translation_rule: string | null;
+  readonly capacity: number;
+  readonly enabled: boolean;
+  readonly i_vendor: number;
+}
+
+export interface DestinationSetInput {
+  readonly i_destination_set: number;
+  readonly name: string;
+  readonly currency: string;
+  readonly connect_fee: string;
+  readonly free_seconds: number;
+  readonly grace_period: number;
+  readonly post_call_surcharge: string;
+}
+
+export interface EntryInput {
+  readonly i_routing_group_entry: number;
+  readonly i_routing_group: number;
+  readonly i_connection: number;
+  readonly i_destination_set: number;
+  readonly entry_order: number;
+  readonly weight: number | null;
+}
+
+/** An entry joined with its connection, vendor and destination set, and its set's routes. */
+export interface SnapshotEntry {
+  readonly row: EntryRow;
+  /** The destination set's routes; undefined when it has none. */
+  readonly routes: RouteSet | undefined;
+  /** Connect fee in exact micro-units (NaN beyond 2^53). */
+  readonly connectFeeMicros: number;
+  /** Costs of this entry's routes for its group (RouteSet.costTable), undefined without routes. */
+  readonly costs: Float64Array | undefined;
+}
+
+export interface SnapshotGroup {
+  readonly row: GroupRow;
+  /** The parsed policy, or the ROUTING_BAD_POLICY error every request of the group gets. */
+  readonly policy: readonly PolicyKey[] | SippyError;
+  /** In entry_order, then i_routing_group_entry (the SQL path's order). */
+  readonly entries: readonly SnapshotEntry[];
+}
+
+export interface SnapshotCounts {
+  readonly environments: number;
+  readonly vendors: number;
+  readonly connections: number;
+  readonly destination_sets: number;
+  readonly routes: number;
+  readonly routing_groups: number;
+  readonly routing_group_entries: number;
+}
+
+export class RoutingSnapshot {
+  /** By environment, then exact group name. */
+  private readonly groups: ReadonlyMap<number, ReadonlyMap<string, SnapshotGroup>>;
+  readonly counts: SnapshotCounts;
+
+  constructor(
+    readonly generation: number,
+    readonly tables: SmallTables,
+    readonly sets: ReadonlyMap<number, RouteSet>,
+    /** Epoch ms the consistent read that produced this state began: the data is at least this fresh. */
+    readonly syncedAt: number,
+  ) {
+    this.groups = joinGroups(tables, sets);
+    let routes = 0;
+    for (const set of sets.values()) routes += set.size;
+    this.counts = Object.freeze({
+      environments: tables.environments,
+      vendors: tables.vendors.size,
+      connections: tables.connections.size,
+      destination_sets: tables.destinationSets.size,
+      routes,
+      routing_groups: tables.groups.length,
+      routing_group_entries: tables.entries.length,
+    });
+  }
+
+  group(environment: number, name: string): SnapshotGroup | undefined {
+    return this.groups.get(environment)?.get(name);
+  }
+
+  /** Rows held in all seven tables. */
+  get rows(): number {
+    const c = this.counts;
+    return c.environments + c.vendors + c.connections + c.destination_sets + c.routes + c.routing_groups + c.routing_group_entries;
+  }
+
+  /** Approximate bytes of the route columns (status, benchmark). */
+  get columnBytes(): number {
+    let bytes = 0;
+    for (const set of this.sets.values()) bytes += set.columnBytes;
+    return bytes;
+  }
+}
+
+function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): Map<number, Map<string, SnapshotGroup>> {
+  const entriesByGroup = new Map<number, EntryInput[]>();
+  for (const entry of tables.entries) {
+    let list = entriesByGroup.get(entry.i_routing_group);
+    if (list === undefined) entriesByGroup.set(entry.i_routing_group, (list = []));
+    list.push(entry);
+  }
+  const byEnvironment = new Map<number, Map<string, SnapshotGroup>>();
+  for (const group of tables.groups) {
+    const inputs = (entriesByGroup.get(group.i_routing_group) ?? []).sort(
+      (a, b) => a.entry_order - b.entry_order || a.i_routing_group_entry - b.i_routing_group_entry,
+    );
+    const entries: SnapshotEntry[] = [];
+    for (const input of inputs) {
+      const entry = joinEntry(input, group, tables, sets);
+      if (entry !== undefined) entries.push(entry);
+    }
+    let policy: readonly PolicyKey[] | SippyError;
+    try {
+      policy = parsePolicy(group.policy, group.name);
+    } catch (err) {
+      policy = err as SippyError;
+    }
+    const row: GroupRow = {
+      i_routing_group: group.i_routing_group, name: group.name, policy: group.policy,
+      average_duration: group.average_duration, external: group.external, uri: group.uri,
+    };
+    let names = byEnvironment.get(group.i_environment);
+    if (names === undefined) byEnvironment.set(group.i_environment, (names = new Map()));
+    names.set(group.name, { row, policy, entries });
+  }
+  return byEnvironment;
+}
+
+function joinEntry(input: EntryInput, group: GroupRow, tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): SnapshotEntry | undefined {
+  const connection = tables.connections.get(input.i_connection);
+  const set = tables.destinationSets.get(input.i_destination_set);
+  const vendor = connection === undefined ? undefined : tables.vendors.get(connection.i_vendor);
+  // The foreign keys make these exist in any committed state read consistently.
+  if (connection === undefined || set === undefined || vendor === undefined) return undefined;
+  const row: EntryRow = {
+    i_routing_group_entry: input.i_routing_group_entry,
+    entry_order: input.entry_order,
+    weight: input.weight,
+    i_connection: connection.i_connection,
+    connection_name: connection.name,
+    destination: connection.destination,
+    cli_translation_rule: connection.cli_translation_rule,
+    cld_translation_rule: connection.cld_translation_rule,
+    capacity: connection.capacity,
+    enabled: connection.enabled,
+    i_vendor: connection.i_vendor,
+    vendor_name: vendor.name,
+    i_destination_set: set.i_destination_set,
+    destination_set_name: set.name,
+    currency: set.currency,
+    connect_fee: set.connect_fee,
+    free_seconds: set.free_seconds,
+    grace_period: set.grace_period,
+    post_call_surcharge: set.post_call_surcharge,
+  };
+  const routes = sets.get(set.i_destination_set);
+  return {
+    row,
+    routes,
+    connectFeeMicros: parseMicrosNumber(set.connect_fee),
+    costs: routes?.costTable(group.average_duration, set.connect_fee, set.free_seconds),
+  };
+}
