@@ -36,6 +36,8 @@ declare module 'autocannon' {
     on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void): this;
     on(event: 'done', listener: (result: AutocannonResult) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    /** Ends the run early; the callback still gets the result. */
+    stop(): void;
   }
 
   function autocannon(options: AutocannonOptions, callback: (err: Error | null, result: AutocannonResult) => void): Instance;

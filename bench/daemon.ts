@@ -1,13 +1,17 @@
 // The daemon under test as a separate process: `node DAEMON -e 1 -s SOCKET
-// -d DSN [-a 127.0.0.1] [--db-connections N]`, its output in a log file,
-// ready once `ping` answers, stopped with SIGTERM (graceful, per
-// operations.md) and SIGKILL only if it does not exit in time.
+// -d DSN [-a 127.0.0.1] [--db-connections N] [--data-source sql]`, its
+// output in a log file, stopped with SIGTERM (graceful, per operations.md)
+// and SIGKILL only if it does not exit in time. Ready once `ping` answers
+// and, on the snapshot path, once ping says the answers come from the
+// snapshot: until then the daemon answers from SQL (snapshot.md), and a
+// scenario started earlier would measure the wrong path.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { RpcClient } from '../src/client/rpc-client.js';
+import { pingData, pollUntil, type DataStatus } from './data-status.js';
 import { BENCH_ENVIRONMENT } from './dataset.js';
 import { guardChild } from './orphan-guard.js';
 import type { Transport } from './options.js';
@@ -22,6 +26,12 @@ export interface DaemonOptions {
   readonly dir: string;
   readonly dsn: string;
   readonly dbConnections: number | undefined;
+  /** Where answers come from; `sql` starts the daemon with `--data-source sql`. */
+  readonly dataSource: 'snapshot' | 'sql';
+  /** How long the first snapshot may take to load, ms. */
+  readonly snapshotTimeoutMs: number;
+  /** Tells the log files of several daemons on one transport apart. */
+  readonly label?: string;
 }
 
 export interface DaemonExit {
@@ -49,6 +59,9 @@ export class Daemon {
   /** What the load runner needs: a URL (Host header and path) and, on a UNIX socket, its path. */
   readonly target: { readonly url: string; readonly socketPath?: string };
   readonly logPath: string;
+  readonly dataSource: 'snapshot' | 'sql';
+  /** ping's `data` once the snapshot was ready (full_load_ms of the start); undefined on the SQL path. */
+  readyStatus: DataStatus | undefined;
   private readonly child: ChildProcess;
   private readonly exited: Promise<DaemonExit>;
   private killed = false;
@@ -56,10 +69,12 @@ export class Daemon {
   private constructor(options: DaemonOptions, listen: string[], uri: string, target: Daemon['target'], logName: string) {
     this.uri = uri;
     this.target = target;
+    this.dataSource = options.dataSource;
     this.logPath = join(options.dir, logName);
     const log = openSync(this.logPath, 'a');
     const args = [options.script, '-e', String(BENCH_ENVIRONMENT), ...listen, '-d', options.dsn];
     if (options.dbConnections !== undefined) args.push('--db-connections', String(options.dbConnections));
+    if (options.dataSource === 'sql') args.push('--data-source', 'sql');
     this.child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
     closeSync(log);
     const dismissGuard = guardChild(this.child.pid!);
@@ -73,15 +88,17 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     let daemon: Daemon;
+    const name = `daemon-${options.transport}${options.label === undefined ? '' : `-${options.label}`}`;
     if (options.transport === 'unix') {
-      const socketPath = join(options.dir, 'routed.sock');
-      daemon = new Daemon(options, ['-s', `unix:${socketPath}`], `unix:${socketPath}`, { url: 'http://localhost/', socketPath }, 'daemon-unix.log');
+      const socketPath = join(options.dir, `${name}.sock`);
+      daemon = new Daemon(options, ['-s', `unix:${socketPath}`], `unix:${socketPath}`, { url: 'http://localhost/', socketPath }, `${name}.log`);
     } else {
       const url = `http://127.0.0.1:${await freePort()}/`;
-      daemon = new Daemon(options, ['-s', url, '-a', '127.0.0.1'], url, { url }, 'daemon-http.log');
+      daemon = new Daemon(options, ['-s', url, '-a', '127.0.0.1'], url, { url }, `${name}.log`);
     }
     try {
       await daemon.waitReady();
+      if (options.dataSource === 'snapshot') daemon.readyStatus = await daemon.waitSnapshot(options.snapshotTimeoutMs);
     } catch (err) {
       await daemon.stop();
       throw err;
@@ -121,6 +138,39 @@ export class Daemon {
       }
     } finally {
       client.close();
+    }
+  }
+
+  private async waitSnapshot(timeoutMs: number): Promise<DataStatus> {
+    const client = new RpcClient(this.uri, { timeoutMs: 2000 });
+    try {
+      return await pollUntil(
+        `the daemon's routing snapshot was not ready`, timeoutMs, 100,
+        async () => {
+          const data = await pingData(client);
+          if (data === undefined) throw new Error('ping carries no data: is this daemon older than the snapshot?');
+          return data.source === 'snapshot' && data.full_load_ms !== null ? data : undefined;
+        },
+        () => (this.child.exitCode !== null || this.child.signalCode !== null ? `the daemon exited (${this.child.exitCode ?? this.child.signalCode})` : undefined),
+      );
+    } catch (err) {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; its log ends:\n${this.logTail()}`);
+    } finally {
+      client.close();
+    }
+  }
+
+  /** SIGHUP: the single-environment daemon reloads its snapshot in full. */
+  hangUp(): void {
+    this.child.kill('SIGHUP');
+  }
+
+  /** The daemon's whole log so far. */
+  log(): string {
+    try {
+      return readFileSync(this.logPath, 'utf8');
+    } catch {
+      return '';
     }
   }
 

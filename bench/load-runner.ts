@@ -13,6 +13,10 @@
 // that is a JSON-RPC error (or not a JSON-RPC result at all) each count.
 // The body check is a substring test on every answer (the synthetic data
 // holds no names containing "error"), plus a full JSON parse of every 100th.
+//
+// A stoppable job runs until its duration or until a line `stop` arrives on
+// stdin, whichever is first: for loads that last as long as something done
+// alongside them (a reload, a series of edits) and no longer.
 
 import { readFileSync } from 'node:fs';
 import autocannon, { type AutocannonResult } from 'autocannon';
@@ -25,6 +29,8 @@ export interface LoadJob {
   readonly durationSeconds: number;
   /** Bodies sent in turn across all connections. */
   readonly bodies: readonly string[];
+  /** Stop early on a `stop` line on stdin; durationSeconds is then the upper bound. */
+  readonly stoppable?: boolean;
 }
 
 export interface LoadResult {
@@ -121,8 +127,15 @@ async function run(job: LoadJob): Promise<LoadResult> {
       (err, res) => (err ? reject(err) : resolve(res)),
     );
     instance.on('response', (_client, _status, _bytes, ms) => latencies.add(ms));
+    if (job.stoppable === true) {
+      process.stdin.setEncoding('utf8').on('data', (chunk: string) => {
+        if (chunk.split('\n').includes('stop')) instance.stop();
+      });
+    }
     emit({ event: 'started' });
   });
+  // A pipe left open would keep this process alive after the result.
+  if (job.stoppable === true) process.stdin.destroy();
   const sorted = latencies.sorted();
   const connectionErrors = Math.max(0, result.errors - result.timeouts);
   return {

@@ -2,9 +2,11 @@
 // The benchmark harness (`make bench`, `make bench-quick`): a private
 // database with the synthetic data set, then per transport the daemon as a
 // separate process, driven by the load runner as another, with the daemon's
-// answers checked under load. The harness only orchestrates and observes
-// (/proc); latency and throughput come from the load runner. Exit status: 0
-// when every request succeeded and every sampled answer was right, 1
+// answers checked under load; then the SQL path, a forced reload and
+// freshness under load (phases.ts). The harness only orchestrates and
+// observes (/proc, ping); latency and throughput come from the load runner.
+// Exit status: 0 when every request succeeded, every sampled answer was
+// right, the reload finished and every edit was seen within the bound, 1
 // otherwise, 2 on a bad command line. Every process and directory it creates
 // is removed, also on SIGINT/SIGTERM.
 
@@ -18,15 +20,14 @@ import { PrivateServer } from '../src/db/private-server.js';
 import { parseDsn } from '../src/db/dsn.js';
 import { Database } from '../src/db/pool.js';
 import { migrate } from '../src/db/migrate.js';
-import { Daemon, type DaemonExit } from './daemon.js';
 import { SyntheticDataSet } from './dataset.js';
 import { loadDataSet, type LoadReport } from './load-data.js';
-import { BENCH_HELP, parseBenchOptions, type BenchOptions, type Transport } from './options.js';
-import { memoryBytes } from './proc-sampler.js';
-import { markdownTable, ratiosOf, verdictOf, type BenchResult, type Machine, type TransportRun } from './report.js';
-import { drawCalls, getRoutesBody, PING_BODY } from './requests.js';
-import { runScenario, type ScenarioResult } from './scenario.js';
-import { verifyAnswers, type VerifyReport } from './verify.js';
+import { BENCH_HELP, parseBenchOptions, type BenchOptions } from './options.js';
+import { benchFreshness, benchSqlPath, benchTransport, type BenchContext } from './phases.js';
+import { markdownTable, ratiosOf, verdictOf, type BenchResult, type Machine, type SnapshotResults, type TransportRun } from './report.js';
+import { sqlRatios } from './report-snapshot.js';
+import { drawCalls, getRoutesBody } from './requests.js';
+import type { ScenarioResult } from './scenario.js';
 
 const DATABASE = 'sippy_bench';
 const RUNNER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'load-runner.js');
@@ -61,38 +62,6 @@ async function prepareDatabase(server: PrivateServer, ds: SyntheticDataSet, opti
   } finally {
     await conn.end();
   }
-}
-
-async function benchTransport(
-  transport: Transport, options: BenchOptions, context: { dir: string; dsn: string; databasePid: number; ds: SyntheticDataSet; getRoutesBodies: string[] },
-): Promise<{ scenarios: ScenarioResult[]; run: TransportRun }> {
-  progress(`starting the daemon on ${transport}`);
-  const daemon = await Daemon.start({ script: options.daemonScript, transport, dir: context.dir, dsn: context.dsn, dbConnections: options.dbConnections });
-  cleanups.push(() => daemon.stop());
-  const base = { daemon, databasePid: context.databasePid, dir: context.dir, runnerScript: RUNNER_SCRIPT, transport };
-  if (options.warmupSeconds > 0) {
-    // Untimed: JIT, pools and caches of both paths warm before anything counts.
-    for (const [kind, bodies] of [['ceiling', [PING_BODY]], ['getRoutes', context.getRoutesBodies]] as const) {
-      await runScenario({ ...base, kind, concurrency: 16, durationSeconds: options.warmupSeconds / 2, bodies });
-    }
-  }
-  const scenarios: ScenarioResult[] = [];
-  let correctness: VerifyReport | undefined;
-  const checkUnder = Math.max(...options.concurrency);
-  const sample = drawCalls(context.ds, options.checkSample, options.matchShare, 'check');
-  for (const kind of ['ceiling', 'getRoutes'] as const) {
-    for (const concurrency of options.concurrency) {
-      progress(`${transport} ${kind} at concurrency ${concurrency} for ${options.durationSeconds} s`);
-      const bodies = kind === 'ceiling' ? [PING_BODY] : context.getRoutesBodies;
-      const check = kind === 'getRoutes' && concurrency === checkUnder ? () => verifyAnswers(daemon.uri, context.ds, sample) : undefined;
-      const { result, alongside } = await runScenario({ ...base, kind, concurrency, durationSeconds: options.durationSeconds, bodies }, check);
-      scenarios.push(result);
-      correctness ??= alongside;
-    }
-  }
-  const peak = memoryBytes(daemon.pid)?.peak ?? 0;
-  const exit: DaemonExit = await daemon.stop();
-  return { scenarios, run: { transport, daemonPeakRssBytes: peak, daemonExit: exit, correctness: correctness! } };
 }
 
 function machine(databaseVersion: string): Machine {
@@ -140,13 +109,27 @@ async function main(argv: readonly string[]): Promise<number> {
   const { dsn, version, load } = await prepareDatabase(server, ds, options);
   const getRoutesBodies = drawCalls(ds, options.poolSize, options.matchShare, 'load').map((call) => getRoutesBody(call));
 
+  const context: BenchContext = {
+    options: { ...options, daemonScript }, dir, dsn, database: { pid: server.pid!, socketPath: server.socketPath, name: DATABASE },
+    ds, getRoutesBodies, runnerScript: RUNNER_SCRIPT, progress, onCleanup: (undo) => cleanups.push(undo),
+  };
   const scenarios: ScenarioResult[] = [];
   const transports: TransportRun[] = [];
+  // The SQL path, the reload and freshness run on the first transport (unix by default).
+  const first = options.transports[0]!;
+  let snapshot: SnapshotResults = {};
   for (const transport of options.transports) {
-    const done = await benchTransport(transport, { ...options, daemonScript }, { dir, dsn, databasePid: server.pid!, ds, getRoutesBodies });
+    const done = await benchTransport(context, transport, transport === first);
     scenarios.push(...done.scenarios);
     transports.push(done.run);
+    if (done.reload !== undefined) snapshot = { ...snapshot, reload: { transport, ...done.reload } };
   }
+  if (options.sqlConcurrency.length > 0) {
+    const sql = await benchSqlPath(context, first);
+    snapshot = { ...snapshot, sqlPath: { ...sql, ratios: sqlRatios(scenarios, sql) } };
+  }
+  // Last: its edits change the data the correctness check compares with.
+  if (options.freshnessEdits > 0) snapshot = { ...snapshot, freshness: await benchFreshness(context, first) };
 
   const result: BenchResult = {
     startedAt,
@@ -156,12 +139,14 @@ async function main(argv: readonly string[]): Promise<number> {
       preset: options.preset, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, concurrency: options.concurrency,
       transports: options.transports, requestPool: options.poolSize, checkSample: options.checkSample, matchShare: options.matchShare,
       dbConnections: options.dbConnections ?? 'daemon default', daemonScript: options.daemonScript, loadGenerator: 'autocannon, one process, pipelining 1',
+      sqlConcurrency: options.sqlConcurrency, freshnessEdits: options.freshnessEdits, snapshotTimeoutSeconds: options.snapshotTimeoutSeconds,
     },
     dataSet: { ...options.sizes, prefixPool: ds.prefixes.length, load },
     scenarios,
     ratios: ratiosOf(scenarios),
     transports,
-    verdict: verdictOf(scenarios, transports),
+    ...snapshot,
+    verdict: verdictOf(scenarios, transports, snapshot),
   };
   process.stdout.write(markdownTable(result));
   if (options.resultsDir !== undefined) progress(`result written to ${writeResult(result, options.resultsDir)}`);

@@ -30,6 +30,12 @@ export interface BenchOptions {
   readonly resultsDir: string | undefined;
   /** The program under test (its main.js). */
   readonly daemonScript: string;
+  /** Concurrencies of the getRoutes scenarios on the SQL path (`--data-source sql`); empty = none. */
+  readonly sqlConcurrency: readonly number[];
+  /** Database edits of the freshness scenario; 0 = no freshness scenario. */
+  readonly freshnessEdits: number;
+  /** How long a daemon may take to load its first snapshot, and a forced reload to finish, seconds. */
+  readonly snapshotTimeoutSeconds: number;
 }
 
 export const BENCH_HELP = `Usage: node dist/bench/main.js [options]
@@ -37,7 +43,8 @@ export const BENCH_HELP = `Usage: node dist/bench/main.js [options]
 Benchmarks sippy_routed: a private database with a synthetic data set, the
 daemon as a separate process, autocannon as another; prints a markdown table
 and writes a JSON result. Exit status 0 only if every request succeeded and
-every sampled answer was correct.
+every sampled answer was correct, a forced snapshot reload under load
+finished, and every freshness edit showed in answers within 1000 ms.
 
   --preset full|quick        sizes and durations to start from (default full)
   --routes N                 routes (full 1000000, quick 5000)
@@ -57,16 +64,20 @@ every sampled answer was correct.
   --load-method infile|insert  how routes are loaded (infile)
   --results-dir DIR          write the JSON result there (full: bench/results; quick: none)
   --daemon-script PATH       the program to benchmark (dist/src/main.js)
+  --sql-concurrency LIST     getRoutes on the SQL path (--data-source sql), first transport (1,16; "" = none)
+  --freshness-edits N        edits committed under load in the freshness scenario (20 / 6; 0 = none)
+  --snapshot-timeout S       bound on a snapshot load and on the forced reload (120)
 `;
 
 const PRESETS = {
-  full: { routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results' },
-  quick: { routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined },
+  full: { routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results', freshnessEdits: 20 },
+  quick: { routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined, freshnessEdits: 6 },
 } as const;
 
 const STRING_OPTIONS = [
   'preset', 'routes', 'destination-sets', 'connections', 'groups', 'entries', 'seed', 'duration', 'warmup', 'concurrency', 'transports',
   'pool', 'check-sample', 'match-share', 'db-connections', 'load-method', 'results-dir', 'daemon-script',
+  'sql-concurrency', 'freshness-edits', 'snapshot-timeout',
 ] as const;
 
 function usage(message: string): SippyError {
@@ -128,6 +139,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | { hel
     seed: integer('seed', str('seed'), 1, 0, 2 ** 31),
   });
   const concurrency = [...new Set((str('concurrency') ?? '1,16,64').split(',').map((c) => integer('concurrency', c.trim(), 0, 1, 1024)))];
+  const sqlRaw = str('sql-concurrency') ?? '1,16';
+  const sqlConcurrency = sqlRaw.trim() === '' ? [] : [...new Set(sqlRaw.split(',').map((c) => integer('sql-concurrency', c.trim(), 0, 1, 1024)))];
   const loadMethod = str('load-method') ?? 'infile';
   if (loadMethod !== 'infile' && loadMethod !== 'insert') throw usage(`--load-method must be infile or insert, got ${JSON.stringify(loadMethod)}`);
   const resultsDir = str('results-dir') ?? preset.resultsDir;
@@ -145,5 +158,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | { hel
     loadMethod,
     resultsDir: resultsDir === '' ? undefined : resultsDir,
     daemonScript: str('daemon-script') ?? 'dist/src/main.js',
+    sqlConcurrency: Object.freeze(sqlConcurrency.sort((a, b) => a - b)),
+    freshnessEdits: integer('freshness-edits', str('freshness-edits'), preset.freshnessEdits, 0, 1000),
+    snapshotTimeoutSeconds: integer('snapshot-timeout', str('snapshot-timeout'), 120, 1, 3600),
   });
 }

@@ -7,6 +7,9 @@ import type { ScenarioResult } from './scenario.js';
 import type { Transport } from './options.js';
 import type { VerifyReport } from './verify.js';
 import type { DaemonExit } from './daemon.js';
+import { snapshotReasons, snapshotScenarios, snapshotSection, type SnapshotResults, type SnapshotStart } from './report-snapshot.js';
+
+export type { SnapshotResults, SnapshotStart };
 
 export interface Machine {
   readonly cpus: number;
@@ -24,9 +27,12 @@ export interface TransportRun {
   readonly daemonExit: DaemonExit;
   /** Checked while the highest-concurrency getRoutes load ran. */
   readonly correctness: VerifyReport;
+  /** What ping said once the snapshot was loaded (the daemon runs the snapshot path). */
+  readonly snapshot?: SnapshotStart;
 }
 
-export interface BenchResult {
+/** The snapshot path's scenarios are `scenarios`; the SQL path, the forced reload and freshness are in SnapshotResults. */
+export interface BenchResult extends SnapshotResults {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly machine: Machine;
@@ -51,10 +57,10 @@ export function ratiosOf(scenarios: readonly ScenarioResult[]): BenchResult['rat
   return out;
 }
 
-export function verdictOf(scenarios: readonly ScenarioResult[], transports: readonly TransportRun[]): BenchResult['verdict'] {
+export function verdictOf(scenarios: readonly ScenarioResult[], transports: readonly TransportRun[], snapshot: SnapshotResults = {}): BenchResult['verdict'] {
   const reasons: string[] = [];
   let failedRequests = 0;
-  for (const s of scenarios) {
+  for (const s of [...scenarios, ...snapshotScenarios(snapshot)]) {
     failedRequests += s.load.errors.total;
     if (s.load.errors.total > 0) {
       const e = s.load.errors;
@@ -68,6 +74,7 @@ export function verdictOf(scenarios: readonly ScenarioResult[], transports: read
     if (t.correctness.wrong > 0) reasons.push(`${t.transport}: ${t.correctness.wrong} of ${t.correctness.checked} sampled answers wrong; first: ${t.correctness.problems[0]}`);
     if (t.daemonExit.code !== 0) reasons.push(`${t.transport}: the daemon did not exit cleanly on SIGTERM (code ${t.daemonExit.code}, signal ${t.daemonExit.signal})`);
   }
+  reasons.push(...snapshotReasons(snapshot));
   return { ok: reasons.length === 0, failedRequests, wrongAnswers, reasons };
 }
 
@@ -81,21 +88,29 @@ export function markdownTable(result: BenchResult): string {
   const lines = [
     `Machine: ${m.cpus} × ${m.cpuModel}, ${mib(m.memoryBytes)}, ${m.platform}; Node ${m.node}; database ${m.database}.`,
     `Data: ${d.routes.toLocaleString('en')} routes in ${d.destinationSets} destination sets, ${d.connections} connections, ${d.groups} groups × ${d.entriesPerGroup} entries; loaded by ${d.load.method} in ${d.load.seconds.toFixed(1)} s.`,
-    `Each scenario ${result.settings.durationSeconds} s. CPU is % of one core, averaged over the scenario; DB share = database / (daemon + database); other CPU = the rest of the machine (should be near 0%).`,
+    `Each scenario ${result.settings.durationSeconds} s (getRoutes-reload and getRoutes-freshness: until the reload or the edits are done; getRoutes-sql: the daemon with --data-source sql). CPU is % of one core, averaged over the scenario; DB share = database / (daemon + database); other CPU = the rest of the machine (should be near 0%).`,
     '',
     '| transport | scenario | conc. | req/s | p50 ms | p99 ms | max ms | errors | daemon CPU | daemon peak RSS | DB CPU | DB share | load gen. CPU | other CPU | getRoutes / ceiling |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const s of result.scenarios) {
-    const ratio = result.ratios.find((r) => s.kind === 'getRoutes' && r.transport === s.transport && r.concurrency === s.concurrency);
+  const sqlRatio = (s: ScenarioResult): number | null | undefined =>
+    s.kind === 'getRoutes-sql' ? result.sqlPath?.ratios.find((r) => r.concurrency === s.concurrency)?.sqlOverCeiling : undefined;
+  for (const s of [...result.scenarios, ...snapshotScenarios(result)]) {
+    const found = s.kind === 'getRoutes' ? result.ratios.find((r) => r.transport === s.transport && r.concurrency === s.concurrency)?.getRoutesOverCeiling : sqlRatio(s);
+    const ratio = found ?? undefined;
     lines.push(
-      `| ${s.transport} | ${s.kind} | ${s.concurrency} | ${Math.round(s.load.requestsPerSecond).toLocaleString('en')} | ${ms(s.load.latencyMs.p50)} | ${ms(s.load.latencyMs.p99)} | ${ms(s.load.latencyMs.max)} | ${s.load.errors.total} | ${percent(s.cpuCores.daemon)} | ${mib(s.daemonPeakRssBytes)} | ${percent(s.cpuCores.database)} | ${percent(s.databaseShare)} | ${percent(s.cpuCores.loadGenerator)} | ${percent(s.cpuCores.otherProcesses)} | ${ratio === undefined ? '' : ratio.getRoutesOverCeiling.toFixed(2)} |`,
+      `| ${s.transport} | ${s.kind} | ${s.concurrency} | ${Math.round(s.load.requestsPerSecond).toLocaleString('en')} | ${ms(s.load.latencyMs.p50)} | ${ms(s.load.latencyMs.p99)} | ${ms(s.load.latencyMs.max)} | ${s.load.errors.total} | ${percent(s.cpuCores.daemon)} | ${mib(s.daemonPeakRssBytes)} | ${percent(s.cpuCores.database)} | ${percent(s.databaseShare)} | ${percent(s.cpuCores.loadGenerator)} | ${percent(s.cpuCores.otherProcesses)} | ${ratio === undefined ? '' : ratio.toFixed(ratio < 0.1 ? 3 : 2)} |`,
     );
   }
   lines.push('');
   for (const t of result.transports) {
     lines.push(`Correctness (${t.transport}, checked under load): ${t.correctness.checked - t.correctness.wrong} of ${t.correctness.checked} sampled answers right (${t.correctness.withRoutes} with routes).`);
   }
-  lines.push(result.verdict.ok ? 'Verdict: OK: no failed request, no wrong answer.' : `Verdict: FAILED:\n${result.verdict.reasons.map((r) => `- ${r}`).join('\n')}`);
+  const starts = [
+    ...result.transports.map((t) => ({ label: t.transport, start: t.snapshot, peakBytes: t.daemonPeakRssBytes })),
+    ...(result.freshness !== undefined ? [{ label: `${result.freshness.transport}, freshness daemon`, start: result.freshness.snapshot, peakBytes: result.freshness.daemonPeakRssBytes }] : []),
+  ];
+  lines.push(...snapshotSection(result, starts), '');
+  lines.push(result.verdict.ok ? 'Verdict: OK: no failed request, no wrong answer, every edit seen within the bound.' : `Verdict: FAILED:\n${result.verdict.reasons.map((r) => `- ${r}`).join('\n')}`);
   return lines.join('\n') + '\n';
 }

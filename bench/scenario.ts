@@ -2,7 +2,8 @@
 // time; meanwhile the harness observes the daemon, the database server and
 // the load runner through /proc (CPU between the runner's "started" event
 // and its result, peak RSS of the daemon sampled throughout), and may run
-// something alongside the load (the correctness check).
+// something alongside the load (the correctness check, a forced reload, the
+// freshness edits); a load marked `untilAlongsideDone` ends when that is done.
 
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -14,7 +15,12 @@ import { CpuMeter, RssPeak } from './proc-sampler.js';
 import { guardChild } from './orphan-guard.js';
 import type { Transport } from './options.js';
 
-export type ScenarioKind = 'ceiling' | 'getRoutes';
+/**
+ * `getRoutes-sql`: the daemon started with `--data-source sql`;
+ * `getRoutes-reload`: a forced full reload of the snapshot runs meanwhile;
+ * `getRoutes-freshness`: database edits are committed meanwhile.
+ */
+export type ScenarioKind = 'ceiling' | 'getRoutes' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness';
 
 export interface ScenarioResult {
   readonly transport: Transport;
@@ -40,6 +46,8 @@ export interface ScenarioRun {
   readonly concurrency: number;
   readonly durationSeconds: number;
   readonly bodies: readonly string[];
+  /** End the load once `alongside` is done; durationSeconds is then only the upper bound. */
+  readonly untilAlongsideDone?: boolean;
 }
 
 const RUNNER_GRACE_MS = 30_000;
@@ -50,10 +58,13 @@ const RUNNER_GRACE_MS = 30_000;
  */
 export async function runScenario<T>(run: ScenarioRun, alongside?: () => Promise<T>): Promise<{ result: ScenarioResult; alongside: T | undefined }> {
   const jobPath = join(run.dir, `job-${run.transport}-${run.kind}-${run.concurrency}.json`);
-  const job: LoadJob = { ...run.daemon.target, connections: run.concurrency, durationSeconds: run.durationSeconds, bodies: run.bodies };
+  const stoppable = run.untilAlongsideDone === true && alongside !== undefined;
+  const job: LoadJob = { ...run.daemon.target, connections: run.concurrency, durationSeconds: run.durationSeconds, bodies: run.bodies, stoppable };
   writeFileSync(jobPath, JSON.stringify(job));
 
-  const runner = spawn(process.execPath, [run.runnerScript, jobPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const runner = spawn(process.execPath, [run.runnerScript, jobPath], { stdio: [stoppable ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  // An early end of the runner closes the pipe; a late `stop` must not throw.
+  runner.stdin?.on('error', () => undefined);
   let stderr = '';
   runner.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
@@ -78,6 +89,13 @@ export async function runScenario<T>(run: ScenarioRun, alongside?: () => Promise
       if (event.event === 'started') {
         meter = new CpuMeter([run.daemon.pid, run.databasePid, runner.pid!, process.pid]);
         side = alongside?.();
+        if (stoppable && side !== undefined) {
+          const stop = (): void => {
+            if (runner.exitCode === null && runner.signalCode === null) runner.stdin!.end('stop\n');
+          };
+          // then(stop, stop) also gives a failing `side` a handler until it is awaited below.
+          side.then(stop, stop);
+        }
       } else if (event.event === 'result') {
         cores = meter?.stop();
         const { event: _ignored, ...result } = event;
