@@ -10,6 +10,7 @@
 // otherwise, 2 on a bad command line. Every process and directory it creates
 // is removed, also on SIGINT/SIGTERM.
 
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -76,6 +77,17 @@ function machine(databaseVersion: string): Machine {
   };
 }
 
+/** The commit under test, and whether src/ had uncommitted changes (others may be editing it while this runs). */
+function sourceRevision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
+    return dirty === '' ? head : `${head} + uncommitted changes in ${dirty.split('\n').map((l) => l.slice(3)).join(', ')}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 function writeResult(result: BenchResult, dir: string): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `bench-${result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
@@ -93,6 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const daemonScript = resolve(options.daemonScript);
   if (!existsSync(daemonScript)) throw new SippyError('USAGE', `bench: the daemon ${daemonScript} does not exist; run make build first`);
   const startedAt = new Date().toISOString();
+  const source = sourceRevision();
 
   progress(`starting a private database server`);
   const server = new PrivateServer();
@@ -138,7 +151,7 @@ async function main(argv: readonly string[]): Promise<number> {
     settings: {
       preset: options.preset, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, concurrency: options.concurrency,
       transports: options.transports, requestPool: options.poolSize, checkSample: options.checkSample, matchShare: options.matchShare,
-      dbConnections: options.dbConnections ?? 'daemon default', daemonScript: options.daemonScript, loadGenerator: 'autocannon, one process, pipelining 1',
+      dbConnections: options.dbConnections ?? 'daemon default', daemonScript: options.daemonScript, source, loadGenerator: 'autocannon, one process, pipelining 1',
       sqlConcurrency: options.sqlConcurrency, freshnessEdits: options.freshnessEdits, snapshotTimeoutSeconds: options.snapshotTimeoutSeconds,
     },
     dataSet: { ...options.sizes, prefixPool: ds.prefixes.length, load },

@@ -88,6 +88,7 @@ export function markdownTable(result: BenchResult): string {
   const lines = [
     `Machine: ${m.cpus} × ${m.cpuModel}, ${mib(m.memoryBytes)}, ${m.platform}; Node ${m.node}; database ${m.database}.`,
     `Data: ${d.routes.toLocaleString('en')} routes in ${d.destinationSets} destination sets, ${d.connections} connections, ${d.groups} groups × ${d.entriesPerGroup} entries; loaded by ${d.load.method} in ${d.load.seconds.toFixed(1)} s.`,
+    ...(typeof result.settings.source === 'string' ? [`Daemon under test: ${result.settings.daemonScript} built from ${result.settings.source}.`] : []),
     `Each scenario ${result.settings.durationSeconds} s (getRoutes-reload and getRoutes-freshness: until the reload or the edits are done; getRoutes-sql: the daemon with --data-source sql). CPU is % of one core, averaged over the scenario; DB share = database / (daemon + database); other CPU = the rest of the machine (should be near 0%).`,
     '',
     '| transport | scenario | conc. | req/s | p50 ms | p99 ms | max ms | errors | daemon CPU | daemon peak RSS | DB CPU | DB share | load gen. CPU | other CPU | getRoutes / ceiling |',
