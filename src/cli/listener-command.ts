@@ -23,7 +23,8 @@ export const LISTENER_COMMAND_HELP = `Usage:
       Run environment N's listener in the foreground (the form econfig's
       command_args uses). On SIGTERM or SIGINT it stops accepting, finishes
       in-flight requests (up to 5 s), closes the database pool, removes its
-      unix socket and exits 0. The database is -d DSN, else $SIPPY_ROUTED_DB.
+      unix socket and exits 0. On SIGHUP it reloads its routing snapshot in
+      full from the database. The database is -d DSN, else $SIPPY_ROUTED_DB.
 
 ${LISTENER_OPTIONS_HELP}
 Process options:
@@ -67,10 +68,18 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
   const db = new Database(dsn, poolLimitsOf(spec));
   const settings = followerSettingsOf(spec);
   const follower = settings === undefined ? undefined : new SnapshotFollower({ dsn, settings, logger });
-  follower?.start();
+  // SIGHUP: rebuild the snapshot from the database now (a supervisor's `reload --data`).
+  const onHangup = (): void => {
+    if (follower === undefined) return;
+    logger.info('SIGHUP: full reload of the routing data');
+    void follower.reloadNow().catch(() => undefined);
+  };
+  process.on('SIGHUP', onHangup);
   const resolver = listenerResolver(db, spec, logger, follower);
   try {
-    const status = await runListenerUntilSignal(spec, resolver, logger);
+    // The snapshot starts loading once the socket is ours: a listener that
+    // cannot bind exits with its one line, without touching the database.
+    const status = await runListenerUntilSignal(spec, resolver, logger, undefined, { onListening: () => follower?.start() });
     logger.info('stopped', { environment: spec.environment, socket: spec.socket });
     return status;
   } catch (err) {
@@ -79,6 +88,7 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
     if (file !== undefined) logger.error('listener did not start', { environment: spec.environment, socket: spec.socket, error: err });
     throw err;
   } finally {
+    process.off('SIGHUP', onHangup);
     await resolver.close();
     await follower?.stop();
     await db.close();

@@ -68,6 +68,92 @@ export interface RouteInput {
   readonly expiration: number | null;
 }
 
+/** The columns of a RouteSet, one typed array each (a builder's, or the set's own). */
+interface Columns {
+  iRoute: Uint32Array;
+  preference: Int32Array;
+  flags: Uint8Array;
+  timeout: Int32Array;
+  timeout1xx: Int32Array;
+  price1: Uint32Array;
+  priceN: Uint32Array;
+  interval1: Int32Array;
+  intervalN: Int32Array;
+  activation: Float64Array;
+  expiration: Float64Array;
+  prefixLength: Uint8Array;
+}
+
+function allocate(n: number): Columns {
+  return {
+    iRoute: new Uint32Array(n), preference: new Int32Array(n), flags: new Uint8Array(n), timeout: new Int32Array(n),
+    timeout1xx: new Int32Array(n), price1: new Uint32Array(n), priceN: new Uint32Array(n), interval1: new Int32Array(n),
+    intervalN: new Int32Array(n), activation: new Float64Array(n), expiration: new Float64Array(n), prefixLength: new Uint8Array(n),
+  };
+}
+
+/**
+ * Collects one set's rows as they stream in, straight into growable typed
+ * columns: no object per row survives the row, so a full load of a million
+ * routes leaves no garbage in the old generation (the peak-RSS bound).
+ */
+export class RouteSetBuilder {
+  private columns = allocate(256);
+  private prefixes: string[] = [];
+  private size = 0;
+
+  constructor(
+    readonly i_destination_set: number,
+    private readonly money: MoneyTable,
+    private readonly strings: StringPool,
+  ) {}
+
+  add(row: RouteInput): void {
+    if (this.size === this.columns.iRoute.length) this.grow();
+    const c = this.columns;
+    const i = this.size++;
+    this.prefixes.push(this.strings.intern(row.prefix));
+    c.iRoute[i] = row.i_route;
+    c.preference[i] = row.preference;
+    c.flags[i] =
+      (row.huntstop ? HUNTSTOP : 0) | (row.forbidden ? FORBIDDEN : 0) | (row.timeout === null ? TIMEOUT_NULL : 0) | (row.timeout_1xx === null ? TIMEOUT_1XX_NULL : 0);
+    c.timeout[i] = row.timeout ?? 0;
+    c.timeout1xx[i] = row.timeout_1xx ?? 0;
+    c.price1[i] = this.money.intern(row.price_1);
+    c.priceN[i] = this.money.intern(row.price_n);
+    c.interval1[i] = row.interval_1;
+    c.intervalN[i] = row.interval_n;
+    c.activation[i] = row.activation;
+    c.expiration[i] = row.expiration ?? NaN;
+    // routes.prefix is VARCHAR(32): at most 32 code points.
+    c.prefixLength[i] = codePoints(row.prefix);
+  }
+
+  /** The set, its rows sorted by prefix; undefined when no row came. */
+  build(checksum: string): RouteSet | undefined {
+    if (this.size === 0) return undefined;
+    const prefixes = this.prefixes;
+    const order = Array.from({ length: this.size }, (_, i) => i).sort((a, b) => compareStrings(prefixes[a]!, prefixes[b]!));
+    const from = this.columns;
+    const to = allocate(this.size);
+    const sorted: string[] = new Array(this.size);
+    for (let i = 0; i < order.length; i++) {
+      const j = order[i]!;
+      sorted[i] = prefixes[j]!;
+      for (const key of COLUMN_KEYS) (to[key] as Float64Array)[i] = (from[key] as Float64Array)[j]!;
+    }
+    return new RouteSet(this.i_destination_set, sorted, to, this.money, checksum);
+  }
+
+  private grow(): void {
+    const bigger = allocate(this.columns.iRoute.length * 2);
+    for (const key of COLUMN_KEYS) (bigger[key] as Float64Array).set(this.columns[key] as Float64Array);
+    this.columns = bigger;
+  }
+}
+
+const COLUMN_KEYS = Object.keys(allocate(0)) as (keyof Columns)[];
+
 export class RouteSet {
   readonly size: number;
   /** Sorted by UTF-16 code units (JavaScript's own string order), as the searches compare. */
@@ -86,55 +172,30 @@ export class RouteSet {
   readonly expiration: Float64Array;
   /** Code points of each prefix (the `prefix` policy key compares these). */
   readonly prefixLength: Uint8Array;
-  /**
-   * Costs by (average duration, connect fee, free seconds): one array per
-   * combination, filled on first use per route (NaN = not computed yet). The
-   * only mutable part, a memo of a pure function of the immutable columns.
-   */
-  private readonly costTables = new Map<string, Float64Array>();
 
+  /** Use RouteSetBuilder: it sorts the rows by prefix, which the searches rely on. */
   constructor(
     readonly i_destination_set: number,
-    rows: readonly RouteInput[],
+    prefix: readonly string[],
+    columns: Columns,
     readonly money: MoneyTable,
-    strings: StringPool,
     /** The database's checksum of these rows when they were read (reconcile compares it). */
     readonly checksum: string,
   ) {
-    const order = rows.map((_, i) => i).sort((a, b) => compareStrings(rows[a]!.prefix, rows[b]!.prefix));
-    const n = (this.size = rows.length);
-    const prefix: string[] = new Array(n);
-    this.iRoute = new Uint32Array(n);
-    this.preference = new Int32Array(n);
-    this.flags = new Uint8Array(n);
-    this.timeout = new Int32Array(n);
-    this.timeout1xx = new Int32Array(n);
-    this.price1 = new Uint32Array(n);
-    this.priceN = new Uint32Array(n);
-    this.interval1 = new Int32Array(n);
-    this.intervalN = new Int32Array(n);
-    this.activation = new Float64Array(n);
-    this.expiration = new Float64Array(n);
-    this.prefixLength = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const row = rows[order[i]!]!;
-      prefix[i] = strings.intern(row.prefix);
-      this.iRoute[i] = row.i_route;
-      this.preference[i] = row.preference;
-      this.flags[i] =
-        (row.huntstop ? HUNTSTOP : 0) | (row.forbidden ? FORBIDDEN : 0) | (row.timeout === null ? TIMEOUT_NULL : 0) | (row.timeout_1xx === null ? TIMEOUT_1XX_NULL : 0);
-      this.timeout[i] = row.timeout ?? 0;
-      this.timeout1xx[i] = row.timeout_1xx ?? 0;
-      this.price1[i] = money.intern(row.price_1);
-      this.priceN[i] = money.intern(row.price_n);
-      this.interval1[i] = row.interval_1;
-      this.intervalN[i] = row.interval_n;
-      this.activation[i] = row.activation;
-      this.expiration[i] = row.expiration ?? NaN;
-      // routes.prefix is VARCHAR(32): at most 32 code points.
-      this.prefixLength[i] = codePoints(row.prefix);
-    }
+    this.size = prefix.length;
     this.prefix = prefix;
+    this.iRoute = columns.iRoute;
+    this.preference = columns.preference;
+    this.flags = columns.flags;
+    this.timeout = columns.timeout;
+    this.timeout1xx = columns.timeout1xx;
+    this.price1 = columns.price1;
+    this.priceN = columns.priceN;
+    this.interval1 = columns.interval1;
+    this.intervalN = columns.intervalN;
+    this.activation = columns.activation;
+    this.expiration = columns.expiration;
+    this.prefixLength = columns.prefixLength;
   }
 
   isForbidden(i: number): boolean {
@@ -207,14 +268,6 @@ export class RouteSet {
       activation: this.activation[i]!,
       expiration: expiration !== expiration ? null : expiration,
     };
-  }
-
-  /** The memo of costs for one (average duration, connect fee, free seconds); see costTables. */
-  costTable(averageDuration: number, connectFee: string, freeSeconds: number): Float64Array {
-    const key = `${averageDuration}:${connectFee}:${freeSeconds}`;
-    let table = this.costTables.get(key);
-    if (table === undefined) this.costTables.set(key, (table = new Float64Array(this.size).fill(NaN)));
-    return table;
   }
 
   /** Bytes held by the columns (for status and the benchmark), prefixes counted as pointers. */

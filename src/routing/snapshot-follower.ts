@@ -45,6 +45,8 @@ const FULL_LOAD_GAP_SCAN = 10_000;
 const QUICK_TIMEOUT_MS = 5000;
 const BULK_TIMEOUT_MS = 120_000;
 const MAX_BACKOFF_MS = 10_000;
+/** stop() waits at most this for a refresh in flight, then for the pool to end. */
+const STOP_BOUND_MS = 1000;
 /** The follower's own pool: refreshes are serial; one spare for the purge. */
 const FOLLOWER_POOL = { connectionLimit: 2, queueLimit: 10, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
 
@@ -156,10 +158,12 @@ export class SnapshotFollower extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
-    // A refresh waiting on a hanging server is abandoned, not awaited.
+    // A refresh waiting on a hanging server is abandoned: its connection is
+    // destroyed (mysql2 then never settles the statement in flight), so
+    // neither the refresh nor the pool's end is awaited past a short bound.
     this.active?.destroy();
-    await this.running?.catch(() => undefined);
-    await this.db.close();
+    await settledWithin(this.running, STOP_BOUND_MS);
+    await settledWithin(this.db.close(), STOP_BOUND_MS);
   }
 
   /** A full reload now; resolves when it is done, rejects with its failure. */
@@ -277,7 +281,8 @@ export class SnapshotFollower extends EventEmitter {
     this.money = money;
     this.strings = strings;
     this.noteJournalState(loaded.state);
-    this.cursor = loaded.head.last;
+    // An emptied journal (all purged) has no head: the horizon is the cursor then.
+    this.cursor = Math.max(loaded.head.last, loaded.head.purgedThrough);
     this.watched.clear();
     // Entries below the head that this read could not see belong to transactions still open.
     const present = new Set(loaded.present);
@@ -430,6 +435,18 @@ export class SnapshotFollower extends EventEmitter {
     this.snapshot = new RoutingSnapshot(this.generation, tables, sets, syncedAt);
     this.lastSyncAt = syncedAt;
   }
+}
+
+/** Resolves when `work` settles or after `ms`, whichever is first; never rejects. */
+async function settledWithin(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (work === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([work.then(() => undefined, () => undefined), bound]);
+  clearTimeout(timer);
 }
 
 /** Below this a missing number is purged or long settled: not awaited. */

@@ -6,7 +6,7 @@
 import type { PoolConnection } from 'mysql2/promise';
 import type { SqlValue } from '../db/pool.js';
 import { parseUtcDatetime } from './sql.js';
-import { RouteSet, type MoneyTable, type RouteInput, type StringPool } from './route-set.js';
+import { RouteSetBuilder, type MoneyTable, type RouteSet, type StringPool } from './route-set.js';
 import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from './snapshot.js';
 import type { GroupRow } from './model.js';
 import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, JOURNALED_TABLES, triggerNames } from '../db/migrations.js';
@@ -85,14 +85,14 @@ export class SnapshotReader {
 
   /** One destination set's routes, streamed row by row into columns; undefined when it has none. */
   async routeSet(id: number, checksum: string, money: MoneyTable, strings: StringPool): Promise<RouteSet | undefined> {
-    const rows: RouteInput[] = [];
+    const builder = new RouteSetBuilder(id, money, strings);
     await this.stream(
       `SELECT i_route, prefix, preference, huntstop, timeout, timeout_1xx, price_1, price_n, interval_1, interval_n,
               forbidden, activation_date, expiration_date
          FROM routes WHERE i_destination_set = ?`,
       [id],
       (r) => {
-        rows.push({
+        builder.add({
           i_route: Number(r[0]), prefix: String(r[1]), preference: Number(r[2]), huntstop: Number(r[3]) !== 0,
           timeout: r[4] === null ? null : Number(r[4]), timeout_1xx: r[5] === null ? null : Number(r[5]),
           price_1: String(r[6]), price_n: String(r[7]), interval_1: Number(r[8]), interval_n: Number(r[9]),
@@ -101,7 +101,7 @@ export class SnapshotReader {
         });
       },
     );
-    return rows.length === 0 ? undefined : new RouteSet(id, rows, money, strings, checksum);
+    return builder.build(checksum);
   }
 
   /**
@@ -132,10 +132,12 @@ export class SnapshotReader {
     const [tables] = await this.rows(
       'SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?)',
       [JOURNAL_TABLE, JOURNAL_HORIZON_TABLE],
+      this.quickMs,
     );
     const [triggers] = await this.rows(
       `SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME IN (${names.map(() => '?').join(', ')})`,
       names,
+      this.quickMs,
     );
     return { journal: Number(tables?.[0]) === 2, triggers: Number(triggers?.[0]) === names.length };
   }

@@ -57,10 +57,8 @@ export interface SnapshotEntry {
   readonly row: EntryRow;
   /** The destination set's routes; undefined when it has none. */
   readonly routes: RouteSet | undefined;
-  /** Connect fee in exact micro-units (NaN beyond 2^53). */
+  /** Connect fee in exact micro-units, parsed once (NaN beyond 2^53). */
   readonly connectFeeMicros: number;
-  /** Costs of this entry's routes for its group (RouteSet.costTable), undefined without routes. */
-  readonly costs: Float64Array | undefined;
 }
 
 export interface SnapshotGroup {
@@ -139,7 +137,7 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): M
     );
     const entries: SnapshotEntry[] = [];
     for (const input of inputs) {
-      const entry = joinEntry(input, group, tables, sets);
+      const entry = joinEntry(input, tables, sets);
       if (entry !== undefined) entries.push(entry);
     }
     let policy: readonly PolicyKey[] | SippyError;
@@ -159,7 +157,7 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): M
   return byEnvironment;
 }
 
-function joinEntry(input: EntryInput, group: GroupRow, tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): SnapshotEntry | undefined {
+function joinEntry(input: EntryInput, tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): SnapshotEntry | undefined {
   const connection = tables.connections.get(input.i_connection);
   const set = tables.destinationSets.get(input.i_destination_set);
   const vendor = connection === undefined ? undefined : tables.vendors.get(connection.i_vendor);
@@ -187,10 +185,5 @@ function joinEntry(input: EntryInput, group: GroupRow, tables: SmallTables, sets
     post_call_surcharge: set.post_call_surcharge,
   };
   const routes = sets.get(set.i_destination_set);
-  return {
-    row,
-    routes,
-    connectFeeMicros: parseMicrosNumber(set.connect_fee),
-    costs: routes?.costTable(group.average_duration, set.connect_fee, set.free_seconds),
-  };
+  return { row, routes, connectFeeMicros: parseMicrosNumber(set.connect_fee) };
 }

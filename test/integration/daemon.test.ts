@@ -93,7 +93,8 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
   it('serves ping and getRoutes on the demo data, finishes an in-flight request on SIGTERM, removes its socket and exits 0', async () => {
     const socket = join(tmp.path, 'sr.1.sock');
     const logFile = join(tmp.path, 'daemon.log');
-    const daemon = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', dsn, '--log-file', logFile, '--log-level', 'debug']);
+    // The SQL path: a paused database is what keeps the request in flight.
+    const daemon = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', dsn, '--data-source', 'sql', '--log-file', logFile, '--log-level', 'debug']);
     const client = new RoutingClient(`unix:${socket}`, { timeoutMs: 10_000 });
     try {
       await daemon.waitUntilServing(`unix:${socket}`);
@@ -139,7 +140,8 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
     // A correctness bound from the configuration, not a performance
     // assertion: one connection attempt or statement, plus slack.
     const boundMs = dbTimeoutMs + 1500;
-    const daemon = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', dsn, '--db-timeout', String(dbTimeoutMs), '--log-level', 'debug']);
+    // The SQL path's outage behaviour (the snapshot's is in snapshot-outage.test.ts).
+    const daemon = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', dsn, '--data-source', 'sql', '--db-timeout', String(dbTimeoutMs), '--log-level', 'debug']);
     const client = new RoutingClient(`unix:${socket}`, { timeoutMs: 10_000 });
     try {
       await daemon.waitUntilServing(`unix:${socket}`);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { useFreshDatabase } from '../harness/database.js';
 import { runCli } from '../harness/cli.js';
-import { LATEST_SCHEMA_VERSION } from '../../src/db/migrations.js';
+import { JOURNALED_TABLES, LATEST_SCHEMA_VERSION, migrations, triggerNames } from '../../src/db/migrations.js';
+import { RoutingFixture } from '../harness/routing-fixture.js';
 
 // The tables and columns of routing.md, transcribed: [column, type, nullable, default].
 // A column the spec leaves without a default has `null` here.
@@ -69,15 +70,26 @@ const SPEC: Record<string, [string, string, boolean, string | null][]> = {
     ['entry_order', 'int(11)', false, '0'],
     ['weight', 'int(11)', true, 'NULL'],
   ],
+  // snapshot.md: the change journal and its purge horizon.
+  routing_changes: [
+    ['seq', 'bigint(20) unsigned', false, null],
+    ['table_name', 'varchar(32)', false, null],
+    ['row_key', 'int(10) unsigned', false, null],
+    ['changed_at', 'datetime(3)', false, 'current_timestamp(3)'],
+  ],
+  routing_changes_horizon: [
+    ['id', 'tinyint(3) unsigned', false, null],
+    ['purged_through', 'bigint(20) unsigned', false, null],
+  ],
 };
 
 // MySQL 8 drops display widths and quotes defaults differently from MariaDB.
 function normaliseType(type: string): string {
-  return type.replace(/^(int|tinyint)\((\d+)\)/, (_, t: string) => t).replace(/^tinyint$/, 'tinyint(1)');
+  return type.replace(/^(int|tinyint|bigint)\((\d+)\)/, (_, t: string) => t).replace(/^tinyint$/, 'tinyint(1)').replace(/^tinyint unsigned$/, 'tinyint(1) unsigned');
 }
 function normaliseDefault(value: string | null, nullable: boolean): string | null {
   if (value === null) return nullable ? 'NULL' : null;
-  return value.replace(/^'(-?[\d.]+)'$/, '$1').replace(/^(\d+)\.0+$/, '$1.000000');
+  return value.replace(/^'(-?[\d.]+)'$/, '$1').replace(/^(\d+)\.0+$/, '$1.000000').toLowerCase();
 }
 
 describe('schema (routing.md)', function () {
@@ -114,9 +126,46 @@ describe('schema (routing.md)', function () {
       'routes:unique:i_route', 'routes:index:i_destination_set,prefix,activation_date',
       'routing_groups:unique:i_routing_group', 'routing_groups:unique:i_environment,name',
       'routing_group_entries:unique:i_routing_group_entry',
+      'routing_changes:unique:seq', 'routing_changes:index:changed_at', 'routing_changes_horizon:unique:id',
     ]) {
       expect(keys, key).to.include(key);
     }
+  });
+
+  it('has the journal triggers: after insert, update and delete on each of the seven tables', async () => {
+    const { db } = database();
+    const rows = await db.select(
+      `SELECT trigger_name AS name, event_object_table AS t, event_manipulation AS e, action_timing AS timing
+         FROM information_schema.triggers WHERE trigger_schema = DATABASE() ORDER BY trigger_name`,
+    );
+    const found = rows.map((r) => `${r.t}:${r.timing}:${r.e}:${r.name}`).sort();
+    const expected = JOURNALED_TABLES.flatMap(({ table }) =>
+      (['INSERT', 'UPDATE', 'DELETE'] as const).map((e) => `${table}:AFTER:${e}:routing_changes_${table}_a${e[0]!.toLowerCase()}`));
+    expect(found).to.deep.equal(expected.sort());
+    expect(triggerNames().sort()).to.deep.equal(rows.map((r) => String(r.name)).sort());
+  });
+
+  it('journals the key a refresh needs: a route its set (old and new on a move), an entry its group, others their own key', async () => {
+    const { db } = database();
+    const fixture = new RoutingFixture(db, 1);
+    await fixture.environmentRow();
+    const vendor = await fixture.vendor('V');
+    const connection = await fixture.connection({ vendor, name: 'C' });
+    const setA = await fixture.destinationSet({ name: 'A' });
+    const setB = await fixture.destinationSet({ name: 'B' });
+    const group = await fixture.group({ name: 'G' });
+    const [head] = await db.select('SELECT COALESCE(MAX(seq), 0) AS s FROM routing_changes');
+    const route = await fixture.route(setA, { prefix: '44' });
+    await db.modify('UPDATE routes SET i_destination_set = ? WHERE i_route = ?', [setB, route]);
+    await db.modify('UPDATE routes SET price_1 = 1 WHERE i_route = ?', [route]);
+    const entry = await fixture.entry(group, connection, setA);
+    await db.modify('DELETE FROM routing_group_entries WHERE i_routing_group_entry = ?', [entry]);
+    await db.modify('DELETE FROM destination_sets WHERE i_destination_set = ?', [setA]);
+    const rows = await db.select('SELECT table_name AS t, row_key AS k FROM routing_changes WHERE seq > ? ORDER BY seq', [Number(head!.s)]);
+    expect(rows.map((r) => `${r.t}:${r.k}`)).to.deep.equal([
+      `routes:${setA}`, `routes:${setB}`, `routes:${setA}`, `routes:${setB}`,
+      `routing_group_entries:${group}`, `routing_group_entries:${group}`, `destination_sets:${setA}`,
+    ]);
   });
 
   it('records the schema version, and a second migrate changes nothing', async () => {
@@ -132,7 +181,16 @@ describe('schema (routing.md)', function () {
     );
     expect(after).to.deep.equal(before);
     const versions = await db.select('SELECT version, name FROM schema_migrations ORDER BY version');
-    expect(versions.map((v) => Number(v.version))).to.deep.equal([LATEST_SCHEMA_VERSION]);
+    expect(versions.map((v) => Number(v.version))).to.deep.equal(migrations.map((m) => m.version));
+  });
+
+  it('runs every migration statement again without error (a migration that failed half-way is run again whole)', async () => {
+    const { db } = database();
+    for (const migration of migrations) {
+      for (const statement of migration.statements) await db.withConnection((conn) => conn.query(statement));
+    }
+    const [triggers] = await db.select('SELECT COUNT(*) AS n FROM information_schema.triggers WHERE trigger_schema = DATABASE()');
+    expect(Number(triggers!.n)).to.equal(triggerNames().length);
   });
 });
 

@@ -62,10 +62,10 @@ describe('status and reload commands against a control socket', function () {
     expect(out.stderr).to.equal('');
     const lines = out.stdout.split('\n');
     expect(lines[0]).to.equal('supervisor pid 4242, /etc/econfig, environments 1,2,3');
-    expect(lines[1]).to.match(/^env\s+socket\s+allow\s+since\s+requests\s+errors$/);
-    expect(lines[2]).to.match(/^-+(\s+-+){5}$/);
-    expect(lines[3]!.split(/\s+/)).to.deep.equal(['1', 'unix:/run/s1.sock', '-', '2026-11-26T10:00:00.000Z', '17', '2']);
-    expect(lines[4]!.split(/\s+/)).to.deep.equal(['3', 'http://127.0.0.1:8088/', '127.0.0.1/32,::1/128', '2026-11-26T10:00:01.000Z', '0', '0']);
+    expect(lines[1]).to.match(/^env\s+socket\s+allow\s+since\s+requests\s+errors\s+source$/);
+    expect(lines[2]).to.match(/^-+(\s+-+){6}$/);
+    expect(lines[3]!.split(/\s+/)).to.deep.equal(['1', 'unix:/run/s1.sock', '-', '2026-11-26T10:00:00.000Z', '17', '2', 'sql']);
+    expect(lines[4]!.split(/\s+/)).to.deep.equal(['3', 'http://127.0.0.1:8088/', '127.0.0.1/32,::1/128', '2026-11-26T10:00:01.000Z', '0', '0', 'sql']);
     expect(lines[5]).to.equal(`last reload: ok at 2026-11-26T10:00:00.000Z (start), file sha256 ${HASH}`);
     expect(lines.slice(6)).to.deep.equal(['  environment 1: start on unix:/run/s1.sock', '  environment 2: start on unix:/run/s2.sock', '']);
     // Columns line up: every row's socket starts where the header's does.

@@ -89,7 +89,8 @@ describe('supervisor: SIGTERM with requests in flight', function () {
     const socket1 = join(run, 'sippy_routed.1.sock');
     const pidfile = join(run, 'sippy_routed.pid');
     writeFileSync(econfig, [
-      'command_args="/opt/sippy_routed/sippy_routed.${extension} -e %%I_ENVIRONMENT%%"',
+      // The SQL path: a frozen database is what holds requests in flight.
+      'command_args="/opt/sippy_routed/sippy_routed.${extension} -e %%I_ENVIRONMENT%% --data-source sql"',
       '# environment 1 on its default socket in the rundir; 2 on loopback TCP',
       'if [ %%I_ENVIRONMENT%% -eq 2 ]; then',
       `    command_args="\${command_args} -s http://127.0.0.1:${port} -a 127.0.0.1"`,

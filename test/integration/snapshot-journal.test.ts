@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import mysql from 'mysql2/promise';
+import { parseDsn } from '../../src/db/dsn.js';
+import { silentLogger } from '../../src/log.js';
+import { createResolver, SnapshotFollower, type RouteRequest } from '../../src/routing/index.js';
+import { useFreshDatabase } from '../harness/database.js';
+import { RoutingFixture } from '../harness/routing-fixture.js';
+
+// snapshot.md "Consistency" and "Following the database": sequence numbers
+// are taken before commit, so a lower one can commit after a higher one and
+// must not be skipped; a transaction is seen whole or not at all; a journal
+// purged past the cursor means a full reload.
+
+const CALL: RouteRequest = { routing_group: 'G', cld: '4420', cli: '1', time: new Date(), hops: 0 };
+
+function connect(dsn: string): Promise<mysql.Connection> {
+  const d = parseDsn(dsn);
+  return mysql.createConnection({ user: d.user, password: d.password, database: d.database, socketPath: d.socketPath, host: d.host, port: d.port });
+}
+
+describe('the snapshot follows the change journal', function () {
+  this.timeout(60_000);
+  const database = useFreshDatabase();
+  let follower: SnapshotFollower;
+  let setA: number;
+  let setB: number;
+  const connections: mysql.Connection[] = [];
+
+  before(async () => {
+    const fixture = new RoutingFixture(database().db, 1);
+    await fixture.environmentRow();
+    const vendor = await fixture.vendor('V');
+    const a = await fixture.connection({ vendor, name: 'A' });
+    const b = await fixture.connection({ vendor, name: 'B' });
+    setA = await fixture.destinationSet({ name: 'set A' });
+    setB = await fixture.destinationSet({ name: 'set B' });
+    const group = await fixture.group({ name: 'G' });
+    await fixture.entry(group, a, setA, { entry_order: 1 });
+    await fixture.entry(group, b, setB, { entry_order: 2 });
+    await fixture.route(setA, { prefix: '44', price_1: '0.100000' });
+    await fixture.route(setB, { prefix: '44', price_1: '0.100000' });
+    // Polls only when told (syncNow), so the test decides what each refresh sees.
+    follower = new SnapshotFollower({ dsn: parseDsn(database().dsn), settings: { pollMs: 60_000, reconcileS: 0 }, logger: silentLogger });
+    follower.start();
+    await follower.syncNow();
+    expect(follower.status().triggers).to.equal(true);
+  });
+
+  after(async () => {
+    await follower?.stop();
+    for (const conn of connections) await conn.end().catch(() => undefined);
+  });
+
+  async function open(): Promise<mysql.Connection> {
+    const conn = await connect(database().dsn);
+    connections.push(conn);
+    return conn;
+  }
+
+  async function prices(): Promise<string[]> {
+    const resolver = createResolver(database().db, { logger: silentLogger, snapshot: { follower } });
+    const result = await resolver.resolve(1, CALL);
+    return result.routes.map((r) => `${r.connection_name}:${r.price_1}`).sort();
+  }
+
+  it('does not skip a change whose lower sequence number commits after a higher one', async () => {
+    const slow = await open();
+    const fast = await open();
+    await slow.query('START TRANSACTION');
+    // Takes its journal sequence number now, commits last.
+    await slow.query('UPDATE routes SET price_1 = 0.200000 WHERE i_destination_set = ?', [setA]);
+    await fast.query('UPDATE routes SET price_1 = 0.300000 WHERE i_destination_set = ?', [setB]);
+    await follower.syncNow();
+    expect(await prices()).to.deep.equal(['A:0.100000', 'B:0.300000']);
+    await slow.query('COMMIT');
+    await follower.syncNow();
+    expect(await prices(), 'the late commit is picked up').to.deep.equal(['A:0.200000', 'B:0.300000']);
+  });
+
+  it('never shows a two-row transaction half-applied to 1,000 concurrent requests', async () => {
+    const writer = await open();
+    // The two prices always move together; every answer must show them equal.
+    await writer.query('UPDATE routes SET price_1 = 0.100000 WHERE i_destination_set IN (?, ?)', [setA, setB]);
+    await follower.syncNow();
+    let stop = false;
+    const polling = (async () => {
+      while (!stop) await follower.syncNow();
+    })();
+    const seen = new Set<string>();
+    const writes = (async () => {
+      for (let i = 1; i <= 20; i++) {
+        const price = `0.${String(i).padStart(6, '0')}`;
+        await writer.query('START TRANSACTION');
+        await writer.query('UPDATE routes SET price_1 = ? WHERE i_destination_set = ?', [price, setA]);
+        await writer.query('UPDATE routes SET price_1 = ? WHERE i_destination_set = ?', [price, setB]);
+        await writer.query('COMMIT');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const resolver = createResolver(database().db, { logger: silentLogger, snapshot: { follower } });
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, async (_, i) => {
+        // Spread over the writes: each request waits its turn on the event loop.
+        for (let k = 0; k < i % 50; k++) await new Promise((resolve) => setImmediate(resolve));
+        return resolver.resolve(1, CALL);
+      }),
+    );
+    await writes;
+    stop = true;
+    await polling;
+    for (const answer of answers) {
+      const [a, b] = answer.routes.map((r) => r.price_1);
+      expect(a, 'both routes of one transaction').to.equal(b);
+      seen.add(a!);
+    }
+    expect(seen.size, 'the requests saw more than one state').to.be.above(1);
+  });
+
+  it('reloads in full when the journal was purged past its cursor', async () => {
+    const conn = await open();
+    const before = follower.status().generation;
+    await conn.query('UPDATE routes SET price_1 = 0.500000 WHERE i_destination_set = ?', [setA]);
+    // As a purge by another process would leave it: the entry is gone, the horizon says so.
+    await conn.query('UPDATE routing_changes_horizon SET purged_through = (SELECT MAX(seq) FROM routing_changes) WHERE id = 1');
+    await conn.query('DELETE FROM routing_changes');
+    await follower.syncNow();
+    expect(follower.status().generation).to.be.above(before);
+    expect(await prices()).to.include('A:0.500000');
+    expect(follower.status().full_load_ms).to.be.a('number');
+  });
+});
