@@ -42,8 +42,8 @@ export interface ListenerOptionsContext {
 
 type NumericLimit = { [K in keyof ListenerLimits]: ListenerLimits[K] extends number ? K : never }[keyof ListenerLimits];
 
-/** Limits options: name, field, bounds (inclusive). */
-const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, number])[] = [
+/** Limits options: name, field, bounds (inclusive). The one source of these bounds: docs/econfig.md is tested against it. */
+export const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, number])[] = [
   ['--body-limit', 'bodyLimitBytes', 1024, 64 * 1024 * 1024],
   ['--headers-timeout', 'headersTimeoutMs', 100, 600_000],
   ['--request-timeout', 'requestTimeoutMs', 100, 600_000],
