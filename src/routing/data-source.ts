@@ -88,7 +88,7 @@ export class SnapshotDataSource implements RoutingDataSource {
     const group = snapshot.group(environment, request.routing_group);
     if (group === undefined) return undefined;
     if (group.row.external) return { group: group.row, external: true };
-    const found = snapshotCandidates(group, request.cld, request.time.getTime(), rules);
+    const found = snapshotCandidates(group, snapshot.prefixes, request.cld, request.time.getTime(), rules);
     return { group: group.row, external: false, policy: group.policy, ...found };
   }
 

@@ -11,6 +11,7 @@ import { formatMicrosAny } from './cost.js';
 import { RuleCache, applyRule } from './translation.js';
 import { logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
+import { attachAnswerJson, NumbersJson, routeJson } from './answer-json.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { RoutingDataSource } from './data-source.js';
 
@@ -70,7 +71,13 @@ export class RoutingResolver implements Resolver {
     if (found.badRules.length > 0) this.logBadRules(environment, found.badRules);
     const selection = selectRoutes(found.candidates, { keys, random: this.random, maxRoutes: request.max_routes });
     const routes: Route[] = new Array(selection.routes.length);
-    for (let i = 0; i < routes.length; i++) routes[i] = toRoute(selection.routes[i]!, request);
+    const routesJson: string[] = new Array(selection.routes.length);
+    const numbers = new NumbersJson();
+    for (let i = 0; i < routes.length; i++) {
+      const ranked = selection.routes[i]!;
+      routes[i] = toRoute(ranked, request);
+      routesJson[i] = routeJson(ranked.entry, routes[i]!, numbers);
+    }
     const result: RouteResult = {
       i_environment: environment,
       routing_group: { i_routing_group: group.i_routing_group, name: group.name, policy: group.policy },
@@ -78,13 +85,13 @@ export class RoutingResolver implements Resolver {
       cld: request.cld,
       routes,
     };
-    if (request.explain !== true) return result;
+    if (request.explain !== true) return attachAnswerJson(result, routesJson);
     const excluded: ExcludedEntry[] = [...found.excluded, ...selection.excluded].map(({ entry, reason }) => ({
       i_connection: entry.i_connection,
       connection_name: entry.connection_name,
       reason,
     }));
-    return { ...result, excluded };
+    return attachAnswerJson({ ...result, excluded }, routesJson);
   }
 
   dataStatus(): DataStatus | undefined {

@@ -1,8 +1,15 @@
 // One destination set's routes, held columnar (snapshot.md "What is held"):
-// typed arrays sorted by prefix, prefixes and amounts interned, so that a
+// typed arrays grouped by prefix, prefixes and amounts interned, so that a
 // million routes take tens of megabytes and no object per route. Immutable
 // once built; a changed set is rebuilt whole and swapped in a new snapshot.
 // Pure: rows in, lookups out.
+//
+// Longest-prefix match without string comparisons per set: every distinct
+// prefix of the database gets an integer id (PrefixPool); a request finds
+// once which ids start its CLD (at most one hash lookup per CLD length), and
+// each destination set then answers "do I hold id X" by a binary search over
+// integers. A group of twenty entries costs one CLD walk and twenty small
+// integer searches.
 
 import type { RouteRow } from './model.js';
 import { parseMicrosNumber } from './cost.js';
@@ -40,14 +47,42 @@ export class MoneyTable {
   }
 }
 
-/** Prefix strings interned across sets: sets share most of their prefixes. */
-export class StringPool {
-  private readonly strings = new Map<string, string>();
-  intern(text: string): string {
-    const known = this.strings.get(text);
-    if (known !== undefined) return known;
-    this.strings.set(text, text);
-    return text;
+/**
+ * Every distinct prefix once, with an integer id (sets share most of their
+ * prefixes). Append-only like MoneyTable: ids stay valid for every snapshot
+ * built on this pool; a full load starts a new one.
+ */
+export class PrefixPool {
+  readonly text: string[] = [];
+  /** Code points of each prefix (the `prefix` policy key compares these). */
+  readonly codePoints: number[] = [];
+  private readonly ids = new Map<string, number>();
+  /** Longest prefix in UTF-16 code units: no longer part of a CLD can match. */
+  private longest = 0;
+
+  intern(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.text.length;
+      this.text.push(text);
+      this.codePoints.push(codePoints(text));
+      this.ids.set(text, id);
+      if (text.length > this.longest) this.longest = text.length;
+    }
+    return id;
+  }
+
+  /**
+   * The ids of the prefixes in the pool that start `cld`, longest first. By
+   * UTF-16 units: a cut inside a surrogate pair is never a stored prefix.
+   */
+  prefixIdsOf(cld: string): number[] {
+    const ids: number[] = [];
+    for (let length = Math.min(cld.length, this.longest); length >= 0; length--) {
+      const id = this.ids.get(length === cld.length ? cld : cld.slice(0, length));
+      if (id !== undefined) ids.push(id);
+    }
+    return ids;
   }
 }
 
@@ -68,241 +103,252 @@ export interface RouteInput {
   readonly expiration: number | null;
 }
 
-/** The columns of a RouteSet, one typed array each (a builder's, or the set's own). */
-interface Columns {
-  iRoute: Uint32Array;
-  preference: Int32Array;
-  flags: Uint8Array;
-  timeout: Int32Array;
-  timeout1xx: Int32Array;
-  price1: Uint32Array;
-  priceN: Uint32Array;
-  interval1: Int32Array;
-  intervalN: Int32Array;
-  activation: Float64Array;
-  expiration: Float64Array;
-  prefixLength: Uint8Array;
+// A route is one record of INTS 32-bit integers and two doubles, row by
+// row: a lookup reads a row's fields from one or two cache lines, where a
+// column per field would cost a cache miss per field (measured: a third of
+// the lookup time at a million routes).
+const I_ROUTE = 0;
+const PREFERENCE = 1;
+const FLAGS = 2;
+const TIMEOUT = 3;
+const TIMEOUT_1XX = 4;
+const PRICE_1 = 5;
+const PRICE_N = 6;
+const INTERVAL_1 = 7;
+const INTERVAL_N = 8;
+const PREFIX_ID = 9;
+const INTS = 10;
+/** activation, expiration (NaN = never) */
+const TIMES = 2;
+
+/** The records of a RouteSet (a builder's, or the set's own). */
+interface Records {
+  readonly ints: Int32Array;
+  readonly times: Float64Array;
 }
 
-function allocate(n: number): Columns {
-  return {
-    iRoute: new Uint32Array(n), preference: new Int32Array(n), flags: new Uint8Array(n), timeout: new Int32Array(n),
-    timeout1xx: new Int32Array(n), price1: new Uint32Array(n), priceN: new Uint32Array(n), interval1: new Int32Array(n),
-    intervalN: new Int32Array(n), activation: new Float64Array(n), expiration: new Float64Array(n), prefixLength: new Uint8Array(n),
-  };
+function allocate(n: number): Records {
+  return { ints: new Int32Array(n * INTS), times: new Float64Array(n * TIMES) };
 }
 
 /**
  * Collects one set's rows as they stream in, straight into growable typed
- * columns: no object per row survives the row, so a full load of a million
+ * records: no object per row survives the row, so a full load of a million
  * routes leaves no garbage in the old generation (the peak-RSS bound).
  */
 export class RouteSetBuilder {
-  private columns = allocate(256);
-  private prefixes: string[] = [];
+  private records = allocate(256);
+  private capacity = 256;
   private size = 0;
 
   constructor(
     readonly i_destination_set: number,
     private readonly money: MoneyTable,
-    private readonly strings: StringPool,
+    private readonly prefixes: PrefixPool,
   ) {}
 
   add(row: RouteInput): void {
-    if (this.size === this.columns.iRoute.length) this.grow();
-    const c = this.columns;
+    if (this.size === this.capacity) this.grow();
+    const { ints, times } = this.records;
     const i = this.size++;
-    this.prefixes.push(this.strings.intern(row.prefix));
-    c.iRoute[i] = row.i_route;
-    c.preference[i] = row.preference;
-    c.flags[i] =
+    const at = i * INTS;
+    ints[at + I_ROUTE] = row.i_route;
+    ints[at + PREFERENCE] = row.preference;
+    ints[at + FLAGS] =
       (row.huntstop ? HUNTSTOP : 0) | (row.forbidden ? FORBIDDEN : 0) | (row.timeout === null ? TIMEOUT_NULL : 0) | (row.timeout_1xx === null ? TIMEOUT_1XX_NULL : 0);
-    c.timeout[i] = row.timeout ?? 0;
-    c.timeout1xx[i] = row.timeout_1xx ?? 0;
-    c.price1[i] = this.money.intern(row.price_1);
-    c.priceN[i] = this.money.intern(row.price_n);
-    c.interval1[i] = row.interval_1;
-    c.intervalN[i] = row.interval_n;
-    c.activation[i] = row.activation;
-    c.expiration[i] = row.expiration ?? NaN;
-    // routes.prefix is VARCHAR(32): at most 32 code points.
-    c.prefixLength[i] = codePoints(row.prefix);
+    ints[at + TIMEOUT] = row.timeout ?? 0;
+    ints[at + TIMEOUT_1XX] = row.timeout_1xx ?? 0;
+    ints[at + PRICE_1] = this.money.intern(row.price_1);
+    ints[at + PRICE_N] = this.money.intern(row.price_n);
+    ints[at + INTERVAL_1] = row.interval_1;
+    ints[at + INTERVAL_N] = row.interval_n;
+    ints[at + PREFIX_ID] = this.prefixes.intern(row.prefix);
+    times[i * TIMES] = row.activation;
+    times[i * TIMES + 1] = row.expiration ?? NaN;
   }
 
-  /** The set, its rows sorted by prefix; undefined when no row came. */
+  /** The set, its rows grouped by prefix id in ascending order; undefined when no row came. */
   build(checksum: string): RouteSet | undefined {
     if (this.size === 0) return undefined;
-    const prefixes = this.prefixes;
-    const order = Array.from({ length: this.size }, (_, i) => i).sort((a, b) => compareStrings(prefixes[a]!, prefixes[b]!));
-    const from = this.columns;
+    const from = this.records;
+    const order = Array.from({ length: this.size }, (_, i) => i).sort(
+      (a, b) => from.ints[a * INTS + PREFIX_ID]! - from.ints[b * INTS + PREFIX_ID]! || a - b,
+    );
     const to = allocate(this.size);
-    const sorted: string[] = new Array(this.size);
     for (let i = 0; i < order.length; i++) {
       const j = order[i]!;
-      sorted[i] = prefixes[j]!;
-      for (const key of COLUMN_KEYS) (to[key] as Float64Array)[i] = (from[key] as Float64Array)[j]!;
+      to.ints.set(from.ints.subarray(j * INTS, (j + 1) * INTS), i * INTS);
+      to.times[i * TIMES] = from.times[j * TIMES]!;
+      to.times[i * TIMES + 1] = from.times[j * TIMES + 1]!;
     }
-    return new RouteSet(this.i_destination_set, sorted, to, this.money, checksum);
+    return new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, checksum);
   }
 
   private grow(): void {
-    const bigger = allocate(this.columns.iRoute.length * 2);
-    for (const key of COLUMN_KEYS) (bigger[key] as Float64Array).set(this.columns[key] as Float64Array);
-    this.columns = bigger;
+    const bigger = allocate(this.capacity * 2);
+    bigger.ints.set(this.records.ints);
+    bigger.times.set(this.records.times);
+    this.records = bigger;
+    this.capacity *= 2;
   }
 }
 
-const COLUMN_KEYS = Object.keys(allocate(0)) as (keyof Columns)[];
+/** The block hash table is at most this full: one or two probes, each in one cache line, about 11 bytes per block. */
+const MAX_LOAD = 0.7;
 
 export class RouteSet {
-  readonly size: number;
-  /** Sorted by UTF-16 code units (JavaScript's own string order), as the searches compare. */
-  readonly prefix: readonly string[];
-  readonly iRoute: Uint32Array;
-  readonly preference: Int32Array;
-  readonly flags: Uint8Array;
-  readonly timeout: Int32Array;
-  readonly timeout1xx: Int32Array;
-  readonly price1: Uint32Array;
-  readonly priceN: Uint32Array;
-  readonly interval1: Int32Array;
-  readonly intervalN: Int32Array;
-  readonly activation: Float64Array;
-  /** NaN = never expires. */
-  readonly expiration: Float64Array;
-  /** Code points of each prefix (the `prefix` policy key compares these). */
-  readonly prefixLength: Uint8Array;
+  private readonly ints: Int32Array;
+  private readonly times: Float64Array;
+  /** Where each block (the rows of one prefix) starts, one more entry: the end. */
+  private readonly blockStart: Int32Array;
+  /**
+   * Prefix id -> block, open addressing with linear probing: slot k holds
+   * (id + 1, block) at 2k, 2k+1; 0 is empty. A probe is one cache line where
+   * a binary search over a set's prefixes is a dozen.
+   */
+  private readonly table: Int32Array;
+  /** Slots of the table: any size (no power of two), so that it stays at MAX_LOAD. */
+  private readonly slots: number;
 
-  /** Use RouteSetBuilder: it sorts the rows by prefix, which the searches rely on. */
+  /** Use RouteSetBuilder: it groups the rows by prefix id, which the search relies on. */
   constructor(
     readonly i_destination_set: number,
-    prefix: readonly string[],
-    columns: Columns,
+    records: Records,
+    readonly size: number,
     readonly money: MoneyTable,
+    readonly prefixes: PrefixPool,
     /** The database's checksum of these rows when they were read (reconcile compares it). */
     readonly checksum: string,
   ) {
-    this.size = prefix.length;
-    this.prefix = prefix;
-    this.iRoute = columns.iRoute;
-    this.preference = columns.preference;
-    this.flags = columns.flags;
-    this.timeout = columns.timeout;
-    this.timeout1xx = columns.timeout1xx;
-    this.price1 = columns.price1;
-    this.priceN = columns.priceN;
-    this.interval1 = columns.interval1;
-    this.intervalN = columns.intervalN;
-    this.activation = columns.activation;
-    this.expiration = columns.expiration;
-    this.prefixLength = columns.prefixLength;
+    this.ints = records.ints;
+    this.times = records.times;
+    const prefixOf = (i: number): number => this.ints[i * INTS + PREFIX_ID]!;
+    let blocks = 0;
+    for (let i = 0; i < size; i++) if (i === 0 || prefixOf(i) !== prefixOf(i - 1)) blocks++;
+    this.slots = Math.ceil(blocks / MAX_LOAD) + 1;
+    this.table = new Int32Array(this.slots * 2);
+    this.blockStart = new Int32Array(blocks + 1);
+    for (let i = 0, b = 0; i < size; i++) {
+      if (i === 0 || prefixOf(i) !== prefixOf(i - 1)) {
+        let slot = slotOf(prefixOf(i), this.slots);
+        while (this.table[slot * 2] !== 0) slot = slot + 1 === this.slots ? 0 : slot + 1;
+        this.table[slot * 2] = prefixOf(i) + 1;
+        this.table[slot * 2 + 1] = b;
+        this.blockStart[b++] = i;
+      }
+    }
+    this.blockStart[blocks] = size;
   }
 
   isForbidden(i: number): boolean {
-    return (this.flags[i]! & FORBIDDEN) !== 0;
+    return (this.ints[i * INTS + FLAGS]! & FORBIDDEN) !== 0;
   }
 
   isActive(i: number, tMs: number): boolean {
-    const expiration = this.expiration[i]!;
-    return this.activation[i]! <= tMs && (expiration !== expiration || tMs < expiration);
+    const expiration = this.times[i * TIMES + 1]!;
+    return this.times[i * TIMES]! <= tMs && (expiration !== expiration || tMs < expiration);
+  }
+
+  /** Code points of the prefix of row i. */
+  prefixLength(i: number): number {
+    return this.prefixes.codePoints[this.ints[i * INTS + PREFIX_ID]!]!;
+  }
+
+  /** The price indexes and intervals of row i, for the cost (cost.ts on micro-units). */
+  price1(i: number): number {
+    return this.ints[i * INTS + PRICE_1]!;
+  }
+
+  priceN(i: number): number {
+    return this.ints[i * INTS + PRICE_N]!;
+  }
+
+  interval1(i: number): number {
+    return this.ints[i * INTS + INTERVAL_1]!;
+  }
+
+  intervalN(i: number): number {
+    return this.ints[i * INTS + INTERVAL_N]!;
   }
 
   /**
-   * The route of this set for `cld` at `tMs` (match.ts's matchRoute on the
-   * columns): the longest prefix with an active row; among its rows the
-   * latest activation, then the highest i_route. A longer prefix with no
-   * active row does not hide a shorter active one. Returns the index, or
-   * NO_MATCH / NOT_ACTIVE.
-   *
-   * Longest-prefix search on the sorted prefixes: the last prefix <= key is
-   * either a prefix of key, or every prefix of key in the set is a prefix of
-   * their common part, so the key shrinks to that and the search goes on
-   * below. A few binary searches, whatever the CLD's length.
+   * The route of this set at `tMs` for a CLD whose prefixes in the pool are
+   * `prefixIds` (PrefixPool.prefixIdsOf, longest first): match.ts's
+   * matchRoute on the records. The longest prefix with an active row; among
+   * its rows the latest activation, then the highest i_route. A longer prefix
+   * with no active row does not hide a shorter active one. Returns the row
+   * index, or NO_MATCH / NOT_ACTIVE.
    */
-  matchIndex(cld: string, tMs: number): number {
-    const prefix = this.prefix;
-    let key = cld;
-    let hi = upperBound(prefix, key, 0, this.size) - 1;
+  matchIndex(prefixIds: readonly number[], tMs: number): number {
     let matchedInactive = false;
-    while (hi >= 0) {
-      const p = prefix[hi]!;
-      if (key.startsWith(p)) {
-        let best = -1;
-        let lo = hi;
-        for (; lo >= 0 && prefix[lo] === p; lo--) {
-          if (!this.isActive(lo, tMs)) {
-            matchedInactive = true;
-            continue;
-          }
-          if (best < 0 || this.supersedes(lo, best)) best = lo;
+    for (let k = 0; k < prefixIds.length; k++) {
+      const block = this.findBlock(prefixIds[k]!);
+      if (block < 0) continue;
+      let best = -1;
+      for (let i = this.blockStart[block]!, end = this.blockStart[block + 1]!; i < end; i++) {
+        if (!this.isActive(i, tMs)) {
+          matchedInactive = true;
+          continue;
         }
-        if (best >= 0) return best;
-        if (p.length === 0) break;
-        key = p.slice(0, -1);
-        hi = upperBound(prefix, key, 0, lo + 1) - 1;
-      } else {
-        key = key.slice(0, commonPrefixLength(key, p));
-        hi = upperBound(prefix, key, 0, hi) - 1;
+        if (best < 0 || this.supersedes(i, best)) best = i;
       }
+      if (best >= 0) return best;
     }
     return matchedInactive ? NOT_ACTIVE : NO_MATCH;
   }
 
   /** The route at index i as the pure steps see a row. */
   routeRow(i: number): RouteRow {
-    const flags = this.flags[i]!;
-    const expiration = this.expiration[i]!;
+    const at = i * INTS;
+    const ints = this.ints;
+    const flags = ints[at + FLAGS]!;
+    const expiration = this.times[i * TIMES + 1]!;
     return {
-      i_route: this.iRoute[i]!,
+      i_route: ints[at + I_ROUTE]! >>> 0,
       i_destination_set: this.i_destination_set,
-      prefix: this.prefix[i]!,
-      preference: this.preference[i]!,
+      prefix: this.prefixes.text[ints[at + PREFIX_ID]!]!,
+      preference: ints[at + PREFERENCE]!,
       huntstop: (flags & HUNTSTOP) !== 0,
-      timeout: (flags & TIMEOUT_NULL) !== 0 ? null : this.timeout[i]!,
-      timeout_1xx: (flags & TIMEOUT_1XX_NULL) !== 0 ? null : this.timeout1xx[i]!,
-      price_1: this.money.text[this.price1[i]!]!,
-      price_n: this.money.text[this.priceN[i]!]!,
-      interval_1: this.interval1[i]!,
-      interval_n: this.intervalN[i]!,
+      timeout: (flags & TIMEOUT_NULL) !== 0 ? null : ints[at + TIMEOUT]!,
+      timeout_1xx: (flags & TIMEOUT_1XX_NULL) !== 0 ? null : ints[at + TIMEOUT_1XX]!,
+      price_1: this.money.text[ints[at + PRICE_1]!]!,
+      price_n: this.money.text[ints[at + PRICE_N]!]!,
+      interval_1: ints[at + INTERVAL_1]!,
+      interval_n: ints[at + INTERVAL_N]!,
       forbidden: (flags & FORBIDDEN) !== 0,
-      activation: this.activation[i]!,
+      activation: this.times[i * TIMES]!,
       expiration: expiration !== expiration ? null : expiration,
     };
   }
 
-  /** Bytes held by the columns (for status and the benchmark), prefixes counted as pointers. */
+  /** Bytes held by the records and the block index (for the benchmark). */
   get columnBytes(): number {
-    return this.size * (8 + 4 * 9 + 8 * 2 + 2);
+    return this.ints.byteLength + this.times.byteLength + this.table.byteLength + this.blockStart.byteLength;
+  }
+
+  /** The block of prefix id `id`, or -1. */
+  private findBlock(id: number): number {
+    const table = this.table;
+    const key = id + 1;
+    for (let slot = slotOf(id, this.slots); ; slot = slot + 1 === this.slots ? 0 : slot + 1) {
+      const at = table[slot * 2]!;
+      if (at === key) return table[slot * 2 + 1]!;
+      if (at === 0) return -1;
+    }
   }
 
   private supersedes(a: number, b: number): boolean {
     // Same prefix here: latest activation, then the row inserted last.
-    const activationA = this.activation[a]!;
-    const activationB = this.activation[b]!;
+    const activationA = this.times[a * TIMES]!;
+    const activationB = this.times[b * TIMES]!;
     if (activationA !== activationB) return activationA > activationB;
-    return this.iRoute[a]! > this.iRoute[b]!;
+    return this.ints[a * INTS + I_ROUTE]! >>> 0 > this.ints[b * INTS + I_ROUTE]! >>> 0;
   }
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** First index in [lo, hi) whose value is > key. */
-function upperBound(values: readonly string[], key: string, lo: number, hi: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! <= key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function commonPrefixLength(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
+/** Fibonacci hashing (id * 2^32/phi, scaled to the table): consecutive ids, the interning order, spread over it. */
+function slotOf(id: number, slots: number): number {
+  return Math.floor(((Math.imul(id, 0x9e3779b1) >>> 0) * slots) / 4294967296);
 }
 
 function codePoints(text: string): number {

@@ -7,7 +7,7 @@
 
 import type { BadRule, Exclusion } from './candidates.js';
 import { estimateCostMicros, estimateCostMicrosNumber } from './cost.js';
-import { NO_MATCH, NOT_ACTIVE, type RouteSet } from './route-set.js';
+import { NO_MATCH, NOT_ACTIVE, type PrefixPool, type RouteSet } from './route-set.js';
 import type { CostedCandidate } from './select.js';
 import type { SnapshotEntry, SnapshotGroup } from './snapshot.js';
 import { RuleSyntaxError, type RuleCache } from './translation.js';
@@ -19,11 +19,13 @@ export interface SnapshotCandidates {
 }
 
 /** findCandidates on a snapshot group, with costs. */
-export function snapshotCandidates(group: SnapshotGroup, cld: string, tMs: number, rules: RuleCache): SnapshotCandidates {
+export function snapshotCandidates(group: SnapshotGroup, prefixes: PrefixPool, cld: string, tMs: number, rules: RuleCache): SnapshotCandidates {
   const candidates: CostedCandidate[] = [];
   const excluded: Exclusion[] = [];
   const badRules: BadRule[] = [];
   const averageDuration = group.row.average_duration;
+  // The CLD's prefixes that exist anywhere, found once for all entries.
+  const prefixIds = prefixes.prefixIdsOf(cld);
   for (const snapshotEntry of group.entries) {
     const entry = snapshotEntry.row;
     if (!entry.enabled) {
@@ -31,7 +33,7 @@ export function snapshotCandidates(group: SnapshotGroup, cld: string, tMs: numbe
       continue;
     }
     const routes = snapshotEntry.routes;
-    const index = routes === undefined ? NO_MATCH : routes.matchIndex(cld, tMs);
+    const index = routes === undefined ? NO_MATCH : routes.matchIndex(prefixIds, tMs);
     if (index < 0) {
       excluded.push({ entry, reason: index === NOT_ACTIVE ? 'not_active' : 'no_match' });
       continue;
@@ -53,7 +55,7 @@ export function snapshotCandidates(group: SnapshotGroup, cld: string, tMs: numbe
     candidates.push({
       entry, route, cliRule, cldRule,
       costMicros: costOf(snapshotEntry, set, index, averageDuration),
-      prefixLength: set.prefixLength[index]!,
+      prefixLength: set.prefixLength(index),
     });
   }
   return { candidates, excluded, badRules };
@@ -63,8 +65,8 @@ function costOf(entry: SnapshotEntry, set: RouteSet, i: number, averageDuration:
   const money = set.money;
   const cost = estimateCostMicrosNumber(
     {
-      price1: money.micros[set.price1[i]!]!, priceN: money.micros[set.priceN[i]!]!,
-      interval1: set.interval1[i]!, intervalN: set.intervalN[i]!,
+      price1: money.micros[set.price1(i)]!, priceN: money.micros[set.priceN(i)]!,
+      interval1: set.interval1(i), intervalN: set.intervalN(i),
       connectFee: entry.connectFeeMicros, freeSeconds: entry.row.free_seconds,
     },
     averageDuration,
@@ -74,8 +76,8 @@ function costOf(entry: SnapshotEntry, set: RouteSet, i: number, averageDuration:
   const row = entry.row;
   return estimateCostMicros(
     {
-      price_1: money.text[set.price1[i]!]!, price_n: money.text[set.priceN[i]!]!,
-      interval_1: set.interval1[i]!, interval_n: set.intervalN[i]!, connect_fee: row.connect_fee, free_seconds: row.free_seconds,
+      price_1: money.text[set.price1(i)]!, price_n: money.text[set.priceN(i)]!,
+      interval_1: set.interval1(i), interval_n: set.intervalN(i), connect_fee: row.connect_fee, free_seconds: row.free_seconds,
     },
     averageDuration,
   );

@@ -16,7 +16,7 @@ import type { PoolConnection } from 'mysql2/promise';
 import { Database, describeForLog } from '../db/pool.js';
 import type { Dsn } from '../db/dsn.js';
 import { RoutingSnapshot, type SmallTables } from './snapshot.js';
-import { MoneyTable, StringPool, type RouteSet } from './route-set.js';
+import { MoneyTable, PrefixPool, type RouteSet } from './route-set.js';
 import { purgeJournal, SnapshotReader, type JournalEntry } from './snapshot-sql.js';
 
 export interface FollowerSettings {
@@ -95,7 +95,7 @@ export class SnapshotFollower extends EventEmitter {
   private readonly now: () => number;
   private snapshot: RoutingSnapshot | undefined;
   private money = new MoneyTable();
-  private strings = new StringPool();
+  private prefixes = new PrefixPool();
   private generation = 0;
   /** Every journal entry with seq <= cursor has been applied or is in `watched`. */
   private cursor = 0;
@@ -264,7 +264,7 @@ export class SnapshotFollower extends EventEmitter {
   private async fullLoad(): Promise<void> {
     const started = this.now();
     const money = new MoneyTable();
-    const strings = new StringPool();
+    const prefixes = new PrefixPool();
     const loaded = await this.read(async (reader) => {
       const state = await reader.journalState();
       const head = state.journal ? await reader.journalHead() : { last: 0, purgedThrough: 0 };
@@ -272,14 +272,14 @@ export class SnapshotFollower extends EventEmitter {
       const tables = await reader.smallTables();
       const sets = new Map<number, RouteSet>();
       for (const [id, checksum] of await reader.checksums()) {
-        const set = await reader.routeSet(id, checksum, money, strings);
+        const set = await reader.routeSet(id, checksum, money, prefixes);
         if (set !== undefined) sets.set(id, set);
       }
       return { state, head, present, tables, sets };
     });
     if (this.stopped) return;
     this.money = money;
-    this.strings = strings;
+    this.prefixes = prefixes;
     this.noteJournalState(loaded.state);
     // An emptied journal (all purged) has no head: the horizon is the cursor then.
     this.cursor = Math.max(loaded.head.last, loaded.head.purgedThrough);
@@ -359,7 +359,7 @@ export class SnapshotFollower extends EventEmitter {
     const checksums = await reader.checksums(ids);
     for (const id of ids) {
       const checksum = checksums.get(id);
-      const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.money, this.strings);
+      const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.money, this.prefixes);
       if (set === undefined) sets.delete(id);
       else sets.set(id, set);
     }
@@ -384,7 +384,7 @@ export class SnapshotFollower extends EventEmitter {
       const sets = new Map(current.sets);
       for (const id of differing) {
         const checksum = checksums.get(id);
-        const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.money, this.strings);
+        const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.money, this.prefixes);
         if (set === undefined) sets.delete(id);
         else sets.set(id, set);
       }
@@ -432,7 +432,7 @@ export class SnapshotFollower extends EventEmitter {
 
   private swap(tables: SmallTables, sets: Map<number, RouteSet>, syncedAt: number): void {
     this.generation += 1;
-    this.snapshot = new RoutingSnapshot(this.generation, tables, sets, syncedAt);
+    this.snapshot = new RoutingSnapshot(this.generation, tables, sets, this.prefixes, syncedAt);
     this.lastSyncAt = syncedAt;
   }
 }

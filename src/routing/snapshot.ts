@@ -10,7 +10,8 @@ import { SippyError } from '../errors.js';
 import type { EntryRow, GroupRow } from './model.js';
 import { parsePolicy, type PolicyKey } from './policy.js';
 import { parseMicrosNumber } from './cost.js';
-import { RouteSet } from './route-set.js';
+import type { PrefixPool, RouteSet } from './route-set.js';
+import { withEntryJson } from './answer-json.js';
 
 /** The rows of the six small tables, as read (routes are in RouteSets). */
 export interface SmallTables {
@@ -88,6 +89,8 @@ export class RoutingSnapshot {
     readonly generation: number,
     readonly tables: SmallTables,
     readonly sets: ReadonlyMap<number, RouteSet>,
+    /** The pool every set's prefix ids refer to. */
+    readonly prefixes: PrefixPool,
     /** Epoch ms the consistent read that produced this state began: the data is at least this fresh. */
     readonly syncedAt: number,
   ) {
@@ -185,5 +188,5 @@ function joinEntry(input: EntryInput, tables: SmallTables, sets: ReadonlyMap<num
     post_call_surcharge: set.post_call_surcharge,
   };
   const routes = sets.get(set.i_destination_set);
-  return { row, routes, connectFeeMicros: parseMicrosNumber(set.connect_fee) };
+  return { row: withEntryJson(row), routes, connectFeeMicros: parseMicrosNumber(set.connect_fee) };
 }

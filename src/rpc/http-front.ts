@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { AllowList } from './allow-list.js';
 import { discardBody, readBody } from './body-reader.js';
+import { replyJson } from './reply-json.js';
 import { errorResponse, type JsonRpcDispatcher } from './jsonrpc.js';
 import type { MethodContext } from './methods.js';
 import { rpcError, STANDARD_MESSAGES, type JsonRpcError } from './rpc-errors.js';
@@ -97,7 +98,7 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
   }
   let text: string;
   try {
-    text = JSON.stringify(reply.body);
+    text = replyJson(reply.body);
   } catch (err) {
     host.logger.error('a result could not be serialised as JSON', { environment: settings.environment, error: err instanceof Error ? err.message : String(err) });
     sendError(host, res, 200, rpcError('RPC_INTERNAL', STANDARD_MESSAGES.internal));
@@ -145,12 +146,14 @@ function send(host: FrontHost, res: ServerResponse, status: number, text: string
     res.end();
     return;
   }
+  // Encoded once: Buffer.byteLength and then end(string) would walk a large answer twice.
+  const bytes = Buffer.from(text, 'utf8');
   res.writeHead(status, {
     ...headers,
     'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
+    'content-length': bytes.length,
   });
-  res.end(text);
+  res.end(bytes);
 }
 
 /** The path of a request target, without query string; undefined when absent. */

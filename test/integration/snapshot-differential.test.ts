@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import { parseDsn } from '../../src/db/dsn.js';
 import { isSippyError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { createResolver, SnapshotFollower, type Resolver, type RouteRequest } from '../../src/routing/index.js';
+import { answerJsonOf, createResolver, SnapshotFollower, type Resolver, type RouteRequest } from '../../src/routing/index.js';
 import { seededRandom } from '../../src/seeded-random.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { randomEdit, randomRequests, seedRoutingData } from '../harness/random-routing.js';
@@ -54,10 +54,10 @@ describe('the snapshot answers exactly as SQL (differential)', function () {
   });
 
   /** Both sources on the same requests, in the same order, each with the same seeded random source (the weight key). */
-  async function compareAll(seed: number): Promise<{ routes: number; errors: number }> {
+  async function compareAll(seed: number): Promise<{ routes: number; errors: number; json: number }> {
     const sql = createResolver(database().db, { logger: silentLogger, random: seededRandom(seed) });
     const snapshot = createResolver(database().db, { logger: silentLogger, random: seededRandom(seed), snapshot: { follower } });
-    const counts = { routes: 0, errors: 0 };
+    const counts = { routes: 0, errors: 0, json: 0 };
     try {
       for (const [i, { environment, request }] of randomRequests(seed, REQUESTS).entries()) {
         const expected = await outcome(sql, environment, request);
@@ -65,9 +65,15 @@ describe('the snapshot answers exactly as SQL (differential)', function () {
         if (JSON.stringify(actual) !== JSON.stringify(expected)) {
           expect(actual, `request ${i}: ${JSON.stringify(request)} in environment ${environment}`).to.deep.equal(expected);
         }
+        // What is sent is the JSON built with the answer: it must say exactly what the object says.
+        const sent = answerJsonOf(actual);
+        if (sent !== undefined && sent !== JSON.stringify(actual)) {
+          expect(JSON.parse(sent), `request ${i}: the answer's JSON`).to.deep.equal(JSON.parse(JSON.stringify(actual)));
+        }
         const routes = (expected as { routes?: unknown[] }).routes;
         if (routes === undefined) counts.errors += 1;
         else counts.routes += routes.length;
+        if (routes !== undefined) counts.json += answerJsonOf(actual) === JSON.stringify(actual) ? 1 : 0;
       }
     } finally {
       await sql.close();
@@ -81,6 +87,8 @@ describe('the snapshot answers exactly as SQL (differential)', function () {
     // The data set must exercise both sides: routes and errors (missing groups, bad policies).
     expect(counts.routes).to.be.above(5000);
     expect(counts.errors).to.be.above(100);
+    // The prepared JSON is byte for byte what JSON.stringify writes (same members, same order).
+    expect(counts.json).to.equal(REQUESTS - counts.errors);
   });
 
   for (let batch = 1; batch <= EDIT_BATCHES; batch++) {
