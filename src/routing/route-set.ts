@@ -48,6 +48,26 @@ export class MoneyTable {
 }
 
 /**
+ * Activation and expiration instants (epoch ms; NaN = never expires)
+ * interned: most rows share a few (the default 1970, no expiry), so a route
+ * holds two small indexes instead of two doubles. Append-only like MoneyTable.
+ */
+export class TimeTable {
+  readonly ms: number[] = [];
+  private readonly index = new Map<number, number>();
+
+  intern(ms: number): number {
+    let i = this.index.get(ms);
+    if (i === undefined) {
+      i = this.ms.length;
+      this.ms.push(ms);
+      this.index.set(ms, i);
+    }
+    return i;
+  }
+}
+
+/**
  * Every distinct prefix once, with an integer id (sets share most of their
  * prefixes). Append-only like MoneyTable: ids stay valid for every snapshot
  * built on this pool; a full load starts a new one.
@@ -103,10 +123,11 @@ export interface RouteInput {
   readonly expiration: number | null;
 }
 
-// A route is one record of INTS 32-bit integers and two doubles, row by
-// row: a lookup reads a row's fields from one or two cache lines, where a
-// column per field would cost a cache miss per field (measured: a third of
-// the lookup time at a million routes).
+// A route is one record of INTS 32-bit integers, row by row: a lookup reads
+// a row's fields from one or two cache lines, where a column per field
+// would cost a cache miss per field (measured: a third of the lookup time at
+// a million routes). Amounts, prefixes and instants are indexes into their
+// tables: 48 bytes a route.
 const I_ROUTE = 0;
 const PREFERENCE = 1;
 const FLAGS = 2;
@@ -117,39 +138,48 @@ const PRICE_N = 6;
 const INTERVAL_1 = 7;
 const INTERVAL_N = 8;
 const PREFIX_ID = 9;
-const INTS = 10;
-/** activation, expiration (NaN = never) */
-const TIMES = 2;
+/** TimeTable indexes: activation, expiration (NaN = never). */
+const ACTIVATION = 10;
+const EXPIRATION = 11;
+const INTS = 12;
 
 /** The records of a RouteSet (a builder's, or the set's own). */
 interface Records {
   readonly ints: Int32Array;
-  readonly times: Float64Array;
 }
 
 function allocate(n: number): Records {
-  return { ints: new Int32Array(n * INTS), times: new Float64Array(n * TIMES) };
+  return { ints: new Int32Array(n * INTS) };
 }
 
 /**
- * Collects one set's rows as they stream in, straight into growable typed
- * records: no object per row survives the row, so a full load of a million
- * routes leaves no garbage in the old generation (the peak-RSS bound).
+ * Collects a set's rows as they stream in, straight into typed records: no
+ * object per row survives the row. One builder serves set after set (begin,
+ * add..., build): its scratch records grow to the largest set and are
+ * reused, so a full load allocates each set's records once, exactly sized,
+ * and leaves no growing buffers behind (the peak-RSS bound of snapshot.md).
  */
 export class RouteSetBuilder {
   private records = allocate(256);
   private capacity = 256;
   private size = 0;
+  private i_destination_set = 0;
 
   constructor(
-    readonly i_destination_set: number,
     private readonly money: MoneyTable,
     private readonly prefixes: PrefixPool,
+    private readonly times: TimeTable,
   ) {}
+
+  /** Starts the rows of another set (what was added and not built is dropped). */
+  begin(i_destination_set: number): void {
+    this.i_destination_set = i_destination_set;
+    this.size = 0;
+  }
 
   add(row: RouteInput): void {
     if (this.size === this.capacity) this.grow();
-    const { ints, times } = this.records;
+    const { ints } = this.records;
     const i = this.size++;
     const at = i * INTS;
     ints[at + I_ROUTE] = row.i_route;
@@ -163,8 +193,8 @@ export class RouteSetBuilder {
     ints[at + INTERVAL_1] = row.interval_1;
     ints[at + INTERVAL_N] = row.interval_n;
     ints[at + PREFIX_ID] = this.prefixes.intern(row.prefix);
-    times[i * TIMES] = row.activation;
-    times[i * TIMES + 1] = row.expiration ?? NaN;
+    ints[at + ACTIVATION] = this.times.intern(row.activation);
+    ints[at + EXPIRATION] = this.times.intern(row.expiration ?? NaN);
   }
 
   /** The set, its rows grouped by prefix id in ascending order; undefined when no row came. */
@@ -178,16 +208,15 @@ export class RouteSetBuilder {
     for (let i = 0; i < order.length; i++) {
       const j = order[i]!;
       to.ints.set(from.ints.subarray(j * INTS, (j + 1) * INTS), i * INTS);
-      to.times[i * TIMES] = from.times[j * TIMES]!;
-      to.times[i * TIMES + 1] = from.times[j * TIMES + 1]!;
     }
-    return new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, checksum);
+    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksum);
+    this.size = 0;
+    return set;
   }
 
   private grow(): void {
     const bigger = allocate(this.capacity * 2);
-    bigger.ints.set(this.records.ints);
-    bigger.times.set(this.records.times);
+    bigger.ints.set(this.records.ints.subarray(0, this.size * INTS));
     this.records = bigger;
     this.capacity *= 2;
   }
@@ -198,7 +227,8 @@ const MAX_LOAD = 0.7;
 
 export class RouteSet {
   private readonly ints: Int32Array;
-  private readonly times: Float64Array;
+  /** TimeTable.ms: the instants the records index. */
+  private readonly instants: number[];
   /** Where each block (the rows of one prefix) starts, one more entry: the end. */
   private readonly blockStart: Int32Array;
   /**
@@ -217,11 +247,12 @@ export class RouteSet {
     readonly size: number,
     readonly money: MoneyTable,
     readonly prefixes: PrefixPool,
+    times: TimeTable,
     /** The database's checksum of these rows when they were read (reconcile compares it). */
     readonly checksum: string,
   ) {
     this.ints = records.ints;
-    this.times = records.times;
+    this.instants = times.ms;
     const prefixOf = (i: number): number => this.ints[i * INTS + PREFIX_ID]!;
     let blocks = 0;
     for (let i = 0; i < size; i++) if (i === 0 || prefixOf(i) !== prefixOf(i - 1)) blocks++;
@@ -245,8 +276,9 @@ export class RouteSet {
   }
 
   isActive(i: number, tMs: number): boolean {
-    const expiration = this.times[i * TIMES + 1]!;
-    return this.times[i * TIMES]! <= tMs && (expiration !== expiration || tMs < expiration);
+    const at = i * INTS;
+    const expiration = this.instants[this.ints[at + EXPIRATION]!]!;
+    return this.instants[this.ints[at + ACTIVATION]!]! <= tMs && (expiration !== expiration || tMs < expiration);
   }
 
   /** Code points of the prefix of row i. */
@@ -302,7 +334,7 @@ export class RouteSet {
     const at = i * INTS;
     const ints = this.ints;
     const flags = ints[at + FLAGS]!;
-    const expiration = this.times[i * TIMES + 1]!;
+    const expiration = this.instants[ints[at + EXPIRATION]!]!;
     return {
       i_route: ints[at + I_ROUTE]! >>> 0,
       i_destination_set: this.i_destination_set,
@@ -316,14 +348,14 @@ export class RouteSet {
       interval_1: ints[at + INTERVAL_1]!,
       interval_n: ints[at + INTERVAL_N]!,
       forbidden: (flags & FORBIDDEN) !== 0,
-      activation: this.times[i * TIMES]!,
+      activation: this.instants[ints[at + ACTIVATION]!]!,
       expiration: expiration !== expiration ? null : expiration,
     };
   }
 
   /** Bytes held by the records and the block index (for the benchmark). */
   get columnBytes(): number {
-    return this.ints.byteLength + this.times.byteLength + this.table.byteLength + this.blockStart.byteLength;
+    return this.ints.byteLength + this.table.byteLength + this.blockStart.byteLength;
   }
 
   /** The block of prefix id `id`, or -1. */
@@ -339,8 +371,8 @@ export class RouteSet {
 
   private supersedes(a: number, b: number): boolean {
     // Same prefix here: latest activation, then the row inserted last.
-    const activationA = this.times[a * TIMES]!;
-    const activationB = this.times[b * TIMES]!;
+    const activationA = this.instants[this.ints[a * INTS + ACTIVATION]!]!;
+    const activationB = this.instants[this.ints[b * INTS + ACTIVATION]!]!;
     if (activationA !== activationB) return activationA > activationB;
     return this.ints[a * INTS + I_ROUTE]! >>> 0 > this.ints[b * INTS + I_ROUTE]! >>> 0;
   }

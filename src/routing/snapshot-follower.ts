@@ -16,7 +16,7 @@ import type { PoolConnection } from 'mysql2/promise';
 import { Database, describeForLog } from '../db/pool.js';
 import type { Dsn } from '../db/dsn.js';
 import { RoutingSnapshot, type SmallTables } from './snapshot.js';
-import { MoneyTable, PrefixPool, type RouteSet } from './route-set.js';
+import { MoneyTable, PrefixPool, RouteSetBuilder, TimeTable, type RouteSet } from './route-set.js';
 import { purgeJournal, SnapshotReader, type JournalEntry } from './snapshot-sql.js';
 
 export interface FollowerSettings {
@@ -96,6 +96,8 @@ export class SnapshotFollower extends EventEmitter {
   private snapshot: RoutingSnapshot | undefined;
   private money = new MoneyTable();
   private prefixes = new PrefixPool();
+  /** Builds the sets of refreshes, on the pools above (a full load brings new pools and its own builder). */
+  private builder = new RouteSetBuilder(this.money, this.prefixes, new TimeTable());
   private generation = 0;
   /** Every journal entry with seq <= cursor has been applied or is in `watched`. */
   private cursor = 0;
@@ -265,6 +267,7 @@ export class SnapshotFollower extends EventEmitter {
     const started = this.now();
     const money = new MoneyTable();
     const prefixes = new PrefixPool();
+    const builder = new RouteSetBuilder(money, prefixes, new TimeTable());
     const loaded = await this.read(async (reader) => {
       const state = await reader.journalState();
       const head = state.journal ? await reader.journalHead() : { last: 0, purgedThrough: 0 };
@@ -272,7 +275,7 @@ export class SnapshotFollower extends EventEmitter {
       const tables = await reader.smallTables();
       const sets = new Map<number, RouteSet>();
       for (const [id, checksum] of await reader.checksums()) {
-        const set = await reader.routeSet(id, checksum, money, prefixes);
+        const set = await reader.routeSet(id, checksum, builder);
         if (set !== undefined) sets.set(id, set);
       }
       return { state, head, present, tables, sets };
@@ -280,6 +283,7 @@ export class SnapshotFollower extends EventEmitter {
     if (this.stopped) return;
     this.money = money;
     this.prefixes = prefixes;
+    this.builder = builder;
     this.noteJournalState(loaded.state);
     // An emptied journal (all purged) has no head: the horizon is the cursor then.
     this.cursor = Math.max(loaded.head.last, loaded.head.purgedThrough);
@@ -359,7 +363,7 @@ export class SnapshotFollower extends EventEmitter {
     const checksums = await reader.checksums(ids);
     for (const id of ids) {
       const checksum = checksums.get(id);
-      const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.money, this.prefixes);
+      const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.builder);
       if (set === undefined) sets.delete(id);
       else sets.set(id, set);
     }
@@ -384,7 +388,7 @@ export class SnapshotFollower extends EventEmitter {
       const sets = new Map(current.sets);
       for (const id of differing) {
         const checksum = checksums.get(id);
-        const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.money, this.prefixes);
+        const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.builder);
         if (set === undefined) sets.delete(id);
         else sets.set(id, set);
       }

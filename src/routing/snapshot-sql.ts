@@ -6,7 +6,7 @@
 import type { PoolConnection } from 'mysql2/promise';
 import type { SqlValue } from '../db/pool.js';
 import { parseUtcDatetime } from './sql.js';
-import { RouteSetBuilder, type MoneyTable, type PrefixPool, type RouteSet } from './route-set.js';
+import type { RouteSet, RouteSetBuilder } from './route-set.js';
 import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from './snapshot.js';
 import type { GroupRow } from './model.js';
 import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, JOURNALED_TABLES, triggerNames } from '../db/migrations.js';
@@ -84,8 +84,8 @@ export class SnapshotReader {
   }
 
   /** One destination set's routes, streamed row by row into columns; undefined when it has none. */
-  async routeSet(id: number, checksum: string, money: MoneyTable, prefixes: PrefixPool): Promise<RouteSet | undefined> {
-    const builder = new RouteSetBuilder(id, money, prefixes);
+  async routeSet(id: number, checksum: string, builder: RouteSetBuilder): Promise<RouteSet | undefined> {
+    builder.begin(id);
     await this.stream(
       `SELECT i_route, prefix, preference, huntstop, timeout, timeout_1xx, price_1, price_n, interval_1, interval_n,
               forbidden, activation_date, expiration_date
