@@ -62,15 +62,29 @@ export function findCandidates(
       excluded.push({ entry, reason: 'forbidden' });
       continue;
     }
-    const cliRule = rules.get(entry.cli_translation_rule);
-    const cldRule = rules.get(entry.cld_translation_rule);
-    if (cliRule instanceof RuleSyntaxError || cldRule instanceof RuleSyntaxError) {
-      if (cliRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cli_translation_rule', error: cliRule });
-      if (cldRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cld_translation_rule', error: cldRule });
-      excluded.push({ entry, reason: 'bad_translation_rule' });
-      continue;
-    }
-    candidates.push({ entry, route: match.route, cliRule, cldRule });
+    const parsed = entryRules(entry, rules, excluded, badRules);
+    if (parsed === undefined) continue;
+    candidates.push({ entry, route: match.route, cliRule: parsed.cliRule, cldRule: parsed.cldRule });
   }
   return { candidates, excluded, badRules };
+}
+
+/**
+ * The entry's parsed translation rules; or, when one does not parse, the
+ * exclusion `bad_translation_rule` and the rule's error for the log are
+ * recorded and undefined returned. Both data sources decide this alike.
+ */
+export function entryRules(
+  entry: EntryRow,
+  rules: RuleCache,
+  excluded: Exclusion[],
+  badRules: BadRule[],
+): { cliRule: TranslationRule; cldRule: TranslationRule } | undefined {
+  const cliRule = rules.get(entry.cli_translation_rule);
+  const cldRule = rules.get(entry.cld_translation_rule);
+  if (!(cliRule instanceof RuleSyntaxError) && !(cldRule instanceof RuleSyntaxError)) return { cliRule, cldRule };
+  if (cliRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cli_translation_rule', error: cliRule });
+  if (cldRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cld_translation_rule', error: cldRule });
+  excluded.push({ entry, reason: 'bad_translation_rule' });
+  return undefined;
 }

@@ -29,18 +29,37 @@ export class DatabaseHealthLog implements Resolver {
   ) {}
 
   async resolve(environment: number, request: RouteRequest): Promise<RouteResult> {
-    let result: RouteResult;
+    return this.resolveNow(environment, request);
+  }
+
+  resolveNow(environment: number, request: RouteRequest): RouteResult | Promise<RouteResult> {
+    let answer: RouteResult | Promise<RouteResult>;
     try {
-      result = await this.inner.resolve(environment, request);
+      answer = this.inner.resolveNow !== undefined ? this.inner.resolveNow(environment, request) : this.inner.resolve(environment, request);
     } catch (err) {
-      if (this.failingSince === undefined && isSippyError(err) && DATABASE_FAILURES.has(err.code)) {
-        this.failingSince = this.now();
-        this.logger.error('database failing: getRoutes answers -32010 until it is back', {
-          i_environment: environment, code: err.code, error: describeForLog(err),
-        });
-      }
+      this.failed(environment, err);
       throw err;
     }
+    if (!(answer instanceof Promise)) return this.succeeded(environment, answer);
+    return answer.then(
+      (result) => this.succeeded(environment, result),
+      (err: unknown) => {
+        this.failed(environment, err);
+        throw err;
+      },
+    );
+  }
+
+  private failed(environment: number, err: unknown): void {
+    if (this.failingSince === undefined && isSippyError(err) && DATABASE_FAILURES.has(err.code)) {
+      this.failingSince = this.now();
+      this.logger.error('database failing: getRoutes answers -32010 until it is back', {
+        i_environment: environment, code: err.code, error: describeForLog(err),
+      });
+    }
+  }
+
+  private succeeded(environment: number, result: RouteResult): RouteResult {
     if (this.failingSince !== undefined) {
       this.logger.info('database available again', { i_environment: environment, failing_ms: this.now() - this.failingSince });
       this.failingSince = undefined;

@@ -13,7 +13,7 @@ import { logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
 import { attachAnswerJson, NumbersJson, routeJson } from './answer-json.js';
 import type { DataStatus } from './snapshot-follower.js';
-import type { RoutingDataSource } from './data-source.js';
+import type { GroupLookup, RoutingDataSource } from './data-source.js';
 
 export interface RoutingResolverOptions {
   /** Where groups and candidates come from. */
@@ -51,9 +51,19 @@ export class RoutingResolver implements Resolver {
   }
 
   async resolve(environment: number, request: RouteRequest): Promise<RouteResult> {
+    return this.resolveNow(environment, request);
+  }
+
+  /** An answer computed from memory is returned as it is (no promise, no deadline to arm); SQL and upstreams give a promise. */
+  resolveNow(environment: number, request: RouteRequest): RouteResult | Promise<RouteResult> {
     if (this.closed) throw new SippyError('RPC_INTERNAL', 'the resolver is closed; the listener is shutting down');
     checkRequest(request);
-    const found = await this.source.lookup(environment, request, this.rules);
+    const found = this.source.lookup(environment, request, this.rules);
+    if (found instanceof Promise) return found.then((lookup) => this.answer(environment, request, lookup));
+    return this.answer(environment, request, found);
+  }
+
+  private answer(environment: number, request: RouteRequest, found: GroupLookup | undefined): RouteResult | Promise<RouteResult> {
     if (found === undefined) {
       throw new SippyError('ROUTING_GROUP_NOT_FOUND', `no routing group named ${JSON.stringify(request.routing_group)} in environment ${environment}`, {
         data: { routing_group: request.routing_group },

@@ -106,22 +106,8 @@ export class PrefixPool {
   }
 }
 
-/** One route as the loader reads it, amounts as text. */
-export interface RouteInput {
-  readonly i_route: number;
-  readonly prefix: string;
-  readonly preference: number;
-  readonly huntstop: boolean;
-  readonly timeout: number | null;
-  readonly timeout_1xx: number | null;
-  readonly price_1: string;
-  readonly price_n: string;
-  readonly interval_1: number;
-  readonly interval_n: number;
-  readonly forbidden: boolean;
-  readonly activation: number;
-  readonly expiration: number | null;
-}
+/** One route as the loader reads it (its set is the builder's), amounts as text. */
+export type RouteInput = Omit<RouteRow, 'i_destination_set'>;
 
 // A route is one record of INTS 32-bit integers, row by row: a lookup reads
 // a row's fields from one or two cache lines, where a column per field

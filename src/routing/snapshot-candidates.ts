@@ -5,12 +5,12 @@
 // BigInt (a memo per route and average duration was measured: it cost 40 MB
 // at a million routes and saved nothing over the arithmetic). Pure.
 
-import type { BadRule, Exclusion } from './candidates.js';
+import { entryRules, type BadRule, type Exclusion } from './candidates.js';
 import { estimateCostMicros, estimateCostMicrosNumber } from './cost.js';
 import { NO_MATCH, NOT_ACTIVE, type PrefixPool, type RouteSet } from './route-set.js';
 import type { CostedCandidate } from './select.js';
 import type { SnapshotEntry, SnapshotGroup } from './snapshot.js';
-import { RuleSyntaxError, type RuleCache } from './translation.js';
+import type { RuleCache } from './translation.js';
 
 export interface SnapshotCandidates {
   readonly candidates: CostedCandidate[];
@@ -43,17 +43,11 @@ export function snapshotCandidates(group: SnapshotGroup, prefixes: PrefixPool, c
       excluded.push({ entry, reason: 'forbidden' });
       continue;
     }
-    const cliRule = rules.get(entry.cli_translation_rule);
-    const cldRule = rules.get(entry.cld_translation_rule);
-    if (cliRule instanceof RuleSyntaxError || cldRule instanceof RuleSyntaxError) {
-      if (cliRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cli_translation_rule', error: cliRule });
-      if (cldRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cld_translation_rule', error: cldRule });
-      excluded.push({ entry, reason: 'bad_translation_rule' });
-      continue;
-    }
+    const parsed = entryRules(entry, rules, excluded, badRules);
+    if (parsed === undefined) continue;
     const route = set.routeRow(index);
     candidates.push({
-      entry, route, cliRule, cldRule,
+      entry, route, cliRule: parsed.cliRule, cldRule: parsed.cldRule,
       costMicros: costOf(snapshotEntry, set, index, averageDuration),
       prefixLength: set.prefixLength(index),
     });

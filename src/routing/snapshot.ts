@@ -8,6 +8,7 @@
 
 import { SippyError } from '../errors.js';
 import type { EntryRow, GroupRow } from './model.js';
+import type { ExternalConnectionRow } from './sql.js';
 import { parsePolicy, type PolicyKey } from './policy.js';
 import { parseMicrosNumber } from './cost.js';
 import type { PrefixPool, RouteSet } from './route-set.js';
@@ -23,14 +24,8 @@ export interface SmallTables {
   readonly entries: readonly EntryInput[];
 }
 
-export interface ConnectionInput {
-  readonly i_connection: number;
-  readonly name: string;
-  readonly destination: string;
-  readonly cli_translation_rule: string | null;
-  readonly cld_translation_rule: string | null;
-  readonly capacity: number;
-  readonly enabled: boolean;
+/** A connection row as routing reads it (the external mapping's shape, with its vendor). */
+export interface ConnectionInput extends ExternalConnectionRow {
   readonly i_vendor: number;
 }
 

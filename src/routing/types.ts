@@ -93,6 +93,11 @@ export interface ExternalGroupHandler {
  */
 export interface Resolver {
   resolve(environment: number, request: RouteRequest): Promise<RouteResult>;
+  /**
+   * The same answer, returned as it is when it was computed without I/O (from
+   * the snapshot): the caller then arms no deadline. A promise otherwise.
+   */
+  resolveNow?(environment: number, request: RouteRequest): RouteResult | Promise<RouteResult>;
   /** Where answers come from now (ping, status); undefined on the plain SQL path. */
   dataStatus?(): DataStatus | undefined;
   /** Releases pools and caches; idempotent. */

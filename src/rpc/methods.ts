@@ -40,7 +40,11 @@ export async function getRoutes(params: unknown, context: MethodContext): Promis
       hops: request.hops,
     });
   }
-  return withDeadline(context.resolver.resolve(context.environment, request), context);
+  const resolver = context.resolver;
+  const answer = resolver.resolveNow !== undefined ? resolver.resolveNow(context.environment, request) : resolver.resolve(context.environment, request);
+  // Computed from memory, with no I/O that could hang: no deadline to arm.
+  if (!(answer instanceof Promise)) return answer;
+  return withDeadline(answer, context);
 }
 
 /** Validated params → the resolver's RouteRequest (throws RPC_INVALID_PARAMS or ENVIRONMENT_MISMATCH). */
