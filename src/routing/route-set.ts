@@ -339,10 +339,6 @@ export class RouteSet {
     };
   }
 
-  /** Bytes held by the records and the block index (for the benchmark). */
-  get columnBytes(): number {
-    return this.ints.byteLength + this.table.byteLength + this.blockStart.byteLength;
-  }
 
   /** The block of prefix id `id`, or -1. */
   private findBlock(id: number): number {

@@ -436,7 +436,7 @@ export class SnapshotFollower extends EventEmitter {
 
   private swap(tables: SmallTables, sets: Map<number, RouteSet>, syncedAt: number): void {
     this.generation += 1;
-    this.snapshot = new RoutingSnapshot(this.generation, tables, sets, this.prefixes, syncedAt);
+    this.snapshot = new RoutingSnapshot(this.generation, tables, sets, this.prefixes);
     this.lastSyncAt = syncedAt;
   }
 }

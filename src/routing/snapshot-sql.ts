@@ -9,7 +9,7 @@ import { parseUtcDatetime } from './sql.js';
 import type { RouteSet, RouteSetBuilder } from './route-set.js';
 import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from './snapshot.js';
 import type { GroupRow } from './model.js';
-import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, JOURNALED_TABLES, triggerNames } from '../db/migrations.js';
+import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, triggerNames } from '../db/migrations.js';
 
 type RowArray = readonly unknown[];
 
@@ -224,4 +224,3 @@ export async function purgeJournal(conn: PoolConnection, retentionS: number, tim
   }
 }
 
-export { JOURNALED_TABLES };

@@ -86,8 +86,6 @@ export class RoutingSnapshot {
     readonly sets: ReadonlyMap<number, RouteSet>,
     /** The pool every set's prefix ids refer to. */
     readonly prefixes: PrefixPool,
-    /** Epoch ms the consistent read that produced this state began: the data is at least this fresh. */
-    readonly syncedAt: number,
   ) {
     this.groups = joinGroups(tables, sets);
     let routes = 0;
@@ -111,13 +109,6 @@ export class RoutingSnapshot {
   get rows(): number {
     const c = this.counts;
     return c.environments + c.vendors + c.connections + c.destination_sets + c.routes + c.routing_groups + c.routing_group_entries;
-  }
-
-  /** Approximate bytes of the route columns (status, benchmark). */
-  get columnBytes(): number {
-    let bytes = 0;
-    for (const set of this.sets.values()) bytes += set.columnBytes;
-    return bytes;
   }
 }
 
