@@ -110,6 +110,8 @@ export class SnapshotFollower extends EventEmitter {
   private failingSince: number | undefined;
   private fullLoadMs: number | null = null;
   private fullRequested = false;
+  /** The last poll read a full batch: more entries are waiting. */
+  private backlog = false;
   private nextReconcileAt = 0;
   private nextPurgeAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -228,7 +230,8 @@ export class SnapshotFollower extends EventEmitter {
     this.failingSince = undefined;
     this.lastError = null;
     this.emit('sync', this.status());
-    this.schedule(this.settings.pollMs);
+    // A full batch means a backlog (a bulk edit): read on at once, not a poll later.
+    this.schedule(this.backlog ? 0 : this.settings.pollMs);
   }
 
   private failed(err: unknown): void {
@@ -311,6 +314,7 @@ export class SnapshotFollower extends EventEmitter {
       const head = await reader.journalHead();
       if (head.purgedThrough > this.cursor) return 'behind' as const;
       const entries = await reader.journal(this.cursor, [...this.watched.keys()], JOURNAL_BATCH);
+      this.backlog = entries.length >= JOURNAL_BATCH;
       const { changes, cursor } = this.collect(entries, started);
       const next = await this.reread(reader, current, changes);
       return { cursor, next };

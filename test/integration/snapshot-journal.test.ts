@@ -116,6 +116,27 @@ describe('the snapshot follows the change journal', function () {
     expect(seen.size, 'the requests saw more than one state').to.be.above(1);
   });
 
+  it('reads a bulk edit of 45,000 journal rows in batches, all of it reaching the snapshot', async () => {
+    const conn = await open();
+    const before = follower.current!.counts.routes;
+    const digits = '(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)';
+    // One statement, one journal row per route (the triggers).
+    await conn.query(
+      `INSERT INTO routes (i_destination_set, prefix, price_1, price_n)
+       SELECT IF(n < 22500, ?, ?), CONCAT('99', n), 0.010000, 0.010000
+         FROM (SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d AS n FROM ${digits} a, ${digits} b, ${digits} c, ${digits} e, ${digits} f) seq
+        WHERE n < 45000`,
+      [setA, setB],
+    );
+    // A poll reads at most 20,000 entries: three polls read the backlog.
+    for (let polls = 0; polls < 3; polls++) await follower.syncNow();
+    expect(follower.current!.counts.routes).to.equal(before + 45_000);
+    // The cursor went past the whole backlog: the next edit needs one poll.
+    await conn.query('UPDATE routes SET price_1 = 0.700000 WHERE i_destination_set = ? AND prefix = ?', [setA, '44']);
+    await follower.syncNow();
+    expect(await prices()).to.include('A:0.700000');
+  });
+
   it('reloads in full when the journal was purged past its cursor', async () => {
     const conn = await open();
     const before = follower.status().generation;
