@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { parseDsn } from '../../src/db/dsn.js';
 import { silentLogger } from '../../src/log.js';
+import { SippyError } from '../../src/errors.js';
 import { createResolver, SnapshotFollower, type RouteRequest } from '../../src/routing/index.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
@@ -150,3 +151,66 @@ describe('the snapshot follows the change journal', function () {
     expect(follower.status().full_load_ms).to.be.a('number');
   });
 });
+
+describe('--max-staleness, and answers before the first load', function () {
+  this.timeout(30_000);
+  const database = useFreshDatabase();
+
+  it('answers from SQL until the first snapshot is loaded (ping shows source sql), then from the snapshot', async () => {
+    const fixture = new RoutingFixture(database().db, 1);
+    await fixture.environmentRow();
+    const vendor = await fixture.vendor('SQL first');
+    const connection = await fixture.connection({ vendor, name: 'S' });
+    const set = await fixture.destinationSet({ name: 'set S' });
+    await fixture.entry(await fixture.group({ name: 'S' }), connection, set);
+    await fixture.route(set, { prefix: '4' });
+    const follower = new SnapshotFollower({ dsn: parseDsn(database().dsn), settings: { pollMs: 60_000, reconcileS: 0 }, logger: silentLogger });
+    try {
+      const resolver = createResolver(database().db, { logger: silentLogger, snapshot: { follower } });
+      const call = { ...CALL, routing_group: 'S' };
+      expect(resolver.dataStatus()).to.deep.include({ source: 'sql', generation: 0 });
+      const fromSql = await resolver.resolve(1, call);
+      expect(fromSql.routes.map((r) => r.connection_name)).to.deep.equal(['S']);
+      follower.start();
+      await follower.syncNow();
+      expect(resolver.dataStatus()).to.deep.include({ source: 'snapshot', generation: 1 });
+      expect(await resolver.resolve(1, call)).to.deep.equal(fromSql);
+    } finally {
+      await follower.stop();
+    }
+  });
+
+  it('answers DATA_STALE (-32010) once the snapshot is older than the bound, and routes again once it is fresh', async () => {
+    const fixture = new RoutingFixture(database().db, 1);
+    await fixture.environmentRow();
+    const vendor = await fixture.vendor('V');
+    const connection = await fixture.connection({ vendor, name: 'A' });
+    const set = await fixture.destinationSet({ name: 'set A' });
+    await fixture.entry(await fixture.group({ name: 'G' }), connection, set);
+    await fixture.route(set, { prefix: '44' });
+    // The follower's own clock: the snapshot ages without waiting.
+    let now = Date.now();
+    const follower = new SnapshotFollower({ dsn: parseDsn(database().dsn), settings: { pollMs: 60_000, reconcileS: 0 }, logger: silentLogger, now: () => now });
+    follower.start();
+    try {
+      await follower.syncNow();
+      const resolver = createResolver(database().db, { logger: silentLogger, snapshot: { follower, maxStalenessMs: 5000 } });
+      expect((await resolver.resolve(1, CALL)).routes).to.have.length(1);
+      now += 5001;
+      const stale = await resolver.resolve(1, CALL).then(() => undefined, (err: unknown) => err);
+      expect(stale).to.be.instanceOf(SippyError);
+      expect((stale as SippyError).code).to.equal('DATA_STALE');
+      expect((stale as SippyError).rpcCode).to.equal(-32010);
+      expect(follower.status().age_ms).to.be.at.least(5001);
+      await follower.syncNow();
+      expect((await resolver.resolve(1, CALL)).routes).to.have.length(1);
+      // Without a bound, an old snapshot still answers.
+      now += 3_600_000;
+      const unbounded = createResolver(database().db, { logger: silentLogger, snapshot: { follower } });
+      expect((await unbounded.resolve(1, CALL)).routes).to.have.length(1);
+    } finally {
+      await follower.stop();
+    }
+  });
+});
+

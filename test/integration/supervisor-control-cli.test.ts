@@ -33,6 +33,11 @@ const STATUS: SupervisorStatus = {
   last_reload: OK_RELOAD,
 };
 
+const SNAPSHOT = {
+  dsn: 'mysql://sippy:***@db1/routing', poll_ms: 250, reconcile_s: 300, listeners: 2, source: 'snapshot', generation: 41, rows: 1001801,
+  last_sync: '2026-11-30T05:01:12.250Z', age_ms: 1800, triggers: false, last_error: null, full_load_ms: 5698,
+};
+
 describe('status and reload commands against a control socket', function () {
   this.timeout(20_000);
   let dir: TempDir;
@@ -40,13 +45,15 @@ describe('status and reload commands against a control socket', function () {
   let control: ControlServer | undefined;
   let status: unknown;
   let reload: () => Promise<unknown>;
+  let snapshots: unknown[];
 
   beforeEach(async () => {
     dir = makeTempDir('sr-ctlcli-');
     path = join(dir.path, 'ctl.sock');
     status = STATUS;
     reload = async () => OK_RELOAD;
-    control = new ControlServer(path, { status: async () => status, reload: () => reload() });
+    snapshots = [SNAPSHOT];
+    control = new ControlServer(path, { status: async () => status, reload: () => reload(), reloadData: async () => snapshots });
     await control.start();
   });
 
@@ -72,6 +79,30 @@ describe('status and reload commands against a control socket', function () {
     const column = lines[1]!.indexOf('socket');
     expect(lines[3]!.indexOf('unix:')).to.equal(column);
     expect(lines[4]!.indexOf('http:')).to.equal(column);
+  });
+
+  it('status shows each routing snapshot: source, generation, rows, last sync, age, triggers (MISSING), last error', async () => {
+    status = { ...STATUS, listeners: [{ ...STATUS.listeners[0]!, data: SNAPSHOT }], snapshots: [SNAPSHOT, { ...SNAPSHOT, dsn: 'mysql://u@db2/r', source: 'sql', generation: 0, rows: 0, last_sync: null, age_ms: null, triggers: null, last_error: 'database server unreachable' }] };
+    const out = await runCli(['status', '--control', path]);
+    expect(out.code, out.stderr).to.equal(0);
+    const lines = out.stdout.split('\n');
+    expect(lines[3]!.split(/\s+/).at(-1)).to.equal('snapshot');
+    const at = lines.indexOf('routing data:');
+    expect(lines[at + 1]).to.match(/^database\s+source\s+generation\s+rows\s+last sync\s+age\s+triggers\s+last error$/);
+    expect(lines[at + 3]!.split(/\s{2,}/)).to.deep.equal(['mysql://sippy:***@db1/routing', 'snapshot', '41', '1001801', '2026-11-30T05:01:12.250Z', '1.8 s', 'MISSING', '-']);
+    expect(lines[at + 4]!.split(/\s{2,}/)).to.deep.equal(['mysql://u@db2/r', 'sql', '0', '0', 'never', '-', '?', 'database server unreachable']);
+  });
+
+  it('reload --data prints every snapshot after its full reload: exit 0, or 1 when one could not reload', async () => {
+    const ok = await runCli(['reload', '--data', '--control', path]);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.match(/^routing data:\n/).and.to.include('mysql://sippy:***@db1/routing');
+    snapshots = [{ ...SNAPSHOT, last_error: 'database server unreachable' }];
+    const failed = await runCli(['reload', '--data', '--json', '--control', path]);
+    expect(failed.code).to.equal(1);
+    expect(JSON.parse(failed.stdout)).to.deep.equal(snapshots);
+    const usage = await runCli(['status', '--data', '--control', path]);
+    expect(usage.code).to.equal(2);
   });
 
   it('status --json prints the status as the supervisor sent it', async () => {
@@ -117,6 +148,7 @@ describe('status and reload commands against a control socket', function () {
     expect(failed.code).to.equal(1);
     expect(JSON.parse(failed.stdout)).to.deep.equal(FAILED_RELOAD);
     reload = async () => OK_RELOAD;
+    snapshots = [SNAPSHOT];
     const ok = await runCli(['reload', '--control', path, '--json']);
     expect(ok.code).to.equal(0);
     expect(JSON.parse(ok.stdout)).to.deep.equal(OK_RELOAD);
