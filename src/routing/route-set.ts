@@ -1,18 +1,18 @@
-// One destination set's routes, held columnar (snapshot.md "What is held"):
-// typed arrays grouped by prefix, prefixes and amounts interned, so that a
-// million routes take tens of megabytes and no object per route. Immutable
-// once built; a changed set is rebuilt whole and swapped in a new snapshot.
-// Pure: rows in, lookups out.
+// One destination set's routes, held compactly (snapshot.md "What is
+// held"): a typed record per route, grouped by prefix, prefixes, amounts and
+// instants interned (interned.ts), so that a million routes take tens of
+// megabytes and no object per route. Immutable once built; a changed set is
+// rebuilt whole and swapped in a new snapshot. Pure: rows in, lookups out.
 //
 // Longest-prefix match without string comparisons per set: every distinct
 // prefix of the database gets an integer id (PrefixPool); a request finds
 // once which ids start its CLD (at most one hash lookup per CLD length), and
-// each destination set then answers "do I hold id X" by a binary search over
-// integers. A group of twenty entries costs one CLD walk and twenty small
-// integer searches.
+// each destination set then answers "do I hold id X" with a probe of its
+// own hash table. A group of twenty entries costs one CLD walk and twenty
+// probes.
 
 import type { RouteRow } from './model.js';
-import { parseMicrosNumber } from './cost.js';
+import type { MoneyTable, PrefixPool, TimeTable } from './interned.js';
 
 const HUNTSTOP = 1;
 const FORBIDDEN = 2;
@@ -23,88 +23,6 @@ const TIMEOUT_1XX_NULL = 8;
 export const NO_MATCH = -1;
 /** matchIndex result: some rows' prefixes start the CLD, none is active at t. */
 export const NOT_ACTIVE = -2;
-
-/**
- * Amounts (DECIMAL text as the database sends it) interned: each distinct
- * text once, with its micro-units parsed once. Append-only, so snapshots of
- * several generations can share one table; a full load starts a new one.
- */
-export class MoneyTable {
-  readonly text: string[] = [];
-  /** Exact micro-units, or NaN beyond 2^53 (cost.ts then uses the text). */
-  readonly micros: number[] = [];
-  private readonly index = new Map<string, number>();
-
-  intern(text: string): number {
-    let i = this.index.get(text);
-    if (i === undefined) {
-      i = this.text.length;
-      this.text.push(text);
-      this.micros.push(parseMicrosNumber(text));
-      this.index.set(text, i);
-    }
-    return i;
-  }
-}
-
-/**
- * Activation and expiration instants (epoch ms; NaN = never expires)
- * interned: most rows share a few (the default 1970, no expiry), so a route
- * holds two small indexes instead of two doubles. Append-only like MoneyTable.
- */
-export class TimeTable {
-  readonly ms: number[] = [];
-  private readonly index = new Map<number, number>();
-
-  intern(ms: number): number {
-    let i = this.index.get(ms);
-    if (i === undefined) {
-      i = this.ms.length;
-      this.ms.push(ms);
-      this.index.set(ms, i);
-    }
-    return i;
-  }
-}
-
-/**
- * Every distinct prefix once, with an integer id (sets share most of their
- * prefixes). Append-only like MoneyTable: ids stay valid for every snapshot
- * built on this pool; a full load starts a new one.
- */
-export class PrefixPool {
-  readonly text: string[] = [];
-  /** Code points of each prefix (the `prefix` policy key compares these). */
-  readonly codePoints: number[] = [];
-  private readonly ids = new Map<string, number>();
-  /** Longest prefix in UTF-16 code units: no longer part of a CLD can match. */
-  private longest = 0;
-
-  intern(text: string): number {
-    let id = this.ids.get(text);
-    if (id === undefined) {
-      id = this.text.length;
-      this.text.push(text);
-      this.codePoints.push(codePoints(text));
-      this.ids.set(text, id);
-      if (text.length > this.longest) this.longest = text.length;
-    }
-    return id;
-  }
-
-  /**
-   * The ids of the prefixes in the pool that start `cld`, longest first. By
-   * UTF-16 units: a cut inside a surrogate pair is never a stored prefix.
-   */
-  prefixIdsOf(cld: string): number[] {
-    const ids: number[] = [];
-    for (let length = Math.min(cld.length, this.longest); length >= 0; length--) {
-      const id = this.ids.get(length === cld.length ? cld : cld.slice(0, length));
-      if (id !== undefined) ids.push(id);
-    }
-    return ids;
-  }
-}
 
 /** One route as the loader reads it (its set is the builder's), amounts as text. */
 export type RouteInput = Omit<RouteRow, 'i_destination_set'>;
@@ -363,10 +281,4 @@ export class RouteSet {
 /** Fibonacci hashing (id * 2^32/phi, scaled to the table): consecutive ids, the interning order, spread over it. */
 function slotOf(id: number, slots: number): number {
   return Math.floor(((Math.imul(id, 0x9e3779b1) >>> 0) * slots) / 4294967296);
-}
-
-function codePoints(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
 }

@@ -7,7 +7,8 @@
 
 import { entryRules, type BadRule, type Exclusion } from './candidates.js';
 import { estimateCostMicros, estimateCostMicrosNumber } from './cost.js';
-import { NO_MATCH, NOT_ACTIVE, type PrefixPool, type RouteSet } from './route-set.js';
+import type { PrefixPool } from './interned.js';
+import { NO_MATCH, NOT_ACTIVE, type RouteSet } from './route-set.js';
 import type { CostedCandidate } from './select.js';
 import type { SnapshotEntry, SnapshotGroup } from './snapshot.js';
 import type { RuleCache } from './translation.js';

@@ -16,8 +16,10 @@ import type { PoolConnection } from 'mysql2/promise';
 import { Database, describeForLog } from '../db/pool.js';
 import type { Dsn } from '../db/dsn.js';
 import { RoutingSnapshot, type SmallTables } from './snapshot.js';
-import { MoneyTable, PrefixPool, RouteSetBuilder, TimeTable, type RouteSet } from './route-set.js';
-import { purgeJournal, SnapshotReader, type JournalEntry } from './snapshot-sql.js';
+import { MoneyTable, PrefixPool, TimeTable } from './interned.js';
+import { RouteSetBuilder, type RouteSet } from './route-set.js';
+import { purgeJournal, SnapshotReader } from './snapshot-sql.js';
+import { JournalCursor, type Changes } from './journal-cursor.js';
 
 export interface FollowerSettings {
   /** --data-poll: ms between journal polls. */
@@ -35,12 +37,6 @@ const PURGE_INTERVAL_MS = 60_000;
 const PURGE_LOCK = 'sippy_routed.journal_purge';
 /** Journal entries read per poll at most; a longer backlog is read over the next polls. */
 const JOURNAL_BATCH = 20_000;
-/** A sequence number missing below the cursor is awaited this long (ms): its transaction may still commit. */
-const WATCH_MS = 600_000;
-/** Missing sequence numbers awaited at most; past this the oldest are dropped and the reconcile covers them. */
-const WATCH_MAX = 1000;
-/** At a full load, how far below the journal's head to look for entries of transactions still open. */
-const FULL_LOAD_GAP_SCAN = 10_000;
 /** Statement bounds: journal polls answer fast or the server is in trouble; table reads may be long. */
 const QUICK_TIMEOUT_MS = 5000;
 const BULK_TIMEOUT_MS = 120_000;
@@ -83,11 +79,6 @@ export interface FollowerOptions {
   readonly now?: () => number;
 }
 
-interface Changes {
-  small: boolean;
-  readonly sets: Set<number>;
-}
-
 export class SnapshotFollower extends EventEmitter {
   private readonly db: Database;
   readonly settings: FollowerSettings;
@@ -99,9 +90,7 @@ export class SnapshotFollower extends EventEmitter {
   /** Builds the sets of refreshes, on the pools above (a full load brings new pools and its own builder). */
   private builder = new RouteSetBuilder(this.money, this.prefixes, new TimeTable());
   private generation = 0;
-  /** Every journal entry with seq <= cursor has been applied or is in `watched`. */
-  private cursor = 0;
-  private readonly watched = new Map<number, number>();
+  private cursor = JournalCursor.start;
   private journal = false;
   private triggers: boolean | null = null;
   private lastSyncAt: number | undefined;
@@ -274,7 +263,7 @@ export class SnapshotFollower extends EventEmitter {
     const loaded = await this.read(async (reader) => {
       const state = await reader.journalState();
       const head = state.journal ? await reader.journalHead() : { last: 0, purgedThrough: 0 };
-      const present = state.journal ? await reader.journalSeqs(gapScanFloor(head), head.last) : [];
+      const present = state.journal ? await reader.journalSeqs(JournalCursor.lowestGapScanned(head), head.last) : [];
       const tables = await reader.smallTables();
       const sets = new Map<number, RouteSet>();
       for (const [id, checksum] of await reader.checksums()) {
@@ -288,14 +277,8 @@ export class SnapshotFollower extends EventEmitter {
     this.prefixes = prefixes;
     this.builder = builder;
     this.noteJournalState(loaded.state);
-    // An emptied journal (all purged) has no head: the horizon is the cursor then.
-    this.cursor = Math.max(loaded.head.last, loaded.head.purgedThrough);
-    this.watched.clear();
-    // Entries below the head that this read could not see belong to transactions still open.
-    const present = new Set(loaded.present);
-    for (let seq = gapScanFloor(loaded.head) + 1; seq <= loaded.head.last; seq++) {
-      if (!present.has(seq)) this.watch(seq, started);
-    }
+    // Entries below the head that this read could not see belong to transactions still open: watched.
+    this.cursor = JournalCursor.afterFullLoad(loaded.head, loaded.present, started);
     this.swap(loaded.tables, loaded.sets, started);
     this.fullRequested = false;
     this.fullLoadMs = this.now() - started;
@@ -312,16 +295,16 @@ export class SnapshotFollower extends EventEmitter {
     }
     const outcome = await this.read(async (reader) => {
       const head = await reader.journalHead();
-      if (head.purgedThrough > this.cursor) return 'behind' as const;
-      const entries = await reader.journal(this.cursor, [...this.watched.keys()], JOURNAL_BATCH);
+      if (this.cursor.isBehind(head)) return 'behind' as const;
+      const entries = await reader.journal(this.cursor.position, this.cursor.watchedSeqs(), JOURNAL_BATCH);
       this.backlog = entries.length >= JOURNAL_BATCH;
-      const { changes, cursor } = this.collect(entries, started);
+      const { changes, next: cursor } = this.cursor.advance(entries, started);
       const next = await this.reread(reader, current, changes);
       return { cursor, next };
     });
     if (this.stopped) return;
     if (outcome === 'behind') {
-      this.logger.warn('the change journal was purged past this snapshot: full reload', { cursor: this.cursor });
+      this.logger.warn('the change journal was purged past this snapshot: full reload', { cursor: this.cursor.position });
       this.fullRequested = true;
       await this.fullLoad();
       return;
@@ -329,33 +312,6 @@ export class SnapshotFollower extends EventEmitter {
     this.cursor = outcome.cursor;
     if (outcome.next !== undefined) this.swap(outcome.next.tables, outcome.next.sets, started);
     this.lastSyncAt = started;
-  }
-
-  /** The keys the entries name, and the cursor after them; gaps below it are watched. */
-  private collect(entries: readonly JournalEntry[], now: number): { changes: Changes; cursor: number } {
-    const changes: Changes = { small: false, sets: new Set() };
-    let cursor = this.cursor;
-    for (const entry of entries) {
-      if (this.watched.delete(entry.seq)) {
-        mark(changes, entry);
-        continue;
-      }
-      if (entry.seq <= cursor) continue;
-      for (let seq = cursor + 1; seq < entry.seq; seq++) this.watch(seq, now);
-      cursor = entry.seq;
-      mark(changes, entry);
-    }
-    for (const [seq, since] of this.watched) if (now - since > WATCH_MS) this.watched.delete(seq);
-    return { changes, cursor };
-  }
-
-  private watch(seq: number, now: number): void {
-    if (this.watched.size >= WATCH_MAX) {
-      // The oldest awaited number goes; the reconcile catches what it would have told.
-      const oldest = this.watched.keys().next().value;
-      if (oldest !== undefined) this.watched.delete(oldest);
-    }
-    this.watched.set(seq, now);
   }
 
   /** Re-reads what changed (in the poll's transaction); undefined when nothing did. */
@@ -455,21 +411,6 @@ async function settledWithin(work: Promise<unknown> | undefined, ms: number): Pr
   });
   await Promise.race([work.then(() => undefined, () => undefined), bound]);
   clearTimeout(timer);
-}
-
-/** Below this a missing number is purged or long settled: not awaited. */
-function gapScanFloor(head: { last: number; purgedThrough: number }): number {
-  return Math.max(0, head.last - FULL_LOAD_GAP_SCAN, head.purgedThrough);
-}
-
-function mark(changes: Changes, entry: JournalEntry): void {
-  if (entry.table === 'routes') {
-    changes.sets.add(entry.key);
-    return;
-  }
-  changes.small = true;
-  // A destination set deleted takes its routes with it (a cascade fires no trigger).
-  if (entry.table === 'destination_sets') changes.sets.add(entry.key);
 }
 
 function fingerprint(tables: SmallTables): string {

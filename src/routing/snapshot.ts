@@ -11,7 +11,8 @@ import type { EntryRow, GroupRow } from './model.js';
 import type { ExternalConnectionRow } from './sql.js';
 import { parsePolicy, type PolicyKey } from './policy.js';
 import { parseMicrosNumber } from './cost.js';
-import type { PrefixPool, RouteSet } from './route-set.js';
+import type { PrefixPool } from './interned.js';
+import type { RouteSet } from './route-set.js';
 import { withEntryJson } from './answer-json.js';
 
 /** The rows of the six small tables, as read (routes are in RouteSets). */

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { estimateCostMicros, estimateCostMicrosNumber, formatMicros, formatMicrosAny, parseMicros, parseMicrosNumber } from '../../../src/routing/cost.js';
 import { matchRoute } from '../../../src/routing/match.js';
 import type { RouteRow } from '../../../src/routing/model.js';
-import { MoneyTable, NO_MATCH, NOT_ACTIVE, PrefixPool, RouteSetBuilder, TimeTable } from '../../../src/routing/route-set.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
+import { NO_MATCH, NOT_ACTIVE, RouteSetBuilder } from '../../../src/routing/route-set.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 // The snapshot's pure parts against the SQL path's: money on numbers against
