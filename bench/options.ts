@@ -69,7 +69,7 @@ finished, and every freshness edit showed in answers within 1000 ms.
   --snapshot-timeout S       bound on a snapshot load and on the forced reload (120)
 `;
 
-const PRESETS = {
+export const PRESETS = {
   full: { routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results', freshnessEdits: 20 },
   quick: { routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined, freshnessEdits: 6 },
 } as const;

@@ -1,114 +1,205 @@
-// The getRoutes answer as JSON text, built with the answer: what the RPC
+// The getRoutes answer as JSON bytes, written with the answer: what the RPC
 // layer sends (rpc/reply-json.ts), so that the largest part of every answer
-// is never walked by JSON.stringify. An entry's fixed fields (its
-// connection, vendor and destination set) are serialised once per entry
-// row and kept while the row lives (a snapshot's rows live as long as the
-// snapshot); per route only the route's own fields, the cost and the
-// translated numbers are written. The text parses to exactly the answer
-// object (tests compare JSON.parse of one with the other).
+// is never walked by JSON.stringify nor encoded to UTF-8 per request. An
+// entry's fixed fields (its connection, vendor and destination set) are
+// encoded once per entry row and kept while the row lives (a snapshot's rows
+// live as long as the snapshot); per route only the route's own fields, the
+// cost and the translated numbers are written. The bytes parse to exactly
+// the answer object and equal JSON.stringify of it (tests compare).
 
-import type { EntryRow } from './model.js';
-import type { Route, RouteResult } from './types.js';
+import type { EntryRow, GroupRow, RouteRow } from './model.js';
+import type { RouteResult } from './types.js';
+import { formatMicrosAny } from './cost.js';
+import { asciiBytes, jsonStringBound, putAscii, putBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
 
 // Kept on the objects themselves, under symbols and not enumerable: invisible
 // to JSON.stringify and to deep comparisons. (A WeakMap keyed by every
 // answer was measured: its ephemeron bookkeeping cost more in garbage
 // collection than the JSON it saved.)
-const ANSWER_JSON = Symbol('sippy_routed.answerJson');
-const ENTRY_JSON = Symbol('sippy_routed.entryJson');
+const ANSWER_BYTES = Symbol('sippy_routed.answerBytes');
+const ENTRY_BYTES = Symbol('sippy_routed.entryBytes');
+const GROUP_BYTES = Symbol('sippy_routed.groupBytes');
 
-/** The fields of a route that come from its entry, in the answer's order. */
-interface EntryJson {
-  /** `{"i_connection":…,"destination_set_name":…,` */
-  readonly head: string;
-  /** `"connect_fee":…,"currency":…,` */
-  readonly fees: string;
-  /** `"capacity":…,` */
-  readonly capacity: string;
+/** The fields of a route that come from its entry, in the answer's order, with the names around them. */
+interface EntryBytes {
+  /** `{"i_connection":…,"destination_set_name":…,"i_route":` */
+  readonly head: Uint8Array;
+  /** `,"connect_fee":…,"currency":…,"estimated_cost":"` */
+  readonly fees: Uint8Array;
+  /** `","capacity":…,"cli":` */
+  readonly capacity: Uint8Array;
 }
 
 const json = JSON.stringify;
+const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');
 
-/** An entry row that keeps its JSON: the snapshot's rows, built once per snapshot (snapshot.ts). */
+/** An entry row that keeps its bytes: the snapshot's rows, encoded once per snapshot (snapshot.ts). */
 export function withEntryJson(entry: EntryRow): EntryRow {
-  Object.defineProperty(entry, ENTRY_JSON, { value: entryJson(entry) });
+  Object.defineProperty(entry, ENTRY_BYTES, { value: entryBytes(entry) });
   return entry;
 }
 
-function entryJsonOf(entry: EntryRow): EntryJson {
-  return (entry as { [ENTRY_JSON]?: EntryJson })[ENTRY_JSON] ?? entryJson(entry);
+/** A group row that keeps the bytes of its `routing_group` member (snapshot.ts). */
+export function withGroupJson(group: GroupRow): GroupRow {
+  Object.defineProperty(group, GROUP_BYTES, { value: groupBytes(group) });
+  return group;
 }
 
-function entryJson(entry: EntryRow): EntryJson {
+function entryBytes(entry: EntryRow): EntryBytes {
   return {
-      head:
-        `{"i_connection":${entry.i_connection},"connection_name":${json(entry.connection_name)},"destination":${json(entry.destination)},` +
+    head: utf8(
+      `{"i_connection":${entry.i_connection},"connection_name":${json(entry.connection_name)},"destination":${json(entry.destination)},` +
         `"i_vendor":${entry.i_vendor},"vendor_name":${json(entry.vendor_name)},"i_destination_set":${entry.i_destination_set},` +
-        `"destination_set_name":${json(entry.destination_set_name)},`,
-      fees:
-        `"connect_fee":${json(entry.connect_fee)},"free_seconds":${entry.free_seconds},"grace_period":${entry.grace_period},` +
-        `"post_call_surcharge":${json(entry.post_call_surcharge)},"currency":${json(entry.currency)},`,
-      capacity: `"capacity":${entry.capacity},`,
+        `"destination_set_name":${json(entry.destination_set_name)},"i_route":`,
+    ),
+    fees: utf8(
+      `,"connect_fee":${json(entry.connect_fee)},"free_seconds":${entry.free_seconds},"grace_period":${entry.grace_period},` +
+        `"post_call_surcharge":${json(entry.post_call_surcharge)},"currency":${json(entry.currency)},"estimated_cost":"`,
+    ),
+    capacity: utf8(`","capacity":${entry.capacity},"cli":`),
   };
 }
 
-/**
- * The translated numbers of the routes of one answer, as JSON: most routes
- * of an answer share them (no rule, or the same rule), so each distinct pair
- * is written once per answer, not once per route.
- */
-export class NumbersJson {
+function groupBytes(group: GroupRow): Uint8Array {
+  return utf8(`,"routing_group":{"i_routing_group":${group.i_routing_group},"name":${json(group.name)},"policy":${json(group.policy)}},"cli":`);
+}
+
+const PREFIX = asciiBytes(',"prefix":');
+const PREFERENCE = asciiBytes(',"preference":');
+const HUNTSTOP_TRUE = asciiBytes(',"huntstop":true,"timeout":');
+const HUNTSTOP_FALSE = asciiBytes(',"huntstop":false,"timeout":');
+const TIMEOUT_1XX = asciiBytes(',"timeout_1xx":');
+const PRICE_1 = asciiBytes(',"price_1":"');
+const PRICE_N = asciiBytes('","price_n":"');
+const INTERVAL_1 = asciiBytes('","interval_1":');
+const INTERVAL_N = asciiBytes(',"interval_n":');
+const CLD = asciiBytes(',"cld":');
+const NULL = asciiBytes('null');
+const ANSWER_START = asciiBytes('{"i_environment":');
+const ROUTES_START = asciiBytes(',"routes":[');
+const EXCLUDED = asciiBytes(',"excluded":');
+const COMMA = 0x2c;
+const CLOSE_OBJECT = 0x7d;
+const CLOSE_ARRAY = 0x5d;
+const MINUS = 0x2d;
+const POINT = 0x2e;
+
+/** Bytes a route writes beyond its entry's pieces and its strings: the names, six integers, a cost. */
+const ROUTE_FIXED_BOUND = 512;
+
+/** One answer at a time (see ScratchBytes): begin, the routes in order, finish. */
+export class AnswerWriter {
+  private readonly scratch = new ScratchBytes();
+  private pos = 0;
+  private routes = 0;
+  /** Where the last route's `"cli":…,"cld":…}` was written, and for which numbers: most routes repeat them. */
+  private numbersStart = -1;
+  private numbersEnd = -1;
   private cli = '';
   private cld = '';
-  private text = '';
 
-  of(cli: string, cld: string): string {
-    if (this.text === '' || cli !== this.cli || cld !== this.cld) {
-      this.cli = cli;
-      this.cld = cld;
-      this.text = `"cli":${json(cli)},"cld":${json(cld)}}`;
+  begin(environment: number, group: GroupRow, cli: string, cld: string): void {
+    const groupJson = (group as { [GROUP_BYTES]?: Uint8Array })[GROUP_BYTES] ?? groupBytes(group);
+    const buf = this.scratch.reserve(0, ROUTE_FIXED_BOUND + groupJson.length + jsonStringBound(cli) + jsonStringBound(cld));
+    let pos = putBytes(buf, 0, ANSWER_START);
+    pos = putInt(buf, pos, environment);
+    pos = putBytes(buf, pos, groupJson);
+    pos = putString(buf, pos, cli);
+    pos = putBytes(buf, pos, CLD);
+    pos = putString(buf, pos, cld);
+    this.pos = putBytes(buf, pos, ROUTES_START);
+    this.routes = 0;
+    this.numbersStart = -1;
+  }
+
+  /**
+   * One route; `route` was found through `entry`. Amounts are written
+   * without escaping: DECIMAL text from the database and a cost formatted
+   * here are digits, a point and a sign.
+   */
+  route(entry: EntryRow, route: RouteRow, costMicros: number | bigint, cli: string, cld: string): void {
+    const e = (entry as { [ENTRY_BYTES]?: EntryBytes })[ENTRY_BYTES] ?? entryBytes(entry);
+    const prefix = route.prefix;
+    const price1 = route.price_1;
+    const priceN = route.price_n;
+    const bound =
+      ROUTE_FIXED_BOUND + e.head.length + e.fees.length + e.capacity.length + jsonStringBound(prefix) + price1.length + priceN.length +
+      jsonStringBound(cli) + jsonStringBound(cld);
+    const buf = this.scratch.reserve(this.pos, bound);
+    let pos = this.pos;
+    if (this.routes++ > 0) buf[pos++] = COMMA;
+    pos = putBytes(buf, pos, e.head);
+    pos = putInt(buf, pos, route.i_route);
+    pos = putBytes(buf, pos, PREFIX);
+    pos = putString(buf, pos, prefix);
+    pos = putBytes(buf, pos, PREFERENCE);
+    pos = putInt(buf, pos, route.preference);
+    pos = putBytes(buf, pos, route.huntstop ? HUNTSTOP_TRUE : HUNTSTOP_FALSE);
+    const timeout = route.timeout;
+    pos = timeout === null ? putBytes(buf, pos, NULL) : putInt(buf, pos, timeout);
+    pos = putBytes(buf, pos, TIMEOUT_1XX);
+    const timeout1xx = route.timeout_1xx;
+    pos = timeout1xx === null ? putBytes(buf, pos, NULL) : putInt(buf, pos, timeout1xx);
+    pos = putBytes(buf, pos, PRICE_1);
+    pos = putAscii(buf, pos, price1);
+    pos = putBytes(buf, pos, PRICE_N);
+    pos = putAscii(buf, pos, priceN);
+    pos = putBytes(buf, pos, INTERVAL_1);
+    pos = putInt(buf, pos, route.interval_1);
+    pos = putBytes(buf, pos, INTERVAL_N);
+    pos = putInt(buf, pos, route.interval_n);
+    pos = putBytes(buf, pos, e.fees);
+    pos = putCost(buf, pos, costMicros);
+    pos = putBytes(buf, pos, e.capacity);
+    if (this.numbersStart >= 0 && cli === this.cli && cld === this.cld) {
+      buf.copyWithin(pos, this.numbersStart, this.numbersEnd);
+      this.pos = pos + this.numbersEnd - this.numbersStart;
+      return;
     }
-    return this.text;
+    this.cli = cli;
+    this.cld = cld;
+    this.numbersStart = pos;
+    pos = putString(buf, pos, cli);
+    pos = putBytes(buf, pos, CLD);
+    pos = putString(buf, pos, cld);
+    buf[pos++] = CLOSE_OBJECT;
+    this.numbersEnd = pos;
+    this.pos = pos;
+  }
+
+  /** The answer's bytes; `excluded` only when the request asked to explain. */
+  finish(excluded: unknown): Buffer {
+    const excludedJson = excluded === undefined ? undefined : utf8(json(excluded));
+    const buf = this.scratch.reserve(this.pos, 2 + (excludedJson === undefined ? 0 : EXCLUDED.length + excludedJson.length));
+    let pos = this.pos;
+    buf[pos++] = CLOSE_ARRAY;
+    if (excludedJson !== undefined) {
+      pos = putBytes(buf, pos, EXCLUDED);
+      pos = putBytes(buf, pos, excludedJson);
+    }
+    buf[pos++] = CLOSE_OBJECT;
+    return this.scratch.copy(pos);
   }
 }
 
-/** Whether JSON needs no escape for `text`: digits only, the usual prefix (a loop, not a regex per route). */
-function isDigits(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
+/** formatMicrosAny (cost.ts) written in place: sign, units, point, six digits. */
+function putCost(buf: Uint8Array, pos: number, micros: number | bigint): number {
+  if (typeof micros === 'bigint') return putAscii(buf, pos, formatMicrosAny(micros));
+  let at = pos;
+  if (micros < 0) buf[at++] = MINUS;
+  const abs = Math.abs(micros);
+  at = putInt(buf, at, Math.floor(abs / 1_000_000));
+  buf[at++] = POINT;
+  return putPadded(buf, at, abs % 1_000_000, 6);
 }
 
-/**
- * One route of the answer as JSON; `route` was made from `entry` (resolver.ts
- * toRoute). Amounts are written without escaping: they are DECIMAL text from
- * the database or a cost this program formatted, digits, a point and a sign.
- */
-export function routeJson(entry: EntryRow, route: Route, numbers: NumbersJson): string {
-  const e = entryJsonOf(entry);
-  const prefix = isDigits(route.prefix) ? `"${route.prefix}"` : json(route.prefix);
-  return (
-    e.head + '"i_route":' + route.i_route + ',"prefix":' + prefix + ',"preference":' + route.preference + ',"huntstop":' + route.huntstop +
-    ',"timeout":' + route.timeout + ',"timeout_1xx":' + route.timeout_1xx + ',"price_1":"' + route.price_1 + '","price_n":"' + route.price_n +
-    '","interval_1":' + route.interval_1 + ',"interval_n":' + route.interval_n + ',' + e.fees + '"estimated_cost":"' + route.estimated_cost + '",' +
-    e.capacity + numbers.of(route.cli, route.cld)
-  );
-}
-
-/** Records the JSON of `result`, whose routes' texts are `routesJson` (in order). */
-export function attachAnswerJson(result: RouteResult, routesJson: readonly string[]): RouteResult {
-  const group = result.routing_group;
-  let text =
-    `{"i_environment":${result.i_environment},"routing_group":{"i_routing_group":${group.i_routing_group},"name":${json(group.name)},` +
-    `"policy":${json(group.policy)}},"cli":${json(result.cli)},"cld":${json(result.cld)},"routes":[${routesJson.join(',')}]`;
-  if (result.excluded !== undefined) text += `,"excluded":${json(result.excluded)}`;
-  Object.defineProperty(result, ANSWER_JSON, { value: `${text}}` });
+/** Records `bytes` as the JSON of `result`. */
+export function attachAnswerBytes<T extends RouteResult>(result: T, bytes: Buffer): T {
+  Object.defineProperty(result, ANSWER_BYTES, { value: bytes });
   return result;
 }
 
-/** The JSON text recorded for this answer, or undefined (then JSON.stringify it). */
-export function answerJsonOf(value: unknown): string | undefined {
-  return typeof value === 'object' && value !== null ? (value as { [ANSWER_JSON]?: string })[ANSWER_JSON] : undefined;
+/** The JSON bytes recorded for this answer, or undefined (then JSON.stringify it). */
+export function answerBytesOf(value: unknown): Buffer | undefined {
+  return typeof value === 'object' && value !== null ? (value as { [ANSWER_BYTES]?: Buffer })[ANSWER_BYTES] : undefined;
 }

@@ -24,7 +24,7 @@ export { SnapshotRegistry } from './snapshot-registry.js';
 export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external.js';
 export { EXTERNAL_VENDOR_NAME } from './sql.js';
-export { answerJsonOf } from './answer-json.js';
+export { answerBytesOf } from './answer-json.js';
 
 export interface CreateResolverOptions {
   /** Default: the structured logger on stderr. */

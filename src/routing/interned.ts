@@ -58,8 +58,17 @@ export class PrefixPool {
   /** Code points of each prefix (the `prefix` policy key compares these). */
   readonly codePoints: number[] = [];
   private readonly ids = new Map<string, number>();
+  /**
+   * The same ids by number while every prefix is digits only and at most
+   * DIGIT_KEY_MAX long (real rate decks): the key of "d1..dn" is the number
+   * 1d1..dn, which a CLD's digits build one by one, so a request makes no
+   * substring and hashes no string.
+   */
+  private readonly digitIds = new Map<number, number>();
+  private digitsOnly = true;
   /** Longest prefix in UTF-16 code units: no longer part of a CLD can match. */
   private longest = 0;
+  private readonly found = new Int32Array(DIGIT_KEY_MAX + 1);
 
   intern(text: string): number {
     let id = this.ids.get(text);
@@ -69,6 +78,9 @@ export class PrefixPool {
       this.codePoints.push(codePoints(text));
       this.ids.set(text, id);
       if (text.length > this.longest) this.longest = text.length;
+      const key = digitKey(text);
+      if (key === undefined) this.digitsOnly = false;
+      else this.digitIds.set(key, id);
     }
     return id;
   }
@@ -78,6 +90,26 @@ export class PrefixPool {
    * UTF-16 units: a cut inside a surrogate pair is never a stored prefix.
    */
   prefixIdsOf(cld: string): number[] {
+    if (!this.digitsOnly) return this.prefixIdsBySubstring(cld);
+    const found = this.found;
+    let n = 0;
+    let key = 1;
+    let id = this.digitIds.get(key);
+    if (id !== undefined) found[n++] = id;
+    // Only digits can continue a digits-only prefix.
+    for (let i = 0, max = Math.min(cld.length, this.longest); i < max; i++) {
+      const digit = cld.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) break;
+      key = key * 10 + digit;
+      id = this.digitIds.get(key);
+      if (id !== undefined) found[n++] = id;
+    }
+    const ids: number[] = new Array(n);
+    for (let j = 0; j < n; j++) ids[j] = found[n - 1 - j]!;
+    return ids;
+  }
+
+  private prefixIdsBySubstring(cld: string): number[] {
     const ids: number[] = [];
     for (let length = Math.min(cld.length, this.longest); length >= 0; length--) {
       const id = this.ids.get(length === cld.length ? cld : cld.slice(0, length));
@@ -85,6 +117,21 @@ export class PrefixPool {
     }
     return ids;
   }
+}
+
+/** Longest prefix with a number key: 1 followed by 14 digits stays below 2^53. */
+const DIGIT_KEY_MAX = 14;
+
+/** The number key of a digits-only prefix of at most DIGIT_KEY_MAX digits, else undefined. */
+function digitKey(text: string): number | undefined {
+  if (text.length > DIGIT_KEY_MAX) return undefined;
+  let key = 1;
+  for (let i = 0; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    key = key * 10 + digit;
+  }
+  return key;
 }
 
 function codePoints(text: string): number {

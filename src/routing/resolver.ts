@@ -5,13 +5,14 @@
 
 import { SippyError } from '../errors.js';
 import type { ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult } from './types.js';
-import type { BadRule } from './candidates.js';
+import type { BadRule, Exclusion } from './candidates.js';
+import type { GroupRow } from './model.js';
 import { selectRoutes, type RandomSource, type Ranked } from './select.js';
 import { formatMicrosAny } from './cost.js';
 import { RuleCache, applyRule } from './translation.js';
 import { logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
-import { attachAnswerJson, NumbersJson, routeJson } from './answer-json.js';
+import { AnswerWriter, attachAnswerBytes } from './answer-json.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
 
@@ -40,6 +41,8 @@ export class RoutingResolver implements Resolver {
   private readonly external: ExternalGroupHandler;
   private readonly rules: RuleCache;
   private readonly once = new OnceFilter();
+  /** Every local answer is written here, synchronously from begin to finish. */
+  private readonly writer = new AnswerWriter();
   private closed = false;
 
   constructor(options: RoutingResolverOptions) {
@@ -80,28 +83,13 @@ export class RoutingResolver implements Resolver {
     }
     if (found.badRules.length > 0) this.logBadRules(environment, found.badRules);
     const selection = selectRoutes(found.candidates, { keys, random: this.random, maxRoutes: request.max_routes });
-    const routes: Route[] = new Array(selection.routes.length);
-    const routesJson: string[] = new Array(selection.routes.length);
-    const numbers = new NumbersJson();
-    for (let i = 0; i < routes.length; i++) {
-      const ranked = selection.routes[i]!;
-      routes[i] = toRoute(ranked, request);
-      routesJson[i] = routeJson(ranked.entry, routes[i]!, numbers);
+    const writer = this.writer;
+    writer.begin(environment, group, request.cli, request.cld);
+    for (const ranked of selection.routes) {
+      writer.route(ranked.entry, ranked.route, ranked.costMicros, applyRule(ranked.cliRule, request.cli), applyRule(ranked.cldRule, request.cld));
     }
-    const result: RouteResult = {
-      i_environment: environment,
-      routing_group: { i_routing_group: group.i_routing_group, name: group.name, policy: group.policy },
-      cli: request.cli,
-      cld: request.cld,
-      routes,
-    };
-    if (request.explain !== true) return attachAnswerJson(result, routesJson);
-    const excluded: ExcludedEntry[] = [...found.excluded, ...selection.excluded].map(({ entry, reason }) => ({
-      i_connection: entry.i_connection,
-      connection_name: entry.connection_name,
-      reason,
-    }));
-    return attachAnswerJson({ ...result, excluded }, routesJson);
+    const excluded = request.explain === true ? excludedEntries(found.excluded, selection.excluded) : undefined;
+    return localResult(environment, group, request, selection.routes, excluded, writer.finish(excluded));
   }
 
   dataStatus(): DataStatus | undefined {
@@ -120,6 +108,43 @@ export class RoutingResolver implements Resolver {
       logBadRule(this.logger, this.once, environment, { i_connection: entry.i_connection, connection_name: entry.connection_name, field, rule: entry[field], error });
     }
   }
+}
+
+/**
+ * The answer object around its bytes. Its routes are made only when read
+ * (tests, in-process callers): the RPC layer sends the bytes, so a served
+ * request never builds the 26-field objects of its routes.
+ */
+function localResult(
+  environment: number,
+  group: GroupRow,
+  request: RouteRequest,
+  ranked: readonly Ranked[],
+  excluded: ExcludedEntry[] | undefined,
+  bytes: Buffer,
+): RouteResult {
+  const result = {
+    i_environment: environment,
+    routing_group: { i_routing_group: group.i_routing_group, name: group.name, policy: group.policy },
+    cli: request.cli,
+    cld: request.cld,
+    routes: undefined as unknown as readonly Route[],
+    ...(excluded === undefined ? {} : { excluded }),
+  };
+  Object.defineProperty(result, 'routes', {
+    enumerable: true,
+    configurable: true,
+    get(): readonly Route[] {
+      const routes = ranked.map((r) => toRoute(r, request));
+      Object.defineProperty(result, 'routes', { value: routes, enumerable: true, writable: false, configurable: false });
+      return routes;
+    },
+  });
+  return attachAnswerBytes(result, bytes);
+}
+
+function excludedEntries(found: readonly Exclusion[], selection: readonly Exclusion[]): ExcludedEntry[] {
+  return [...found, ...selection].map(({ entry, reason }) => ({ i_connection: entry.i_connection, connection_name: entry.connection_name, reason }));
 }
 
 function toRoute(ranked: Ranked, request: RouteRequest): Route {

@@ -126,19 +126,18 @@ export class RouteSetBuilder {
   }
 }
 
-/** The block hash table is at most this full: one or two probes, each in one cache line, about 11 bytes per block. */
+/** The prefix hash table is at most this full: one or two probes, each in one cache line, about 11 bytes per distinct prefix. */
 const MAX_LOAD = 0.7;
 
 export class RouteSet {
   private readonly ints: Int32Array;
   /** TimeTable.ms: the instants the records index. */
   private readonly instants: number[];
-  /** Where each block (the rows of one prefix) starts, one more entry: the end. */
-  private readonly blockStart: Int32Array;
   /**
-   * Prefix id -> block, open addressing with linear probing: slot k holds
-   * (id + 1, block) at 2k, 2k+1; 0 is empty. A probe is one cache line where
-   * a binary search over a set's prefixes is a dozen.
+   * Prefix id -> its first row, open addressing with linear probing: slot k
+   * holds (id + 1, row) at 2k, 2k+1; 0 is empty. A probe is one cache line
+   * where a binary search over a set's prefixes is a dozen; the rows of a
+   * prefix are consecutive, so the first row leads to the others.
    */
   private readonly table: Int32Array;
   /** Slots of the table: any size (no power of two), so that it stays at MAX_LOAD. */
@@ -162,17 +161,14 @@ export class RouteSet {
     for (let i = 0; i < size; i++) if (i === 0 || prefixOf(i) !== prefixOf(i - 1)) blocks++;
     this.slots = Math.ceil(blocks / MAX_LOAD) + 1;
     this.table = new Int32Array(this.slots * 2);
-    this.blockStart = new Int32Array(blocks + 1);
-    for (let i = 0, b = 0; i < size; i++) {
+    for (let i = 0; i < size; i++) {
       if (i === 0 || prefixOf(i) !== prefixOf(i - 1)) {
         let slot = slotOf(prefixOf(i), this.slots);
         while (this.table[slot * 2] !== 0) slot = slot + 1 === this.slots ? 0 : slot + 1;
         this.table[slot * 2] = prefixOf(i) + 1;
-        this.table[slot * 2 + 1] = b;
-        this.blockStart[b++] = i;
+        this.table[slot * 2 + 1] = i;
       }
     }
-    this.blockStart[blocks] = size;
   }
 
   isForbidden(i: number): boolean {
@@ -217,11 +213,13 @@ export class RouteSet {
    */
   matchIndex(prefixIds: readonly number[], tMs: number): number {
     let matchedInactive = false;
+    const ints = this.ints;
     for (let k = 0; k < prefixIds.length; k++) {
-      const block = this.findBlock(prefixIds[k]!);
-      if (block < 0) continue;
+      const id = prefixIds[k]!;
+      const first = this.firstRow(id);
+      if (first < 0) continue;
       let best = -1;
-      for (let i = this.blockStart[block]!, end = this.blockStart[block + 1]!; i < end; i++) {
+      for (let i = first; i < this.size && ints[i * INTS + PREFIX_ID] === id; i++) {
         if (!this.isActive(i, tMs)) {
           matchedInactive = true;
           continue;
@@ -233,33 +231,26 @@ export class RouteSet {
     return matchedInactive ? NOT_ACTIVE : NO_MATCH;
   }
 
-  /** The route at index i as the pure steps see a row. */
-  routeRow(i: number): RouteRow {
-    const at = i * INTS;
-    const ints = this.ints;
-    const flags = ints[at + FLAGS]!;
-    const expiration = this.instants[ints[at + EXPIRATION]!]!;
-    return {
-      i_route: ints[at + I_ROUTE]! >>> 0,
-      i_destination_set: this.i_destination_set,
-      prefix: this.prefixes.text[ints[at + PREFIX_ID]!]!,
-      preference: ints[at + PREFERENCE]!,
-      huntstop: (flags & HUNTSTOP) !== 0,
-      timeout: (flags & TIMEOUT_NULL) !== 0 ? null : ints[at + TIMEOUT]!,
-      timeout_1xx: (flags & TIMEOUT_1XX_NULL) !== 0 ? null : ints[at + TIMEOUT_1XX]!,
-      price_1: this.money.text[ints[at + PRICE_1]!]!,
-      price_n: this.money.text[ints[at + PRICE_N]!]!,
-      interval_1: ints[at + INTERVAL_1]!,
-      interval_n: ints[at + INTERVAL_N]!,
-      forbidden: (flags & FORBIDDEN) !== 0,
-      activation: this.instants[ints[at + ACTIVATION]!]!,
-      expiration: expiration !== expiration ? null : expiration,
-    };
+  /**
+   * The route at index i as the pure steps see a row: a view that reads the
+   * record when a field is asked for. A request makes one per candidate,
+   * and most fields are read once (by the answer's JSON) or never.
+   */
+  route(i: number): RouteRow {
+    return new RouteView(this, i);
   }
 
+  /** Field readers for RouteView. */
+  int(i: number, field: number): number {
+    return this.ints[i * INTS + field]!;
+  }
 
-  /** The block of prefix id `id`, or -1. */
-  private findBlock(id: number): number {
+  instant(index: number): number {
+    return this.instants[index]!;
+  }
+
+  /** The first row of prefix id `id`, or -1. */
+  private firstRow(id: number): number {
     const table = this.table;
     const key = id + 1;
     for (let slot = slotOf(id, this.slots); ; slot = slot + 1 === this.slots ? 0 : slot + 1) {
@@ -281,4 +272,69 @@ export class RouteSet {
 /** Fibonacci hashing (id * 2^32/phi, scaled to the table): consecutive ids, the interning order, spread over it. */
 function slotOf(id: number, slots: number): number {
   return Math.floor(((Math.imul(id, 0x9e3779b1) >>> 0) * slots) / 4294967296);
+}
+
+/** A RouteRow read from a RouteSet's record (RouteSet.route). */
+class RouteView implements RouteRow {
+  constructor(
+    private readonly set: RouteSet,
+    private readonly i: number,
+  ) {}
+
+  get i_route(): number {
+    return this.set.int(this.i, I_ROUTE) >>> 0;
+  }
+
+  get i_destination_set(): number {
+    return this.set.i_destination_set;
+  }
+
+  get prefix(): string {
+    return this.set.prefixes.text[this.set.int(this.i, PREFIX_ID)]!;
+  }
+
+  get preference(): number {
+    return this.set.int(this.i, PREFERENCE);
+  }
+
+  get huntstop(): boolean {
+    return (this.set.int(this.i, FLAGS) & HUNTSTOP) !== 0;
+  }
+
+  get timeout(): number | null {
+    return (this.set.int(this.i, FLAGS) & TIMEOUT_NULL) !== 0 ? null : this.set.int(this.i, TIMEOUT);
+  }
+
+  get timeout_1xx(): number | null {
+    return (this.set.int(this.i, FLAGS) & TIMEOUT_1XX_NULL) !== 0 ? null : this.set.int(this.i, TIMEOUT_1XX);
+  }
+
+  get price_1(): string {
+    return this.set.money.text[this.set.int(this.i, PRICE_1)]!;
+  }
+
+  get price_n(): string {
+    return this.set.money.text[this.set.int(this.i, PRICE_N)]!;
+  }
+
+  get interval_1(): number {
+    return this.set.int(this.i, INTERVAL_1);
+  }
+
+  get interval_n(): number {
+    return this.set.int(this.i, INTERVAL_N);
+  }
+
+  get forbidden(): boolean {
+    return (this.set.int(this.i, FLAGS) & FORBIDDEN) !== 0;
+  }
+
+  get activation(): number {
+    return this.set.instant(this.set.int(this.i, ACTIVATION));
+  }
+
+  get expiration(): number | null {
+    const expiration = this.set.instant(this.set.int(this.i, EXPIRATION));
+    return expiration !== expiration ? null : expiration;
+  }
 }

@@ -46,7 +46,7 @@ export function snapshotCandidates(group: SnapshotGroup, prefixes: PrefixPool, c
     }
     const parsed = entryRules(entry, rules, excluded, badRules);
     if (parsed === undefined) continue;
-    const route = set.routeRow(index);
+    const route = set.route(index);
     candidates.push({
       entry, route, cliRule: parsed.cliRule, cldRule: parsed.cldRule,
       costMicros: costOf(snapshotEntry, set, index, averageDuration),

@@ -13,7 +13,7 @@ import { parsePolicy, type PolicyKey } from './policy.js';
 import { parseMicrosNumber } from './cost.js';
 import type { PrefixPool } from './interned.js';
 import type { RouteSet } from './route-set.js';
-import { withEntryJson } from './answer-json.js';
+import { withEntryJson, withGroupJson } from './answer-json.js';
 
 /** The rows of the six small tables, as read (routes are in RouteSets). */
 export interface SmallTables {
@@ -136,10 +136,10 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): M
     } catch (err) {
       policy = err as SippyError;
     }
-    const row: GroupRow = {
+    const row: GroupRow = withGroupJson({
       i_routing_group: group.i_routing_group, name: group.name, policy: group.policy,
       average_duration: group.average_duration, external: group.external, uri: group.uri,
-    };
+    });
     let names = byEnvironment.get(group.i_environment);
     if (names === undefined) byEnvironment.set(group.i_environment, (names = new Map()));
     names.set(group.name, { row, policy, entries });

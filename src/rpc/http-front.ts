@@ -96,15 +96,15 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     send(host, res, 204, undefined);
     return 0;
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = replyJson(reply.body);
+    bytes = replyJson(reply.body);
   } catch (err) {
     host.logger.error('a result could not be serialised as JSON', { environment: settings.environment, error: err instanceof Error ? err.message : String(err) });
     sendError(host, res, 200, rpcError('RPC_INTERNAL', STANDARD_MESSAGES.internal));
     return 1;
   }
-  send(host, res, 200, text);
+  send(host, res, 200, bytes);
   return reply.errors;
 }
 
@@ -136,18 +136,18 @@ function sendError(host: FrontHost, res: ServerResponse, status: number, error: 
   send(host, res, status, JSON.stringify(errorResponse(error)), headers);
 }
 
-function send(host: FrontHost, res: ServerResponse, status: number, text: string | undefined, headers: Record<string, string> = {}): void {
+function send(host: FrontHost, res: ServerResponse, status: number, body: string | Buffer | undefined, headers: Record<string, string> = {}): void {
   if (host.isStopping()) {
     res.shouldKeepAlive = false;
     headers = { ...headers, connection: 'close' };
   }
-  if (text === undefined) {
+  if (body === undefined) {
     res.writeHead(status, headers);
     res.end();
     return;
   }
   // Encoded once: Buffer.byteLength and then end(string) would walk a large answer twice.
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   res.writeHead(status, {
     ...headers,
     'content-type': 'application/json',

@@ -1,28 +1,50 @@
-// A reply body as JSON text. A getRoutes answer carries its own JSON, built
-// with it by the resolver (routing/answer-json.ts): it is spliced in as it
-// is rather than walked again by JSON.stringify, the largest cost of an
-// answer after the lookup. Everything else is JSON.stringify's, with its
-// rules (members whose value is undefined are left out).
+// A reply body as bytes. A getRoutes answer carries its own JSON bytes,
+// written with it by the resolver (routing/answer-json.ts): they are spliced
+// in as they are rather than walked again by JSON.stringify and encoded
+// again, the largest cost of an answer after the lookup. Everything else is
+// JSON.stringify's, with its rules (members whose value is undefined are
+// left out).
 
-import { answerJsonOf } from '../routing/index.js';
+import { answerBytesOf } from '../routing/index.js';
 
 type JsonObject = Record<string, unknown>;
 
-export function replyJson(body: JsonObject | readonly JsonObject[]): string {
-  if (!Array.isArray(body)) return responseJson(body as JsonObject);
-  let text = '[';
-  for (let i = 0; i < body.length; i++) text += (i === 0 ? '' : ',') + responseJson(body[i]!);
-  return `${text}]`;
+export function replyJson(body: JsonObject | readonly JsonObject[]): Buffer {
+  if (!Array.isArray(body)) return Buffer.concat(responseParts(body as JsonObject, []));
+  const parts: Buffer[] = [OPEN_BATCH];
+  for (let i = 0; i < body.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    responseParts(body[i]!, parts);
+  }
+  parts.push(CLOSE_BATCH);
+  return Buffer.concat(parts);
 }
 
-function responseJson(response: JsonObject): string {
-  const prepared = answerJsonOf(response.result);
-  if (prepared === undefined) return JSON.stringify(response);
-  let text = '';
-  for (const key of Object.keys(response)) {
-    const value = key === 'result' ? prepared : JSON.stringify(response[key]);
-    if (value === undefined) continue;
-    text += `${text === '' ? '{' : ','}${JSON.stringify(key)}:${value}`;
+const OPEN_BATCH = Buffer.from('[');
+const CLOSE_BATCH = Buffer.from(']');
+const COMMA = Buffer.from(',');
+
+/** Appends one response's bytes to `parts`; a prepared answer goes in whole, between the text of the other members. */
+function responseParts(response: JsonObject, parts: Buffer[]): Buffer[] {
+  const prepared = answerBytesOf(response.result);
+  if (prepared === undefined) {
+    parts.push(Buffer.from(JSON.stringify(response), 'utf8'));
+    return parts;
   }
-  return `${text}}`;
+  let text = '{';
+  let first = true;
+  for (const key of Object.keys(response)) {
+    const value = key === 'result' ? undefined : JSON.stringify(response[key]);
+    if (key !== 'result' && value === undefined) continue;
+    text += `${first ? '' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    if (key === 'result') {
+      parts.push(Buffer.from(text, 'utf8'), prepared);
+      text = '';
+    } else {
+      text += value;
+    }
+  }
+  parts.push(Buffer.from(`${text}}`, 'utf8'));
+  return parts;
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { replyJson } from '../../src/rpc/reply-json.js';
-import { answerJsonOf, createResolver } from '../../src/routing/index.js';
+import { answerBytesOf, createResolver } from '../../src/routing/index.js';
 
 // replyJson must write what JSON.stringify writes, splicing a prepared
 // answer in place of its object; the resolver's answers are checked against
@@ -13,15 +13,15 @@ describe('reply JSON', () => {
       { result: null, error: { code: 1 }, id: 'a"b' },
       { jsonrpc: '2.0', id: 2, result: { a: undefined, b: [1, '\u2028'] } },
     ]) {
-      expect(replyJson(body)).to.equal(JSON.stringify(body));
-      expect(replyJson([body, body])).to.equal(JSON.stringify([body, body]));
+      expect(replyJson(body).toString()).to.equal(JSON.stringify(body));
+      expect(replyJson([body, body]).toString()).to.equal(JSON.stringify([body, body]));
     }
   });
 
   it('plain objects have no prepared answer', () => {
-    expect(answerJsonOf({ routes: [] })).to.equal(undefined);
-    expect(answerJsonOf(null)).to.equal(undefined);
-    expect(answerJsonOf('text')).to.equal(undefined);
+    expect(answerBytesOf({ routes: [] })).to.equal(undefined);
+    expect(answerBytesOf(null)).to.equal(undefined);
+    expect(answerBytesOf('text')).to.equal(undefined);
   });
 
   it('splices a prepared answer where the result is, keeping the other members', async () => {
@@ -33,9 +33,9 @@ describe('reply JSON', () => {
     const source = { lookup: () => ({ group, external: false as const, policy: ['lcr' as const], candidates: [], excluded: [], badRules: [] }), status: () => undefined };
     (resolver as unknown as { source: typeof source }).source = source;
     const result = await resolver.resolve(1, { routing_group: 'G "quoted"', cld: '44', cli: '\u00e9', time: new Date(), hops: 0, explain: true });
-    expect(answerJsonOf(result)).to.equal(JSON.stringify(result));
+    expect(answerBytesOf(result)?.toString()).to.equal(JSON.stringify(result));
     const body = { jsonrpc: '2.0', id: 5, result };
-    expect(replyJson(body)).to.equal(JSON.stringify(body));
-    expect(replyJson([body, { jsonrpc: '2.0', id: 6, error: { code: 1 } }])).to.equal(JSON.stringify([body, { jsonrpc: '2.0', id: 6, error: { code: 1 } }]));
+    expect(replyJson(body).toString()).to.equal(JSON.stringify(body));
+    expect(replyJson([body, { jsonrpc: '2.0', id: 6, error: { code: 1 } }]).toString()).to.equal(JSON.stringify([body, { jsonrpc: '2.0', id: 6, error: { code: 1 } }]));
   });
 });

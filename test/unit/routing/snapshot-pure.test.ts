@@ -95,7 +95,7 @@ describe('RouteSet.matchIndex against matchRoute', () => {
         const t = T[Math.floor(random() * 3)]! + 1;
         const expected = matchRoute(rows, cld, t);
         const index = set === undefined ? NO_MATCH : set.matchIndex(prefixes.prefixIdsOf(cld), t);
-        if (expected.kind === 'route') expect(set!.routeRow(index).i_route, `${JSON.stringify(cld)} at ${t}`).to.equal(expected.route.i_route);
+        if (expected.kind === 'route') expect(set!.route(index).i_route, `${JSON.stringify(cld)} at ${t}`).to.equal(expected.route.i_route);
         else expect(index, `${JSON.stringify(cld)} at ${t}`).to.equal(expected.kind === 'not_active' ? NOT_ACTIVE : NO_MATCH);
       }
     }

@@ -1,0 +1,136 @@
+// The daemon's per-request work without sockets: `node dist/bench/hot-path.js
+// [--routes N] [--seconds S]`. Builds the bench's synthetic data set straight
+// into a RoutingSnapshot (no database), then runs the bench's own getRoutes
+// bodies, and ping bodies for the baseline, through the listener's JSON-RPC
+// dispatcher and reply encoding, one after another on this thread. Prints
+// microseconds of CPU per request for each, and their ratio.
+//
+// For profiling the hot path (add --cpu-prof), and for a quick before/after
+// of a change to it; `make bench` stays the measure that counts (it adds the
+// HTTP server, the socket and a client competing for the same cores).
+
+import { parseArgs } from 'node:util';
+import { getRoutes, ping, routeRequest, type MethodContext } from '../src/rpc/methods.js';
+import { JsonRpcDispatcher } from '../src/rpc/jsonrpc.js';
+import { replyJson } from '../src/rpc/reply-json.js';
+import { createLogger } from '../src/log.js';
+import { RoutingResolver } from '../src/routing/resolver.js';
+import { SnapshotDataSource, SqlDataSource } from '../src/routing/data-source.js';
+import { RuleCache } from '../src/routing/translation.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../src/routing/interned.js';
+import { RouteSetBuilder, type RouteSet } from '../src/routing/route-set.js';
+import { RoutingSnapshot, type SmallTables } from '../src/routing/snapshot.js';
+import type { SnapshotFollower } from '../src/routing/snapshot-follower.js';
+import type { ExternalGroupHandler, RouteResult } from '../src/routing/types.js';
+import { formatMicrosAny } from '../src/routing/cost.js';
+import { BENCH_ENVIRONMENT, SyntheticDataSet } from './dataset.js';
+import { drawCalls, getRoutesBody, PING_BODY } from './requests.js';
+import { PRESETS } from './options.js';
+
+/** A flat string, as the database driver makes them (a template literal's result is a rope). */
+function driverText(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
+}
+
+function buildSnapshot(ds: SyntheticDataSet): RoutingSnapshot {
+  const money = new MoneyTable();
+  const prefixes = new PrefixPool();
+  const times = new TimeTable();
+  const builder = new RouteSetBuilder(money, prefixes, times);
+  const sets = new Map<number, RouteSet>();
+  for (const set of ds.destinationSets) {
+    builder.begin(set.i_destination_set);
+    for (let j = 0; j < set.size; j++) {
+      const r = ds.routeAt(set, j);
+      builder.add({
+        i_route: r.i_route, prefix: r.prefix, preference: r.preference, huntstop: false, timeout: r.timeout, timeout_1xx: null,
+        price_1: driverText(formatMicrosAny(r.price1Micros)), price_n: driverText(formatMicrosAny(r.priceNMicros)), interval_1: r.interval_1, interval_n: r.interval_n,
+        forbidden: r.forbidden, activation: 0, expiration: null,
+      });
+    }
+    const built = builder.build('');
+    if (built !== undefined) sets.set(set.i_destination_set, built);
+  }
+  const tables: SmallTables = {
+    environments: 1,
+    vendors: new Map(ds.vendors.map((v) => [v.i_vendor, { name: v.name }])),
+    connections: new Map(ds.connections.map((c) => [c.i_connection, {
+      i_connection: c.i_connection, i_vendor: c.i_vendor, name: c.name, destination: c.destination,
+      cli_translation_rule: null, cld_translation_rule: null, capacity: c.capacity, enabled: true,
+    }])),
+    destinationSets: new Map(ds.destinationSets.map((d) => [d.i_destination_set, {
+      i_destination_set: d.i_destination_set, name: d.name, currency: 'USD', connect_fee: formatMicrosAny(d.connectFeeMicros),
+      free_seconds: d.free_seconds, grace_period: 0, post_call_surcharge: '0.000000',
+    }])),
+    groups: ds.groups.map((g) => ({
+      i_environment: BENCH_ENVIRONMENT, i_routing_group: g.i_routing_group, name: g.name, policy: g.policy,
+      average_duration: g.average_duration, external: false, uri: null,
+    })),
+    entries: ds.groups.flatMap((g) => g.entries.map((e) => ({ ...e, i_routing_group: g.i_routing_group, weight: null }))),
+  };
+  return new RoutingSnapshot(1, tables, sets, prefixes);
+}
+
+async function timePerRequest(dispatcher: JsonRpcDispatcher, bodies: readonly string[], context: MethodContext, seconds: number): Promise<{ micros: number; bytes: number }> {
+  let n = 0;
+  let bytes = 0;
+  const start = process.cpuUsage();
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    for (let i = 0; i < 1000; i++) {
+      const reply = await dispatcher.handle(bodies[n++ % bodies.length]!, context, 1000);
+      bytes += replyJson(reply.body!).length;
+    }
+  }
+  const used = process.cpuUsage(start);
+  return { micros: (used.user + used.system) / n, bytes: bytes / n };
+}
+
+function cpuMicrosPer(count: number, work: (i: number) => unknown): number {
+  const start = process.cpuUsage();
+  for (let i = 0; i < count; i++) work(i);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / count;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { routes: { type: 'string' }, seconds: { type: 'string' } } });
+  const full = PRESETS.full;
+  const ds = new SyntheticDataSet({
+    routes: Number(values.routes ?? full.routes), destinationSets: full.destinationSets, connections: full.connections,
+    groups: full.groups, entriesPerGroup: full.entriesPerGroup, seed: 1,
+  });
+  const seconds = Number(values.seconds ?? 5);
+  const loadStarted = Date.now();
+  const snapshot = buildSnapshot(ds);
+  process.stderr.write(`snapshot of ${snapshot.counts.routes} routes built in ${Date.now() - loadStarted} ms\n`);
+  const follower = { current: snapshot, ageMs: () => 0, status: () => undefined } as unknown as SnapshotFollower;
+  const external: ExternalGroupHandler = { resolve: () => Promise.reject(new Error('no external groups here')) };
+  const source = new SnapshotDataSource(follower, new SqlDataSource(() => { throw new Error('no database here'); }), 0);
+  const resolver = new RoutingResolver({
+    source,
+    external, rules: new RuleCache(), logger: createLogger({ level: 'error' }),
+  });
+  const dispatcher = new JsonRpcDispatcher({ getRoutes, ping });
+  const context: MethodContext = { environment: BENCH_ENVIRONMENT, resolver, deadline: Infinity, now: Date.now, logger: createLogger({ level: 'error' }) };
+  const bodies = drawCalls(ds, full.pool, 0.9, 'load').map((call, i) => getRoutesBody(call, i + 1));
+  // Warm up both paths, then measure each.
+  await timePerRequest(dispatcher, [PING_BODY], context, 1);
+  await timePerRequest(dispatcher, bodies, context, 1);
+  const pingCost = await timePerRequest(dispatcher, [PING_BODY], context, seconds);
+  const routesCost = await timePerRequest(dispatcher, bodies, context, seconds);
+  // The getRoutes steps apart: the resolver alone on parsed requests, then the reply bytes of its answers.
+  const requests = bodies.map((body) => routeRequest((JSON.parse(body) as { params: unknown }).params, context));
+  const answers = requests.slice(0, 1000).map((request) => resolver.resolveNow(BENCH_ENVIRONMENT, request) as RouteResult);
+  const rules = new RuleCache();
+  const lookupCost = cpuMicrosPer(requests.length * 10, (i) => source.lookup(BENCH_ENVIRONMENT, requests[i % requests.length]!, rules));
+  const resolveCost = cpuMicrosPer(requests.length * 10, (i) => resolver.resolveNow(BENCH_ENVIRONMENT, requests[i % requests.length]!));
+  const replyCost = cpuMicrosPer(answers.length * 100, (i) => replyJson({ jsonrpc: '2.0', id: i, result: answers[i % answers.length] }));
+  process.stdout.write(`steps of getRoutes: lookup ${lookupCost.toFixed(2)} us, resolve (lookup included) ${resolveCost.toFixed(2)} us, reply bytes ${replyCost.toFixed(2)} us\n`);
+  process.stdout.write(
+    `ping ${pingCost.micros.toFixed(2)} us/request (${pingCost.bytes.toFixed(0)} B); getRoutes ${routesCost.micros.toFixed(2)} us/request ` +
+      `(${routesCost.bytes.toFixed(0)} B average answer); ping/getRoutes CPU ${(pingCost.micros / routesCost.micros).toFixed(3)}\n`,
+  );
+}
+
+await main();

@@ -1,0 +1,103 @@
+// JSON written straight into bytes: the getRoutes answer (answer-json.ts)
+// is the largest thing the daemon sends. Written as strings it cost more
+// (a number-to-string and a rope node per piece, then a UTF-8 pass over the
+// whole); here values are written where they go, into one scratch buffer
+// reused by every answer, and the answer is copied out once.
+//
+// The writers are plain functions of (buffer, position) returning the next
+// position; the caller reserves room first (ScratchBytes.reserve) with a
+// bound of what it will write. The output is exactly JSON.stringify's for
+// the same values (tests compare).
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** ASCII text (field names, punctuation) encoded once. */
+export function asciiBytes(text: string): Uint8Array {
+  return Buffer.from(text, 'latin1');
+}
+
+/** Most bytes a JSON string of `text` can take: \uXXXX for each UTF-16 unit, and the quotes. */
+export function jsonStringBound(text: string): number {
+  return text.length * 6 + 2;
+}
+
+/** Pre-encoded bytes. */
+export function putBytes(buf: Uint8Array, pos: number, bytes: Uint8Array): number {
+  const n = bytes.length;
+  // A loop beats TypedArray.set's call for the short pieces most of these are.
+  if (n > 48) {
+    buf.set(bytes, pos);
+    return pos + n;
+  }
+  for (let i = 0; i < n; i++) buf[pos + i] = bytes[i]!;
+  return pos + n;
+}
+
+/** Text known to be ASCII and to need no escaping: DECIMAL amounts, digits. */
+export function putAscii(buf: Uint8Array, pos: number, text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) buf[pos + i] = text.charCodeAt(i);
+  return pos + n;
+}
+
+/** An integer as JSON writes it (at most 22 bytes). */
+export function putInt(buf: Uint8Array, pos: number, value: number): number {
+  if (!(value >= 0 && value <= 0xffffffff && Number.isInteger(value))) return putAscii(buf, pos, JSON.stringify(value));
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  let at = pos + digits;
+  let rest = value;
+  do {
+    buf[--at] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  } while (rest > 0);
+  return pos + digits;
+}
+
+/** Exactly `width` digits of a non-negative integer below 10^width, zero-padded. */
+export function putPadded(buf: Uint8Array, pos: number, value: number, width: number): number {
+  let rest = value;
+  for (let at = pos + width - 1; at >= pos; at--) {
+    buf[at] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return pos + width;
+}
+
+/** A JSON string (at most jsonStringBound bytes): printable ASCII without quotes or backslashes as is, anything else as JSON.stringify writes it. */
+export function putString(buf: Uint8Array, pos: number, text: string): number {
+  const n = text.length;
+  buf[pos] = QUOTE;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return putBytes(buf, pos, Buffer.from(JSON.stringify(text), 'utf8'));
+    buf[pos + 1 + i] = c;
+  }
+  buf[pos + 1 + n] = QUOTE;
+  return pos + n + 2;
+}
+
+/**
+ * A growable scratch buffer. Not reentrant: one answer is written from the
+ * first reserve to copy() with no await in between, so one serves a whole
+ * process.
+ */
+export class ScratchBytes {
+  private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+
+  /** The buffer, with room for `n` bytes from `pos` (bytes before `pos` kept). */
+  reserve(pos: number, n: number): Buffer {
+    if (pos + n > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, pos + n));
+      this.buf.copy(bigger, 0, 0, pos);
+      this.buf = bigger;
+    }
+    return this.buf;
+  }
+
+  /** A copy of bytes [0, end), as its own buffer. */
+  copy(end: number): Buffer {
+    return Buffer.from(this.buf.subarray(0, end));
+  }
+}
