@@ -7,13 +7,17 @@ import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql
 import { SippyError } from '../errors.js';
 import type { Dsn } from './dsn.js';
 import { redactSecrets } from './dsn.js';
+import { PoolGate, type PoolGateStats } from './pool-gate.js';
 
 export interface PoolLimits {
   /** Connections open at most at once. */
   readonly connectionLimit: number;
   /** Requests waiting for a connection at most; more fail at once with DB_UNAVAILABLE. */
   readonly queueLimit: number;
-  /** Time to establish a connection, ms. */
+  /**
+   * Time to get a connection, ms: the wait for a free one and the connect
+   * together (a request never waits longer, whatever the queue).
+   */
   readonly connectTimeoutMs: number;
   /** Time one statement may take, ms. */
   readonly queryTimeoutMs: number;
@@ -34,11 +38,15 @@ export interface Session {
   select<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
 }
 
+function whereOf(dsn: Dsn): string {
+  return dsn.socketPath !== undefined ? `socket ${dsn.socketPath}` : `${dsn.host}:${dsn.port ?? 3306}`;
+}
+
 /** Maps a mysql2/socket failure to the catalogue; `what` names the operation for the message. */
 export function toDatabaseError(err: unknown, dsn: Dsn): SippyError {
   if (err instanceof SippyError) return err;
   const e = err as { code?: string; errno?: number; message?: string };
-  const where = dsn.socketPath !== undefined ? `socket ${dsn.socketPath}` : `${dsn.host}:${dsn.port ?? 3306}`;
+  const where = whereOf(dsn);
   const detail = { code: e.code ?? 'UNKNOWN' };
   switch (e.code) {
     case 'ER_ACCESS_DENIED_ERROR':
@@ -83,11 +91,13 @@ export class Database {
   readonly dsn: Dsn;
   readonly limits: PoolLimits;
   private readonly pool: Pool;
+  private readonly gate: PoolGate;
   private closed = false;
 
   constructor(dsn: Dsn, limits: PoolLimits = DEFAULT_POOL_LIMITS) {
     this.dsn = dsn;
     this.limits = limits;
+    this.gate = new PoolGate(limits.connectionLimit, limits.queueLimit);
     this.pool = mysql.createPool({
       user: dsn.user,
       password: dsn.password,
@@ -152,12 +162,7 @@ export class Database {
    * transaction never returns to the pool.
    */
   async withConnection<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
-    let conn: PoolConnection;
-    try {
-      conn = await this.pool.getConnection();
-    } catch (err) {
-      throw toDatabaseError(err, this.dsn);
-    }
+    const conn = await this.checkout();
     try {
       const result = await work(conn);
       conn.release();
@@ -165,6 +170,52 @@ export class Database {
     } catch (err) {
       conn.destroy();
       throw toDatabaseError(err, this.dsn);
+    } finally {
+      this.gate.release();
+    }
+  }
+
+  /** Checkouts held and requests waiting for one (operations.md; tests). */
+  poolStats(): PoolGateStats {
+    return this.gate.stats();
+  }
+
+  /**
+   * A connection within connectTimeoutMs of the call, waiting included, or
+   * DB_UNAVAILABLE. The gate's permit is held until the connection is given
+   * back; a connect that outlives the deadline keeps its permit until it
+   * settles (mysql2 cannot cancel it), and its connection goes to the pool.
+   */
+  private async checkout(): Promise<PoolConnection> {
+    const started = Date.now();
+    const budget = this.limits.connectTimeoutMs;
+    const where = whereOf(this.dsn);
+    await this.gate.acquire(
+      budget,
+      () => new SippyError('DB_UNAVAILABLE', `database pool for ${where} is saturated`, { data: { code: 'QUEUE_LIMIT' } }),
+      () => new SippyError('DB_UNAVAILABLE', `no database connection to ${where} became free within ${budget} ms`, { data: { code: 'POOL_WAIT_TIMEOUT' } }),
+    );
+    const connecting = this.pool.getConnection();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new SippyError('DB_UNAVAILABLE', `database server at ${where} timed out`, { data: { code: 'ETIMEDOUT' } })),
+        Math.max(0, started + budget - Date.now()),
+      );
+    });
+    try {
+      return await Promise.race([connecting, late]);
+    } catch (err) {
+      connecting.then(
+        (conn) => {
+          conn.release();
+          this.gate.release();
+        },
+        () => this.gate.release(),
+      );
+      throw toDatabaseError(err, this.dsn);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

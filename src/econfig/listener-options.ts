@@ -55,6 +55,8 @@ export const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, nu
   // rpc.md: a request's hops is 0–16, so a larger limit could never be
   // reached: a loop would end in the upstream's -32602, not in -32003.
   ['--max-hops', 'maxHops', 1, 16],
+  // Each new name an upstream answers with becomes a kept row (routing.md); 0 = only connections that exist.
+  ['--upstream-new-connections', 'upstreamNewConnections', 0, 100_000],
   // snapshot.md: the journal poll, the checksum reconcile (0 = off), the staleness bound (0 = none).
   ['--data-poll', 'dataPollMs', 10, 60_000],
   ['--data-reconcile', 'dataReconcileS', 0, 86_400],

@@ -41,13 +41,13 @@ export const LISTENER_SPEC_SCHEMA = {
     limits: {
       type: 'object', additionalProperties: false,
       required: [
-        'bodyLimitBytes', 'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'maxBatch', 'dbConnections', 'dbTimeoutMs', 'upstreamTimeoutMs', 'maxHops',
+        'bodyLimitBytes', 'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'maxBatch', 'dbConnections', 'dbTimeoutMs', 'upstreamTimeoutMs', 'maxHops', 'upstreamNewConnections',
         'dataSource', 'dataPollMs', 'dataReconcileS', 'maxStalenessS',
       ],
       properties: {
         bodyLimitBytes: positiveInteger, headersTimeoutMs: positiveInteger, requestTimeoutMs: positiveInteger,
         keepAliveTimeoutMs: positiveInteger, maxBatch: positiveInteger, dbConnections: positiveInteger,
-        dbTimeoutMs: positiveInteger, upstreamTimeoutMs: positiveInteger, maxHops: positiveInteger,
+        dbTimeoutMs: positiveInteger, upstreamTimeoutMs: positiveInteger, maxHops: positiveInteger, upstreamNewConnections: nonNegativeInteger,
         dataSource: { enum: ['snapshot', 'sql'] }, dataPollMs: positiveInteger, dataReconcileS: nonNegativeInteger, maxStalenessS: nonNegativeInteger,
       },
     },

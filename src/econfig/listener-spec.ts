@@ -34,6 +34,8 @@ export interface ListenerLimits {
   readonly upstreamTimeoutMs: number;
   /** --max-hops N: external groups, hops limit (loop protection). */
   readonly maxHops: number;
+  /** --upstream-new-connections N: external groups, new local connections one upstream may have created per minute. */
+  readonly upstreamNewConnections: number;
   /** --data-source: answers from the in-memory snapshot (default) or per request from SQL (snapshot.md). */
   readonly dataSource: DataSourceOption;
   /** --data-poll MS: how often the snapshot polls the change journal. */
@@ -57,6 +59,7 @@ export const DEFAULT_LIMITS: ListenerLimits = Object.freeze({
   dbTimeoutMs: 2000,
   upstreamTimeoutMs: 2000,
   maxHops: 4,
+  upstreamNewConnections: 100,
   dataSource: 'snapshot',
   dataPollMs: 250,
   dataReconcileS: 300,

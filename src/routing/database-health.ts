@@ -1,9 +1,13 @@
 // Database failures and recoveries as requests see them (operations.md,
 // Logging). The RPC layer logs each failed request at debug only, so without
 // this an operator at the default level would see nothing while the
-// database is down. State changes only: one error line when requests start
-// failing with a database error, one info line when one succeeds again;
-// never a line per request.
+// database is down. State changes only, with hysteresis so a database that
+// fails some requests and answers others (a saturated pool, the seconds of a
+// recovery) does not flap: one error line when requests start failing with a
+// database error, one info line when the outage is over (a request that
+// began after the last failure succeeded, and no database failure for
+// RECOVERY_QUIET_MS), with how many requests failed and were answered in
+// between. Never a line per request.
 
 import { isSippyError, type ErrorCode } from '../errors.js';
 import { describeForLog } from '../db/pool.js';
@@ -17,15 +21,25 @@ export interface HealthLogger {
 
 const DATABASE_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['DB_UNAVAILABLE', 'DB_ACCESS_DENIED', 'DB_UNKNOWN_DATABASE', 'DB_QUERY_FAILED']);
 
-/** A Resolver that answers exactly as `inner` does, and logs when its database fails and recovers. */
+/** How long without a database failure before an outage is logged as over (docs/operations.md). */
+export const RECOVERY_QUIET_MS = 5000;
+
+interface Outage {
+  readonly since: number;
+  lastFailure: number;
+  failed: number;
+  answered: number;
+}
+
 export class DatabaseHealthLog implements Resolver {
-  /** Epoch ms of the first failure of the current outage; undefined while healthy. */
-  private failingSince: number | undefined;
+  /** The outage in progress; undefined while healthy. */
+  private outage: Outage | undefined;
 
   constructor(
     private readonly inner: Resolver,
     private readonly logger: HealthLogger,
     private readonly now: () => number = Date.now,
+    private readonly quietMs: number = RECOVERY_QUIET_MS,
   ) {}
 
   async resolve(environment: number, request: RouteRequest): Promise<RouteResult> {
@@ -40,9 +54,11 @@ export class DatabaseHealthLog implements Resolver {
       this.failed(environment, err);
       throw err;
     }
-    if (!(answer instanceof Promise)) return this.succeeded(environment, answer);
+    // Healthy and answered from memory: nothing to record (the snapshot's hot path).
+    if (!(answer instanceof Promise)) return this.outage === undefined ? answer : this.succeeded(environment, answer, this.now());
+    const started = this.now();
     return answer.then(
-      (result) => this.succeeded(environment, result),
+      (result) => this.succeeded(environment, result, started),
       (err: unknown) => {
         this.failed(environment, err);
         throw err;
@@ -51,18 +67,30 @@ export class DatabaseHealthLog implements Resolver {
   }
 
   private failed(environment: number, err: unknown): void {
-    if (this.failingSince === undefined && isSippyError(err) && DATABASE_FAILURES.has(err.code)) {
-      this.failingSince = this.now();
-      this.logger.error('database failing: getRoutes answers -32010 until it is back', {
-        i_environment: environment, code: err.code, error: describeForLog(err),
-      });
+    if (!isSippyError(err) || !DATABASE_FAILURES.has(err.code)) return;
+    const now = this.now();
+    if (this.outage !== undefined) {
+      this.outage.failed++;
+      this.outage.lastFailure = now;
+      return;
     }
+    this.outage = { since: now, lastFailure: now, failed: 1, answered: 0 };
+    this.logger.error('database failing: getRoutes answers -32010 until it is back', {
+      i_environment: environment, code: err.code, error: describeForLog(err),
+    });
   }
 
-  private succeeded(environment: number, result: RouteResult): RouteResult {
-    if (this.failingSince !== undefined) {
-      this.logger.info('database available again', { i_environment: environment, failing_ms: this.now() - this.failingSince });
-      this.failingSince = undefined;
+  /** `started`: when the request began; one that began before the last failure says nothing about now. */
+  private succeeded(environment: number, result: RouteResult, started: number): RouteResult {
+    const outage = this.outage;
+    if (outage === undefined) return result;
+    outage.answered++;
+    const now = this.now();
+    if (started >= outage.lastFailure && now - outage.lastFailure >= this.quietMs) {
+      this.outage = undefined;
+      this.logger.info('database available again', {
+        i_environment: environment, failing_ms: outage.lastFailure - outage.since, failed: outage.failed, answered: outage.answered,
+      });
     }
     return result;
   }

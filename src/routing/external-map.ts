@@ -78,13 +78,25 @@ export function upstreamFailure(err: unknown, uri: string | null, group: GroupRo
   }
 }
 
-/** The local connections the upstream routes need, first occurrence of each name. */
-export function wantedConnections(upstream: RouteResult): NewExternalConnection[] {
-  return upstream.routes.map((r) => ({ name: r.connection_name, destination: r.destination, capacity: r.capacity }));
+/** A lone UTF-16 surrogate: valid in JSON (`"\ud800"`), but no UTF-8 column can store it. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Why an upstream route cannot be mapped onto a local connection whatever
+ * the database holds, or undefined when it can. A name with a lone surrogate
+ * would be stored as U+FFFD, a row no request could ever find by its name
+ * again (issue 12, item 11): refused for that route only.
+ */
+export function unmappableRoute(route: Route): string | undefined {
+  if (LONE_SURROGATE.test(route.connection_name)) return 'its connection_name holds a lone UTF-16 surrogate';
+  if (LONE_SURROGATE.test(route.destination)) return 'its destination holds a lone UTF-16 surrogate';
+  return undefined;
 }
 
 export interface MappedRoutes {
   readonly routes: Route[];
+  /** Upstream routes with no local connection of their name (not created, or deleted meanwhile): left out. */
+  readonly unmatched: Route[];
   readonly excluded: ExcludedEntry[];
   /** Rules that do not parse, for the log. */
   readonly badRules: { connection: ExternalConnectionRow; field: 'cli_translation_rule' | 'cld_translation_rule'; error: RuleSyntaxError }[];
@@ -96,18 +108,30 @@ export interface MappedRoutes {
  * upstream's cli/cld through the local rules. Left out: a disabled local
  * connection (`disabled`), a local rule that does not parse
  * (`bad_translation_rule`), a second route onto the same local connection
- * (`duplicate`), routes beyond max_routes (`over_max_routes`).
+ * (`duplicate`), routes beyond max_routes (`over_max_routes`); and, in
+ * `unmatched` only, a route with no local connection of its name.
+ *
+ * `stand` may supply a stand-in for a connection that does not exist yet:
+ * the forwarder maps once with stand-ins to learn which connections the
+ * answer would really use, and creates only those (issue 12, item 12).
  */
-export function mapUpstreamRoutes(upstream: RouteResult, local: ExternalConnections, rules: RuleCache, maxRoutes: number | undefined): MappedRoutes {
+export function mapUpstreamRoutes(
+  upstream: Pick<RouteResult, 'routes'>,
+  local: ExternalConnections,
+  rules: RuleCache,
+  maxRoutes: number | undefined,
+  stand?: (route: Route) => ExternalConnectionRow,
+): MappedRoutes {
   const routes: Route[] = [];
+  const unmatched: Route[] = [];
   const excluded: ExcludedEntry[] = [];
   const badRules: MappedRoutes['badRules'] = [];
   const used = new Set<number>();
   for (const r of upstream.routes) {
-    const connection = local.byName.get(connectionKey(r.connection_name));
+    const connection = local.byName.get(connectionKey(r.connection_name)) ?? stand?.(r);
     if (connection === undefined) {
-      // ensureExternalConnections created every name; only a concurrent DELETE gets here.
-      throw new SippyError('RPC_INTERNAL', `the local connection ${JSON.stringify(r.connection_name)} of the external vendor vanished while routing; try again`);
+      unmatched.push(r);
+      continue;
     }
     const leaveOut = (reason: ExcludedEntry['reason']) => excluded.push({ i_connection: connection.i_connection, connection_name: connection.name, reason });
     if (!connection.enabled) {
@@ -143,7 +167,29 @@ export function mapUpstreamRoutes(upstream: RouteResult, local: ExternalConnecti
       cld: applyRule(cldRule, r.cld),
     });
   }
-  return { routes, excluded, badRules };
+  return { routes, unmatched, excluded, badRules };
+}
+
+/**
+ * The connections `upstream` needs created so that its answer is complete:
+ * only those of routes that mapUpstreamRoutes would return (max_routes,
+ * duplicates and the existing connections' state counted), in upstream order.
+ */
+export function connectionsToCreate(upstream: Pick<RouteResult, 'routes'>, local: ExternalConnections, rules: RuleCache, maxRoutes: number | undefined): NewExternalConnection[] {
+  const stands = new Map<string, ExternalConnectionRow>();
+  const stand = (route: Route): ExternalConnectionRow => {
+    const key = connectionKey(route.connection_name);
+    let row = stands.get(key);
+    if (row === undefined) {
+      // A new connection is created enabled and without rules; negative ids never clash with real ones.
+      row = { i_connection: -(stands.size + 1), name: route.connection_name, destination: route.destination, capacity: route.capacity, cli_translation_rule: null, cld_translation_rule: null, enabled: true };
+      stands.set(key, row);
+    }
+    return row;
+  };
+  return mapUpstreamRoutes(upstream, local, rules, maxRoutes, stand)
+    .routes.filter((r) => r.i_connection < 0)
+    .map((r) => ({ name: r.connection_name, destination: r.destination, capacity: r.capacity }));
 }
 
 /** The upstream's route fields we pass on; whatever else a newer upstream adds is dropped. */

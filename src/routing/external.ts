@@ -1,15 +1,20 @@
 // External groups (routing.md "External groups"; overview.md's call flow,
 // steps 2, 4 and 5): forward getRoutes to the group's URI, then map the
 // answer onto this environment's `External Connections (autocreated)` vendor,
-// creating the vendor and connections that are missing.
+// creating the vendor and the connections that are missing. Only the
+// connections of routes that will be returned are created (max_routes
+// counted), at most --upstream-new-connections per upstream and minute; a
+// route that cannot have its connection (a name no column can store, the
+// budget spent) is left out and logged, never failing the whole answer.
 
 import { SippyError } from '../errors.js';
 import type { Database } from '../db/pool.js';
 import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
 import type { GroupRow } from './model.js';
 import type { ExternalGroupHandler, RouteRequest, RouteResult } from './types.js';
-import { ensureExternalConnections } from './sql.js';
-import { checkHops, mapUpstreamRoutes, redactUri, upstreamCall, upstreamFailure, wantedConnections } from './external-map.js';
+import { createExternalConnections, externalVendor, type ExternalConnections } from './sql.js';
+import { checkHops, connectionsToCreate, mapUpstreamRoutes, redactUri, unmappableRoute, upstreamCall, upstreamFailure } from './external-map.js';
+import { CreationBudget } from './creation-budget.js';
 import { UpstreamClients } from './upstream-clients.js';
 import type { RuleCache } from './translation.js';
 import { IntervalFilter, logBadRule, OnceFilter, type RoutingLogger } from './log.js';
@@ -23,6 +28,8 @@ export interface ExternalLimits {
   readonly upstreamTimeoutMs?: number;
   /** Upstream URIs with a kept-alive client at once; default 32. */
   readonly maxClients?: number;
+  /** New local connections one upstream may have created per minute (--upstream-new-connections); default DEFAULT_LIMITS'. */
+  readonly newConnectionsPerMinute?: number;
 }
 
 export interface ExternalForwarderOptions extends ExternalLimits {
@@ -40,6 +47,7 @@ export class ExternalForwarder implements ExternalGroupHandler {
   private readonly clients: UpstreamClients;
   private readonly once = new OnceFilter();
   private readonly upstreamLog = new IntervalFilter(UPSTREAM_LOG_INTERVAL_MS);
+  private readonly budget: CreationBudget;
 
   constructor(options: ExternalForwarderOptions) {
     this.databaseFor = options.databaseFor;
@@ -50,17 +58,34 @@ export class ExternalForwarder implements ExternalGroupHandler {
     if (!Number.isInteger(this.maxHops) || this.maxHops < 0) throw new RangeError(`maxHops must be a non-negative integer, got ${this.maxHops}`);
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`upstreamTimeoutMs must be a positive integer, got ${timeoutMs}`);
     this.clients = new UpstreamClients({ timeoutMs }, options.maxClients);
+    this.budget = new CreationBudget(options.newConnectionsPerMinute ?? DEFAULT_LIMITS.upstreamNewConnections);
   }
 
   async resolve(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult> {
     checkHops(request, this.maxHops, group);
-    const upstream = await this.ask(environment, group, request);
-    const local = await ensureExternalConnections(this.databaseFor(environment), environment, wantedConnections(upstream));
+    const answer = await this.ask(environment, group, request);
+    const routes = answer.routes.filter((route) => {
+      const why = unmappableRoute(route);
+      if (why !== undefined) this.leftOut(environment, group, route.connection_name, why);
+      return why === undefined;
+    });
+    const upstream = { routes };
+    const db = this.databaseFor(environment);
+    const names = routes.map((r) => r.connection_name);
+    let local: ExternalConnections | undefined = await externalVendor(db, environment, names);
     if (local === undefined) {
       // The vendor cannot be created: only a broken schema or environment row gets here.
       if (this.once.first(`vendor:${environment}`)) this.logger.error('the external vendor could not be created', { i_environment: environment, routing_group: group.name });
       throw new SippyError('RPC_INTERNAL', `the vendor for external connections could not be created in environment ${environment}`);
     }
+    const wanted = connectionsToCreate(upstream, local, this.rules, request.max_routes);
+    const granted = this.budget.take(group.uri ?? '', wanted.length);
+    if (granted < wanted.length && this.upstreamLog.allow(`budget:${group.uri ?? ''}`)) {
+      this.logger.warn(`the upstream of routing group ${JSON.stringify(group.name)} named more new connections than --upstream-new-connections allows (${this.budget.perMinute} a minute): routes on the others are left out`, {
+        i_environment: environment, routing_group: group.name, uri: redactUri(group.uri), wanted: wanted.length, created: granted,
+      });
+    }
+    if (granted > 0) local = await createExternalConnections(db, environment, local, wanted.slice(0, granted), names);
     const mapped = mapUpstreamRoutes(upstream, local, this.rules, request.max_routes);
     for (const { connection, field, error } of mapped.badRules) {
       logBadRule(this.logger, this.once, environment, { i_connection: connection.i_connection, connection_name: connection.name, field, rule: connection[field], error });
@@ -75,6 +100,14 @@ export class ExternalForwarder implements ExternalGroupHandler {
     return request.explain === true ? { ...result, excluded: mapped.excluded } : result;
   }
 
+  /** An upstream route refused on its own: logged once per group, name and reason. */
+  private leftOut(environment: number, group: GroupRow, name: string, why: string): void {
+    if (!this.once.first(`refused:${group.i_routing_group}:${name}:${why}`)) return;
+    this.logger.warn(`a route of the upstream of routing group ${JSON.stringify(group.name)} is left out: ${why}`, {
+      i_environment: environment, routing_group: group.name, uri: redactUri(group.uri), connection_name: name,
+    });
+  }
+
   /** Closes the upstream clients. Idempotent. */
   async close(): Promise<void> {
     this.clients.close();
@@ -84,7 +117,8 @@ export class ExternalForwarder implements ExternalGroupHandler {
     const uri = redactUri(group.uri);
     try {
       if (group.uri === null || group.uri === '') throw new SippyError('UPSTREAM_UNREACHABLE', `routing group ${JSON.stringify(group.name)} is external but has no URI`, { data: { uri: null } });
-      return await this.clients.with(group.uri, (client) => client.getRoutes(upstreamCall(group, request)));
+      const call = upstreamCall(group, request);
+      return await this.clients.with(group.uri, request.hops + 1, (client) => client.getRoutes(call));
     } catch (err) {
       const failure = err instanceof SippyError ? err : upstreamFailure(err, uri, group);
       // At most once a minute per group, URI and kind: an upstream that is down fails every call.

@@ -224,22 +224,32 @@ export function connectionKey(name: string): string {
 }
 
 /**
- * The external vendor of `environment` and its connections named in `wanted`,
- * creating whatever is missing. One SELECT when everything exists; at most
- * five statements on a first request. Throws DB_* SippyErrors.
+ * The external vendor of `environment` with its connections of these names,
+ * creating the vendor when it is missing (never a connection). One SELECT
+ * when the vendor exists. Throws DB_* SippyErrors; undefined only when the
+ * vendor cannot be created.
  */
-export async function ensureExternalConnections(
+export async function externalVendor(db: Database, environment: number, names: readonly string[]): Promise<ExternalConnections | undefined> {
+  const sorted = [...new Set(names)].sort();
+  const found = await readExternalConnections(db, environment, sorted);
+  if (found !== undefined) return found;
+  await insertIgnoringRaces(db, 'INSERT IGNORE INTO vendors (i_environment, name) VALUES (?, ?)', [environment, EXTERNAL_VENDOR_NAME]);
+  return readExternalConnections(db, environment, sorted);
+}
+
+/**
+ * Creates the connections of `wanted` that `found` lacks (one INSERT IGNORE)
+ * and reads back the vendor's connections of `names`. Which ones to create,
+ * and how many, is the caller's decision (external.ts): nothing else here
+ * creates connection rows.
+ */
+export async function createExternalConnections(
   db: Database,
   environment: number,
+  found: ExternalConnections,
   wanted: readonly NewExternalConnection[],
-): Promise<ExternalConnections | undefined> {
-  const names = [...new Set(wanted.map((w) => w.name))].sort();
-  let found = await readExternalConnections(db, environment, names);
-  if (found === undefined) {
-    await insertIgnoringRaces(db, 'INSERT IGNORE INTO vendors (i_environment, name) VALUES (?, ?)', [environment, EXTERNAL_VENDOR_NAME]);
-    found = await readExternalConnections(db, environment, names);
-    if (found === undefined) return undefined;
-  }
+  names: readonly string[],
+): Promise<ExternalConnections> {
   const missing = missingConnections(found, wanted);
   if (missing.length === 0) return found;
   const rows = padTo(missing, nextPowerOfTwo(missing.length));
@@ -249,7 +259,7 @@ export async function ensureExternalConnections(
      VALUES ${rows.map(() => '(?, ?, ?, ?, ?, 1)').join(', ')}`,
     rows.flatMap((c) => [environment, found.i_vendor, c.name, c.destination, c.capacity]),
   );
-  return (await readExternalConnections(db, environment, names)) ?? found;
+  return (await readExternalConnections(db, environment, [...new Set(names)].sort())) ?? found;
 }
 
 /** First occurrence of each name not yet present, in name order (one lock order for every request). */

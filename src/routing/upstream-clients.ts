@@ -2,12 +2,21 @@
 // group reuses its connections instead of opening one per call. Bounded: at
 // most `capacity` clients; the least recently used one is evicted, and closed
 // once its calls in flight have finished (closing earlier would cut them).
+//
+// Per URI, one client (one socket pool) per hop count of the calls it makes
+// (issue 12, item 13). A call sent with hops h can only be waiting on calls
+// with hops h+1, h+2, ..., so it never waits for a socket held by a call that
+// is itself waiting on it: a loop between daemons (or a group that names its
+// own listener) always runs to the hops limit and ends in ROUTING_LOOP,
+// however many requests loop at once, instead of exhausting one socket pool
+// and timing out.
 
 import { RoutingClient } from '../client/routing-client.js';
 import type { RpcClientOptions } from '../client/rpc-client.js';
 
 interface Slot {
-  readonly client: RoutingClient;
+  /** By the hops value of the calls made; created on first use. */
+  readonly clients: RoutingClient[];
   inFlight: number;
   evicted: boolean;
 }
@@ -24,17 +33,20 @@ export class UpstreamClients {
   }
 
   /**
-   * Runs `work` with the client of `uri`. Throws what `new RoutingClient`
-   * throws for a URI it cannot use (an RpcCallError 'unreachable').
+   * Runs `work` with the client of `uri` for calls sent with `hops`. Throws
+   * what `new RoutingClient` throws for a URI it cannot use (an RpcCallError
+   * 'unreachable').
    */
-  async with<T>(uri: string, work: (client: RoutingClient) => Promise<T>): Promise<T> {
+  async with<T>(uri: string, hops: number, work: (client: RoutingClient) => Promise<T>): Promise<T> {
+    if (!Number.isInteger(hops) || hops < 0) throw new RangeError(`UpstreamClients: hops must be a non-negative integer, got ${hops}`);
     const slot = this.slotFor(uri);
+    const client = (slot.clients[hops] ??= new RoutingClient(uri, this.options));
     slot.inFlight++;
     try {
-      return await work(slot.client);
+      return await work(client);
     } finally {
       slot.inFlight--;
-      if (slot.evicted && slot.inFlight === 0) slot.client.close();
+      if (slot.evicted && slot.inFlight === 0) closeAll(slot);
     }
   }
 
@@ -46,7 +58,7 @@ export class UpstreamClients {
   close(): void {
     for (const slot of this.slots.values()) {
       slot.evicted = true;
-      slot.client.close();
+      closeAll(slot);
     }
     this.slots.clear();
   }
@@ -58,7 +70,9 @@ export class UpstreamClients {
       this.slots.set(uri, slot);
       return slot;
     }
-    slot = { client: new RoutingClient(uri, this.options), inFlight: 0, evicted: false };
+    // The URI is checked now, so a bad one fails before anything is kept.
+    slot = { clients: [], inFlight: 0, evicted: false };
+    new RoutingClient(uri, this.options).close();
     if (this.slots.size >= this.capacity) this.evictOldest();
     this.slots.set(uri, slot);
     return slot;
@@ -68,6 +82,10 @@ export class UpstreamClients {
     const [uri, oldest] = this.slots.entries().next().value as [string, Slot];
     this.slots.delete(uri);
     oldest.evicted = true;
-    if (oldest.inFlight === 0) oldest.client.close();
+    if (oldest.inFlight === 0) closeAll(oldest);
   }
+}
+
+function closeAll(slot: Slot): void {
+  for (const client of slot.clients) client?.close();
 }

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { AllowList } from './allow-list.js';
+import type { CallGate } from './call-gate.js';
 import { discardBody, readBody } from './body-reader.js';
 import { replyJson } from './reply-json.js';
 import { errorResponse, type JsonRpcDispatcher } from './jsonrpc.js';
@@ -28,6 +29,8 @@ export interface FrontHost {
   /** A TCP client the allow-list refused (the listener rate-limits the log line). */
   rejected(address: string | undefined): void;
   requestStarted(): void;
+  /** The gate of a client connection: its batches and pipelined requests share it. */
+  gateFor(socket: Socket): CallGate;
   /** `errors`: how many errors the answer carried (HTTP error = 1). */
   requestFinished(errors: number): void;
 }
@@ -91,7 +94,7 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     now: host.now,
     logger: host.logger,
   };
-  const reply = await host.dispatcher.handle(body.text, context, settings.limits.maxBatch);
+  const reply = await host.dispatcher.handle(body.text, context, settings.limits.maxBatch, host.gateFor(req.socket));
   if (reply.body === undefined) {
     send(host, res, 204, undefined);
     return 0;

@@ -14,8 +14,12 @@
 // - JSON-RPC 1.0 requests (no `jsonrpc` member, `params` an array, `id`
 //   null for notifications) are answered in 1.0 form. As the daemon's params
 //   are by name, 1.0 params are `[]` or `[{...named}]`.
+// Every method call goes through the client connection's CallGate when one
+// is given: a batch's entries (and requests pipelined on the connection) run
+// at most the gate's limit at once and wait their turn beyond it.
 
 import jaysonPromise from 'jayson/promise/index.js';
+import type { CallGate } from './call-gate.js';
 import type { MethodContext } from './methods.js';
 import { rpcError, STANDARD_MESSAGES, toRpcError, type JsonRpcError } from './rpc-errors.js';
 
@@ -32,6 +36,7 @@ export interface Reply {
 
 interface CallContext {
   readonly method: MethodContext;
+  readonly gate: CallGate | undefined;
 }
 
 const { Server, Method, Utils } = jaysonPromise;
@@ -46,7 +51,8 @@ export class JsonRpcDispatcher {
         async (params: unknown, untyped: object) => {
           const context = untyped as CallContext;
           try {
-            return await handler(params, context.method);
+            const gate = context.gate;
+            return await (gate === undefined ? handler(params, context.method) : gate.run(() => handler(params, context.method)));
           } catch (err) {
             // jayson sends a rejection that is a valid error object as it is.
             throw toRpcError(err, context.method.logger, { environment: context.method.environment, method: name });
@@ -61,31 +67,33 @@ export class JsonRpcDispatcher {
     this.server.errorMessages[-32601] = STANDARD_MESSAGES.methodNotFound;
   }
 
-  async handle(body: string, context: MethodContext, maxBatch: number): Promise<Reply> {
+  /** `gate`: the client connection's, shared by its batches and pipelined requests. */
+  async handle(body: string, context: MethodContext, maxBatch: number, gate?: CallGate): Promise<Reply> {
+    const call: CallContext = { method: context, gate };
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
     } catch {
       return single(errorResponse(rpcError('RPC_PARSE_ERROR', STANDARD_MESSAGES.parse)));
     }
-    if (!Array.isArray(parsed)) return single(await this.one(parsed, context));
+    if (!Array.isArray(parsed)) return single(await this.one(parsed, call));
     if (parsed.length === 0) return single(errorResponse(rpcError('RPC_INVALID_REQUEST', STANDARD_MESSAGES.invalidRequest)));
     if (parsed.length > maxBatch) {
       return single(errorResponse(rpcError('RPC_INVALID_REQUEST', `Invalid Request: a batch of ${parsed.length} requests is over this listener's limit of ${maxBatch}.`)));
     }
-    const answers = (await Promise.all(parsed.map((entry) => this.one(entry, context)))).filter((a): a is JsonObject => a !== undefined);
+    const answers = (await Promise.all(parsed.map((entry) => this.one(entry, call)))).filter((a): a is JsonObject => a !== undefined);
     return answers.length === 0 ? { body: undefined, errors: 0 } : { body: answers, errors: answers.filter(hasError).length };
   }
 
   /** One request object → its response, or undefined for a notification. */
-  private async one(entry: unknown, context: MethodContext): Promise<JsonObject | undefined> {
+  private async one(entry: unknown, context: CallContext): Promise<JsonObject | undefined> {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return invalidRequest();
     const request = entry as JsonObject;
     if ('jsonrpc' in request) return this.versionTwo(request, context);
     return this.versionOne(request, context);
   }
 
-  private async versionTwo(request: JsonObject, context: MethodContext): Promise<JsonObject | undefined> {
+  private async versionTwo(request: JsonObject, context: CallContext): Promise<JsonObject | undefined> {
     if (!Utils.Request.isValidRequest(request as never, 2)) return invalidRequest();
     // jayson would take `"id": null` for a notification: call it with a stand-in id, answer with the real one.
     const notification = !('id' in request);
@@ -94,7 +102,7 @@ export class JsonRpcDispatcher {
     return { ...response, id: request.id };
   }
 
-  private async versionOne(request: JsonObject, context: MethodContext): Promise<JsonObject | undefined> {
+  private async versionOne(request: JsonObject, context: CallContext): Promise<JsonObject | undefined> {
     if (!Utils.Request.isValidRequest(request as never, 1)) return invalidRequest();
     const notification = request.id === null;
     const positional = request.params as unknown[];
@@ -111,10 +119,9 @@ export class JsonRpcDispatcher {
     return { result: response.result ?? null, error: response.error ?? null, id: request.id };
   }
 
-  private call(request: JsonObject, context: MethodContext): Promise<JsonObject | undefined> {
-    const callContext: CallContext = { method: context };
+  private call(request: JsonObject, context: CallContext): Promise<JsonObject | undefined> {
     return new Promise((resolve) => {
-      this.server.call(request as never, callContext, (error, success) => resolve((error ?? success ?? undefined) as JsonObject | undefined));
+      this.server.call(request as never, context, (error, success) => resolve((error ?? success ?? undefined) as JsonObject | undefined));
     });
   }
 }

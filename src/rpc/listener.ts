@@ -17,6 +17,7 @@ import { SippyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Resolver } from '../routing/types.js';
 import { RejectionLogLimiter } from './allow-list.js';
+import { CallGate } from './call-gate.js';
 import { createRequestHandler, isAllowed, type FrontHost } from './http-front.js';
 import { JsonRpcDispatcher } from './jsonrpc.js';
 import { getRoutes, ping } from './methods.js';
@@ -63,6 +64,8 @@ export class Listener implements FrontHost {
   private readonly counters = { requests: 0, errors: 0, rejected: 0, inFlight: 0 };
   private onDrained: (() => void) | undefined;
   private readonly rejections = new RejectionLogLimiter();
+  /** One gate per client connection; it goes with the socket. */
+  private readonly gates = new WeakMap<Socket, CallGate>();
 
   constructor(spec: ListenerSpec, resolver: Resolver, logger: Logger, options: ListenerOptions = {}) {
     this.current = settingsFor(spec, resolver);
@@ -144,6 +147,20 @@ export class Listener implements FrontHost {
     this.counters.requests += 1;
     this.counters.errors += errors;
     if (this.counters.inFlight === 0) this.onDrained?.();
+  }
+
+  /**
+   * A client connection runs at most --db-connections method calls at once
+   * (rpc.md, Batches): as many as the pool has connections, so one client
+   * cannot queue more than that in front of the others.
+   */
+  gateFor(socket: Socket): CallGate {
+    let gate = this.gates.get(socket);
+    if (gate === undefined) {
+      gate = new CallGate(this.current.limits.dbConnections);
+      this.gates.set(socket, gate);
+    }
+    return gate;
   }
 
   rejected(address: string | undefined): void {

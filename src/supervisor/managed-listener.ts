@@ -31,9 +31,10 @@ export function poolLimitsOf(spec: ListenerSpec): PoolLimits {
   return { connectionLimit: dbConnections, queueLimit: dbConnections * 50, connectTimeoutMs: dbTimeoutMs, queryTimeoutMs: dbTimeoutMs };
 }
 
-/** External groups of a listener: its --max-hops and --upstream-timeout. */
+/** External groups of a listener: its --max-hops, --upstream-timeout and --upstream-new-connections. */
 export function externalLimitsOf(spec: ListenerSpec): ExternalLimits {
-  return { maxHops: spec.limits.maxHops, upstreamTimeoutMs: spec.limits.upstreamTimeoutMs };
+  const { maxHops, upstreamTimeoutMs, upstreamNewConnections } = spec.limits;
+  return { maxHops, upstreamTimeoutMs, newConnectionsPerMinute: upstreamNewConnections };
 }
 
 /** The snapshot a listener follows: its --data-poll and --data-reconcile; undefined with --data-source sql. */

@@ -17,7 +17,7 @@ export class EnvironmentDaemon {
   readonly resolver: RoutingResolver;
   readonly listener: Listener;
 
-  constructor(db: Database, dir: string, readonly environment: number, options: { upstreamTimeoutMs?: number; maxHops?: number; logger?: RoutingLogger; socketName?: string } = {}) {
+  constructor(db: Database, dir: string, readonly environment: number, options: { upstreamTimeoutMs?: number; maxHops?: number; newConnectionsPerMinute?: number; logger?: RoutingLogger; socketName?: string } = {}) {
     this.socketPath = join(dir, options.socketName ?? `sippy_routed.${environment}.sock`);
     this.uri = `unix:${this.socketPath}`;
     this.resolver = createResolver(db, {
@@ -25,6 +25,7 @@ export class EnvironmentDaemon {
       externalLimits: {
         ...(options.upstreamTimeoutMs !== undefined ? { upstreamTimeoutMs: options.upstreamTimeoutMs } : {}),
         ...(options.maxHops !== undefined ? { maxHops: options.maxHops } : {}),
+        ...(options.newConnectionsPerMinute !== undefined ? { newConnectionsPerMinute: options.newConnectionsPerMinute } : {}),
       },
     });
     this.listener = new Listener(makeSpec({ kind: 'unix', path: this.socketPath }, { environment }), this.resolver, silentLogger);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { externalLimitsOf } from '../../src/supervisor/managed-listener.js';
 import { createHash } from 'node:crypto';
 import {
   DEFAULT_LIMITS, endpointsClash, formatEconfigError, isListenerOption, loadEconfig, parseListenerOptions, type Endpoint,
@@ -70,6 +71,7 @@ describe('listener options (command line form)', () => {
     [['--socket-mode', '1777'], /octal mode/],
     [['--body-limit', '1e6'], /--body-limit: expected an integer/],
     [['--max-hops', '17'], /--max-hops: expected an integer 1\.\.16, got '17'/],
+    [['--upstream-new-connections', '100001'], /--upstream-new-connections: expected an integer 0\.\.100000, got '100001'/],
     [['-s', 'unix:/a', '-s', 'unix:/b'], /-s given twice/],
     [['extra'], /unexpected argument 'extra'/],
   ];
@@ -80,6 +82,13 @@ describe('listener options (command line form)', () => {
       expect(problems.map((p) => p.message).join('\n')).to.match(message);
     });
   }
+
+  it('--upstream-new-connections reaches the external-group limits, 0 included (only existing connections)', () => {
+    const { spec } = parseListenerOptions(['-e', '1', '--upstream-new-connections', '0'], context);
+    expect(spec?.limits.upstreamNewConnections).to.equal(0);
+    expect(externalLimitsOf(spec!)).to.deep.include({ newConnectionsPerMinute: 0 });
+    expect(externalLimitsOf(parseListenerOptions(['-e', '1'], context).spec!)).to.deep.include({ newConnectionsPerMinute: 100 });
+  });
 
   it('accepts a command line\'s extra options with the same syntax and duplicate check, and returns them unchecked', () => {
     const extraOptions = ['--log-level', '--rundir'];

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { SippyError } from '../../../src/errors.js';
-import { DatabaseHealthLog } from '../../../src/routing/database-health.js';
+import { DatabaseHealthLog, RECOVERY_QUIET_MS } from '../../../src/routing/database-health.js';
 import type { Resolver, RouteRequest, RouteResult } from '../../../src/routing/types.js';
 
 const REQUEST: RouteRequest = { routing_group: 'Group 1', cld: '44207', cli: '1', time: new Date('2026-01-15T12:00:00Z'), hops: 0 };
@@ -42,15 +42,17 @@ describe('DatabaseHealthLog', () => {
       const err = await health.resolve(3, REQUEST).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(SippyError);
     }
+    // Answered, but too soon after the last failure to call the outage over.
     clock += 100;
     expect(await health.resolve(3, REQUEST)).to.equal(RESULT);
+    clock += RECOVERY_QUIET_MS;
     expect(await health.resolve(3, REQUEST)).to.equal(RESULT);
     expect(log.lines).to.deep.equal([
       ['error', 'database failing: getRoutes answers -32010 until it is back', {
         i_environment: 3, code: 'DB_UNAVAILABLE',
         error: 'database server unreachable at socket /run/db.sock (ECONNREFUSED): connect ECONNREFUSED mysql://root:***@x/',
       }],
-      ['info', 'database available again', { i_environment: 3, failing_ms: 300 }],
+      ['info', 'database available again', { i_environment: 3, failing_ms: 200, failed: 3, answered: 2 }],
     ]);
     await health.close();
     expect(inner.closed).to.equal(true);
@@ -67,5 +69,44 @@ describe('DatabaseHealthLog', () => {
     for (let i = 0; i < 3; i++) await health.resolve(1, REQUEST).catch(() => undefined);
     await health.resolve(1, REQUEST);
     expect(log.lines).to.deep.equal([]);
+  });
+
+  it('does not flap while failures and answers interleave (a saturated pool, a recovery): one line at each end, with the counts', async () => {
+    const down = new SippyError('DB_UNAVAILABLE', 'database pool for socket /run/db.sock is saturated', { data: { code: 'QUEUE_LIMIT' } });
+    const outcomes: (RouteResult | Error)[] = [];
+    for (let i = 0; i < 300; i++) outcomes.push(i % 3 === 0 ? down : RESULT);
+    outcomes.push(RESULT);
+    const log = recorder();
+    let clock = 0;
+    const health = new DatabaseHealthLog(scripted(outcomes), log, () => clock);
+    for (let i = 0; i < 300; i++) {
+      clock += 10;
+      await health.resolve(1, REQUEST).catch(() => undefined);
+    }
+    clock += RECOVERY_QUIET_MS;
+    await health.resolve(1, REQUEST);
+    expect(log.lines.map(([level, message]) => [level, message])).to.deep.equal([
+      ['error', 'database failing: getRoutes answers -32010 until it is back'],
+      ['info', 'database available again'],
+    ]);
+    expect(log.lines[1]![2]).to.deep.include({ failed: 100, answered: 201 });
+  });
+
+  it('a request that began before the last failure does not end the outage', async () => {
+    const log = recorder();
+    let clock = 0;
+    let finishSlow: (r: RouteResult) => void = () => undefined;
+    const slow = new Promise<RouteResult>((resolve) => (finishSlow = resolve));
+    const calls = [() => slow, async (): Promise<RouteResult> => {
+      throw new SippyError('DB_UNAVAILABLE', 'down');
+    }];
+    const health = new DatabaseHealthLog({ resolve: () => calls.shift()!(), close: async () => undefined }, log, () => clock);
+    const pending = health.resolve(1, REQUEST);
+    clock += 10;
+    await health.resolve(1, REQUEST).catch(() => undefined);
+    clock += RECOVERY_QUIET_MS;
+    finishSlow(RESULT);
+    await pending;
+    expect(log.lines.map(([, message]) => message)).to.deep.equal(['database failing: getRoutes answers -32010 until it is back']);
   });
 });

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { RpcCallError } from '../../../src/client/rpc-client.js';
 import { SippyError } from '../../../src/errors.js';
-import { checkHops, mapUpstreamRoutes, redactUri, upstreamCall, upstreamFailure, wantedConnections } from '../../../src/routing/external-map.js';
+import { checkHops, connectionsToCreate, mapUpstreamRoutes, redactUri, unmappableRoute, upstreamCall, upstreamFailure } from '../../../src/routing/external-map.js';
 import { IntervalFilter } from '../../../src/routing/log.js';
+import { CreationBudget } from '../../../src/routing/creation-budget.js';
 import type { GroupRow } from '../../../src/routing/model.js';
 import { connectionKey, type ExternalConnectionRow, type ExternalConnections } from '../../../src/routing/sql.js';
 import { RuleCache } from '../../../src/routing/translation.js';
@@ -121,17 +122,44 @@ describe('external groups: pure steps', () => {
     expect(mapped.badRules.map((b) => [b.connection.name, b.field])).to.deep.equal([['bad', 'cld_translation_rule']]);
   });
 
-  it('matches names as the unique key does (trailing spaces ignored, case kept), and fails clearly if a connection vanished', () => {
+  it('matches names as the unique key does (trailing spaces ignored, case kept); a route without its connection is left out, not an error', () => {
     const mapped = mapUpstreamRoutes(upstream([upstreamRoute('gw1 ')]), local([{ name: 'gw1' }]), new RuleCache(), undefined);
     expect(mapped.routes.map((r) => r.connection_name)).to.deep.equal(['gw1']);
-    expect(() => mapUpstreamRoutes(upstream([upstreamRoute('GW1')]), local([{ name: 'gw1' }]), new RuleCache(), undefined)).to.throw(SippyError, /vanished/);
+    const vanished = mapUpstreamRoutes(upstream([upstreamRoute('GW1'), upstreamRoute('gw1')]), local([{ name: 'gw1' }]), new RuleCache(), undefined);
+    expect(vanished.routes.map((r) => r.connection_name)).to.deep.equal(['gw1']);
+    expect(vanished.unmatched.map((r) => r.connection_name)).to.deep.equal(['GW1']);
   });
 
-  it('wantedConnections asks for each route with its upstream destination and capacity', () => {
-    expect(wantedConnections(upstream([upstreamRoute('a', { capacity: 7 }), upstreamRoute('b')]))).to.deep.equal([
-      { name: 'a', destination: 'a.up:5060', capacity: 7 },
-      { name: 'b', destination: 'b.up:5060', capacity: 30 },
-    ]);
+  it('connectionsToCreate asks only for the connections of routes that will be returned (max_routes, duplicates, existing ones counted)', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => upstreamRoute(`new${i}`, { capacity: i }));
+    expect(connectionsToCreate(upstream(many), local([]), new RuleCache(), 1)).to.deep.equal([{ name: 'new0', destination: 'new0.up:5060', capacity: 0 }]);
+    expect(connectionsToCreate(upstream(many), local([]), new RuleCache(), undefined)).to.have.length(1000);
+    // A disabled existing connection does not count toward max_routes; an enabled one does; a repeated new name is asked for once.
+    const routes = [upstreamRoute('off'), upstreamRoute('n1'), upstreamRoute('n1 '), upstreamRoute('on'), upstreamRoute('n2'), upstreamRoute('n3')];
+    expect(connectionsToCreate(upstream(routes), local([{ name: 'off', enabled: false }, { name: 'on' }]), new RuleCache(), 3).map((c) => c.name)).to.deep.equal(['n1', 'n2']);
+  });
+
+  it('unmappableRoute refuses a lone surrogate in a name or destination, and accepts paired ones', () => {
+    expect(unmappableRoute(upstreamRoute('gw\ud800x'))).to.match(/connection_name holds a lone UTF-16 surrogate/);
+    expect(unmappableRoute(upstreamRoute('gw\udc00'))).to.match(/lone UTF-16 surrogate/);
+    expect(unmappableRoute(upstreamRoute('gw', { destination: '\ud83d:5060' }))).to.match(/destination holds/);
+    expect(unmappableRoute(upstreamRoute('gw\u{1F600}x'))).to.equal(undefined);
+  });
+});
+
+describe('CreationBudget', () => {
+  it('grants up to N a minute per upstream, refilled evenly, and 0 when N is 0', () => {
+    let now = 0;
+    const budget = new CreationBudget(60, () => now);
+    expect(budget.take('a', 1000)).to.equal(60);
+    expect(budget.take('a', 5)).to.equal(0);
+    expect(budget.take('b', 5)).to.equal(5);
+    now += 10_000;
+    expect(budget.take('a', 1000)).to.equal(10);
+    now += 3_600_000;
+    expect(budget.take('a', 1000)).to.equal(60);
+    expect(new CreationBudget(0, () => now).take('a', 1)).to.equal(0);
+    expect(() => new CreationBudget(-1)).to.throw(RangeError);
   });
 });
 
@@ -153,18 +181,31 @@ describe('UpstreamClients', () => {
     const seen: unknown[] = [];
     try {
       for (const uri of ['unix:/a.sock', 'unix:/b.sock', 'unix:/a.sock', 'unix:/c.sock']) {
-        await clients.with(uri, async (client) => seen.push(client));
+        await clients.with(uri, 1, async (client) => seen.push(client));
       }
       expect(clients.size).to.equal(2);
       expect(seen[0]).to.equal(seen[2]);
       expect(seen[0]).not.to.equal(seen[1]);
       // b was the least recently used: a new client for it now.
-      await clients.with('unix:/b.sock', async (client) => seen.push(client));
+      await clients.with('unix:/b.sock', 1, async (client) => seen.push(client));
       expect(seen[4]).not.to.equal(seen[1]);
     } finally {
       clients.close();
     }
     expect(clients.size).to.equal(0);
     expect(() => new UpstreamClients({}, 0)).to.throw(RangeError);
+  });
+
+  it('gives calls of each hops value a client of their own, so a call never waits for a socket its own loop holds', async () => {
+    const clients = new UpstreamClients({ timeoutMs: 100 }, 2);
+    const seen: unknown[] = [];
+    try {
+      for (const hops of [1, 2, 1]) await clients.with('unix:/a.sock', hops, async (client) => seen.push(client));
+      expect(clients.size).to.equal(1);
+      expect(seen[0]).to.equal(seen[2]);
+      expect(seen[0]).not.to.equal(seen[1]);
+    } finally {
+      clients.close();
+    }
   });
 });
