@@ -105,6 +105,10 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   let onStop: (signal: NodeJS.Signals) => void = () => undefined;
   const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => (onStop = resolveSignal));
   let stopping = false;
+  // "supervisor stopped" pairs with "supervisor running": a supervisor that
+  // never started (pidfile in use, file invalid, database unreachable) ends
+  // with its one error line, not a stop line before or after it.
+  let started = false;
   const onHangup = () => {
     if (!stopping) void supervisor?.reload('SIGHUP');
   };
@@ -138,6 +142,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     await watcher.start();
     const first = await running.reload('start');
     if (environments.dynamic) poll = setInterval(() => void running.reload('environment poll'), pollMs);
+    started = true;
     logger.info('supervisor running', { pid: process.pid, file, control: controlPath, listeners: running.status().listeners.length, first_reload: first.result });
 
     const signal = await stopSignal;
@@ -153,7 +158,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     await registry.closeAll();
     await environments.close();
     pidfile.release();
-    logger.info('supervisor stopped');
+    if (started) logger.info('supervisor stopped');
     logFile?.close();
     // Also when it returns early: listeners left behind would keep a later
     // SIGTERM or Ctrl-C from ending a process that runs it in-process.

@@ -59,6 +59,19 @@ describe('sippy_routed check', () => {
   });
 
   describe('with --environments', () => {
+    it("etc/econfig.sample: environment 3's -s replaces its UNIX socket, and the comment says so (not \"also\")", async () => {
+      const sample = new URL('../../../etc/econfig.sample', import.meta.url).pathname;
+      const result = await runCli(['check', '-f', sample, '--environments', '1,3', '--rundir', '/var/run', '--json']);
+      expect(result.code, result.stderr).to.equal(0);
+      const document = parseValid(result.stdout);
+      expect(document.environments.map((e: any) => e.listener.socket)).to.deep.equal(['unix:/var/run/sippy_routed.1.sock', 'http://127.0.0.1:8088/']);
+      // The comment block of the `3)` case.
+      const text = readFileSync(sample, 'utf8');
+      const comment = text.slice(text.indexOf('\n3)'), text.indexOf('command_args="${command_args} -s')).replace(/\s*#\s*/g, ' ');
+      expect(comment).to.match(/instead of its UNIX socket/);
+      expect(comment).not.to.match(/\balso\b/);
+    });
+
     it('prints the JSON contract of the spec for a valid file and exits 0', async () => {
       const result = await runCli(['check', '-f', valid, '--environments', '1,3,4', '--json']);
       expect(result.code, result.stderr).to.equal(0);
