@@ -108,6 +108,9 @@ export async function reloadCommand(argv: readonly string[], io: CliIo): Promise
     return snapshots.every((s) => s.last_error === null) ? 0 : 1;
   }
   const reload = result as ReloadResult;
-  io.stdout.write(json ? `${JSON.stringify(reload, null, 2)}\n` : formatReload(reload).replace(/^last reload/, 'reload'));
+  const text = reload.unchanged
+    ? `reload: unchanged at ${reload.time}: file sha256 ${reload.hash ?? 'unreadable'} and environments ${reload.environments.join(',') || 'none'} are those already applied\n`
+    : formatReload(reload).replace(/^last reload/, 'reload');
+  io.stdout.write(json ? `${JSON.stringify(reload, null, 2)}\n` : text);
   return reload.result === 'ok' ? 0 : 1;
 }

@@ -28,6 +28,13 @@ export interface ReloadResult {
   readonly messages: readonly string[];
   /** One line per change applied. */
   readonly changes: readonly string[];
+  /**
+   * True when the file and the environment list were those already applied:
+   * nothing was done. Such a result is returned and logged, but `status`
+   * keeps showing the last reload that did something (a poll every 30 s
+   * must not hide it).
+   */
+  readonly unchanged: boolean;
 }
 
 export interface ListenerStatus {
@@ -143,10 +150,10 @@ export class Supervisor {
     const hash = createHash('sha256').update(text).digest('hex');
     const key = `${hash}:${environments.join(',')}`;
     if (key === this.appliedKey && this.last !== undefined) {
-      logger.debug('reload: file and environments unchanged', { trigger });
       // Back to the applied file after a failed reload (deleted, invalid):
       // what runs matches the file again, so the result is ok, not that error.
-      return this.last.result === 'ok' ? this.last : this.finish(trigger, 'ok', hash, [], []);
+      if (this.last.result !== 'ok') return this.finish(trigger, 'ok', hash, [], []);
+      return this.unchanged(trigger, hash);
     }
 
     if (key === this.invalidKey && this.last?.result === 'error' && this.last.hash === hash) {
@@ -170,13 +177,22 @@ export class Supervisor {
     return this.finish(trigger, failures.length === 0 ? 'ok' : 'error', hash, failures, changes);
   }
 
+  /** A fresh result saying nothing changed; the environment poll's own are logged at debug only. */
+  private unchanged(trigger: string, hash: string): ReloadResult {
+    const log = trigger === 'environment poll' ? this.options.logger.debug : this.options.logger.info;
+    log.call(this.options.logger, 'reload unchanged', { trigger, hash, applied_at: this.last?.time });
+    return Object.freeze({
+      result: 'ok', time: this.clock().toISOString(), trigger, hash, environments: this.currentEnvironments, messages: [], changes: [], unchanged: true,
+    });
+  }
+
   private finish(trigger: string, result: 'ok' | 'error', hash: string | undefined, messages: string[], changes: string[]): ReloadResult {
     const { logger } = this.options;
     for (const change of changes) logger.info(change, { trigger });
     for (const message of messages) logger.error(message, { trigger });
     logger.info(`reload ${result}`, { trigger, hash, changes: changes.length, errors: messages.length });
     this.last = Object.freeze({
-      result, time: this.clock().toISOString(), trigger, hash, environments: this.currentEnvironments, messages, changes,
+      result, time: this.clock().toISOString(), trigger, hash, environments: this.currentEnvironments, messages, changes, unchanged: false,
     });
     return this.last;
   }

@@ -13,12 +13,12 @@ const HASH = 'a'.repeat(64);
 
 const OK_RELOAD: ReloadResult = {
   result: 'ok', time: '2026-11-26T10:00:00.000Z', trigger: 'start', hash: HASH, environments: [1, 2],
-  messages: [], changes: ['environment 1: start on unix:/run/s1.sock', 'environment 2: start on unix:/run/s2.sock'],
+  messages: [], changes: ['environment 1: start on unix:/run/s1.sock', 'environment 2: start on unix:/run/s2.sock'], unchanged: false,
 };
 
 const FAILED_RELOAD: ReloadResult = {
   result: 'error', time: '2026-11-26T10:05:00.000Z', trigger: 'control socket', hash: HASH, environments: [1, 2],
-  messages: ['/etc/econfig:3:14: environment 2: -x: unknown option', '/etc/econfig:4:1: environment 2: something else'], changes: [],
+  messages: ['/etc/econfig:3:14: environment 2: -x: unknown option', '/etc/econfig:4:1: environment 2: something else'], changes: [], unchanged: false,
 };
 
 const STATUS: SupervisorStatus = {
@@ -132,6 +132,13 @@ describe('status and reload commands against a control socket', function () {
     expect(out.stdout).to.equal(
       `reload: ok at 2026-11-26T10:00:00.000Z (start), file sha256 ${HASH}\n  environment 1: start on unix:/run/s1.sock\n  environment 2: start on unix:/run/s2.sock\n`,
     );
+  });
+
+  it('reload with nothing changed says "unchanged", not the previous result as if new; exit 0', async () => {
+    reload = async () => ({ ...OK_RELOAD, time: '2026-11-26T11:00:00.000Z', trigger: 'control socket', changes: [], unchanged: true });
+    const out = await runCli(['reload', '--control', path]);
+    expect(out.code, out.stderr).to.equal(0);
+    expect(out.stdout).to.equal(`reload: unchanged at 2026-11-26T11:00:00.000Z: file sha256 ${HASH} and environments 1,2 are those already applied\n`);
   });
 
   it('reload that did not apply prints its messages, exit 1', async () => {

@@ -144,6 +144,15 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     expect(table.stdout).to.contain(`unix:${join(run, 'sippy_routed.2.sock')}`);
     const reload = await runCliProcess(['reload', '--control', supervisor.control]);
     expect(reload.code, reload.stderr).to.equal(0);
+    expect(reload.stdout).to.match(/^reload: unchanged at \S+: file sha256 [0-9a-f]{64} and environments 1,2 are those already applied\n$/);
+    // SIGHUP with nothing changed is logged too, as "unchanged".
+    supervisor.signal('SIGHUP');
+    const deadline = Date.now() + 10_000;
+    while (supervisor.stderr.split('"reload unchanged"').length < 3) {
+      if (Date.now() > deadline) throw new Error(`no second "reload unchanged" line: ${supervisor.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(supervisor.stderr).to.match(/"msg":"reload unchanged".*"trigger":"SIGHUP"/);
 
     supervisor.signal('SIGINT');
     expect((await supervisor.exited).code, supervisor.stderr).to.equal(0);
