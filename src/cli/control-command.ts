@@ -1,17 +1,16 @@
 // `sippy_routed status` and `sippy_routed reload`: ask a running supervisor
 // over its control socket.
 
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { RpcClient, RpcCallError } from '../client/rpc-client.js';
-import { DEFAULT_RUNDIR } from '../econfig/index.js';
+import { DEFAULT_CONTROL } from '../supervisor/run-paths.js';
 import type { ReloadResult, SupervisorStatus } from '../supervisor/supervisor.js';
 import type { SnapshotStatus } from '../routing/snapshot-registry.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
 
-const DEFAULT_CONTROL = join(DEFAULT_RUNDIR, 'sippy_routed.ctl.sock');
 
 export const STATUS_HELP = `Usage:
   sippy_routed status [--control SOCKET] [--json]

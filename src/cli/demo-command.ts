@@ -19,6 +19,7 @@ import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { superviseCommand } from './supervise-command.js';
 import { refuseWhenDemoRuns } from './demo-running.js';
+import { controlSocketIn } from '../supervisor/run-paths.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DATABASE = 'sippy_routed';
@@ -68,7 +69,7 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
       await db.close();
     }
 
-    const control = join(rundir, 'sippy_routed.ctl.sock');
+    const control = controlSocketIn(rundir);
     const running = superviseCommand(['-f', econfig, '-d', dsn, '--rundir', rundir], io);
     await announceWhenServing(control, econfig, running, io);
     return await running;

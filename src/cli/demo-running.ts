@@ -7,10 +7,11 @@
 import { join } from 'node:path';
 import { SippyError } from '../errors.js';
 import { livePid } from '../supervisor/pidfile.js';
+import { pidfileIn } from '../supervisor/run-paths.js';
 
 /** Where a demo on `dir` keeps the two pidfiles (as demoCommand and PrivateServer write them). */
 export function demoPidfiles(dir: string): { supervisor: string; server: string } {
-  return { supervisor: join(dir, 'run', 'sippy_routed.pid'), server: join(dir, 'mysql', 'mysqld.pid') };
+  return { supervisor: pidfileIn(join(dir, 'run')), server: join(dir, 'mysql', 'mysqld.pid') };
 }
 
 /** Throws DEMO_RUNNING, one line naming what runs and what to do, when a demo holds `dir`. */

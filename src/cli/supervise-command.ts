@@ -3,7 +3,7 @@
 // control socket, file watcher, environment polling, orderly shutdown.
 
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { dsnFromOptions } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
@@ -17,6 +17,7 @@ import { ControlServer } from '../supervisor/control.js';
 import { DatabaseEnvironments, FixedEnvironments, type EnvironmentSource } from '../supervisor/environments.js';
 import { supervisedListenerFactory } from '../supervisor/managed-listener.js';
 import { Pidfile } from '../supervisor/pidfile.js';
+import { controlSocketIn, pidfileIn } from '../supervisor/run-paths.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { FileWatcher } from '../supervisor/watcher.js';
 import { integerOption, parseCommandLine, stringOption } from './args.js';
@@ -93,11 +94,11 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   const drainMs = integerOption('supervise', '--drain', stringOption(parsed, 'drain'), 1, MAX_DRAIN_MS) ?? DEFAULT_DRAIN_MS;
   const { logger, logFile } = openLog(stringOption(parsed, 'log-file'), stringOption(parsed, 'log-level'));
 
-  const pidfile = new Pidfile(resolve(stringOption(parsed, 'pidfile') ?? join(rundir, 'sippy_routed.pid')));
+  const pidfile = new Pidfile(resolve(stringOption(parsed, 'pidfile') ?? pidfileIn(rundir)));
   const environments: EnvironmentSource = fixed !== undefined ? new FixedEnvironments(fixed) : new DatabaseEnvironments(new Database(dsn!), logger);
   const registry = new DatabaseRegistry();
   const snapshots = new SnapshotRegistry(logger);
-  const controlPath = resolve(stringOption(parsed, 'control') ?? join(rundir, 'sippy_routed.ctl.sock'));
+  const controlPath = resolve(stringOption(parsed, 'control') ?? controlSocketIn(rundir));
   let control: ControlServer | undefined;
   let supervisor: Supervisor | undefined;
   let watcher: FileWatcher | undefined;
