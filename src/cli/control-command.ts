@@ -72,10 +72,23 @@ export function formatStatus(status: SupervisorStatus): string {
     status.listeners.length === 0
       ? 'no listeners running\n'
       : formatTable(
-          ['env', 'socket', 'allow', 'since', 'requests', 'errors', 'source'],
-          status.listeners.map((l) => [String(l.i_environment), l.socket, l.allow.join(',') || '-', l.since, String(l.requests), String(l.errors), l.data?.source ?? 'sql']),
+          ['env', 'socket', 'allow', 'since', 'requests', 'errors', 'source', 'database', 'schema', 'data age'],
+          status.listeners.map((l) => [
+            String(l.i_environment), l.socket, l.allow.join(',') || '-', l.since, String(l.requests), String(l.errors), l.data?.source ?? 'sql',
+            l.database == null ? '?' : l.database.answers ? 'answers' : 'NO ANSWER',
+            l.database?.schema_version == null ? '-' : String(l.database.schema_version),
+            l.data?.age_ms == null ? '-' : `${(l.data.age_ms / 1000).toFixed(1)} s`,
+          ]),
         );
-  return head + table + formatSnapshots(status.snapshots ?? []) + formatReload(status.last_reload);
+  // Each database problem once, with the environments it concerns.
+  const problems = new Map<string, number[]>();
+  for (const l of status.listeners) {
+    if (l.database?.problem == null) continue;
+    const line = `database ${l.database.dsn}: ${l.database.problem}`;
+    problems.set(line, [...(problems.get(line) ?? []), l.i_environment]);
+  }
+  const notes = [...problems].map(([line, envs]) => `  environment ${envs.join(',')}: ${line}\n`).join('');
+  return head + table + notes + formatSnapshots(status.snapshots ?? []) + formatReload(status.last_reload);
 }
 
 /** The routing snapshots: what each holds, how fresh it is, and why not when it is not. */

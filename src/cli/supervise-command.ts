@@ -20,6 +20,7 @@ import { Pidfile } from '../supervisor/pidfile.js';
 import { controlSocketIn, pidfileIn } from '../supervisor/run-paths.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { FileWatcher } from '../supervisor/watcher.js';
+import { DatabaseWatch } from '../supervisor/database-watch.js';
 import { integerOption, parseCommandLine, stringOption } from './args.js';
 import { DEFAULT_ECONFIG } from './check-command.js';
 import { parseEnvironmentList } from './environment-list.js';
@@ -98,6 +99,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   const environments: EnvironmentSource = fixed !== undefined ? new FixedEnvironments(fixed) : new DatabaseEnvironments(new Database(dsn!), logger);
   const registry = new DatabaseRegistry();
   const snapshots = new SnapshotRegistry(logger);
+  const databases = new DatabaseWatch(dsnText, logger);
   const controlPath = resolve(stringOption(parsed, 'control') ?? controlSocketIn(rundir));
   let control: ControlServer | undefined;
   let supervisor: Supervisor | undefined;
@@ -129,10 +131,15 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
       file, rundir, environments, logger,
       listenerFactory: supervisedListenerFactory({ registry, snapshots, defaultDsn: dsnText, logger, drainMs }),
       snapshots: () => snapshots.statuses(),
+      database: (spec) => databases.checkOf(spec),
+      afterReload: (specs) => void databases.afterReload(specs),
     });
     const running = supervisor;
     control = new ControlServer(controlPath, {
-      status: async () => running.status(),
+      status: async () => {
+        await databases.refresh(running.runningSpecs());
+        return running.status();
+      },
       reload: () => running.reload('control socket'),
       reloadData: () => snapshots.reloadAll(),
     });
@@ -155,6 +162,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     await watcher?.stop();
     await control?.stop();
     await supervisor?.stop();
+    await databases.idle();
     await snapshots.closeAll();
     await registry.closeAll();
     await environments.close();
