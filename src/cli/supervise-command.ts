@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { dsnFromOptions } from '../db/dsn.js';
-import { Database } from '../db/pool.js';
+import { Database, describeForLog } from '../db/pool.js';
 import { DatabaseRegistry } from '../db/registry.js';
 import { SnapshotRegistry } from '../routing/index.js';
 import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig } from '../econfig/index.js';
@@ -132,7 +132,8 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
       listenerFactory: supervisedListenerFactory({ registry, snapshots, defaultDsn: dsnText, logger, drainMs }),
       snapshots: () => snapshots.statuses(),
       database: (spec) => databases.checkOf(spec),
-      afterReload: (specs) => void databases.afterReload(specs),
+      // A bug in the probe must not become an unhandled rejection that ends the supervisor.
+      afterReload: (specs) => void databases.afterReload(specs).catch((err: unknown) => logger.error('database probe failed', { error: describeForLog(err) })),
     });
     const running = supervisor;
     control = new ControlServer(controlPath, {
