@@ -11,7 +11,7 @@ MOCHA      = node_modules/.bin/mocha
 TSC        = node_modules/.bin/tsc
 
 .DEFAULT_GOAL := help
-.PHONY: help demo deps db-server build test test-unit test-integration install uninstall clean
+.PHONY: help demo deps db-server shellcheck build test test-unit test-integration install uninstall clean
 
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -19,7 +19,7 @@ help: ## List the targets with what they do
 demo: deps build ## Run the daemon on the demo setup: private MariaDB under var/, demo data, supervisor in the foreground (Ctrl-C stops)
 	node dist/src/main.js demo
 
-deps: node_modules/.installed db-server ## Install npm packages from the lock file, and a MariaDB server when none is on the machine
+deps: node_modules/.installed db-server shellcheck ## Install npm packages from the lock file, and a MariaDB server when none is on the machine
 
 # The stamp is refreshed whenever the lock file changes, so `make` re-runs
 # `npm ci` exactly when the dependencies changed.
@@ -35,6 +35,18 @@ db-server: ## Make sure a mariadbd/mysqld binary exists (installs Debian's maria
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; \
 	else \
 	  echo "sippy_routed needs a MariaDB or MySQL server binary: install the mariadb-server package (as root: make deps)" >&2; exit 1; \
+	fi
+
+# Optional: the test of the rc.d script runs shellcheck when it is there,
+# and says in one line that it skipped it when it is not.
+shellcheck: ## Install shellcheck for the rc.d script's test when missing (Debian package, as root; optional)
+	@if command -v shellcheck >/dev/null 2>&1; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing shellcheck (Debian package; optional, for the rc.d script's test)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null) || echo "shellcheck not installed: the rc.d script's test will skip its shellcheck"; \
+	else \
+	  echo "shellcheck not installed (optional): the rc.d script's test will skip its shellcheck; install the shellcheck package to run it"; \
 	fi
 
 build: node_modules/.installed ## Compile TypeScript (src, test, bench) into dist/

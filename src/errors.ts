@@ -55,6 +55,7 @@ export const catalogue = {
   SUPERVISOR_RUNNING: { exit: 1, summary: 'Another supervisor already runs with this pidfile.' },
   SUPERVISOR_START_FAILED: { exit: 1, summary: 'The supervisor could not start: pidfile, control socket or first configuration failed (the message says which).' },
   SUPERVISOR_UNREACHABLE: { exit: 1, summary: 'status/reload: no supervisor answers on the control socket.' },
+  DEMO_RUNNING: { exit: 1, summary: 'demo: a demo already runs on that directory (its supervisor or its database server); nothing was started.' },
 
   // Listeners (rpc.md, Transport and Access control)
   SOCKET_IN_USE: { exit: 1, summary: 'The socket is in use: another process answers on that UNIX socket path, or holds that TCP address and port.' },

@@ -9,6 +9,9 @@ import { SippyError } from '../errors.js';
 import { dsnFromOptions, parseDsn, redactSecrets } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig, MAX_ECONFIG_BYTES, type EconfigResult, type ListenerSpec } from '../econfig/index.js';
+import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
+import { probeDatabase } from '../supervisor/database-probe.js';
+import { unservedExternalUris, type ExternalGroup } from '../supervisor/external-uris.js';
 import { parseEnvironmentList } from './environment-list.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
@@ -55,7 +58,9 @@ export async function checkCommand(argv: readonly string[], io: CliIo): Promise<
   const environments = listed !== undefined ? parseEnvironmentList('check', listed) : await environmentsFromDatabase(dsnOption, io.env);
   const text = await readEconfig(file);
   const result = loadEconfig(text, { file, environments, rundir });
-  io.stdout.write(parsed.values.json === true ? `${JSON.stringify(checkDocument(result), null, 2)}\n` : humanReport(result));
+  const supervisorDsn = dsnOption ?? (io.env.SIPPY_ROUTED_DB || undefined);
+  const warnings = result.ok ? await externalGroupWarnings(result, supervisorDsn) : [];
+  io.stdout.write(parsed.values.json === true ? `${JSON.stringify({ ...checkDocument(result), warnings }, null, 2)}\n` : humanReport(result, warnings));
   return result.ok ? 0 : 2;
 }
 
@@ -70,6 +75,34 @@ async function environmentsFromDatabase(option: string | undefined, env: NodeJS.
   } finally {
     await db.close();
   }
+}
+
+/**
+ * External groups of the enabled environments whose local URI no listener
+ * of the file serves, read from each environment's database (its own -d,
+ * else the supervisor's); what could not be read is said, not skipped.
+ */
+async function externalGroupWarnings(result: EconfigResult, supervisorDsn: string | undefined): Promise<string[]> {
+  const listeners = new Map<number, ListenerSpec>();
+  for (const env of result.environments) if (env.enabled && env.spec !== undefined) listeners.set(env.i_environment, env.spec);
+  if (listeners.size === 0) return [];
+  if (supervisorDsn === undefined) return ['external group URIs not checked: no database to read the groups from (give -d DSN or set SIPPY_ROUTED_DB)'];
+  const byDsn = new Map<string, number[]>();
+  for (const [environment, spec] of listeners) {
+    const dsn = spec.dsn ?? supervisorDsn;
+    byDsn.set(dsn, [...(byDsn.get(dsn) ?? []), environment]);
+  }
+  const warnings: string[] = [];
+  const groups: ExternalGroup[] = [];
+  for (const [dsn, environments] of byDsn) {
+    const { check, groups: found } = await probeDatabase({ dsn, snapshot: false, environments, timeoutMs: DEFAULT_LIMITS.dbTimeoutMs });
+    if (found === undefined) {
+      warnings.push(`external groups of environment ${environments.join(',')} not checked: database ${check.dsn}: ${check.problem ?? 'the groups cannot be read'}`);
+    } else {
+      groups.push(...found);
+    }
+  }
+  return [...warnings, ...unservedExternalUris(groups, listeners)];
 }
 
 async function readEconfig(file: string): Promise<string> {
@@ -113,7 +146,7 @@ function listenerDocument(spec: ListenerSpec): Record<string, unknown> {
   };
 }
 
-function humanReport(result: EconfigResult): string {
+function humanReport(result: EconfigResult, warnings: readonly string[]): string {
   const lines: string[] = [`${result.file}: sha256 ${result.hash}`];
   // Errors of the file as a whole (syntax) come first: they stop every environment's evaluation.
   for (const e of result.errors) if (e.i_environment === undefined) lines.push(formatEconfigError(e));
@@ -132,6 +165,7 @@ function humanReport(result: EconfigResult): string {
     for (const e of errors) lines.push(`  ${formatEconfigError(e)}`);
   }
   if (result.environments.length === 0) lines.push('no environments to check');
+  for (const warning of warnings) lines.push(`warning: ${warning}`);
   lines.push(result.ok ? `${result.file}: OK` : `${result.file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; the file would not be applied`);
   return `${lines.join('\n')}\n`;
 }

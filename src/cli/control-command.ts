@@ -1,17 +1,16 @@
 // `sippy_routed status` and `sippy_routed reload`: ask a running supervisor
 // over its control socket.
 
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { RpcClient, RpcCallError } from '../client/rpc-client.js';
-import { DEFAULT_RUNDIR } from '../econfig/index.js';
+import { DEFAULT_CONTROL } from '../supervisor/run-paths.js';
 import type { ReloadResult, SupervisorStatus } from '../supervisor/supervisor.js';
 import type { SnapshotStatus } from '../routing/snapshot-registry.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
 
-const DEFAULT_CONTROL = join(DEFAULT_RUNDIR, 'sippy_routed.ctl.sock');
 
 export const STATUS_HELP = `Usage:
   sippy_routed status [--control SOCKET] [--json]
@@ -73,10 +72,23 @@ export function formatStatus(status: SupervisorStatus): string {
     status.listeners.length === 0
       ? 'no listeners running\n'
       : formatTable(
-          ['env', 'socket', 'allow', 'since', 'requests', 'errors', 'source'],
-          status.listeners.map((l) => [String(l.i_environment), l.socket, l.allow.join(',') || '-', l.since, String(l.requests), String(l.errors), l.data?.source ?? 'sql']),
+          ['env', 'socket', 'allow', 'since', 'requests', 'errors', 'source', 'database', 'schema', 'data age'],
+          status.listeners.map((l) => [
+            String(l.i_environment), l.socket, l.allow.join(',') || '-', l.since, String(l.requests), String(l.errors), l.data?.source ?? 'sql',
+            l.database == null ? '?' : l.database.answers ? 'answers' : 'NO ANSWER',
+            l.database?.schema_version == null ? '-' : String(l.database.schema_version),
+            l.data?.age_ms == null ? '-' : `${(l.data.age_ms / 1000).toFixed(1)} s`,
+          ]),
         );
-  return head + table + formatSnapshots(status.snapshots ?? []) + formatReload(status.last_reload);
+  // Each database problem once, with the environments it concerns.
+  const problems = new Map<string, number[]>();
+  for (const l of status.listeners) {
+    if (l.database?.problem == null) continue;
+    const line = `database ${l.database.dsn}: ${l.database.problem}`;
+    problems.set(line, [...(problems.get(line) ?? []), l.i_environment]);
+  }
+  const notes = [...problems].map(([line, envs]) => `  environment ${envs.join(',')}: ${line}\n`).join('');
+  return head + table + notes + formatSnapshots(status.snapshots ?? []) + formatReload(status.last_reload);
 }
 
 /** The routing snapshots: what each holds, how fresh it is, and why not when it is not. */
@@ -108,6 +120,9 @@ export async function reloadCommand(argv: readonly string[], io: CliIo): Promise
     return snapshots.every((s) => s.last_error === null) ? 0 : 1;
   }
   const reload = result as ReloadResult;
-  io.stdout.write(json ? `${JSON.stringify(reload, null, 2)}\n` : formatReload(reload).replace(/^last reload/, 'reload'));
+  const text = reload.unchanged
+    ? `reload: unchanged at ${reload.time}: file sha256 ${reload.hash ?? 'unreadable'} and environments ${reload.environments.join(',') || 'none'} are those already applied\n`
+    : formatReload(reload).replace(/^last reload/, 'reload');
+  io.stdout.write(json ? `${JSON.stringify(reload, null, 2)}\n` : text);
   return reload.result === 'ok' ? 0 : 1;
 }

@@ -6,6 +6,7 @@ import { dsnFromOptions } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 import { loadDemo } from '../db/demo.js';
+import { DEFAULT_RUNDIR } from '../econfig/index.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -49,7 +50,7 @@ export async function dbCommand(argv: readonly string[], io: CliIo): Promise<num
         : `schema migrated from version ${result.from} to ${result.to} (${db.dsn.redacted})\n`,
     );
     if (action === 'demo') {
-      const rundir = resolve(stringOption(parsed, 'rundir') ?? '/var/run');
+      const rundir = resolve(stringOption(parsed, 'rundir') ?? DEFAULT_RUNDIR);
       const demo = await loadDemo(db, rundir);
       io.stdout.write(
         demo.routesInserted === 0

@@ -18,6 +18,8 @@ import type { SupervisorStatus } from '../supervisor/supervisor.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { superviseCommand } from './supervise-command.js';
+import { refuseWhenDemoRuns } from './demo-running.js';
+import { controlSocketIn } from '../supervisor/run-paths.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DATABASE = 'sippy_routed';
@@ -43,6 +45,7 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
     return 0;
   }
   const dir = resolve(stringOption(parsed, 'dir') ?? join(PACKAGE_ROOT, 'var'));
+  refuseWhenDemoRuns(dir);
   const rundir = join(dir, 'run');
   mkdirSync(rundir, { recursive: true });
   // The demo runs on a copy, so that trying edits leaves the checkout clean.
@@ -66,9 +69,9 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
       await db.close();
     }
 
-    const control = join(rundir, 'sippy_routed.ctl.sock');
+    const control = controlSocketIn(rundir);
     const running = superviseCommand(['-f', econfig, '-d', dsn, '--rundir', rundir], io);
-    await announceWhenServing(control, rundir, econfig, running, io);
+    await announceWhenServing(control, econfig, running, io);
     return await running;
   } finally {
     io.stderr.write('demo: stopping the private database server\n');
@@ -76,14 +79,15 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
   }
 }
 
-/** Whether the supervisor on `control` has done its first reload (its listeners are bound by then). */
-async function firstReloadDone(control: string): Promise<boolean> {
-  if (!existsSync(control)) return false;
+/** The status of the supervisor on `control` once it has done its first reload (its listeners are bound by then). */
+async function firstReloadDone(control: string): Promise<SupervisorStatus | undefined> {
+  if (!existsSync(control)) return undefined;
   const client = new RpcClient(`unix:${control}`, { timeoutMs: 1000 });
   try {
-    return (await client.call('status') as Partial<SupervisorStatus>).last_reload !== undefined;
+    const status = (await client.call('status')) as SupervisorStatus;
+    return status.last_reload !== undefined ? status : undefined;
   } catch {
-    return false;
+    return undefined;
   } finally {
     client.close();
   }
@@ -94,7 +98,7 @@ async function firstReloadDone(control: string): Promise<boolean> {
  * first). Its control socket answers before the listeners are bound: wait
  * for the first reload, so that the printed queries work at once.
  */
-async function announceWhenServing(control: string, rundir: string, econfig: string, running: Promise<number>, io: CliIo): Promise<void> {
+async function announceWhenServing(control: string, econfig: string, running: Promise<number>, io: CliIo): Promise<void> {
   let ended = false;
   // Both ways: a supervisor that fails to start rejects `running`, which the
   // caller awaits; a derived promise left rejected would end the process
@@ -103,17 +107,22 @@ async function announceWhenServing(control: string, rundir: string, econfig: str
     ended = true;
   };
   running.then(end, end);
-  while (!ended && !(await firstReloadDone(control))) await new Promise((r) => setTimeout(r, 50));
-  if (ended) return;
+  let status: SupervisorStatus | undefined;
+  while (!ended && (status = await firstReloadDone(control)) === undefined) await new Promise((r) => setTimeout(r, 50));
+  if (ended || status === undefined) return;
   const here = relative(process.cwd(), PACKAGE_ROOT) || '.';
   const cli = `node ${join(here, 'dist/src/main.js')}`;
+  // The sockets the econfig actually gave each environment, not the
+  // defaults: an edited var/econfig may have moved one.
+  const queries = [...status.listeners]
+    .sort((a, b) => a.i_environment - b.i_environment)
+    .map((l, i) => `  ${cli} query ${l.socket} --group 'Group 1' --cld 4420712345678${i === 0 ? ' --explain' : ''}`);
   io.stdout.write(
     [
       '',
-      'sippy_routed demo is running. In another terminal, try:',
+      queries.length === 0 ? `sippy_routed demo is running, but ${relative(process.cwd(), econfig)} enables no listener. In another terminal, try:` : 'sippy_routed demo is running. In another terminal, try:',
       '',
-      `  ${cli} query unix:${join(rundir, 'sippy_routed.1.sock')} --group 'Group 1' --cld 4420712345678 --explain`,
-      `  ${cli} query unix:${join(rundir, 'sippy_routed.2.sock')} --group 'Group 1' --cld 4420712345678`,
+      ...queries,
       `  ${cli} status --control ${control}`,
       '',
       `Edit ${relative(process.cwd(), econfig)} and the listeners follow. Ctrl-C stops everything.`,

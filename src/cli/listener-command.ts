@@ -12,6 +12,7 @@ import { DEFAULT_RUNDIR, isListenerOption, LISTENER_OPTIONS_HELP, parseListenerO
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel, type LogStream } from '../log.js';
 import { openLogFile, type LogFile } from '../log-file.js';
 import { followerSettingsOf, listenerResolver, poolLimitsOf } from '../supervisor/managed-listener.js';
+import { probeDatabase } from '../supervisor/database-probe.js';
 import { SnapshotFollower } from '../routing/index.js';
 import { runListenerUntilSignal } from '../rpc/run-until-signal.js';
 import type { CliIo } from './io.js';
@@ -68,8 +69,17 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
   const db = new Database(dsn, poolLimitsOf(spec));
   const settings = followerSettingsOf(spec);
   const follower = settings === undefined ? undefined : new SnapshotFollower({ dsn, settings, logger });
+  // A bad database is named at start and at every SIGHUP, not at the first
+  // call; the listener serves anyway (the database may come later).
+  let probing: Promise<void> = Promise.resolve();
+  const probe = (): void => {
+    probing = probeDatabase({ dsn, snapshot: settings !== undefined, environments: [], timeoutMs: spec.limits.dbTimeoutMs }).then(({ check }) => {
+      if (check.problem !== null) logger.warn(`database ${check.dsn}: ${check.problem}`, { environment: spec.environment });
+    });
+  };
   // SIGHUP: rebuild the snapshot from the database now (a supervisor's `reload --data`).
   const onHangup = (): void => {
+    probe();
     if (follower === undefined) return;
     logger.info('SIGHUP: full reload of the routing data');
     void follower.reloadNow().catch(() => undefined);
@@ -79,7 +89,12 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
   try {
     // The snapshot starts loading once the socket is ours: a listener that
     // cannot bind exits with its one line, without touching the database.
-    const status = await runListenerUntilSignal(spec, resolver, logger, undefined, { onListening: () => follower?.start() });
+    const status = await runListenerUntilSignal(spec, resolver, logger, undefined, {
+      onListening: () => {
+        probe();
+        follower?.start();
+      },
+    });
     logger.info('stopped', { environment: spec.environment, socket: spec.socket });
     return status;
   } catch (err) {
@@ -89,6 +104,7 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
     throw err;
   } finally {
     process.off('SIGHUP', onHangup);
+    await probing;
     await resolver.close();
     await follower?.stop();
     await db.close();

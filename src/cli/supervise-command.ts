@@ -3,10 +3,10 @@
 // control socket, file watcher, environment polling, orderly shutdown.
 
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { dsnFromOptions } from '../db/dsn.js';
-import { Database } from '../db/pool.js';
+import { Database, describeForLog } from '../db/pool.js';
 import { DatabaseRegistry } from '../db/registry.js';
 import { SnapshotRegistry } from '../routing/index.js';
 import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig } from '../econfig/index.js';
@@ -17,8 +17,10 @@ import { ControlServer } from '../supervisor/control.js';
 import { DatabaseEnvironments, FixedEnvironments, type EnvironmentSource } from '../supervisor/environments.js';
 import { supervisedListenerFactory } from '../supervisor/managed-listener.js';
 import { Pidfile } from '../supervisor/pidfile.js';
+import { controlSocketIn, pidfileIn } from '../supervisor/run-paths.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { FileWatcher } from '../supervisor/watcher.js';
+import { DatabaseWatch } from '../supervisor/database-watch.js';
 import { integerOption, parseCommandLine, stringOption } from './args.js';
 import { DEFAULT_ECONFIG } from './check-command.js';
 import { parseEnvironmentList } from './environment-list.js';
@@ -93,11 +95,12 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   const drainMs = integerOption('supervise', '--drain', stringOption(parsed, 'drain'), 1, MAX_DRAIN_MS) ?? DEFAULT_DRAIN_MS;
   const { logger, logFile } = openLog(stringOption(parsed, 'log-file'), stringOption(parsed, 'log-level'));
 
-  const pidfile = new Pidfile(resolve(stringOption(parsed, 'pidfile') ?? join(rundir, 'sippy_routed.pid')));
+  const pidfile = new Pidfile(resolve(stringOption(parsed, 'pidfile') ?? pidfileIn(rundir)));
   const environments: EnvironmentSource = fixed !== undefined ? new FixedEnvironments(fixed) : new DatabaseEnvironments(new Database(dsn!), logger);
   const registry = new DatabaseRegistry();
   const snapshots = new SnapshotRegistry(logger);
-  const controlPath = resolve(stringOption(parsed, 'control') ?? join(rundir, 'sippy_routed.ctl.sock'));
+  const databases = new DatabaseWatch(dsnText, logger);
+  const controlPath = resolve(stringOption(parsed, 'control') ?? controlSocketIn(rundir));
   let control: ControlServer | undefined;
   let supervisor: Supervisor | undefined;
   let watcher: FileWatcher | undefined;
@@ -105,6 +108,10 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   let onStop: (signal: NodeJS.Signals) => void = () => undefined;
   const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => (onStop = resolveSignal));
   let stopping = false;
+  // "supervisor stopped" pairs with "supervisor running": a supervisor that
+  // never started (pidfile in use, file invalid, database unreachable) ends
+  // with its one error line, not a stop line before or after it.
+  let started = false;
   const onHangup = () => {
     if (!stopping) void supervisor?.reload('SIGHUP');
   };
@@ -124,10 +131,16 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
       file, rundir, environments, logger,
       listenerFactory: supervisedListenerFactory({ registry, snapshots, defaultDsn: dsnText, logger, drainMs }),
       snapshots: () => snapshots.statuses(),
+      database: (spec) => databases.checkOf(spec),
+      // A bug in the probe must not become an unhandled rejection that ends the supervisor.
+      afterReload: (specs) => void databases.afterReload(specs).catch((err: unknown) => logger.error('database probe failed', { error: describeForLog(err) })),
     });
     const running = supervisor;
     control = new ControlServer(controlPath, {
-      status: async () => running.status(),
+      status: async () => {
+        await databases.refresh(running.runningSpecs());
+        return running.status();
+      },
       reload: () => running.reload('control socket'),
       reloadData: () => snapshots.reloadAll(),
     });
@@ -138,6 +151,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     await watcher.start();
     const first = await running.reload('start');
     if (environments.dynamic) poll = setInterval(() => void running.reload('environment poll'), pollMs);
+    started = true;
     logger.info('supervisor running', { pid: process.pid, file, control: controlPath, listeners: running.status().listeners.length, first_reload: first.result });
 
     const signal = await stopSignal;
@@ -149,11 +163,12 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     await watcher?.stop();
     await control?.stop();
     await supervisor?.stop();
+    await databases.idle();
     await snapshots.closeAll();
     await registry.closeAll();
     await environments.close();
     pidfile.release();
-    logger.info('supervisor stopped');
+    if (started) logger.info('supervisor stopped');
     logFile?.close();
     // Also when it returns early: listeners left behind would keep a later
     // SIGTERM or Ctrl-C from ending a process that runs it in-process.

@@ -14,6 +14,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The pid a pidfile names when that process is alive (and is not `self`); undefined for a missing, garbled or stale file. */
+export function livePid(path: string, self: number = process.pid): number | undefined {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && pid !== self && alive(pid) ? pid : undefined;
+}
+
 export class Pidfile {
   private written = false;
 
@@ -22,13 +33,8 @@ export class Pidfile {
   /** Idempotent. Throws SUPERVISOR_RUNNING when a live process holds the file. */
   acquire(): void {
     if (this.written) return;
-    let existing: number | undefined;
-    try {
-      existing = Number.parseInt(readFileSync(this.path, 'utf8').trim(), 10);
-    } catch {
-      existing = undefined;
-    }
-    if (existing !== undefined && Number.isInteger(existing) && existing > 0 && existing !== this.pid && alive(existing)) {
+    const existing = livePid(this.path, this.pid);
+    if (existing !== undefined) {
       throw new SippyError('SUPERVISOR_RUNNING', `another sippy_routed supervisor is running as pid ${existing} (pidfile ${this.path})`);
     }
     const temporary = `${this.path}.${this.pid}.tmp`;

@@ -15,6 +15,7 @@ import { plan } from './plan.js';
 import type { EnvironmentSource } from './environments.js';
 import type { DataStatus } from '../routing/index.js';
 import type { SnapshotStatus } from '../routing/snapshot-registry.js';
+import type { DatabaseCheck } from './database-probe.js';
 
 export interface ReloadResult {
   readonly result: 'ok' | 'error';
@@ -28,6 +29,13 @@ export interface ReloadResult {
   readonly messages: readonly string[];
   /** One line per change applied. */
   readonly changes: readonly string[];
+  /**
+   * True when the file and the environment list were those already applied:
+   * nothing was done. Such a result is returned and logged, but `status`
+   * keeps showing the last reload that did something (a poll every 30 s
+   * must not hide it).
+   */
+  readonly unchanged: boolean;
 }
 
 export interface ListenerStatus {
@@ -39,6 +47,8 @@ export interface ListenerStatus {
   readonly errors: number;
   /** Where its answers come from (snapshot.md); null with --data-source sql. */
   readonly data: DataStatus | null;
+  /** Its database as last probed (answers, schema version, triggers, problem); null before the first probe. */
+  readonly database: DatabaseCheck | null;
 }
 
 export interface SupervisorStatus {
@@ -58,6 +68,14 @@ export interface SupervisorOptions {
   readonly listenerFactory: ListenerFactory;
   /** The snapshots of the listeners' databases, for status; none when absent. */
   readonly snapshots?: () => SnapshotStatus[];
+  /** The last probe of a listener's database, for status. */
+  readonly database?: (spec: ListenerSpec) => DatabaseCheck | undefined;
+  /**
+   * Called after every reload of a valid file with the listeners now
+   * running (an unchanged one too, except the environment poll's: every
+   * `--env-poll` seconds is not "every reload" to an operator); not awaited.
+   */
+  readonly afterReload?: (running: ReadonlyMap<number, ListenerSpec>) => void;
   readonly logger: Logger;
   readonly clock?: () => Date;
 }
@@ -114,10 +132,16 @@ export class Supervisor {
           requests: stats.requests,
           errors: stats.errors,
           data: stats.data ?? null,
+          database: this.options.database?.(running.listener.spec) ?? null,
         };
       });
     const snapshots = this.options.snapshots?.() ?? [];
     return { pid: process.pid, file: this.options.file, environments: this.currentEnvironments, listeners, snapshots, last_reload: this.last };
+  }
+
+  /** The specs of the listeners running now, by environment. */
+  runningSpecs(): Map<number, ListenerSpec> {
+    return this.executor.runningSpecs();
   }
 
   /** Stops every listener (drained, bounded). Idempotent. */
@@ -143,10 +167,10 @@ export class Supervisor {
     const hash = createHash('sha256').update(text).digest('hex');
     const key = `${hash}:${environments.join(',')}`;
     if (key === this.appliedKey && this.last !== undefined) {
-      logger.debug('reload: file and environments unchanged', { trigger });
       // Back to the applied file after a failed reload (deleted, invalid):
       // what runs matches the file again, so the result is ok, not that error.
-      return this.last.result === 'ok' ? this.last : this.finish(trigger, 'ok', hash, [], []);
+      if (this.last.result !== 'ok') return this.finish(trigger, 'ok', hash, [], []);
+      return this.unchanged(trigger, hash);
     }
 
     if (key === this.invalidKey && this.last?.result === 'error' && this.last.hash === hash) {
@@ -167,7 +191,18 @@ export class Supervisor {
     const failures = outcomes.filter((o) => o.error !== undefined).map((o) => `${o.description}: ${o.error}`);
     const changes = outcomes.filter((o) => o.error === undefined).map((o) => o.description);
     if (failures.length === 0) this.appliedKey = key;
+    this.options.afterReload?.(this.executor.runningSpecs());
     return this.finish(trigger, failures.length === 0 ? 'ok' : 'error', hash, failures, changes);
+  }
+
+  /** A fresh result saying nothing changed; the environment poll's own are logged at debug only. */
+  private unchanged(trigger: string, hash: string): ReloadResult {
+    const log = trigger === 'environment poll' ? this.options.logger.debug : this.options.logger.info;
+    log.call(this.options.logger, 'reload unchanged', { trigger, hash, applied_at: this.last?.time });
+    if (trigger !== 'environment poll') this.options.afterReload?.(this.executor.runningSpecs());
+    return Object.freeze({
+      result: 'ok', time: this.clock().toISOString(), trigger, hash, environments: this.currentEnvironments, messages: [], changes: [], unchanged: true,
+    });
   }
 
   private finish(trigger: string, result: 'ok' | 'error', hash: string | undefined, messages: string[], changes: string[]): ReloadResult {
@@ -176,7 +211,7 @@ export class Supervisor {
     for (const message of messages) logger.error(message, { trigger });
     logger.info(`reload ${result}`, { trigger, hash, changes: changes.length, errors: messages.length });
     this.last = Object.freeze({
-      result, time: this.clock().toISOString(), trigger, hash, environments: this.currentEnvironments, messages, changes,
+      result, time: this.clock().toISOString(), trigger, hash, environments: this.currentEnvironments, messages, changes, unchanged: false,
     });
     return this.last;
   }

@@ -59,6 +59,25 @@ describe('sippy_routed check', () => {
   });
 
   describe('with --environments', () => {
+    it('with no database to read the groups from, says that external group URIs were not checked', async () => {
+      const result = await runCli(['check', '-f', valid, '--environments', '1,3', '--json']);
+      expect(result.code, result.stderr).to.equal(0);
+      expect(parseValid(result.stdout).warnings).to.deep.equal(['external group URIs not checked: no database to read the groups from (give -d DSN or set SIPPY_ROUTED_DB)']);
+    });
+
+    it("etc/econfig.sample: environment 3's -s replaces its UNIX socket, and the comment says so (not \"also\")", async () => {
+      const sample = new URL('../../../etc/econfig.sample', import.meta.url).pathname;
+      const result = await runCli(['check', '-f', sample, '--environments', '1,3', '--rundir', '/var/run', '--json']);
+      expect(result.code, result.stderr).to.equal(0);
+      const document = parseValid(result.stdout);
+      expect(document.environments.map((e: any) => e.listener.socket)).to.deep.equal(['unix:/var/run/sippy_routed.1.sock', 'http://127.0.0.1:8088/']);
+      // The comment block of the `3)` case.
+      const text = readFileSync(sample, 'utf8');
+      const comment = text.slice(text.indexOf('\n3)'), text.indexOf('command_args="${command_args} -s')).replace(/\s*#\s*/g, ' ');
+      expect(comment).to.match(/instead of its UNIX socket/);
+      expect(comment).not.to.match(/\balso\b/);
+    });
+
     it('prints the JSON contract of the spec for a valid file and exits 0', async () => {
       const result = await runCli(['check', '-f', valid, '--environments', '1,3,4', '--json']);
       expect(result.code, result.stderr).to.equal(0);
@@ -128,6 +147,25 @@ describe('sippy_routed check', () => {
       expect(result.code, result.stderr).to.equal(0);
       const document = parseValid(result.stdout);
       expect(document.environments.map((e: any) => [e.i_environment, e.enabled])).to.deep.equal([[1, true], [3, true], [4, false]]);
+    });
+
+    it("warns (exit still 0) when an external group's local uri names a socket no listener of the file serves", async () => {
+      // Environment 3 serves HTTP instead of its default UNIX socket; environment 1's group still points there.
+      await database().db.modify("INSERT INTO routing_groups (i_environment, name, policy, external, uri) VALUES (1, 'via 3', 'lcr', 1, 'unix:/var/run/sippy_routed.3.sock')");
+      await database().db.modify("INSERT INTO routing_groups (i_environment, name, policy, external, uri) VALUES (1, 'remote', 'lcr', 1, 'http://192.0.2.7:8088/')");
+      await database().db.modify("INSERT INTO routing_groups (i_environment, name, policy, external, uri) VALUES (1, 'via 3 http', 'lcr', 1, 'http://192.0.2.1:8088/')");
+      try {
+        const json = await runCli(['check', '-f', valid, '-d', database().dsn, '--rundir', '/var/run', '--json']);
+        expect(json.code, json.stderr).to.equal(0);
+        expect(parseValid(json.stdout).warnings).to.deep.equal([
+          'environment 1: external group "via 3" points at unix:/var/run/sippy_routed.3.sock, which no listener of this econfig serves: its calls will fail (-32011) until the group\'s uri or the econfig is changed',
+        ]);
+        const human = await runCli(['check', '-f', valid, '-d', database().dsn, '--rundir', '/var/run']);
+        expect(human.code).to.equal(0);
+        expect(human.stdout).to.include('\nwarning: environment 1: external group "via 3" points at unix:/var/run/sippy_routed.3.sock');
+      } finally {
+        await database().db.modify("DELETE FROM routing_groups WHERE i_environment = 1 AND name IN ('via 3', 'remote', 'via 3 http')");
+      }
     });
 
     it('reads them from SIPPY_ROUTED_DB too, and exits 2 on an invalid file', async () => {

@@ -1,11 +1,27 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../harness/cli.js';
 
 const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
+const SAMPLE = new URL('../../../etc/econfig.sample', import.meta.url).pathname;
+
+function pgrepServer(dir: string): string {
+  return spawnSync('pgrep', ['-f', `datadir=${join(dir, 'mysql')}`], { encoding: 'utf8' }).stdout.trim();
+}
+
+/** Runs a demo to its exit: code, stdout, stderr. */
+async function demoToExit(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  return { code, stdout, stderr };
+}
 
 // `make demo` is `make deps build` and then exactly this command: a clean
 // checkout with no database running gets a serving daemon.
@@ -17,6 +33,9 @@ describe('the demo command (make demo)', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sippy_routed-demo-'));
+    // An edited var/econfig (the copy the demo runs on): environment 2 moved
+    // off its default socket. The banner must print where it really is.
+    writeFileSync(join(dir, 'econfig'), `${readFileSync(SAMPLE, 'utf8')}\nif [ %%I_ENVIRONMENT%% = 2 ]; then command_args="\${command_args} -s unix:${join(dir, 'run', 'moved.2.sock')}"; fi\n`);
     child = spawn(process.execPath, [MAIN, 'demo', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr!.resume();
@@ -44,9 +63,31 @@ describe('the demo command (make demo)', function () {
     expect(answer.routes[0]!.prefix).to.equal('44207');
   });
 
+  it('the banner prints the sockets the econfig configured (environment 2 moved), not the defaults', () => {
+    const queries = stdout.split('\n').filter((l) => l.includes(' query '));
+    expect(queries, stdout).to.have.length(2);
+    expect(queries[0]).to.include(`query unix:${join(dir, 'run', 'sippy_routed.1.sock')} `);
+    expect(queries[1]).to.include(`query unix:${join(dir, 'run', 'moved.2.sock')} `);
+    expect(stdout).not.to.include('sippy_routed.2.sock');
+  });
+
+  it('a second demo on the same directory says so at once in one line, exit 1, and the first keeps serving', async () => {
+    const supervisorPid = Number(readFileSync(join(dir, 'run', 'sippy_routed.pid'), 'utf8'));
+    const serverPid = Number(readFileSync(join(dir, 'mysql', 'mysqld.pid'), 'utf8'));
+    const second = await demoToExit(['--dir', dir]);
+    expect(second.code, second.stderr).to.equal(1);
+    expect(second.stdout).to.equal('');
+    expect(second.stderr.trim().split('\n'), second.stderr).to.have.length(1);
+    expect(second.stderr).to.include(`a demo is already running in ${dir} (supervisor pid ${supervisorPid}, database server pid ${serverPid})`);
+    expect(pgrepServer(dir).split('\n'), 'no second database server was started').to.have.length(1);
+    const result = await runCli(['query', `unix:${join(dir, 'run', 'sippy_routed.1.sock')}`, '--group', 'Group 1', '--cld', '4420712345678', '--json']);
+    expect(result.code, result.stderr).to.equal(0);
+  });
+
   it("environment 2's external Group 1 returns environment 1's routes through the supervisor, on the autocreated vendor", async () => {
     const ask = async (environment: number) => {
-      const result = await runCli(['query', `unix:${join(dir, 'run', `sippy_routed.${environment}.sock`)}`, '--group', 'Group 1', '--cld', '4420712345678', '--json']);
+      const socket = environment === 2 ? 'moved.2.sock' : `sippy_routed.${environment}.sock`;
+      const result = await runCli(['query', `unix:${join(dir, 'run', socket)}`, '--group', 'Group 1', '--cld', '4420712345678', '--json']);
       expect(result.code, result.stderr).to.equal(0);
       return JSON.parse(result.stdout) as { i_environment: number; routes: { connection_name: string; vendor_name: string; price_1: string; estimated_cost: string }[] };
     };
@@ -70,31 +111,45 @@ describe('the demo command (make demo)', function () {
   });
 });
 
-describe('the demo command when the supervisor cannot start', function () {
+describe('the demo command when it cannot start', function () {
   this.timeout(120_000);
   let dir: string;
 
-  before(() => {
+  beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sippy_routed-demo-busy-'));
   });
 
-  after(() => {
+  afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('says why in one line, exits 1 and stops the database server it started (no unhandled rejection)', async () => {
-    // A live process (this one) holds the demo's pidfile: supervise refuses to start.
+  it('an econfig that does not validate: the errors, exit 2, and the database server it started is stopped (no unhandled rejection)', async () => {
+    writeFileSync(join(dir, 'bad.econfig'), 'command_args="/usr/local/bin/sippy_routed -e %%I_ENVIRONMENT%% -x"\n');
+    const demo = await demoToExit(['--dir', dir, '--econfig', join(dir, 'bad.econfig')]);
+    expect(demo.code, demo.stderr).to.equal(2);
+    expect(demo.stderr).to.match(/bad\.econfig:1:\d+: environment 1: .*-x/);
+    expect(demo.stderr).to.include('demo: stopping the private database server');
+    expect(demo.stderr).not.to.match(/unhandled|\n\s+at /i);
+    expect(demo.stderr).not.to.include('supervisor stopped');
+    expect(pgrepServer(dir)).to.equal('');
+  });
+
+  it("a live process holding the demo's supervisor pidfile: one line naming it, exit 1, no database server started", async () => {
     mkdirSync(join(dir, 'run'), { recursive: true });
     writeFileSync(join(dir, 'run', 'sippy_routed.pid'), `${process.pid}\n`);
-    const child = spawn(process.execPath, [MAIN, 'demo', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stdout!.resume();
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    expect(code, stderr).to.equal(1);
-    expect(stderr).to.include(`sippy_routed: another sippy_routed supervisor is running as pid ${process.pid}`);
-    expect(stderr).to.include('demo: stopping the private database server');
-    expect(stderr).not.to.match(/unhandled|\n\s+at /i);
-    expect(spawnSync('pgrep', ['-f', `datadir=${join(dir, 'mysql')}`], { encoding: 'utf8' }).stdout.trim()).to.equal('');
+    const demo = await demoToExit(['--dir', dir]);
+    expect(demo.code, demo.stderr).to.equal(1);
+    expect(demo.stderr).to.equal(`sippy_routed: demo: a demo is already running in ${dir} (supervisor pid ${process.pid}): use that one, stop it (Ctrl-C in its terminal), or give --dir another directory\n`);
+    expect(existsSync(join(dir, 'mysql'))).to.equal(false);
+  });
+
+  it("a live process holding the demo's database server pidfile (a demo still starting): refused the same way", async () => {
+    mkdirSync(join(dir, 'mysql'), { recursive: true });
+    writeFileSync(join(dir, 'mysql', 'mysqld.pid'), `${process.pid}\n`);
+    const demo = await demoToExit(['--dir', dir]);
+    expect(demo.code, demo.stderr).to.equal(1);
+    expect(demo.stderr).to.include(`(database server pid ${process.pid})`);
+    expect(demo.stderr.trim().split('\n')).to.have.length(1);
+    expect(pgrepServer(dir)).to.equal('');
   });
 });

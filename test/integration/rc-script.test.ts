@@ -1,12 +1,16 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFreshDatabase } from '../harness/database.js';
 import { loadDemo } from '../../src/db/demo.js';
 import { RoutingClient } from '../../src/client/routing-client.js';
 import { alive } from '../harness/processes.js';
+import { parseDsn } from '../../src/db/dsn.js';
+import { DEFAULT_RUNDIR } from '../../src/econfig/index.js';
+import { DEFAULT_ECONFIG } from '../../src/cli/check-command.js';
+import { DEFAULT_CONTROL, controlSocketIn, pidfileIn } from '../../src/supervisor/run-paths.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 
@@ -21,7 +25,7 @@ describe('rc.d script (dash) after make install', function () {
   let script: string;
   let pid: number | undefined;
 
-  const rc = (command: string) => spawnSync('dash', [script, command], { env, encoding: 'utf8', timeout: 60_000 });
+  const rc = (command: string, overrides: NodeJS.ProcessEnv = {}) => spawnSync('dash', [script, command], { env: { ...env, ...overrides }, encoding: 'utf8', timeout: 60_000 });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'sippy_routed-rc-'));
@@ -58,6 +62,77 @@ describe('rc.d script (dash) after make install', function () {
     expect(version.stdout.trim()).to.match(/^\d+\.\d+\.\d+$/);
   });
 
+  it('passes sh -n under dash, and shellcheck', function () {
+    for (const file of [join(REPO, 'rc.d/sippy_routed'), script]) {
+      const syntax = spawnSync('dash', ['-n', file], { encoding: 'utf8' });
+      expect(syntax.status, syntax.stderr).to.equal(0);
+    }
+    if (spawnSync('shellcheck', ['--version']).status !== 0) {
+      console.log('      shellcheck is not installed: its check of rc.d/sippy_routed is skipped (make deps installs it as root)');
+      this.skip();
+    }
+    const lint = spawnSync('shellcheck', ['-s', 'sh', join(REPO, 'rc.d/sippy_routed'), script], { encoding: 'utf8' });
+    expect(lint.status, lint.stdout + lint.stderr).to.equal(0);
+  });
+
+  it("the installed systemd unit uses the program's default paths, so a plain status finds its supervisor; rc.d's defaults are the same", () => {
+    const unit = readFileSync(join(root, 'dest/usr/local/lib/systemd/system/sippy_routed.service'), 'utf8');
+    const line = (key: string) => unit.split('\n').find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1) ?? '';
+    const option = (command: string, name: string) => {
+      const words = command.split(/\s+/);
+      const at = words.indexOf(name);
+      return at < 0 ? undefined : words[at + 1];
+    };
+    const start = line('ExecStart');
+    expect(start).to.match(/^\/usr\/local\/bin\/sippy_routed supervise /);
+    expect(option(start, '-f')).to.equal(DEFAULT_ECONFIG);
+    expect(option(start, '--rundir')).to.equal(DEFAULT_RUNDIR);
+    expect(option(start, '--pidfile')).to.equal(pidfileIn(DEFAULT_RUNDIR));
+    expect(option(start, '--control') ?? controlSocketIn(option(start, '--rundir')!)).to.equal(DEFAULT_CONTROL);
+    // More supervise options come from the EnvironmentFile's flags variable.
+    expect(start).to.match(/ \$SIPPY_ROUTED_FLAGS$/);
+    expect(line('EnvironmentFile')).to.equal('-/etc/default/sippy_routed');
+    const pre = line('ExecStartPre');
+    expect(option(pre, '-f')).to.equal(DEFAULT_ECONFIG);
+    expect(option(pre, '--rundir')).to.equal(DEFAULT_RUNDIR);
+    // status and reload ask the default control socket.
+    expect(spawnSync(join(root, 'dest/usr/local/bin/sippy_routed'), ['status', '--help'], { encoding: 'utf8' }).stdout).to.include(`(default ${DEFAULT_CONTROL})`);
+    const rcText = readFileSync(script, 'utf8');
+    expect(rcText).to.include(`: "\${sippy_routed_rundir:=${DEFAULT_RUNDIR}}"`);
+    expect(rcText).to.include(`: "\${sippy_routed_pidfile:=${pidfileIn(DEFAULT_RUNDIR)}}"`);
+    expect(rcText).to.include(`: "\${sippy_routed_econfig:=${DEFAULT_ECONFIG}}"`);
+  });
+
+  it('start, database unreachable: "the database is unreachable", not that the file does not validate', () => {
+    const start = rc('start', { sippy_routed_db: `mysql://root@localhost/sippy?socket=${join(root, 'no-server.sock')}`, sippy_routed_db_wait: '0' });
+    expect(start.status, start.stdout + start.stderr).to.equal(1);
+    expect(start.stderr).to.match(/not started: the database is unreachable; check sippy_routed_db and that the database server runs/);
+    expect(start.stderr).not.to.match(/does not validate/);
+    expect(existsSync(env.sippy_routed_pidfile!)).to.equal(false);
+  });
+
+  it('start, no DSN: "no database DSN" and how to give one', () => {
+    const start = rc('start', { sippy_routed_db: '' });
+    expect(start.status, start.stdout + start.stderr).to.equal(1);
+    expect(start.stderr.trim()).to.equal('sippy_routed: not started: no database DSN; set sippy_routed_db="mysql://USER:PASSWORD@HOST/DATABASE" (or give --environments LIST in sippy_routed_flags)');
+  });
+
+  it('start, econfig invalid: its errors, then that it does not validate', () => {
+    const bad = join(root, 'bad.econfig');
+    writeFileSync(bad, 'command_args="/usr/local/bin/sippy_routed -e %%I_ENVIRONMENT%% -x"\n');
+    const start = rc('start', { sippy_routed_econfig: bad });
+    expect(start.status, start.stdout + start.stderr).to.equal(1);
+    expect(start.stderr).to.match(/bad\.econfig:1:\d+: environment 1: /);
+    expect(start.stderr).to.include(`not started: ${bad} does not validate (errors above); fix it, then run: ${script} check`);
+    expect(start.stderr).not.to.match(/unreachable/);
+  });
+
+  it('start, econfig missing: says which file, and where the sample is', () => {
+    const start = rc('start', { sippy_routed_econfig: join(root, 'missing.econfig') });
+    expect(start.status, start.stdout + start.stderr).to.equal(1);
+    expect(start.stderr).to.include(`cannot read the econfig file ${join(root, 'missing.econfig')}; copy /usr/local/etc/sippy_routed/econfig.sample there`);
+  });
+
   it('start returns once serving; status is 0', async () => {
     const start = rc('start');
     expect(start.status, start.stderr + start.stdout).to.equal(0);
@@ -77,6 +152,8 @@ describe('rc.d script (dash) after make install', function () {
     writeFileSync(env.sippy_routed_econfig!, `${readFileSync(env.sippy_routed_econfig!, 'utf8')}\nif [ %%I_ENVIRONMENT%% = 2 ]; then command_args="\${command_args} -s unix:${moved}"; fi\n`);
     const check = rc('check');
     expect(check.status, check.stdout + check.stderr).to.equal(0);
+    // check honours sippy_routed_rundir: the default sockets are there.
+    expect(check.stdout).to.include(`socket:   unix:${join(env.sippy_routed_rundir!, 'sippy_routed.1.sock')}`);
     const reload = rc('reload');
     expect(reload.status, reload.stderr).to.equal(0);
     const client = new RoutingClient(`unix:${moved}`);
@@ -103,6 +180,32 @@ describe('rc.d script (dash) after make install', function () {
     expect(rc('status').status).to.not.equal(0);
     expect(existsSync(env.sippy_routed_pidfile!)).to.equal(false);
     expect(existsSync(join(env.sippy_routed_rundir!, 'sippy_routed.ctl.sock'))).to.equal(false);
+  });
+
+  it('at boot with a database that comes later: says that it waits and for how long, then starts once it answers', async () => {
+    const late = join(root, 'late.sock');
+    const dsn = parseDsn(env.sippy_routed_db!);
+    const lateDsn = env.sippy_routed_db!.replace(/socket=[^&]*/, `socket=${late}`);
+    const child = spawn('dash', [script, 'start'], { env: { ...env, sippy_routed_db: lateDsn, sippy_routed_db_wait: '60' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    while (!stdout.includes('waiting up to')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`start did not say it waits: ${stdout}${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(stdout).to.include('sippy_routed: the database does not answer yet; waiting up to 60s for it (sippy_routed_db_wait)');
+    // The database "comes up": its socket appears where the DSN points.
+    symlinkSync(dsn.socketPath!, late);
+    expect(await exited, stderr).to.equal(0);
+    expect(stdout).to.match(/started as pid \d+/);
+    pid = Number(readFileSync(env.sippy_routed_pidfile!, 'utf8'));
+    const stop = rc('stop');
+    expect(stop.status, stop.stderr).to.equal(0);
+    expect(alive(pid)).to.equal(false);
   });
 
   it('uninstall removes what install put there', () => {

@@ -13,12 +13,12 @@ const HASH = 'a'.repeat(64);
 
 const OK_RELOAD: ReloadResult = {
   result: 'ok', time: '2026-11-26T10:00:00.000Z', trigger: 'start', hash: HASH, environments: [1, 2],
-  messages: [], changes: ['environment 1: start on unix:/run/s1.sock', 'environment 2: start on unix:/run/s2.sock'],
+  messages: [], changes: ['environment 1: start on unix:/run/s1.sock', 'environment 2: start on unix:/run/s2.sock'], unchanged: false,
 };
 
 const FAILED_RELOAD: ReloadResult = {
   result: 'error', time: '2026-11-26T10:05:00.000Z', trigger: 'control socket', hash: HASH, environments: [1, 2],
-  messages: ['/etc/econfig:3:14: environment 2: -x: unknown option', '/etc/econfig:4:1: environment 2: something else'], changes: [],
+  messages: ['/etc/econfig:3:14: environment 2: -x: unknown option', '/etc/econfig:4:1: environment 2: something else'], changes: [], unchanged: false,
 };
 
 const STATUS: SupervisorStatus = {
@@ -26,8 +26,10 @@ const STATUS: SupervisorStatus = {
   file: '/etc/econfig',
   environments: [1, 2, 3],
   listeners: [
-    { i_environment: 1, socket: 'unix:/run/s1.sock', allow: [], since: '2026-11-26T10:00:00.000Z', requests: 17, errors: 2, data: null },
-    { i_environment: 3, socket: 'http://127.0.0.1:8088/', allow: ['127.0.0.1/32', '::1/128'], since: '2026-11-26T10:00:01.000Z', requests: 0, errors: 0, data: null },
+    { i_environment: 1, socket: 'unix:/run/s1.sock', allow: [], since: '2026-11-26T10:00:00.000Z', requests: 17, errors: 2, data: null,
+      database: { dsn: 'mysql://sippy:***@db1/routing', answers: true, schema_version: 2, triggers: null, problem: null, checked_at: '2026-11-26T10:00:02.000Z' } },
+    { i_environment: 3, socket: 'http://127.0.0.1:8088/', allow: ['127.0.0.1/32', '::1/128'], since: '2026-11-26T10:00:01.000Z', requests: 0, errors: 0, data: null,
+      database: { dsn: 'mysql://u@db2/nosuchdb', answers: false, schema_version: null, triggers: null, problem: 'cannot be used: database "nosuchdb" does not exist at db2:3306', checked_at: '2026-11-26T10:00:02.000Z' } },
   ],
   snapshots: [],
   last_reload: OK_RELOAD,
@@ -69,12 +71,14 @@ describe('status and reload commands against a control socket', function () {
     expect(out.stderr).to.equal('');
     const lines = out.stdout.split('\n');
     expect(lines[0]).to.equal('supervisor pid 4242, /etc/econfig, environments 1,2,3');
-    expect(lines[1]).to.match(/^env\s+socket\s+allow\s+since\s+requests\s+errors\s+source$/);
-    expect(lines[2]).to.match(/^-+(\s+-+){6}$/);
-    expect(lines[3]!.split(/\s+/)).to.deep.equal(['1', 'unix:/run/s1.sock', '-', '2026-11-26T10:00:00.000Z', '17', '2', 'sql']);
-    expect(lines[4]!.split(/\s+/)).to.deep.equal(['3', 'http://127.0.0.1:8088/', '127.0.0.1/32,::1/128', '2026-11-26T10:00:01.000Z', '0', '0', 'sql']);
-    expect(lines[5]).to.equal(`last reload: ok at 2026-11-26T10:00:00.000Z (start), file sha256 ${HASH}`);
-    expect(lines.slice(6)).to.deep.equal(['  environment 1: start on unix:/run/s1.sock', '  environment 2: start on unix:/run/s2.sock', '']);
+    expect(lines[1]).to.match(/^env\s+socket\s+allow\s+since\s+requests\s+errors\s+source\s+database\s+schema\s+data age$/);
+    expect(lines[2]).to.match(/^-+(\s+-+){9}$/);
+    expect(lines[3]!.split(/\s{2,}/)).to.deep.equal(['1', 'unix:/run/s1.sock', '-', '2026-11-26T10:00:00.000Z', '17', '2', 'sql', 'answers', '2', '-']);
+    expect(lines[4]!.split(/\s{2,}/)).to.deep.equal(['3', 'http://127.0.0.1:8088/', '127.0.0.1/32,::1/128', '2026-11-26T10:00:01.000Z', '0', '0', 'sql', 'NO ANSWER', '-', '-']);
+    // Each database problem on its own line, with its environments.
+    expect(lines[5]).to.equal('  environment 3: database mysql://u@db2/nosuchdb: cannot be used: database "nosuchdb" does not exist at db2:3306');
+    expect(lines[6]).to.equal(`last reload: ok at 2026-11-26T10:00:00.000Z (start), file sha256 ${HASH}`);
+    expect(lines.slice(7)).to.deep.equal(['  environment 1: start on unix:/run/s1.sock', '  environment 2: start on unix:/run/s2.sock', '']);
     // Columns line up: every row's socket starts where the header's does.
     const column = lines[1]!.indexOf('socket');
     expect(lines[3]!.indexOf('unix:')).to.equal(column);
@@ -86,7 +90,8 @@ describe('status and reload commands against a control socket', function () {
     const out = await runCli(['status', '--control', path]);
     expect(out.code, out.stderr).to.equal(0);
     const lines = out.stdout.split('\n');
-    expect(lines[3]!.split(/\s+/).at(-1)).to.equal('snapshot');
+    // The listener's data age comes from its snapshot.
+    expect(lines[3]!.split(/\s{2,}/).slice(6)).to.deep.equal(['snapshot', 'answers', '2', '1.8 s']);
     const at = lines.indexOf('routing data:');
     expect(lines[at + 1]).to.match(/^database\s+source\s+generation\s+rows\s+last sync\s+age\s+triggers\s+last error$/);
     expect(lines[at + 3]!.split(/\s{2,}/)).to.deep.equal(['mysql://sippy:***@db1/routing', 'snapshot', '41', '1001801', '2026-11-30T05:01:12.250Z', '1.8 s', 'MISSING', '-']);
@@ -132,6 +137,13 @@ describe('status and reload commands against a control socket', function () {
     expect(out.stdout).to.equal(
       `reload: ok at 2026-11-26T10:00:00.000Z (start), file sha256 ${HASH}\n  environment 1: start on unix:/run/s1.sock\n  environment 2: start on unix:/run/s2.sock\n`,
     );
+  });
+
+  it('reload with nothing changed says "unchanged", not the previous result as if new; exit 0', async () => {
+    reload = async () => ({ ...OK_RELOAD, time: '2026-11-26T11:00:00.000Z', trigger: 'control socket', changes: [], unchanged: true });
+    const out = await runCli(['reload', '--control', path]);
+    expect(out.code, out.stderr).to.equal(0);
+    expect(out.stdout).to.equal(`reload: unchanged at 2026-11-26T11:00:00.000Z: file sha256 ${HASH} and environments 1,2 are those already applied\n`);
   });
 
   it('reload that did not apply prints its messages, exit 1', async () => {

@@ -126,7 +126,8 @@ describe('supervisor: listeners across reloads', function () {
     expect(fixed.result, fixed.messages.join('\n')).to.equal('ok');
     expect(fixed.changes).to.deep.equal([`environment 3: start on unix:${path3}`]);
     expect((await clientAt(path3).ping()).i_environment).to.equal(3);
-    expect((await r.supervisor.reload('SIGHUP'))).to.equal(fixed);
+    expect(await r.supervisor.reload('SIGHUP')).to.deep.include({ result: 'ok', unchanged: true, hash: fixed.hash });
+    expect(r.supervisor.status().last_reload).to.equal(fixed);
   });
 
   it('a move to a socket that cannot be bound leaves the old listener serving, and is retried', async () => {

@@ -52,12 +52,14 @@ describe('supervisor: reloads in-process', function () {
     expect(routes.routes.length).to.be.at.least(1);
   });
 
-  it('the same content again changes nothing and returns the same result', async () => {
+  it('the same content again changes nothing and says so in a result of its own ("unchanged"); status keeps the reload that applied', async () => {
     const first = await rig.supervisor.reload('start');
+    expect(first.unchanged).to.equal(false);
     const since = rig.supervisor.status().listeners.map((l) => l.since);
     rig.write(PLAIN_ECONFIG);
     const again = await rig.supervisor.reload('file change');
-    expect(again).to.equal(first);
+    expect(again).to.not.equal(first);
+    expect(again).to.deep.include({ result: 'ok', trigger: 'file change', hash: first.hash, environments: [1, 2], messages: [], changes: [], unchanged: true });
     expect(rig.supervisor.status().last_reload).to.equal(first);
     expect(rig.supervisor.status().listeners.map((l) => l.since)).to.deep.equal(since);
   });
@@ -171,8 +173,11 @@ describe('supervisor: reloads in-process', function () {
     rig.environments.release();
     const [first, next] = await Promise.all([running, second, third, fourth]);
     expect(rig.environments.calls - before, 'reloads that ran').to.equal(2);
-    // The one that waited read the file when it started: it saw the edit.
-    expect(next!.changes).to.deep.equal([`environment 2: update in place on unix:${rig.socketOf(2)}`]);
+    // Each reads the file when it starts (the first one after the held
+    // environment list): the edit is applied once, and the other one finds
+    // nothing left to do.
+    expect([...first!.changes, ...next!.changes]).to.deep.equal([`environment 2: update in place on unix:${rig.socketOf(2)}`]);
+    expect(next!.unchanged).to.equal(true);
     expect(first!.result).to.equal('ok');
   });
 
@@ -185,7 +190,7 @@ describe('supervisor: reloads in-process', function () {
     expect(Object.keys(status).sort()).to.deep.equal(['environments', 'file', 'last_reload', 'listeners', 'pid', 'snapshots']);
     expect(status.environments).to.deep.equal([1, 2]);
     expect(status.last_reload).to.equal(result);
-    expect(status.listeners.map((l) => Object.keys(l).sort())).to.deep.equal(Array(2).fill(['allow', 'data', 'errors', 'i_environment', 'requests', 'since', 'socket']));
+    expect(status.listeners.map((l) => Object.keys(l).sort())).to.deep.equal(Array(2).fill(['allow', 'data', 'database', 'errors', 'i_environment', 'requests', 'since', 'socket']));
     expect(status.listeners.map((l) => [l.i_environment, l.socket])).to.deep.equal([[1, `unix:${rig.socketOf(1)}`], [2, `unix:${rig.socketOf(2)}`]]);
     expect(status.listeners[1]!.requests).to.equal(1);
     expect(status.listeners[0]!.errors).to.equal(0);

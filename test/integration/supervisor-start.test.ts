@@ -69,6 +69,8 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     expect(supervisor.stderr).to.match(/econfig:4:\d+: environment 2: .*unknown option -x/);
     expect(supervisor.stderr).to.match(/econfig:5:\d+: environment 1: .*enabled/);
     expect(readdirSync(run)).to.deep.equal(['econfig']);
+    // It never started: no stop line before or after the real error.
+    expect(supervisor.stderr).not.to.contain('supervisor stopped');
   });
 
   it('exits 2 when the econfig file does not exist', async () => {
@@ -77,6 +79,21 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     expect((await supervisor.exited).code, supervisor.stderr).to.equal(2);
     expect(supervisor.stderr).to.contain(join(run, 'econfig'));
     expect(readdirSync(run)).to.deep.equal([]);
+    expect(supervisor.stderr).not.to.contain('supervisor stopped');
+  });
+
+  it('exits 1 when the database that lists the environments is unreachable, saying so in one line and nothing else', async () => {
+    const run = caseDir();
+    writeFileSync(join(run, 'econfig'), VALID);
+    const supervisor = new Supervisor({
+      econfig: join(run, 'econfig'), rundir: run, pidfile: join(run, 'sippy_routed.pid'),
+      dsn: `mysql://root@localhost/nosuchdb?socket=${join(run, 'no-server.sock')}`,
+    });
+    started.push(supervisor);
+    expect((await supervisor.exited).code, supervisor.stderr).to.equal(1);
+    expect(supervisor.stderr.trim().split('\n'), supervisor.stderr).to.have.length(1);
+    expect(supervisor.stderr).to.match(/unreachable/);
+    expect(supervisor.stderr).not.to.contain('supervisor stopped');
   });
 
   it('a second supervisor on the same pidfile exits 1 and leaves the first one serving', async () => {
@@ -93,6 +110,7 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     const intruder = startSupervisor(second, { environments: [1], pidfile });
     expect((await intruder.exited).code, intruder.stderr).to.equal(1);
     expect(intruder.stderr).to.contain(`pid ${running.pid}`);
+    expect(intruder.stderr).not.to.contain('supervisor stopped');
     expect(readdirSync(second)).to.deep.equal(['econfig']);
 
     expect(running.alive).to.equal(true);
@@ -102,7 +120,7 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     const parsed = JSON.parse(status.stdout) as SupervisorStatus;
     expect(parsed).to.have.all.keys('pid', 'file', 'environments', 'listeners', 'snapshots', 'last_reload');
     expect(parsed.last_reload).to.include.all.keys('result', 'time', 'trigger', 'hash', 'environments', 'messages', 'changes');
-    expect(parsed.listeners[0]).to.have.all.keys('i_environment', 'socket', 'allow', 'since', 'requests', 'errors', 'data');
+    expect(parsed.listeners[0]).to.have.all.keys('i_environment', 'socket', 'allow', 'since', 'requests', 'errors', 'data', 'database');
     expect(parsed).to.include({ pid: running.pid, file: join(first, 'econfig') });
     expect(parsed.listeners.map((l) => l.socket)).to.deep.equal([`unix:${join(first, 'sippy_routed.1.sock')}`]);
   });
@@ -126,6 +144,15 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     expect(table.stdout).to.contain(`unix:${join(run, 'sippy_routed.2.sock')}`);
     const reload = await runCliProcess(['reload', '--control', supervisor.control]);
     expect(reload.code, reload.stderr).to.equal(0);
+    expect(reload.stdout).to.match(/^reload: unchanged at \S+: file sha256 [0-9a-f]{64} and environments 1,2 are those already applied\n$/);
+    // SIGHUP with nothing changed is logged too, as "unchanged".
+    supervisor.signal('SIGHUP');
+    const deadline = Date.now() + 10_000;
+    while (supervisor.stderr.split('"reload unchanged"').length < 3) {
+      if (Date.now() > deadline) throw new Error(`no second "reload unchanged" line: ${supervisor.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(supervisor.stderr).to.match(/"msg":"reload unchanged".*"trigger":"SIGHUP"/);
 
     supervisor.signal('SIGINT');
     expect((await supervisor.exited).code, supervisor.stderr).to.equal(0);
