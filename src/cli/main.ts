@@ -8,6 +8,7 @@ import { checkCommand } from './check-command.js';
 import { dbCommand } from './db-command.js';
 import { isListenerCommandLine, listenerCommand } from './listener-command.js';
 import { queryCommand } from './query-command.js';
+import { groupsCommand, routesCommand } from './inspect-commands.js';
 import { reloadCommand, statusCommand } from './control-command.js';
 import { superviseCommand } from './supervise-command.js';
 import { demoCommand } from './demo-command.js';
@@ -42,6 +43,8 @@ const commands: Record<string, Command> = {
   db: dbCommand,
   check: checkCommand,
   query: queryCommand,
+  groups: groupsCommand,
+  routes: routesCommand,
   supervise: superviseCommand,
   status: statusCommand,
   reload: reloadCommand,
@@ -66,7 +69,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return await command(rest, io);
   } catch (err) {
     if (err instanceof SippyError) {
-      io.stderr.write(`sippy_routed: ${err.message}\n`);
+      // The code of docs/errors.md ends the line: what to search for, stable across releases.
+      io.stderr.write(`sippy_routed: ${err.message} [${err.code}]\n`);
       return err.exitCode;
     }
     // A bug, not an expected failure: say so, without secrets.
