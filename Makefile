@@ -6,6 +6,7 @@ LIBDIR     = $(DESTDIR)$(PREFIX)/lib/sippy_routed
 BINDIR     = $(DESTDIR)$(PREFIX)/bin
 ETCDIR     = $(DESTDIR)$(PREFIX)/etc
 UNITDIR    = $(DESTDIR)$(PREFIX)/lib/systemd/system
+MANDIR     = $(DESTDIR)$(PREFIX)/share/man/man8
 NPM       ?= npm
 MOCHA      = node_modules/.bin/mocha
 TSC        = node_modules/.bin/tsc
@@ -58,6 +59,7 @@ $(BUILD_STAMP): node_modules/.installed tsconfig.json $(SOURCES) $(SOURCE_DIRS)
 	done
 	@find dist/src dist/test dist/bench -type d -empty -delete 2>/dev/null || true
 	@chmod +x dist/src/main.js
+	@node dist/src/cli/man-page.js > dist/sippy_routed.8.tmp && mv dist/sippy_routed.8.tmp dist/sippy_routed.8
 	@touch $@
 
 test: deps build ## Run every test (unit and integration) against a private database server
@@ -70,9 +72,9 @@ test-integration: deps build ## Run the integration tests only
 	$(MOCHA) --spec 'dist/test/integration/**/*.test.js'
 
 # Installing from a built tree (as the tests do) never recompiles.
-install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig
+install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig, man page
 	rm -rf $(LIBDIR)
-	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed $(UNITDIR)
+	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed $(UNITDIR) $(MANDIR)
 	cp -R dist/src $(LIBDIR)/dist/src
 	cp package.json package-lock.json $(LIBDIR)/
 	cp -R node_modules $(LIBDIR)/node_modules
@@ -83,12 +85,16 @@ install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and produc
 	chmod 755 $(ETCDIR)/rc.d/sippy_routed
 	sed 's|@PREFIX@|$(PREFIX)|g' etc/sippy_routed.service > $(UNITDIR)/sippy_routed.service
 	cp etc/econfig.sample $(ETCDIR)/sippy_routed/econfig.sample
+	cp dist/sippy_routed.8 $(MANDIR)/sippy_routed.8
 	@echo "installed under $(DESTDIR)$(PREFIX); copy $(PREFIX)/etc/sippy_routed/econfig.sample to econfig to start"
 
 uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econfig)
 	rm -rf $(LIBDIR)
-	rm -f $(BINDIR)/sippy_routed $(ETCDIR)/rc.d/sippy_routed $(UNITDIR)/sippy_routed.service $(ETCDIR)/sippy_routed/econfig.sample
-	-rmdir $(ETCDIR)/sippy_routed 2>/dev/null
+	rm -f $(BINDIR)/sippy_routed $(ETCDIR)/rc.d/sippy_routed $(UNITDIR)/sippy_routed.service $(ETCDIR)/sippy_routed/econfig.sample $(MANDIR)/sippy_routed.8
+	@if [ -d $(ETCDIR)/sippy_routed ]; then \
+	  if rmdir $(ETCDIR)/sippy_routed 2>/dev/null; then echo "removed $(ETCDIR)/sippy_routed"; \
+	  else echo "kept $(ETCDIR)/sippy_routed: it holds your files (econfig)"; fi; \
+	fi
 
 # Benchmark: sizes and durations are options of the harness; pass more with
 # BENCH_ARGS, e.g. make bench BENCH_ARGS='--routes 200000 --duration 5'.

@@ -109,7 +109,7 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
   return ask('routes', call, 'listRoutes', { routing_group: group, ...(cld !== undefined ? { cld } : {}) }, io, formatRoutesPage);
 }
 
-/** "rows 1-100 of 1704 (--offset 100 for more)". */
+/** "routes 1-100 of 250 (--offset 100 for more)". */
 function pageLine(what: string, offset: number, shown: number, total: number): string {
   if (total === 0) return `no ${what}`;
   if (shown === 0) return `no ${what} at --offset ${offset} (${total} in all)`;

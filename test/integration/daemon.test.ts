@@ -204,9 +204,9 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
     expect((await bad.exited).code).to.equal(2);
     const lines = bad.stderr.trim().split('\n');
     expect(lines.slice(0, 3)).to.deep.equal([
-      "sippy_routed: -s: unix socket path must be absolute, got 'relative.sock'",
-      "sippy_routed: --max-batch: expected an integer 1..10000, got '0'",
-      'sippy_routed: -d: invalid database DSN: unknown parameter "sock" (expected mysql://USER[:PASS]@HOST[:PORT]/DB or mysql://USER@localhost/DB?socket=/path)',
+      "sippy_routed: -s: unix socket path must be absolute, got 'relative.sock' [USAGE]",
+      "sippy_routed: --max-batch: expected an integer 1..10000, got '0' [USAGE]",
+      'sippy_routed: -d: invalid database DSN: unknown parameter "sock" (expected mysql://USER[:PASS]@HOST[:PORT]/DB or mysql://USER@localhost/DB?socket=/path) [USAGE]',
     ]);
     expect(bad.stderr).not.to.include(PASSWORD);
 

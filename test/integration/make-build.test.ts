@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,8 +22,10 @@ describe('make build is incremental and prunes compiled files of removed sources
       spawnSync('cp', ['-p', join(REPO, file), join(root, file)]);
     }
     symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
-    for (const dir of ['src', 'test/unit', 'bench']) mkdirSync(join(root, dir), { recursive: true });
+    for (const dir of ['src/cli', 'test/unit', 'bench']) mkdirSync(join(root, dir), { recursive: true });
     writeFileSync(join(root, 'src/main.ts'), 'export const main = 1;\n');
+    // The build writes the manual page by running this module.
+    writeFileSync(join(root, 'src/cli/man-page.ts'), "process.stdout.write('.TH TEST 8\\n');\n");
     writeFileSync(join(root, 'test/unit/kept.test.ts'), "import { main } from '../../src/main.js';\nexport const kept = main;\n");
     writeFileSync(join(root, 'test/unit/removed.test.ts'), 'export const removed = 2;\n');
   });
@@ -34,6 +36,7 @@ describe('make build is incremental and prunes compiled files of removed sources
     const first = make('build');
     expect(first.status, first.stderr + first.stdout).to.equal(0);
     expect(existsSync(join(root, 'dist/test/unit/removed.test.js'))).to.equal(true);
+    expect(readFileSync(join(root, 'dist/sippy_routed.8'), 'utf8')).to.equal('.TH TEST 8\n');
     const second = make('build');
     expect(second.status, second.stderr).to.equal(0);
     expect(second.stdout).not.to.include('tsc');
