@@ -71,14 +71,15 @@ function commonOptions(command: string, parsed: Parsed): Call {
   };
 }
 
-async function ask(command: string, call: Call, method: string, params: Record<string, unknown>, io: CliIo, format: (result: never) => string): Promise<number> {
+/** One page of `method`, printed: its rows are under `rows`; anything else from the daemon is DAEMON_BAD_ANSWER. */
+async function ask<T>(command: string, call: Call, method: string, params: Record<string, unknown>, rows: string, format: (page: T) => string, io: CliIo): Promise<number> {
   const rpc = new RpcClient(call.uri, { timeoutMs: call.timeoutMs });
   try {
     const result = await rpc.call(method, { ...params, limit: call.limit, offset: call.offset });
-    if (typeof result !== 'object' || result === null || !Array.isArray((result as Record<string, unknown>)[method === 'listGroups' ? 'groups' : 'routes'])) {
+    if (typeof result !== 'object' || result === null || !Array.isArray((result as Record<string, unknown>)[rows])) {
       throw new SippyError('DAEMON_BAD_ANSWER', `${command}: ${call.uri} answered an invalid ${method} result`);
     }
-    io.stdout.write(call.json ? `${JSON.stringify(result, null, 2)}\n` : format(result as never));
+    io.stdout.write(call.json ? `${JSON.stringify(result, null, 2)}\n` : format(result as T));
     return 0;
   } catch (err) {
     return daemonFailure(command, err, io);
@@ -93,7 +94,7 @@ export async function groupsCommand(argv: readonly string[], io: CliIo): Promise
     io.stdout.write(GROUPS_HELP);
     return 0;
   }
-  return ask('groups', commonOptions('groups', parsed), 'listGroups', {}, io, formatGroups);
+  return ask('groups', commonOptions('groups', parsed), 'listGroups', {}, 'groups', formatGroups, io);
 }
 
 export async function routesCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -106,7 +107,7 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
   if (group === undefined) throw new SippyError('USAGE', 'routes: missing --group NAME; see sippy_routed routes --help');
   const call = commonOptions('routes', parsed);
   const cld = stringOption(parsed, 'cld');
-  return ask('routes', call, 'listRoutes', { routing_group: group, ...(cld !== undefined ? { cld } : {}) }, io, formatRoutesPage);
+  return ask('routes', call, 'listRoutes', { routing_group: group, ...(cld !== undefined ? { cld } : {}) }, 'routes', formatRoutesPage, io);
 }
 
 /** "routes 1-100 of 250 (--offset 100 for more)". */

@@ -13,10 +13,11 @@ import { silentLogger } from '../../src/log.js';
 import { RpcClient, RpcCallError } from '../../src/client/rpc-client.js';
 import { Listener } from '../../src/rpc/listener.js';
 import { createResolver, MAX_PAGE_LIMIT, SnapshotFollower, type GroupsPage, type RoutesPage } from '../../src/routing/index.js';
+import { listenerResolver } from '../../src/supervisor/managed-listener.js';
 import { runCli } from '../harness/cli.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { seedRoutingData, randomRequests } from '../harness/random-routing.js';
-import { makeSpec, makeTempDir, post, call, type TempDir } from '../harness/rpc.js';
+import { FakeResolver, makeSpec, makeTempDir, post, call, type TempDir } from '../harness/rpc.js';
 
 const CLD = '4420712345678';
 
@@ -36,10 +37,12 @@ describe('listGroups and listRoutes on the demo data', function () {
   let sqlUri: string;
   let externalUri: string;
 
+  // The resolver a daemon's listener gets (the database health log around the routing resolver).
   async function serve(environment: number, name: string, snapshot: boolean): Promise<string> {
-    const resolver = createResolver(database().db, { logger: silentLogger, ...(snapshot ? { snapshot: { follower } } : {}) });
     const path = join(dir.path, name);
-    const listener = new Listener(makeSpec({ kind: 'unix', path }, { environment }), resolver, silentLogger);
+    const spec = makeSpec({ kind: 'unix', path }, { environment });
+    const resolver = listenerResolver(database().db, spec, silentLogger, snapshot ? follower : undefined);
+    const listener = new Listener(spec, resolver, silentLogger);
     await listener.start();
     listeners.push(listener);
     resolvers.push(resolver);
@@ -169,6 +172,21 @@ describe('listGroups and listRoutes on the demo data', function () {
       expect.fail('answered');
     } catch (err) {
       expect((err as RpcCallError).remote?.code).to.equal(-32002);
+    }
+  });
+});
+
+describe('listGroups and listRoutes on a listener whose resolver cannot list', () => {
+  it('answer -32601, saying why', async () => {
+    const dir = makeTempDir('sr-inspect-none-');
+    const listener = new Listener(makeSpec({ kind: 'unix', path: join(dir.path, 'fake.sock') }), new FakeResolver(), silentLogger);
+    await listener.start();
+    try {
+      const answer = await post({ socketPath: join(dir.path, 'fake.sock') }, call('listGroups', {}));
+      expect((answer.json as { error: unknown }).error).to.deep.equal({ code: -32601, message: 'listGroups is not served by this listener: its resolver cannot list its data.' });
+    } finally {
+      await listener.stop(0);
+      dir.remove();
     }
   });
 });
