@@ -139,7 +139,7 @@ function article(type: string): string {
 }
 
 /**
- * A validator for another method's params schema (inspect-params.ts), with
+ * A validator for another method's params schema (inspect-methods.ts), with
  * the same rules and RPC_INVALID_PARAMS errors as validateParams.
  */
 export function compileParams<T>(schema: object): (params: unknown) => T {
