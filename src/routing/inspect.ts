@@ -181,10 +181,27 @@ const sortedCache = new WeakMap<RouteSet, SortedRows>();
 function sortedRows(set: RouteSet): SortedRows {
   let sorted = sortedCache.get(set);
   if (sorted !== undefined) return sorted;
-  const rows: RouteRow[] = new Array(set.size);
-  for (let i = 0; i < set.size; i++) rows[i] = set.routeRow(i);
-  const order = Int32Array.from(rows.keys()).sort((a, b) => compareRoutes(rows[a]!, rows[b]!));
-  sorted = { order, prefixes: Array.from(order, (i) => rows[i]!.prefix) };
+  // By prefix first: a set has far fewer distinct prefixes than rows, so the
+  // costly string order is taken once per prefix, and each prefix's few rows
+  // are ordered by numbers. Done once per set, on its first listing.
+  const byPrefix = new Map<string, { activation: number; i_route: number; index: number }[]>();
+  for (let i = 0; i < set.size; i++) {
+    const row = set.routeRow(i);
+    let rows = byPrefix.get(row.prefix);
+    if (rows === undefined) byPrefix.set(row.prefix, (rows = []));
+    rows.push({ activation: row.activation, i_route: row.i_route, index: i });
+  }
+  const order = new Int32Array(set.size);
+  const prefixes: string[] = new Array(set.size);
+  let k = 0;
+  for (const prefix of [...byPrefix.keys()].sort(compareCodePoints)) {
+    const rows = byPrefix.get(prefix)!.sort((a, b) => a.activation - b.activation || a.i_route - b.i_route);
+    for (const row of rows) {
+      order[k] = row.index;
+      prefixes[k++] = prefix;
+    }
+  }
+  sorted = { order, prefixes };
   sortedCache.set(set, sorted);
   return sorted;
 }
@@ -195,20 +212,24 @@ function matching(sorted: SortedRows, cld: string): number[] {
   return out;
 }
 
-/** Prefix in code point order (utf8mb4's binary order, which the SQL source sorts by), activation, i_route. */
-export function compareRoutes(a: RouteRow, b: RouteRow): number {
-  return compareCodePoints(a.prefix, b.prefix) || a.activation - b.activation || a.i_route - b.i_route;
-}
-
-function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
+/**
+ * Code point order (utf8mb4's binary order, which the SQL source sorts by).
+ * UTF-16 units order the same except that surrogates (U+D800-DFFF, the
+ * halves of code points past U+FFFF) must sort after U+E000-FFFF.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
   }
-  return x.length - y.length;
+  return a.length - b.length;
 }
 
 /** What a listing shows of an entry. */
