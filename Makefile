@@ -6,9 +6,13 @@ LIBDIR     = $(DESTDIR)$(PREFIX)/lib/sippy_routed
 BINDIR     = $(DESTDIR)$(PREFIX)/bin
 ETCDIR     = $(DESTDIR)$(PREFIX)/etc
 UNITDIR    = $(DESTDIR)$(PREFIX)/lib/systemd/system
+MANDIR     = $(DESTDIR)$(PREFIX)/share/man/man8
 NPM       ?= npm
 MOCHA      = node_modules/.bin/mocha
 TSC        = node_modules/.bin/tsc
+SOURCES     := $(shell find src test bench -name '*.ts' 2>/dev/null)
+SOURCE_DIRS := $(addprefix $(CURDIR)/,$(shell find src test bench -type d -not -path 'bench/results*' 2>/dev/null))
+BUILD_STAMP := dist/.build-stamp
 
 .DEFAULT_GOAL := help
 .PHONY: help demo deps db-server shellcheck build test test-unit test-integration install uninstall clean
@@ -49,10 +53,26 @@ shellcheck: ## Install shellcheck for the rc.d script's test when missing (Debia
 	  echo "shellcheck not installed (optional): the rc.d script's test will skip its shellcheck; install the shellcheck package to run it"; \
 	fi
 
-build: node_modules/.installed ## Compile TypeScript (src, test, bench) into dist/
-	rm -rf dist
-	$(TSC) -p .
+build: $(BUILD_STAMP) ## Compile TypeScript (src, test, bench) into dist/, only what changed since the last build
+
+# Incremental: make skips the compiler when no source, source directory or
+# the tsconfig changed since the stamp; tsc then recompiles only what changed
+# (its state in dist/.tsbuildinfo). A directory's mtime changes when a file
+# in it is added, removed or renamed, so a deleted source rebuilds too, and
+# the prune step removes its compiled files: mocha must never run a test
+# whose source is gone. The result equals a clean build's.
+# (Directories by absolute path: `test` and `bench` are also targets.)
+
+$(BUILD_STAMP): node_modules/.installed tsconfig.json $(SOURCES) $(SOURCE_DIRS)
+	$(TSC) -p . --incremental --tsBuildInfoFile dist/.tsbuildinfo
+	@find dist/src dist/test dist/bench -type f \( -name '*.js' -o -name '*.js.map' \) 2>/dev/null | while read -r out; do \
+	  src=$${out#dist/}; src=$${src%.map}; src=$${src%.js}.ts; \
+	  [ -f "$$src" ] || { echo "removing $$out (its source is gone)"; rm -f "$$out"; }; \
+	done
+	@find dist/src dist/test dist/bench -type d -empty -delete 2>/dev/null || true
 	@chmod +x dist/src/main.js
+	@node dist/src/cli/man-page.js > dist/sippy_routed.8.tmp && mv dist/sippy_routed.8.tmp dist/sippy_routed.8
+	@touch $@
 
 test: deps build ## Run every test (unit and integration) against a private database server
 	$(MOCHA) 'dist/test/**/*.test.js'
@@ -63,15 +83,10 @@ test-unit: build ## Run the unit tests only (no database, no sockets)
 test-integration: deps build ## Run the integration tests only
 	$(MOCHA) --spec 'dist/test/integration/**/*.test.js'
 
-# The compiled entry point, rebuilt only when a source changed: install uses
-# it so that installing from a built tree (as the tests do) never recompiles.
-dist/src/main.js: node_modules/.installed tsconfig.json $(shell find src -name '*.ts')
-	$(TSC) -p .
-	@chmod +x $@
-
-install: dist/src/main.js ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig
+# Installing from a built tree (as the tests do) never recompiles.
+install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig, man page
 	rm -rf $(LIBDIR)
-	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed $(UNITDIR)
+	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed $(UNITDIR) $(MANDIR)
 	cp -R dist/src $(LIBDIR)/dist/src
 	cp package.json package-lock.json $(LIBDIR)/
 	cp -R node_modules $(LIBDIR)/node_modules
@@ -82,12 +97,16 @@ install: dist/src/main.js ## Install under $(DESTDIR)$(PREFIX): program and prod
 	chmod 755 $(ETCDIR)/rc.d/sippy_routed
 	sed 's|@PREFIX@|$(PREFIX)|g' etc/sippy_routed.service > $(UNITDIR)/sippy_routed.service
 	cp etc/econfig.sample $(ETCDIR)/sippy_routed/econfig.sample
+	cp dist/sippy_routed.8 $(MANDIR)/sippy_routed.8
 	@echo "installed under $(DESTDIR)$(PREFIX); copy $(PREFIX)/etc/sippy_routed/econfig.sample to econfig to start"
 
 uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econfig)
 	rm -rf $(LIBDIR)
-	rm -f $(BINDIR)/sippy_routed $(ETCDIR)/rc.d/sippy_routed $(UNITDIR)/sippy_routed.service $(ETCDIR)/sippy_routed/econfig.sample
-	-rmdir $(ETCDIR)/sippy_routed 2>/dev/null
+	rm -f $(BINDIR)/sippy_routed $(ETCDIR)/rc.d/sippy_routed $(UNITDIR)/sippy_routed.service $(ETCDIR)/sippy_routed/econfig.sample $(MANDIR)/sippy_routed.8
+	@if [ -d $(ETCDIR)/sippy_routed ]; then \
+	  if rmdir $(ETCDIR)/sippy_routed 2>/dev/null; then echo "removed $(ETCDIR)/sippy_routed"; \
+	  else echo "kept $(ETCDIR)/sippy_routed: it holds your files (econfig)"; fi; \
+	fi
 
 # Benchmark: sizes and durations are options of the harness; pass more with
 # BENCH_ARGS, e.g. make bench BENCH_ARGS='--routes 200000 --duration 5'.

@@ -39,7 +39,7 @@ export const catalogue = {
   // JSON-RPC requests (rpc.md). The -32700..-32603 family is JSON-RPC's own.
   RPC_PARSE_ERROR: { exit: 1, rpc: -32700, summary: 'The request body is not valid JSON.' },
   RPC_INVALID_REQUEST: { exit: 1, rpc: -32600, summary: 'The JSON is not a valid JSON-RPC request (or the batch is empty or too long).' },
-  RPC_METHOD_NOT_FOUND: { exit: 1, rpc: -32601, summary: 'No such method: the daemon serves getRoutes and ping.' },
+  RPC_METHOD_NOT_FOUND: { exit: 1, rpc: -32601, summary: 'No such method: the daemon serves getRoutes, ping, listGroups and listRoutes.' },
   RPC_INVALID_PARAMS: { exit: 1, rpc: -32602, summary: 'A known parameter is missing or malformed; data.errors lists each with its JSON path.' },
   RPC_INTERNAL: { exit: 1, rpc: -32603, summary: 'The daemon could not answer for an internal reason; details are in its log.' },
   RPC_TIMEOUT: { exit: 1, rpc: -32603, summary: 'The answer was not ready within the request timeout (--request-timeout); the request can be retried.' },
@@ -56,6 +56,10 @@ export const catalogue = {
   SUPERVISOR_START_FAILED: { exit: 1, summary: 'The supervisor could not start: pidfile, control socket or first configuration failed (the message says which).' },
   SUPERVISOR_UNREACHABLE: { exit: 1, summary: 'status/reload: no supervisor answers on the control socket.' },
   DEMO_RUNNING: { exit: 1, summary: 'demo: a demo already runs on that directory (its supervisor or its database server); nothing was started.' },
+
+  // Asking a daemon (query, groups, routes)
+  DAEMON_UNREACHABLE: { exit: 1, summary: 'query/groups/routes: no daemon answers at the URI (no such socket, connection refused, or no answer within --timeout).' },
+  DAEMON_BAD_ANSWER: { exit: 1, summary: 'query/groups/routes: the daemon answered something that is not a valid JSON-RPC result for the call.' },
 
   // Listeners (rpc.md, Transport and Access control)
   SOCKET_IN_USE: { exit: 1, summary: 'The socket is in use: another process answers on that UNIX socket path, or holds that TCP address and port.' },

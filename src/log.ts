@@ -87,7 +87,8 @@ function jsonLine(time: string, level: LogLevel, message: string, fields: LogFie
 }
 
 function textLine(time: string, level: LogLevel, message: string, fields: LogFields): string {
-  const parts = Object.entries(fields).map(([key, value]) => `${key}=${textValue(value)}`);
+  // An absent field is left out, as JSON.stringify leaves it out of a JSON line: no `call_id=undefined`.
+  const parts = Object.entries(fields).filter(([, value]) => value !== undefined).map(([key, value]) => `${key}=${textValue(value)}`);
   return redactSecrets([time, level.toUpperCase().padEnd(5), message, ...parts].join(' '));
 }
 

@@ -11,7 +11,24 @@ export interface Parsed {
   readonly positionals: string[];
 }
 
+/**
+ * The options each command declared, as `--name` and `-x`, recorded when it
+ * parses (its --help too): what the test that keeps --help, README and the
+ * man page complete compares them with.
+ */
+const declared = new Map<string, readonly DeclaredOption[]>();
+
+export interface DeclaredOption {
+  readonly long: string;
+  readonly short: string | undefined;
+}
+
+export function declaredOptions(command: string): readonly DeclaredOption[] | undefined {
+  return declared.get(command);
+}
+
 export function parseCommandLine(command: string, argv: readonly string[], options: OptionSpec, allowPositionals = false): Parsed {
+  declared.set(command, Object.entries(options).map(([name, option]) => ({ long: `--${name}`, short: option.short === undefined ? undefined : `-${option.short}` })));
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals });
     return { values, positionals };

@@ -142,8 +142,13 @@ function listenerDocument(spec: ListenerSpec): Record<string, unknown> {
     socket_mode: spec.endpoint.kind === 'unix' ? `0${spec.socketMode.toString(8)}` : null,
     tls: spec.tls === undefined ? null : { cert: spec.tls.cert, key: spec.tls.key },
     dsn: spec.dsn === undefined ? null : parseDsn(spec.dsn).redacted,
-    limits: spec.limits,
+    limits: snakeCaseKeys(spec.limits),
   };
+}
+
+/** The document's keys are snake_case throughout (as rpc.md's); the spec's limits are camelCase in code. */
+function snakeCaseKeys(record: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]));
 }
 
 function humanReport(result: EconfigResult, warnings: readonly string[]): string {

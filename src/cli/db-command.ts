@@ -7,6 +7,7 @@ import { Database } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 import { loadDemo } from '../db/demo.js';
 import { DEFAULT_RUNDIR } from '../econfig/index.js';
+import { demoRouteCount } from '../db/demo-data.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -14,7 +15,7 @@ export const DB_HELP = `Usage:
   sippy_routed db migrate [-d DSN]
       Create the schema or upgrade it to this version; a second run changes nothing.
   sippy_routed db demo [-d DSN] [--rundir DIR]
-      Migrate, then load the demo data set (two environments, ~1,900 routes).
+      Migrate, then load the demo data set (two environments, ${demoRouteCount()} routes).
       Loading again changes nothing. --rundir sets where environment 2's
       external group expects environment 1's socket (default /var/run).
 

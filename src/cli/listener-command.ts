@@ -128,7 +128,7 @@ function parseInvocation(argv: readonly string[]): Invocation | string {
   const logFile = extra['--log-file'];
   if (logFile !== undefined && (logFile === '' || logFile.includes('\0'))) problems.push('--log-file: expected a file name');
   if (problems.length > 0 || result.spec === undefined) {
-    return problems.map((message) => `sippy_routed: ${message}\n`).join('') + 'see sippy_routed -e N --help\n';
+    return problems.map((message) => `sippy_routed: ${message} [USAGE]\n`).join('') + 'see sippy_routed -e N --help\n';
   }
   return { spec: result.spec, logLevel: (level as LogLevel | undefined) ?? 'info', logFile };
 }

@@ -8,6 +8,7 @@ import { checkCommand } from './check-command.js';
 import { dbCommand } from './db-command.js';
 import { isListenerCommandLine, listenerCommand } from './listener-command.js';
 import { queryCommand } from './query-command.js';
+import { groupsCommand, routesCommand } from './inspect-commands.js';
 import { reloadCommand, statusCommand } from './control-command.js';
 import { superviseCommand } from './supervise-command.js';
 import { demoCommand } from './demo-command.js';
@@ -16,32 +17,43 @@ import type { CliIo, Command } from './io.js';
 export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon (JSON-RPC over MySQL)
 
 Usage:
-  sippy_routed -e N [listener options] [--log-level L] [--log-file F] [--rundir DIR]
-                                       run environment N's listener in the foreground
-  sippy_routed db migrate [-d DSN]     create or upgrade the database schema
-  sippy_routed db demo [-d DSN]        load the demo data set
-  sippy_routed check [-f FILE] [--environments LIST | -d DSN] [--json] [--rundir DIR]
-                                       validate an econfig file (default -f /usr/local/etc/sippy_routed/econfig)
-  sippy_routed query URI --group NAME --cld CLD [--cli CLI] [--time T] [--explain] [--json]
-                                       ask a daemon for routes; print them as a table
   sippy_routed supervise [-f ECONFIG] [-d DSN] [--environments LIST] [--rundir DIR]
                          [--pidfile FILE] [--control SOCKET] [--log-file FILE]
+                         [--log-level LEVEL] [--env-poll SECONDS] [--drain MS]
                                        run every environment's listener, following the econfig file
   sippy_routed status [--control SOCKET] [--json]
-  sippy_routed reload [--control SOCKET]
-                                       ask a running supervisor
-  sippy_routed demo [--dir DIR]        run the daemon on the demo setup (private database under var/)
+  sippy_routed reload [--data] [--control SOCKET] [--json]
+                                       ask a running supervisor (--data: rebuild the routing snapshots)
+  sippy_routed -e N [listener options] [--log-level LEVEL] [--log-file FILE] [--rundir DIR]
+                                       run environment N's listener in the foreground
+  sippy_routed query URI --group NAME --cld CLD [--cli CLI] [--time T] [--max-routes N]
+                     [--explain] [--json] [--timeout MS]
+                                       ask a daemon for routes
+  sippy_routed groups URI [--limit N] [--offset N] [--json] [--timeout MS]
+                                       list a daemon's routing groups
+  sippy_routed routes URI --group NAME [--cld CLD] [--limit N] [--offset N] [--json] [--timeout MS]
+                                       list the routes a group's entries consider
+  sippy_routed demo [--dir DIR] [--econfig FILE]
+                                       run the daemon on the demo setup (what make demo runs)
+  sippy_routed db migrate [-d DSN]     create or upgrade the database schema
+  sippy_routed db demo [-d DSN] [--rundir DIR]
+                                       migrate, then load the demo data set
+  sippy_routed check [-f FILE] [--environments LIST | -d DSN] [--json] [--rundir DIR]
+                                       validate an econfig file (default /usr/local/etc/sippy_routed/econfig)
   sippy_routed --help | --version
 
 Every command takes --help (the listener form: sippy_routed -e N --help).
 The database DSN may also come from SIPPY_ROUTED_DB. Exit status: 0 success,
-1 runtime failure, 2 usage or configuration error.
+1 runtime failure, 2 usage or configuration error; an error's line ends in
+its code (docs/errors.md). The manual page is sippy_routed(8).
 `;
 
 const commands: Record<string, Command> = {
   db: dbCommand,
   check: checkCommand,
   query: queryCommand,
+  groups: groupsCommand,
+  routes: routesCommand,
   supervise: superviseCommand,
   status: statusCommand,
   reload: reloadCommand,
@@ -66,7 +78,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return await command(rest, io);
   } catch (err) {
     if (err instanceof SippyError) {
-      io.stderr.write(`sippy_routed: ${err.message}\n`);
+      // The code of docs/errors.md ends the line: what to search for, stable across releases.
+      io.stderr.write(`sippy_routed: ${err.message} [${err.code}]\n`);
       return err.exitCode;
     }
     // A bug, not an expected failure: say so, without secrets.

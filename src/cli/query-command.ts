@@ -3,9 +3,11 @@
 
 import { SippyError } from '../errors.js';
 import { RoutingClient } from '../client/routing-client.js';
-import { RpcCallError } from '../client/rpc-client.js';
+import { RpcClient } from '../client/rpc-client.js';
 import type { RouteResult } from '../routing/types.js';
+import { isIsoWithOffset, MAX_UNIX_SECONDS } from '../rpc/param-schemas.js';
 import { integerOption, parseCommandLine, stringOption } from './args.js';
+import { daemonFailure, daemonUri, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './daemon-call.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
 
@@ -24,13 +26,13 @@ Exit status: 0 answered (even with no routes), 1 the daemon answered an error
 or could not be reached, 2 usage error.
 `;
 
+/** --time as the daemon takes it, checked here: a bad one is a usage error before any call. */
 function callStartTime(text: string | undefined): string | number | undefined {
   if (text === undefined) return undefined;
-  return /^\d+$/.test(text) ? Number(text) : text;
+  if (/^\d{1,12}$/.test(text) && Number(text) <= MAX_UNIX_SECONDS) return Number(text);
+  if (isIsoWithOffset(text)) return text;
+  throw new SippyError('USAGE', `query: --time must be ISO 8601 with a UTC offset (2026-01-31T12:00:00+01:00 or ...Z) or Unix seconds up to ${MAX_UNIX_SECONDS}, got ${JSON.stringify(text)}`);
 }
-
-/** Longest --timeout, ms. */
-const MAX_TIMEOUT_MS = 600_000;
 /** rpc.md: max_routes is 1–100. */
 const MAX_ROUTES = 100;
 
@@ -73,12 +75,17 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
   const [uri, ...extra] = parsed.positionals;
   const group = stringOption(parsed, 'group');
   const cld = stringOption(parsed, 'cld');
+  const missing = [uri === undefined ? 'URI' : undefined, group === undefined ? '--group NAME' : undefined, cld === undefined ? '--cld CLD' : undefined].filter((m) => m !== undefined);
   if (uri === undefined || group === undefined || cld === undefined) {
-    throw new SippyError('USAGE', 'query: URI, --group and --cld are required; see sippy_routed query --help');
+    throw new SippyError('USAGE', `query: missing ${missing.join(', ')}; see sippy_routed query --help`);
   }
   if (extra.length > 0) throw new SippyError('USAGE', `query: unexpected argument ${JSON.stringify(extra[0])}`);
+  daemonUri('query', uri);
   const maxRoutes = integerOption('query', '--max-routes', stringOption(parsed, 'max-routes'), 1, MAX_ROUTES);
-  const timeoutMs = integerOption('query', '--timeout', stringOption(parsed, 'timeout'), 1, MAX_TIMEOUT_MS) ?? 5000;
+  const timeoutMs = integerOption('query', '--timeout', stringOption(parsed, 'timeout'), 1, MAX_TIMEOUT_MS) ?? DEFAULT_TIMEOUT_MS;
+  const time = callStartTime(stringOption(parsed, 'time'));
+  const explain = parsed.values.explain === true;
+  const json = parsed.values.json === true;
 
   let client: RoutingClient;
   try {
@@ -91,22 +98,37 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
       routing_group: group,
       cld,
       cli: stringOption(parsed, 'cli') ?? '',
-      call_start_time: callStartTime(stringOption(parsed, 'time')),
+      call_start_time: time,
       max_routes: maxRoutes,
-      explain: parsed.values.explain === true ? true : undefined,
+      explain: explain ? true : undefined,
     });
-    io.stdout.write(parsed.values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatRoutes(result));
+    const note = explain ? await externalNote(uri, timeoutMs, group) : undefined;
+    io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : formatRoutes(result) + (note === undefined ? '' : `\nnote: ${note}\n`));
+    if (json && note !== undefined) io.stderr.write(`sippy_routed: query: note: ${note}\n`);
     return 0;
   } catch (err) {
-    if (!(err instanceof RpcCallError)) throw err;
-    if (err.remote !== undefined) {
-      const data = err.remote.data === undefined ? '' : ` ${JSON.stringify(err.remote.data)}`;
-      io.stderr.write(`sippy_routed: query: the daemon answered error ${err.remote.code}: ${err.remote.message}${data}\n`);
-    } else {
-      io.stderr.write(`sippy_routed: query: ${err.message}\n`);
-    }
-    return 1;
+    return daemonFailure('query', err, io);
   } finally {
     client.close();
+  }
+}
+
+/**
+ * With --explain on an external group, what the explanation leaves out: the
+ * upstream is not asked to explain (routing.md, External groups), so only
+ * this environment's own mapping shows. Asked with listGroups; a daemon
+ * that does not serve it (an older version) gets no note.
+ */
+async function externalNote(uri: string, timeoutMs: number, group: string): Promise<string | undefined> {
+  const rpc = new RpcClient(uri, { timeoutMs });
+  try {
+    const page = (await rpc.call('listGroups', { name: group })) as { groups?: { external?: unknown; uri?: unknown }[] };
+    const found = Array.isArray(page?.groups) ? page.groups[0] : undefined;
+    if (found?.external !== true) return undefined;
+    return `group ${JSON.stringify(group)} is external (uri ${String(found.uri)}): explain is not forwarded to the upstream, so "left out" shows only this environment's connections, not why the upstream left any out; run the same query against ${String(found.uri)} to see those`;
+  } catch {
+    return undefined;
+  } finally {
+    rpc.close();
   }
 }

@@ -194,6 +194,6 @@ async function startupCheck(file: string, rundir: string, environments: Environm
   const result = loadEconfig(text, { file, environments: list, rundir });
   if (result.ok) return 0;
   for (const error of result.errors) io.stderr.write(`${formatEconfigError(error)}\n`);
-  io.stderr.write(`sippy_routed: supervise: ${file} does not validate (${result.errors.length} error${result.errors.length === 1 ? '' : 's'}); not started\n`);
+  io.stderr.write(`sippy_routed: supervise: ${file} does not validate (${result.errors.length} error${result.errors.length === 1 ? '' : 's'}); not started [ECONFIG_INVALID]\n`);
   return 2;
 }

@@ -13,6 +13,7 @@ import { isSippyError, type ErrorCode } from '../errors.js';
 import { describeForLog } from '../db/pool.js';
 import type { Resolver, RouteRequest, RouteResult } from './types.js';
 import type { DataStatus } from './snapshot-follower.js';
+import type { RoutingInspector } from './inspect.js';
 
 export interface HealthLogger {
   error(message: string, fields?: Record<string, unknown>): void;
@@ -97,6 +98,10 @@ export class DatabaseHealthLog implements Resolver {
 
   dataStatus(): DataStatus | undefined {
     return this.inner.dataStatus?.();
+  }
+
+  get inspector(): RoutingInspector | undefined {
+    return this.inner.inspector;
   }
 
   close(): Promise<void> {

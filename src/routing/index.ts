@@ -8,6 +8,8 @@ import { SnapshotDataSource, SqlDataSource, type RoutingDataSource } from './dat
 import { ExternalForwarder, type ExternalLimits } from './external.js';
 import type { SnapshotFollower } from './snapshot-follower.js';
 import { RuleCache } from './translation.js';
+import { SnapshotInspector, type RoutingInspector } from './inspect.js';
+import { SqlInspector } from './inspect-sql.js';
 import type { ExternalGroupHandler } from './types.js';
 import type { RoutingLogger } from './log.js';
 import type { RandomSource } from './select.js';
@@ -25,6 +27,7 @@ export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external.js';
 export { EXTERNAL_VENDOR_NAME } from './sql.js';
 export { answerBytesOf } from './answer-json.js';
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type RoutingInspector, type GroupsPage, type GroupSummary, type RoutesPage, type RouteListing } from './inspect.js';
 
 export interface CreateResolverOptions {
   /** Default: the structured logger on stderr. */
@@ -47,7 +50,10 @@ export interface CreateResolverOptions {
 }
 
 /** A resolver over one Database (all environments it serves), or over databaseFor(environment). */
-export function createResolver(database: Database | ((environment: number) => Database), options: CreateResolverOptions = {}): RoutingResolver {
+export function createResolver(
+  database: Database | ((environment: number) => Database),
+  options: CreateResolverOptions = {},
+): RoutingResolver & { readonly inspector: RoutingInspector } {
   const databaseFor = typeof database === 'function' ? database : () => database;
   const logger = options.logger ?? createLogger();
   const rules = new RuleCache(options.ruleCacheSize);
@@ -55,5 +61,10 @@ export function createResolver(database: Database | ((environment: number) => Da
   const source: RoutingDataSource =
     options.snapshot === undefined ? sql : new SnapshotDataSource(options.snapshot.follower, sql, options.snapshot.maxStalenessMs ?? 0);
   const external = options.external ?? new ExternalForwarder({ ...options.externalLimits, databaseFor, rules, logger });
-  return new RoutingResolver({ source, external, rules, logger, ...(options.random !== undefined ? { random: options.random } : {}) });
+  const resolver = new RoutingResolver({ source, external, rules, logger, ...(options.random !== undefined ? { random: options.random } : {}) });
+  // listGroups and listRoutes read from the source answers come from (the
+  // snapshot, or SQL): what an operator lists is what calls are routed by.
+  const sqlInspector = new SqlInspector(databaseFor);
+  const inspector = options.snapshot === undefined ? sqlInspector : new SnapshotInspector(options.snapshot.follower, sqlInspector);
+  return Object.assign(resolver, { inspector });
 }

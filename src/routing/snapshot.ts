@@ -106,6 +106,11 @@ export class RoutingSnapshot {
     return this.groups.get(environment)?.get(name);
   }
 
+  /** Every group of an environment, in no particular order (listGroups sorts). */
+  groupsOf(environment: number): Iterable<SnapshotGroup> {
+    return this.groups.get(environment)?.values() ?? [];
+  }
+
   /** Rows held in all seven tables. */
   get rows(): number {
     const c = this.counts;

@@ -4,6 +4,7 @@
 
 import type { GroupRow } from './model.js';
 import type { DataStatus } from './snapshot-follower.js';
+import type { RoutingInspector } from './inspect.js';
 
 export type ExclusionReason =
   | 'disabled'
@@ -100,6 +101,8 @@ export interface Resolver {
   resolveNow?(environment: number, request: RouteRequest): RouteResult | Promise<RouteResult>;
   /** Where answers come from now (ping, status); undefined on the plain SQL path. */
   dataStatus?(): DataStatus | undefined;
+  /** Lists the loaded groups and routes (listGroups, listRoutes); absent where a resolver cannot. */
+  readonly inspector?: RoutingInspector | undefined;
   /** Releases pools and caches; idempotent. */
   close(): Promise<void>;
 }

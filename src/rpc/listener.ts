@@ -21,6 +21,7 @@ import { CallGate } from './call-gate.js';
 import { createRequestHandler, isAllowed, type FrontHost } from './http-front.js';
 import { JsonRpcDispatcher } from './jsonrpc.js';
 import { getRoutes, ping } from './methods.js';
+import { listGroups, listRoutes } from './inspect-methods.js';
 import { loadTls, settingsFor, type ListenerSettings } from './settings.js';
 import { bindUnixSocket, checkSocketPath, chmodIfOwn, unlinkIfOwn, type SocketIdentity } from './unix-socket.js';
 
@@ -51,7 +52,7 @@ export interface ListenerOptions {
 type AnyServer = HttpServer | HttpsServer;
 
 export class Listener implements FrontHost {
-  readonly dispatcher = new JsonRpcDispatcher({ getRoutes, ping });
+  readonly dispatcher = new JsonRpcDispatcher({ getRoutes, ping, listGroups, listRoutes });
   readonly logger: Logger;
   readonly now: () => number;
   private current: ListenerSettings;

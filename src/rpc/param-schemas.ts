@@ -9,7 +9,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { SippyError } from '../errors.js';
 
 /** Latest accepted call_start_time: 9999-12-31T23:59:59Z, the last second an ISO 8601 year of four digits can name. */
-const MAX_UNIX_SECONDS = 253_402_300_799;
+export const MAX_UNIX_SECONDS = 253_402_300_799;
 
 export interface GetRoutesParams {
   readonly routing_group: string;
@@ -136,4 +136,20 @@ function describe(error: ErrorObject): ParamError {
 
 function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/**
+ * A validator for another method's params schema (inspect-methods.ts), with
+ * the same rules and RPC_INVALID_PARAMS errors as validateParams.
+ */
+export function compileParams<T>(schema: object): (params: unknown) => T {
+  const validate = ajv.compile<T>(schema);
+  return (params) => {
+    const given = params === undefined ? {} : params;
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+      throw invalidParams([{ path: '', message: 'must be an object of named parameters (by name), not positional' }]);
+    }
+    if (validate(given)) return given;
+    throw invalidParams((validate.errors ?? []).map(describe));
+  };
 }

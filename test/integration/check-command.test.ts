@@ -95,6 +95,18 @@ describe('sippy_routed check', () => {
       expect(four).to.not.have.property('listener');
     });
 
+    it('names every key of the document in snake_case, the limits included', async () => {
+      const document = parseValid((await runCli(['check', '-f', valid, '--environments', '1,3', '--json'])).stdout);
+      const keys: string[] = [];
+      const walk = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(walk);
+        else if (typeof value === 'object' && value !== null) for (const [key, inner] of Object.entries(value)) keys.push(key), walk(inner);
+      };
+      walk(document);
+      expect(keys).to.include.members(['limits', 'body_limit_bytes', 'max_staleness_s', 'data_source']);
+      expect(keys.filter((key) => !/^[a-z0-9]+(_[a-z0-9]+)*$/.test(key))).to.deep.equal([]);
+    });
+
     it('reports every error with file, line, column and environment, and exits 2', async () => {
       const result = await runCli(['check', '-f', invalid, '--environments', '1,2,3,4', '--json']);
       expect(result.code).to.equal(2);

@@ -42,11 +42,24 @@ describe('sippy_routed query against a daemon', function () {
 
   const query = (...extra: string[]) => runCli(['query', switchA.uri, '--group', 'Group 1', '--cld', '4420712345678', '--cli', '15551230000', '--time', TIME, ...extra]);
 
-  it('--json prints the result as the daemon sent it', async () => {
+  const note = () =>
+    `note: group "Group 1" is external (uri ${switchB.uri}): explain is not forwarded to the upstream, so "left out" shows only this environment's connections, not why the upstream left any out; run the same query against ${switchB.uri} to see those`;
+
+  it('--json prints the result as the daemon sent it (the external note on stderr)', async () => {
     const { code, stdout, stderr } = await query('--json', '--explain');
-    expect({ code, stderr }).to.deep.equal({ code: 0, stderr: '' });
+    expect({ code, stderr }).to.deep.equal({ code: 0, stderr: `sippy_routed: query: ${note()}\n` });
     expect(JSON.parse(stdout)).to.deep.equal(expected);
     expect(stdout.endsWith('}\n')).to.equal(true);
+  });
+
+  it('--explain on an external group says that explain is not forwarded; on a local group it says nothing of the kind', async () => {
+    const external = await query('--explain');
+    expect(external.code).to.equal(0);
+    expect(external.stdout.endsWith(`\n${note()}\n`), external.stdout).to.equal(true);
+    const local = await runCli(['query', switchB.uri, '--group', 'Group 1', '--cld', '4420712345678', '--time', TIME, '--explain']);
+    expect({ code: local.code, stderr: local.stderr }).to.deep.equal({ code: 0, stderr: '' });
+    expect(local.stdout).to.include('left out:');
+    expect(local.stdout).not.to.include('note:');
   });
 
   it('prints the external routes as a table, in order, on the autocreated vendor', async () => {
@@ -80,7 +93,7 @@ describe('sippy_routed query against a daemon', function () {
     expect(code).to.equal(1);
     expect(stdout).to.equal('');
     expect(stderr).to.equal(
-      `sippy_routed: query: the daemon answered error -32011: the upstream of routing group "Group 1" (${switchB.uri}) is unreachable {"uri":"${switchB.uri}"}\n`,
+      `sippy_routed: query: the daemon answered error -32011: the upstream of routing group "Group 1" (${switchB.uri}) is unreachable {"uri":"${switchB.uri}"} [UPSTREAM_UNREACHABLE]\n`,
     );
   });
 });

@@ -204,7 +204,7 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
     await first.waitUntilServing(`unix:${socket}`);
     const second = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', dsn]);
     expect((await second.exited).code).to.equal(1);
-    expect(second.stderr).to.equal(`sippy_routed: cannot listen on unix:${socket}: the socket is in use by a running process.\n`);
+    expect(second.stderr).to.equal(`sippy_routed: cannot listen on unix:${socket}: the socket is in use by a running process. [SOCKET_IN_USE]\n`);
     await first.waitUntilServing(`unix:${socket}`, 2000);
     expect(await first.stop('SIGINT')).to.deep.equal({ code: 0, signal: null });
     expect(existsSync(socket)).to.equal(false);
@@ -216,15 +216,15 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
     expect((await bad.exited).code).to.equal(2);
     const lines = bad.stderr.trim().split('\n');
     expect(lines.slice(0, 3)).to.deep.equal([
-      "sippy_routed: -s: unix socket path must be absolute, got 'relative.sock'",
-      "sippy_routed: --max-batch: expected an integer 1..10000, got '0'",
-      'sippy_routed: -d: invalid database DSN: unknown parameter "sock" (expected mysql://USER[:PASS]@HOST[:PORT]/DB or mysql://USER@localhost/DB?socket=/path)',
+      "sippy_routed: -s: unix socket path must be absolute, got 'relative.sock' [USAGE]",
+      "sippy_routed: --max-batch: expected an integer 1..10000, got '0' [USAGE]",
+      'sippy_routed: -d: invalid database DSN: unknown parameter "sock" (expected mysql://USER[:PASS]@HOST[:PORT]/DB or mysql://USER@localhost/DB?socket=/path) [USAGE]',
     ]);
     expect(bad.stderr).not.to.include(PASSWORD);
 
     const noDsn = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`]);
     expect((await noDsn.exited).code).to.equal(2);
-    expect(noDsn.stderr).to.equal('sippy_routed: no database DSN: give -d DSN or set SIPPY_ROUTED_DB\n');
+    expect(noDsn.stderr).to.equal('sippy_routed: no database DSN: give -d DSN or set SIPPY_ROUTED_DB [DB_DSN_MISSING]\n');
     expect(existsSync(socket)).to.equal(false);
   });
 

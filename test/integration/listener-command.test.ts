@@ -32,7 +32,7 @@ describe('sippy_routed -e N (command line)', () => {
   it('is the form of any command line that starts with a listener option, in any order', async () => {
     for (const argv of [['-s', `unix:${tmp.path}/x.sock`, '-e', '1'], ['-e1'], ['--rundir', tmp.path, '-e', '1'], ['--max-batch=5', '-e', '1']]) {
       const result = await runCli(argv);
-      expect(result, argv.join(' ')).to.deep.equal({ code: 2, stdout: '', stderr: 'sippy_routed: no database DSN: give -d DSN or set SIPPY_ROUTED_DB\n' });
+      expect(result, argv.join(' ')).to.deep.equal({ code: 2, stdout: '', stderr: 'sippy_routed: no database DSN: give -d DSN or set SIPPY_ROUTED_DB [DB_DSN_MISSING]\n' });
     }
     expect((await runCli(['--bogus'])).stderr).to.match(/unknown command "--bogus"/);
   });
@@ -41,17 +41,17 @@ describe('sippy_routed -e N (command line)', () => {
     const result = await runCli(['-e', '1', '-a', '10.0.0.0/8', '--log-level', 'loud', '--socket-mode', '999', '-x', '--log-file', '', '--rundir', '']);
     expect(result.code).to.equal(2);
     expect(result.stderr.split('\n')).to.deep.equal([
-      'sippy_routed: -a: applies to http: and https: sockets only (a unix socket is guarded by its file mode)',
-      "sippy_routed: --socket-mode: expected an octal mode such as 0660, got '999'",
-      'sippy_routed: unknown option -x',
-      'sippy_routed: --rundir: expected a directory name',
-      "sippy_routed: --log-level: expected one of error, warn, info, debug, got 'loud'",
-      'sippy_routed: --log-file: expected a file name',
+      'sippy_routed: -a: applies to http: and https: sockets only (a unix socket is guarded by its file mode) [USAGE]',
+      "sippy_routed: --socket-mode: expected an octal mode such as 0660, got '999' [USAGE]",
+      'sippy_routed: unknown option -x [USAGE]',
+      'sippy_routed: --rundir: expected a directory name [USAGE]',
+      "sippy_routed: --log-level: expected one of error, warn, info, debug, got 'loud' [USAGE]",
+      'sippy_routed: --log-file: expected a file name [USAGE]',
       'see sippy_routed -e N --help',
       '',
     ]);
     const missing = await runCli(['-s', 'unix:/tmp/x.sock', '--log-level', 'debug', '--log-level=info']);
-    expect(missing.stderr).to.equal('sippy_routed: -e N is required\nsippy_routed: --log-level given twice\nsee sippy_routed -e N --help\n');
+    expect(missing.stderr).to.equal('sippy_routed: -e N is required [USAGE]\nsippy_routed: --log-level given twice [USAGE]\nsee sippy_routed -e N --help\n');
   });
 
   it('names SIPPY_ROUTED_DB when it does not parse, and never prints a password', async () => {
@@ -67,7 +67,7 @@ describe('sippy_routed -e N (command line)', () => {
   it('exits 1 with one line when the log file cannot be opened, before binding', async () => {
     const socket = join(tmp.path, 'x.sock');
     const result = await runCli(['-e', '1', '-s', `unix:${socket}`, '-d', DSN, '--log-file', join(tmp.path, 'missing', 'log')]);
-    expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `sippy_routed: --log-file: cannot open "${join(tmp.path, 'missing', 'log')}" for appending (ENOENT)\n` });
+    expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `sippy_routed: --log-file: cannot open "${join(tmp.path, 'missing', 'log')}" for appending (ENOENT) [LOG_FILE_UNWRITABLE]\n` });
     expect(existsSync(socket)).to.equal(false);
   });
 
@@ -75,7 +75,7 @@ describe('sippy_routed -e N (command line)', () => {
     const socket = join(tmp.path, 'missing', 'x.sock');
     const logFile = join(tmp.path, 'daemon.log');
     const result = await runCli(['-e', '1', '-s', `unix:${socket}`, '-d', DSN, '--log-file', logFile]);
-    expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `sippy_routed: cannot listen on unix:${socket}: the directory does not exist.\n` });
+    expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `sippy_routed: cannot listen on unix:${socket}: the directory does not exist. [SOCKET_BIND_FAILED]\n` });
     const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).to.have.length(1);
     expect(lines[0]).to.include({ level: 'error', msg: 'listener did not start', environment: 1, error: `cannot listen on unix:${socket}: the directory does not exist.` });

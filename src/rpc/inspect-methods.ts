@@ -1,0 +1,66 @@
+// The read-only methods that show what a listener routes by (rpc.md
+// listGroups, listRoutes): served on the same sockets, behind the same
+// allow-list, as getRoutes. Answered from the data source getRoutes uses
+// (the snapshot, or SQL), paged, at most MAX_PAGE_LIMIT rows an answer.
+
+import { SippyError } from '../errors.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type GroupsPage, type RoutesPage, type RoutingInspector } from '../routing/index.js';
+import type { MethodContext } from './methods.js';
+import { compileParams } from './param-schemas.js';
+
+const paging = {
+  offset: { type: 'integer', minimum: 0, maximum: MAX_PAGE_OFFSET },
+  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT },
+  i_environment: { type: 'integer' },
+} as const;
+
+interface Paging {
+  readonly offset?: number;
+  readonly limit?: number;
+  readonly i_environment?: number;
+}
+
+export const listGroupsSchema = {
+  type: 'object',
+  properties: { ...paging, name: { type: 'string', minLength: 1, maxLength: 128 } },
+  additionalProperties: true,
+} as const;
+
+export const listRoutesSchema = {
+  type: 'object',
+  required: ['routing_group'],
+  properties: {
+    ...paging,
+    routing_group: { type: 'string', minLength: 1, maxLength: 128 },
+    cld: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+  additionalProperties: true,
+} as const;
+
+const listGroupsParams = compileParams<Paging & { readonly name?: string }>(listGroupsSchema);
+const listRoutesParams = compileParams<Paging & { readonly routing_group: string; readonly cld?: string }>(listRoutesSchema);
+
+export async function listGroups(params: unknown, context: MethodContext): Promise<GroupsPage> {
+  const p = listGroupsParams(params);
+  const inspector = inspectorOf(context, 'listGroups', p);
+  return inspector.groups(context.environment, { name: p.name, offset: p.offset ?? 0, limit: p.limit ?? DEFAULT_PAGE_LIMIT });
+}
+
+export async function listRoutes(params: unknown, context: MethodContext): Promise<RoutesPage> {
+  const p = listRoutesParams(params);
+  const inspector = inspectorOf(context, 'listRoutes', p);
+  return inspector.routes(context.environment, { routing_group: p.routing_group, cld: p.cld, offset: p.offset ?? 0, limit: p.limit ?? DEFAULT_PAGE_LIMIT });
+}
+
+function inspectorOf(context: MethodContext, method: string, p: Paging): RoutingInspector {
+  if (p.i_environment !== undefined && p.i_environment !== context.environment) {
+    throw new SippyError(
+      'ENVIRONMENT_MISMATCH',
+      `The request is for environment ${p.i_environment} but this listener serves environment ${context.environment}.`,
+      { data: { i_environment: context.environment } },
+    );
+  }
+  const inspector = context.resolver.inspector;
+  if (inspector === undefined) throw new SippyError('RPC_METHOD_NOT_FOUND', `${method} is not served by this listener: its resolver cannot list its data.`);
+  return inspector;
+}
