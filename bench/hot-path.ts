@@ -103,7 +103,13 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds ?? 5);
   const loadStarted = Date.now();
   const snapshot = buildSnapshot(ds);
-  process.stderr.write(`snapshot of ${snapshot.counts.routes} routes built in ${Date.now() - loadStarted} ms\n`);
+  (globalThis as { gc?: () => void }).gc?.();
+  const memory = process.memoryUsage();
+  const mib = (bytes: number): string => `${Math.round(bytes / 1048576)} MiB`;
+  process.stderr.write(
+    `snapshot of ${snapshot.counts.routes} routes built in ${Date.now() - loadStarted} ms; rss ${mib(memory.rss)}, heap used ${mib(memory.heapUsed)}, ` +
+      `array buffers ${mib(memory.arrayBuffers)}${(globalThis as { gc?: unknown }).gc === undefined ? ' (run with --expose-gc for figures after a collection)' : ''}\n`,
+  );
   const follower = { current: snapshot, ageMs: () => 0, status: () => undefined } as unknown as SnapshotFollower;
   const external: ExternalGroupHandler = { resolve: () => Promise.reject(new Error('no external groups here')) };
   const source = new SnapshotDataSource(follower, new SqlDataSource(() => { throw new Error('no database here'); }), 0);

@@ -9,6 +9,7 @@
 
 import type { EntryRow, GroupRow, RouteRow } from './model.js';
 import type { RouteResult } from './types.js';
+import type { PricesInRecord } from './route-set.js';
 import { formatMicrosAny } from './cost.js';
 import { asciiBytes, jsonStringBound, putAscii, putBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
 
@@ -120,10 +121,13 @@ export class AnswerWriter {
   route(entry: EntryRow, route: RouteRow, costMicros: number | bigint, cli: string, cld: string): void {
     const e = (entry as { [ENTRY_BYTES]?: EntryBytes })[ENTRY_BYTES] ?? entryBytes(entry);
     const prefix = route.prefix;
-    const price1 = route.price_1;
-    const priceN = route.price_n;
+    // A snapshot's route may hold its prices as numbers: written from them, no text made.
+    const price1Micros = (route as Partial<PricesInRecord>).price_1_micros;
+    const priceNMicros = (route as Partial<PricesInRecord>).price_n_micros;
+    const price1 = price1Micros !== undefined && price1Micros === price1Micros ? undefined : route.price_1;
+    const priceN = priceNMicros !== undefined && priceNMicros === priceNMicros ? undefined : route.price_n;
     const bound =
-      ROUTE_FIXED_BOUND + e.head.length + e.fees.length + e.capacity.length + jsonStringBound(prefix) + price1.length + priceN.length +
+      ROUTE_FIXED_BOUND + e.head.length + e.fees.length + e.capacity.length + jsonStringBound(prefix) + (price1?.length ?? 0) + (priceN?.length ?? 0) +
       jsonStringBound(cli) + jsonStringBound(cld);
     const buf = this.scratch.reserve(this.pos, bound);
     let pos = this.pos;
@@ -141,9 +145,9 @@ export class AnswerWriter {
     const timeout1xx = route.timeout_1xx;
     pos = timeout1xx === null ? putBytes(buf, pos, NULL) : putInt(buf, pos, timeout1xx);
     pos = putBytes(buf, pos, PRICE_1);
-    pos = putAscii(buf, pos, price1);
+    pos = price1 === undefined ? putCost(buf, pos, price1Micros!) : putAscii(buf, pos, price1);
     pos = putBytes(buf, pos, PRICE_N);
-    pos = putAscii(buf, pos, priceN);
+    pos = priceN === undefined ? putCost(buf, pos, priceNMicros!) : putAscii(buf, pos, priceN);
     pos = putBytes(buf, pos, INTERVAL_1);
     pos = putInt(buf, pos, route.interval_1);
     pos = putBytes(buf, pos, INTERVAL_N);
@@ -182,7 +186,7 @@ export class AnswerWriter {
   }
 }
 
-/** formatMicrosAny (cost.ts) written in place: sign, units, point, six digits. */
+/** formatMicrosAny (cost.ts) written in place: sign, units, point, six digits (a cost, or an amount held as micro-units). */
 function putCost(buf: Uint8Array, pos: number, micros: number | bigint): number {
   if (typeof micros === 'bigint') return putAscii(buf, pos, formatMicrosAny(micros));
   let at = pos;

@@ -97,6 +97,33 @@ export function parseMicrosNumber(text: string): number {
   return Number.isSafeInteger(asNumber) && BigInt(asNumber) === micros ? asNumber : NaN;
 }
 
+/**
+ * The micro-units of `text` when it is an amount in the canonical form the
+ * database sends for DECIMAL(16,6) (optional minus, integer digits without
+ * leading zeros, a point, exactly six decimals; never "-0.000000") and they
+ * fit a 32-bit integer; NaN otherwise. Canonical only, so that
+ * formatMicrosAny gives back exactly `text`. A loop of digits, no BigInt: it
+ * runs for every route at load.
+ */
+export function int32Micros(text: string): number {
+  const n = text.length;
+  let i = text.charCodeAt(0) === 45 ? 1 : 0;
+  const point = n - 7;
+  if (point <= i || text.charCodeAt(point) !== 46) return NaN;
+  // No leading zero but "0." itself.
+  if (text.charCodeAt(i) === 48 && point !== i + 1) return NaN;
+  let value = 0;
+  for (; i < n; i++) {
+    if (i === point) continue;
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+    if (value > 2147483647) return NaN;
+  }
+  if (text.charCodeAt(0) === 45) return value === 0 ? NaN : -value;
+  return value;
+}
+
 /** A tariff with its amounts already in micro-units (NaN where beyond 2^53). */
 export interface MicroTariff {
   readonly price1: number;

@@ -13,11 +13,15 @@
 
 import type { RouteRow } from './model.js';
 import type { MoneyTable, PrefixPool, TimeTable } from './interned.js';
+import { formatMicrosAny, int32Micros } from './cost.js';
 
 const HUNTSTOP = 1;
 const FORBIDDEN = 2;
 const TIMEOUT_NULL = 4;
 const TIMEOUT_1XX_NULL = 8;
+/** PRICE_1 / PRICE_N hold the amount's micro-units themselves, not a MoneyTable index. */
+const PRICE_1_MICROS = 16;
+const PRICE_N_MICROS = 32;
 
 /** matchIndex result: no row's prefix starts the CLD. */
 export const NO_MATCH = -1;
@@ -31,7 +35,10 @@ export type RouteInput = Omit<RouteRow, 'i_destination_set'>;
 // a row's fields from one or two cache lines, where a column per field
 // would cost a cache miss per field (measured: a third of the lookup time at
 // a million routes). Amounts, prefixes and instants are indexes into their
-// tables: 48 bytes a route.
+// tables: 48 bytes a route. An amount in canonical DECIMAL(16,6) text
+// that fits 32 bits as micro-units (below 2,147 units, nearly every rate)
+// is held in the record itself: no table entry, and no cache miss on a
+// string when a request costs the route and writes its price.
 const I_ROUTE = 0;
 const PREFERENCE = 1;
 const FLAGS = 2;
@@ -88,12 +95,15 @@ export class RouteSetBuilder {
     const at = i * INTS;
     ints[at + I_ROUTE] = row.i_route;
     ints[at + PREFERENCE] = row.preference;
+    const price1 = int32Micros(row.price_1);
+    const priceN = int32Micros(row.price_n);
     ints[at + FLAGS] =
-      (row.huntstop ? HUNTSTOP : 0) | (row.forbidden ? FORBIDDEN : 0) | (row.timeout === null ? TIMEOUT_NULL : 0) | (row.timeout_1xx === null ? TIMEOUT_1XX_NULL : 0);
+      (row.huntstop ? HUNTSTOP : 0) | (row.forbidden ? FORBIDDEN : 0) | (row.timeout === null ? TIMEOUT_NULL : 0) | (row.timeout_1xx === null ? TIMEOUT_1XX_NULL : 0) |
+      (price1 === price1 ? PRICE_1_MICROS : 0) | (priceN === priceN ? PRICE_N_MICROS : 0);
     ints[at + TIMEOUT] = row.timeout ?? 0;
     ints[at + TIMEOUT_1XX] = row.timeout_1xx ?? 0;
-    ints[at + PRICE_1] = this.money.intern(row.price_1);
-    ints[at + PRICE_N] = this.money.intern(row.price_n);
+    ints[at + PRICE_1] = price1 === price1 ? price1 : this.money.intern(row.price_1);
+    ints[at + PRICE_N] = priceN === priceN ? priceN : this.money.intern(row.price_n);
     ints[at + INTERVAL_1] = row.interval_1;
     ints[at + INTERVAL_N] = row.interval_n;
     ints[at + PREFIX_ID] = this.prefixes.intern(row.prefix);
@@ -186,13 +196,37 @@ export class RouteSet {
     return this.prefixes.codePoints[this.ints[i * INTS + PREFIX_ID]!]!;
   }
 
-  /** The price indexes and intervals of row i, for the cost (cost.ts on micro-units). */
-  price1(i: number): number {
-    return this.ints[i * INTS + PRICE_1]!;
+  /** Row i's price_1 in exact micro-units (NaN beyond 2^53: cost.ts then takes the text). */
+  price1Micros(i: number): number {
+    const at = i * INTS;
+    return (this.ints[at + FLAGS]! & PRICE_1_MICROS) !== 0 ? this.ints[at + PRICE_1]! : this.money.micros[this.ints[at + PRICE_1]!]!;
   }
 
-  priceN(i: number): number {
-    return this.ints[i * INTS + PRICE_N]!;
+  priceNMicros(i: number): number {
+    const at = i * INTS;
+    return (this.ints[at + FLAGS]! & PRICE_N_MICROS) !== 0 ? this.ints[at + PRICE_N]! : this.money.micros[this.ints[at + PRICE_N]!]!;
+  }
+
+  /** Row i's price_1 as the database sent it. */
+  price1Text(i: number): string {
+    const at = i * INTS;
+    return (this.ints[at + FLAGS]! & PRICE_1_MICROS) !== 0 ? formatMicrosAny(this.ints[at + PRICE_1]!) : this.money.text[this.ints[at + PRICE_1]!]!;
+  }
+
+  priceNText(i: number): string {
+    const at = i * INTS;
+    return (this.ints[at + FLAGS]! & PRICE_N_MICROS) !== 0 ? formatMicrosAny(this.ints[at + PRICE_N]!) : this.money.text[this.ints[at + PRICE_N]!]!;
+  }
+
+  /** Row i's price_1 when the record holds it (the answer writes it from the number, no string), else NaN. */
+  price1InRecord(i: number): number {
+    const at = i * INTS;
+    return (this.ints[at + FLAGS]! & PRICE_1_MICROS) !== 0 ? this.ints[at + PRICE_1]! : NaN;
+  }
+
+  priceNInRecord(i: number): number {
+    const at = i * INTS;
+    return (this.ints[at + FLAGS]! & PRICE_N_MICROS) !== 0 ? this.ints[at + PRICE_N]! : NaN;
   }
 
   interval1(i: number): number {
@@ -274,8 +308,18 @@ function slotOf(id: number, slots: number): number {
   return Math.floor(((Math.imul(id, 0x9e3779b1) >>> 0) * slots) / 4294967296);
 }
 
+/**
+ * What a route read from a record offers beyond RouteRow: its prices as
+ * micro-units when the record holds them (NaN when not), for writers that
+ * can write a number without making its text (answer-json.ts).
+ */
+export interface PricesInRecord {
+  readonly price_1_micros: number;
+  readonly price_n_micros: number;
+}
+
 /** A RouteRow read from a RouteSet's record (RouteSet.route). */
-class RouteView implements RouteRow {
+class RouteView implements RouteRow, PricesInRecord {
   constructor(
     private readonly set: RouteSet,
     private readonly i: number,
@@ -310,11 +354,20 @@ class RouteView implements RouteRow {
   }
 
   get price_1(): string {
-    return this.set.money.text[this.set.int(this.i, PRICE_1)]!;
+    return this.set.price1Text(this.i);
   }
 
   get price_n(): string {
-    return this.set.money.text[this.set.int(this.i, PRICE_N)]!;
+    return this.set.priceNText(this.i);
+  }
+
+  /** The prices' micro-units when the record holds them, else NaN (see PricesInRecord). */
+  get price_1_micros(): number {
+    return this.set.price1InRecord(this.i);
+  }
+
+  get price_n_micros(): number {
+    return this.set.priceNInRecord(this.i);
   }
 
   get interval_1(): number {

@@ -57,10 +57,9 @@ export function snapshotCandidates(group: SnapshotGroup, prefixes: PrefixPool, c
 }
 
 function costOf(entry: SnapshotEntry, set: RouteSet, i: number, averageDuration: number): number | bigint {
-  const money = set.money;
   const cost = estimateCostMicrosNumber(
     {
-      price1: money.micros[set.price1(i)]!, priceN: money.micros[set.priceN(i)]!,
+      price1: set.price1Micros(i), priceN: set.priceNMicros(i),
       interval1: set.interval1(i), intervalN: set.intervalN(i),
       connectFee: entry.connectFeeMicros, freeSeconds: entry.row.free_seconds,
     },
@@ -71,7 +70,7 @@ function costOf(entry: SnapshotEntry, set: RouteSet, i: number, averageDuration:
   const row = entry.row;
   return estimateCostMicros(
     {
-      price_1: money.text[set.price1(i)]!, price_n: money.text[set.priceN(i)]!,
+      price_1: set.price1Text(i), price_n: set.priceNText(i),
       interval_1: set.interval1(i), interval_n: set.intervalN(i), connect_fee: row.connect_fee, free_seconds: row.free_seconds,
     },
     averageDuration,

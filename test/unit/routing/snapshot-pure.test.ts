@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { estimateCostMicros, estimateCostMicrosNumber, formatMicros, formatMicrosAny, parseMicros, parseMicrosNumber } from '../../../src/routing/cost.js';
+import { estimateCostMicros, estimateCostMicrosNumber, formatMicros, formatMicrosAny, int32Micros, parseMicros, parseMicrosNumber } from '../../../src/routing/cost.js';
+import { AnswerWriter } from '../../../src/routing/answer-json.js';
+import type { EntryRow } from '../../../src/routing/model.js';
 import { matchRoute } from '../../../src/routing/match.js';
 import type { RouteRow } from '../../../src/routing/model.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
@@ -9,6 +11,12 @@ import { seededRandom } from '../../../src/seeded-random.js';
 // The snapshot's pure parts against the SQL path's: money on numbers against
 // BigInt, and the columnar longest-prefix match against matchRoute.
 
+const ENTRY: EntryRow = {
+  i_routing_group_entry: 1, entry_order: 1, weight: null, i_connection: 1, connection_name: 'c', destination: 'd', cli_translation_rule: null,
+  cld_translation_rule: null, capacity: 1, enabled: true, i_vendor: 1, vendor_name: 'v', i_destination_set: 1, destination_set_name: 's',
+  currency: 'USD', connect_fee: '0.000000', free_seconds: 0, grace_period: 0, post_call_surcharge: '0.000000',
+};
+
 describe('money as exact numbers (the snapshot)', () => {
   it('parses up to 2^53 - 1 micro-units exactly and refuses beyond (NaN: the caller uses BigInt)', () => {
     expect(parseMicrosNumber('9007199254.740991')).to.equal(2 ** 53 - 1);
@@ -17,6 +25,46 @@ describe('money as exact numbers (the snapshot)', () => {
     expect(parseMicrosNumber('9999999999.999999')).to.be.NaN;
     expect(parseMicrosNumber('0.000001')).to.equal(1);
     expect(parseMicrosNumber('12.5')).to.equal(12_500_000);
+  });
+
+  it('holds an amount in a route record only in the canonical text that formats back to itself, and within 32 bits', () => {
+    const held: [string, number][] = [['0.000000', 0], ['0.000001', 1], ['12.345678', 12_345_678], ['-0.500000', -500_000], ['2147.483647', 2_147_483_647], ['-2147.483647', -2_147_483_647]];
+    for (const [text, micros] of held) {
+      expect(int32Micros(text), text).to.equal(micros);
+      expect(formatMicrosAny(micros), text).to.equal(text);
+    }
+    // Past 32 bits, or not the database's canonical form: NaN, and the route keeps the text in the MoneyTable.
+    for (const text of ['2147.483648', '-2147.483648', '9999999999.999999', '-0.000000', '1.5', '1.5000000', '01.000000', '+1.000000', '1.00000a', '.000000', '1000000', '', '-', ' 1.000000']) {
+      expect(int32Micros(text), JSON.stringify(text)).to.be.NaN;
+    }
+  });
+
+  it('gives back every price as the database sent it and writes the answer JSON.stringify writes (prices held in the record or in the table)', () => {
+    const random = seededRandom(11);
+    const texts = ['0.000000', '0.012345', '-1.000000', '2147.483647', '2147.483648', '9999999999.999999', '-0.000000', '1.5'];
+    const money = new MoneyTable();
+    const builder = new RouteSetBuilder(money, new PrefixPool(), new TimeTable());
+    builder.begin(1);
+    const rows = Array.from({ length: 200 }, (_, i) => ({
+      i_route: i + 1, prefix: String(i), preference: 1, huntstop: false, timeout: null, timeout_1xx: null,
+      price_1: texts[Math.floor(random() * texts.length)]!, price_n: texts[Math.floor(random() * texts.length)]!,
+      interval_1: 60, interval_n: 60, forbidden: false, activation: 0, expiration: null,
+    }));
+    for (const row of rows) builder.add(row);
+    const set = builder.build('')!;
+    const writer = new AnswerWriter();
+    for (let i = 0; i < set.size; i++) {
+      const view = set.route(i);
+      const row = rows[view.i_route - 1]!;
+      expect([view.price_1, view.price_n]).to.deep.equal([row.price_1, row.price_n]);
+      expect(set.price1Micros(i)).to.deep.equal(parseMicrosNumber(row.price_1));
+      writer.begin(1, { i_routing_group: 1, name: 'g', policy: 'lcr', average_duration: 60, external: false, uri: null }, '1', '2');
+      writer.route(ENTRY, view, 0, '1', '2');
+      const written = JSON.parse(writer.finish(undefined).toString()) as { routes: { price_1: string; price_n: string }[] };
+      expect([written.routes[0]!.price_1, written.routes[0]!.price_n]).to.deep.equal([row.price_1, row.price_n]);
+    }
+    // Only the amounts a record cannot hold went into the table.
+    expect(money.text.slice().sort()).to.deep.equal(['-0.000000', '1.5', '2147.483648', '9999999999.999999']);
   });
 
   it('formats numbers as formatMicros formats BigInts', () => {
