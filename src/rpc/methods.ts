@@ -19,6 +19,12 @@ export interface MethodContext {
   readonly deadline: number;
   readonly now: () => number;
   readonly logger: Logger;
+  /**
+   * The listener's calls still waiting on the resolver (a database, an
+   * upstream daemon): at the end of a stop's drain each is rejected, so its
+   * client gets an error answer rather than a closed connection.
+   */
+  readonly waiting?: Set<(reason: unknown) => void>;
 }
 
 export async function ping(params: unknown, context: MethodContext): Promise<{ i_environment: number; version: string; data?: DataStatus }> {
@@ -78,17 +84,21 @@ export function routeRequest(params: unknown, context: Pick<MethodContext, 'envi
 async function withDeadline<T>(work: Promise<T>, context: MethodContext): Promise<T> {
   const remaining = Math.max(0, context.deadline - context.now());
   let timer: NodeJS.Timeout | undefined;
+  let abandon: ((reason: unknown) => void) | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
+    abandon = reject;
     timer = setTimeout(() => {
       reject(new SippyError('RPC_TIMEOUT', 'The routing answer was not ready within the request timeout; the request can be retried.'));
     }, remaining);
     // The socket keeps a serving process alive; this timer alone must not keep a stopped one.
     timer.unref();
   });
+  context.waiting?.add(abandon!);
   try {
     return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
+    context.waiting?.delete(abandon!);
     // A late rejection of the abandoned work must not become an unhandled rejection.
     work.catch(() => undefined);
   }
