@@ -21,6 +21,7 @@ import { errorResponse, type JsonRpcDispatcher } from './jsonrpc.js';
 import type { MethodContext } from './methods.js';
 import { rpcError, STANDARD_MESSAGES, type JsonRpcError } from './rpc-errors.js';
 import type { ListenerSettings } from './settings.js';
+import type { WaitingCalls } from './waiting-calls.js';
 
 /** What the front needs of its listener. */
 export interface FrontHost {
@@ -35,7 +36,7 @@ export interface FrontHost {
   rejected(address: string | undefined): void;
   requestStarted(): void;
   /** Calls waiting on the resolver, rejected when a stop's drain ends (MethodContext.waiting). */
-  readonly waiting: Set<(reason: unknown) => void>;
+  readonly waiting: WaitingCalls;
   /** `errors`: how many errors the answer carried (HTTP error = 1). */
   requestFinished(errors: number): void;
 }

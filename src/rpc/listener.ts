@@ -25,6 +25,7 @@ import { JsonRpcDispatcher } from './jsonrpc.js';
 import { getRoutes, ping } from './methods.js';
 import { loadTls, settingsFor, type ListenerSettings } from './settings.js';
 import { bindUnixSocket, checkSocketPath, chmodIfOwn, unlinkIfOwn, type SocketIdentity } from './unix-socket.js';
+import { WaitingCalls } from './waiting-calls.js';
 
 /** Default bound on draining in-flight requests at stop (operations.md). */
 export const DEFAULT_DRAIN_MS = 5000;
@@ -73,7 +74,7 @@ export class Listener implements FrontHost {
   private readonly counters = { requests: 0, errors: 0, rejected: 0, inFlight: 0 };
   private onDrained: (() => void) | undefined;
   private readonly rejections = new RejectionLogLimiter();
-  readonly waiting = new Set<(reason: unknown) => void>();
+  readonly waiting = new WaitingCalls();
   private readonly handshakes = new HandshakeDeadlines();
 
   constructor(spec: ListenerSpec, resolver: Resolver, logger: Logger, options: ListenerOptions = {}) {
@@ -243,11 +244,9 @@ export class Listener implements FrontHost {
 
   /** Answers every call still waiting on the resolver with RPC_STOPPING; returns how many. */
   private abandonWaiting(): number {
-    const count = this.waiting.size;
-    if (count === 0) return 0;
     const error = new SippyError('RPC_STOPPING', 'The listener stopped before the routing answer was ready; the request can be retried.');
-    for (const abandon of [...this.waiting]) abandon(error);
-    this.waiting.clear();
+    const count = this.waiting.abandonAll(error);
+    if (count === 0) return 0;
     this.logger.warn('answered requests still waiting at the end of the drain', { environment: this.current.environment, socket: this.current.spec.socket, requests: count });
     return count;
   }

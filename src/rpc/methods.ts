@@ -10,6 +10,7 @@ import type { Resolver, RouteRequest, RouteResult } from '../routing/types.js';
 import type { DataStatus } from '../routing/snapshot-follower.js';
 import { VERSION } from '../version.js';
 import { callStartTime, validateParams } from './param-schemas.js';
+import type { WaitingCalls } from './waiting-calls.js';
 
 /** What a method needs of the listener, fixed for the request's lifetime. */
 export interface MethodContext {
@@ -19,12 +20,8 @@ export interface MethodContext {
   readonly deadline: number;
   readonly now: () => number;
   readonly logger: Logger;
-  /**
-   * The listener's calls still waiting on the resolver (a database, an
-   * upstream daemon): at the end of a stop's drain each is rejected, so its
-   * client gets an error answer rather than a closed connection.
-   */
-  readonly waiting?: Set<(reason: unknown) => void>;
+  /** The listener's calls waiting on the resolver, rejected when a stop's drain ends. */
+  readonly waiting?: WaitingCalls;
 }
 
 export async function ping(params: unknown, context: MethodContext): Promise<{ i_environment: number; version: string; data?: DataStatus }> {
