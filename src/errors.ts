@@ -43,6 +43,7 @@ export const catalogue = {
   RPC_INVALID_PARAMS: { exit: 1, rpc: -32602, summary: 'A known parameter is missing or malformed; data.errors lists each with its JSON path.' },
   RPC_INTERNAL: { exit: 1, rpc: -32603, summary: 'The daemon could not answer for an internal reason; details are in its log.' },
   RPC_TIMEOUT: { exit: 1, rpc: -32603, summary: 'The answer was not ready within the request timeout (--request-timeout); the request can be retried.' },
+  RPC_STOPPING: { exit: 1, rpc: -32603, summary: 'The listener stopped (SIGTERM, or a reload moved or removed it) before the answer was ready; the request can be retried.' },
   ROUTING_BAD_POLICY: { exit: 1, rpc: -32603, summary: "The routing group's policy has an unknown key; the group is unusable until it is fixed." },
   ROUTING_GROUP_NOT_FOUND: { exit: 1, rpc: -32001, summary: 'No routing group of that exact name in this environment (data.routing_group).' },
   ENVIRONMENT_MISMATCH: { exit: 1, rpc: -32002, summary: "The request's i_environment is not this listener's environment." },

@@ -4,18 +4,25 @@
 // parsing). Then the body goes to the JSON-RPC dispatcher. Every answer,
 // HTTP errors included, is `application/json` with a JSON-RPC error body, so
 // a client always has one format to read.
+//
+// `Expect: 100-continue` requests come through createContinueHandler: the
+// checks that need no body (allow-list, path, method, declared length) run
+// before "100 Continue" is sent, so a refused client never sends its body.
+// Any other expectation answers 417 (createExpectationHandler).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { AllowList } from './allow-list.js';
 import type { CallGate } from './call-gate.js';
-import { discardBody, readBody } from './body-reader.js';
+import { declaredTooLarge, discardBody, readRequestBody, type RequestBodyOutcome } from './body-reader.js';
+import { MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-shape.js';
 import { replyJson } from './reply-json.js';
 import { errorResponse, type JsonRpcDispatcher } from './jsonrpc.js';
 import type { MethodContext } from './methods.js';
 import { rpcError, STANDARD_MESSAGES, type JsonRpcError } from './rpc-errors.js';
 import type { ListenerSettings } from './settings.js';
+import type { WaitingCalls } from './waiting-calls.js';
 
 /** What the front needs of its listener. */
 export interface FrontHost {
@@ -31,6 +38,8 @@ export interface FrontHost {
   requestStarted(): void;
   /** The gate of a client connection: its batches and pipelined requests share it. */
   gateFor(socket: Socket): CallGate;
+  /** Calls waiting on the resolver, rejected when a stop's drain ends (MethodContext.waiting). */
+  readonly waiting: WaitingCalls;
   /** `errors`: how many errors the answer carried (HTTP error = 1). */
   requestFinished(errors: number): void;
 }
@@ -63,28 +72,84 @@ export function createRequestHandler(host: FrontHost): (req: IncomingMessage, re
   };
 }
 
+/**
+ * For requests with `Expect: 100-continue` (Node's checkContinue event):
+ * refused before "100 Continue" when a check that needs no body fails, the
+ * connection then closed (the client has not sent its body); else continued
+ * and handled as any request.
+ */
+export function createContinueHandler(host: FrontHost): (req: IncomingMessage, res: ServerResponse) => void {
+  const handler = createRequestHandler(host);
+  return (req, res) => {
+    const settings = host.settings();
+    const limit = settings.limits.bodyLimitBytes;
+    let refused = true;
+    if (!allowed(host, req, settings)) deny(host, res);
+    else if (pathOf(req.url) !== settings.httpPath) closeAfter(host, req, res, 404, wrongPath(settings.httpPath));
+    else if (req.method !== 'POST') closeAfter(host, req, res, 405, WRONG_METHOD, { allow: 'POST' });
+    else if (declaredTooLarge(req, limit)) tooLarge(host, req, res, limit);
+    else refused = false;
+    if (!refused) {
+      res.writeContinue();
+      handler(req, res);
+      return;
+    }
+    host.requestStarted();
+    host.requestFinished(1);
+  };
+}
+
+/** For requests with an `Expect` other than 100-continue (Node's checkExpectation event): 403 or 417, then close. */
+export function createExpectationHandler(host: FrontHost): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (!allowed(host, req, host.settings())) deny(host, res);
+    else closeAfter(host, req, res, 417, rpcError('RPC_INVALID_REQUEST', 'Invalid Request: the only Expect this listener supports is 100-continue.', { supported: '100-continue' }));
+    host.requestStarted();
+    host.requestFinished(1);
+  };
+}
+
+const WRONG_METHOD = rpcError('RPC_INVALID_REQUEST', 'Invalid Request: JSON-RPC requests are sent with POST.');
+
+function wrongPath(httpPath: string): JsonRpcError {
+  return rpcError('RPC_INVALID_REQUEST', `Invalid Request: no JSON-RPC service at this path; POST to ${httpPath}.`);
+}
+
+function allowed(host: FrontHost, req: IncomingMessage, settings: ListenerSettings): boolean {
+  if (settings.allowList === undefined || isAllowed(req.socket, settings.allowList)) return true;
+  host.rejected(req.socket.remoteAddress);
+  return false;
+}
+
+function deny(host: FrontHost, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  sendError(host, res, 403, rpcError('CLIENT_NOT_ALLOWED', 'This client address is not allowed on this listener.'), { connection: 'close' });
+}
+
 async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse): Promise<number> {
   const started = host.now();
   const settings = host.settings();
-  if (settings.allowList !== undefined && !isAllowed(req.socket, settings.allowList)) {
-    host.rejected(req.socket.remoteAddress);
-    res.shouldKeepAlive = false;
-    sendError(host, res, 403, rpcError('CLIENT_NOT_ALLOWED', 'This client address is not allowed on this listener.'), { connection: 'close' });
+  if (!allowed(host, req, settings)) {
+    deny(host, res);
     return 1;
   }
   const limit = settings.limits.bodyLimitBytes;
   if (pathOf(req.url) !== settings.httpPath) {
-    await refuse(host, req, res, limit, 404, rpcError('RPC_INVALID_REQUEST', `Invalid Request: no JSON-RPC service at this path; POST to ${settings.httpPath}.`));
+    await refuse(host, req, res, limit, 404, wrongPath(settings.httpPath));
     return 1;
   }
   if (req.method !== 'POST') {
-    await refuse(host, req, res, limit, 405, rpcError('RPC_INVALID_REQUEST', 'Invalid Request: JSON-RPC requests are sent with POST.'), { allow: 'POST' });
+    await refuse(host, req, res, limit, 405, WRONG_METHOD, { allow: 'POST' });
     return 1;
   }
-  const body = await readBody(req, limit);
+  const body = await readRequestBody(req, limit);
   if (body.kind === 'aborted') return 1;
   if (body.kind === 'too-large') {
     tooLarge(host, req, res, limit);
+    return 1;
+  }
+  if (body.kind === 'malformed') {
+    sendError(host, res, 200, malformedError(body.reason));
     return 1;
   }
   const context: MethodContext = {
@@ -93,6 +158,7 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     deadline: started + settings.limits.requestTimeoutMs,
     now: host.now,
     logger: host.logger,
+    waiting: host.waiting,
   };
   const reply = await host.dispatcher.handle(body.text, context, settings.limits.maxBatch, host.gateFor(req.socket));
   if (reply.body === undefined) {
@@ -123,16 +189,31 @@ async function refuse(host: FrontHost, req: IncomingMessage, res: ServerResponse
   sendError(host, res, status, error, headers);
 }
 
+/** A body refused unparsed (body-reader.ts): -32700 for bytes that are not UTF-8, -32600 past a shape bound. */
+function malformedError(reason: Extract<RequestBodyOutcome, { kind: 'malformed' }>['reason']): JsonRpcError {
+  switch (reason) {
+    case 'utf8':
+      return rpcError('RPC_PARSE_ERROR', 'Parse error: the request body is not valid UTF-8.');
+    case 'depth':
+      return rpcError('RPC_INVALID_REQUEST', `Invalid Request: arrays and objects are nested deeper than ${MAX_JSON_DEPTH} levels.`, { max_depth: MAX_JSON_DEPTH });
+    case 'values':
+      return rpcError('RPC_INVALID_REQUEST', `Invalid Request: the request holds more than ${MAX_JSON_VALUES} values.`, { max_values: MAX_JSON_VALUES });
+  }
+}
+
+/** An HTTP error answered without reading the body; the connection is closed once it is out. */
+function closeAfter(host: FrontHost, req: IncomingMessage, res: ServerResponse, status: number, error: JsonRpcError, headers: Record<string, string> = {}): void {
+  res.shouldKeepAlive = false;
+  res.once('finish', () => req.socket.destroy());
+  sendError(host, res, status, error, { ...headers, connection: 'close' });
+}
+
 /**
  * 413, then the connection is closed once the answer is out: the rest of the
  * body is never read. (Its bytes are discarded by the kernel on close.)
  */
 function tooLarge(host: FrontHost, req: IncomingMessage, res: ServerResponse, limit: number): void {
-  res.shouldKeepAlive = false;
-  res.once('finish', () => req.socket.destroy());
-  sendError(host, res, 413, rpcError('RPC_INVALID_REQUEST', `Invalid Request: the request body is larger than this listener's limit of ${limit} bytes.`), {
-    connection: 'close',
-  });
+  closeAfter(host, req, res, 413, rpcError('RPC_INVALID_REQUEST', `Invalid Request: the request body is larger than this listener's limit of ${limit} bytes.`));
 }
 
 function sendError(host: FrontHost, res: ServerResponse, status: number, error: JsonRpcError, headers: Record<string, string> = {}): void {

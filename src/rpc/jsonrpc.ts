@@ -13,7 +13,9 @@
 //   notification;
 // - JSON-RPC 1.0 requests (no `jsonrpc` member, `params` an array, `id`
 //   null for notifications) are answered in 1.0 form. As the daemon's params
-//   are by name, 1.0 params are `[]` or `[{...named}]`.
+//   are by name, 1.0 params are `[]` or `[{...named}]`. Their id must be a
+//   string, a number or null, as in 2.0: an object or array id is an
+//   Invalid Request (it would be echoed back, whatever its size).
 // Every method call goes through the client connection's CallGate when one
 // is given: a batch's entries (and requests pipelined on the connection) run
 // at most the gate's limit at once and wait their turn beyond it.
@@ -103,7 +105,7 @@ export class JsonRpcDispatcher {
   }
 
   private async versionOne(request: JsonObject, context: CallContext): Promise<JsonObject | undefined> {
-    if (!Utils.Request.isValidRequest(request as never, 1)) return invalidRequest();
+    if (!Utils.Request.isValidRequest(request as never, 1) || !isScalarId(request.id)) return invalidRequest();
     const notification = request.id === null;
     const positional = request.params as unknown[];
     const named = positional.length === 0 ? undefined : positional.length === 1 && isObject(positional[0]) ? positional[0] : null;
@@ -140,6 +142,10 @@ function single(response: JsonObject | undefined): Reply {
 
 function hasError(response: JsonObject): boolean {
   return response.error !== undefined && response.error !== null;
+}
+
+function isScalarId(id: unknown): boolean {
+  return typeof id === 'string' || typeof id === 'number' || id === null;
 }
 
 function isObject(value: unknown): value is JsonObject {

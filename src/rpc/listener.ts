@@ -5,7 +5,8 @@
 //   update(spec, r)  same endpoint: new allow-list, limits, socket mode, TLS
 //                    certificate, HTTP path, resolver; the socket stays open
 //   stop(drainMs)    stops accepting, lets in-flight requests finish within
-//                    drainMs, closes the rest, removes its own UNIX socket
+//                    drainMs, answers the calls still waiting with
+//                    RPC_STOPPING, closes the rest, removes its own UNIX socket
 //
 // The listener never closes the resolver: whoever created it owns it.
 
@@ -18,15 +19,25 @@ import type { Logger } from '../log.js';
 import type { Resolver } from '../routing/types.js';
 import { RejectionLogLimiter } from './allow-list.js';
 import { CallGate } from './call-gate.js';
-import { createRequestHandler, isAllowed, type FrontHost } from './http-front.js';
+import { answerClientError } from './client-errors.js';
+import { HandshakeDeadlines } from './handshake-deadline.js';
+import { createContinueHandler, createExpectationHandler, createRequestHandler, isAllowed, type FrontHost } from './http-front.js';
 import { JsonRpcDispatcher } from './jsonrpc.js';
 import { getRoutes, ping } from './methods.js';
 import { listGroups, listRoutes } from './inspect-methods.js';
 import { loadTls, settingsFor, type ListenerSettings } from './settings.js';
 import { bindUnixSocket, checkSocketPath, chmodIfOwn, unlinkIfOwn, type SocketIdentity } from './unix-socket.js';
+import { WaitingCalls } from './waiting-calls.js';
 
 /** Default bound on draining in-flight requests at stop (operations.md). */
 export const DEFAULT_DRAIN_MS = 5000;
+
+/**
+ * After the drain, how long the calls answered with RPC_STOPPING get to be
+ * written before the remaining connections are closed. Their answers are
+ * ready at once; this only bounds a stop against a wedged request.
+ */
+const STOPPING_ANSWER_MS = 1000;
 
 export interface ListenerStats {
   readonly socket: string;
@@ -67,6 +78,8 @@ export class Listener implements FrontHost {
   private readonly rejections = new RejectionLogLimiter();
   /** One gate per client connection; it goes with the socket. */
   private readonly gates = new WeakMap<Socket, CallGate>();
+  readonly waiting = new WaitingCalls();
+  private readonly handshakes = new HandshakeDeadlines();
 
   constructor(spec: ListenerSpec, resolver: Resolver, logger: Logger, options: ListenerOptions = {}) {
     this.current = settingsFor(spec, resolver);
@@ -184,6 +197,11 @@ export class Listener implements FrontHost {
     } else {
       await listenTcp(server, endpoint.host, endpoint.port, spec.socket);
     }
+    server.on('clientError', (err: Error, socket) => {
+      if (!answerClientError(err, socket)) return;
+      this.requestStarted();
+      this.requestFinished(1);
+    });
     server.on('error', (err) => this.logger.error('listener socket error', { environment: spec.environment, socket: spec.socket, error: err.message }));
     this.state = 'listening';
     this.since = new Date(this.now());
@@ -202,16 +220,22 @@ export class Listener implements FrontHost {
     if (spec.endpoint.kind === 'https') {
       server = createHttpsServer({ ...options, ...(await loadTls(spec)) }, handler);
       // Before the TLS handshake: a refused client never sees our certificate.
+      // An allowed one has the headers timeout to complete the handshake.
       server.on('connection', (socket: Socket) => {
         const allowList = this.current.allowList;
         if (allowList !== undefined && !isAllowed(socket, allowList)) {
           this.rejected(socket.remoteAddress);
           socket.destroy();
+          return;
         }
+        this.handshakes.arm(socket, nodeTimeouts(this.current.limits).headersTimeout);
       });
+      server.on('secureConnection', (socket: Socket) => this.handshakes.completed(socket));
     } else {
       server = createHttpServer(options, handler);
     }
+    server.on('checkContinue', createContinueHandler(this));
+    server.on('checkExpectation', createExpectationHandler(this));
     applyTimeouts(server, limits);
     return server;
   }
@@ -227,12 +251,22 @@ export class Listener implements FrontHost {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await this.drain(drainMs);
+    if (this.abandonWaiting() > 0) await this.drain(STOPPING_ANSWER_MS);
     server.closeAllConnections();
     await closed;
     const endpoint = this.current.spec.endpoint;
     if (endpoint.kind === 'unix' && this.identity !== undefined) await unlinkIfOwn(endpoint.path, this.identity);
     this.state = 'stopped';
     this.logger.info('listener stopped', { environment: this.current.environment, socket: this.current.spec.socket, ...this.counters });
+  }
+
+  /** Answers every call still waiting on the resolver with RPC_STOPPING; returns how many. */
+  private abandonWaiting(): number {
+    const error = new SippyError('RPC_STOPPING', 'The listener stopped before the routing answer was ready; the request can be retried.');
+    const count = this.waiting.abandonAll(error);
+    if (count === 0) return 0;
+    this.logger.warn('answered requests still waiting at the end of the drain', { environment: this.current.environment, socket: this.current.spec.socket, requests: count });
+    return count;
   }
 
   private drain(drainMs: number): Promise<void> {

@@ -10,6 +10,7 @@ import type { Resolver, RouteRequest, RouteResult } from '../routing/types.js';
 import type { DataStatus } from '../routing/snapshot-follower.js';
 import { VERSION } from '../version.js';
 import { callStartTime, validateParams } from './param-schemas.js';
+import type { WaitingCalls } from './waiting-calls.js';
 
 /** What a method needs of the listener, fixed for the request's lifetime. */
 export interface MethodContext {
@@ -19,6 +20,8 @@ export interface MethodContext {
   readonly deadline: number;
   readonly now: () => number;
   readonly logger: Logger;
+  /** The listener's calls waiting on the resolver, rejected when a stop's drain ends. */
+  readonly waiting?: WaitingCalls;
 }
 
 export async function ping(params: unknown, context: MethodContext): Promise<{ i_environment: number; version: string; data?: DataStatus }> {
@@ -78,17 +81,21 @@ export function routeRequest(params: unknown, context: Pick<MethodContext, 'envi
 async function withDeadline<T>(work: Promise<T>, context: MethodContext): Promise<T> {
   const remaining = Math.max(0, context.deadline - context.now());
   let timer: NodeJS.Timeout | undefined;
+  let abandon: ((reason: unknown) => void) | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
+    abandon = reject;
     timer = setTimeout(() => {
       reject(new SippyError('RPC_TIMEOUT', 'The routing answer was not ready within the request timeout; the request can be retried.'));
     }, remaining);
     // The socket keeps a serving process alive; this timer alone must not keep a stopped one.
     timer.unref();
   });
+  context.waiting?.add(abandon!);
   try {
     return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
+    context.waiting?.delete(abandon!);
     // A late rejection of the abandoned work must not become an unhandled rejection.
     work.catch(() => undefined);
   }

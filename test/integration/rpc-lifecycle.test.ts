@@ -89,17 +89,24 @@ describe('rpc listener: lifecycle and UNIX sockets', () => {
     expect(await connectError(path)).to.equal('ENOENT');
   });
 
-  it('stop(drainMs) closes requests still running after the bound: the client sees the connection close, never hangs', async () => {
+  it('stop(drainMs) ends requests still running after the bound: the client gets an error answer (issue 12, item 16), never hangs', async () => {
     const path = nextPath();
-    const listener = unixListener(path, new FakeResolver(() => new Promise<never>(() => undefined)), { limits: { requestTimeoutMs: 60_000 } });
+    const resolver = new FakeResolver(() => new Promise<never>(() => undefined));
+    const listener = unixListener(path, resolver, { limits: { requestTimeoutMs: 60_000 } });
     await listener.start();
     const inFlight = post({ socketPath: path }, call('getRoutes', { routing_group: 'g', cld: '1' })).then(
-      () => 'answered',
+      (answer) => answer.json,
       (err: NodeJS.ErrnoException) => err.code,
     );
-    await delay(50);
+    for (const deadline = Date.now() + 5000; resolver.requests.length === 0; await delay(10)) {
+      if (Date.now() > deadline) throw new Error('the request never reached the resolver');
+    }
     await listener.stop(100);
-    expect(await inFlight).to.equal('ECONNRESET');
+    expect(await inFlight).to.deep.equal({
+      jsonrpc: '2.0',
+      id: 1,
+      error: { code: -32603, message: 'The listener stopped before the routing answer was ready; the request can be retried.' },
+    });
   });
 
   it('a stale socket file is replaced', async () => {
