@@ -3,12 +3,12 @@
 // report or (--json) exactly one JSON document; exit 0 valid, 2 invalid.
 // The --json shape is a contract: docs/check-output.schema.json.
 
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { dsnFromOptions, parseDsn, redactSecrets } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
-import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig, MAX_ECONFIG_BYTES, type EconfigResult, type ListenerSpec } from '../econfig/index.js';
+import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig, type EconfigResult, type ListenerSpec } from '../econfig/index.js';
+import { EconfigReader } from '../supervisor/econfig-file.js';
 import { parseEnvironmentList } from './environment-list.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
@@ -72,16 +72,11 @@ async function environmentsFromDatabase(option: string | undefined, env: NodeJS.
   }
 }
 
+/** As the supervisor reads it: a FIFO or a device at the path is refused, not waited on. */
 async function readEconfig(file: string): Promise<string> {
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? 'error';
-    throw new SippyError('ECONFIG_UNREADABLE', `check: cannot read econfig ${JSON.stringify(file)} (${code})`);
-  }
-  if (data.length > MAX_ECONFIG_BYTES) throw new SippyError('ECONFIG_UNREADABLE', `check: econfig ${JSON.stringify(file)} is larger than ${MAX_ECONFIG_BYTES} bytes`);
-  return data.toString('utf8');
+  const read = await new EconfigReader(file).read();
+  if (!read.ok) throw new SippyError('ECONFIG_UNREADABLE', `check: cannot read econfig ${JSON.stringify(file)} (${read.reason})`);
+  return read.text;
 }
 
 /** The --json document; every DSN in it is redacted. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { RpcClient } from '../../src/client/rpc-client.js';
-import { DaemonProcess, type Exit } from './daemon.js';
+import { DaemonProcess, type Exit, type RunAs } from './daemon.js';
 import { delay } from './rpc.js';
 
 /** What `status` returns (operations.md; the supervisor issue's contract). */
@@ -62,6 +62,8 @@ export interface SupervisorOptions {
   readonly dsn?: string;
   readonly environments?: readonly number[];
   readonly extraArgs?: readonly string[];
+  /** Run the supervisor as this user (spawn's uid/gid) rather than the suite's. */
+  readonly user?: RunAs;
 }
 
 export class Supervisor {
@@ -78,7 +80,7 @@ export class Supervisor {
       ...(options.environments === undefined ? [] : ['--environments', options.environments.join(',')]),
       ...(options.extraArgs ?? []),
     ];
-    this.process = new DaemonProcess(args);
+    this.process = new DaemonProcess(args, {}, options.user);
     // A reload waits for draining listeners: allow it more than a plain call.
     this.rpc = new RpcClient(`unix:${this.control}`, { timeoutMs: 10_000 });
   }
@@ -159,8 +161,8 @@ export interface CliRun {
 }
 
 /** Runs `sippy_routed ARGS` as a child process (killed after timeoutMs) and collects its output. */
-export async function runCliProcess(args: readonly string[], timeoutMs = 20_000): Promise<CliRun> {
-  const cli = new DaemonProcess(args);
+export async function runCliProcess(args: readonly string[], timeoutMs = 20_000, user?: RunAs): Promise<CliRun> {
+  const cli = new DaemonProcess(args, {}, user);
   const timer = setTimeout(() => void cli.stop('SIGKILL'), timeoutMs);
   const { code } = await cli.exited;
   clearTimeout(timer);

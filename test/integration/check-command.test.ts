@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Ajv } from 'ajv';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +114,14 @@ describe('sippy_routed check', () => {
         expect(result.stdout).to.include('mysql://routed:***@127.0.0.1/r1');
       }
     });
+  });
+
+  it('refuses a FIFO at the -f path instead of waiting for a writer', async () => {
+    const fifo = join(dir, 'fifo-econfig');
+    execFileSync('mkfifo', [fifo]);
+    const result = await runCli(['check', '-f', fifo, '--environments', '1']);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include(`check: cannot read econfig ${JSON.stringify(fifo)} (a FIFO, not a regular file; only regular files are read)`);
   });
 
   describe('with the environments table', () => {
