@@ -7,11 +7,12 @@ import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { dsnFromOptions, parseDsn, redactSecrets } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
-import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig, type EconfigResult, type ListenerSpec } from '../econfig/index.js';
+import { DEFAULT_RUNDIR, formatEconfigError, formatEconfigWarning, loadEconfig, type EconfigResult, type ListenerSpec } from '../econfig/index.js';
 import { EconfigReader } from '../supervisor/econfig-file.js';
 import { parseEnvironmentList } from './environment-list.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
+import { terminalSafe } from './terminal-text.js';
 
 export const DEFAULT_ECONFIG = '/usr/local/etc/sippy_routed/econfig';
 
@@ -93,6 +94,7 @@ export function checkDocument(result: EconfigResult): Record<string, unknown> {
       ...(env.spec === undefined ? {} : { listener: listenerDocument(env.spec) }),
     })),
     errors: result.errors.map((e) => ({ ...e })),
+    warnings: result.warnings.map((w) => ({ ...w })),
   };
 }
 
@@ -125,10 +127,12 @@ function humanReport(result: EconfigResult): string {
       lines.push(`  database: ${spec.dsn === undefined ? "the supervisor's" : parseDsn(spec.dsn).redacted}`);
     }
     for (const e of errors) lines.push(`  ${formatEconfigError(e)}`);
+    for (const w of result.warnings) if (w.i_environment === env.i_environment) lines.push(`  ${formatEconfigWarning(w)}`);
   }
   if (result.environments.length === 0) lines.push('no environments to check');
   lines.push(result.ok ? `${result.file}: OK` : `${result.file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; the file would not be applied`);
-  return `${lines.join('\n')}\n`;
+  // Errors and argv quote the file: whatever it holds stays text on a terminal.
+  return `${lines.map(terminalSafe).join('\n')}\n`;
 }
 
 function shellQuote(arg: string): string {

@@ -23,6 +23,7 @@ import { integerOption, parseCommandLine, stringOption } from './args.js';
 import { DEFAULT_ECONFIG } from './check-command.js';
 import { parseEnvironmentList } from './environment-list.js';
 import type { CliIo } from './io.js';
+import { terminalSafe } from './terminal-text.js';
 
 export const SUPERVISE_HELP = `Usage:
   sippy_routed supervise [-f ECONFIG] [-d DSN] [--environments LIST] [--rundir DIR]
@@ -174,7 +175,7 @@ async function startupCheck(file: string, rundir: string, environments: Environm
   if (!read.ok) throw new SippyError('ECONFIG_UNREADABLE', `supervise: cannot read econfig ${JSON.stringify(file)} (${read.reason})`);
   const result = loadEconfig(read.text, { file, environments: list, rundir });
   if (result.ok) return 0;
-  for (const error of result.errors) io.stderr.write(`${formatEconfigError(error)}\n`);
+  for (const error of result.errors) io.stderr.write(`${terminalSafe(formatEconfigError(error))}\n`);
   io.stderr.write(`sippy_routed: supervise: ${file} does not validate (${result.errors.length} error${result.errors.length === 1 ? '' : 's'}); not started\n`);
   return 2;
 }

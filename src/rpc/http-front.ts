@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
-import type { AllowList } from './allow-list.js';
+import { clientAddressText, type AllowList } from './allow-list.js';
 import { discardBody, readBody } from './body-reader.js';
 import { replyJson } from './reply-json.js';
 import { errorResponse, type JsonRpcDispatcher } from './jsonrpc.js';
@@ -66,7 +66,10 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
   if (settings.allowList !== undefined && !isAllowed(req.socket, settings.allowList)) {
     host.rejected(req.socket.remoteAddress);
     res.shouldKeepAlive = false;
-    sendError(host, res, 403, rpcError('CLIENT_NOT_ALLOWED', 'This client address is not allowed on this listener.'), { connection: 'close' });
+    // Its own address as the listener sees it (after a NAT or a proxy, not
+    // the one the client believes it has): what the operator must add to -a.
+    const data = { address: clientAddressText(req.socket.remoteAddress) };
+    sendError(host, res, 403, rpcError('CLIENT_NOT_ALLOWED', 'This client address is not allowed on this listener.', data), { connection: 'close' });
     return 1;
   }
   const limit = settings.limits.bodyLimitBytes;

@@ -5,7 +5,7 @@
 // during a reload schedules exactly one more.
 
 import { createHash } from 'node:crypto';
-import { loadEconfig, formatEconfigError } from '../econfig/index.js';
+import { loadEconfig, formatEconfigError, formatEconfigWarning } from '../econfig/index.js';
 import type { ListenerSpec } from '../econfig/listener-spec.js';
 import type { Logger } from '../log.js';
 import { describeForLog } from '../db/pool.js';
@@ -171,6 +171,8 @@ export class Supervisor {
       return this.finish(trigger, 'error', hash, loaded.errors.map(formatEconfigError), []);
     }
     this.invalidKey = undefined;
+    // Once per new file or environment list, as the errors are.
+    for (const warning of loaded.warnings) logger.warn(formatEconfigWarning(warning), { trigger });
     const desired = new Map<number, ListenerSpec>();
     for (const env of loaded.environments) if (env.enabled && env.spec !== undefined) desired.set(env.i_environment, env.spec);
 

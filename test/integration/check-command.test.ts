@@ -116,6 +116,43 @@ describe('sippy_routed check', () => {
     });
   });
 
+  describe('allow-lists that admit nobody', () => {
+    it('refuses an IPv4-mapped -a address or prefix, naming the IPv4 form to write', async () => {
+      const file = join(dir, 'mapped-econfig');
+      writeFileSync(file, 'command_args="/opt/sippy_routed.js -e %%I_ENVIRONMENT%% -s http://[::1]:8088 -a ::1,::ffff:127.0.0.1 -a ::ffff:0:0/96"\n');
+      const result = await runCli(['check', '-f', file, '--environments', '1', '--json']);
+      expect(result.code).to.equal(2);
+      const document = parseValid(result.stdout);
+      expect(document.errors).to.deep.equal([
+        { file, line: 1, column: 81, i_environment: 1, message: "-a: '::ffff:127.0.0.1' is an IPv4-mapped IPv6 address and never matches: IPv4 clients, on an IPv6 socket too, are matched as IPv4; write 127.0.0.1" },
+        { file, line: 1, column: 105, i_environment: 1, message: "-a: '::ffff:0:0/96' is an IPv4-mapped IPv6 prefix and never matches: IPv4 clients, on an IPv6 socket too, are matched as IPv4; write 0.0.0.0/0" },
+      ]);
+    });
+
+    it('warns, at the -s argument, about an http: or https: listener without -a (valid: exit 0)', async () => {
+      const file = join(dir, 'no-allow-econfig');
+      writeFileSync(file, [
+        'command_args="/opt/sippy_routed.js -e %%I_ENVIRONMENT%%"',
+        'if [ %%I_ENVIRONMENT%% -eq 2 ]; then',
+        '    command_args="${command_args} -s http://127.0.0.1:8088"',
+        'fi',
+        '',
+      ].join('\n'));
+      const json = await runCli(['check', '-f', file, '--environments', '1,2', '--json']);
+      expect(json.code, json.stdout).to.equal(0);
+      const document = parseValid(json.stdout);
+      expect(document.ok).to.equal(true);
+      expect(document.warnings).to.deep.equal([
+        { file, line: 3, column: 38, i_environment: 2, message: 'http://127.0.0.1:8088/ has no -a: it refuses every client (default deny); add -a with the addresses of its clients' },
+      ]);
+      const human = await runCli(['check', '-f', file, '--environments', '1,2']);
+      expect(human.code).to.equal(0);
+      expect(human.stdout).to.include('allow:    nobody (no -a)');
+      expect(human.stdout).to.include(`  ${file}:3:38: environment 2: warning: http://127.0.0.1:8088/ has no -a: it refuses every client (default deny)`);
+      expect(human.stdout).to.match(/: OK\n$/);
+    });
+  });
+
   it('refuses a FIFO at the -f path instead of waiting for a writer', async () => {
     const fifo = join(dir, 'fifo-econfig');
     execFileSync('mkfifo', [fifo]);
