@@ -108,6 +108,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   let stopping = false;
   const onHangup = () => {
     if (!stopping) void supervisor?.reload('SIGHUP');
+    else logger.info('SIGHUP ignored: the supervisor is stopping');
   };
   // From the start to the very end: a SIGHUP's default action would kill a
   // supervisor still starting, or one draining after SIGTERM (a logrotate,

@@ -37,6 +37,8 @@ export interface ListenerStatus {
   readonly since: string;
   readonly requests: number;
   readonly errors: number;
+  /** Requests being answered now (received, not yet answered). */
+  readonly in_flight: number;
   /** Where its answers come from (snapshot.md); null with --data-source sql. */
   readonly data: DataStatus | null;
 }
@@ -119,6 +121,7 @@ export class Supervisor {
           since: running.since.toISOString(),
           requests: stats.requests,
           errors: stats.errors,
+          in_flight: stats.inFlight ?? 0,
           data: stats.data ?? null,
         };
       });

@@ -20,6 +20,8 @@ export interface ListenerStatus {
   readonly since: string;
   readonly requests: number;
   readonly errors: number;
+  /** Requests received and not yet answered. */
+  readonly in_flight: number;
 }
 
 export interface ReloadResult {
@@ -141,6 +143,34 @@ export class Supervisor {
       if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last status: ${JSON.stringify(last)}`);
       await delay(25);
     }
+  }
+
+  /** Resolves once a log line (JSON on stderr) with this `msg` is out; rejects on exit or after timeoutMs. */
+  waitLogged(msg: string, timeoutMs = 10_000): Promise<void> {
+    const logged = (): boolean =>
+      this.stderr
+        .split('\n')
+        .slice(0, -1) // the last piece may be a line still being written
+        .some((line) => line.startsWith('{') && (JSON.parse(line) as { msg?: unknown }).msg === msg);
+    if (logged()) return Promise.resolve();
+    const stream = this.process.child.stderr!;
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error): void => {
+        clearTimeout(timer);
+        stream.off('data', onData);
+        stream.off('close', onClose);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      // DaemonProcess's own listener, added first, has appended the chunk by now.
+      const onData = (): void => {
+        if (logged()) done();
+      };
+      const onClose = (): void => done(new Error(`supervisor exited without logging ${JSON.stringify(msg)}; stderr:\n${this.stderr}`));
+      const timer = setTimeout(() => done(new Error(`${JSON.stringify(msg)} not logged within ${timeoutMs} ms; stderr:\n${this.stderr}`)), timeoutMs);
+      stream.on('data', onData);
+      stream.on('close', onClose);
+    });
   }
 
   signal(signal: NodeJS.Signals): void {

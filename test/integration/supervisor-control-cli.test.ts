@@ -26,8 +26,8 @@ const STATUS: SupervisorStatus = {
   file: '/etc/econfig',
   environments: [1, 2, 3],
   listeners: [
-    { i_environment: 1, socket: 'unix:/run/s1.sock', allow: [], since: '2026-11-26T10:00:00.000Z', requests: 17, errors: 2, data: null },
-    { i_environment: 3, socket: 'http://127.0.0.1:8088/', allow: ['127.0.0.1/32', '::1/128'], since: '2026-11-26T10:00:01.000Z', requests: 0, errors: 0, data: null },
+    { i_environment: 1, socket: 'unix:/run/s1.sock', allow: [], since: '2026-11-26T10:00:00.000Z', requests: 17, errors: 2, in_flight: 0, data: null },
+    { i_environment: 3, socket: 'http://127.0.0.1:8088/', allow: ['127.0.0.1/32', '::1/128'], since: '2026-11-26T10:00:01.000Z', requests: 0, errors: 0, in_flight: 0, data: null },
   ],
   snapshots: [],
   last_reload: OK_RELOAD,
