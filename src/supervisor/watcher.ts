@@ -115,7 +115,7 @@ export class FileWatcher {
     if (this.started) return;
     this.started = true;
     await this.open();
-    this.checker = setInterval(() => void this.check(), this.checkIntervalMs);
+    if (this.started) this.checker = setInterval(() => void this.check(), this.checkIntervalMs);
   }
 
   /** Idempotent. */
@@ -157,6 +157,8 @@ export class FileWatcher {
     this.watchedTargets = new Set(resolutionChain(this.file));
     // Taken before the watch starts: a change during its start shows at the next check.
     this.known = await identities(this.watchedDirs());
+    // Stopped meanwhile: start no watch that nothing would close.
+    if (!this.started) return;
     const relevant = (path: string) => path === this.file || this.watchedTargets.has(path);
     let ready = false;
     const watcher = watch([...this.watchedDirs()], {
