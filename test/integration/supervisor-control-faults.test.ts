@@ -11,7 +11,6 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../harness/cli.js';
-import { delay } from '../harness/rpc.js';
 import { DaemonProcess, type RunAs } from '../harness/daemon.js';
 import { freePorts, runCliProcess, sha256, Supervisor } from '../harness/supervisor-process.js';
 
@@ -51,17 +50,16 @@ describe('supervisor: status and reload when things are not plain', function () 
   it('an http: listener without -a: the reload log warns, status shows "nobody" as its allow-list', async () => {
     const [port] = await freePorts(1);
     const { supervisor, file } = await start(`command_args="/opt/sippy_routed -e %%I_ENVIRONMENT%% --data-source sql -s http://127.0.0.1:${port}"\n`);
+    const message = `${file}:1:75: environment 1: warning: http://127.0.0.1:${port}/ has no -a: it refuses every client (default deny); add -a with the addresses of its clients`;
     // The log line may reach this process after the status that shows the reload done.
-    for (const deadline = Date.now() + 10_000; !supervisor.stderr.includes('"level":"warn"') && Date.now() < deadline; ) await delay(20);
+    await supervisor.waitLogged(message);
     const warnings = supervisor.stderr
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { level: string; msg: string; trigger?: string })
-      .filter((line) => line.level === 'warn');
-    expect(warnings).to.deep.equal([
-      { time: (warnings[0] as { time?: string } | undefined)?.time, level: 'warn', trigger: 'start',
-        msg: `${file}:1:75: environment 1: warning: http://127.0.0.1:${port}/ has no -a: it refuses every client (default deny); add -a with the addresses of its clients` },
-    ]);
+      .filter((line) => line.level === 'warn')
+      .map(({ msg, trigger }) => ({ msg, trigger }));
+    expect(warnings, 'one warning, from the first reload').to.deep.equal([{ msg: message, trigger: 'start' }]);
     const status = await runCliProcess(['status', '--control', supervisor.control]);
     expect(status.code, status.stderr).to.equal(0);
     const row = status.stdout.split('\n').find((line) => line.startsWith('1 '));
