@@ -3,18 +3,19 @@
 // report or (--json) exactly one JSON document; exit 0 valid, 2 invalid.
 // The --json shape is a contract: docs/check-output.schema.json.
 
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { dsnFromOptions, parseDsn, redactSecrets } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
-import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig, MAX_ECONFIG_BYTES, type EconfigResult, type ListenerSpec } from '../econfig/index.js';
+import { DEFAULT_RUNDIR, formatEconfigError, formatEconfigWarning, loadEconfig, type EconfigResult, type ListenerSpec } from '../econfig/index.js';
+import { EconfigReader } from '../supervisor/econfig-file.js';
 import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
 import { probeDatabase } from '../supervisor/database-probe.js';
 import { unservedExternalUris, type ExternalGroup } from '../supervisor/external-uris.js';
 import { parseEnvironmentList } from './environment-list.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
+import { terminalSafe } from './terminal-text.js';
 
 export const DEFAULT_ECONFIG = '/usr/local/etc/sippy_routed/econfig';
 
@@ -59,8 +60,12 @@ export async function checkCommand(argv: readonly string[], io: CliIo): Promise<
   const text = await readEconfig(file);
   const result = loadEconfig(text, { file, environments, rundir });
   const supervisorDsn = dsnOption ?? (io.env.SIPPY_ROUTED_DB || undefined);
-  const warnings = result.ok ? await externalGroupWarnings(result, supervisorDsn) : [];
-  io.stdout.write(parsed.values.json === true ? `${JSON.stringify({ ...checkDocument(result), warnings }, null, 2)}\n` : humanReport(result, warnings));
+  const externalWarnings = result.ok ? await externalGroupWarnings(result, supervisorDsn) : [];
+  io.stdout.write(
+    parsed.values.json === true
+      ? `${JSON.stringify({ ...checkDocument(result), external_group_warnings: externalWarnings }, null, 2)}\n`
+      : humanReport(result, externalWarnings),
+  );
   return result.ok ? 0 : 2;
 }
 
@@ -105,16 +110,11 @@ async function externalGroupWarnings(result: EconfigResult, supervisorDsn: strin
   return [...warnings, ...unservedExternalUris(groups, listeners)];
 }
 
+/** As the supervisor reads it: a FIFO or a device at the path is refused, not waited on. */
 async function readEconfig(file: string): Promise<string> {
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? 'error';
-    throw new SippyError('ECONFIG_UNREADABLE', `check: cannot read econfig ${JSON.stringify(file)} (${code})`);
-  }
-  if (data.length > MAX_ECONFIG_BYTES) throw new SippyError('ECONFIG_UNREADABLE', `check: econfig ${JSON.stringify(file)} is larger than ${MAX_ECONFIG_BYTES} bytes`);
-  return data.toString('utf8');
+  const read = await new EconfigReader(file).read();
+  if (!read.ok) throw new SippyError('ECONFIG_UNREADABLE', `check: cannot read econfig ${JSON.stringify(file)} (${read.reason})`);
+  return read.text;
 }
 
 /** The --json document; every DSN in it is redacted. */
@@ -131,6 +131,7 @@ export function checkDocument(result: EconfigResult): Record<string, unknown> {
       ...(env.spec === undefined ? {} : { listener: listenerDocument(env.spec) }),
     })),
     errors: result.errors.map((e) => ({ ...e })),
+    warnings: result.warnings.map((w) => ({ ...w })),
   };
 }
 
@@ -151,7 +152,7 @@ function snakeCaseKeys(record: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]));
 }
 
-function humanReport(result: EconfigResult, warnings: readonly string[]): string {
+function humanReport(result: EconfigResult, externalWarnings: readonly string[]): string {
   const lines: string[] = [`${result.file}: sha256 ${result.hash}`];
   // Errors of the file as a whole (syntax) come first: they stop every environment's evaluation.
   for (const e of result.errors) if (e.i_environment === undefined) lines.push(formatEconfigError(e));
@@ -168,11 +169,13 @@ function humanReport(result: EconfigResult, warnings: readonly string[]): string
       lines.push(`  database: ${spec.dsn === undefined ? "the supervisor's" : parseDsn(spec.dsn).redacted}`);
     }
     for (const e of errors) lines.push(`  ${formatEconfigError(e)}`);
+    for (const w of result.warnings) if (w.i_environment === env.i_environment) lines.push(`  ${formatEconfigWarning(w)}`);
   }
   if (result.environments.length === 0) lines.push('no environments to check');
-  for (const warning of warnings) lines.push(`warning: ${warning}`);
+  for (const warning of externalWarnings) lines.push(`warning: ${warning}`);
   lines.push(result.ok ? `${result.file}: OK` : `${result.file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; the file would not be applied`);
-  return `${lines.join('\n')}\n`;
+  // Errors and argv quote the file: whatever it holds stays text on a terminal.
+  return `${lines.map(terminalSafe).join('\n')}\n`;
 }
 
 function shellQuote(arg: string): string {

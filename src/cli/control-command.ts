@@ -10,6 +10,7 @@ import type { SnapshotStatus } from '../routing/snapshot-registry.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
+import { terminalSafe } from './terminal-text.js';
 
 
 export const STATUS_HELP = `Usage:
@@ -50,11 +51,25 @@ async function ask(command: string, argv: readonly string[], io: CliIo, method: 
     return { result: await client.call(method), json: parsed.values.json === true };
   } catch (err) {
     if (err instanceof RpcCallError && err.failure !== 'remote') {
-      throw new SippyError('SUPERVISOR_UNREACHABLE', `${command}: no supervisor answers on ${path} (${err.message})`);
+      throw new SippyError('SUPERVISOR_UNREACHABLE', `${command}: ${unreachable(err, path)}`);
     }
     throw new SippyError('SUPERVISOR_UNREACHABLE', `${command}: the supervisor answered an error: ${(err as Error).message}`);
   } finally {
     client.close();
+  }
+}
+
+/** What went wrong on the control socket, in the operator's terms: not every failure means no supervisor. */
+function unreachable(err: RpcCallError, path: string): string {
+  switch (err.errno) {
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied on the control socket ${path} (${err.errno}): it is mode 0600, so run this as the supervisor's user`;
+    case 'EPIPE':
+    case 'ECONNRESET':
+      return `the process on ${path} closed the connection before answering (${err.errno}): the supervisor may be stopping, or that socket is not a supervisor's`;
+    default:
+      return `no supervisor answers on ${path} (${err.message})`;
   }
 }
 
@@ -63,22 +78,25 @@ function formatReload(reload: ReloadResult | undefined): string {
   const lines = [`last reload: ${reload.result} at ${reload.time} (${reload.trigger}), file sha256 ${reload.hash ?? 'unreadable'}`];
   for (const change of reload.changes) lines.push(`  ${change}`);
   for (const message of reload.messages) lines.push(`  ${message}`);
-  return lines.join('\n') + '\n';
+  // Messages quote the econfig file: whatever it holds stays text.
+  return lines.map(terminalSafe).join('\n') + '\n';
 }
 
 export function formatStatus(status: SupervisorStatus): string {
-  const head = `supervisor pid ${status.pid}, ${status.file}, environments ${status.environments.join(',') || 'none'}\n`;
+  const head = terminalSafe(`supervisor pid ${status.pid}, ${status.file}, environments ${status.environments.join(',') || 'none'}`) + '\n';
   const table =
     status.listeners.length === 0
       ? 'no listeners running\n'
       : formatTable(
           ['env', 'socket', 'allow', 'since', 'requests', 'errors', 'source', 'database', 'schema', 'data age'],
-          status.listeners.map((l) => [
-            String(l.i_environment), l.socket, l.allow.join(',') || '-', l.since, String(l.requests), String(l.errors), l.data?.source ?? 'sql',
-            l.database == null ? '?' : l.database.answers ? 'answers' : 'NO ANSWER',
-            l.database?.schema_version == null ? '-' : String(l.database.schema_version),
-            l.data?.age_ms == null ? '-' : `${(l.data.age_ms / 1000).toFixed(1)} s`,
-          ]),
+          status.listeners.map((l) =>
+            [
+              String(l.i_environment), l.socket, allowColumn(l), l.since, String(l.requests), String(l.errors), l.data?.source ?? 'sql',
+              l.database == null ? '?' : l.database.answers ? 'answers' : 'NO ANSWER',
+              l.database?.schema_version == null ? '-' : String(l.database.schema_version),
+              l.data?.age_ms == null ? '-' : `${(l.data.age_ms / 1000).toFixed(1)} s`,
+            ].map(terminalSafe),
+          ),
         );
   // Each database problem once, with the environments it concerns.
   const problems = new Map<string, number[]>();
@@ -91,6 +109,12 @@ export function formatStatus(status: SupervisorStatus): string {
   return head + table + notes + formatSnapshots(status.snapshots ?? []) + formatReload(status.last_reload);
 }
 
+/** A TCP listener with no -a refuses everyone (default deny): say so rather than print an empty list. */
+function allowColumn(listener: SupervisorStatus['listeners'][number]): string {
+  if (listener.allow.length > 0) return listener.allow.join(',');
+  return listener.socket.startsWith('unix:') ? '-' : 'nobody';
+}
+
 /** The routing snapshots: what each holds, how fresh it is, and why not when it is not. */
 export function formatSnapshots(snapshots: readonly SnapshotStatus[]): string {
   if (snapshots.length === 0) return '';
@@ -99,7 +123,7 @@ export function formatSnapshots(snapshots: readonly SnapshotStatus[]): string {
     snapshots.map((s) => [
       s.dsn, s.source, String(s.generation), String(s.rows), s.last_sync ?? 'never', s.age_ms === null ? '-' : `${(s.age_ms / 1000).toFixed(1)} s`,
       s.triggers === null ? '?' : s.triggers ? 'yes' : 'MISSING', s.last_error ?? '-',
-    ]),
+    ].map(terminalSafe)),
   );
   return `routing data:\n${table}`;
 }

@@ -2,7 +2,6 @@
 // pieces of supervisor/ together and owns the process: pidfile, signals,
 // control socket, file watcher, environment polling, orderly shutdown.
 
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { dsnFromOptions } from '../db/dsn.js';
@@ -14,6 +13,7 @@ import { createLogger, isLogLevel, type Logger } from '../log.js';
 import { openLogFile, type LogFile } from '../log-file.js';
 import { DEFAULT_DRAIN_MS } from '../rpc/listener.js';
 import { ControlServer } from '../supervisor/control.js';
+import { EconfigReader } from '../supervisor/econfig-file.js';
 import { DatabaseEnvironments, FixedEnvironments, type EnvironmentSource } from '../supervisor/environments.js';
 import { supervisedListenerFactory } from '../supervisor/managed-listener.js';
 import { Pidfile } from '../supervisor/pidfile.js';
@@ -25,6 +25,7 @@ import { integerOption, parseCommandLine, stringOption } from './args.js';
 import { DEFAULT_ECONFIG } from './check-command.js';
 import { parseEnvironmentList } from './environment-list.js';
 import type { CliIo } from './io.js';
+import { terminalSafe } from './terminal-text.js';
 
 export const SUPERVISE_HELP = `Usage:
   sippy_routed supervise [-f ECONFIG] [-d DSN] [--environments LIST] [--rundir DIR]
@@ -114,6 +115,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   let started = false;
   const onHangup = () => {
     if (!stopping) void supervisor?.reload('SIGHUP');
+    else logger.info('SIGHUP ignored: the supervisor is stopping');
   };
   // From the start to the very end: a SIGHUP's default action would kill a
   // supervisor still starting, or one draining after SIGTERM (a logrotate,
@@ -147,7 +149,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     await control.start();
     // Watch before the first reload reads the file: an edit saved while
     // listeners start (status may already show them) is then never missed.
-    watcher = new FileWatcher(file, () => void running.reload('file change'));
+    watcher = new FileWatcher(file, () => void running.reload('file change'), { onPending: (why) => logger.debug('econfig change seen', { why }) });
     await watcher.start();
     const first = await running.reload('start');
     if (environments.dynamic) poll = setInterval(() => void running.reload('environment poll'), pollMs);
@@ -185,15 +187,11 @@ async function startupCheck(file: string, rundir: string, environments: Environm
   } else {
     list = await environments.list([]);
   }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new SippyError('ECONFIG_UNREADABLE', `supervise: cannot read econfig ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const result = loadEconfig(text, { file, environments: list, rundir });
+  const read = await new EconfigReader(file).read();
+  if (!read.ok) throw new SippyError('ECONFIG_UNREADABLE', `supervise: cannot read econfig ${JSON.stringify(file)} (${read.reason})`);
+  const result = loadEconfig(read.text, { file, environments: list, rundir });
   if (result.ok) return 0;
-  for (const error of result.errors) io.stderr.write(`${formatEconfigError(error)}\n`);
+  for (const error of result.errors) io.stderr.write(`${terminalSafe(formatEconfigError(error))}\n`);
   io.stderr.write(`sippy_routed: supervise: ${file} does not validate (${result.errors.length} error${result.errors.length === 1 ? '' : 's'}); not started [ECONFIG_INVALID]\n`);
   return 2;
 }

@@ -22,6 +22,8 @@ export class RpcCallError extends Error {
     readonly failure: RpcFailure,
     message: string,
     readonly remote?: { code: number; message: string; data?: unknown },
+    /** The system error (ECONNREFUSED, EACCES, EPIPE, ...) when the connection failed. */
+    readonly errno?: string,
   ) {
     super(message);
     this.name = 'RpcCallError';
@@ -139,7 +141,7 @@ export class RpcClient {
       });
       const deadline = setTimeout(() => finish(new RpcCallError('timeout', `${this.uri} did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request.on('error', (err: NodeJS.ErrnoException) =>
-        finish(new RpcCallError('unreachable', `${this.uri} is unreachable (${err.code ?? err.message})`)),
+        finish(new RpcCallError('unreachable', `${this.uri} is unreachable (${err.code ?? err.message})`, undefined, err.code)),
       );
       request.on('response', (response) => {
         const chunks: Buffer[] = [];
@@ -152,7 +154,7 @@ export class RpcClient {
           }
           chunks.push(chunk);
         });
-        const cut = () => finish(new RpcCallError('unreachable', `${this.uri} closed the connection mid-answer`));
+        const cut = () => finish(new RpcCallError('unreachable', `${this.uri} closed the connection mid-answer`, undefined, 'ECONNRESET'));
         response.on('error', cut);
         response.on('close', () => {
           if (!response.complete) cut();

@@ -73,6 +73,20 @@ export function parseSocket(text: string): Parsed<ParsedSocket> {
   return { ok: true, value: { endpoint: { kind: scheme, host, port }, socket: `${scheme}://${shownHost}:${port}${httpPath}`, httpPath } };
 }
 
+const MAPPED_IPV4 = new Address6('::ffff:0:0/96');
+
+/**
+ * The IPv4 form (a.b.c.d/n) of a prefix inside ::ffff:0:0/96, else
+ * undefined. A wider IPv6 prefix (::/0) is left alone: it still matches IPv6
+ * clients.
+ */
+function mappedIPv4(prefix: string, bits: number): string | undefined {
+  if (bits < 96) return undefined;
+  const address = new Address6(prefix);
+  if (!address.isInSubnet(MAPPED_IPV4)) return undefined;
+  return `${address.to4().correctForm()}/${bits - 96}`;
+}
+
 /** One `-a` item: an address (a /32 or /128 prefix) or a CIDR prefix, normalised. */
 export function parseAllowItem(text: string): Parsed<string> {
   const slash = text.indexOf('/');
@@ -91,5 +105,9 @@ export function parseAllowItem(text: string): Parsed<string> {
   const network = v4 ? new Address4(prefixed).startAddress().correctForm() : new Address6(prefixed).startAddress().correctForm();
   const canonical = `${network}/${bits}`;
   if (network !== (v4 ? address : v6)) return { ok: false, message: `'${text}' has host bits set; the prefix is ${canonical}` };
+  const ipv4 = v4 ? undefined : mappedIPv4(canonical, bits);
+  if (ipv4 !== undefined) {
+    return { ok: false, message: `'${text}' is an IPv4-mapped IPv6 ${slash < 0 ? 'address' : 'prefix'} and never matches: IPv4 clients, on an IPv6 socket too, are matched as IPv4; write ${slash < 0 ? ipv4.replace(/\/32$/, '') : ipv4}` };
+  }
   return { ok: true, value: canonical };
 }

@@ -41,6 +41,8 @@ export interface EconfigResult {
   readonly hash: string;
   readonly environments: readonly EnvironmentResult[];
   readonly errors: readonly EconfigError[];
+  /** Valid but almost certainly not meant (an http: listener no client may use); they never make `ok` false. */
+  readonly warnings: readonly EconfigError[];
 }
 
 export interface EconfigOptions {
@@ -58,14 +60,18 @@ const ENABLE_VALUES: Record<string, boolean> = { YES: true, TRUE: true, ON: true
 export function loadEconfig(text: string, options: EconfigOptions): EconfigResult {
   const source = new SourceText(text);
   const errors: EconfigError[] = [];
-  const report = (problem: SourceProblem, environment?: number): void => {
+  const warnings: EconfigError[] = [];
+  const located = (problem: SourceProblem, environment?: number): EconfigError => {
     const { line, column } = source.position(problem.offset);
     const message = redactSecrets(problem.message);
-    errors.push({ file: options.file, line, column, ...(environment === undefined ? {} : { i_environment: environment }), message });
+    return { file: options.file, line, column, ...(environment === undefined ? {} : { i_environment: environment }), message };
+  };
+  const report = (problem: SourceProblem, environment?: number): void => {
+    errors.push(located(problem, environment));
   };
   const hash = createHash('sha256').update(text).digest('hex');
   const environments = [...new Set(options.environments)];
-  const notEvaluated = (): EconfigResult => finish(options.file, hash, environments.map((i) => ({ i_environment: i, enabled: false, evaluated: false })), errors);
+  const notEvaluated = (): EconfigResult => finish(options.file, hash, environments.map((i) => ({ i_environment: i, enabled: false, evaluated: false })), errors, []);
   if (Buffer.byteLength(text) > MAX_ECONFIG_BYTES) {
     report({ offset: 0, message: `file is larger than ${MAX_ECONFIG_BYTES} bytes; not parsed` });
     return notEvaluated();
@@ -87,14 +93,23 @@ export function loadEconfig(text: string, options: EconfigOptions): EconfigResul
     for (const problem of problems) report(problem, environment);
     results.push(result);
   }
+  for (const claim of claims) {
+    const spec = results.find((r) => r.i_environment === claim.environment)?.spec;
+    // Default deny stays: an http:/https: listener without -a refuses every
+    // client. Valid, since an operator may stage a listener before opening
+    // it, but rarely meant.
+    if (spec !== undefined && spec.endpoint.kind !== 'unix' && spec.allow.length === 0) {
+      warnings.push(located({ offset: claim.offset, message: `${spec.socket} has no -a: it refuses every client (default deny); add -a with the addresses of its clients` }, claim.environment));
+    }
+  }
   for (const { claim, earlier } of findClashes(claims)) {
     report({ offset: claim.offset, message: `socket ${claim.socket} clashes with ${earlier.socket} of environment ${earlier.environment}` }, claim.environment);
   }
-  return finish(options.file, hash, results, errors);
+  return finish(options.file, hash, results, errors, warnings);
 }
 
-function finish(file: string, hash: string, environments: EnvironmentResult[], errors: EconfigError[]): EconfigResult {
-  return deepFreeze({ ok: errors.length === 0, file, hash, environments, errors });
+function finish(file: string, hash: string, environments: EnvironmentResult[], errors: EconfigError[], warnings: EconfigError[]): EconfigResult {
+  return deepFreeze({ ok: errors.length === 0, file, hash, environments, errors, warnings });
 }
 
 function evaluateEnvironment(
@@ -148,4 +163,9 @@ function evaluateEnvironment(
 export function formatEconfigError(error: EconfigError): string {
   const environment = error.i_environment === undefined ? '' : ` environment ${error.i_environment}:`;
   return `${error.file}:${error.line}:${error.column}:${environment} ${error.message}`;
+}
+
+/** `econfig:3:40: environment 2: warning: http://127.0.0.1:8080/ has no -a: ...` */
+export function formatEconfigWarning(warning: EconfigError): string {
+  return formatEconfigError({ ...warning, message: `warning: ${warning.message}` });
 }

@@ -52,6 +52,16 @@ export function clientAddress(remoteAddress: string | undefined): Address4 | Add
 }
 
 /**
+ * The client's address in the form an `-a` item that lets it in would take
+ * (an IPv4-mapped client as a.b.c.d): what a refused client is told. The
+ * socket's text when it is not an IP address.
+ */
+export function clientAddressText(remoteAddress: string | undefined): string {
+  const client = clientAddress(remoteAddress);
+  return client === undefined ? (remoteAddress ?? 'unknown') : client.correctForm();
+}
+
+/**
  * Remembers when each rejected address was last logged, so a client that
  * hammers a listener produces one log line a minute, not one per attempt.
  * Bounded: entries older than the interval are dropped when the map grows.

@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
-import type { AllowList } from './allow-list.js';
+import { clientAddressText, type AllowList } from './allow-list.js';
 import type { CallGate } from './call-gate.js';
 import { declaredTooLarge, discardBody, readRequestBody, type RequestBodyOutcome } from './body-reader.js';
 import { MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-shape.js';
@@ -84,7 +84,7 @@ export function createContinueHandler(host: FrontHost): (req: IncomingMessage, r
     const settings = host.settings();
     const limit = settings.limits.bodyLimitBytes;
     let refused = true;
-    if (!allowed(host, req, settings)) deny(host, res);
+    if (!allowed(host, req, settings)) deny(host, req, res);
     else if (pathOf(req.url) !== settings.httpPath) closeAfter(host, req, res, 404, wrongPath(settings.httpPath));
     else if (req.method !== 'POST') closeAfter(host, req, res, 405, WRONG_METHOD, { allow: 'POST' });
     else if (declaredTooLarge(req, limit)) tooLarge(host, req, res, limit);
@@ -102,7 +102,7 @@ export function createContinueHandler(host: FrontHost): (req: IncomingMessage, r
 /** For requests with an `Expect` other than 100-continue (Node's checkExpectation event): 403 or 417, then close. */
 export function createExpectationHandler(host: FrontHost): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    if (!allowed(host, req, host.settings())) deny(host, res);
+    if (!allowed(host, req, host.settings())) deny(host, req, res);
     else closeAfter(host, req, res, 417, rpcError('RPC_INVALID_REQUEST', 'Invalid Request: the only Expect this listener supports is 100-continue.', { supported: '100-continue' }));
     host.requestStarted();
     host.requestFinished(1);
@@ -121,16 +121,19 @@ function allowed(host: FrontHost, req: IncomingMessage, settings: ListenerSettin
   return false;
 }
 
-function deny(host: FrontHost, res: ServerResponse): void {
+function deny(host: FrontHost, req: IncomingMessage, res: ServerResponse): void {
   res.shouldKeepAlive = false;
-  sendError(host, res, 403, rpcError('CLIENT_NOT_ALLOWED', 'This client address is not allowed on this listener.'), { connection: 'close' });
+  // Its own address as the listener sees it (after a NAT or a proxy, not
+  // the one the client believes it has): what the operator must add to -a.
+  const data = { address: clientAddressText(req.socket.remoteAddress) };
+  sendError(host, res, 403, rpcError('CLIENT_NOT_ALLOWED', 'This client address is not allowed on this listener.', data), { connection: 'close' });
 }
 
 async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse): Promise<number> {
   const started = host.now();
   const settings = host.settings();
   if (!allowed(host, req, settings)) {
-    deny(host, res);
+    deny(host, req, res);
     return 1;
   }
   const limit = settings.limits.bodyLimitBytes;

@@ -21,7 +21,7 @@ export interface ManagedListener {
    * same socket can be bound again one event-loop turn after the call.
    */
   stop(): Promise<void>;
-  stats(): { readonly requests: number; readonly errors: number; readonly data?: DataStatus | undefined };
+  stats(): { readonly requests: number; readonly errors: number; readonly inFlight?: number; readonly data?: DataStatus | undefined };
 }
 
 export type ListenerFactory = (spec: ListenerSpec) => ManagedListener;

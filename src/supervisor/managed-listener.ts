@@ -121,9 +121,9 @@ class SupervisedListener implements ManagedListener {
     await this.releaseData(this.db, this.follower);
   }
 
-  stats(): { requests: number; errors: number; data: DataStatus | undefined } {
-    const { requests, errors } = this.listener.stats();
-    return { requests, errors, data: this.resolver.dataStatus?.() };
+  stats(): { requests: number; errors: number; inFlight: number; data: DataStatus | undefined } {
+    const { requests, errors, inFlight } = this.listener.stats();
+    return { requests, errors, inFlight, data: this.resolver.dataStatus?.() };
   }
 
   private dsnOf(spec: ListenerSpec): string {

@@ -4,12 +4,12 @@
 // that does not validate changes nothing. Reloads never overlap: a trigger
 // during a reload schedules exactly one more.
 
-import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { loadEconfig, formatEconfigError } from '../econfig/index.js';
+import { loadEconfig, formatEconfigError, formatEconfigWarning } from '../econfig/index.js';
 import type { ListenerSpec } from '../econfig/listener-spec.js';
 import type { Logger } from '../log.js';
 import { describeForLog } from '../db/pool.js';
+import { EconfigReader } from './econfig-file.js';
 import { Executor, type ListenerFactory } from './executor.js';
 import { plan } from './plan.js';
 import type { EnvironmentSource } from './environments.js';
@@ -45,6 +45,8 @@ export interface ListenerStatus {
   readonly since: string;
   readonly requests: number;
   readonly errors: number;
+  /** Requests being answered now (received, not yet answered). */
+  readonly in_flight: number;
   /** Where its answers come from (snapshot.md); null with --data-source sql. */
   readonly data: DataStatus | null;
   /** Its database as last probed (answers, schema version, triggers, problem); null before the first probe. */
@@ -78,11 +80,14 @@ export interface SupervisorOptions {
   readonly afterReload?: (running: ReadonlyMap<number, ListenerSpec>) => void;
   readonly logger: Logger;
   readonly clock?: () => Date;
+  /** Bound on one read of the file, ms (default ECONFIG_READ_TIMEOUT_MS). */
+  readonly readTimeoutMs?: number;
 }
 
 export class Supervisor {
   private readonly options: SupervisorOptions;
   private readonly executor: Executor;
+  private readonly reader: EconfigReader;
   private readonly clock: () => Date;
   /** Hash of file + environment list last applied with every step successful. */
   private appliedKey: string | undefined;
@@ -92,12 +97,15 @@ export class Supervisor {
   private currentEnvironments: readonly number[] = [];
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<ReloadResult> | undefined;
+  /** The executor's apply step of the reload in progress, the only part of a reload that stop() waits for. */
+  private applying: Promise<unknown> | undefined;
   private stopped = false;
 
   constructor(options: SupervisorOptions) {
     this.options = options;
     this.clock = options.clock ?? (() => new Date());
     this.executor = new Executor(options.listenerFactory, this.clock);
+    this.reader = new EconfigReader(options.file, options.readTimeoutMs);
   }
 
   /**
@@ -131,6 +139,7 @@ export class Supervisor {
           since: running.since.toISOString(),
           requests: stats.requests,
           errors: stats.errors,
+          in_flight: stats.inFlight ?? 0,
           data: stats.data ?? null,
           database: this.options.database?.(running.listener.spec) ?? null,
         };
@@ -144,10 +153,16 @@ export class Supervisor {
     return this.executor.runningSpecs();
   }
 
-  /** Stops every listener (drained, bounded). Idempotent. */
+  /**
+   * Stops every listener (drained, bounded). Idempotent. Never waits for a
+   * reload that is still reading the file or the environment list (a slow
+   * database, a stuck file system): that reload finds the supervisor stopping
+   * and applies nothing. Only a reload already starting or stopping
+   * listeners is waited for, so that stopAll() sees every one of them.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.chain;
+    await this.applying;
     await this.executor.stopAll();
   }
 
@@ -157,13 +172,12 @@ export class Supervisor {
     const environments = await this.options.environments.list(this.currentEnvironments);
     this.currentEnvironments = environments;
 
-    let text: string;
-    try {
-      text = await readFile(this.options.file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      return this.finish(trigger, 'error', undefined, [`${this.options.file}: cannot read the econfig file (${code}); nothing changed`], []);
+    const read = await this.reader.read();
+    if (this.stopped) return this.finish(trigger, 'error', undefined, ['supervisor is stopping'], []);
+    if (!read.ok) {
+      return this.finish(trigger, 'error', undefined, [`${this.options.file}: cannot read the econfig file (${read.reason}); nothing changed`], []);
     }
+    const text = read.text;
     const hash = createHash('sha256').update(text).digest('hex');
     const key = `${hash}:${environments.join(',')}`;
     if (key === this.appliedKey && this.last !== undefined) {
@@ -184,10 +198,22 @@ export class Supervisor {
       return this.finish(trigger, 'error', hash, loaded.errors.map(formatEconfigError), []);
     }
     this.invalidKey = undefined;
+    // Once per new file or environment list, as the errors are.
+    for (const warning of loaded.warnings) logger.warn(formatEconfigWarning(warning), { trigger });
     const desired = new Map<number, ListenerSpec>();
     for (const env of loaded.environments) if (env.enabled && env.spec !== undefined) desired.set(env.i_environment, env.spec);
 
-    const outcomes = await this.executor.apply(plan(desired, this.executor.runningSpecs()));
+    // Checked with no await before the apply starts: stop() either sees
+    // `applying` and waits for it, or this reload sees `stopped`.
+    if (this.stopped) return this.finish(trigger, 'error', hash, ['supervisor is stopping'], []);
+    const applying = this.executor.apply(plan(desired, this.executor.runningSpecs()));
+    this.applying = applying.catch(() => undefined);
+    let outcomes: Awaited<typeof applying>;
+    try {
+      outcomes = await applying;
+    } finally {
+      this.applying = undefined;
+    }
     const failures = outcomes.filter((o) => o.error !== undefined).map((o) => `${o.description}: ${o.error}`);
     const changes = outcomes.filter((o) => o.error === undefined).map((o) => o.description);
     if (failures.length === 0) this.appliedKey = key;

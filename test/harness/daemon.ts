@@ -10,6 +10,12 @@ import { delay } from './rpc.js';
 
 export const MAIN_JS = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
+/** A user and group to run a child as (spawn's uid and gid). */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+}
+
 export interface Exit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -23,9 +29,9 @@ export class DaemonProcess {
   readonly exited: Promise<Exit>;
   private exit: Exit | undefined;
 
-  /** Starts `node dist/src/main.js ...args` with exactly `env` (plus PATH). */
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [MAIN_JS, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts `node dist/src/main.js ...args` with exactly `env` (plus PATH), as `user` when given (the suite runs as root). */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}, user?: RunAs) {
+    this.child = spawn(process.execPath, [MAIN_JS, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString('utf8')));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
     DaemonProcess.live.add(this);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { RpcClient } from '../../src/client/rpc-client.js';
-import { DaemonProcess, type Exit } from './daemon.js';
+import { DaemonProcess, type Exit, type RunAs } from './daemon.js';
 import { delay } from './rpc.js';
 
 /** What `status` returns (operations.md; the supervisor issue's contract). */
@@ -20,6 +20,8 @@ export interface ListenerStatus {
   readonly since: string;
   readonly requests: number;
   readonly errors: number;
+  /** Requests received and not yet answered. */
+  readonly in_flight: number;
 }
 
 export interface ReloadResult {
@@ -62,6 +64,8 @@ export interface SupervisorOptions {
   readonly dsn?: string;
   readonly environments?: readonly number[];
   readonly extraArgs?: readonly string[];
+  /** Run the supervisor as this user (spawn's uid/gid) rather than the suite's. */
+  readonly user?: RunAs;
 }
 
 export class Supervisor {
@@ -78,7 +82,7 @@ export class Supervisor {
       ...(options.environments === undefined ? [] : ['--environments', options.environments.join(',')]),
       ...(options.extraArgs ?? []),
     ];
-    this.process = new DaemonProcess(args);
+    this.process = new DaemonProcess(args, {}, options.user);
     // A reload waits for draining listeners: allow it more than a plain call.
     this.rpc = new RpcClient(`unix:${this.control}`, { timeoutMs: 10_000 });
   }
@@ -141,6 +145,34 @@ export class Supervisor {
     }
   }
 
+  /** Resolves once a log line (JSON on stderr) with this `msg` is out; rejects on exit or after timeoutMs. */
+  waitLogged(msg: string, timeoutMs = 10_000): Promise<void> {
+    const logged = (): boolean =>
+      this.stderr
+        .split('\n')
+        .slice(0, -1) // the last piece may be a line still being written
+        .some((line) => line.startsWith('{') && (JSON.parse(line) as { msg?: unknown }).msg === msg);
+    if (logged()) return Promise.resolve();
+    const stream = this.process.child.stderr!;
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error): void => {
+        clearTimeout(timer);
+        stream.off('data', onData);
+        stream.off('close', onClose);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      // DaemonProcess's own listener, added first, has appended the chunk by now.
+      const onData = (): void => {
+        if (logged()) done();
+      };
+      const onClose = (): void => done(new Error(`supervisor exited without logging ${JSON.stringify(msg)}; stderr:\n${this.stderr}`));
+      const timer = setTimeout(() => done(new Error(`${JSON.stringify(msg)} not logged within ${timeoutMs} ms; stderr:\n${this.stderr}`)), timeoutMs);
+      stream.on('data', onData);
+      stream.on('close', onClose);
+    });
+  }
+
   signal(signal: NodeJS.Signals): void {
     this.process.child.kill(signal);
   }
@@ -159,8 +191,8 @@ export interface CliRun {
 }
 
 /** Runs `sippy_routed ARGS` as a child process (killed after timeoutMs) and collects its output. */
-export async function runCliProcess(args: readonly string[], timeoutMs = 20_000): Promise<CliRun> {
-  const cli = new DaemonProcess(args);
+export async function runCliProcess(args: readonly string[], timeoutMs = 20_000, user?: RunAs): Promise<CliRun> {
+  const cli = new DaemonProcess(args, {}, user);
   const timer = setTimeout(() => void cli.stop('SIGKILL'), timeoutMs);
   const { code } = await cli.exited;
   clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Ajv } from 'ajv';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +63,7 @@ describe('sippy_routed check', () => {
     it('with no database to read the groups from, says that external group URIs were not checked', async () => {
       const result = await runCli(['check', '-f', valid, '--environments', '1,3', '--json']);
       expect(result.code, result.stderr).to.equal(0);
-      expect(parseValid(result.stdout).warnings).to.deep.equal(['external group URIs not checked: no database to read the groups from (give -d DSN or set SIPPY_ROUTED_DB)']);
+      expect(parseValid(result.stdout).external_group_warnings).to.deep.equal(['external group URIs not checked: no database to read the groups from (give -d DSN or set SIPPY_ROUTED_DB)']);
     });
 
     it("etc/econfig.sample: environment 3's -s replaces its UNIX socket, and the comment says so (not \"also\")", async () => {
@@ -146,6 +147,51 @@ describe('sippy_routed check', () => {
     });
   });
 
+  describe('allow-lists that admit nobody', () => {
+    it('refuses an IPv4-mapped -a address or prefix, naming the IPv4 form to write', async () => {
+      const file = join(dir, 'mapped-econfig');
+      writeFileSync(file, 'command_args="/opt/sippy_routed.js -e %%I_ENVIRONMENT%% -s http://[::1]:8088 -a ::1,::ffff:127.0.0.1 -a ::ffff:0:0/96"\n');
+      const result = await runCli(['check', '-f', file, '--environments', '1', '--json']);
+      expect(result.code).to.equal(2);
+      const document = parseValid(result.stdout);
+      expect(document.errors).to.deep.equal([
+        { file, line: 1, column: 81, i_environment: 1, message: "-a: '::ffff:127.0.0.1' is an IPv4-mapped IPv6 address and never matches: IPv4 clients, on an IPv6 socket too, are matched as IPv4; write 127.0.0.1" },
+        { file, line: 1, column: 105, i_environment: 1, message: "-a: '::ffff:0:0/96' is an IPv4-mapped IPv6 prefix and never matches: IPv4 clients, on an IPv6 socket too, are matched as IPv4; write 0.0.0.0/0" },
+      ]);
+    });
+
+    it('warns, at the -s argument, about an http: or https: listener without -a (valid: exit 0)', async () => {
+      const file = join(dir, 'no-allow-econfig');
+      writeFileSync(file, [
+        'command_args="/opt/sippy_routed.js -e %%I_ENVIRONMENT%%"',
+        'if [ %%I_ENVIRONMENT%% -eq 2 ]; then',
+        '    command_args="${command_args} -s http://127.0.0.1:8088"',
+        'fi',
+        '',
+      ].join('\n'));
+      const json = await runCli(['check', '-f', file, '--environments', '1,2', '--json']);
+      expect(json.code, json.stdout).to.equal(0);
+      const document = parseValid(json.stdout);
+      expect(document.ok).to.equal(true);
+      expect(document.warnings).to.deep.equal([
+        { file, line: 3, column: 38, i_environment: 2, message: 'http://127.0.0.1:8088/ has no -a: it refuses every client (default deny); add -a with the addresses of its clients' },
+      ]);
+      const human = await runCli(['check', '-f', file, '--environments', '1,2']);
+      expect(human.code).to.equal(0);
+      expect(human.stdout).to.include('allow:    nobody (no -a)');
+      expect(human.stdout).to.include(`  ${file}:3:38: environment 2: warning: http://127.0.0.1:8088/ has no -a: it refuses every client (default deny)`);
+      expect(human.stdout).to.match(/: OK\n$/);
+    });
+  });
+
+  it('refuses a FIFO at the -f path instead of waiting for a writer', async () => {
+    const fifo = join(dir, 'fifo-econfig');
+    execFileSync('mkfifo', [fifo]);
+    const result = await runCli(['check', '-f', fifo, '--environments', '1']);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include(`check: cannot read econfig ${JSON.stringify(fifo)} (a FIFO, not a regular file; only regular files are read)`);
+  });
+
   describe('with the environments table', () => {
     const database = useFreshDatabase();
     before(async () => {
@@ -169,7 +215,7 @@ describe('sippy_routed check', () => {
       try {
         const json = await runCli(['check', '-f', valid, '-d', database().dsn, '--rundir', '/var/run', '--json']);
         expect(json.code, json.stderr).to.equal(0);
-        expect(parseValid(json.stdout).warnings).to.deep.equal([
+        expect(parseValid(json.stdout).external_group_warnings).to.deep.equal([
           'environment 1: external group "via 3" points at unix:/var/run/sippy_routed.3.sock, which no listener of this econfig serves: its calls will fail (-32011) until the group\'s uri or the econfig is changed',
         ]);
         const human = await runCli(['check', '-f', valid, '-d', database().dsn, '--rundir', '/var/run']);

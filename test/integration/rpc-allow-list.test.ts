@@ -29,11 +29,12 @@ describe('rpc listener: allow-lists over TCP', () => {
   const ping = (host: string, port: number, localAddress?: string, headers: Record<string, string> = {}, agent?: Agent): Promise<HttpAnswer> =>
     post({ host, port, ...(localAddress === undefined ? {} : { localAddress }), ...(agent === undefined ? {} : { agent }) }, call('ping'), { headers });
 
-  function expectRejected(answer: HttpAnswer): void {
+  /** A refusal that tells the client its own address as the listener matched it (`address`). */
+  function expectRejected(answer: HttpAnswer, address: string): void {
     expect(answer.status).to.equal(403);
     expect(answer.headers.connection).to.equal('close');
     expect(answer.headers['content-type']).to.equal('application/json');
-    expect(answer.json).to.deep.equal({ jsonrpc: '2.0', error: { code: -32004, message: 'This client address is not allowed on this listener.' }, id: null });
+    expect(answer.json).to.deep.equal({ jsonrpc: '2.0', error: { code: -32004, message: 'This client address is not allowed on this listener.', data: { address } }, id: null });
   }
 
   function expectServed(answer: HttpAnswer): void {
@@ -48,27 +49,27 @@ describe('rpc listener: allow-lists over TCP', () => {
 
   it('no allow-list rejects everyone with 403 / -32004 and closes the connection', async () => {
     const { port, listener } = await open({ kind: 'http', host: '127.0.0.1', port: 0 }, []);
-    expectRejected(await ping('127.0.0.1', port));
+    expectRejected(await ping('127.0.0.1', port), '127.0.0.1');
     expect(listener.stats().rejected).to.equal(1);
   });
 
   it('a /32 admits exactly that address', async () => {
     const { port } = await open({ kind: 'http', host: '127.0.0.1', port: 0 }, ['127.0.0.2/32']);
-    expectRejected(await ping('127.0.0.1', port, '127.0.0.1'));
+    expectRejected(await ping('127.0.0.1', port, '127.0.0.1'), '127.0.0.1');
     expectServed(await ping('127.0.0.1', port, '127.0.0.2'));
   });
 
   it('a CIDR admits its range only', async () => {
     const { port } = await open({ kind: 'http', host: '127.0.0.1', port: 0 }, ['127.0.0.0/30']);
     for (const client of ['127.0.0.1', '127.0.0.2', '127.0.0.3']) expectServed(await ping('127.0.0.1', port, client));
-    for (const client of ['127.0.0.4', '127.0.1.1']) expectRejected(await ping('127.0.0.1', port, client));
+    for (const client of ['127.0.0.4', '127.0.1.1']) expectRejected(await ping('127.0.0.1', port, client), client);
   });
 
   it('::1 on an IPv6 listener; IPv4 rules do not admit IPv6 clients', async () => {
     const v6 = await open({ kind: 'http', host: '::1', port: 0 }, ['::1/128']);
     expectServed(await ping('::1', v6.port));
     const v4only = await open({ kind: 'http', host: '::1', port: 0 }, ['127.0.0.0/8']);
-    expectRejected(await ping('::1', v4only.port));
+    expectRejected(await ping('::1', v4only.port), '::1');
   });
 
   // An IPv6 socket that IPv4 clients reach, as on a [::] wildcard listener:
@@ -77,20 +78,21 @@ describe('rpc listener: allow-lists over TCP', () => {
   it('an IPv4 client of an IPv6 listener (::ffff:a.b.c.d) is matched by IPv4 rules', async () => {
     const mapped = await open({ kind: 'http', host: '::ffff:127.0.0.1', port: 0 }, ['127.0.0.2/32']);
     expectServed(await ping('127.0.0.1', mapped.port, '127.0.0.2'));
-    expectRejected(await ping('127.0.0.1', mapped.port, '127.0.0.1'));
+    // Told as the IPv4 address it is matched as, not ::ffff:127.0.0.1.
+    expectRejected(await ping('127.0.0.1', mapped.port, '127.0.0.1'), '127.0.0.1');
     const v6rule = await open({ kind: 'http', host: '::ffff:127.0.0.1', port: 0 }, ['::/0']);
-    expectRejected(await ping('127.0.0.1', v6rule.port, '127.0.0.2'));
+    expectRejected(await ping('127.0.0.1', v6rule.port, '127.0.0.2'), '127.0.0.2');
   });
 
   it('X-Forwarded-For, Forwarded and X-Real-IP are ignored', async () => {
     const { port } = await open({ kind: 'http', host: '127.0.0.1', port: 0 }, ['127.0.0.2/32']);
-    expectRejected(await ping('127.0.0.1', port, '127.0.0.1', { 'x-forwarded-for': '127.0.0.2', forwarded: 'for=127.0.0.2', 'x-real-ip': '127.0.0.2' }));
+    expectRejected(await ping('127.0.0.1', port, '127.0.0.1', { 'x-forwarded-for': '127.0.0.2', forwarded: 'for=127.0.0.2', 'x-real-ip': '127.0.0.2' }), '127.0.0.1');
   });
 
   it('logs a rejected address at most once a minute per listener', async () => {
     const { port, listener } = await open({ kind: 'http', host: '127.0.0.1', port: 0 }, []);
-    for (let i = 0; i < 3; i++) expectRejected(await ping('127.0.0.1', port, '127.0.0.1'));
-    expectRejected(await ping('127.0.0.1', port, '127.0.0.3'));
+    for (let i = 0; i < 3; i++) expectRejected(await ping('127.0.0.1', port, '127.0.0.1'), '127.0.0.1');
+    expectRejected(await ping('127.0.0.1', port, '127.0.0.3'), '127.0.0.3');
     const lines = logText.split('\n').filter((line) => line.includes('client not allowed'));
     expect(lines.map((line) => (JSON.parse(line) as { address: string }).address)).to.deep.equal(['127.0.0.1', '127.0.0.3']);
     expect(listener.stats().rejected).to.equal(4);
@@ -103,7 +105,7 @@ describe('rpc listener: allow-lists over TCP', () => {
     try {
       const first = await ping('127.0.0.1', port, '127.0.0.2', {}, agent);
       expectServed(first);
-      expectRejected(await ping('127.0.0.1', port, '127.0.0.3'));
+      expectRejected(await ping('127.0.0.1', port, '127.0.0.3'), '127.0.0.3');
 
       await listener.update({ ...spec, allow: ['127.0.0.2/32', '127.0.0.3/32'] });
       const kept = await ping('127.0.0.1', port, '127.0.0.2', {}, agent);
@@ -112,7 +114,7 @@ describe('rpc listener: allow-lists over TCP', () => {
       expectServed(await ping('127.0.0.1', port, '127.0.0.3'));
 
       await listener.update({ ...spec, allow: ['127.0.0.3/32'] });
-      expectRejected(await ping('127.0.0.1', port, '127.0.0.2', {}, agent));
+      expectRejected(await ping('127.0.0.1', port, '127.0.0.2', {}, agent), '127.0.0.2');
       expect(listener.stats()).to.include({ state: 'listening', since });
       expect((listener.address() as AddressInfo).port).to.equal(port);
     } finally {
@@ -196,7 +198,7 @@ describe('rpc listener: allow-lists over TCP', () => {
         await listener.update({ ...spec, allow: ['127.0.0.4/32'] });
         const refused = await httpsPing(port, '127.0.0.3', agent);
         expect(refused.localPort).to.equal(first.localPort);
-        expectRejected(refused);
+        expectRejected(refused, '127.0.0.3');
       } finally {
         agent.destroy();
       }

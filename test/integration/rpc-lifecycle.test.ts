@@ -7,6 +7,22 @@ import { Listener } from '../../src/rpc/listener.js';
 import { runListenerUntilSignal } from '../../src/rpc/run-until-signal.js';
 import { call, delay, emptyResult, FakeResolver, makeSpec, makeTempDir, post, type TempDir } from '../harness/rpc.js';
 
+/** A request held inside the resolver: `arrival` once it is there, answered after release(). */
+function held(): { arrival: Promise<void>; arrived: () => void; released: Promise<void>; release: () => void } {
+  let arrived: () => void = () => undefined;
+  let release: () => void = () => undefined;
+  const arrival = new Promise<void>((resolve) => (arrived = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return { arrival, arrived, released, release };
+}
+
+/** Polls an observable condition that has no event, up to a deadline (not a timing assertion). */
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !condition(); await delay(5)) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+  }
+}
+
 describe('rpc listener: lifecycle and UNIX sockets', () => {
   let dir: TempDir;
   const listeners: Listener[] = [];
@@ -69,17 +85,20 @@ describe('rpc listener: lifecycle and UNIX sockets', () => {
 
   it('stop() lets an in-flight request finish, removes the socket, and refuses new connections', async () => {
     const path = nextPath();
+    const resolving = held();
     const listener = unixListener(path, new FakeResolver(async (environment, request) => {
-      await delay(300);
+      resolving.arrived();
+      await resolving.released;
       return emptyResult(environment, request);
     }));
     await listener.start();
     const inFlight = post({ socketPath: path }, call('getRoutes', { routing_group: 'slow', cld: '1' }, 'inflight'));
-    await delay(50);
+    await resolving.arrival;
     expect(listener.stats().inFlight).to.equal(1);
     const stopped = listener.stop(5000);
-    await delay(20);
+    await until(() => listener.stats().state === 'stopping', 'the listener draining');
     expect(await connectError(path), 'no new connections while draining').to.be.oneOf(['ECONNREFUSED', 'ENOENT']);
+    resolving.release();
     const answer = await inFlight;
     expect(answer.status).to.equal(200);
     expect(answer.headers.connection).to.equal('close');
@@ -91,16 +110,17 @@ describe('rpc listener: lifecycle and UNIX sockets', () => {
 
   it('stop(drainMs) ends requests still running after the bound: the client gets an error answer (issue 12, item 16), never hangs', async () => {
     const path = nextPath();
-    const resolver = new FakeResolver(() => new Promise<never>(() => undefined));
-    const listener = unixListener(path, resolver, { limits: { requestTimeoutMs: 60_000 } });
+    const resolving = held();
+    const listener = unixListener(path, new FakeResolver(() => {
+      resolving.arrived();
+      return new Promise<never>(() => undefined);
+    }), { limits: { requestTimeoutMs: 60_000 } });
     await listener.start();
     const inFlight = post({ socketPath: path }, call('getRoutes', { routing_group: 'g', cld: '1' })).then(
       (answer) => answer.json,
       (err: NodeJS.ErrnoException) => err.code,
     );
-    for (const deadline = Date.now() + 5000; resolver.requests.length === 0; await delay(10)) {
-      if (Date.now() > deadline) throw new Error('the request never reached the resolver');
-    }
+    await resolving.arrival;
     await listener.stop(100);
     expect(await inFlight).to.deep.equal({
       jsonrpc: '2.0',

@@ -26,9 +26,9 @@ const STATUS: SupervisorStatus = {
   file: '/etc/econfig',
   environments: [1, 2, 3],
   listeners: [
-    { i_environment: 1, socket: 'unix:/run/s1.sock', allow: [], since: '2026-11-26T10:00:00.000Z', requests: 17, errors: 2, data: null,
+    { i_environment: 1, socket: 'unix:/run/s1.sock', allow: [], since: '2026-11-26T10:00:00.000Z', requests: 17, errors: 2, in_flight: 0, data: null,
       database: { dsn: 'mysql://sippy:***@db1/routing', answers: true, schema_version: 2, triggers: null, problem: null, checked_at: '2026-11-26T10:00:02.000Z' } },
-    { i_environment: 3, socket: 'http://127.0.0.1:8088/', allow: ['127.0.0.1/32', '::1/128'], since: '2026-11-26T10:00:01.000Z', requests: 0, errors: 0, data: null,
+    { i_environment: 3, socket: 'http://127.0.0.1:8088/', allow: ['127.0.0.1/32', '::1/128'], since: '2026-11-26T10:00:01.000Z', requests: 0, errors: 0, in_flight: 0, data: null,
       database: { dsn: 'mysql://u@db2/nosuchdb', answers: false, schema_version: null, triggers: null, problem: 'cannot be used: database "nosuchdb" does not exist at db2:3306', checked_at: '2026-11-26T10:00:02.000Z' } },
   ],
   snapshots: [],

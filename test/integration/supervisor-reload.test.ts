@@ -190,7 +190,7 @@ describe('supervisor: reloads in-process', function () {
     expect(Object.keys(status).sort()).to.deep.equal(['environments', 'file', 'last_reload', 'listeners', 'pid', 'snapshots']);
     expect(status.environments).to.deep.equal([1, 2]);
     expect(status.last_reload).to.equal(result);
-    expect(status.listeners.map((l) => Object.keys(l).sort())).to.deep.equal(Array(2).fill(['allow', 'data', 'database', 'errors', 'i_environment', 'requests', 'since', 'socket']));
+    expect(status.listeners.map((l) => Object.keys(l).sort())).to.deep.equal(Array(2).fill(['allow', 'data', 'database', 'errors', 'i_environment', 'in_flight', 'requests', 'since', 'socket']));
     expect(status.listeners.map((l) => [l.i_environment, l.socket])).to.deep.equal([[1, `unix:${rig.socketOf(1)}`], [2, `unix:${rig.socketOf(2)}`]]);
     expect(status.listeners[1]!.requests).to.equal(1);
     expect(status.listeners[0]!.errors).to.equal(0);

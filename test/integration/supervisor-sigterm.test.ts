@@ -17,8 +17,8 @@ import { Database } from '../../src/db/pool.js';
 import { PrivateServer } from '../../src/db/private-server.js';
 import type { RouteResult } from '../../src/routing/types.js';
 import { DaemonProcess } from '../harness/daemon.js';
-import { call, delay, post, type HttpAnswer, type Target } from '../harness/rpc.js';
-import { accepts, freePorts, Supervisor } from '../harness/supervisor-process.js';
+import { call, post, type HttpAnswer, type Target } from '../harness/rpc.js';
+import { accepts, freePorts, Supervisor, waitClosed } from '../harness/supervisor-process.js';
 
 const DATABASE = 'sr_sigterm';
 const CALL_1 = { routing_group: 'Group 1', cld: '442071234567' };
@@ -126,16 +126,17 @@ describe('supervisor: SIGTERM with requests in flight', function () {
           (err: Error) => (settled.push({ at: Date.now(), outcome: err.message }), Promise.reject(err)),
         )),
       );
-      await delay(200);
+      // Every request has reached its listener, where it waits for the frozen database.
+      await supervisor.waitStatus((s) => s.listeners.reduce((n, l) => n + l.in_flight, 0) === inFlight.length, 10_000, `${inFlight.length} requests in flight`);
       expect(settled, 'requests answered while the database was frozen').to.deep.equal([]);
       signalledAt = Date.now();
       supervisor.signal('SIGTERM');
-      await delay(150);
+      await supervisor.waitLogged('supervisor stopping');
+      // The listeners stop accepting once the stop reaches them.
+      await waitClosed({ port: port! }, 10_000);
       await duringDrain(supervisor);
-      await delay(150);
       expect(settled, 'requests answered before the database came back').to.deep.equal([]);
       expect(supervisor.alive, 'supervisor waits for its in-flight requests').to.equal(true);
-      expect(await accepts({ port: port! }), 'a draining listener accepts no new connection').to.equal(false);
     } finally {
       freezer.thaw();
     }
@@ -167,6 +168,9 @@ describe('supervisor: SIGTERM with requests in flight', function () {
   // drains: its default action would end the process with sockets and the
   // pidfile left behind.
   it('a SIGHUP while it drains does not cut the stop short', async () => {
-    await stopWithRequestsInFlight('sighup', async (running) => running.signal('SIGHUP'));
+    await stopWithRequestsInFlight('sighup', async (running) => {
+      running.signal('SIGHUP');
+      await running.waitLogged('SIGHUP ignored: the supervisor is stopping');
+    });
   });
 });

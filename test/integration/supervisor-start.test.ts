@@ -120,7 +120,7 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     const parsed = JSON.parse(status.stdout) as SupervisorStatus;
     expect(parsed).to.have.all.keys('pid', 'file', 'environments', 'listeners', 'snapshots', 'last_reload');
     expect(parsed.last_reload).to.include.all.keys('result', 'time', 'trigger', 'hash', 'environments', 'messages', 'changes');
-    expect(parsed.listeners[0]).to.have.all.keys('i_environment', 'socket', 'allow', 'since', 'requests', 'errors', 'data', 'database');
+    expect(parsed.listeners[0]).to.have.all.keys('i_environment', 'socket', 'allow', 'since', 'requests', 'errors', 'in_flight', 'data', 'database');
     expect(parsed).to.include({ pid: running.pid, file: join(first, 'econfig') });
     expect(parsed.listeners.map((l) => l.socket)).to.deep.equal([`unix:${join(first, 'sippy_routed.1.sock')}`]);
   });

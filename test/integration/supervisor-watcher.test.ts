@@ -34,6 +34,17 @@ describe('supervisor: FileWatcher on real files', function () {
     expect(calls, `${why}: no further callback`).to.equal(count);
   }
 
+  /** Waits until the callback ran at least `count` times in all, then until a quiet period passes with none. */
+  async function settled(count: number, why: string): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    while (calls < count && Date.now() < deadline) await delay(20);
+    expect(calls, `${why}: callbacks within ${WAIT_MS} ms`).to.be.at.least(count);
+    for (let seen = -1; seen !== calls; ) {
+      seen = calls;
+      await delay(QUIET_MS);
+    }
+  }
+
   async function expectQuiet(why: string): Promise<void> {
     const before = calls;
     await delay(QUIET_MS);
@@ -124,6 +135,40 @@ describe('supervisor: FileWatcher on real files', function () {
     writeFileSync(join(dir.path, 'sub', 'econfig'), 'nested');
     unlinkSync(join(dir.path, 'other2'));
     await expectQuiet('no callback for other files');
+  });
+
+  // inotify watches inodes: a directory made again is a new one, which only
+  // the periodic check of the watched directories notices.
+  it('the directory removed and re-created: the watch comes back by itself', async () => {
+    const conf = join(dir.path, 'conf');
+    mkdirSync(conf);
+    const inConf = join(conf, 'econfig');
+    writeFileSync(inConf, 'enable="YES"\n');
+    await watch(inConf);
+    rmSync(conf, { recursive: true });
+    await settled(1, 'the directory removed');
+    mkdirSync(conf);
+    const before = calls;
+    writeFileSync(inConf, 'enable="NO"\n');
+    await settled(before + 1, 'the file in the re-created directory');
+    const after = calls;
+    writeFileSync(inConf, 'enable="YES"\n');
+    await settled(after + 1, 'an edit in the re-created directory');
+  });
+
+  it('every directory on the way re-created at once (often with the same inode numbers): the watch comes back', async () => {
+    const top = join(dir.path, 'etc');
+    mkdirSync(join(top, 'sippy'), { recursive: true });
+    const deep = join(top, 'sippy', 'econfig');
+    writeFileSync(deep, 'enable="YES"\n');
+    await watch(deep);
+    rmSync(top, { recursive: true });
+    mkdirSync(join(top, 'sippy'), { recursive: true });
+    writeFileSync(deep, 'enable="NO"\n');
+    await settled(1, 'the re-created tree');
+    const before = calls;
+    writeFileSync(deep, 'enable="YES"\n');
+    await settled(before + 1, 'an edit in the re-created tree');
   });
 
   describe('when the econfig file is a symlink', () => {
@@ -226,9 +271,15 @@ describe('supervisor: FileWatcher on real files', function () {
   });
 
   it('stop() is idempotent and no callback comes after it, even for a change it saw', async () => {
-    const w = await watch(file, 200);
+    let seen: () => void = () => undefined;
+    const changeSeen = new Promise<void>((resolve) => (seen = resolve));
+    const w = new FileWatcher(file, () => (calls += 1), { debounceMs: 200, onPending: () => seen() });
+    watcher = w;
+    await w.start();
     writeFileSync(file, 'enable="NO"\n');
-    await delay(50); // the event is in, its debounce not yet over
+    // The event is in and its callback scheduled; stop() runs in the same
+    // turn, before any timer can fire.
+    await changeSeen;
     await w.stop();
     await w.stop();
     writeFileSync(file, 'enable="YES"\n');

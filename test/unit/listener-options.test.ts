@@ -66,6 +66,10 @@ describe('listener options (command line form)', () => {
     [['-s', 'https://127.0.0.1:8443', '--tls-cert', 'c'], /https: needs --tls-key FILE/],
     [['-s', 'http://127.0.0.1:8080', '--tls-key', 'k'], /--tls-key: applies to https: sockets only/],
     [['-s', 'unix:/tmp/x.sock', '-a', '127.0.0.1'], /-a: applies to http: and https:/],
+    // Clients are matched as IPv4 whatever the socket: a mapped rule never matches.
+    [['-s', 'http://[::1]:8080', '-a', '::ffff:127.0.0.1'], /-a: '::ffff:127\.0\.0\.1' is an IPv4-mapped IPv6 address and never matches: .*; write 127\.0\.0\.1$/],
+    [['-s', 'http://[::1]:8080', '-a', '::ffff:0:0/96'], /-a: '::ffff:0:0\/96' is an IPv4-mapped IPv6 prefix and never matches: .*; write 0\.0\.0\.0\/0$/],
+    [['-s', 'http://[::1]:8080', '-a', '::1,::ffff:a00:0/104'], /write 10\.0\.0\.0\/8$/],
     [['-s', 'unix:/tmp/'], /names a directory/],
     [['-s', `unix:/${'x'.repeat(103)}`], /longer than 103 bytes/],
     [['--socket-mode', '1777'], /octal mode/],
