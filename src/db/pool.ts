@@ -6,7 +6,6 @@ import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import { SippyError } from '../errors.js';
 import type { Dsn } from './dsn.js';
-import { redactSecrets } from './dsn.js';
 import { PoolGate, type PoolGateStats } from './pool-gate.js';
 
 export interface PoolLimits {
@@ -78,13 +77,6 @@ export function toDatabaseError(err: unknown, dsn: Dsn): SippyError {
       }
       return new SippyError('DB_QUERY_FAILED', `database statement failed at ${where} (${e.code ?? 'unknown error'})`, { data: detail, cause: err });
   }
-}
-
-/** Text of an error for the operator's log: driver message included, secrets removed. */
-export function describeForLog(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  const own = err instanceof Error ? err.message : String(err);
-  return redactSecrets(own + cause);
 }
 
 export class Database {

@@ -6,7 +6,7 @@
 
 import { posix } from 'node:path';
 import { isSippyError } from '../errors.js';
-import { parseDsn } from '../db/dsn.js';
+import { parseDsn } from '../dsn-syntax.js';
 import { DATA_SOURCES, DEFAULT_LIMITS, DEFAULT_SOCKET_MODE, type DataSourceOption, type ListenerLimits, type ListenerSpec } from './listener-spec.js';
 import { parseAllowItem, parseSocket, type ParsedSocket } from './listener-addresses.js';
 import { checkListenerSpec } from './listener-schema.js';

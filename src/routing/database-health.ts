@@ -10,7 +10,7 @@
 // between. Never a line per request.
 
 import { isSippyError, type ErrorCode } from '../errors.js';
-import { describeForLog } from '../db/pool.js';
+import { describeForLog } from '../log.js';
 import type { Resolver, RouteRequest, RouteResult } from './types.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { RoutingInspector } from './inspect.js';

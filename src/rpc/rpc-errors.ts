@@ -4,9 +4,8 @@
 // detail (SQL text, stack, DSN) goes to the log only.
 
 import { catalogue, SippyError, type ErrorCode } from '../errors.js';
-import { redactSecrets } from '../db/dsn.js';
-import { describeForLog } from '../db/pool.js';
-import type { Logger } from '../log.js';
+import { redactSecrets } from '../dsn-syntax.js';
+import { describeForLog, type Logger } from '../log.js';
 
 export interface JsonRpcError {
   readonly code: number;
