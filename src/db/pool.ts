@@ -5,6 +5,7 @@
 import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import { SippyError } from '../errors.js';
+import { DB_QUEUE_PER_CONNECTION, DEFAULT_DB_CONNECTIONS, DEFAULT_DB_TIMEOUT_MS } from '../limits.js';
 import type { Dsn } from './dsn.js';
 import { PoolGate, type PoolGateStats } from './pool-gate.js';
 
@@ -22,11 +23,16 @@ export interface PoolLimits {
   readonly queryTimeoutMs: number;
 }
 
+/** How many requests may wait for one of `connections` (docs/econfig.md, Database). */
+export function queueLimitFor(connections: number): number {
+  return connections * DB_QUEUE_PER_CONNECTION;
+}
+
 export const DEFAULT_POOL_LIMITS: PoolLimits = Object.freeze({
-  connectionLimit: 10,
-  queueLimit: 200,
-  connectTimeoutMs: 2000,
-  queryTimeoutMs: 2000,
+  connectionLimit: DEFAULT_DB_CONNECTIONS,
+  queueLimit: queueLimitFor(DEFAULT_DB_CONNECTIONS),
+  connectTimeoutMs: DEFAULT_DB_TIMEOUT_MS,
+  queryTimeoutMs: DEFAULT_DB_TIMEOUT_MS,
 });
 
 export type SqlValue = string | number | bigint | boolean | Date | null | Buffer;
