@@ -23,7 +23,7 @@ export interface PoolLimits {
   readonly queryTimeoutMs: number;
 }
 
-/** How many requests may wait for one of `connections` (docs/econfig.md, Database). */
+/** How many requests may wait for one of `connections` (docs/econfig.md, Listener options). */
 export function queueLimitFor(connections: number): number {
   return connections * DB_QUEUE_PER_CONNECTION;
 }
