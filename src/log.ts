@@ -3,7 +3,7 @@
 // Every string that reaches the stream passes through redactSecrets, so a
 // DSN password that slipped into an error message never reaches the log.
 
-import { redactSecrets } from './db/dsn.js';
+import { redactSecrets } from './dsn-syntax.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -39,6 +39,13 @@ export interface LoggerOptions {
 }
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+/** Text of an error for the operator's log: driver message included, secrets removed. */
+export function describeForLog(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  const own = err instanceof Error ? err.message : String(err);
+  return redactSecrets(own + cause);
+}
 
 export function isLogLevel(text: string): text is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(text);

@@ -4,7 +4,7 @@
 // for scripts. One page per call: --limit (1–1000) and --offset walk the
 // rest, and the table says how many there are.
 
-import { SippyError } from '../errors.js';
+import { catalogue, SippyError } from '../errors.js';
 import { RpcClient } from '../client/rpc-client.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type GroupsPage, type RoutesPage } from '../routing/index.js';
 import { integerOption, parseCommandLine, stringOption, type OptionSpec, type Parsed } from './args.js';
@@ -39,7 +39,7 @@ those an entry weighs for a call to CLD (the longest active one wins).
 prints the daemon's answer as it came.
 
 Exit status: 0 answered, 1 the daemon answered an error (no such group:
--32001) or could not be reached, 2 usage error.
+${catalogue.ROUTING_GROUP_NOT_FOUND.rpc}) or could not be reached, 2 usage error.
 `;
 
 const PAGING: OptionSpec = {

@@ -2,7 +2,7 @@
 // The only place that turns errors into text for humans.
 
 import { SippyError } from '../errors.js';
-import { describeForLog } from '../db/pool.js';
+import { describeForLog } from '../log.js';
 import { VERSION } from '../version.js';
 import { checkCommand } from './check-command.js';
 import { dbCommand } from './db-command.js';

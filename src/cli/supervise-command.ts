@@ -5,7 +5,8 @@
 import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
 import { dsnFromOptions } from '../db/dsn.js';
-import { Database, describeForLog } from '../db/pool.js';
+import { Database } from '../db/pool.js';
+import { describeForLog } from '../log.js';
 import { DatabaseRegistry } from '../db/registry.js';
 import { SnapshotRegistry } from '../routing/index.js';
 import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig } from '../econfig/index.js';

@@ -3,7 +3,7 @@
 // and by external routing groups.
 
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { RouteResult } from '../routing/types.js';
+import type { RouteResult } from '../route-wire.js';
 import { RpcClient, RpcCallError, type RpcClientOptions } from './rpc-client.js';
 import { pingResultSchema, routeResultSchema } from './route-result-schema.js';
 

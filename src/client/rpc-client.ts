@@ -7,6 +7,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import { DEFAULT_UPSTREAM_TIMEOUT_MS } from '../limits.js';
 
 export type RpcFailure =
   /** Could not connect, connection lost, or no answer before the deadline. */
@@ -31,7 +32,7 @@ export class RpcCallError extends Error {
 }
 
 export interface RpcClientOptions {
-  /** Deadline of one call, ms (default 2000). */
+  /** Deadline of one call, ms (default DEFAULT_UPSTREAM_TIMEOUT_MS). */
   readonly timeoutMs?: number;
   /** Largest response body accepted, bytes (default 4 MiB). */
   readonly maxResponseBytes?: number;
@@ -76,7 +77,7 @@ export class RpcClient {
   constructor(uri: string, options: RpcClientOptions = {}) {
     this.uri = uri;
     this.target = parseUri(uri);
-    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? 4 * 1024 * 1024;
     this.agent =
       this.target.transport === https

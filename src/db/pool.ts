@@ -5,8 +5,8 @@
 import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import { SippyError } from '../errors.js';
+import { DB_QUEUE_PER_CONNECTION, DEFAULT_DB_CONNECTIONS, DEFAULT_DB_TIMEOUT_MS } from '../limits.js';
 import type { Dsn } from './dsn.js';
-import { redactSecrets } from './dsn.js';
 import { PoolGate, type PoolGateStats } from './pool-gate.js';
 
 export interface PoolLimits {
@@ -23,11 +23,16 @@ export interface PoolLimits {
   readonly queryTimeoutMs: number;
 }
 
+/** How many requests may wait for one of `connections` (docs/econfig.md, Listener options). */
+export function queueLimitFor(connections: number): number {
+  return connections * DB_QUEUE_PER_CONNECTION;
+}
+
 export const DEFAULT_POOL_LIMITS: PoolLimits = Object.freeze({
-  connectionLimit: 10,
-  queueLimit: 200,
-  connectTimeoutMs: 2000,
-  queryTimeoutMs: 2000,
+  connectionLimit: DEFAULT_DB_CONNECTIONS,
+  queueLimit: queueLimitFor(DEFAULT_DB_CONNECTIONS),
+  connectTimeoutMs: DEFAULT_DB_TIMEOUT_MS,
+  queryTimeoutMs: DEFAULT_DB_TIMEOUT_MS,
 });
 
 export type SqlValue = string | number | bigint | boolean | Date | null | Buffer;
@@ -78,13 +83,6 @@ export function toDatabaseError(err: unknown, dsn: Dsn): SippyError {
       }
       return new SippyError('DB_QUERY_FAILED', `database statement failed at ${where} (${e.code ?? 'unknown error'})`, { data: detail, cause: err });
   }
-}
-
-/** Text of an error for the operator's log: driver message included, secrets removed. */
-export function describeForLog(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  const own = err instanceof Error ? err.message : String(err);
-  return redactSecrets(own + cause);
 }
 
 export class Database {

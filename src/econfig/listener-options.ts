@@ -6,7 +6,8 @@
 
 import { posix } from 'node:path';
 import { isSippyError } from '../errors.js';
-import { parseDsn } from '../db/dsn.js';
+import { MAX_HOPS } from '../limits.js';
+import { parseDsn } from '../dsn-syntax.js';
 import { DATA_SOURCES, DEFAULT_LIMITS, DEFAULT_SOCKET_MODE, type DataSourceOption, type ListenerLimits, type ListenerSpec } from './listener-spec.js';
 import { parseAllowItem, parseSocket, type ParsedSocket } from './listener-addresses.js';
 import { checkListenerSpec } from './listener-schema.js';
@@ -55,7 +56,7 @@ export const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, nu
   ['--upstream-timeout', 'upstreamTimeoutMs', 100, 600_000],
   // rpc.md: a request's hops is 0–16, so a larger limit could never be
   // reached: a loop would end in the upstream's -32602, not in -32003.
-  ['--max-hops', 'maxHops', 1, 16],
+  ['--max-hops', 'maxHops', 1, MAX_HOPS],
   // Each new name an upstream answers with becomes a kept row (routing.md); 0 = only connections that exist.
   ['--upstream-new-connections', 'upstreamNewConnections', 0, 100_000],
   // snapshot.md: the journal poll, the checksum reconcile (0 = off), the staleness bound (0 = none).

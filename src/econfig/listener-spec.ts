@@ -4,6 +4,8 @@
 // field: same `endpoint` means the socket can stay open and every other
 // difference is an update in place; another `endpoint` means a move.
 
+import { DEFAULT_DB_CONNECTIONS, DEFAULT_DB_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS } from '../limits.js';
+
 /** The bound socket: its identity. */
 export type Endpoint =
   | { readonly kind: 'unix'; readonly path: string }
@@ -55,9 +57,9 @@ export const DEFAULT_LIMITS: ListenerLimits = Object.freeze({
   requestTimeoutMs: 10000,
   keepAliveTimeoutMs: 30000,
   maxBatch: 100,
-  dbConnections: 10,
-  dbTimeoutMs: 2000,
-  upstreamTimeoutMs: 2000,
+  dbConnections: DEFAULT_DB_CONNECTIONS,
+  dbTimeoutMs: DEFAULT_DB_TIMEOUT_MS,
+  upstreamTimeoutMs: DEFAULT_UPSTREAM_TIMEOUT_MS,
   maxHops: 4,
   upstreamNewConnections: 100,
   dataSource: 'snapshot',

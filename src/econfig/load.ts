@@ -4,7 +4,7 @@
 // nothing but the text it is given; never executes anything.
 
 import { createHash } from 'node:crypto';
-import { redactSecrets } from '../db/dsn.js';
+import { redactSecrets } from '../dsn-syntax.js';
 import { SourceText, type SourceProblem } from './ast.js';
 import { splitCommandArgs } from './argv-split.js';
 import { findClashes, type Claim } from './clashes.js';

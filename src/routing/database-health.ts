@@ -9,8 +9,8 @@
 // RECOVERY_QUIET_MS), with how many requests failed and were answered in
 // between. Never a line per request.
 
-import { isSippyError, type ErrorCode } from '../errors.js';
-import { describeForLog } from '../db/pool.js';
+import { catalogue, isSippyError, type ErrorCode } from '../errors.js';
+import { describeForLog } from '../log.js';
 import type { Resolver, RouteRequest, RouteResult } from './types.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { RoutingInspector } from './inspect.js';
@@ -76,7 +76,7 @@ export class DatabaseHealthLog implements Resolver {
       return;
     }
     this.outage = { since: now, lastFailure: now, failed: 1, answered: 0 };
-    this.logger.error('database failing: getRoutes answers -32010 until it is back', {
+    this.logger.error(`database failing: getRoutes answers ${catalogue.DB_UNAVAILABLE.rpc} until it is back`, {
       i_environment: environment, code: err.code, error: describeForLog(err),
     });
   }

@@ -3,7 +3,7 @@
 // the local external vendor's connections (routing.md "External groups",
 // steps 1 and 4). No I/O: the forwarder (external.ts) does the calls.
 
-import { SippyError } from '../errors.js';
+import { catalogue, SippyError } from '../errors.js';
 import { RpcCallError } from '../client/rpc-client.js';
 import type { GetRoutesCall } from '../client/routing-client.js';
 import type { GroupRow } from './model.js';
@@ -12,7 +12,7 @@ import { connectionKey, type ExternalConnectionRow, type ExternalConnections, ty
 import { applyRule, RuleSyntaxError, type RuleCache } from './translation.js';
 
 /** JSON-RPC code of a loop; an upstream's is passed back as ROUTING_LOOP. */
-const LOOP_CODE = -32003;
+const LOOP_CODE = catalogue.ROUTING_LOOP.rpc;
 /** An upstream's message longer than this is cut (a peer may send megabytes). */
 const MAX_UPSTREAM_MESSAGE = 500;
 

@@ -4,6 +4,7 @@
 // calls resolve() and sends the result or the SippyError.
 
 import { SippyError } from '../errors.js';
+import { MAX_CLD_CHARS as MAX_CLD, MAX_CLI_CHARS as MAX_CLI, MAX_HOPS, MAX_ROUTES, MAX_ROUTING_GROUP_CHARS } from '../limits.js';
 import type { ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult } from './types.js';
 import type { BadRule, Exclusion } from './candidates.js';
 import type { GroupRow } from './model.js';
@@ -28,11 +29,6 @@ export interface RoutingResolverOptions {
   /** Uniform in [0, 1); default Math.random. Tests inject a seeded one. */
   readonly random?: RandomSource;
 }
-
-const MAX_CLD = 64;
-const MAX_CLI = 64;
-/** rpc.md: hops is 0–16. */
-const MAX_HOPS = 16;
 
 export class RoutingResolver implements Resolver {
   private readonly source: RoutingDataSource;
@@ -187,12 +183,12 @@ function toRoute(ranked: Ranked, request: RouteRequest): Route {
 function checkRequest(request: RouteRequest): void {
   const errors: { path: string; message: string }[] = [];
   const name = request.routing_group;
-  if (!isString(name, 1, 128)) errors.push({ path: '/routing_group', message: 'must be a string of 1 to 128 characters' });
+  if (!isString(name, 1, MAX_ROUTING_GROUP_CHARS)) errors.push({ path: '/routing_group', message: `must be a string of 1 to ${MAX_ROUTING_GROUP_CHARS} characters` });
   if (!isString(request.cld, 1, MAX_CLD)) errors.push({ path: '/cld', message: `must be a string of 1 to ${MAX_CLD} characters` });
   if (!isString(request.cli, 0, MAX_CLI)) errors.push({ path: '/cli', message: `must be a string of at most ${MAX_CLI} characters` });
   if (!(request.time instanceof Date) || Number.isNaN(request.time.getTime())) errors.push({ path: '/call_start_time', message: 'must be a valid time' });
   const max = request.max_routes;
-  if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 100)) errors.push({ path: '/max_routes', message: 'must be an integer from 1 to 100' });
+  if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > MAX_ROUTES)) errors.push({ path: '/max_routes', message: `must be an integer from 1 to ${MAX_ROUTES}` });
   if (!Number.isInteger(request.hops) || request.hops < 0 || request.hops > MAX_HOPS) errors.push({ path: '/hops', message: `must be an integer from 0 to ${MAX_HOPS}` });
   if (errors.length > 0) {
     throw new SippyError('RPC_INVALID_PARAMS', `invalid getRoutes parameters: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { data: { errors } });

@@ -13,7 +13,8 @@
 
 import { EventEmitter } from 'node:events';
 import type { PoolConnection } from 'mysql2/promise';
-import { Database, describeForLog } from '../db/pool.js';
+import { Database } from '../db/pool.js';
+import { describeForLog } from '../log.js';
 import type { Dsn } from '../db/dsn.js';
 import { RoutingSnapshot, type SmallTables } from './snapshot.js';
 import { MoneyTable, PrefixPool, TimeTable } from './interned.js';

@@ -4,6 +4,7 @@
 // (the snapshot, or SQL), paged, at most MAX_PAGE_LIMIT rows an answer.
 
 import { SippyError } from '../errors.js';
+import { MAX_CLD_CHARS, MAX_ROUTING_GROUP_CHARS } from '../limits.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type GroupsPage, type RoutesPage, type RoutingInspector } from '../routing/index.js';
 import type { MethodContext } from './methods.js';
 import { compileParams } from './param-schemas.js';
@@ -22,7 +23,7 @@ interface Paging {
 
 export const listGroupsSchema = {
   type: 'object',
-  properties: { ...paging, name: { type: 'string', minLength: 1, maxLength: 128 } },
+  properties: { ...paging, name: { type: 'string', minLength: 1, maxLength: MAX_ROUTING_GROUP_CHARS } },
   additionalProperties: true,
 } as const;
 
@@ -31,8 +32,8 @@ export const listRoutesSchema = {
   required: ['routing_group'],
   properties: {
     ...paging,
-    routing_group: { type: 'string', minLength: 1, maxLength: 128 },
-    cld: { type: 'string', minLength: 1, maxLength: 64 },
+    routing_group: { type: 'string', minLength: 1, maxLength: MAX_ROUTING_GROUP_CHARS },
+    cld: { type: 'string', minLength: 1, maxLength: MAX_CLD_CHARS },
   },
   additionalProperties: true,
 } as const;

@@ -21,6 +21,7 @@
 // at most the gate's limit at once and wait their turn beyond it.
 
 import jaysonPromise from 'jayson/promise/index.js';
+import { catalogue } from '../errors.js';
 import type { CallGate } from './call-gate.js';
 import type { MethodContext } from './methods.js';
 import { rpcError, STANDARD_MESSAGES, toRpcError, type JsonRpcError } from './rpc-errors.js';
@@ -64,9 +65,9 @@ export class JsonRpcDispatcher {
       );
     }
     this.server = new Server(wrapped, { useContext: true, version: 2 });
-    this.server.errorMessages[-32700] = STANDARD_MESSAGES.parse;
-    this.server.errorMessages[-32600] = STANDARD_MESSAGES.invalidRequest;
-    this.server.errorMessages[-32601] = STANDARD_MESSAGES.methodNotFound;
+    this.server.errorMessages[catalogue.RPC_PARSE_ERROR.rpc] = STANDARD_MESSAGES.parse;
+    this.server.errorMessages[catalogue.RPC_INVALID_REQUEST.rpc] = STANDARD_MESSAGES.invalidRequest;
+    this.server.errorMessages[catalogue.RPC_METHOD_NOT_FOUND.rpc] = STANDARD_MESSAGES.methodNotFound;
   }
 
   /** `gate`: the client connection's, shared by its batches and pipelined requests. */

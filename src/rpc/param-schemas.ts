@@ -7,6 +7,7 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { SippyError } from '../errors.js';
+import { MAX_CLD_CHARS, MAX_CLI_CHARS, MAX_HOPS, MAX_ROUTES, MAX_ROUTING_GROUP_CHARS } from '../limits.js';
 
 /** Latest accepted call_start_time: 9999-12-31T23:59:59Z, the last second an ISO 8601 year of four digits can name. */
 export const MAX_UNIX_SECONDS = 253_402_300_799;
@@ -28,15 +29,15 @@ export const getRoutesSchema = {
   type: 'object',
   required: ['routing_group', 'cld'],
   properties: {
-    routing_group: { type: 'string', minLength: 1, maxLength: 128 },
-    cld: { type: 'string', minLength: 1, maxLength: 64 },
-    cli: { type: 'string', maxLength: 64 },
+    routing_group: { type: 'string', minLength: 1, maxLength: MAX_ROUTING_GROUP_CHARS },
+    cld: { type: 'string', minLength: 1, maxLength: MAX_CLD_CHARS },
+    cli: { type: 'string', maxLength: MAX_CLI_CHARS },
     // `format` applies to the string form only, `minimum`/`maximum` to the integer form only.
     call_start_time: { type: ['string', 'integer'], format: 'iso8601-with-offset', minimum: 0, maximum: MAX_UNIX_SECONDS },
     i_environment: { type: 'integer' },
-    max_routes: { type: 'integer', minimum: 1, maximum: 100 },
+    max_routes: { type: 'integer', minimum: 1, maximum: MAX_ROUTES },
     explain: { type: 'boolean' },
-    hops: { type: 'integer', minimum: 0, maximum: 16 },
+    hops: { type: 'integer', minimum: 0, maximum: MAX_HOPS },
     // Logged only; bounded so a request cannot make log lines huge.
     call_id: { type: 'string', maxLength: 256 },
     remote_ip: { type: 'string', maxLength: 64 },

@@ -4,9 +4,8 @@
 // detail (SQL text, stack, DSN) goes to the log only.
 
 import { catalogue, SippyError, type ErrorCode } from '../errors.js';
-import { redactSecrets } from '../db/dsn.js';
-import { describeForLog } from '../db/pool.js';
-import type { Logger } from '../log.js';
+import { redactSecrets } from '../dsn-syntax.js';
+import { describeForLog, type Logger } from '../log.js';
 
 export interface JsonRpcError {
   readonly code: number;
@@ -23,7 +22,7 @@ export const STANDARD_MESSAGES = {
 } as const;
 
 /** JSON-RPC code of every DB_* error (rpc.md: -32010, the request can be retried). */
-const DATABASE_RPC_CODE = -32010;
+const DATABASE_RPC_CODE = catalogue.DB_UNAVAILABLE.rpc;
 /** What a client reads for any database failure; the cause goes to the log. */
 export const DATABASE_MESSAGE = 'The routing database is unavailable; retry later.';
 

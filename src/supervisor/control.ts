@@ -5,7 +5,7 @@
 // routing or batches: one request, one answer.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SippyError } from '../errors.js';
+import { catalogue, SippyError } from '../errors.js';
 import { readBody } from '../rpc/body-reader.js';
 import { bindUnixSocket, checkSocketPath, unlinkIfOwn, type SocketIdentity } from '../rpc/unix-socket.js';
 
@@ -53,36 +53,36 @@ export class ControlServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      send(res, 405, failure(null, -32600, 'Invalid Request: use POST.'));
+      send(res, 405, failure(null, catalogue.RPC_INVALID_REQUEST.rpc, 'Invalid Request: use POST.'));
       return;
     }
     const body = await readBody(req, BODY_LIMIT);
     if (body.kind === 'aborted') return;
     if (body.kind === 'too-large') {
-      send(res, 413, failure(null, -32600, `Invalid Request: body over ${BODY_LIMIT} bytes.`));
+      send(res, 413, failure(null, catalogue.RPC_INVALID_REQUEST.rpc, `Invalid Request: body over ${BODY_LIMIT} bytes.`));
       return;
     }
     let request: { method?: unknown; id?: unknown; jsonrpc?: unknown };
     try {
       request = JSON.parse(body.text) as typeof request;
     } catch {
-      send(res, 200, failure(null, -32700, 'Parse error'));
+      send(res, 200, failure(null, catalogue.RPC_PARSE_ERROR.rpc, 'Parse error'));
       return;
     }
     if (typeof request !== 'object' || request === null || request.jsonrpc !== '2.0' || typeof request.method !== 'string') {
-      send(res, 200, failure(null, -32600, 'Invalid Request'));
+      send(res, 200, failure(null, catalogue.RPC_INVALID_REQUEST.rpc, 'Invalid Request'));
       return;
     }
     const method = Object.hasOwn(this.methods, request.method) ? this.methods[request.method] : undefined;
     if (method === undefined) {
-      send(res, 200, failure(request.id, -32601, `Method not found: the control socket serves ${Object.keys(this.methods).join(' and ')}.`));
+      send(res, 200, failure(request.id, catalogue.RPC_METHOD_NOT_FOUND.rpc, `Method not found: the control socket serves ${Object.keys(this.methods).join(' and ')}.`));
       return;
     }
     try {
       send(res, 200, { jsonrpc: '2.0', result: await method(), id: request.id ?? null });
     } catch (err) {
       const message = err instanceof SippyError ? err.message : 'internal error; see the supervisor log';
-      send(res, 200, failure(request.id, -32603, message));
+      send(res, 200, failure(request.id, catalogue.RPC_INTERNAL.rpc, message));
     }
   }
 }

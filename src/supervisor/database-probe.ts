@@ -8,7 +8,8 @@
 
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { parseDsn, type Dsn } from '../db/dsn.js';
-import { Database, describeForLog } from '../db/pool.js';
+import { Database } from '../db/pool.js';
+import { describeForLog } from '../log.js';
 import { LATEST_SCHEMA_VERSION } from '../db/migrations.js';
 import { SnapshotReader } from '../routing/snapshot-sql.js';
 import type { ExternalGroup } from './external-uris.js';

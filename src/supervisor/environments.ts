@@ -4,7 +4,7 @@
 // database hiccup must never stop listeners).
 
 import type { Database } from '../db/pool.js';
-import { describeForLog } from '../db/pool.js';
+import { describeForLog } from '../log.js';
 import type { Logger } from '../log.js';
 
 export interface EnvironmentSource {

@@ -8,7 +8,7 @@ import type { ListenerSpec } from '../econfig/listener-spec.js';
 import type { Logger } from '../log.js';
 import { SippyError } from '../errors.js';
 import { DatabaseRegistry } from '../db/registry.js';
-import type { Database, PoolLimits } from '../db/pool.js';
+import { queueLimitFor, type Database, type PoolLimits } from '../db/pool.js';
 import { createResolver, DatabaseHealthLog, type ExternalLimits, type DataStatus, type FollowerSettings, type SnapshotFollower, type SnapshotRegistry } from '../routing/index.js';
 import type { Resolver } from '../routing/types.js';
 import { Listener } from '../rpc/listener.js';
@@ -28,7 +28,7 @@ export interface ListenerDependencies {
 /** Pool limits of a listener: its --db-connections and --db-timeout. */
 export function poolLimitsOf(spec: ListenerSpec): PoolLimits {
   const { dbConnections, dbTimeoutMs } = spec.limits;
-  return { connectionLimit: dbConnections, queueLimit: dbConnections * 50, connectTimeoutMs: dbTimeoutMs, queryTimeoutMs: dbTimeoutMs };
+  return { connectionLimit: dbConnections, queueLimit: queueLimitFor(dbConnections), connectTimeoutMs: dbTimeoutMs, queryTimeoutMs: dbTimeoutMs };
 }
 
 /** External groups of a listener: its --max-hops, --upstream-timeout and --upstream-new-connections. */

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { loadEconfig, formatEconfigError, formatEconfigWarning } from '../econfig/index.js';
 import type { ListenerSpec } from '../econfig/listener-spec.js';
 import type { Logger } from '../log.js';
-import { describeForLog } from '../db/pool.js';
+import { describeForLog } from '../log.js';
 import { EconfigReader } from './econfig-file.js';
 import { Executor, type ListenerFactory } from './executor.js';
 import { plan } from './plan.js';
