@@ -5,19 +5,19 @@
 // JSON.stringify's, with its rules (members whose value is undefined are
 // left out).
 
-import { answerBytesOf } from '../routing/index.js';
+import { answerBytesOf, replySlab } from '../routing/index.js';
 
 type JsonObject = Record<string, unknown>;
 
 export function replyJson(body: JsonObject | readonly JsonObject[]): Buffer {
-  if (!Array.isArray(body)) return Buffer.concat(responseParts(body as JsonObject, []));
+  if (!Array.isArray(body)) return replySlab.concat(responseParts(body as JsonObject, []));
   const parts: Buffer[] = [OPEN_BATCH];
   for (let i = 0; i < body.length; i++) {
     if (i > 0) parts.push(COMMA);
     responseParts(body[i]!, parts);
   }
   parts.push(CLOSE_BATCH);
-  return Buffer.concat(parts);
+  return replySlab.concat(parts);
 }
 
 const OPEN_BATCH = Buffer.from('[');

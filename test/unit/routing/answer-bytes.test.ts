@@ -32,8 +32,10 @@ describe('answer bytes (pure)', () => {
     };
   }
 
-  it('writes JSON.stringify of the answer for 2,000 random answers', () => {
+  it('writes JSON.stringify of the answer for 2,000 random answers, each kept intact while the later ones are written', () => {
     const writer = new AnswerWriter();
+    // Answers share slabs (json-bytes.ts): one written later must never overwrite one still held.
+    const kept: [Buffer, string][] = [];
     for (let n = 0; n < 2000; n++) {
       const group: GroupRow = { i_routing_group: pick(INTS), name: pick(STRINGS), policy: pick(STRINGS), average_duration: 60, external: false, uri: null };
       const cli = pick(STRINGS);
@@ -62,7 +64,10 @@ describe('answer bytes (pure)', () => {
       }
       const excluded = random() < 0.3 ? [{ i_connection: 1, connection_name: pick(STRINGS), reason: 'no_match' }] : undefined;
       const expected = { i_environment: environment, routing_group: { i_routing_group: group.i_routing_group, name: group.name, policy: group.policy }, cli, cld, routes, ...(excluded === undefined ? {} : { excluded }) };
-      expect(writer.finish(excluded).toString('utf8'), `answer ${n}`).to.equal(JSON.stringify(expected));
+      const bytes = writer.finish(excluded);
+      expect(bytes.toString('utf8'), `answer ${n}`).to.equal(JSON.stringify(expected));
+      kept.push([bytes, JSON.stringify(expected)]);
     }
+    for (const [n, [bytes, expected]] of kept.entries()) expect(bytes.toString('utf8'), `answer ${n}, read again at the end`).to.equal(expected);
   });
 });
