@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import { parseDsn } from '../../src/db/dsn.js';
 import { silentLogger } from '../../src/log.js';
 import { SippyError } from '../../src/errors.js';
-import { createResolver, SnapshotFollower, type RouteRequest } from '../../src/routing/index.js';
+import { createResolver, SnapshotFollower, type RouteRequest, type RouteResult } from '../../src/routing/index.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 
@@ -88,6 +88,7 @@ describe('the snapshot follows the change journal', function () {
       while (!stop) await follower.syncNow();
     })();
     const seen = new Set<string>();
+    let writesDone = false;
     const writes = (async () => {
       for (let i = 1; i <= 20; i++) {
         const price = `0.${String(i).padStart(6, '0')}`;
@@ -97,18 +98,25 @@ describe('the snapshot follows the change journal', function () {
         await writer.query('COMMIT');
         await new Promise((resolve) => setImmediate(resolve));
       }
+      writesDone = true;
     })();
     const resolver = createResolver(database().db, { logger: silentLogger, snapshot: { follower } });
-    const answers = await Promise.all(
-      Array.from({ length: 1000 }, async (_, i) => {
-        // Spread over the writes: each request waits its turn on the event loop.
-        for (let k = 0; k < i % 50; k++) await new Promise((resolve) => setImmediate(resolve));
-        return resolver.resolve(1, CALL);
+    // Fifty concurrent callers ask for as long as the writes go on, and at least 1,000 times in all.
+    const answers: RouteResult[] = [];
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (!writesDone || answers.length < 1000) {
+          answers.push(await resolver.resolve(1, CALL));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }),
     );
     await writes;
     stop = true;
     await polling;
+    // The last state for certain: the check below then needs no luck with timing.
+    await follower.syncNow();
+    answers.push(await resolver.resolve(1, CALL));
     for (const answer of answers) {
       const [a, b] = answer.routes.map((r) => r.price_1);
       expect(a, 'both routes of one transaction').to.equal(b);
