@@ -34,7 +34,14 @@ const HIDDEN = new Set(['ER_SPECIFIC_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_ERR
 export async function readReplicaStatus(db: Database, timeoutMs: number, now: () => number = Date.now): Promise<ReplicaStatus | null | 'hidden' | 'failed'> {
   try {
     return await db.withConnection(async (conn) => {
-      const [rows] = await conn.query({ sql: 'SHOW SLAVE STATUS', timeout: timeoutMs });
+      let rows: unknown;
+      try {
+        [rows] = await conn.query({ sql: 'SHOW SLAVE STATUS', timeout: timeoutMs });
+      } catch (err) {
+        // MySQL 8.4 knows only the newer name (and its columns say Replica/Source).
+        if ((err as { code?: string }).code !== 'ER_PARSE_ERROR') throw err;
+        [rows] = await conn.query({ sql: 'SHOW REPLICA STATUS', timeout: timeoutMs });
+      }
       const row = (rows as Record<string, unknown>[])[0];
       return row === undefined ? null : replicaStatusOf(row, now());
     });
@@ -44,13 +51,13 @@ export async function readReplicaStatus(db: Database, timeoutMs: number, now: ()
   }
 }
 
-/** One row of SHOW SLAVE STATUS (SHOW REPLICA STATUS names the same columns so on MariaDB). */
+/** One row of SHOW SLAVE STATUS, or of MySQL's SHOW REPLICA STATUS (Replica_*, *_Source columns). */
 export function replicaStatusOf(row: Record<string, unknown>, at: number): ReplicaStatus {
-  const lag = row.Seconds_Behind_Master;
+  const lag = row.Seconds_Behind_Master ?? row.Seconds_Behind_Source;
   const error = [row.Last_SQL_Error, row.Last_IO_Error].find((e) => typeof e === 'string' && e !== '') as string | undefined;
   return {
-    io_running: row.Slave_IO_Running === 'Yes',
-    sql_running: row.Slave_SQL_Running === 'Yes',
+    io_running: (row.Slave_IO_Running ?? row.Replica_IO_Running) === 'Yes',
+    sql_running: (row.Slave_SQL_Running ?? row.Replica_SQL_Running) === 'Yes',
     lag_s: lag === null || lag === undefined ? null : Number(lag),
     last_error: error ?? null,
     checked_at: new Date(at).toISOString(),
