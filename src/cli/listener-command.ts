@@ -79,6 +79,7 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
     void follower.reloadNow().catch(() => undefined);
   };
   process.on('SIGHUP', onHangup);
+  if (writeDsn !== undefined) logger.info('writes go to --db-write', { environment: spec.environment, dsn: dsn.redacted, db_write: writeDsn.redacted });
   const resolver = listenerResolver(db, spec, logger, follower, writeDb);
   try {
     // The snapshot starts loading once the socket is ours: a listener that

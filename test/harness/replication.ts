@@ -56,15 +56,15 @@ export class ReplicationSet {
   ) {}
 
   /**
-   * Starts a primary and `replicaCount` replicas, creates and migrates the
+   * Starts a primary (binary log in `binlogFormat`) and `replicaCount` replicas, creates and migrates the
    * routing database on the primary, and returns once every replica has it.
    */
-  static async start(replicaCount: number): Promise<ReplicationSet> {
+  static async start(replicaCount: number, binlogFormat: 'ROW' | 'STATEMENT' | 'MIXED' = 'ROW'): Promise<ReplicationSet> {
     let primary: PrivateServer | undefined;
     let port = 0;
     for (let attempt = 1; primary === undefined; attempt++) {
       port = await freePort();
-      const candidate = new PrivateServer({ grantTables: true, replication: { serverId: 1, binlogFormat: 'ROW', tcpPort: port } });
+      const candidate = new PrivateServer({ grantTables: true, replication: { serverId: 1, binlogFormat, tcpPort: port } });
       try {
         await candidate.start();
         primary = candidate;
