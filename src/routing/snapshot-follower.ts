@@ -423,7 +423,7 @@ export class SnapshotFollower extends EventEmitter {
       const replica = Number((flags as { ro: unknown }[])[0]?.ro) !== 0 || (this.writeDb === this.db && this.replica !== null);
       if (replica !== this.writeIsReplica) {
         this.writeIsReplica = replica;
-        if (replica) this.logger.info('the write database is a replica (read-only): this daemon leaves the journal purge to the primary; give --db-write the primary\'s DSN');
+        if (replica) this.logger.info('the write database is a replica (read_only, or replicating and no --db-write given): this daemon leaves the journal purge to the primary; give --db-write the primary\'s DSN');
       }
       if (replica) return;
       const [rows] = await conn.query({ sql: 'SELECT GET_LOCK(?, 0) AS got', values: [PURGE_LOCK], timeout: QUICK_TIMEOUT_MS });

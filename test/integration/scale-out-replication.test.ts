@@ -419,6 +419,27 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
     }
   });
 
+  it('a daemon reading a replica that is not read-only, without --db-write, sees it replicating and leaves the journal purge alone', async () => {
+    const replica = set.replicas[1]!;
+    const admin = await set.rootConnection(replica, null);
+    const uri = `unix:${join(dir.path, 'rw.sock')}`;
+    const daemon = new DaemonProcess(['-e', '1', '-s', uri, '-d', set.dsn(replica)]);
+    extra.push(daemon);
+    const client = new RoutingClient(uri, { timeoutMs: 5000 });
+    try {
+      await admin.query('SET GLOBAL read_only = 0');
+      await daemon.waitUntilServing(uri, 30_000);
+      await until(async () => logLines(daemon, 'the write database is a replica'), (l) => l.length === 1, 15_000, 'the purge left to the primary');
+      expect((await dataOf(client))!.replica).to.include({ io_running: true, sql_running: true });
+      expect(logLines(daemon, 'change journal purged')).to.deep.equal([]);
+    } finally {
+      client.close();
+      await daemon.stop();
+      await admin.query('SET GLOBAL read_only = 1');
+      await admin.end();
+    }
+  });
+
   it('a supervised listener with -d a replica and --db-write the primary in command_args: check and status show both DSNs redacted, and status the replica', async () => {
     const econfig = join(dir.path, 'econfig');
     writeFileSync(econfig, `command_args="/opt/sippy_routed/sippy_routed -e %%I_ENVIRONMENT%% -s unix:${dir.path}/sup.sock -d ${set.dsn(set.replicas[0]!)} --db-write ${set.dsn(set.primary)}"\n`);
