@@ -11,35 +11,20 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { RoutingClient, type GetRoutesCall } from '../../src/client/routing-client.js';
-import { RpcCallError } from '../../src/client/rpc-client.js';
 import { EXTERNAL_VENDOR_NAME, type DataStatus, type RouteResult } from '../../src/routing/index.js';
-import { existsSync, writeFileSync } from 'node:fs';
+import { answerOf, CALL_TIME, EditScript, MAIN, routesOf, type Answer } from '../harness/routing-edits.js';
+import { writeFileSync } from 'node:fs';
 import { DaemonProcess } from '../harness/daemon.js';
 import { runCliProcess, Supervisor } from '../harness/supervisor-process.js';
 import { ReplicationSet, replicationSkipReason } from '../harness/replication.js';
 import { answerJson, fixedUpstreamResult, ScriptedPeer } from '../harness/external.js';
 import { delay, makeTempDir, type TempDir } from '../harness/rpc.js';
 
-const TIME = '2026-01-15T12:00:00Z';
-const MAIN: GetRoutesCall = { routing_group: 'main', cld: '1234', call_start_time: TIME };
 /** Old journal entries seeded before the daemons start: the purge's work. */
 const OLD_ENTRIES = 300;
 const EDITS = 100;
 /** snapshot.md: a change committed is in answers within 1 s (after it reached the database read). */
 const FRESHNESS_MS = 1000;
-
-type Answer = { routes: RouteResult['routes'] } | { error: number };
-
-async function answerOf(client: RoutingClient, call: GetRoutesCall): Promise<Answer> {
-  try {
-    return { routes: (await client.getRoutes(call)).routes };
-  } catch (err) {
-    if (err instanceof RpcCallError && err.remote !== undefined) return { error: err.remote.code };
-    throw err;
-  }
-}
-
-const routesOf = (answer: Answer): RouteResult['routes'] => ('routes' in answer ? answer.routes : []);
 
 async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -99,7 +84,7 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
   let edits: Connection;
   const daemons: { name: string; process: DaemonProcess; client: RoutingClient; uri: string }[] = [];
   const extra: DaemonProcess[] = [];
-  const ids: Record<string, number> = {};
+  let script: EditScript;
 
   before(async function () {
     if (skipReason !== undefined) {
@@ -116,19 +101,8 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
     await edits.query(
       `INSERT INTO routing_changes (table_name, row_key, changed_at) VALUES ${Array.from({ length: OLD_ENTRIES }, () => "('vendors', 0, NOW(3) - INTERVAL 2 HOUR)").join(', ')}`,
     );
-    const insert = async (sql: string, values: unknown[]): Promise<number> => Number(((await edits.query(sql, values))[0] as { insertId: number }).insertId);
-    await edits.query("INSERT INTO environments (i_environment, name) VALUES (1, 'env 1')");
-    ids.v1 = await insert("INSERT INTO vendors (i_environment, name) VALUES (1, 'carrier-a')", []);
-    ids.v2 = await insert("INSERT INTO vendors (i_environment, name) VALUES (1, 'carrier-b')", []);
-    ids.c1 = await insert("INSERT INTO connections (i_environment, i_vendor, name, destination) VALUES (1, ?, 'c1', 'c1.example:5060')", [ids.v1]);
-    ids.c2 = await insert("INSERT INTO connections (i_environment, i_vendor, name, destination) VALUES (1, ?, 'c2', 'c2.example:5060')", [ids.v2]);
-    ids.d1 = await insert("INSERT INTO destination_sets (i_environment, name) VALUES (1, 'ds-a')", []);
-    ids.d2 = await insert("INSERT INTO destination_sets (i_environment, name) VALUES (1, 'ds-b')", []);
-    await edits.query("INSERT INTO routes (i_destination_set, prefix, price_1, price_n) VALUES (?, '1', '0.010000', '0.010000'), (?, '1', '0.020000', '0.020000')", [ids.d1, ids.d2]);
-    ids.main = await insert("INSERT INTO routing_groups (i_environment, name, policy) VALUES (1, 'main', 'order')", []);
-    await edits.query('INSERT INTO routing_group_entries (i_routing_group, i_connection, i_destination_set, entry_order) VALUES (?, ?, ?, 1), (?, ?, ?, 2)', [
-      ids.main, ids.c1, ids.d1, ids.main, ids.c2, ids.d2,
-    ]);
+    script = new EditScript(edits);
+    await script.setUp();
     await edits.query("INSERT INTO routing_groups (i_environment, name, external, uri) VALUES (1, 'ext', 1, ?)", [peer.uri]);
     await set.waitReplicated();
 
@@ -154,15 +128,6 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
 
   async function dataOf(client: RoutingClient): Promise<(DataStatus & { replica: DataStatus['replica'] }) | undefined> {
     return ((await client.ping()) as { data?: DataStatus }).data;
-  }
-
-  /** One operator transaction on the primary. */
-  async function transaction(statements: readonly [string, unknown[]][]): Promise<number[]> {
-    await edits.beginTransaction();
-    const idsOut: number[] = [];
-    for (const [sql, values] of statements) idsOut.push(Number(((await edits.query(sql, values))[0] as { insertId?: number }).insertId ?? 0));
-    await edits.commit();
-    return idsOut;
   }
 
   /**
@@ -193,110 +158,10 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
     const missed: string[] = [];
     const afterReplicationMs: number[] = [];
     let worst = { ms: 0, what: '' };
-    const groups: { name: string; id: number; entries: number[] }[] = [];
-    const extraSets: { prefix: string; set: number; entry: number }[] = [];
-    const pad = (i: number): string => String(i).padStart(3, '0');
     try {
       for (let i = 0; i < EDITS; i++) {
-        let edit: () => Promise<void>;
-        let probe: GetRoutesCall = MAIN;
-        let shows: (a: Answer) => boolean;
-        const kind = i % 10;
-        switch (kind) {
-          case 0: {
-            // routes: a multi-row insert into one set.
-            const p = `55${pad(i)}`;
-            edit = async () => void (await transaction([[`INSERT INTO routes (i_destination_set, prefix, price_1, price_n) VALUES (?, ?, '0.030000', '0.030000'), (?, ?, '0.030000', '0.030000'), (?, ?, '0.030000', '0.030000')`, [ids.d1, p, ids.d1, `${p}0`, ids.d1, `${p}1`]]]));
-            probe = { ...MAIN, cld: `${p}99` };
-            shows = (a) => routesOf(a).some((r) => r.prefix === p);
-            break;
-          }
-          case 1: {
-            const price = `0.${String(100 + i).padStart(6, '0')}`;
-            edit = async () => void (await transaction([["UPDATE routes SET price_1 = ? WHERE i_destination_set = ? AND prefix = '1'", [price, ids.d2]]]));
-            shows = (a) => routesOf(a).some((r) => r.i_destination_set === ids.d2 && Number(r.price_1) === Number(price));
-            break;
-          }
-          case 2: {
-            const destination = `c1-${i}.example:5060`;
-            edit = async () => void (await transaction([['UPDATE connections SET destination = ? WHERE i_connection = ?', [destination, ids.c1]]]));
-            shows = (a) => routesOf(a).some((r) => r.i_connection === ids.c1 && r.destination === destination);
-            break;
-          }
-          case 3: {
-            const name = `carrier-a-${i}`;
-            edit = async () => void (await transaction([['UPDATE vendors SET name = ? WHERE i_vendor = ?', [name, ids.v1]]]));
-            shows = (a) => routesOf(a).some((r) => r.i_vendor === ids.v1 && r.vendor_name === name);
-            break;
-          }
-          case 4: {
-            // environments and destination_sets in one transaction.
-            const name = `ds-a-${i}`;
-            edit = async () => void (await transaction([
-              ['UPDATE environments SET name = ? WHERE i_environment = 1', [`env 1 rev ${i}`]],
-              ['UPDATE destination_sets SET name = ? WHERE i_destination_set = ?', [name, ids.d1]],
-            ]));
-            shows = (a) => routesOf(a).some((r) => r.i_destination_set === ids.d1 && r.destination_set_name === name);
-            break;
-          }
-          case 5: {
-            // A group and its entries in one transaction.
-            const name = `g-${i}`;
-            edit = async () => {
-              await edits.beginTransaction();
-              const [g] = await edits.query("INSERT INTO routing_groups (i_environment, name, policy) VALUES (1, ?, 'order')", [name]);
-              const id = Number((g as { insertId: number }).insertId);
-              const [e] = await edits.query('INSERT INTO routing_group_entries (i_routing_group, i_connection, i_destination_set, entry_order) VALUES (?, ?, ?, 1), (?, ?, ?, 2)', [id, ids.c1, ids.d1, id, ids.c2, ids.d2]);
-              await edits.commit();
-              const first = Number((e as { insertId: number }).insertId);
-              groups.push({ name, id, entries: [first, first + 1] });
-            };
-            probe = { ...MAIN, routing_group: name };
-            shows = (a) => routesOf(a).length === 2;
-            break;
-          }
-          case 6: {
-            const group = groups[groups.length - 1]!;
-            edit = async () => void (await transaction([['DELETE FROM routing_group_entries WHERE i_routing_group_entry = ?', [group.entries[1]]]]));
-            probe = { ...MAIN, routing_group: group.name };
-            shows = (a) => routesOf(a).length === 1 && routesOf(a)[0]!.i_connection === ids.c1;
-            break;
-          }
-          case 7: {
-            // A cascade: the group's remaining entry goes with it (no trigger fires for it).
-            const group = groups[groups.length - 1]!;
-            edit = async () => void (await transaction([['DELETE FROM routing_groups WHERE i_routing_group = ?', [group.id]]]));
-            probe = { ...MAIN, routing_group: group.name };
-            shows = (a) => 'error' in a && a.error === -32001;
-            break;
-          }
-          case 8: {
-            const prefix = `77${pad(i)}`;
-            edit = async () => {
-              await edits.beginTransaction();
-              const [s] = await edits.query('INSERT INTO destination_sets (i_environment, name) VALUES (1, ?)', [`dsx-${i}`]);
-              const setId = Number((s as { insertId: number }).insertId);
-              await edits.query("INSERT INTO routes (i_destination_set, prefix, price_1, price_n) VALUES (?, ?, '0.040000', '0.040000'), (?, ?, '0.040000', '0.040000')", [setId, prefix, setId, `${prefix}0`]);
-              const [e] = await edits.query('INSERT INTO routing_group_entries (i_routing_group, i_connection, i_destination_set, entry_order) VALUES (?, ?, ?, 3)', [ids.main, ids.c2, setId]);
-              await edits.commit();
-              extraSets.push({ prefix, set: setId, entry: Number((e as { insertId: number }).insertId) });
-            };
-            probe = { ...MAIN, cld: `${prefix}5` };
-            shows = (a) => routesOf(a).some((r) => r.prefix === prefix);
-            break;
-          }
-          default: {
-            // A destination set and, by cascade, its routes.
-            const gone = extraSets[extraSets.length - 1]!;
-            edit = async () => void (await transaction([
-              ['DELETE FROM routing_group_entries WHERE i_routing_group_entry = ?', [gone.entry]],
-              ['DELETE FROM destination_sets WHERE i_destination_set = ?', [gone.set]],
-            ]));
-            probe = { ...MAIN, cld: `${gone.prefix}5` };
-            shows = (a) => 'routes' in a && !a.routes.some((r) => r.prefix === gone.prefix);
-          }
-        }
-        const times = await commitAndFollow(edit, probe, shows);
+        const { kind, commit, probe, shows } = script.edit(i);
+        const times = await commitAndFollow(commit, probe, shows);
         for (const [name, { visibleMs, replicatedMs, missed: lost }] of times) {
           if (lost) missed.push(`edit ${i} (kind ${kind}) on ${name}`);
           const afterReplication = visibleMs - replicatedMs;
@@ -343,7 +208,7 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
   it('external groups on a daemon reading a replica: 50 concurrent first requests create one vendor and one connection per name on the primary (--db-write), and every snapshot then holds them', async () => {
     const r1 = daemons[0]!;
     const rowsBefore = await Promise.all(daemons.map(async (d) => (await dataOf(d.client))!.rows));
-    const call: GetRoutesCall = { routing_group: 'ext', cld: '4420712345678', cli: '15551230000', call_start_time: TIME };
+    const call: GetRoutesCall = { routing_group: 'ext', cld: '4420712345678', cli: '15551230000', call_start_time: CALL_TIME };
     const results = await Promise.all(Array.from({ length: 50 }, () => r1.client.getRoutes(call)));
     for (const result of results) expect(result.routes.map((r) => r.connection_name)).to.deep.equal(['up-lon', 'up-nyc']);
 
@@ -371,7 +236,7 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
     const name = 'carrier-b-during-the-stop';
     try {
       const followers = daemons.filter((d) => d !== r2);
-      const times = await commitAndFollow(async () => void (await transaction([['UPDATE vendors SET name = ? WHERE i_vendor = ?', [name, ids.v2]]])), MAIN, (a) => routesOf(a).some((r) => r.vendor_name === name), followers);
+      const times = await commitAndFollow(async () => void (await edits.query('UPDATE vendors SET name = ? WHERE i_vendor = ?', [name, script.ids.v2])), MAIN, (a) => routesOf(a).some((r) => r.vendor_name === name), followers);
       expect([...times.keys()]).to.have.members(['R1', 'P']);
 
       const stopped = await until(() => dataOf(r2.client), (data) => data?.replica?.io_running === false && data.replica.sql_running === false, 5000, 'R2 status: replica stopped');
@@ -418,7 +283,7 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
         result.routes[0]!.connection_name = 'up-new';
         answerJson(res, { jsonrpc: '2.0', id: body.id, result });
       };
-      const failed = await answerOf(client, { routing_group: 'ext', cld: '4420712345678', call_start_time: TIME });
+      const failed = await answerOf(client, { routing_group: 'ext', cld: '4420712345678', call_start_time: CALL_TIME });
       expect(failed).to.deep.equal({ error: -32010 });
       const lines = await until(async () => logLines(daemon, 'database failing'), (l) => l.length > 0, 5000, 'the failure in the log');
       expect(String(lines[0]!.error)).to.match(/read-only/);
@@ -506,77 +371,5 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
     }
     for (const replica of set.replicas) expect(await set.replicaState(replica)).to.include({ io: 'Yes', sql: 'Yes', sqlErrno: 0 });
     for (const d of daemons) expect(d.process.stderr, `${d.name}'s log`).to.not.include(set.routerPassword);
-  });
-});
-
-// docs/scale-out.md, "Replication formats": what the journal looks like on a
-// replica of a primary logging in MIXED, then in STATEMENT format (one set,
-// binlog_format changed at run time), with two edits that take their
-// journal numbers in one order and commit in the other.
-describe('scale-out: the journal on a replica under MIXED and STATEMENT binary logging', function () {
-  this.timeout(120_000);
-  let set: ReplicationSet;
-
-  before(async function () {
-    if (skipReason !== undefined) this.skip();
-    set = await ReplicationSet.start(1, 'MIXED');
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await set?.destroy();
-  });
-
-  /** The edits; then the journal entries after `after` on the primary and on the replica, and the first edit's warnings. */
-  async function interleavedEdits(environment: number, after: number): Promise<{ primary: { seq: number; row_key: number }[]; replica: { seq: number; row_key: number }[]; warnings: number[] }> {
-    const [a, b] = [await set.rootConnection(set.primary), await set.rootConnection(set.primary)];
-    const replica = await set.rootConnection(set.replicas[0]!);
-    try {
-      await a.query('INSERT INTO environments (i_environment, name) VALUES (?, ?)', [environment, `env ${environment}`]);
-      const [warnings] = await a.query('SHOW WARNINGS');
-      await a.beginTransaction();
-      await a.query("INSERT INTO vendors (i_environment, name) VALUES (?, 'first to number')", [environment]);
-      await b.beginTransaction();
-      await b.query("INSERT INTO vendors (i_environment, name) VALUES (?, 'first to commit')", [environment]);
-      await b.commit();
-      await a.commit();
-      await set.waitReplicated();
-      const journal = async (conn: Connection) => (await conn.query('SELECT seq, table_name, row_key FROM routing_changes WHERE seq > ? ORDER BY seq', [after]))[0] as { seq: number; row_key: number }[];
-      return { primary: await journal(a), replica: await journal(replica), warnings: (warnings as { Code: number }[]).map((w) => w.Code) };
-    } finally {
-      await Promise.all([a.end(), b.end(), replica.end()]);
-    }
-  }
-
-  it("MIXED: statements that fire the journal triggers are logged as rows, so the replica holds the primary's journal", async () => {
-    const { primary, replica, warnings } = await interleavedEdits(1, 0);
-    expect(warnings).to.deep.equal([]);
-    expect(primary).to.have.length(3);
-    expect(replica).to.deep.equal(primary);
-  });
-
-  it("STATEMENT: the replica's own triggers write its journal, numbered in commit order, unlike the primary's; each edit is an unsafe statement (1592)", async () => {
-    const admin = await set.rootConnection(set.primary, null);
-    try {
-      await admin.query("SET GLOBAL binlog_format = 'STATEMENT'");
-    } finally {
-      await admin.end();
-    }
-    const { primary, replica, warnings } = await interleavedEdits(2, 3);
-    expect(warnings).to.include(1592);
-    expect(primary.map((r) => r.seq)).to.deep.equal([4, 5, 6]);
-    expect(replica.map((r) => r.seq)).to.deep.equal([4, 5, 6]);
-    // The same entries under other numbers: the second and third swapped
-    // places, so the purge's `seq <= N` means something else on the replica.
-    expect(replica[0]).to.deep.equal(primary[0]);
-    expect(replica.slice(1).map((r) => r.row_key)).to.deep.equal([primary[2]!.row_key, primary[1]!.row_key]);
-  });
-
-  it('destroy() stops every server of the set and removes its directory', async () => {
-    const servers = [set.primary, ...set.replicas];
-    const pids = servers.map((server) => server.pid!);
-    await set.destroy();
-    for (const server of servers) expect(existsSync(server.dir), server.dir).to.equal(false);
-    for (const pid of pids) expect(() => process.kill(pid, 0), `server pid ${pid}`).to.throw();
   });
 });
