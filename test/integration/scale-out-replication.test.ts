@@ -320,7 +320,7 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
     }
   });
 
-  it('a supervised listener with -d a replica and --db-write the primary in command_args: check and status show both DSNs redacted, and status the replica', async () => {
+  it('a supervised listener with -d a replica and --db-write the primary in command_args: check and status show both DSNs redacted, status the replica, and its external group autocreates on the primary', async () => {
     const econfig = join(dir.path, 'econfig');
     writeFileSync(econfig, `command_args="/opt/sippy_routed/sippy_routed -e %%I_ENVIRONMENT%% -s unix:${dir.path}/sup.sock -d ${set.dsn(set.replicas[0]!)} --db-write ${set.dsn(set.primary)}"\n`);
     const primary = set.dsn(set.primary).replace(`:${set.routerPassword}@`, ':***@');
@@ -342,6 +342,21 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
       const status = await until(async () => (await supervisor.status()) as unknown as { snapshots: Snap[] }, (s) => s.snapshots[0]?.source === 'snapshot' && s.snapshots[0].replica !== null, 30_000, 'supervisor status with the snapshot and its replica');
       expect(status.snapshots[0]).to.include({ dsn: replica, db_write: primary });
       expect(status.snapshots[0]!.replica).to.include({ io_running: true });
+      // Its external group autocreates on the primary too.
+      peer.behaviour = (body, res) => {
+        const result = fixedUpstreamResult(body.params as Record<string, unknown>) as { routes: { connection_name: string }[] };
+        result.routes[0]!.connection_name = 'up-supervised';
+        answerJson(res, { jsonrpc: '2.0', id: body.id, result });
+      };
+      const client = new RoutingClient(`unix:${dir.path}/sup.sock`, { timeoutMs: 5000 });
+      try {
+        const answer = await client.getRoutes({ routing_group: 'ext', cld: '4420712345678', call_start_time: CALL_TIME });
+        expect(answer.routes.map((r) => r.connection_name)).to.deep.equal(['up-supervised', 'up-nyc']);
+      } finally {
+        client.close();
+      }
+      const [created] = await edits.query("SELECT COUNT(*) AS n FROM connections WHERE name = 'up-supervised'");
+      expect(Number((created as { n: unknown }[])[0]!.n), 'the connection, on the primary').to.equal(1);
       const text = await runCliProcess(['status', '--control', supervisor.control]);
       expect(text.stdout).to.include(`${replica}: writes to ${primary}; replica replicating, lag `).and.to.not.include(set.routerPassword);
       expect(supervisor.stderr).to.not.include(set.routerPassword);
