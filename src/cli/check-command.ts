@@ -143,6 +143,7 @@ function listenerDocument(spec: ListenerSpec): Record<string, unknown> {
     socket_mode: spec.endpoint.kind === 'unix' ? `0${spec.socketMode.toString(8)}` : null,
     tls: spec.tls === undefined ? null : { cert: spec.tls.cert, key: spec.tls.key },
     dsn: spec.dsn === undefined ? null : parseDsn(spec.dsn).redacted,
+    db_write: spec.dbWrite === undefined ? null : parseDsn(spec.dbWrite).redacted,
     limits: snakeCaseKeys(spec.limits),
   };
 }
@@ -167,6 +168,7 @@ function humanReport(result: EconfigResult, externalWarnings: readonly string[])
       if (spec.endpoint.kind !== 'unix') lines.push(`  allow:    ${spec.allow.length === 0 ? 'nobody (no -a)' : spec.allow.join(', ')}`);
       if (spec.tls !== undefined) lines.push(`  tls:      cert ${spec.tls.cert}, key ${spec.tls.key}`);
       lines.push(`  database: ${spec.dsn === undefined ? "the supervisor's" : parseDsn(spec.dsn).redacted}`);
+      if (spec.dbWrite !== undefined) lines.push(`  writes:   ${parseDsn(spec.dbWrite).redacted} (--db-write)`);
     }
     for (const e of errors) lines.push(`  ${formatEconfigError(e)}`);
     for (const w of result.warnings) if (w.i_environment === env.i_environment) lines.push(`  ${formatEconfigWarning(w)}`);

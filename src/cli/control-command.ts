@@ -125,7 +125,15 @@ export function formatSnapshots(snapshots: readonly SnapshotStatus[]): string {
       s.triggers === null ? '?' : s.triggers ? 'yes' : 'MISSING', s.last_error ?? '-',
     ].map(terminalSafe)),
   );
-  return `routing data:\n${table}`;
+  // Scale-out (scale-out.md): where a snapshot's writes go and, on a replica, its replication.
+  const notes = snapshots.flatMap((s) => {
+    const parts = [
+      ...(s.db_write ? [`writes to ${s.db_write}`] : []),
+      ...(s.replica ? [`replica ${s.replica.io_running && s.replica.sql_running ? 'replicating' : 'STOPPED'}, lag ${s.replica.lag_s === null ? 'unknown' : `${s.replica.lag_s} s`}${s.replica.last_error ? `, error: ${s.replica.last_error}` : ''}`] : []),
+    ];
+    return parts.length === 0 ? [] : [`  ${s.dsn}: ${parts.join('; ')}\n`];
+  });
+  return `routing data:\n${table}${notes.join('')}`;
 }
 
 export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {

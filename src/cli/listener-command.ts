@@ -6,7 +6,7 @@
 
 import { resolve } from 'node:path';
 import { isSippyError, SippyError } from '../errors.js';
-import { dsnFromOptions, type Dsn } from '../db/dsn.js';
+import { dsnFromOptions, parseDsn, type Dsn } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { DEFAULT_RUNDIR, isListenerOption, LISTENER_OPTIONS_HELP, parseListenerOptions, type ListenerSpec } from '../econfig/index.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel, type LogStream } from '../log.js';
@@ -25,7 +25,8 @@ export const LISTENER_COMMAND_HELP = `Usage:
       command_args uses). On SIGTERM or SIGINT it stops accepting, finishes
       in-flight requests (up to 5 s), closes the database pool, removes its
       unix socket and exits 0. On SIGHUP it reloads its routing snapshot in
-      full from the database. The database is -d DSN, else $SIPPY_ROUTED_DB.
+      full from the database. The database is -d DSN, else $SIPPY_ROUTED_DB;
+      writes go to --db-write DSN when given (-d a replica, docs/scale-out.md).
 
 ${LISTENER_OPTIONS_HELP}
 Process options:
@@ -67,8 +68,11 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
   const stream: LogStream = file ?? { write: (text) => io.stderr.write(text), isTTY: (io.stderr as LogStream).isTTY };
   const logger = createLogger({ level: logLevel, stream });
   const db = new Database(dsn, poolLimitsOf(spec));
+  // --db-write (the primary when -d is a replica): external autocreate and the journal purge.
+  const writeDsn = spec.dbWrite === undefined ? undefined : parseDsn(spec.dbWrite);
+  const writeDb = writeDsn === undefined ? db : new Database(writeDsn, poolLimitsOf(spec));
   const settings = followerSettingsOf(spec);
-  const follower = settings === undefined ? undefined : new SnapshotFollower({ dsn, settings, logger });
+  const follower = settings === undefined ? undefined : new SnapshotFollower({ dsn, ...(writeDsn !== undefined ? { writeDsn } : {}), settings, logger });
   // A bad database is named at start and at every SIGHUP, not at the first
   // call; the listener serves anyway (the database may come later).
   let probing: Promise<void> = Promise.resolve();
@@ -85,7 +89,8 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
     void follower.reloadNow().catch(() => undefined);
   };
   process.on('SIGHUP', onHangup);
-  const resolver = listenerResolver(db, spec, logger, follower);
+  if (writeDsn !== undefined) logger.info('writes go to --db-write', { environment: spec.environment, dsn: dsn.redacted, db_write: writeDsn.redacted });
+  const resolver = listenerResolver(db, spec, logger, follower, writeDb);
   try {
     // The snapshot starts loading once the socket is ours: a listener that
     // cannot bind exits with its one line, without touching the database.
@@ -108,6 +113,7 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
     await resolver.close();
     await follower?.stop();
     await db.close();
+    if (writeDb !== db) await writeDb.close();
     file?.close();
   }
 }

@@ -77,6 +77,9 @@ export function toDatabaseError(err: unknown, dsn: Dsn): SippyError {
     case 'ER_CON_COUNT_ERROR':
     case 'ER_TOO_MANY_USER_CONNECTIONS':
       return new SippyError('DB_UNAVAILABLE', `database server at ${where} is unavailable (${e.code})`, { data: detail, cause: err });
+    case 'ER_OPTION_PREVENTS_STATEMENT':
+      // --read-only: a replica (scale-out.md); writes belong on --db-write.
+      return new SippyError('DB_QUERY_FAILED', `database at ${where} refused a write: the server is read-only (a replica? give --db-write the primary's DSN)`, { data: detail, cause: err });
     default:
       if (typeof e.message === 'string' && /queue limit/i.test(e.message)) {
         return new SippyError('DB_UNAVAILABLE', `database pool for ${where} is saturated`, { data: { code: 'QUEUE_LIMIT' }, cause: err });

@@ -48,6 +48,23 @@ export interface PrivateServerOptions {
    * faster, and the socket is private anyway.
    */
   readonly grantTables?: boolean;
+  /**
+   * A member of a replication set (test/harness/replication.ts): its
+   * server_id, a binary log for a primary, read_only for a replica, and a
+   * TCP port on 127.0.0.1 for replicas to connect to (MariaDB replicates
+   * over TCP only). Default: none, no binary log, no TCP.
+   */
+  readonly replication?: ReplicationRole;
+}
+
+export interface ReplicationRole {
+  readonly serverId: number;
+  /** Write a binary log in this format (a primary); undefined: none. */
+  readonly binlogFormat?: 'ROW' | 'STATEMENT' | 'MIXED';
+  /** read_only: only the replication threads (and privileged users) write. */
+  readonly readOnly?: boolean;
+  /** Listen on 127.0.0.1:tcpPort besides the socket. */
+  readonly tcpPort?: number;
 }
 
 export class PrivateServer {
@@ -59,6 +76,7 @@ export class PrivateServer {
   readonly logPath: string;
   private readonly ephemeral: boolean;
   private readonly grantTables: boolean;
+  private readonly replication: ReplicationRole | undefined;
   private readonly binary: ServerBinary;
   private child: ChildProcess | undefined;
   private watchdog: ChildProcess | undefined;
@@ -73,6 +91,7 @@ export class PrivateServer {
     this.ephemeral = options.dir === undefined;
     this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'sippy_routed-db-'));
     this.grantTables = options.grantTables ?? false;
+    this.replication = options.replication;
     this.socketPath = join(this.dir, 'mysqld.sock');
     this.logPath = join(this.dir, 'mysqld.err');
   }
@@ -98,8 +117,7 @@ export class PrivateServer {
       `--socket=${this.socketPath}`,
       `--pid-file=${join(this.dir, 'mysqld.pid')}`,
       `--log-error=${this.logPath}`,
-      '--skip-networking',
-      '--skip-log-bin',
+      ...this.networkAndLogArgs(),
       '--default-time-zone=+00:00',
       '--character-set-server=utf8mb4',
       '--innodb-buffer-pool-size=256M',
@@ -119,6 +137,24 @@ export class PrivateServer {
       await this.stop();
       throw err;
     }
+  }
+
+  get flavour(): ServerBinary['flavour'] {
+    return this.binary.flavour;
+  }
+
+  private networkAndLogArgs(): string[] {
+    const role = this.replication;
+    if (role === undefined) return ['--skip-networking', '--skip-log-bin'];
+    return [
+      `--server-id=${role.serverId}`,
+      ...(role.tcpPort !== undefined ? [`--port=${role.tcpPort}`, '--bind-address=127.0.0.1', '--skip-name-resolve'] : ['--skip-networking']),
+      ...(role.binlogFormat !== undefined ? [`--log-bin=${join(this.dir, 'binlog')}`, `--binlog-format=${role.binlogFormat}`] : ['--skip-log-bin']),
+      ...(role.readOnly === true ? ['--read-only'] : []),
+      // A replica starts replicating when told to (CHANGE MASTER TO, START SLAVE), never on its own at start.
+      '--skip-slave-start',
+      `--relay-log=${join(this.dir, 'relay')}`,
+    ];
   }
 
   /** Stops the server and keeps its data; start() brings it back. */

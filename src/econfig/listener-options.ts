@@ -66,7 +66,7 @@ export const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, nu
 ];
 
 const SHORT_OPTIONS = new Set(['-e', '-s', '-a', '-d']);
-const LONG_OPTIONS = new Set(['--tls-cert', '--tls-key', '--socket-mode', '--data-source', ...LIMIT_OPTIONS.map(([name]) => name)]);
+const LONG_OPTIONS = new Set(['--db-write', '--tls-cert', '--tls-key', '--socket-mode', '--data-source', ...LIMIT_OPTIONS.map(([name]) => name)]);
 const MAX_ENVIRONMENT = 4294967295;
 
 /** Whether `arg` is a listener option (`-e`, `-e7`, `--max-batch=5`, ...): lets a command line recognise the listener form. */
@@ -83,6 +83,8 @@ export const LISTENER_OPTIONS_HELP = `Listener options:
   -a LIST                clients allowed on http/https: comma-separated addresses or CIDR prefixes; repeatable
                          (default: none, every TCP client is rejected)
   -d DSN                 this environment's database (default: the supervisor's)
+  --db-write DSN         the database for writes (external groups' autocreate, the journal purge):
+                         the primary when -d is a replica (default: the -d database); see docs/scale-out.md
   --tls-cert FILE        certificate for https (required with https)
   --tls-key FILE         private key for https (required with https)
   --socket-mode MODE     octal mode of a unix socket (default 0660)
@@ -187,13 +189,15 @@ export function parseListenerOptions(args: readonly string[], context: ListenerO
   }
 
   const dsnGiven = one('-d');
-  if (dsnGiven !== undefined) {
+  const writeGiven = one('--db-write');
+  for (const [name, g] of [['-d', dsnGiven], ['--db-write', writeGiven]] as const) {
+    if (g === undefined) continue;
     try {
-      parseDsn(dsnGiven.value);
+      parseDsn(g.value);
     } catch (err) {
       // parseDsn's messages never repeat the DSN, so no password leaks here.
       if (!isSippyError(err)) throw err;
-      problem(dsnGiven, `-d: ${err.message}`);
+      problem(g, `${name}: ${err.message}`);
     }
   }
 
@@ -224,6 +228,7 @@ export function parseListenerOptions(args: readonly string[], context: ListenerO
     tls: kind === 'https' ? { cert: cert!.value, key: key!.value } : undefined,
     allow,
     dsn: dsnGiven?.value,
+    ...(writeGiven !== undefined ? { dbWrite: writeGiven.value } : {}),
     limits: limits as unknown as ListenerLimits,
   });
   const schemaProblems = checkListenerSpec(spec);

@@ -38,6 +38,7 @@ export const LISTENER_SPEC_SCHEMA = {
       items: { type: 'string', pattern: '^([0-9.]+/[0-9]{1,2}|[0-9a-f:.]+/[0-9]{1,3})$' },
     },
     dsn: { type: 'string', pattern: '^mysql://' },
+    dbWrite: { type: 'string', pattern: '^mysql://' },
     limits: {
       type: 'object', additionalProperties: false,
       required: [

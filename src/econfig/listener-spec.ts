@@ -86,5 +86,11 @@ export interface ListenerSpec {
   readonly allow: readonly string[];
   /** The environment's own database (-d), or undefined for the supervisor's. May hold a password: print it redacted. */
   readonly dsn: string | undefined;
+  /**
+   * --db-write: the database every write goes to (external groups'
+   * autocreate, the journal purge), the primary when `dsn` is a replica;
+   * absent: the `dsn` database (scale-out.md). May hold a password.
+   */
+  readonly dbWrite?: string;
   readonly limits: ListenerLimits;
 }

@@ -22,6 +22,7 @@ export type { RandomSource } from './select.js';
 export { RoutingResolver } from './resolver.js';
 export { SqlDataSource, SnapshotDataSource, type RoutingDataSource, type GroupLookup } from './data-source.js';
 export { SnapshotFollower, DEFAULT_FOLLOWER_SETTINGS, type DataStatus, type DataSourceName, type FollowerSettings } from './snapshot-follower.js';
+export type { ReplicaStatus } from './replica-status.js';
 export { SnapshotRegistry } from './snapshot-registry.js';
 export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external.js';
@@ -48,6 +49,12 @@ export interface CreateResolverOptions {
    * resolver cannot follow a database on its own, the follower is shared.
    */
   readonly snapshot?: { readonly follower: SnapshotFollower; readonly maxStalenessMs?: number };
+  /**
+   * --db-write: where the default forwarder autocreates (and then reads back)
+   * external vendors and connections; default the database read. A replica
+   * has none of a fresh row until it replicates, so the read-back goes there too.
+   */
+  readonly writeDatabase?: Database | ((environment: number) => Database);
 }
 
 /** A resolver over one Database (all environments it serves), or over databaseFor(environment). */
@@ -61,7 +68,9 @@ export function createResolver(
   const sql = new SqlDataSource(databaseFor);
   const source: RoutingDataSource =
     options.snapshot === undefined ? sql : new SnapshotDataSource(options.snapshot.follower, sql, options.snapshot.maxStalenessMs ?? 0);
-  const external = options.external ?? new ExternalForwarder({ ...options.externalLimits, databaseFor, rules, logger });
+  const write = options.writeDatabase;
+  const writeFor = write === undefined ? databaseFor : typeof write === 'function' ? write : () => write;
+  const external = options.external ?? new ExternalForwarder({ ...options.externalLimits, databaseFor: writeFor, rules, logger });
   const resolver = new RoutingResolver({ source, external, rules, logger, ...(options.random !== undefined ? { random: options.random } : {}) });
   // listGroups and listRoutes read from the source answers come from (the
   // snapshot, or SQL): what an operator lists is what calls are routed by.

@@ -10,6 +10,13 @@
 //   stop()        stops, abandoning a refresh in flight (idempotent)
 //   reloadNow()   a full reload now (`sippy_routed reload --data`)
 //   syncNow()     one refresh cycle now, resolved when it is done (tests, tools)
+//
+// On a replica (scale-out.md) the follower reads the replica and sends its
+// one write, the purge, to `writeDsn` (--db-write, the primary): a replica
+// must never delete journal rows of its own, or the primary's purge would
+// later find them gone and stop replication. A write server that is
+// read-only is never purged; the replica's own status (its lag) is shown
+// where the server lets this user see it.
 
 import { EventEmitter } from 'node:events';
 import type { PoolConnection } from 'mysql2/promise';
@@ -21,6 +28,7 @@ import { MoneyTable, PrefixPool, TimeTable } from './interned.js';
 import { RouteSetBuilder, type RouteSet } from './route-set.js';
 import { purgeJournal, SnapshotReader } from './snapshot-sql.js';
 import { JournalCursor, type Changes } from './journal-cursor.js';
+import { readReplicaStatus, REPLICA_CHECK_MS, type ReplicaStatus } from './replica-status.js';
 
 export interface FollowerSettings {
   /** --data-poll: ms between journal polls. */
@@ -46,6 +54,8 @@ const MAX_BACKOFF_MS = 10_000;
 const STOP_BOUND_MS = 1000;
 /** The follower's own pool: refreshes are serial; one spare for the purge. */
 const FOLLOWER_POOL = { connectionLimit: 2, queueLimit: 10, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
+/** The purge's pool on a separate write server (--db-write): one connection, used once a minute. */
+const PURGE_POOL = { connectionLimit: 1, queueLimit: 2, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
 
 export type DataSourceName = 'sql' | 'snapshot';
 
@@ -65,6 +75,12 @@ export interface DataStatus {
   readonly last_error: string | null;
   /** How long the last full load took, ms. */
   readonly full_load_ms: number | null;
+  /**
+   * When the database read is a replica and the server shows this user its
+   * replication state (REPLICA MONITOR): whether it runs and its lag. Null
+   * otherwise. The data answers come from is age_ms plus the lag behind the primary.
+   */
+  readonly replica: ReplicaStatus | null;
 }
 
 export interface FollowerLogger {
@@ -75,6 +91,8 @@ export interface FollowerLogger {
 
 export interface FollowerOptions {
   readonly dsn: Dsn;
+  /** --db-write: where the journal purge runs; default `dsn`. */
+  readonly writeDsn?: Dsn;
   readonly settings?: FollowerSettings;
   readonly logger: FollowerLogger;
   readonly now?: () => number;
@@ -82,6 +100,8 @@ export interface FollowerOptions {
 
 export class SnapshotFollower extends EventEmitter {
   private readonly db: Database;
+  /** The purge's server: `db` itself unless --db-write names another. */
+  private readonly writeDb: Database;
   readonly settings: FollowerSettings;
   private readonly logger: FollowerLogger;
   private readonly now: () => number;
@@ -104,6 +124,12 @@ export class SnapshotFollower extends EventEmitter {
   private backlog = false;
   private nextReconcileAt = 0;
   private nextPurgeAt = 0;
+  private nextReplicaCheckAt = 0;
+  /** False once the server refused to show its replication state: not asked again. */
+  private replicaVisible = true;
+  private replica: ReplicaStatus | null = null;
+  /** The write server was a replica at the last purge (logged once per change). */
+  private writeIsReplica = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private active: PoolConnection | undefined;
@@ -116,6 +142,9 @@ export class SnapshotFollower extends EventEmitter {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.db = new Database(options.dsn, FOLLOWER_POOL);
+    this.writeDb = options.writeDsn === undefined || options.writeDsn.redacted === options.dsn.redacted && options.writeDsn.password === options.dsn.password
+      ? this.db
+      : new Database(options.writeDsn, PURGE_POOL);
   }
 
   /** The snapshot requests read (once each); undefined until the first load. */
@@ -139,6 +168,7 @@ export class SnapshotFollower extends EventEmitter {
       triggers: this.triggers,
       last_error: this.lastError,
       full_load_ms: this.fullLoadMs,
+      replica: this.replica,
     };
   }
 
@@ -158,6 +188,7 @@ export class SnapshotFollower extends EventEmitter {
     this.active?.destroy();
     await settledWithin(this.running, STOP_BOUND_MS);
     await settledWithin(this.db.close(), STOP_BOUND_MS);
+    if (this.writeDb !== this.db) await settledWithin(this.writeDb.close(), STOP_BOUND_MS);
   }
 
   /** A full reload now; resolves when it is done, rejects with its failure. */
@@ -205,6 +236,10 @@ export class SnapshotFollower extends EventEmitter {
     const now = this.now();
     if (this.settings.reconcileS > 0 && now >= this.nextReconcileAt) await this.reconcile();
     else await this.poll();
+    if (this.replicaVisible && now >= this.nextReplicaCheckAt) {
+      this.nextReplicaCheckAt = now + REPLICA_CHECK_MS;
+      await this.checkReplica();
+    }
     if (this.journal && now >= this.nextPurgeAt) {
       this.nextPurgeAt = now + PURGE_INTERVAL_MS;
       await this.purge().catch((err: unknown) => this.logger.warn('change journal purge failed', { error: describeForLog(err) }));
@@ -366,8 +401,32 @@ export class SnapshotFollower extends EventEmitter {
     this.nextReconcileAt = started + this.settings.reconcileS * 1000;
   }
 
+  private async checkReplica(): Promise<void> {
+    const seen = await readReplicaStatus(this.db, QUICK_TIMEOUT_MS);
+    if (seen === 'hidden') {
+      this.replicaVisible = false;
+      this.replica = null;
+      this.logger.info('the database does not show this user its replication state (grant REPLICA MONITOR to see a replica\'s lag in status)');
+    } else if (seen !== 'failed') {
+      this.replica = seen;
+    }
+  }
+
+  /**
+   * Under the purge lock of the write server, so one process at a time
+   * across every daemon that writes there, however many read replicas of
+   * it. Never on a replica: a server that is read-only, or the read server
+   * itself when it reports being a replica (no --db-write given).
+   */
   private async purge(): Promise<void> {
-    await this.db.withConnection(async (conn) => {
+    await this.writeDb.withConnection(async (conn) => {
+      const [flags] = await conn.query({ sql: 'SELECT @@global.read_only AS ro', timeout: QUICK_TIMEOUT_MS });
+      const replica = Number((flags as { ro: unknown }[])[0]?.ro) !== 0 || (this.writeDb === this.db && this.replica !== null);
+      if (replica !== this.writeIsReplica) {
+        this.writeIsReplica = replica;
+        if (replica) this.logger.info('the write database is a replica (read_only, or replicating and no --db-write given): this daemon leaves the journal purge to the primary; give --db-write the primary\'s DSN');
+      }
+      if (replica) return;
       const [rows] = await conn.query({ sql: 'SELECT GET_LOCK(?, 0) AS got', values: [PURGE_LOCK], timeout: QUICK_TIMEOUT_MS });
       if (Number((rows as { got: unknown }[])[0]?.got) !== 1) return;
       try {

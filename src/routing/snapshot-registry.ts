@@ -2,13 +2,16 @@
 // one SnapshotFollower per (DSN, poll and reconcile settings), started by its
 // first user and stopped when its last user lets go, like the pools of
 // db/registry.ts. Listeners of one database with the same --data-poll and
-// --data-reconcile (the usual case) share one snapshot.
+// --data-reconcile (the usual case) share one snapshot; so do those that
+// also write (--db-write) to the same database.
 
 import { parseDsn, redactSecrets } from '../db/dsn.js';
 import { SnapshotFollower, type DataStatus, type FollowerLogger, type FollowerSettings } from './snapshot-follower.js';
 
 interface Entry {
   readonly dsn: string;
+  /** --db-write, when it names another database than `dsn`. */
+  readonly writeDsn: string | undefined;
   readonly follower: SnapshotFollower;
   users: number;
 }
@@ -16,6 +19,8 @@ interface Entry {
 /** One snapshot's status with the database it follows (redacted). */
 export interface SnapshotStatus extends DataStatus {
   readonly dsn: string;
+  /** Where its writes (the journal purge) go, redacted; null: `dsn` itself. */
+  readonly db_write: string | null;
   readonly poll_ms: number;
   readonly reconcile_s: number;
   readonly listeners: number;
@@ -26,13 +31,14 @@ export class SnapshotRegistry {
 
   constructor(private readonly logger: FollowerLogger) {}
 
-  /** The follower of `dsn` with `settings`, started; give it back with release(). */
-  acquire(dsn: string, settings: FollowerSettings): SnapshotFollower {
-    const key = JSON.stringify([dsn, settings.pollMs, settings.reconcileS]);
+  /** The follower of `dsn` (writing to `writeDsn`, default `dsn`) with `settings`, started; give it back with release(). */
+  acquire(dsn: string, settings: FollowerSettings, writeDsn: string = dsn): SnapshotFollower {
+    const write = writeDsn === dsn ? undefined : writeDsn;
+    const key = JSON.stringify([dsn, settings.pollMs, settings.reconcileS, write ?? null]);
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      const follower = new SnapshotFollower({ dsn: parseDsn(dsn), settings, logger: this.logger });
-      entry = { dsn, follower, users: 0 };
+      const follower = new SnapshotFollower({ dsn: parseDsn(dsn), ...(write !== undefined ? { writeDsn: parseDsn(write) } : {}), settings, logger: this.logger });
+      entry = { dsn, writeDsn: write, follower, users: 0 };
       this.entries.set(key, entry);
       follower.start();
     }
@@ -76,6 +82,6 @@ export class SnapshotRegistry {
 
   private statusOf(entry: Entry): SnapshotStatus {
     const settings = entry.follower.settings;
-    return { dsn: redactSecrets(entry.dsn), poll_ms: settings.pollMs, reconcile_s: settings.reconcileS, listeners: entry.users, ...entry.follower.status() };
+    return { dsn: redactSecrets(entry.dsn), db_write: entry.writeDsn === undefined ? null : redactSecrets(entry.writeDsn), poll_ms: settings.pollMs, reconcile_s: settings.reconcileS, listeners: entry.users, ...entry.follower.status() };
   }
 }

@@ -1,6 +1,6 @@
 // A listener as the supervisor runs it: the rpc Listener plus what it needs
 // and owns — a resolver and a database pool shared through the registry.
-// update() keeps the socket; when the DSN or pool limits change it swaps in
+// update() keeps the socket; when a DSN (-d, --db-write) or pool limits change it swaps in
 // a new resolver and pool, and lets the old ones go once no request uses
 // them.
 
@@ -49,21 +49,24 @@ export function followerSettingsOf(spec: ListenerSpec): FollowerSettings | undef
  * per request), the spec's external-group limits and staleness bound,
  * logging database outages and recoveries once each.
  */
-export function listenerResolver(db: Database, spec: ListenerSpec, logger: Logger, follower?: SnapshotFollower): Resolver {
+export function listenerResolver(db: Database, spec: ListenerSpec, logger: Logger, follower?: SnapshotFollower, writeDb?: Database): Resolver {
   const snapshot = follower === undefined ? undefined : { follower, maxStalenessMs: spec.limits.maxStalenessS * 1000 };
-  return new DatabaseHealthLog(createResolver(db, { logger, externalLimits: externalLimitsOf(spec), ...(snapshot !== undefined ? { snapshot } : {}) }), logger);
+  const options = { logger, externalLimits: externalLimitsOf(spec), ...(snapshot !== undefined ? { snapshot } : {}), ...(writeDb !== undefined ? { writeDatabase: writeDb } : {}) };
+  return new DatabaseHealthLog(createResolver(db, options), logger);
 }
 
 /** What the pool, snapshot and resolver are built from: when it changes, all are swapped. */
-function poolKey(dsn: string, spec: ListenerSpec): string {
+function poolKey(dsn: string, writeDsn: string, spec: ListenerSpec): string {
   const { dataSource, dataPollMs, dataReconcileS, maxStalenessS } = spec.limits;
-  return JSON.stringify([dsn, poolLimitsOf(spec), externalLimitsOf(spec), dataSource, dataPollMs, dataReconcileS, maxStalenessS]);
+  return JSON.stringify([dsn, writeDsn, poolLimitsOf(spec), externalLimitsOf(spec), dataSource, dataPollMs, dataReconcileS, maxStalenessS]);
 }
 
 class SupervisedListener implements ManagedListener {
   private readonly deps: ListenerDependencies;
   private readonly listener: Listener;
   private db: Database;
+  /** The --db-write pool; the same as `db` (acquired twice) without --db-write. */
+  private writeDb: Database;
   private dbKey: string;
   private follower: SnapshotFollower | undefined;
   private resolver: Resolver;
@@ -72,10 +75,12 @@ class SupervisedListener implements ManagedListener {
   constructor(spec: ListenerSpec, deps: ListenerDependencies) {
     this.deps = deps;
     const dsn = this.dsnOf(spec);
+    const writeDsn = spec.dbWrite ?? dsn;
     this.db = deps.registry.acquire(dsn, poolLimitsOf(spec));
-    this.dbKey = poolKey(dsn, spec);
-    this.follower = this.followerFor(dsn, spec);
-    this.resolver = listenerResolver(this.db, spec, deps.logger, this.follower);
+    this.writeDb = deps.registry.acquire(writeDsn, poolLimitsOf(spec));
+    this.dbKey = poolKey(dsn, writeDsn, spec);
+    this.follower = this.followerFor(dsn, writeDsn, spec);
+    this.resolver = listenerResolver(this.db, spec, deps.logger, this.follower, this.writeDb);
     this.listener = new Listener(spec, this.resolver, deps.logger);
   }
 
@@ -89,27 +94,29 @@ class SupervisedListener implements ManagedListener {
 
   async update(spec: ListenerSpec): Promise<void> {
     const dsn = this.dsnOf(spec);
-    const key = poolKey(dsn, spec);
+    const writeDsn = spec.dbWrite ?? dsn;
+    const key = poolKey(dsn, writeDsn, spec);
     if (key === this.dbKey) {
       await this.listener.update(spec);
       return;
     }
     const db = this.deps.registry.acquire(dsn, poolLimitsOf(spec));
-    const follower = this.followerFor(dsn, spec);
-    const resolver = listenerResolver(db, spec, this.deps.logger, follower);
+    const writeDb = this.deps.registry.acquire(writeDsn, poolLimitsOf(spec));
+    const follower = this.followerFor(dsn, writeDsn, spec);
+    const resolver = listenerResolver(db, spec, this.deps.logger, follower, writeDb);
     try {
       await this.listener.update(spec, resolver);
     } catch (err) {
       await resolver.close();
-      await this.releaseData(db, follower);
+      await this.releaseData(db, writeDb, follower);
       throw err;
     }
-    const [oldDb, oldFollower, oldResolver] = [this.db, this.follower, this.resolver];
-    [this.db, this.dbKey, this.follower, this.resolver] = [db, key, follower, resolver];
+    const [oldDb, oldWriteDb, oldFollower, oldResolver] = [this.db, this.writeDb, this.follower, this.resolver];
+    [this.db, this.writeDb, this.dbKey, this.follower, this.resolver] = [db, writeDb, key, follower, resolver];
     // Requests that started before the swap still hold the old resolver:
     // give them the drain bound before closing its pool and snapshot.
     setTimeout(() => {
-      void oldResolver.close().then(() => this.releaseData(oldDb, oldFollower)).catch(() => undefined);
+      void oldResolver.close().then(() => this.releaseData(oldDb, oldWriteDb, oldFollower)).catch(() => undefined);
     }, this.deps.drainMs).unref();
   }
 
@@ -118,7 +125,7 @@ class SupervisedListener implements ManagedListener {
     this.stopped = true;
     await this.listener.stop(this.deps.drainMs);
     await this.resolver.close();
-    await this.releaseData(this.db, this.follower);
+    await this.releaseData(this.db, this.writeDb, this.follower);
   }
 
   stats(): { requests: number; errors: number; inFlight: number; data: DataStatus | undefined } {
@@ -134,13 +141,14 @@ class SupervisedListener implements ManagedListener {
     return dsn;
   }
 
-  private followerFor(dsn: string, spec: ListenerSpec): SnapshotFollower | undefined {
+  private followerFor(dsn: string, writeDsn: string, spec: ListenerSpec): SnapshotFollower | undefined {
     const settings = followerSettingsOf(spec);
-    return settings === undefined ? undefined : this.deps.snapshots.acquire(dsn, settings);
+    return settings === undefined ? undefined : this.deps.snapshots.acquire(dsn, settings, writeDsn);
   }
 
-  private async releaseData(db: Database, follower: SnapshotFollower | undefined): Promise<void> {
+  private async releaseData(db: Database, writeDb: Database, follower: SnapshotFollower | undefined): Promise<void> {
     if (follower !== undefined) await this.deps.snapshots.release(follower);
+    await this.deps.registry.release(writeDb);
     await this.deps.registry.release(db);
   }
 }

@@ -19,6 +19,7 @@ function canonical(spec: ListenerSpec): unknown {
     tls: spec.tls === undefined ? null : { cert: spec.tls.cert, key: spec.tls.key },
     allow: [...spec.allow],
     dsn: spec.dsn ?? null,
+    dbWrite: spec.dbWrite ?? null,
     limits: Object.fromEntries(Object.entries(spec.limits).sort(([x], [y]) => x.localeCompare(y))),
   };
 }

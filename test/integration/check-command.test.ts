@@ -137,6 +137,19 @@ describe('sippy_routed check', () => {
       expect(bad.stdout).to.include('1 error; the file would not be applied');
     });
 
+    it('shows -d and --db-write, both redacted (text and JSON)', async () => {
+      const file = join(dir, 'scale-out-econfig');
+      writeFileSync(file, 'command_args="/opt/sippy_routed.js -e %%I_ENVIRONMENT%% -d mysql://routed:hunter2@replica1/r --db-write mysql://routed:s3cret@primary/r"\n');
+      const text = await runCli(['check', '-f', file, '--environments', '1']);
+      expect(text.code, text.stderr).to.equal(0);
+      expect(text.stdout).to.include('  database: mysql://routed:***@replica1/r\n  writes:   mysql://routed:***@primary/r (--db-write)\n');
+      const json = await runCli(['check', '-f', file, '--environments', '1', '--json']);
+      expect(parseValid(json.stdout).environments[0].listener).to.include({ dsn: 'mysql://routed:***@replica1/r', db_write: 'mysql://routed:***@primary/r' });
+      for (const out of [text, json]) expect(out.stdout + out.stderr).to.not.match(/hunter2|s3cret/);
+      const plain = await runCli(['check', '-f', valid, '--environments', '1', '--json']);
+      expect(parseValid(plain.stdout).environments[0].listener.db_write).to.equal(null);
+    });
+
     it('never prints a DSN password', async () => {
       for (const json of [true, false]) {
         const result = await runCli(['check', '-f', secret, '--environments', '1', ...(json ? ['--json'] : [])]);

@@ -24,6 +24,10 @@ describe('docs/econfig.md lists every listener limit with its bounds and default
     });
   }
 
+  it('--db-write with its default, the -d database', () => {
+    expect(rows.get('--db-write')?.fallback).to.equal('the `-d` database');
+  });
+
   it('--data-source with its default', () => {
     expect(rows.get('--data-source')?.fallback).to.equal(`\`${DEFAULT_LIMITS.dataSource}\``);
   });

@@ -122,6 +122,19 @@ describe('listener options (command line form)', () => {
     }
   });
 
+  it('--db-write: the database writes go to, checked like -d; absent unless given', () => {
+    const { spec, problems } = parseListenerOptions(['-e', '1', '-d', 'mysql://u:pw@replica/db', '--db-write=mysql://u:pw@primary/db'], context);
+    expect(problems).to.deep.equal([]);
+    expect(spec).to.include({ dsn: 'mysql://u:pw@replica/db', dbWrite: 'mysql://u:pw@primary/db' });
+    expect(parseListenerOptions(['-e', '1', '--db-write', 'mysql://u@primary/db'], context).spec?.dbWrite).to.equal('mysql://u@primary/db');
+    expect(parseListenerOptions(['-e', '1', '-d', 'mysql://u@replica/db'], context).spec).to.not.have.property('dbWrite');
+    const bad = parseListenerOptions(['-e', '1', '--db-write', 'postgres://u:hunter2@h/db', '--db-write', 'mysql://u@h/db'], context).problems.map((p) => p.message);
+    expect(bad).to.have.length(2);
+    expect(bad[0]).to.match(/^--db-write: invalid database DSN/).and.not.include('hunter2');
+    expect(bad[1]).to.equal('--db-write given twice');
+    expect(isListenerOption('--db-write')).to.equal(true);
+  });
+
   it('never repeats a DSN password in a problem', () => {
     const { problems } = parseListenerOptions(['-e', '1', '-d', 'mysql://u:hunter2@h/db?x=1'], context);
     expect(problems).to.have.length(1);
