@@ -27,6 +27,7 @@ export type GroupLookup =
       /** The parsed policy, or the ROUTING_BAD_POLICY error to answer with. */
       readonly policy: readonly PolicyKey[] | SippyError;
       readonly candidates: readonly CostedCandidate[];
+      /** Filled when the request asks to explain (the snapshot leaves it empty otherwise). */
       readonly excluded: readonly Exclusion[];
       readonly badRules: readonly BadRule[];
     };
@@ -88,7 +89,7 @@ export class SnapshotDataSource implements RoutingDataSource {
     const group = snapshot.group(environment, request.routing_group);
     if (group === undefined) return undefined;
     if (group.row.external) return { group: group.row, external: true };
-    const found = snapshotCandidates(group, snapshot.prefixes, request.cld, request.time.getTime(), rules);
+    const found = snapshotCandidates(group, snapshot.prefixes, request.cld, request.time.getTime(), rules, request.explain === true);
     return { group: group.row, external: false, policy: group.policy, ...found };
   }
 

@@ -19,8 +19,12 @@ export interface SnapshotCandidates {
   readonly badRules: BadRule[];
 }
 
-/** findCandidates on a snapshot group, with costs. */
-export function snapshotCandidates(group: SnapshotGroup, prefixes: PrefixPool, cld: string, tMs: number, rules: RuleCache): SnapshotCandidates {
+/**
+ * findCandidates on a snapshot group, with costs. The exclusions of entries
+ * that cannot carry the call are listed only when `explain` (the answer
+ * shows them then, and only then): most requests skip an object per entry.
+ */
+export function snapshotCandidates(group: SnapshotGroup, prefixes: PrefixPool, cld: string, tMs: number, rules: RuleCache, explain: boolean): SnapshotCandidates {
   const candidates: CostedCandidate[] = [];
   const excluded: Exclusion[] = [];
   const badRules: BadRule[] = [];
@@ -30,18 +34,18 @@ export function snapshotCandidates(group: SnapshotGroup, prefixes: PrefixPool, c
   for (const snapshotEntry of group.entries) {
     const entry = snapshotEntry.row;
     if (!entry.enabled) {
-      excluded.push({ entry, reason: 'disabled' });
+      if (explain) excluded.push({ entry, reason: 'disabled' });
       continue;
     }
     const routes = snapshotEntry.routes;
     const index = routes === undefined ? NO_MATCH : routes.matchIndex(prefixIds, tMs);
     if (index < 0) {
-      excluded.push({ entry, reason: index === NOT_ACTIVE ? 'not_active' : 'no_match' });
+      if (explain) excluded.push({ entry, reason: index === NOT_ACTIVE ? 'not_active' : 'no_match' });
       continue;
     }
     const set = routes!;
     if (set.isForbidden(index)) {
-      excluded.push({ entry, reason: 'forbidden' });
+      if (explain) excluded.push({ entry, reason: 'forbidden' });
       continue;
     }
     const parsed = entryRules(entry, rules, excluded, badRules);
