@@ -15,7 +15,9 @@ import { JsonRpcDispatcher } from '../src/rpc/jsonrpc.js';
 import { replyJson } from '../src/rpc/reply-json.js';
 import { createLogger } from '../src/log.js';
 import { RoutingResolver } from '../src/routing/resolver.js';
-import { SnapshotDataSource, SqlDataSource } from '../src/routing/data-source.js';
+import { SnapshotDataSource, SqlDataSource, type GroupLookup } from '../src/routing/data-source.js';
+import { selectRoutes } from '../src/routing/select.js';
+import type { PolicyKey } from '../src/routing/policy.js';
 import { RuleCache } from '../src/routing/translation.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../src/routing/interned.js';
 import { RouteSetBuilder, type RouteSet } from '../src/routing/route-set.js';
@@ -130,9 +132,13 @@ async function main(): Promise<void> {
   const answers = requests.slice(0, 1000).map((request) => resolver.resolveNow(BENCH_ENVIRONMENT, request) as RouteResult);
   const rules = new RuleCache();
   const lookupCost = cpuMicrosPer(requests.length * 10, (i) => source.lookup(BENCH_ENVIRONMENT, requests[i % requests.length]!, rules));
+  const selectCost = cpuMicrosPer(requests.length * 10, (i) => {
+    const found = source.lookup(BENCH_ENVIRONMENT, requests[i % requests.length]!, rules) as GroupLookup;
+    return found.external ? undefined : selectRoutes(found.candidates, { keys: found.policy as PolicyKey[], random: Math.random, maxRoutes: undefined });
+  });
   const resolveCost = cpuMicrosPer(requests.length * 10, (i) => resolver.resolveNow(BENCH_ENVIRONMENT, requests[i % requests.length]!));
   const replyCost = cpuMicrosPer(answers.length * 100, (i) => replyJson({ jsonrpc: '2.0', id: i, result: answers[i % answers.length] }));
-  process.stdout.write(`steps of getRoutes: lookup ${lookupCost.toFixed(2)} us, resolve (lookup included) ${resolveCost.toFixed(2)} us, reply bytes ${replyCost.toFixed(2)} us\n`);
+  process.stdout.write(`steps of getRoutes: lookup ${lookupCost.toFixed(2)} us, lookup and select ${selectCost.toFixed(2)} us, resolve (lookup included) ${resolveCost.toFixed(2)} us, reply bytes ${replyCost.toFixed(2)} us\n`);
   process.stdout.write(
     `ping ${pingCost.micros.toFixed(2)} us/request (${pingCost.bytes.toFixed(0)} B); getRoutes ${routesCost.micros.toFixed(2)} us/request ` +
       `(${routesCost.bytes.toFixed(0)} B average answer); ping/getRoutes CPU ${(pingCost.micros / routesCost.micros).toFixed(3)}\n`,

@@ -16,14 +16,21 @@ export interface CostedCandidate extends Candidate {
   readonly costMicros: number | bigint;
   /** Characters (code points) of the matched prefix. */
   readonly prefixLength: number;
+  /**
+   * The weighted draw, written by rank() on the candidate itself (a
+   * request's candidates are its own), only when the policy has `weight`:
+   * nothing else reads it, and a double field costs a heap number per
+   * candidate.
+   */
+  draw?: number;
 }
 
 /** Uniform in [0, 1), like Math.random. */
 export type RandomSource = () => number;
 
 export interface Ranked extends CostedCandidate {
-  /** The weighted-random key -ln(u)/w (smaller first); Infinity without a positive weight. */
-  readonly draw: number;
+  /** The weighted-random key -ln(u)/w (smaller first); Infinity without a positive weight; absent when the policy has no `weight`. */
+  draw?: number;
 }
 
 export interface SelectionOptions {
@@ -47,7 +54,7 @@ const COMPARE: Record<PolicyKey, Compare> = {
   order: (a, b) => a.entry.entry_order - b.entry.entry_order,
   // Unweighted entries draw Infinity: after the weighted ones of their tier,
   // and equal among themselves so the following keys order them.
-  weight: (a, b) => (a.draw === b.draw ? 0 : a.draw < b.draw ? -1 : 1),
+  weight: (a, b) => (a.draw === b.draw ? 0 : a.draw! < b.draw! ? -1 : 1),
 };
 
 const TIE_BREAK: Compare = (a, b) =>
@@ -67,6 +74,11 @@ export function weightedDraw(weight: number | null, random: RandomSource): numbe
 /** The comparator of a policy chain, then entry_order, then i_routing_group_entry: built once per parsed policy. */
 export function comparatorOf(keys: readonly PolicyKey[]): Compare {
   const chain = keys.map((key) => COMPARE[key]);
+  // One key (lcr alone, the usual policy): no loop over the chain per comparison.
+  if (chain.length === 1) {
+    const only = chain[0]!;
+    return (a, b) => only(a, b) || TIE_BREAK(a, b);
+  }
   return (a, b) => {
     for (let i = 0; i < chain.length; i++) {
       const c = chain[i]!(a, b);
@@ -78,19 +90,16 @@ export function comparatorOf(keys: readonly PolicyKey[]): Compare {
 
 const comparators = new WeakMap<readonly PolicyKey[], Compare>();
 
-/** Sorts the candidates by the policy chain, then entry_order, then i_routing_group_entry. */
+/**
+ * Sorts the candidates by the policy chain, then entry_order, then
+ * i_routing_group_entry. The draws are written on the candidates
+ * themselves (no copy of each per request); the input array keeps its order.
+ */
 export function rank(candidates: readonly CostedCandidate[], options: SelectionOptions): Ranked[] {
   const usesWeight = options.keys.includes('weight');
+  const ranked = candidates.slice() as Ranked[];
   // Draws in entry order, one per candidate per request, only when the policy asks.
-  const ranked: Ranked[] = new Array(candidates.length);
-  for (let i = 0; i < candidates.length; i++) {
-    const candidate = candidates[i]!;
-    ranked[i] = {
-      entry: candidate.entry, route: candidate.route, cliRule: candidate.cliRule, cldRule: candidate.cldRule,
-      costMicros: candidate.costMicros, prefixLength: candidate.prefixLength,
-      draw: usesWeight ? weightedDraw(candidate.entry.weight, options.random) : Infinity,
-    };
-  }
+  if (usesWeight) for (const candidate of ranked) candidate.draw = weightedDraw(candidate.entry.weight, options.random);
   let compare = comparators.get(options.keys);
   if (compare === undefined) comparators.set(options.keys, (compare = comparatorOf(options.keys)));
   return ranked.sort(compare);
@@ -117,19 +126,42 @@ export function tariffOf({ route, entry }: Candidate): Tariff {
 export function selectRoutes(candidates: readonly CostedCandidate[], options: SelectionOptions): Selection {
   const routes: Ranked[] = [];
   const excluded: Exclusion[] = [];
-  const seen = new Set<number>();
+  const seen = new SeenConnections(candidates.length);
   let stopped = false;
   // The steps in the spec's order on one pass: a duplicate never counts for
   // huntstop, and a huntstop route cut by the cap still ends the hunt.
   for (const candidate of rank(candidates, options)) {
     let reason: ExclusionReason | undefined;
-    if (seen.has(candidate.entry.i_connection)) reason = 'duplicate';
+    if (!seen.add(candidate.entry.i_connection)) reason = 'duplicate';
     else if (stopped) reason = 'after_huntstop';
     else if (options.maxRoutes !== undefined && routes.length >= options.maxRoutes) reason = 'over_max_routes';
-    seen.add(candidate.entry.i_connection);
     if (reason !== 'duplicate' && candidate.route.huntstop) stopped = true;
     if (reason === undefined) routes.push(candidate);
     else excluded.push({ entry: candidate.entry, reason });
   }
   return { routes, excluded };
 }
+
+/** The connections ranked so far: a short array scanned (a group's few dozen entries), a Set beyond. */
+class SeenConnections {
+  private readonly list: number[] = [];
+  private readonly set: Set<number> | undefined;
+
+  constructor(expected: number) {
+    this.set = expected > SCAN_UP_TO ? new Set() : undefined;
+  }
+
+  /** False when `connection` was seen already. */
+  add(connection: number): boolean {
+    if (this.set !== undefined) {
+      if (this.set.has(connection)) return false;
+      this.set.add(connection);
+      return true;
+    }
+    if (this.list.includes(connection)) return false;
+    this.list.push(connection);
+    return true;
+  }
+}
+
+const SCAN_UP_TO = 32;
