@@ -20,6 +20,7 @@ Usage:
   sippy_routed supervise [-f ECONFIG] [-d DSN] [--environments LIST] [--rundir DIR]
                          [--pidfile FILE] [--control SOCKET] [--log-file FILE]
                          [--log-level LEVEL] [--env-poll SECONDS] [--drain MS]
+                         [--metrics URI [--metrics-allow PREFIXES]]
                                        run every environment's listener, following the econfig file
   sippy_routed status [--control SOCKET] [--json]
   sippy_routed reload [--data] [--control SOCKET] [--json]

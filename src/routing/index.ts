@@ -5,7 +5,7 @@
 import type { Database } from '../db/pool.js';
 import { RoutingResolver } from './resolver.js';
 import { SnapshotDataSource, SqlDataSource, type RoutingDataSource } from './data-source.js';
-import { ExternalForwarder, type ExternalLimits } from './external.js';
+import { ExternalForwarder, type ExternalForwarderOptions, type ExternalLimits } from './external.js';
 import type { SnapshotFollower } from './snapshot-follower.js';
 import { RuleCache } from './translation.js';
 import { SnapshotInspector, type RoutingInspector } from './inspect.js';
@@ -22,7 +22,7 @@ export type { RandomSource } from './select.js';
 export { RoutingResolver } from './resolver.js';
 export { SqlDataSource, SnapshotDataSource, type RoutingDataSource, type GroupLookup } from './data-source.js';
 export { SnapshotFollower, DEFAULT_FOLLOWER_SETTINGS, type DataStatus, type DataSourceName, type FollowerSettings } from './snapshot-follower.js';
-export { SnapshotRegistry } from './snapshot-registry.js';
+export { SnapshotRegistry, snapshotMetricsView } from './snapshot-registry.js';
 export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external.js';
 export { EXTERNAL_VENDOR_NAME } from './sql.js';
@@ -47,6 +47,8 @@ export interface CreateResolverOptions {
    * resolver cannot follow a database on its own, the follower is shared.
    */
   readonly snapshot?: { readonly follower: SnapshotFollower; readonly maxStalenessMs?: number };
+  /** Told every upstream call of the default forwarder (metrics). */
+  readonly upstream?: ExternalForwarderOptions['upstream'];
 }
 
 /** A resolver over one Database (all environments it serves), or over databaseFor(environment). */
@@ -60,7 +62,7 @@ export function createResolver(
   const sql = new SqlDataSource(databaseFor);
   const source: RoutingDataSource =
     options.snapshot === undefined ? sql : new SnapshotDataSource(options.snapshot.follower, sql, options.snapshot.maxStalenessMs ?? 0);
-  const external = options.external ?? new ExternalForwarder({ ...options.externalLimits, databaseFor, rules, logger });
+  const external = options.external ?? new ExternalForwarder({ ...options.externalLimits, databaseFor, rules, logger, ...(options.upstream !== undefined ? { upstream: options.upstream } : {}) });
   const resolver = new RoutingResolver({ source, external, rules, logger, ...(options.random !== undefined ? { random: options.random } : {}) });
   // listGroups and listRoutes read from the source answers come from (the
   // snapshot, or SQL): what an operator lists is what calls are routed by.

@@ -12,6 +12,7 @@ import type { Database, PoolLimits } from '../db/pool.js';
 import { createResolver, DatabaseHealthLog, type ExternalLimits, type DataStatus, type FollowerSettings, type SnapshotFollower, type SnapshotRegistry } from '../routing/index.js';
 import type { Resolver } from '../routing/types.js';
 import { Listener } from '../rpc/listener.js';
+import type { DaemonMetrics, UpstreamObserver } from '../metrics/daemon-metrics.js';
 import type { ListenerFactory, ManagedListener } from './executor.js';
 
 export interface ListenerDependencies {
@@ -23,6 +24,8 @@ export interface ListenerDependencies {
   readonly logger: Logger;
   /** Bound on draining in-flight requests when a listener stops. */
   readonly drainMs: number;
+  /** The process's metrics, when --metrics is on. */
+  readonly metrics?: DaemonMetrics;
 }
 
 /** Pool limits of a listener: its --db-connections and --db-timeout. */
@@ -49,9 +52,10 @@ export function followerSettingsOf(spec: ListenerSpec): FollowerSettings | undef
  * per request), the spec's external-group limits and staleness bound,
  * logging database outages and recoveries once each.
  */
-export function listenerResolver(db: Database, spec: ListenerSpec, logger: Logger, follower?: SnapshotFollower): Resolver {
+export function listenerResolver(db: Database, spec: ListenerSpec, logger: Logger, follower?: SnapshotFollower, upstream?: UpstreamObserver): Resolver {
   const snapshot = follower === undefined ? undefined : { follower, maxStalenessMs: spec.limits.maxStalenessS * 1000 };
-  return new DatabaseHealthLog(createResolver(db, { logger, externalLimits: externalLimitsOf(spec), ...(snapshot !== undefined ? { snapshot } : {}) }), logger);
+  const options = { logger, externalLimits: externalLimitsOf(spec), ...(snapshot !== undefined ? { snapshot } : {}), ...(upstream !== undefined ? { upstream } : {}) };
+  return new DatabaseHealthLog(createResolver(db, options), logger);
 }
 
 /** What the pool, snapshot and resolver are built from: when it changes, all are swapped. */
@@ -75,8 +79,8 @@ class SupervisedListener implements ManagedListener {
     this.db = deps.registry.acquire(dsn, poolLimitsOf(spec));
     this.dbKey = poolKey(dsn, spec);
     this.follower = this.followerFor(dsn, spec);
-    this.resolver = listenerResolver(this.db, spec, deps.logger, this.follower);
-    this.listener = new Listener(spec, this.resolver, deps.logger);
+    this.resolver = listenerResolver(this.db, spec, deps.logger, this.follower, deps.metrics);
+    this.listener = new Listener(spec, this.resolver, deps.logger, deps.metrics !== undefined ? { metrics: deps.metrics } : {});
   }
 
   get spec(): ListenerSpec {
@@ -96,7 +100,7 @@ class SupervisedListener implements ManagedListener {
     }
     const db = this.deps.registry.acquire(dsn, poolLimitsOf(spec));
     const follower = this.followerFor(dsn, spec);
-    const resolver = listenerResolver(db, spec, this.deps.logger, follower);
+    const resolver = listenerResolver(db, spec, this.deps.logger, follower, this.deps.metrics);
     try {
       await this.listener.update(spec, resolver);
     } catch (err) {
