@@ -34,7 +34,7 @@ Usage:
                                        list a daemon's routing groups
   sippy_routed routes URI --group NAME [--cld CLD] [--limit N] [--offset N] [--json] [--timeout MS]
                                        list the routes a group's entries consider
-  sippy_routed demo [--dir DIR] [--econfig FILE]
+  sippy_routed demo [--dir DIR] [--econfig FILE] [--metrics URI]
                                        run the daemon on the demo setup (what make demo runs)
   sippy_routed db migrate [-d DSN]     create or upgrade the database schema
   sippy_routed db demo [-d DSN] [--rundir DIR]
