@@ -5,7 +5,7 @@
 
 import type { Counter } from 'prom-client';
 import { createSeries, type SeriesSet } from './series.js';
-import { EnvironmentMetrics } from './environment-metrics.js';
+import { EnvironmentMetrics, type DurationCell } from './environment-metrics.js';
 
 /** One routing snapshot as the snapshot series show it. */
 export interface SnapshotMetricsView {
@@ -49,7 +49,12 @@ export class DaemonMetrics implements UpstreamObserver {
   private readonly upstreams = new Map<string, Map<string, Counter.Internal>>();
 
   constructor() {
-    this.series = createSeries({ snapshots: () => this.collectSnapshots(), pools: () => this.collectPools() });
+    this.series = createSeries({
+      requests: () => this.collectRequests(),
+      durations: () => this.durationCells(),
+      snapshots: () => this.collectSnapshots(),
+      pools: () => this.collectPools(),
+    });
   }
 
   /** Where the scrape-time series are read from; set once the process has built them. */
@@ -60,7 +65,7 @@ export class DaemonMetrics implements UpstreamObserver {
   /** The request series of an environment (one object per environment, kept). */
   forEnvironment(environment: number): EnvironmentMetrics {
     let metrics = this.environments.get(environment);
-    if (metrics === undefined) this.environments.set(environment, (metrics = new EnvironmentMetrics(environment, this.series)));
+    if (metrics === undefined) this.environments.set(environment, (metrics = new EnvironmentMetrics(environment)));
     return metrics;
   }
 
@@ -90,6 +95,23 @@ export class DaemonMetrics implements UpstreamObserver {
   /** The exposition text (Prometheus text format 0.0.4) and its content type. */
   async scrape(): Promise<{ text: string; contentType: string }> {
     return { text: await this.series.registry.metrics(), contentType: this.series.registry.contentType };
+  }
+
+  /** The request counters from the environments' cells (they are only ever added to, so the counters never go down). */
+  private collectRequests(): void {
+    const { requests, rejected } = this.series;
+    requests.reset();
+    rejected.reset();
+    for (const metrics of this.environments.values()) {
+      rejected.labels(metrics.environment).inc(metrics.rejectedClients);
+      for (const [method, byOutcome] of metrics.calls) {
+        for (const [outcome, cell] of byOutcome) requests.labels(metrics.environment, method, outcome).inc(cell.count);
+      }
+    }
+  }
+
+  private *durationCells(): Iterable<readonly [string, string, DurationCell]> {
+    for (const metrics of this.environments.values()) for (const [method, cell] of metrics.durations) yield [metrics.environment, method, cell];
   }
 
   private collectSnapshots(): void {

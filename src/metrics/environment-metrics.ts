@@ -1,14 +1,14 @@
 // The request series of one environment, as the hot path records them.
 //
-// Label children are looked up in maps keyed by strings the caller already
-// holds (a method name the dispatcher knows, a catalogue code): no string is
-// built and no closure made per request, and each child is created once, on
-// first use, then reused. Recording never throws into a request: prom-client
-// cannot fail on a cached child, and the guard below turns a bug into a lost
-// sample rather than a failed call.
+// A request adds to plain numbers: one cell per method and outcome, one
+// histogram per method, kept in maps keyed by strings the caller already
+// holds (a method name the dispatcher knows, a catalogue code), each cell
+// made once on first use. No string is built, no closure made and nothing
+// can throw per request; prom-client's own label children would hash their
+// labels into a string at every update. The registry reads the cells at
+// each scrape (daemon-metrics.ts).
 
-import type { Counter, Histogram } from 'prom-client';
-import type { SeriesSet } from './series.js';
+import { DURATION_BUCKETS } from './series.js';
 
 /** What the JSON-RPC layer reports: one call answered, with its method label and outcome (ok or a code of src/errors.ts). */
 export interface CallObserver {
@@ -24,62 +24,66 @@ export interface CallObserver {
 export const METHOD_LABELS = ['getRoutes', 'ping', 'listGroups', 'listRoutes', 'other', 'none', 'batch'] as const;
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHOD_LABELS);
 
-export class EnvironmentMetrics implements CallObserver {
-  private readonly environment: string;
-  private readonly calls = new Map<string, Map<string, Counter.Internal>>();
-  private readonly durations = new Map<string, Histogram.Internal<'environment' | 'method'>>();
-  private readonly rejectedChild: Counter.Internal;
+export interface CallCell {
+  count: number;
+}
 
-  constructor(
-    environment: number,
-    private readonly series: SeriesSet,
-  ) {
+/** One histogram's samples: per bucket (not cumulative; the last is +Inf), their sum and count. */
+export class DurationCell {
+  readonly buckets = new Float64Array(DURATION_BUCKETS.length + 1);
+  sum = 0;
+  count = 0;
+
+  observe(seconds: number): void {
+    let i = 0;
+    while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]!) i++;
+    this.buckets[i]! += 1;
+    this.sum += seconds;
+    this.count += 1;
+  }
+}
+
+export class EnvironmentMetrics implements CallObserver {
+  readonly environment: string;
+  /** method → outcome → calls. */
+  readonly calls = new Map<string, Map<string, CallCell>>();
+  /** method → latency of its HTTP requests. */
+  readonly durations = new Map<string, DurationCell>();
+  rejectedClients = 0;
+
+  constructor(environment: number) {
     this.environment = String(environment);
-    this.rejectedChild = series.rejected.labels(this.environment);
     // The usual series exist from the start, at 0: rate() over them works from the first scrape.
-    this.rejectedChild.inc(0);
-    this.callChild('getRoutes', 'ok').inc(0);
-    series.duration.zero({ environment: this.environment, method: 'getRoutes' });
+    this.callCell('getRoutes', 'ok');
+    this.durationCell('getRoutes');
   }
 
   call(method: string, outcome: string): void {
-    try {
-      this.callChild(method, outcome).inc();
-    } catch {
-      // A lost sample, never a failed request.
-    }
+    this.callCell(method, outcome).count += 1;
   }
 
   /** An HTTP request answered: `seconds` from the request read to its answer written. */
   answered(method: string, seconds: number): void {
-    try {
-      this.durationChild(method).observe(seconds);
-    } catch {
-      // As above.
-    }
+    this.durationCell(method).observe(seconds);
   }
 
   rejected(): void {
-    try {
-      this.rejectedChild.inc();
-    } catch {
-      // As above.
-    }
+    this.rejectedClients += 1;
   }
 
-  private callChild(method: string, outcome: string): Counter.Internal {
+  private callCell(method: string, outcome: string): CallCell {
     const label = KNOWN_METHODS.has(method) ? method : 'other';
     let byOutcome = this.calls.get(label);
     if (byOutcome === undefined) this.calls.set(label, (byOutcome = new Map()));
-    let child = byOutcome.get(outcome);
-    if (child === undefined) byOutcome.set(outcome, (child = this.series.requests.labels(this.environment, label, outcome)));
-    return child;
+    let cell = byOutcome.get(outcome);
+    if (cell === undefined) byOutcome.set(outcome, (cell = { count: 0 }));
+    return cell;
   }
 
-  private durationChild(method: string): Histogram.Internal<'environment' | 'method'> {
+  private durationCell(method: string): DurationCell {
     const label = KNOWN_METHODS.has(method) ? method : 'other';
-    let child = this.durations.get(label);
-    if (child === undefined) this.durations.set(label, (child = this.series.duration.labels(this.environment, label)));
-    return child;
+    let cell = this.durations.get(label);
+    if (cell === undefined) this.durations.set(label, (cell = new DurationCell()));
+    return cell;
   }
 }

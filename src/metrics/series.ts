@@ -9,7 +9,8 @@
 // names. Nothing a client sends (CLD, address, method name it made up)
 // becomes a label value.
 
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { DurationHistogram, type DurationSource } from './duration-histogram.js';
 
 export const PREFIX = 'sippy_routed_';
 
@@ -37,7 +38,7 @@ export type SeriesName = keyof typeof SERIES;
 export interface SeriesSet {
   readonly registry: Registry;
   readonly requests: Counter<'environment' | 'method' | 'outcome'>;
-  readonly duration: Histogram<'environment' | 'method'>;
+  readonly duration: DurationHistogram;
   readonly rejected: Counter<'environment'>;
   readonly listenerInfo: Gauge<'environment' | 'socket'>;
   readonly snapshotAge: Gauge<'database'>;
@@ -51,19 +52,19 @@ export interface SeriesSet {
 
 /**
  * `collect`: called at each scrape, to set the series read from the daemon's
- * state (snapshots, pools); each must be idempotent (it may run once per
+ * state (request cells, snapshots, pools); each must be idempotent (it may run once per
  * series it feeds). prom-client's default process metrics keep their
  * standard names (process_*, nodejs_*), so the usual Node.js dashboards
  * work on them as they are.
  */
-export function createSeries(collect: { snapshots: () => void; pools: () => void }): SeriesSet {
+export function createSeries(collect: { requests: () => void; durations: DurationSource; snapshots: () => void; pools: () => void }): SeriesSet {
   const registry = new Registry();
   const named = <N extends SeriesName>(name: N) => ({ name: PREFIX + name, help: SERIES[name].help, labelNames: [...SERIES[name].labels], registers: [registry] });
   const set: SeriesSet = {
     registry,
-    requests: new Counter(named('requests_total')) as SeriesSet['requests'],
-    duration: new Histogram({ ...named('request_duration_seconds'), buckets: [...DURATION_BUCKETS] }) as SeriesSet['duration'],
-    rejected: new Counter(named('rejected_clients_total')) as SeriesSet['rejected'],
+    requests: new Counter({ ...named('requests_total'), collect: collect.requests }) as SeriesSet['requests'],
+    duration: new DurationHistogram(collect.durations),
+    rejected: new Counter({ ...named('rejected_clients_total'), collect: collect.requests }) as SeriesSet['rejected'],
     listenerInfo: new Gauge(named('listener_info')) as SeriesSet['listenerInfo'],
     snapshotAge: new Gauge({ ...named('snapshot_age_seconds'), collect: collect.snapshots }) as SeriesSet['snapshotAge'],
     snapshotGeneration: new Gauge({ ...named('snapshot_generation'), collect: collect.snapshots }) as SeriesSet['snapshotGeneration'],
@@ -73,6 +74,7 @@ export function createSeries(collect: { snapshots: () => void; pools: () => void
     pool: new Gauge({ ...named('db_pool_connections'), collect: collect.pools }) as SeriesSet['pool'],
     upstream: new Counter(named('upstream_requests_total')) as SeriesSet['upstream'],
   };
+  registry.registerMetric(set.duration as never);
   collectDefaultMetrics({ register: registry });
   return set;
 }
