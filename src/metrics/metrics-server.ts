@@ -69,7 +69,8 @@ export class MetricsServer {
       if (path !== this.endpoint.path) return reply(res, 404, `No metrics here: GET ${this.endpoint.path}.\n`);
       if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'Metrics are read with GET.\n', { allow: 'GET, HEAD' });
       const { text, contentType } = await this.metrics.scrape();
-      reply(res, 200, req.method === 'HEAD' ? '' : text, { 'content-type': contentType });
+      // For HEAD, Node sends the headers (the length of the GET answer included) and no body.
+      reply(res, 200, text, { 'content-type': contentType });
     } catch (err) {
       this.logger.error('metrics scrape failed', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) reply(res, 500, 'The metrics could not be collected; details are in the log.\n');
