@@ -152,7 +152,7 @@ describe('the demo command when it cannot start', function () {
     writeFileSync(join(dir, 'run', 'sippy_routed.pid'), `${process.pid}\n`);
     const demo = await demoToExit(['--dir', dir]);
     expect(demo.code, demo.stderr).to.equal(1);
-    expect(demo.stderr).to.equal(`sippy_routed: demo: a demo is already running in ${dir} (supervisor pid ${process.pid}): use that one, stop it (Ctrl-C in its terminal), or give --dir another directory\n`);
+    expect(demo.stderr).to.equal(`sippy_routed: demo: a demo is already running in ${dir} (supervisor pid ${process.pid}): use that one, stop it (Ctrl-C in its terminal), or give --dir another directory [DEMO_RUNNING]\n`);
     expect(existsSync(join(dir, 'mysql'))).to.equal(false);
   });
 
