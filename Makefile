@@ -7,6 +7,7 @@ BINDIR     = $(DESTDIR)$(PREFIX)/bin
 ETCDIR     = $(DESTDIR)$(PREFIX)/etc
 UNITDIR    = $(DESTDIR)$(PREFIX)/lib/systemd/system
 MANDIR     = $(DESTDIR)$(PREFIX)/share/man/man8
+SHAREDIR   = $(DESTDIR)$(PREFIX)/share/sippy_routed
 NPM       ?= npm
 MOCHA      = node_modules/.bin/mocha
 TSC        = node_modules/.bin/tsc
@@ -84,9 +85,9 @@ test-integration: deps build ## Run the integration tests only
 	$(MOCHA) --spec 'dist/test/integration/**/*.test.js'
 
 # Installing from a built tree (as the tests do) never recompiles.
-install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig, man page
+install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig, man page, Grafana dashboard
 	rm -rf $(LIBDIR)
-	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed $(UNITDIR) $(MANDIR)
+	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed $(UNITDIR) $(MANDIR) $(SHAREDIR)/grafana
 	cp -R dist/src $(LIBDIR)/dist/src
 	cp package.json package-lock.json $(LIBDIR)/
 	cp -R node_modules $(LIBDIR)/node_modules
@@ -98,11 +99,13 @@ install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and produc
 	sed 's|@PREFIX@|$(PREFIX)|g' etc/sippy_routed.service > $(UNITDIR)/sippy_routed.service
 	cp etc/econfig.sample $(ETCDIR)/sippy_routed/econfig.sample
 	cp dist/sippy_routed.8 $(MANDIR)/sippy_routed.8
+	cp etc/grafana/sippy_routed.json $(SHAREDIR)/grafana/sippy_routed.json
 	@echo "installed under $(DESTDIR)$(PREFIX); copy $(PREFIX)/etc/sippy_routed/econfig.sample to econfig to start"
 
 uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econfig)
 	rm -rf $(LIBDIR)
 	rm -f $(BINDIR)/sippy_routed $(ETCDIR)/rc.d/sippy_routed $(UNITDIR)/sippy_routed.service $(ETCDIR)/sippy_routed/econfig.sample $(MANDIR)/sippy_routed.8
+	rm -rf $(SHAREDIR)
 	@if [ -d $(ETCDIR)/sippy_routed ]; then \
 	  if rmdir $(ETCDIR)/sippy_routed 2>/dev/null; then echo "removed $(ETCDIR)/sippy_routed"; \
 	  else echo "kept $(ETCDIR)/sippy_routed: it holds your files (econfig)"; fi; \

@@ -32,6 +32,8 @@ export interface DaemonOptions {
   readonly snapshotTimeoutMs: number;
   /** Tells the log files of several daemons on one transport apart. */
   readonly label?: string;
+  /** Serve metrics (--metrics on a free loopback port), as an operator who scrapes would run it. */
+  readonly metrics?: boolean;
 }
 
 export interface DaemonExit {
@@ -66,7 +68,11 @@ export class Daemon {
   private readonly exited: Promise<DaemonExit>;
   private killed = false;
 
-  private constructor(options: DaemonOptions, listen: string[], uri: string, target: Daemon['target'], logName: string) {
+  /** The daemon's --metrics URI when it serves metrics. */
+  readonly metricsUri: string | undefined;
+
+  private constructor(options: DaemonOptions, listen: string[], uri: string, target: Daemon['target'], logName: string, metricsUri: string | undefined) {
+    this.metricsUri = metricsUri;
     this.uri = uri;
     this.target = target;
     this.dataSource = options.dataSource;
@@ -75,6 +81,7 @@ export class Daemon {
     const args = [options.script, '-e', String(BENCH_ENVIRONMENT), ...listen, '-d', options.dsn];
     if (options.dbConnections !== undefined) args.push('--db-connections', String(options.dbConnections));
     if (options.dataSource === 'sql') args.push('--data-source', 'sql');
+    if (metricsUri !== undefined) args.push('--metrics', metricsUri);
     this.child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
     closeSync(log);
     const dismissGuard = guardChild(this.child.pid!);
@@ -89,12 +96,13 @@ export class Daemon {
   static async start(options: DaemonOptions): Promise<Daemon> {
     let daemon: Daemon;
     const name = `daemon-${options.transport}${options.label === undefined ? '' : `-${options.label}`}`;
+    const metricsUri = options.metrics === true ? `http://127.0.0.1:${await freePort()}/metrics` : undefined;
     if (options.transport === 'unix') {
       const socketPath = join(options.dir, `${name}.sock`);
-      daemon = new Daemon(options, ['-s', `unix:${socketPath}`], `unix:${socketPath}`, { url: 'http://localhost/', socketPath }, `${name}.log`);
+      daemon = new Daemon(options, ['-s', `unix:${socketPath}`], `unix:${socketPath}`, { url: 'http://localhost/', socketPath }, `${name}.log`, metricsUri);
     } else {
       const url = `http://127.0.0.1:${await freePort()}/`;
-      daemon = new Daemon(options, ['-s', url, '-a', '127.0.0.1'], url, { url }, `${name}.log`);
+      daemon = new Daemon(options, ['-s', url, '-a', '127.0.0.1'], url, { url }, `${name}.log`, metricsUri);
     }
     try {
       await daemon.waitReady();

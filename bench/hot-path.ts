@@ -3,13 +3,18 @@
 // into a RoutingSnapshot (no database), then runs the bench's own getRoutes
 // bodies, and ping bodies for the baseline, through the listener's JSON-RPC
 // dispatcher and reply encoding, one after another on this thread. Prints
-// microseconds of CPU per request for each, and their ratio.
+// microseconds of CPU per request for each, and their ratio; and getRoutes
+// again recording the --metrics series as the HTTP front does (the calls by
+// outcome, the latency histogram), for the cost of metrics on the hot path.
 //
 // For profiling the hot path (add --cpu-prof), and for a quick before/after
 // of a change to it; `make bench` stays the measure that counts (it adds the
 // HTTP server, the socket and a client competing for the same cores).
 
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { DaemonMetrics } from '../src/metrics/daemon-metrics.js';
+import type { EnvironmentMetrics } from '../src/metrics/environment-metrics.js';
 import { getRoutes, ping, routeRequest, type MethodContext } from '../src/rpc/methods.js';
 import { JsonRpcDispatcher } from '../src/rpc/jsonrpc.js';
 import { replyJson } from '../src/rpc/reply-json.js';
@@ -73,15 +78,17 @@ function buildSnapshot(ds: SyntheticDataSet): RoutingSnapshot {
   return new RoutingSnapshot(1, tables, sets, prefixes);
 }
 
-async function timePerRequest(dispatcher: JsonRpcDispatcher, bodies: readonly string[], context: MethodContext, seconds: number): Promise<{ micros: number; bytes: number }> {
+async function timePerRequest(dispatcher: JsonRpcDispatcher, bodies: readonly string[], context: MethodContext, seconds: number, metrics?: EnvironmentMetrics): Promise<{ micros: number; bytes: number }> {
   let n = 0;
   let bytes = 0;
   const start = process.cpuUsage();
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
     for (let i = 0; i < 1000; i++) {
-      const reply = await dispatcher.handle(bodies[n++ % bodies.length]!, context, 1000);
+      const read = metrics === undefined ? 0 : performance.now();
+      const reply = await dispatcher.handle(bodies[n++ % bodies.length]!, context, 1000, undefined, metrics);
       bytes += replyJson(reply.body!).length;
+      if (metrics !== undefined) metrics.answered(reply.method, (performance.now() - read) / 1000);
     }
   }
   const used = process.cpuUsage(start);
@@ -127,6 +134,11 @@ async function main(): Promise<void> {
   await timePerRequest(dispatcher, bodies, context, 1);
   const pingCost = await timePerRequest(dispatcher, [PING_BODY], context, seconds);
   const routesCost = await timePerRequest(dispatcher, bodies, context, seconds);
+  const metrics = new DaemonMetrics().forEnvironment(BENCH_ENVIRONMENT);
+  await timePerRequest(dispatcher, bodies, context, 1, metrics);
+  const meteredCost = await timePerRequest(dispatcher, bodies, context, seconds, metrics);
+  // Again without, after: a drift of the machine over the run shows as a difference between the two.
+  const routesAgain = await timePerRequest(dispatcher, bodies, context, seconds);
   // The getRoutes steps apart: the resolver alone on parsed requests, then the reply bytes of its answers.
   const requests = bodies.map((body) => routeRequest((JSON.parse(body) as { params: unknown }).params, context));
   const answers = requests.slice(0, 1000).map((request) => resolver.resolveNow(BENCH_ENVIRONMENT, request) as RouteResult);
@@ -142,6 +154,11 @@ async function main(): Promise<void> {
   process.stdout.write(
     `ping ${pingCost.micros.toFixed(2)} us/request (${pingCost.bytes.toFixed(0)} B); getRoutes ${routesCost.micros.toFixed(2)} us/request ` +
       `(${routesCost.bytes.toFixed(0)} B average answer); ping/getRoutes CPU ${(pingCost.micros / routesCost.micros).toFixed(3)}\n`,
+  );
+  const without = (routesCost.micros + routesAgain.micros) / 2;
+  process.stdout.write(
+    `getRoutes with --metrics ${meteredCost.micros.toFixed(2)} us/request, without ${routesCost.micros.toFixed(2)} and ${routesAgain.micros.toFixed(2)} us/request; ` +
+      `with/without CPU ${(meteredCost.micros / without).toFixed(3)}\n`,
   );
 }
 

@@ -153,6 +153,7 @@ async function main(argv: readonly string[]): Promise<number> {
       transports: options.transports, requestPool: options.poolSize, checkSample: options.checkSample, matchShare: options.matchShare,
       dbConnections: options.dbConnections ?? 'daemon default', daemonScript: options.daemonScript, source, loadGenerator: 'autocannon, one process, pipelining 1',
       sqlConcurrency: options.sqlConcurrency, freshnessEdits: options.freshnessEdits, snapshotTimeoutSeconds: options.snapshotTimeoutSeconds,
+      daemonMetrics: options.daemonMetrics,
     },
     dataSet: { ...options.sizes, prefixPool: ds.prefixes.length, load },
     scenarios,

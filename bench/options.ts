@@ -36,6 +36,8 @@ export interface BenchOptions {
   readonly freshnessEdits: number;
   /** How long a daemon may take to load its first snapshot, and a forced reload to finish, seconds. */
   readonly snapshotTimeoutSeconds: number;
+  /** Start the daemon with --metrics (a loopback port): its cost against a run without. */
+  readonly daemonMetrics: boolean;
 }
 
 export const BENCH_HELP = `Usage: node dist/bench/main.js [options]
@@ -67,6 +69,7 @@ finished, and every freshness edit showed in answers within 1000 ms.
   --sql-concurrency LIST     getRoutes on the SQL path (--data-source sql), first transport (1,16; "" = none)
   --freshness-edits N        edits committed under load in the freshness scenario (20 / 6; 0 = none)
   --snapshot-timeout S       bound on a snapshot load and on the forced reload (120)
+  --daemon-metrics           run the daemon with --metrics on a loopback port (compare with a run without)
 `;
 
 export const PRESETS = {
@@ -117,6 +120,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | { hel
       options: {
         ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
         help: { type: 'boolean' },
+        'daemon-metrics': { type: 'boolean' },
       },
     }).values as Record<string, string | boolean | undefined>;
   } catch (err) {
@@ -161,5 +165,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | { hel
     sqlConcurrency: Object.freeze(sqlConcurrency.sort((a, b) => a - b)),
     freshnessEdits: integer('freshness-edits', str('freshness-edits'), preset.freshnessEdits, 0, 1000),
     snapshotTimeoutSeconds: integer('snapshot-timeout', str('snapshot-timeout'), 120, 1, 3600),
+    daemonMetrics: values['daemon-metrics'] === true,
   });
 }

@@ -43,7 +43,7 @@ async function startDaemon(context: BenchContext, transport: Transport, dataSour
   const started = performance.now();
   const daemon = await Daemon.start({
     script: o.daemonScript, transport, dir: context.dir, dsn: context.dsn, dbConnections: o.dbConnections,
-    dataSource, snapshotTimeoutMs: o.snapshotTimeoutSeconds * 1000, ...(label !== undefined ? { label } : {}),
+    dataSource, snapshotTimeoutMs: o.snapshotTimeoutSeconds * 1000, ...(label !== undefined ? { label } : {}), metrics: o.daemonMetrics,
   });
   context.onCleanup(() => daemon.stop());
   const ready = daemon.readyStatus;

@@ -66,6 +66,7 @@ export const catalogue = {
   SOCKET_IN_USE: { exit: 1, summary: 'The socket is in use: another process answers on that UNIX socket path, or holds that TCP address and port.' },
   SOCKET_BIND_FAILED: { exit: 1, summary: 'The listener could not create its socket (permissions, missing directory, path not a socket, address not on this host).' },
   TLS_FILES_INVALID: { exit: 1, summary: 'The https certificate or key file cannot be read or is not a matching PEM certificate and key.' },
+  METRICS_BIND_FAILED: { exit: 1, summary: 'The --metrics endpoint could not listen (address and port in use, permission denied, address not on this host).' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

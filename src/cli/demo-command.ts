@@ -23,21 +23,25 @@ import { controlSocketIn } from '../supervisor/run-paths.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DATABASE = 'sippy_routed';
+/** Where the demo serves its metrics unless --metrics says otherwise (loopback: only this host may scrape). */
+export const DEMO_METRICS = 'http://127.0.0.1:9477/metrics';
 
 export const DEMO_HELP = `Usage:
-  sippy_routed demo [--dir DIR] [--econfig FILE]
+  sippy_routed demo [--dir DIR] [--econfig FILE] [--metrics URI]
 
 Runs the daemon on the demo setup, in the foreground: a private MariaDB
 server in DIR/mysql (default var/ of the checkout), the demo data set,
 and the supervisor on DIR/econfig (a copy of etc/econfig.sample, made when
 missing) with its sockets in DIR/run. Prints queries to try. Ctrl-C stops everything; the
-data stays for the next run (remove DIR to start afresh).
+data stays for the next run (remove DIR to start afresh). Prometheus metrics
+are served on --metrics URI (default ${DEMO_METRICS}).
 `;
 
 export async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandLine('demo', argv, {
     dir: { type: 'string' },
     econfig: { type: 'string' },
+    metrics: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (parsed.values.help === true) {
@@ -45,6 +49,7 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
     return 0;
   }
   const dir = resolve(stringOption(parsed, 'dir') ?? join(PACKAGE_ROOT, 'var'));
+  const metrics = stringOption(parsed, 'metrics') ?? DEMO_METRICS;
   refuseWhenDemoRuns(dir);
   const rundir = join(dir, 'run');
   mkdirSync(rundir, { recursive: true });
@@ -70,8 +75,8 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
     }
 
     const control = controlSocketIn(rundir);
-    const running = superviseCommand(['-f', econfig, '-d', dsn, '--rundir', rundir], io);
-    await announceWhenServing(control, econfig, running, io);
+    const running = superviseCommand(['-f', econfig, '-d', dsn, '--rundir', rundir, '--metrics', metrics], io);
+    await announceWhenServing(control, econfig, metrics, running, io);
     return await running;
   } finally {
     io.stderr.write('demo: stopping the private database server\n');
@@ -98,7 +103,7 @@ async function firstReloadDone(control: string): Promise<SupervisorStatus | unde
  * first). Its control socket answers before the listeners are bound: wait
  * for the first reload, so that the printed queries work at once.
  */
-async function announceWhenServing(control: string, econfig: string, running: Promise<number>, io: CliIo): Promise<void> {
+async function announceWhenServing(control: string, econfig: string, metrics: string, running: Promise<number>, io: CliIo): Promise<void> {
   let ended = false;
   // Both ways: a supervisor that fails to start rejects `running`, which the
   // caller awaits; a derived promise left rejected would end the process
@@ -124,6 +129,7 @@ async function announceWhenServing(control: string, econfig: string, running: Pr
       '',
       ...queries,
       `  ${cli} status --control ${control}`,
+      `  curl -s ${metrics}`,
       '',
       `Edit ${relative(process.cwd(), econfig)} and the listeners follow. Ctrl-C stops everything.`,
       '',

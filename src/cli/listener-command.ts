@@ -13,11 +13,15 @@ import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel, type LogStream } f
 import { openLogFile, type LogFile } from '../log-file.js';
 import { followerSettingsOf, listenerResolver, poolLimitsOf } from '../supervisor/managed-listener.js';
 import { probeDatabase } from '../supervisor/database-probe.js';
-import { SnapshotFollower } from '../routing/index.js';
+import { SnapshotFollower, snapshotMetricsView } from '../routing/index.js';
+import { poolMetricsView } from '../db/registry.js';
+import { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { parseMetricsOptions, type MetricsEndpoint } from '../rpc/metrics-options.js';
+import { MetricsServer } from '../rpc/metrics-server.js';
 import { runListenerUntilSignal } from '../rpc/run-until-signal.js';
 import type { CliIo } from './io.js';
 
-const PROCESS_OPTIONS = ['--log-level', '--log-file', '--rundir'] as const;
+const PROCESS_OPTIONS = ['--log-level', '--log-file', '--rundir', '--metrics', '--metrics-allow'] as const;
 
 export const LISTENER_COMMAND_HELP = `Usage:
   sippy_routed -e N [listener options] [--log-level LEVEL] [--log-file FILE] [--rundir DIR]
@@ -33,6 +37,10 @@ Process options:
   --log-level LEVEL      ${LOG_LEVELS.join(', ')} (default info)
   --log-file FILE        append log lines to FILE (default stderr)
   --rundir DIR           directory of the default unix socket (default ${DEFAULT_RUNDIR})
+  --metrics URI          serve Prometheus metrics on http://HOST:PORT[/PATH]
+                         (path default /metrics); off by default
+  --metrics-allow PREFIXES
+                         clients that may scrape (default loopback only)
   -h, --help             this text
 
 Exit status: 0 stopped by a signal, 1 the listener could not start (socket in
@@ -50,6 +58,7 @@ interface Invocation {
   readonly spec: ListenerSpec;
   readonly logLevel: LogLevel;
   readonly logFile: string | undefined;
+  readonly metrics: MetricsEndpoint | undefined;
 }
 
 export async function listenerCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -62,7 +71,7 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
     io.stderr.write(parsed);
     return 2;
   }
-  const { spec, logLevel, logFile } = parsed;
+  const { spec, logLevel, logFile, metrics: metricsEndpoint } = parsed;
   const dsn = listenerDsn(spec.dsn, io.env);
   const file: LogFile | undefined = logFile === undefined ? undefined : openLogFile(logFile);
   const stream: LogStream = file ?? { write: (text) => io.stderr.write(text), isTTY: (io.stderr as LogStream).isTTY };
@@ -90,11 +99,19 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
   };
   process.on('SIGHUP', onHangup);
   if (writeDsn !== undefined) logger.info('writes go to --db-write', { environment: spec.environment, dsn: dsn.redacted, db_write: writeDsn.redacted });
-  const resolver = listenerResolver(db, spec, logger, follower, writeDb);
+  const metrics = metricsEndpoint === undefined ? undefined : new DaemonMetrics();
+  metrics?.setSources({
+    pools: () => [poolMetricsView(db)],
+    snapshots: () => (follower === undefined ? [] : [snapshotMetricsView(dsn.redacted, follower)]),
+  });
+  const metricsServer = metricsEndpoint === undefined || metrics === undefined ? undefined : new MetricsServer(metricsEndpoint, metrics, logger);
+  const resolver = listenerResolver(db, spec, logger, follower, writeDb, metrics);
   try {
+    await metricsServer?.start();
     // The snapshot starts loading once the socket is ours: a listener that
     // cannot bind exits with its one line, without touching the database.
     const status = await runListenerUntilSignal(spec, resolver, logger, undefined, {
+      ...(metrics !== undefined ? { metrics } : {}),
       onListening: () => {
         probe();
         follower?.start();
@@ -109,6 +126,7 @@ export async function listenerCommand(argv: readonly string[], io: CliIo): Promi
     throw err;
   } finally {
     process.off('SIGHUP', onHangup);
+    await metricsServer?.stop();
     await probing;
     await resolver.close();
     await follower?.stop();
@@ -133,10 +151,16 @@ function parseInvocation(argv: readonly string[]): Invocation | string {
   if (level !== undefined && !isLogLevel(level)) problems.push(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
   const logFile = extra['--log-file'];
   if (logFile !== undefined && (logFile === '' || logFile.includes('\0'))) problems.push('--log-file: expected a file name');
+  let metrics: MetricsEndpoint | undefined;
+  try {
+    metrics = parseMetricsOptions('-e N', extra['--metrics'], extra['--metrics-allow']);
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message.replace(/^-e N: /, '') : String(err));
+  }
   if (problems.length > 0 || result.spec === undefined) {
     return problems.map((message) => `sippy_routed: ${message} [USAGE]\n`).join('') + 'see sippy_routed -e N --help\n';
   }
-  return { spec: result.spec, logLevel: (level as LogLevel | undefined) ?? 'info', logFile };
+  return { spec: result.spec, logLevel: (level as LogLevel | undefined) ?? 'info', logFile, metrics };
 }
 
 /** -d, else SIPPY_ROUTED_DB; a malformed variable is named as the culprit (its text never is). */

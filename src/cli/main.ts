@@ -20,6 +20,7 @@ Usage:
   sippy_routed supervise [-f ECONFIG] [-d DSN] [--environments LIST] [--rundir DIR]
                          [--pidfile FILE] [--control SOCKET] [--log-file FILE]
                          [--log-level LEVEL] [--env-poll SECONDS] [--drain MS]
+                         [--metrics URI [--metrics-allow PREFIXES]]
                                        run every environment's listener, following the econfig file
   sippy_routed status [--control SOCKET] [--json]
   sippy_routed reload [--data] [--control SOCKET] [--json]
@@ -33,7 +34,7 @@ Usage:
                                        list a daemon's routing groups
   sippy_routed routes URI --group NAME [--cld CLD] [--limit N] [--offset N] [--json] [--timeout MS]
                                        list the routes a group's entries consider
-  sippy_routed demo [--dir DIR] [--econfig FILE]
+  sippy_routed demo [--dir DIR] [--econfig FILE] [--metrics URI]
                                        run the daemon on the demo setup (what make demo runs)
   sippy_routed db migrate [-d DSN]     create or upgrade the database schema
   sippy_routed db demo [-d DSN] [--rundir DIR]

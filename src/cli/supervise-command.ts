@@ -22,6 +22,9 @@ import { controlSocketIn, pidfileIn } from '../supervisor/run-paths.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { FileWatcher } from '../supervisor/watcher.js';
 import { DatabaseWatch } from '../supervisor/database-watch.js';
+import { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { parseMetricsOptions } from '../rpc/metrics-options.js';
+import { MetricsServer } from '../rpc/metrics-server.js';
 import { integerOption, parseCommandLine, stringOption } from './args.js';
 import { DEFAULT_ECONFIG } from './check-command.js';
 import { parseEnvironmentList } from './environment-list.js';
@@ -32,6 +35,7 @@ export const SUPERVISE_HELP = `Usage:
   sippy_routed supervise [-f ECONFIG] [-d DSN] [--environments LIST] [--rundir DIR]
                          [--pidfile FILE] [--control SOCKET] [--log-file FILE]
                          [--log-level LEVEL] [--env-poll SECONDS] [--drain MS]
+                         [--metrics URI [--metrics-allow PREFIXES]]
 
 Runs one JSON-RPC listener per enabled environment, as the econfig file says,
 and follows every change of the file with no restart: a file that does not
@@ -50,6 +54,12 @@ validate is never applied. Reloads on a change of the file, on SIGHUP, on
   --env-poll SECONDS    re-read the environments table this often (1..86400, default 30)
   --drain MS            bound on finishing in-flight requests when a listener
                         stops or the supervisor exits (1..600000, default ${DEFAULT_DRAIN_MS})
+  --metrics URI         serve Prometheus metrics of every listener on their own
+                        socket, http://HOST:PORT[/PATH] (path default /metrics);
+                        off by default
+  --metrics-allow PREFIXES
+                        clients that may scrape, comma-separated addresses or
+                        CIDR prefixes (default loopback only: 127.0.0.0/8,::1)
 
 SIGTERM/SIGINT stop it: listeners stop accepting, in-flight requests finish,
 sockets and the pidfile are removed, exit 0. Exit 2 when the econfig file or
@@ -78,6 +88,8 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     'log-level': { type: 'string' },
     'env-poll': { type: 'string' },
     drain: { type: 'string' },
+    metrics: { type: 'string' },
+    'metrics-allow': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (parsed.values.help === true) {
@@ -95,6 +107,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   const dsn = dsnText === undefined ? undefined : dsnFromOptions(dsnText, {});
   const pollMs = (integerOption('supervise', '--env-poll', stringOption(parsed, 'env-poll'), 1, MAX_ENV_POLL_S) ?? 30) * 1000;
   const drainMs = integerOption('supervise', '--drain', stringOption(parsed, 'drain'), 1, MAX_DRAIN_MS) ?? DEFAULT_DRAIN_MS;
+  const metricsEndpoint = parseMetricsOptions('supervise', stringOption(parsed, 'metrics'), stringOption(parsed, 'metrics-allow'));
   const { logger, logFile } = openLog(stringOption(parsed, 'log-file'), stringOption(parsed, 'log-level'));
 
   const pidfile = new Pidfile(resolve(stringOption(parsed, 'pidfile') ?? pidfileIn(rundir)));
@@ -102,6 +115,10 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
   const registry = new DatabaseRegistry();
   const snapshots = new SnapshotRegistry(logger);
   const databases = new DatabaseWatch(dsnText, logger);
+  // One registry for the process: the listeners, snapshots and pools it shares are the process's.
+  const metrics = metricsEndpoint === undefined ? undefined : new DaemonMetrics();
+  metrics?.setSources({ snapshots: () => snapshots.metricsViews(), pools: () => registry.metricsViews() });
+  const metricsServer = metricsEndpoint === undefined || metrics === undefined ? undefined : new MetricsServer(metricsEndpoint, metrics, logger);
   const controlPath = resolve(stringOption(parsed, 'control') ?? controlSocketIn(rundir));
   let control: ControlServer | undefined;
   let supervisor: Supervisor | undefined;
@@ -132,7 +149,8 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
 
     supervisor = new Supervisor({
       file, rundir, environments, logger,
-      listenerFactory: supervisedListenerFactory({ registry, snapshots, defaultDsn: dsnText, logger, drainMs }),
+      listenerFactory: supervisedListenerFactory({ registry, snapshots, defaultDsn: dsnText, logger, drainMs, ...(metrics !== undefined ? { metrics } : {}) }),
+      ...(metrics !== undefined ? { metrics } : {}),
       snapshots: () => snapshots.statuses(),
       database: (spec) => databases.checkOf(spec),
       // A bug in the probe must not become an unhandled rejection that ends the supervisor.
@@ -148,6 +166,8 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
       reloadData: () => snapshots.reloadAll(),
     });
     await control.start();
+    // Before the first reload: its listeners' series and the start reload are there at the first scrape.
+    await metricsServer?.start();
     // Watch before the first reload reads the file: an edit saved while
     // listeners start (status may already show them) is then never missed.
     watcher = new FileWatcher(file, () => void running.reload('file change'), { onPending: (why) => logger.debug('econfig change seen', { why }) });
@@ -166,6 +186,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     await watcher?.stop();
     await control?.stop();
     await supervisor?.stop();
+    await metricsServer?.stop();
     await databases.idle();
     await snapshots.closeAll();
     await registry.closeAll();

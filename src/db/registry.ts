@@ -5,6 +5,13 @@
 
 import { parseDsn } from './dsn.js';
 import { Database, type PoolLimits } from './pool.js';
+import type { PoolMetricsView } from '../metrics/daemon-metrics.js';
+
+/** A pool as db_pool_connections shows it: used checkouts, free ones (its limit minus used), requests waiting. */
+export function poolMetricsView(db: Database): PoolMetricsView {
+  const { active, waiting } = db.poolStats();
+  return { database: db.dsn.redacted, used: active, idle: Math.max(0, db.limits.connectionLimit - active), waiting };
+}
 
 interface Entry {
   readonly db: Database;
@@ -44,6 +51,11 @@ export class DatabaseRegistry {
     const all = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(all.map((entry) => entry.db.close()));
+  }
+
+  /** Every pool's view for the metrics. */
+  metricsViews(): PoolMetricsView[] {
+    return [...this.pools.values()].map((entry) => poolMetricsView(entry.db));
   }
 
   get size(): number {

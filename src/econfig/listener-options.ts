@@ -110,7 +110,9 @@ export function parseListenerOptions(args: readonly string[], context: ListenerO
       name = eq < 0 ? arg : arg.slice(0, eq);
       value = eq < 0 ? undefined : arg.slice(eq + 1);
       if (!LONG_OPTIONS.has(name) && !extraOptions.has(name)) {
-        problems.push({ argIndex: i, message: `unknown option ${name}` });
+        // The metrics endpoint is the process's (operations.md, Metrics): one per supervisor, not per environment.
+        const processOnly = name === '--metrics' || name === '--metrics-allow';
+        problems.push({ argIndex: i, message: processOnly ? `unknown option ${name}: it is a supervise option (one metrics endpoint serves every environment), not an environment's` : `unknown option ${name}` });
         continue;
       }
     } else if (arg.startsWith('-') && arg.length >= 2) {

@@ -37,6 +37,8 @@ export interface ExternalForwarderOptions extends ExternalLimits {
   /** The resolver's cache, shared: local and external routes parse a rule once. */
   readonly rules: RuleCache;
   readonly logger: RoutingLogger;
+  /** Told the outcome of every upstream call (ok or the error code), by redacted URI: the metrics. Must not throw. */
+  readonly upstream?: { upstream(uri: string, outcome: string): void };
 }
 
 export class ExternalForwarder implements ExternalGroupHandler {
@@ -48,11 +50,13 @@ export class ExternalForwarder implements ExternalGroupHandler {
   private readonly once = new OnceFilter();
   private readonly upstreamLog = new IntervalFilter(UPSTREAM_LOG_INTERVAL_MS);
   private readonly budget: CreationBudget;
+  private readonly observer: ExternalForwarderOptions['upstream'];
 
   constructor(options: ExternalForwarderOptions) {
     this.databaseFor = options.databaseFor;
     this.rules = options.rules;
     this.logger = options.logger;
+    this.observer = options.upstream;
     this.maxHops = options.maxHops ?? DEFAULT_LIMITS.maxHops;
     const timeoutMs = options.upstreamTimeoutMs ?? DEFAULT_LIMITS.upstreamTimeoutMs;
     if (!Number.isInteger(this.maxHops) || this.maxHops < 0) throw new RangeError(`maxHops must be a non-negative integer, got ${this.maxHops}`);
@@ -118,9 +122,12 @@ export class ExternalForwarder implements ExternalGroupHandler {
     try {
       if (group.uri === null || group.uri === '') throw new SippyError('UPSTREAM_UNREACHABLE', `routing group ${JSON.stringify(group.name)} is external but has no URI`, { data: { uri: null } });
       const call = upstreamCall(group, request);
-      return await this.clients.with(group.uri, request.hops + 1, (client) => client.getRoutes(call));
+      const answer = await this.clients.with(group.uri, request.hops + 1, (client) => client.getRoutes(call));
+      this.observer?.upstream(uri ?? '', 'ok');
+      return answer;
     } catch (err) {
       const failure = err instanceof SippyError ? err : upstreamFailure(err, uri, group);
+      this.observer?.upstream(uri ?? '', failure.code);
       // At most once a minute per group, URI and kind: an upstream that is down fails every call.
       if (this.upstreamLog.allow(`${group.i_routing_group}:${failure.code}:${uri ?? ''}`)) {
         const cause = failure.cause instanceof Error ? failure.cause.message.split(group.uri ?? '\u0000').join(uri ?? '') : undefined;

@@ -5,7 +5,7 @@
 import type { Database } from '../db/pool.js';
 import { RoutingResolver } from './resolver.js';
 import { SnapshotDataSource, SqlDataSource, type RoutingDataSource } from './data-source.js';
-import { ExternalForwarder, type ExternalLimits } from './external.js';
+import { ExternalForwarder, type ExternalForwarderOptions, type ExternalLimits } from './external.js';
 import type { SnapshotFollower } from './snapshot-follower.js';
 import { RuleCache } from './translation.js';
 import { SnapshotInspector, type RoutingInspector } from './inspect.js';
@@ -23,7 +23,7 @@ export { RoutingResolver } from './resolver.js';
 export { SqlDataSource, SnapshotDataSource, type RoutingDataSource, type GroupLookup } from './data-source.js';
 export { SnapshotFollower, DEFAULT_FOLLOWER_SETTINGS, type DataStatus, type DataSourceName, type FollowerSettings } from './snapshot-follower.js';
 export type { ReplicaStatus } from './replica-status.js';
-export { SnapshotRegistry } from './snapshot-registry.js';
+export { SnapshotRegistry, snapshotMetricsView } from './snapshot-registry.js';
 export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external.js';
 export { EXTERNAL_VENDOR_NAME } from './sql.js';
@@ -55,6 +55,8 @@ export interface CreateResolverOptions {
    * has none of a fresh row until it replicates, so the read-back goes there too.
    */
   readonly writeDatabase?: Database | ((environment: number) => Database);
+  /** Told every upstream call of the default forwarder (metrics). */
+  readonly upstream?: ExternalForwarderOptions['upstream'];
 }
 
 /** A resolver over one Database (all environments it serves), or over databaseFor(environment). */
@@ -70,7 +72,9 @@ export function createResolver(
     options.snapshot === undefined ? sql : new SnapshotDataSource(options.snapshot.follower, sql, options.snapshot.maxStalenessMs ?? 0);
   const write = options.writeDatabase;
   const writeFor = write === undefined ? databaseFor : typeof write === 'function' ? write : () => write;
-  const external = options.external ?? new ExternalForwarder({ ...options.externalLimits, databaseFor: writeFor, rules, logger });
+  const external =
+    options.external ??
+    new ExternalForwarder({ ...options.externalLimits, databaseFor: writeFor, rules, logger, ...(options.upstream !== undefined ? { upstream: options.upstream } : {}) });
   const resolver = new RoutingResolver({ source, external, rules, logger, ...(options.random !== undefined ? { random: options.random } : {}) });
   // listGroups and listRoutes read from the source answers come from (the
   // snapshot, or SQL): what an operator lists is what calls are routed by.

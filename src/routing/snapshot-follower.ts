@@ -117,6 +117,8 @@ export class SnapshotFollower extends EventEmitter {
   private lastSyncAt: number | undefined;
   private lastError: string | null = null;
   private failures = 0;
+  /** Failed refreshes since start, never reset (snapshot_sync_failures_total); `failures` counts the current run of them. */
+  private failuresTotal = 0;
   private failingSince: number | undefined;
   private fullLoadMs: number | null = null;
   private fullRequested = false;
@@ -150,6 +152,11 @@ export class SnapshotFollower extends EventEmitter {
   /** The snapshot requests read (once each); undefined until the first load. */
   get current(): RoutingSnapshot | undefined {
     return this.snapshot;
+  }
+
+  /** Failed refreshes since start. */
+  get syncFailures(): number {
+    return this.failuresTotal;
   }
 
   /** ms since the data was last known current; Infinity before the first load. */
@@ -263,6 +270,7 @@ export class SnapshotFollower extends EventEmitter {
     if (this.stopped) return;
     this.lastError = describeForLog(err);
     this.failures += 1;
+    this.failuresTotal += 1;
     if (this.failingSince === undefined) {
       this.failingSince = this.now();
       this.logger.error(

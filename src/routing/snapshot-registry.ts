@@ -7,6 +7,20 @@
 
 import { parseDsn, redactSecrets } from '../db/dsn.js';
 import { SnapshotFollower, type DataStatus, type FollowerLogger, type FollowerSettings } from './snapshot-follower.js';
+import type { SnapshotMetricsView } from '../metrics/daemon-metrics.js';
+
+/** A follower as the snapshot series show it: `database` is its DSN, redacted. */
+export function snapshotMetricsView(database: string, follower: SnapshotFollower): SnapshotMetricsView {
+  const snapshot = follower.current;
+  const age = follower.ageMs();
+  return {
+    database,
+    ageSeconds: Number.isFinite(age) ? age / 1000 : undefined,
+    generation: snapshot?.generation ?? 0,
+    tables: snapshot === undefined ? {} : { ...snapshot.counts },
+    syncFailures: follower.syncFailures,
+  };
+}
 
 interface Entry {
   readonly dsn: string;
@@ -67,6 +81,11 @@ export class SnapshotRegistry {
         return this.statusOf(entry);
       }),
     );
+  }
+
+  /** The snapshot series' view of each follower (metrics). */
+  metricsViews(): SnapshotMetricsView[] {
+    return [...this.entries.values()].map((entry) => snapshotMetricsView(redactSecrets(entry.dsn), entry.follower));
   }
 
   statuses(): SnapshotStatus[] {

@@ -12,7 +12,9 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
+import type { EnvironmentMetrics } from '../metrics/environment-metrics.js';
 import { clientAddressText, type AllowList } from './allow-list.js';
 import type { CallGate } from './call-gate.js';
 import { declaredTooLarge, discardBody, readRequestBody, type RequestBodyOutcome } from './body-reader.js';
@@ -42,6 +44,8 @@ export interface FrontHost {
   readonly waiting: WaitingCalls;
   /** `errors`: how many errors the answer carried (HTTP error = 1). */
   requestFinished(errors: number): void;
+  /** The environment's request series when --metrics is on. */
+  readonly metrics: EnvironmentMetrics | undefined;
 }
 
 // Per socket, the allow-list decision, valid as long as the list object is
@@ -131,6 +135,9 @@ function deny(host: FrontHost, req: IncomingMessage, res: ServerResponse): void 
 
 async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse): Promise<number> {
   const started = host.now();
+  // The latency clock starts when the request is read (headers in) and stops once its answer is written.
+  const metrics = host.metrics;
+  const read = metrics === undefined ? 0 : performance.now();
   const settings = host.settings();
   if (!allowed(host, req, settings)) {
     deny(host, req, res);
@@ -139,16 +146,19 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
   const limit = settings.limits.bodyLimitBytes;
   if (pathOf(req.url) !== settings.httpPath) {
     await refuse(host, req, res, limit, 404, wrongPath(settings.httpPath));
+    if (metrics !== undefined) refused(metrics, read);
     return 1;
   }
   if (req.method !== 'POST') {
     await refuse(host, req, res, limit, 405, WRONG_METHOD, { allow: 'POST' });
+    if (metrics !== undefined) refused(metrics, read);
     return 1;
   }
   const body = await readRequestBody(req, limit);
   if (body.kind === 'aborted') return 1;
   if (body.kind === 'too-large') {
     tooLarge(host, req, res, limit);
+    if (metrics !== undefined) refused(metrics, read);
     return 1;
   }
   if (body.kind === 'malformed') {
@@ -163,9 +173,10 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     logger: host.logger,
     waiting: host.waiting,
   };
-  const reply = await host.dispatcher.handle(body.text, context, settings.limits.maxBatch, host.gateFor(req.socket));
+  const reply = await host.dispatcher.handle(body.text, context, settings.limits.maxBatch, host.gateFor(req.socket), metrics);
   if (reply.body === undefined) {
     send(host, res, 204, undefined);
+    if (metrics !== undefined) metrics.answered(reply.method, (performance.now() - read) / 1000);
     return 0;
   }
   let bytes: Buffer;
@@ -174,10 +185,18 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
   } catch (err) {
     host.logger.error('a result could not be serialised as JSON', { environment: settings.environment, error: err instanceof Error ? err.message : String(err) });
     sendError(host, res, 200, rpcError('RPC_INTERNAL', STANDARD_MESSAGES.internal));
+    if (metrics !== undefined) metrics.answered(reply.method, (performance.now() - read) / 1000);
     return 1;
   }
   send(host, res, 200, bytes);
+  if (metrics !== undefined) metrics.answered(reply.method, (performance.now() - read) / 1000);
   return reply.errors;
+}
+
+/** An HTTP refusal (404, 405, 413): a request with no method call, answered with RPC_INVALID_REQUEST. */
+function refused(metrics: EnvironmentMetrics, read: number): void {
+  metrics.call('none', 'RPC_INVALID_REQUEST');
+  metrics.answered('none', (performance.now() - read) / 1000);
 }
 
 /** An HTTP error for a request whose body is not wanted: dropped unread if small, else the connection is closed. */

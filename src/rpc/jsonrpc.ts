@@ -24,7 +24,9 @@ import jaysonPromise from 'jayson/promise/index.js';
 import { catalogue } from '../errors.js';
 import type { CallGate } from './call-gate.js';
 import type { MethodContext } from './methods.js';
-import { rpcError, STANDARD_MESSAGES, toRpcError, type JsonRpcError } from './rpc-errors.js';
+import type { ErrorCode } from '../errors.js';
+import type { CallObserver } from '../metrics/environment-metrics.js';
+import { outcomeOf, rpcError, STANDARD_MESSAGES, toRpcError, type JsonRpcError } from './rpc-errors.js';
 
 export type MethodHandler = (params: unknown, context: MethodContext) => Promise<unknown>;
 
@@ -35,19 +37,25 @@ export interface Reply {
   readonly body: JsonObject | JsonObject[] | undefined;
   /** How many error objects the body holds (for the listener's counters). */
   readonly errors: number;
+  /** The method label of the request's latency (metrics): the method called, `batch`, `other` or `none` (no call). */
+  readonly method: string;
 }
 
 interface CallContext {
   readonly method: MethodContext;
   readonly gate: CallGate | undefined;
+  /** Told every call's method and outcome when metrics are on. */
+  readonly observer: CallObserver | undefined;
 }
 
 const { Server, Method, Utils } = jaysonPromise;
 
 export class JsonRpcDispatcher {
   private readonly server: InstanceType<typeof Server>;
+  private readonly methods: ReadonlySet<string>;
 
   constructor(methods: Readonly<Record<string, MethodHandler>>) {
+    this.methods = new Set(Object.keys(methods));
     const wrapped: Record<string, InstanceType<typeof Method>> = {};
     for (const [name, handler] of Object.entries(methods)) {
       wrapped[name] = new Method(
@@ -70,26 +78,39 @@ export class JsonRpcDispatcher {
     this.server.errorMessages[catalogue.RPC_METHOD_NOT_FOUND.rpc] = STANDARD_MESSAGES.methodNotFound;
   }
 
-  /** `gate`: the client connection's, shared by its batches and pipelined requests. */
-  async handle(body: string, context: MethodContext, maxBatch: number, gate?: CallGate): Promise<Reply> {
-    const call: CallContext = { method: context, gate };
+  /** `gate`: the client connection's, shared by its batches and pipelined requests. `observer`: the environment's metrics, when on. */
+  async handle(body: string, context: MethodContext, maxBatch: number, gate?: CallGate, observer?: CallObserver): Promise<Reply> {
+    const call: CallContext = { method: context, gate, observer };
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
     } catch {
-      return single(errorResponse(rpcError('RPC_PARSE_ERROR', STANDARD_MESSAGES.parse)));
+      return noCall(call, 'RPC_PARSE_ERROR', rpcError('RPC_PARSE_ERROR', STANDARD_MESSAGES.parse));
     }
-    if (!Array.isArray(parsed)) return single(await this.one(parsed, call));
-    if (parsed.length === 0) return single(errorResponse(rpcError('RPC_INVALID_REQUEST', STANDARD_MESSAGES.invalidRequest)));
+    if (!Array.isArray(parsed)) return single(await this.one(parsed, call), this.methodLabel(parsed));
+    if (parsed.length === 0) return noCall(call, 'RPC_INVALID_REQUEST', rpcError('RPC_INVALID_REQUEST', STANDARD_MESSAGES.invalidRequest));
     if (parsed.length > maxBatch) {
-      return single(errorResponse(rpcError('RPC_INVALID_REQUEST', `Invalid Request: a batch of ${parsed.length} requests is over this listener's limit of ${maxBatch}.`)));
+      return noCall(call, 'RPC_INVALID_REQUEST', rpcError('RPC_INVALID_REQUEST', `Invalid Request: a batch of ${parsed.length} requests is over this listener's limit of ${maxBatch}.`));
     }
     const answers = (await Promise.all(parsed.map((entry) => this.one(entry, call)))).filter((a): a is JsonObject => a !== undefined);
-    return answers.length === 0 ? { body: undefined, errors: 0 } : { body: answers, errors: answers.filter(hasError).length };
+    return answers.length === 0 ? { body: undefined, errors: 0, method: 'batch' } : { body: answers, errors: answers.filter(hasError).length, method: 'batch' };
   }
 
-  /** One request object → its response, or undefined for a notification. */
+  /** One request object → its response, or undefined for a notification; told to the observer when there is one. */
   private async one(entry: unknown, context: CallContext): Promise<JsonObject | undefined> {
+    const response = await this.answer(entry, context);
+    // A notification's outcome is not answered, so it is counted ok.
+    if (context.observer !== undefined) context.observer.call(this.methodLabel(entry), response === undefined ? 'ok' : outcomeOf(response.error));
+    return response;
+  }
+
+  /** The method label of a request: a method this dispatcher serves (a bounded set), else `other`. */
+  private methodLabel(entry: unknown): string {
+    const name = typeof entry === 'object' && entry !== null ? (entry as JsonObject).method : undefined;
+    return typeof name === 'string' && this.methods.has(name) ? name : 'other';
+  }
+
+  private async answer(entry: unknown, context: CallContext): Promise<JsonObject | undefined> {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return invalidRequest();
     const request = entry as JsonObject;
     if ('jsonrpc' in request) return this.versionTwo(request, context);
@@ -137,8 +158,14 @@ function invalidRequest(): JsonObject {
   return errorResponse(rpcError('RPC_INVALID_REQUEST', STANDARD_MESSAGES.invalidRequest));
 }
 
-function single(response: JsonObject | undefined): Reply {
-  return { body: response, errors: response !== undefined && hasError(response) ? 1 : 0 };
+function single(response: JsonObject | undefined, method: string): Reply {
+  return { body: response, errors: response !== undefined && hasError(response) ? 1 : 0, method };
+}
+
+/** An answer with no method call in it (a parse error, an empty or too long batch). */
+function noCall(context: CallContext, code: ErrorCode, error: JsonRpcError): Reply {
+  context.observer?.call('none', code);
+  return single(errorResponse(error), 'none');
 }
 
 function hasError(response: JsonObject): boolean {

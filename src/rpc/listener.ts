@@ -16,6 +16,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { sameEndpoint, type ListenerLimits, type ListenerSpec } from '../econfig/listener-spec.js';
 import { SippyError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import type { EnvironmentMetrics } from '../metrics/environment-metrics.js';
 import type { Resolver } from '../routing/types.js';
 import { RejectionLogLimiter } from './allow-list.js';
 import { CallGate } from './call-gate.js';
@@ -58,6 +60,8 @@ export type ListenerState = 'new' | 'starting' | 'listening' | 'stopping' | 'sto
 export interface ListenerOptions {
   /** Clock (epoch ms) for deadlines, default times and log rate limits. */
   readonly now?: () => number;
+  /** The process's metrics when --metrics is on: this listener records its environment's series there. */
+  readonly metrics?: DaemonMetrics;
 }
 
 type AnyServer = HttpServer | HttpsServer;
@@ -66,6 +70,8 @@ export class Listener implements FrontHost {
   readonly dispatcher = new JsonRpcDispatcher({ getRoutes, ping, listGroups, listRoutes });
   readonly logger: Logger;
   readonly now: () => number;
+  readonly metrics: EnvironmentMetrics | undefined;
+  private readonly daemonMetrics: DaemonMetrics | undefined;
   private current: ListenerSettings;
   private state: ListenerState = 'new';
   private server: AnyServer | undefined;
@@ -85,6 +91,8 @@ export class Listener implements FrontHost {
     this.current = settingsFor(spec, resolver);
     this.logger = logger;
     this.now = options.now ?? Date.now;
+    this.daemonMetrics = options.metrics;
+    this.metrics = options.metrics?.forEnvironment(spec.environment);
   }
 
   get spec(): ListenerSpec {
@@ -140,6 +148,11 @@ export class Listener implements FrontHost {
     const server = this.server;
     if (tls !== undefined && server !== undefined && 'setSecureContext' in server) server.setSecureContext(tls);
     if (server !== undefined) applyTimeouts(server, spec.limits);
+    if (this.state === 'listening' && spec.socket !== this.current.spec.socket) {
+      // A new HTTP path on the same address: listener_info follows the socket's name.
+      this.daemonMetrics?.listenerStopped(this.current.environment, this.current.spec.socket);
+      this.daemonMetrics?.listenerStarted(spec.environment, spec.socket);
+    }
     this.current = next;
     this.logger.info('listener updated', { environment: spec.environment, socket: spec.socket, allow: spec.allow });
   }
@@ -179,6 +192,7 @@ export class Listener implements FrontHost {
 
   rejected(address: string | undefined): void {
     this.counters.rejected += 1;
+    this.metrics?.rejected();
     const who = address ?? 'unknown';
     if (this.rejections.shouldLog(who, this.now())) {
       this.logger.warn('client not allowed', { environment: this.current.environment, socket: this.current.spec.socket, address: who });
@@ -205,6 +219,7 @@ export class Listener implements FrontHost {
     server.on('error', (err) => this.logger.error('listener socket error', { environment: spec.environment, socket: spec.socket, error: err.message }));
     this.state = 'listening';
     this.since = new Date(this.now());
+    this.daemonMetrics?.listenerStarted(spec.environment, spec.socket);
     this.logger.info('listening', { environment: spec.environment, socket: spec.socket });
   }
 
@@ -248,6 +263,7 @@ export class Listener implements FrontHost {
       return;
     }
     this.state = 'stopping';
+    this.daemonMetrics?.listenerStopped(this.current.environment, this.current.spec.socket);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await this.drain(drainMs);

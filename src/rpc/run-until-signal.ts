@@ -4,6 +4,7 @@
 import type { ListenerSpec } from '../econfig/listener-spec.js';
 import type { Logger } from '../log.js';
 import type { Resolver } from '../routing/types.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { DEFAULT_DRAIN_MS, Listener } from './listener.js';
 
 export interface RunOptions {
@@ -11,6 +12,8 @@ export interface RunOptions {
   readonly drainMs?: number;
   /** Called once listening (the caller may write a pidfile, print a line). */
   readonly onListening?: (listener: Listener) => void;
+  /** The process's metrics when --metrics is on. */
+  readonly metrics?: DaemonMetrics;
 }
 
 /**
@@ -27,7 +30,7 @@ export async function runListenerUntilSignal(
   signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
   options: RunOptions = {},
 ): Promise<number> {
-  const listener = new Listener(spec, resolver, logger);
+  const listener = new Listener(spec, resolver, logger, options.metrics !== undefined ? { metrics: options.metrics } : {});
   let received: (signal: NodeJS.Signals) => void = () => undefined;
   const signalled = new Promise<NodeJS.Signals>((resolve) => (received = resolve));
   // Installed before listening: a signal during start still stops cleanly.

@@ -12,6 +12,7 @@ import { queueLimitFor, type Database, type PoolLimits } from '../db/pool.js';
 import { createResolver, DatabaseHealthLog, type ExternalLimits, type DataStatus, type FollowerSettings, type SnapshotFollower, type SnapshotRegistry } from '../routing/index.js';
 import type { Resolver } from '../routing/types.js';
 import { Listener } from '../rpc/listener.js';
+import type { DaemonMetrics, UpstreamObserver } from '../metrics/daemon-metrics.js';
 import type { ListenerFactory, ManagedListener } from './executor.js';
 
 export interface ListenerDependencies {
@@ -23,6 +24,8 @@ export interface ListenerDependencies {
   readonly logger: Logger;
   /** Bound on draining in-flight requests when a listener stops. */
   readonly drainMs: number;
+  /** The process's metrics, when --metrics is on. */
+  readonly metrics?: DaemonMetrics;
 }
 
 /** Pool limits of a listener: its --db-connections and --db-timeout. */
@@ -49,9 +52,12 @@ export function followerSettingsOf(spec: ListenerSpec): FollowerSettings | undef
  * per request), the spec's external-group limits and staleness bound,
  * logging database outages and recoveries once each.
  */
-export function listenerResolver(db: Database, spec: ListenerSpec, logger: Logger, follower?: SnapshotFollower, writeDb?: Database): Resolver {
+export function listenerResolver(db: Database, spec: ListenerSpec, logger: Logger, follower?: SnapshotFollower, writeDb?: Database, upstream?: UpstreamObserver): Resolver {
   const snapshot = follower === undefined ? undefined : { follower, maxStalenessMs: spec.limits.maxStalenessS * 1000 };
-  const options = { logger, externalLimits: externalLimitsOf(spec), ...(snapshot !== undefined ? { snapshot } : {}), ...(writeDb !== undefined ? { writeDatabase: writeDb } : {}) };
+  const options = {
+    logger, externalLimits: externalLimitsOf(spec), ...(snapshot !== undefined ? { snapshot } : {}),
+    ...(writeDb !== undefined ? { writeDatabase: writeDb } : {}), ...(upstream !== undefined ? { upstream } : {}),
+  };
   return new DatabaseHealthLog(createResolver(db, options), logger);
 }
 
@@ -80,8 +86,8 @@ class SupervisedListener implements ManagedListener {
     this.writeDb = deps.registry.acquire(writeDsn, poolLimitsOf(spec));
     this.dbKey = poolKey(dsn, writeDsn, spec);
     this.follower = this.followerFor(dsn, writeDsn, spec);
-    this.resolver = listenerResolver(this.db, spec, deps.logger, this.follower, this.writeDb);
-    this.listener = new Listener(spec, this.resolver, deps.logger);
+    this.resolver = listenerResolver(this.db, spec, deps.logger, this.follower, this.writeDb, deps.metrics);
+    this.listener = new Listener(spec, this.resolver, deps.logger, deps.metrics !== undefined ? { metrics: deps.metrics } : {});
   }
 
   get spec(): ListenerSpec {
@@ -103,7 +109,7 @@ class SupervisedListener implements ManagedListener {
     const db = this.deps.registry.acquire(dsn, poolLimitsOf(spec));
     const writeDb = this.deps.registry.acquire(writeDsn, poolLimitsOf(spec));
     const follower = this.followerFor(dsn, writeDsn, spec);
-    const resolver = listenerResolver(db, spec, this.deps.logger, follower, writeDb);
+    const resolver = listenerResolver(db, spec, this.deps.logger, follower, writeDb, this.deps.metrics);
     try {
       await this.listener.update(spec, resolver);
     } catch (err) {

@@ -82,6 +82,8 @@ export interface SupervisorOptions {
   readonly clock?: () => Date;
   /** Bound on one read of the file, ms (default ECONFIG_READ_TIMEOUT_MS). */
   readonly readTimeoutMs?: number;
+  /** Told every reload that applied a change or failed (metrics): ok, invalid (the file does not validate) or failed. */
+  readonly metrics?: { reload(result: 'ok' | 'invalid' | 'failed', trigger: string): void };
 }
 
 export class Supervisor {
@@ -195,7 +197,7 @@ export class Supervisor {
     const loaded = loadEconfig(text, { file: this.options.file, environments, rundir: this.options.rundir });
     if (!loaded.ok) {
       this.invalidKey = key;
-      return this.finish(trigger, 'error', hash, loaded.errors.map(formatEconfigError), []);
+      return this.finish(trigger, 'error', hash, loaded.errors.map(formatEconfigError), [], 'invalid');
     }
     this.invalidKey = undefined;
     // Once per new file or environment list, as the errors are.
@@ -231,8 +233,9 @@ export class Supervisor {
     });
   }
 
-  private finish(trigger: string, result: 'ok' | 'error', hash: string | undefined, messages: string[], changes: string[]): ReloadResult {
+  private finish(trigger: string, result: 'ok' | 'error', hash: string | undefined, messages: string[], changes: string[], why: 'invalid' | 'failed' = 'failed'): ReloadResult {
     const { logger } = this.options;
+    this.options.metrics?.reload(result === 'ok' ? 'ok' : why, trigger);
     for (const change of changes) logger.info(change, { trigger });
     for (const message of messages) logger.error(message, { trigger });
     logger.info(`reload ${result}`, { trigger, hash, changes: changes.length, errors: messages.length });

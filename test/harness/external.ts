@@ -17,10 +17,11 @@ export class EnvironmentDaemon {
   readonly resolver: RoutingResolver;
   readonly listener: Listener;
 
-  constructor(db: Database, dir: string, readonly environment: number, options: { upstreamTimeoutMs?: number; maxHops?: number; newConnectionsPerMinute?: number; logger?: RoutingLogger; socketName?: string } = {}) {
+  constructor(db: Database, dir: string, readonly environment: number, options: { upstreamTimeoutMs?: number; maxHops?: number; newConnectionsPerMinute?: number; logger?: RoutingLogger; socketName?: string; upstream?: { upstream(uri: string, outcome: string): void } } = {}) {
     this.socketPath = join(dir, options.socketName ?? `sippy_routed.${environment}.sock`);
     this.uri = `unix:${this.socketPath}`;
     this.resolver = createResolver(db, {
+      ...(options.upstream !== undefined ? { upstream: options.upstream } : {}),
       logger: options.logger ?? silentLogger,
       externalLimits: {
         ...(options.upstreamTimeoutMs !== undefined ? { upstreamTimeoutMs: options.upstreamTimeoutMs } : {}),

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../harness/cli.js';
+import { freePorts } from '../harness/supervisor-process.js';
+import { parseExposition, sampleValue, scrape } from '../harness/prometheus.js';
 
 const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
 const SAMPLE = new URL('../../../etc/econfig.sample', import.meta.url).pathname;
@@ -36,7 +38,9 @@ describe('the demo command (make demo)', function () {
     // An edited var/econfig (the copy the demo runs on): environment 2 moved
     // off its default socket. The banner must print where it really is.
     writeFileSync(join(dir, 'econfig'), `${readFileSync(SAMPLE, 'utf8')}\nif [ %%I_ENVIRONMENT%% = 2 ]; then command_args="\${command_args} -s unix:${join(dir, 'run', 'moved.2.sock')}"; fi\n`);
-    child = spawn(process.execPath, [MAIN, 'demo', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A free port: the default (9477) may be another demo's on a shared machine.
+    const [metricsPort] = await freePorts(1);
+    child = spawn(process.execPath, [MAIN, 'demo', '--dir', dir, '--metrics', `http://127.0.0.1:${metricsPort}/metrics`], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr!.resume();
     const deadline = Date.now() + 60_000;
@@ -61,6 +65,15 @@ describe('the demo command (make demo)', function () {
     expect(answer.i_environment).to.equal(1);
     expect(answer.routes.length).to.be.at.least(2);
     expect(answer.routes[0]!.prefix).to.equal('44207');
+  });
+
+  it('serves metrics and prints a curl line for them that works', async () => {
+    const line = stdout.split('\n').find((l) => l.trim().startsWith('curl -s http://127.0.0.1:'));
+    expect(line, stdout).to.not.equal(undefined);
+    const exposition = await scrape(line!.trim().split(' ').at(-1)!);
+    expect(exposition.status).to.equal(200);
+    const families = parseExposition(exposition.text);
+    expect(sampleValue(families, 'sippy_routed_reloads_total', { result: 'ok', trigger: 'start' })).to.equal(1);
   });
 
   it('the banner prints the sockets the econfig configured (environment 2 moved), not the defaults', () => {

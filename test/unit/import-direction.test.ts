@@ -20,12 +20,14 @@ const SHARED = [...LEAVES, 'log', 'log-file'];
 
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   main: ['cli'],
-  cli: ['supervisor', 'rpc', 'routing', 'client', 'db', 'econfig', ...SHARED],
-  supervisor: ['rpc', 'routing', 'db', 'econfig', ...SHARED],
-  rpc: ['routing', 'econfig', ...SHARED],
-  routing: ['client', 'db', 'econfig', ...SHARED],
+  cli: ['supervisor', 'rpc', 'routing', 'client', 'db', 'econfig', 'metrics', ...SHARED],
+  supervisor: ['rpc', 'routing', 'db', 'econfig', 'metrics', ...SHARED],
+  rpc: ['routing', 'econfig', 'metrics', ...SHARED],
+  routing: ['client', 'db', 'econfig', 'metrics', ...SHARED],
   client: SHARED,
-  db: SHARED,
+  db: ['metrics', ...SHARED],
+  // The series and their registry: told by every layer, importing none (its HTTP endpoint is rpc's).
+  metrics: SHARED,
   econfig: ['errors', 'limits', 'dsn-syntax'],
   log: ['dsn-syntax'],
   'log-file': ['errors', 'log'],

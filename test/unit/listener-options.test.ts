@@ -113,6 +113,12 @@ describe('listener options (command line form)', () => {
     expect(plain).not.to.have.property('extra');
   });
 
+  it('refuses --metrics in an environment\'s options, saying it is a supervise option', () => {
+    const result = parseListenerOptions(['-e', '3', '--metrics', 'http://127.0.0.1:9477/metrics'], context);
+    expect(result.spec).to.equal(undefined);
+    expect(result.problems[0]).to.deep.equal({ argIndex: 2, message: "unknown option --metrics: it is a supervise option (one metrics endpoint serves every environment), not an environment's" });
+  });
+
   it('recognises a listener option argument', () => {
     for (const arg of ['-e', '-e7', '-s', '-a10.0.0.0/8', '-d', '--max-batch', '--max-batch=5', '--tls-cert']) {
       expect(isListenerOption(arg), arg).to.equal(true);
