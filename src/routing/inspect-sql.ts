@@ -7,7 +7,7 @@
 import type { Database, Row, SqlValue } from '../db/pool.js';
 import { prefixesOf } from './match.js';
 import { groupNotFound, listing, type GroupsPage, type ListingEntry, type RouteListing, type GroupsQuery, type RoutesPage, type RoutesQuery, type RoutingInspector } from './inspect.js';
-import { MAX_PREFIX_LENGTH, parseUtcDatetime } from './sql.js';
+import { MAX_PREFIX_LENGTH, toRoute } from './sql.js';
 
 const GROUPS_SQL = `SELECT g.i_routing_group, g.name, g.policy, g.average_duration, g.external, g.uri,
        COUNT(e.i_routing_group_entry) AS entries,
@@ -109,20 +109,5 @@ function toListing(row: Row): RouteListing {
     destination_set_name: String(row.destination_set_name),
     currency: String(row.currency),
   };
-  return listing(entry, {
-    i_route: Number(row.i_route),
-    i_destination_set: Number(row.i_destination_set),
-    prefix: String(row.prefix),
-    preference: Number(row.preference),
-    huntstop: Number(row.huntstop) !== 0,
-    timeout: row.timeout === null ? null : Number(row.timeout),
-    timeout_1xx: row.timeout_1xx === null ? null : Number(row.timeout_1xx),
-    price_1: String(row.price_1),
-    price_n: String(row.price_n),
-    interval_1: Number(row.interval_1),
-    interval_n: Number(row.interval_n),
-    forbidden: Number(row.forbidden) !== 0,
-    activation: parseUtcDatetime(String(row.activation_date)),
-    expiration: row.expiration_date === null ? null : parseUtcDatetime(String(row.expiration_date)),
-  });
+  return listing(entry, toRoute(row));
 }

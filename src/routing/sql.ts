@@ -131,7 +131,8 @@ function toEntry(row: Row): EntryRow {
   };
 }
 
-function toRoute(row: Row): RouteRow {
+/** A routes row as the pure steps see it (also the listing's, inspect-sql.ts). */
+export function toRoute(row: Row): RouteRow {
   return {
     i_route: Number(row.i_route),
     i_destination_set: Number(row.i_destination_set),
