@@ -4,7 +4,7 @@
 import type { ExclusionReason } from './types.js';
 import type { EntryRow, RouteRow } from './model.js';
 import { matchRoute } from './match.js';
-import { RuleSyntaxError, type RuleCache, type TranslationRule } from './translation.js';
+import { RuleCache, RuleSyntaxError, type TranslationRule } from './translation.js';
 
 export interface Candidate {
   readonly entry: EntryRow;
@@ -69,6 +69,22 @@ export function findCandidates(
   return { candidates, excluded, badRules };
 }
 
+/** An entry's two rules parsed, or the errors of those that do not parse. */
+export type EntryRules =
+  | { readonly cliRule: TranslationRule; readonly cldRule: TranslationRule; readonly bad?: undefined }
+  | { readonly bad: readonly BadRule[] };
+
+/** Parses an entry's rules (pure; the snapshot keeps the result with its entry). */
+export function parseEntryRules(entry: EntryRow, rules: RuleCache): EntryRules {
+  const cliRule = rules.get(entry.cli_translation_rule);
+  const cldRule = rules.get(entry.cld_translation_rule);
+  if (!(cliRule instanceof RuleSyntaxError) && !(cldRule instanceof RuleSyntaxError)) return { cliRule, cldRule };
+  const bad: BadRule[] = [];
+  if (cliRule instanceof RuleSyntaxError) bad.push({ entry, field: 'cli_translation_rule', error: cliRule });
+  if (cldRule instanceof RuleSyntaxError) bad.push({ entry, field: 'cld_translation_rule', error: cldRule });
+  return { bad };
+}
+
 /**
  * The entry's parsed translation rules; or, when one does not parse, the
  * exclusion `bad_translation_rule` and the rule's error for the log are
@@ -76,15 +92,13 @@ export function findCandidates(
  */
 export function entryRules(
   entry: EntryRow,
-  rules: RuleCache,
+  rules: RuleCache | EntryRules,
   excluded: Exclusion[],
   badRules: BadRule[],
 ): { cliRule: TranslationRule; cldRule: TranslationRule } | undefined {
-  const cliRule = rules.get(entry.cli_translation_rule);
-  const cldRule = rules.get(entry.cld_translation_rule);
-  if (!(cliRule instanceof RuleSyntaxError) && !(cldRule instanceof RuleSyntaxError)) return { cliRule, cldRule };
-  if (cliRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cli_translation_rule', error: cliRule });
-  if (cldRule instanceof RuleSyntaxError) badRules.push({ entry, field: 'cld_translation_rule', error: cldRule });
+  const parsed = rules instanceof RuleCache ? parseEntryRules(entry, rules) : rules;
+  if (parsed.bad === undefined) return parsed;
+  badRules.push(...parsed.bad);
   excluded.push({ entry, reason: 'bad_translation_rule' });
   return undefined;
 }

@@ -8,6 +8,7 @@
 
 import { SippyError } from '../errors.js';
 import type { EntryRow, GroupRow } from './model.js';
+import type { EntryRules } from './candidates.js';
 import type { ExternalConnectionRow } from './sql.js';
 import { parsePolicy, type PolicyKey } from './policy.js';
 import { parseMicrosNumber } from './cost.js';
@@ -56,6 +57,8 @@ export interface SnapshotEntry {
   readonly routes: RouteSet | undefined;
   /** Connect fee in exact micro-units, parsed once (NaN beyond 2^53). */
   readonly connectFeeMicros: number;
+  /** Its translation rules, parsed by the first request that needs them and kept (snapshot-candidates.ts). */
+  rules?: EntryRules;
 }
 
 export interface SnapshotGroup {
