@@ -43,24 +43,25 @@ export function putAscii(buf: Uint8Array, pos: number, text: string): number {
 
 /** An integer as JSON writes it (at most 22 bytes). */
 export function putInt(buf: Uint8Array, pos: number, value: number): number {
-  if (!(value >= 0 && value <= 0xffffffff && Number.isInteger(value))) return putAscii(buf, pos, JSON.stringify(value));
-  let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  let at = pos + digits;
-  let rest = value;
-  do {
-    buf[--at] = 48 + (rest % 10);
-    rest = Math.floor(rest / 10);
-  } while (rest > 0);
+  if (!(value >= 0 && value <= 0x7fffffff && Number.isInteger(value))) return putAscii(buf, pos, JSON.stringify(value));
+  // 32-bit integer arithmetic (division by a constant becomes a multiply).
+  const digits = value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : value < 100000 ? 5 : value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : value < 1000000000 ? 9 : 10;
+  let rest = value | 0;
+  for (let at = pos + digits - 1; at >= pos; at--) {
+    const next = (rest / 10) | 0;
+    buf[at] = 48 + rest - next * 10;
+    rest = next;
+  }
   return pos + digits;
 }
 
-/** Exactly `width` digits of a non-negative integer below 10^width, zero-padded. */
+/** Exactly `width` digits of a non-negative integer below 10^width (and 2^31), zero-padded. */
 export function putPadded(buf: Uint8Array, pos: number, value: number, width: number): number {
-  let rest = value;
+  let rest = value | 0;
   for (let at = pos + width - 1; at >= pos; at--) {
-    buf[at] = 48 + (rest % 10);
-    rest = Math.floor(rest / 10);
+    const next = (rest / 10) | 0;
+    buf[at] = 48 + rest - next * 10;
+    rest = next;
   }
   return pos + width;
 }
