@@ -30,3 +30,10 @@ export const DB_QUEUE_PER_CONNECTION = 50;
 
 /** One call to another daemon (external groups' --upstream-timeout, the client's default), ms. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2000;
+
+/**
+ * Lookups a snapshot keeps (chosen-routes.ts): the routes chosen for one
+ * routing group and one longest matching prefix, about 400 bytes each at
+ * twenty routes. At this many the snapshot's memo starts again empty.
+ */
+export const CHOSEN_ROUTES_PER_SNAPSHOT = 32768;

@@ -13,6 +13,7 @@ import type { GroupRow } from './model.js';
 import { parsePolicy, type PolicyKey } from './policy.js';
 import { costCandidates, type CostedCandidate } from './select.js';
 import { snapshotCandidates } from './snapshot-candidates.js';
+import { chosenRoutes, type ChosenRoutes } from './chosen-routes.js';
 import type { DataStatus, SnapshotFollower } from './snapshot-follower.js';
 import { loadRoutingData } from './sql.js';
 import type { RuleCache } from './translation.js';
@@ -30,6 +31,11 @@ export type GroupLookup =
       /** Filled when the request asks to explain (the snapshot leaves it empty otherwise). */
       readonly excluded: readonly Exclusion[];
       readonly badRules: readonly BadRule[];
+      /**
+       * From a snapshot, for a policy without `weight` and no `explain`: the
+       * routes already chosen (chosen-routes.ts), in place of `candidates`.
+       */
+      readonly chosen?: ChosenRoutes;
     };
 
 export interface RoutingDataSource {
@@ -38,6 +44,8 @@ export interface RoutingDataSource {
   /** What ping and status show; undefined for the plain SQL source. */
   status(): DataStatus | undefined;
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Per request from the database (`--data-source sql`). */
 export class SqlDataSource implements RoutingDataSource {
@@ -89,7 +97,12 @@ export class SnapshotDataSource implements RoutingDataSource {
     const group = snapshot.group(environment, request.routing_group);
     if (group === undefined) return undefined;
     if (group.row.external) return { group: group.row, external: true };
-    const found = snapshotCandidates(group, snapshot.prefixes, request.cld, request.time.getTime(), rules, request.explain === true);
+    const tMs = request.time.getTime();
+    if (group.deterministic && request.explain !== true) {
+      const chosen = chosenRoutes(group, group.policy as readonly PolicyKey[], snapshot.prefixes, request.cld, tMs, rules);
+      if (chosen !== undefined) return { group: group.row, external: false, policy: group.policy, candidates: NONE, excluded: NONE, badRules: chosen.badRules, chosen };
+    }
+    const found = snapshotCandidates(group, snapshot.prefixes, request.cld, tMs, rules, request.explain === true);
     return { group: group.row, external: false, policy: group.policy, ...found };
   }
 

@@ -109,6 +109,32 @@ export class PrefixPool {
     return ids;
   }
 
+  /**
+   * The id of the longest prefix in the pool that starts `cld`, or -1. The
+   * other prefixes of `cld` in the pool are exactly those of that prefix, so
+   * a lookup's result depends on `cld` only through this id
+   * (chosen-routes.ts keys its memo by it).
+   */
+  longestIdOf(cld: string): number {
+    if (!this.digitsOnly) {
+      for (let length = Math.min(cld.length, this.longest); length >= 0; length--) {
+        const id = this.ids.get(length === cld.length ? cld : cld.slice(0, length));
+        if (id !== undefined) return id;
+      }
+      return -1;
+    }
+    let key = 1;
+    let longest = this.digitIds.get(key) ?? -1;
+    for (let i = 0, max = Math.min(cld.length, this.longest); i < max; i++) {
+      const digit = cld.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) break;
+      key = key * 10 + digit;
+      const id = this.digitIds.get(key);
+      if (id !== undefined) longest = id;
+    }
+    return longest;
+  }
+
   private prefixIdsBySubstring(cld: string): number[] {
     const ids: number[] = [];
     for (let length = Math.min(cld.length, this.longest); length >= 0; length--) {

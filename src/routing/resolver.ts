@@ -16,6 +16,7 @@ import { createLogger } from '../log.js';
 import { AnswerWriter, attachAnswerBytes } from './answer-json.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
+import { ChosenRoutes } from './chosen-routes.js';
 
 export interface RoutingResolverOptions {
   /** Where groups and candidates come from. */
@@ -78,6 +79,7 @@ export class RoutingResolver implements Resolver {
       throw keys;
     }
     if (found.badRules.length > 0) this.logBadRules(environment, found.badRules);
+    if (found.chosen !== undefined) return this.answerChosen(environment, group, request, found.chosen);
     const selection = selectRoutes(found.candidates, { keys, random: this.random, maxRoutes: request.max_routes });
     const writer = this.writer;
     writer.begin(environment, group, request.cli, request.cld);
@@ -85,7 +87,22 @@ export class RoutingResolver implements Resolver {
       writer.route(ranked.entry, ranked.route, ranked.costMicros, applyRule(ranked.cliRule, request.cli), applyRule(ranked.cldRule, request.cld));
     }
     const excluded = request.explain === true ? excludedEntries(found.excluded, selection.excluded) : undefined;
-    return localResult(environment, group, request, selection.routes, excluded, writer.finish(excluded));
+    return localResult(environment, group, request, selection.routes, selection.routes.length, excluded, writer.finish(excluded));
+  }
+
+  /** The answer from routes a snapshot already chose (chosen-routes.ts): no candidates, no ranking. */
+  private answerChosen(environment: number, group: GroupRow, request: RouteRequest, chosen: ChosenRoutes): RouteResult {
+    const { cli, cld } = request;
+    const count = request.max_routes === undefined ? chosen.length : Math.min(chosen.length, request.max_routes);
+    const writer = this.writer;
+    writer.begin(environment, group, cli, cld);
+    for (let k = 0; k < count; k++) {
+      const entry = chosen.entries[chosen.entryIndex(k)]!;
+      // Parsed when the routes were chosen: an entry with a bad rule is never chosen.
+      const rules = entry.rules as ParsedRules;
+      writer.route(entry.row, entry.routes!.route(chosen.row(k)), chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+    }
+    return localResult(environment, group, request, chosen, count, undefined, writer.finish(undefined));
   }
 
   dataStatus(): DataStatus | undefined {
@@ -115,7 +132,8 @@ function localResult(
   environment: number,
   group: GroupRow,
   request: RouteRequest,
-  ranked: readonly Ranked[],
+  ranked: readonly Ranked[] | ChosenRoutes,
+  count: number,
   excluded: ExcludedEntry[] | undefined,
   bytes: Buffer,
 ): RouteResult {
@@ -131,7 +149,8 @@ function localResult(
     enumerable: true,
     configurable: true,
     get(): readonly Route[] {
-      const routes = ranked.map((r) => toRoute(r, request));
+      const routes: Route[] = [];
+      for (let k = 0; k < count; k++) routes.push(toRoute(ranked instanceof ChosenRoutes ? chosenRoute(ranked, k) : ranked[k]!, request));
       Object.defineProperty(result, 'routes', { value: routes, enumerable: true, writable: false, configurable: false });
       return routes;
     },
@@ -143,7 +162,18 @@ function excludedEntries(found: readonly Exclusion[], selection: readonly Exclus
   return [...found, ...selection].map(({ entry, reason }) => ({ i_connection: entry.i_connection, connection_name: entry.connection_name, reason }));
 }
 
-function toRoute(ranked: Ranked, request: RouteRequest): Route {
+/** What an answer's route is made of. */
+type RouteParts = Pick<Ranked, 'entry' | 'route' | 'costMicros' | 'cliRule' | 'cldRule'>;
+
+type ParsedRules = Pick<Ranked, 'cliRule' | 'cldRule'>;
+
+function chosenRoute(chosen: ChosenRoutes, k: number): RouteParts {
+  const entry = chosen.entries[chosen.entryIndex(k)]!;
+  const rules = entry.rules as ParsedRules;
+  return { entry: entry.row, route: entry.routes!.route(chosen.row(k)), costMicros: chosen.cost(k), cliRule: rules.cliRule, cldRule: rules.cldRule };
+}
+
+function toRoute(ranked: RouteParts, request: RouteRequest): Route {
   const { entry, route } = ranked;
   return {
     i_connection: entry.i_connection,

@@ -244,8 +244,12 @@ export class RouteSet {
    * its rows the latest activation, then the highest i_route. A longer prefix
    * with no active row does not hide a shorter active one. Returns the row
    * index, or NO_MATCH / NOT_ACTIVE.
+   *
+   * With `window` ([from, until) in epoch ms), narrows it to the instants
+   * at which every row this match looked at is active or not as at `tMs`:
+   * over that window the result is the same (chosen-routes.ts keeps it).
    */
-  matchIndex(prefixIds: readonly number[], tMs: number): number {
+  matchIndex(prefixIds: readonly number[], tMs: number, window?: Float64Array): number {
     let matchedInactive = false;
     const ints = this.ints;
     for (let k = 0; k < prefixIds.length; k++) {
@@ -254,6 +258,7 @@ export class RouteSet {
       if (first < 0) continue;
       let best = -1;
       for (let i = first; i < this.size && ints[i * INTS + PREFIX_ID] === id; i++) {
+        if (window !== undefined) this.narrow(i, tMs, window);
         if (!this.isActive(i, tMs)) {
           matchedInactive = true;
           continue;
@@ -263,6 +268,21 @@ export class RouteSet {
       if (best >= 0) return best;
     }
     return matchedInactive ? NOT_ACTIVE : NO_MATCH;
+  }
+
+  /** Narrows [window[0], window[1]) to the instants at which row i is active exactly when it is at tMs. */
+  private narrow(i: number, tMs: number, window: Float64Array): void {
+    const at = i * INTS;
+    const activation = this.instants[this.ints[at + ACTIVATION]!]!;
+    const expiration = this.instants[this.ints[at + EXPIRATION]!]!;
+    if (tMs < activation) {
+      if (activation < window[1]!) window[1] = activation;
+    } else if (expiration === expiration && expiration <= tMs) {
+      if (expiration > window[0]!) window[0] = expiration;
+    } else {
+      if (activation > window[0]!) window[0] = activation;
+      if (expiration === expiration && expiration < window[1]!) window[1] = expiration;
+    }
   }
 
   /**
@@ -318,11 +338,17 @@ export interface PricesInRecord {
   readonly price_n_micros: number;
 }
 
+/** The row index of a route read from a RouteSet (RouteSet.route), undefined for any other RouteRow. */
+export function rowIndexOf(route: RouteRow): number | undefined {
+  return route instanceof RouteView ? route.i : undefined;
+}
+
 /** A RouteRow read from a RouteSet's record (RouteSet.route). */
 class RouteView implements RouteRow, PricesInRecord {
   constructor(
     private readonly set: RouteSet,
-    private readonly i: number,
+    /** The row in `set` (rowIndexOf). */
+    readonly i: number,
   ) {}
 
   get i_route(): number {

@@ -24,7 +24,16 @@ export interface SnapshotCandidates {
  * that cannot carry the call are listed only when `explain` (the answer
  * shows them then, and only then): most requests skip an object per entry.
  */
-export function snapshotCandidates(group: SnapshotGroup, prefixes: PrefixPool, cld: string, tMs: number, rules: RuleCache, explain: boolean): SnapshotCandidates {
+export function snapshotCandidates(
+  group: SnapshotGroup,
+  prefixes: PrefixPool,
+  cld: string,
+  tMs: number,
+  rules: RuleCache,
+  explain: boolean,
+  /** Narrowed to the instants over which the same candidates hold (RouteSet.matchIndex). */
+  window?: Float64Array,
+): SnapshotCandidates {
   const candidates: CostedCandidate[] = [];
   const excluded: Exclusion[] = [];
   const badRules: BadRule[] = [];
@@ -38,7 +47,7 @@ export function snapshotCandidates(group: SnapshotGroup, prefixes: PrefixPool, c
   const matched = matchScratch(entries.length);
   for (let e = 0; e < entries.length; e++) {
     const routes = entries[e]!.routes;
-    matched[e] = routes === undefined ? NO_MATCH : routes.matchIndex(prefixIds, tMs);
+    matched[e] = routes === undefined ? NO_MATCH : routes.matchIndex(prefixIds, tMs, window);
   }
   for (let e = 0; e < entries.length; e++) {
     const snapshotEntry = entries[e]!;

@@ -15,6 +15,7 @@ import { parseMicrosNumber } from './cost.js';
 import type { PrefixPool } from './interned.js';
 import type { RouteSet } from './route-set.js';
 import { withEntryJson, withGroupJson } from './answer-json.js';
+import { ChosenRoutesMemo, type ChosenRoutes } from './chosen-routes.js';
 
 /** The rows of the six small tables, as read (routes are in RouteSets). */
 export interface SmallTables {
@@ -67,6 +68,12 @@ export interface SnapshotGroup {
   readonly policy: readonly PolicyKey[] | SippyError;
   /** In entry_order, then i_routing_group_entry (the SQL path's order). */
   readonly entries: readonly SnapshotEntry[];
+  /** The policy parsed and without `weight`: its choices are kept (chosen-routes.ts). */
+  readonly deterministic: boolean;
+  /** Choices kept, by longest prefix id (chosen-routes.ts). */
+  readonly chosen: Map<number, ChosenRoutes>;
+  /** The snapshot's bound on them. */
+  readonly memo: ChosenRoutesMemo;
 }
 
 export interface SnapshotCounts {
@@ -90,8 +97,10 @@ export class RoutingSnapshot {
     readonly sets: ReadonlyMap<number, RouteSet>,
     /** The pool every set's prefix ids refer to. */
     readonly prefixes: PrefixPool,
+    /** Choices kept at most (chosen-routes.ts); tests make it small. */
+    chosenCapacity?: number,
   ) {
-    this.groups = joinGroups(tables, sets);
+    this.groups = joinGroups(tables, sets, new ChosenRoutesMemo(chosenCapacity));
     let routes = 0;
     for (const set of sets.values()) routes += set.size;
     this.counts = Object.freeze({
@@ -121,7 +130,7 @@ export class RoutingSnapshot {
   }
 }
 
-function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): Map<number, Map<string, SnapshotGroup>> {
+function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, memo: ChosenRoutesMemo): Map<number, Map<string, SnapshotGroup>> {
   const entriesByGroup = new Map<number, EntryInput[]>();
   for (const entry of tables.entries) {
     let list = entriesByGroup.get(entry.i_routing_group);
@@ -150,7 +159,8 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): M
     });
     let names = byEnvironment.get(group.i_environment);
     if (names === undefined) byEnvironment.set(group.i_environment, (names = new Map()));
-    names.set(group.name, { row, policy, entries });
+    const deterministic = !(policy instanceof SippyError) && !policy.includes('weight');
+    names.set(group.name, { row, policy, entries, deterministic, chosen: memo.groupMap(), memo });
   }
   return byEnvironment;
 }

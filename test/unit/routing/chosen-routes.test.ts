@@ -1,0 +1,157 @@
+import { expect } from 'chai';
+import { ChosenRoutes, ChosenRoutesMemo, chosenRoutes } from '../../../src/routing/chosen-routes.js';
+import { formatMicrosAny } from '../../../src/routing/cost.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
+import type { RouteRow } from '../../../src/routing/model.js';
+import type { PolicyKey } from '../../../src/routing/policy.js';
+import { RouteSetBuilder, type RouteSet } from '../../../src/routing/route-set.js';
+import { selectRoutes } from '../../../src/routing/select.js';
+import { snapshotCandidates } from '../../../src/routing/snapshot-candidates.js';
+import { RoutingSnapshot, type SmallTables } from '../../../src/routing/snapshot.js';
+import { RuleCache } from '../../../src/routing/translation.js';
+import { seededRandom } from '../../../src/seeded-random.js';
+
+// The choices a snapshot keeps per (group, longest prefix) must be exactly
+// what the full path chooses for every request they answer: same routes,
+// same order, same costs, at every request time inside their window.
+
+const T = [Date.UTC(2019, 0, 1), Date.UTC(2026, 0, 1), Date.UTC(2031, 0, 1)];
+
+function word(random: () => number, alphabet: readonly string[], max: number): string {
+  let text = '';
+  for (let n = Math.floor(random() * (max + 1)); n > 0; n--) text += alphabet[Math.floor(random() * alphabet.length)]!;
+  return text;
+}
+
+function randomSets(seed: number, alphabet: readonly string[]): { prefixes: PrefixPool; sets: Map<number, RouteSet> } {
+  const random = seededRandom(seed);
+  const prefixes = new PrefixPool();
+  const builder = new RouteSetBuilder(new MoneyTable(), prefixes, new TimeTable());
+  const sets = new Map<number, RouteSet>();
+  for (let s = 1; s <= 12; s++) {
+    builder.begin(s);
+    for (let r = Math.floor(random() * 80); r > 0; r--) {
+      const row: Omit<RouteRow, 'i_destination_set'> = {
+        i_route: s * 1000 + r, prefix: word(random, alphabet, 4), preference: Math.floor(random() * 3), huntstop: random() < 0.1,
+        timeout: null, timeout_1xx: null, price_1: formatMicrosAny(Math.floor(random() * 50_000)), price_n: formatMicrosAny(Math.floor(random() * 50_000)),
+        interval_1: 1 + Math.floor(random() * 60), interval_n: 1 + Math.floor(random() * 60), forbidden: random() < 0.1,
+        activation: random() < 0.5 ? 0 : T[Math.floor(random() * 3)]!, expiration: random() < 0.6 ? null : T[Math.floor(random() * 3)]!,
+      };
+      builder.add(row);
+    }
+    const set = builder.build(`set ${s}`);
+    if (set !== undefined) sets.set(s, set);
+  }
+  return { prefixes, sets };
+}
+
+function randomSnapshot(seed: number, alphabet: readonly string[]): RoutingSnapshot {
+  const random = seededRandom(seed + 1);
+  const { prefixes, sets } = randomSets(seed, alphabet);
+  const policies = ['lcr', 'prefix,lcr', 'preference,lcr,order', 'order', 'prefix,preference'];
+  const connections = Array.from({ length: 10 }, (_, i) => ({
+    i_connection: i + 1, i_vendor: 1, name: `c${i + 1}`, destination: `d${i + 1}`,
+    cli_translation_rule: i === 3 ? 's/^/+/' : null, cld_translation_rule: i === 7 ? 's/(/' : null, capacity: 10, enabled: i !== 5,
+  }));
+  const tables: SmallTables = {
+    environments: 1,
+    vendors: new Map([[1, { name: 'v' }]]),
+    connections: new Map(connections.map((c) => [c.i_connection, c])),
+    destinationSets: new Map(Array.from({ length: 12 }, (_, i) => [i + 1, {
+      i_destination_set: i + 1, name: `s${i + 1}`, currency: 'USD', connect_fee: formatMicrosAny(i * 1000), free_seconds: i % 3, grace_period: 0, post_call_surcharge: '0.000000',
+    }])),
+    groups: policies.map((policy, g) => ({ i_environment: 1, i_routing_group: g + 1, name: `g${g + 1}`, policy, average_duration: 30 + g * 30, external: false, uri: null })),
+    entries: policies.flatMap((_, g) => Array.from({ length: 8 }, (_, e) => ({
+      i_routing_group_entry: g * 100 + e + 1, i_routing_group: g + 1, i_connection: 1 + Math.floor(random() * 10),
+      i_destination_set: 1 + Math.floor(random() * 12), entry_order: Math.floor(random() * 4), weight: null,
+    }))),
+  };
+  return new RoutingSnapshot(1, tables, sets, prefixes, 200);
+}
+
+/** A choice as the answer shows it: connection, route and cost, in order. */
+function shownChosen(chosen: ChosenRoutes): string[] {
+  const shown: string[] = [];
+  for (let k = 0; k < chosen.length; k++) {
+    const entry = chosen.entries[chosen.entryIndex(k)]!;
+    shown.push(`${entry.row.i_connection}:${entry.routes!.route(chosen.row(k)).i_route}:${chosen.cost(k)}`);
+  }
+  return shown;
+}
+
+describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', () => {
+  it('longestIdOf is the first of prefixIdsOf, for digit pools and any other', () => {
+    for (const alphabet of [['1', '2', '3'], ['1', '2', '\u{1F4DE}', ' ']]) {
+      const random = seededRandom(5);
+      const { prefixes } = randomSets(9, alphabet);
+      for (let q = 0; q < 5000; q++) {
+        const cld = word(random, alphabet, 7) || '1';
+        expect(prefixes.longestIdOf(cld), JSON.stringify(cld)).to.equal(prefixes.prefixIdsOf(cld)[0] ?? -1);
+      }
+    }
+  });
+
+  it("matchIndex's window: at every instant inside it the match is the one found", () => {
+    const random = seededRandom(17);
+    const alphabet = ['1', '2', '3'];
+    const { prefixes, sets } = randomSets(21, alphabet);
+    const instants = [...T.flatMap((t) => [t - 1, t, t + 1]), 0, Date.UTC(2040, 0, 1)];
+    let narrowed = 0;
+    for (let q = 0; q < 5000; q++) {
+      const set = [...sets.values()][Math.floor(random() * sets.size)]!;
+      const ids = prefixes.prefixIdsOf(word(random, alphabet, 6) || '1');
+      const t = instants[Math.floor(random() * instants.length)]!;
+      const window = new Float64Array([-Infinity, Infinity]);
+      const index = set.matchIndex(ids, t, window);
+      expect(window[0]).to.be.at.most(t);
+      expect(window[1]).to.be.above(t);
+      if (window[0] !== -Infinity || window[1] !== Infinity) narrowed++;
+      for (const other of instants) {
+        if (other >= window[0]! && other < window[1]!) expect(set.matchIndex(ids, other), `at ${other}, found at ${t}`).to.equal(index);
+      }
+    }
+    expect(narrowed, 'dated rows narrowed some windows').to.be.above(500);
+  });
+
+  it('answers every request as the full path does (5 policies, dated, forbidden, huntstop rows, a disabled connection, a bad rule), with the memo reset often', () => {
+    const snapshot = randomSnapshot(31, ['1', '2', '3']);
+    const random = seededRandom(41);
+    const rules = new RuleCache();
+    const instants = [...T.flatMap((t) => [t - 1, t, t + 1]), Date.UTC(2040, 0, 1)];
+    let kept = 0;
+    let routes = 0;
+    for (let q = 0; q < 20_000; q++) {
+      const group = snapshot.group(1, `g${1 + Math.floor(random() * 5)}`)!;
+      const cld = word(random, ['1', '2', '3'], 6) || '1';
+      const t = instants[Math.floor(random() * instants.length)]!;
+      const keys = group.policy as PolicyKey[];
+      const before = group.chosen.get(snapshot.prefixes.longestIdOf(cld));
+      const chosen = chosenRoutes(group, keys, snapshot.prefixes, cld, t, rules)!;
+      if (chosen === before) kept++;
+      const full = snapshotCandidates(group, snapshot.prefixes, cld, t, rules, false);
+      const expected = selectRoutes(full.candidates, { keys, random: Math.random, maxRoutes: undefined }).routes.map(
+        (r) => `${r.entry.i_connection}:${r.route.i_route}:${String(r.costMicros)}`,
+      );
+      expect(shownChosen(chosen), `${group.row.name} ${cld} at ${t}`).to.deep.equal(expected);
+      expect(chosen.badRules.map((b) => b.entry.i_connection)).to.deep.equal(full.badRules.map((b) => b.entry.i_connection));
+      expect(group.memo.size).to.be.at.most(200);
+      routes += chosen.length;
+    }
+    expect(kept, 'requests answered from kept choices').to.be.above(1_500);
+    expect(routes, 'choices with routes').to.be.above(20_000);
+  });
+
+  it('the memo never keeps more than its bound, and starts again empty when full', () => {
+    const memo = new ChosenRoutesMemo(3);
+    const a = memo.groupMap();
+    const b = memo.groupMap();
+    const choice = new ChosenRoutes(0, 1, [], new Int32Array(0), new Float64Array(0), []);
+    memo.keep(a, 1, choice);
+    memo.keep(a, 1, choice);
+    memo.keep(b, 1, choice);
+    memo.keep(b, 2, choice);
+    expect(memo.size).to.equal(3);
+    memo.keep(a, 5, choice);
+    expect([memo.size, a.size, b.size]).to.deep.equal([1, 1, 0]);
+  });
+});
