@@ -50,7 +50,7 @@ function buildSnapshot(ds: SyntheticDataSet): RoutingSnapshot {
     for (let j = 0; j < set.size; j++) {
       const r = ds.routeAt(set, j);
       builder.add({
-        i_route: r.i_route, prefix: r.prefix, preference: r.preference, huntstop: false, timeout: r.timeout, timeout_1xx: null,
+        i_route: r.i_route, prefix: driverText(r.prefix), preference: r.preference, huntstop: false, timeout: r.timeout, timeout_1xx: null,
         price_1: driverText(formatMicrosAny(r.price1Micros)), price_n: driverText(formatMicrosAny(r.priceNMicros)), interval_1: r.interval_1, interval_n: r.interval_n,
         forbidden: r.forbidden, activation: 0, expiration: null,
       });

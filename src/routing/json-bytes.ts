@@ -138,10 +138,36 @@ export class ScratchBytes {
     return this.buf;
   }
 
-  /** A copy of bytes [0, end), taken from the reply slab. */
-  copy(end: number): Buffer {
-    const out = replySlab.take(end);
-    out.set(this.buf.subarray(0, end));
-    return out;
+  /**
+   * A copy of bytes [0, end), taken from the reply slab with ENVELOPE_ROOM
+   * free bytes before and after it, which only envelopeInPlace writes.
+   */
+  copyWithRoom(end: number): Buffer {
+    const out = replySlab.take(ENVELOPE_ROOM + end + ENVELOPE_ROOM);
+    out.set(this.buf.subarray(0, end), ENVELOPE_ROOM);
+    return out.subarray(ENVELOPE_ROOM, ENVELOPE_ROOM + end);
   }
+}
+
+/**
+ * Bytes kept free on each side of an answer copied by copyWithRoom: room
+ * for the JSON-RPC envelope around it (`{"jsonrpc":"2.0","id":…,"result":`
+ * and `}`), so the reply is the answer's own bytes with the envelope written
+ * around them, not a copy of them. An id longer than the room takes a copy.
+ */
+export const ENVELOPE_ROOM = 96;
+
+/**
+ * `head` + `bytes` + `tail` as one Buffer over `bytes`'s own memory: `bytes`
+ * must come from copyWithRoom and its room be written once only (the caller
+ * keeps track), and head and tail fit ENVELOPE_ROOM. Undefined when they do not fit.
+ */
+export function envelopeInPlace(bytes: Buffer, head: string, tail: string): Buffer | undefined {
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const tailBytes = Buffer.byteLength(tail, 'utf8');
+  if (headBytes > ENVELOPE_ROOM || tailBytes > ENVELOPE_ROOM) return undefined;
+  const whole = Buffer.from(bytes.buffer, bytes.byteOffset - headBytes, headBytes + bytes.length + tailBytes);
+  whole.write(head, 0, headBytes, 'utf8');
+  whole.write(tail, headBytes + bytes.length, tailBytes, 'utf8');
+  return whole;
 }

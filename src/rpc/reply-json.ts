@@ -5,12 +5,12 @@
 // JSON.stringify's, with its rules (members whose value is undefined are
 // left out).
 
-import { answerBytesOf, replySlab } from '../routing/index.js';
+import { answerBytesOf, answerInEnvelope, replySlab } from '../routing/index.js';
 
 type JsonObject = Record<string, unknown>;
 
 export function replyJson(body: JsonObject | readonly JsonObject[]): Buffer {
-  if (!Array.isArray(body)) return replySlab.concat(responseParts(body as JsonObject, []));
+  if (!Array.isArray(body)) return singleReply(body as JsonObject);
   const parts: Buffer[] = [OPEN_BATCH];
   for (let i = 0; i < body.length; i++) {
     if (i > 0) parts.push(COMMA);
@@ -24,6 +24,18 @@ const OPEN_BATCH = Buffer.from('[');
 const CLOSE_BATCH = Buffer.from(']');
 const COMMA = Buffer.from(',');
 
+/**
+ * A single response: a prepared answer gets its envelope written in the
+ * room around its bytes (answerInEnvelope), so the reply is not a copy of
+ * it; else the parts joined.
+ */
+function singleReply(response: JsonObject): Buffer {
+  const prepared = answerBytesOf(response.result);
+  if (prepared === undefined) return Buffer.from(JSON.stringify(response), 'utf8');
+  const [head, tail] = envelopeText(response);
+  return answerInEnvelope(response.result, head, tail) ?? replySlab.concat([Buffer.from(head, 'utf8'), prepared, Buffer.from(tail, 'utf8')]);
+}
+
 /** Appends one response's bytes to `parts`; a prepared answer goes in whole, between the text of the other members. */
 function responseParts(response: JsonObject, parts: Buffer[]): Buffer[] {
   const prepared = answerBytesOf(response.result);
@@ -31,7 +43,15 @@ function responseParts(response: JsonObject, parts: Buffer[]): Buffer[] {
     parts.push(Buffer.from(JSON.stringify(response), 'utf8'));
     return parts;
   }
-  let text = '{';
+  const [head, tail] = envelopeText(response);
+  parts.push(Buffer.from(head, 'utf8'), prepared, Buffer.from(tail, 'utf8'));
+  return parts;
+}
+
+/** The response's JSON text before its `result` value and after it, as JSON.stringify writes the members around it. */
+function envelopeText(response: JsonObject): [string, string] {
+  let head = '{';
+  let text = '';
   let first = true;
   for (const key of Object.keys(response)) {
     const value = key === 'result' ? undefined : JSON.stringify(response[key]);
@@ -39,12 +59,11 @@ function responseParts(response: JsonObject, parts: Buffer[]): Buffer[] {
     text += `${first ? '' : ','}${JSON.stringify(key)}:`;
     first = false;
     if (key === 'result') {
-      parts.push(Buffer.from(text, 'utf8'), prepared);
+      head += text;
       text = '';
     } else {
       text += value;
     }
   }
-  parts.push(Buffer.from(`${text}}`, 'utf8'));
-  return parts;
+  return [head, `${text}}`];
 }
