@@ -9,7 +9,7 @@
 
 import type { EntryRow, GroupRow, RouteRow } from './model.js';
 import type { RouteResult } from './types.js';
-import type { PricesInRecord } from './route-set.js';
+import { RECORD, type PricesInRecord, type RouteSet } from './route-set.js';
 import { formatMicrosAny } from './cost.js';
 import { asciiBytes, envelopeInPlace, jsonStringBound, putAscii, putBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
 
@@ -152,6 +152,49 @@ export class AnswerWriter {
     pos = putInt(buf, pos, route.interval_1);
     pos = putBytes(buf, pos, INTERVAL_N);
     pos = putInt(buf, pos, route.interval_n);
+    this.finishRoute(buf, pos, e, costMicros, cli, cld);
+  }
+
+  /**
+   * As route(), for a route whose record was copied to `records` at `at`
+   * (RouteSet.copyRecord) from `set`: read from the copy, side by side
+   * with the other chosen routes', not from the set's records.
+   */
+  recordRoute(entry: EntryRow, set: RouteSet, records: Int32Array, at: number, costMicros: number, cli: string, cld: string): void {
+    const e = (entry as { [ENTRY_BYTES]?: EntryBytes })[ENTRY_BYTES] ?? entryBytes(entry);
+    const flags = records[at + RECORD.FLAGS]!;
+    const prefix = set.prefixes.text[records[at + RECORD.PREFIX_ID]!]!;
+    const price1 = (flags & RECORD.PRICE_1_MICROS) !== 0 ? undefined : set.moneyText(records[at + RECORD.PRICE_1]!);
+    const priceN = (flags & RECORD.PRICE_N_MICROS) !== 0 ? undefined : set.moneyText(records[at + RECORD.PRICE_N]!);
+    const bound =
+      ROUTE_FIXED_BOUND + e.head.length + e.fees.length + e.capacity.length + jsonStringBound(prefix) + (price1?.length ?? 0) + (priceN?.length ?? 0) +
+      jsonStringBound(cli) + jsonStringBound(cld);
+    const buf = this.scratch.reserve(this.pos, bound);
+    let pos = this.pos;
+    if (this.routes++ > 0) buf[pos++] = COMMA;
+    pos = putBytes(buf, pos, e.head);
+    pos = putInt(buf, pos, records[at + RECORD.I_ROUTE]! >>> 0);
+    pos = putBytes(buf, pos, PREFIX);
+    pos = putString(buf, pos, prefix);
+    pos = putBytes(buf, pos, PREFERENCE);
+    pos = putInt(buf, pos, records[at + RECORD.PREFERENCE]!);
+    pos = putBytes(buf, pos, (flags & RECORD.HUNTSTOP) !== 0 ? HUNTSTOP_TRUE : HUNTSTOP_FALSE);
+    pos = (flags & RECORD.TIMEOUT_NULL) !== 0 ? putBytes(buf, pos, NULL) : putInt(buf, pos, records[at + RECORD.TIMEOUT]!);
+    pos = putBytes(buf, pos, TIMEOUT_1XX);
+    pos = (flags & RECORD.TIMEOUT_1XX_NULL) !== 0 ? putBytes(buf, pos, NULL) : putInt(buf, pos, records[at + RECORD.TIMEOUT_1XX]!);
+    pos = putBytes(buf, pos, PRICE_1);
+    pos = price1 === undefined ? putCost(buf, pos, records[at + RECORD.PRICE_1]!) : putAscii(buf, pos, price1);
+    pos = putBytes(buf, pos, PRICE_N);
+    pos = priceN === undefined ? putCost(buf, pos, records[at + RECORD.PRICE_N]!) : putAscii(buf, pos, priceN);
+    pos = putBytes(buf, pos, INTERVAL_1);
+    pos = putInt(buf, pos, records[at + RECORD.INTERVAL_1]!);
+    pos = putBytes(buf, pos, INTERVAL_N);
+    pos = putInt(buf, pos, records[at + RECORD.INTERVAL_N]!);
+    this.finishRoute(buf, pos, e, costMicros, cli, cld);
+  }
+
+  /** A route's fields from its connect fee on: the entry's, its cost, and the numbers. */
+  private finishRoute(buf: Buffer, pos: number, e: EntryBytes, costMicros: number | bigint, cli: string, cld: string): void {
     pos = putBytes(buf, pos, e.fees);
     pos = putCost(buf, pos, costMicros);
     pos = putBytes(buf, pos, e.capacity);

@@ -20,7 +20,7 @@ import { CHOSEN_ROUTES_PER_SNAPSHOT } from '../limits.js';
 import type { BadRule } from './candidates.js';
 import type { PrefixPool } from './interned.js';
 import type { PolicyKey } from './policy.js';
-import { rowIndexOf } from './route-set.js';
+import { RECORD, rowIndexOf } from './route-set.js';
 import { selectRoutes } from './select.js';
 import { snapshotCandidates } from './snapshot-candidates.js';
 import type { SnapshotEntry, SnapshotGroup } from './snapshot.js';
@@ -37,6 +37,8 @@ export class ChosenRoutes {
     private readonly rows: Int32Array,
     /** Route k's estimated cost in exact micro-units. */
     private readonly costs: Float64Array,
+    /** Route k's record (RouteSet.copyRecord) at k * RECORD.INTS: the answer reads these, side by side, not the sets'. */
+    readonly records: Int32Array,
     /** Rules of the group's entries that did not parse (the resolver logs them once). */
     readonly badRules: readonly BadRule[],
   ) {}
@@ -107,14 +109,17 @@ export function chosenRoutes(group: SnapshotGroup, keys: readonly PolicyKey[], p
   const routes = selectRoutes(found.candidates, { keys, random: NO_DRAW, maxRoutes: undefined }).routes;
   const rows = new Int32Array(routes.length * 2);
   const costs = new Float64Array(routes.length);
+  const records = new Int32Array(routes.length * RECORD.INTS);
   for (let k = 0; k < routes.length; k++) {
     const { entry, route, costMicros } = routes[k]!;
     if (typeof costMicros === 'bigint') return undefined;
-    rows[2 * k] = group.entries.findIndex((e) => e.row === entry);
+    const entryIndex = group.entries.findIndex((e) => e.row === entry);
+    rows[2 * k] = entryIndex;
     rows[2 * k + 1] = rowIndexOf(route)!;
     costs[k] = costMicros;
+    group.entries[entryIndex]!.routes!.copyRecord(rows[2 * k + 1]!, records, k * RECORD.INTS);
   }
-  const chosen = new ChosenRoutes(window[0]!, window[1]!, group.entries, rows, costs, found.badRules);
+  const chosen = new ChosenRoutes(window[0]!, window[1]!, group.entries, rows, costs, records, found.badRules);
   group.memo.keep(group.chosen, key, chosen);
   return chosen;
 }

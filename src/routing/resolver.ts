@@ -17,6 +17,7 @@ import { AnswerWriter, attachAnswerBytes } from './answer-json.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
 import { ChosenRoutes } from './chosen-routes.js';
+import { RECORD } from './route-set.js';
 
 export interface RoutingResolverOptions {
   /** Where groups and candidates come from. */
@@ -100,7 +101,7 @@ export class RoutingResolver implements Resolver {
       const entry = chosen.entries[chosen.entryIndex(k)]!;
       // Parsed when the routes were chosen: an entry with a bad rule is never chosen.
       const rules = entry.rules as ParsedRules;
-      writer.route(entry.row, entry.routes!.route(chosen.row(k)), chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+      writer.recordRoute(entry.row, entry.routes!, chosen.records, k * RECORD.INTS, chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
     }
     return localResult(environment, group, request, chosen, count, undefined, writer.finish(undefined));
   }

@@ -54,6 +54,16 @@ const ACTIVATION = 10;
 const EXPIRATION = 11;
 const INTS = 12;
 
+/**
+ * The record layout, for readers of a copy of a record (copyRecord): a
+ * snapshot's chosen routes keep their records side by side, and the answer
+ * is written from them (answer-json.ts).
+ */
+export const RECORD = Object.freeze({
+  INTS, I_ROUTE, PREFERENCE, FLAGS, TIMEOUT, TIMEOUT_1XX, PRICE_1, PRICE_N, INTERVAL_1, INTERVAL_N, PREFIX_ID,
+  HUNTSTOP, TIMEOUT_NULL, TIMEOUT_1XX_NULL, PRICE_1_MICROS, PRICE_N_MICROS,
+});
+
 /** The records of a RouteSet (a builder's, or the set's own). */
 interface Records {
   readonly ints: Int32Array;
@@ -292,6 +302,16 @@ export class RouteSet {
    */
   route(i: number): RouteRow {
     return new RouteView(this, i);
+  }
+
+  /** Copies row i's record (RECORD.INTS integers) to `into` at `at`. */
+  copyRecord(i: number, into: Int32Array, at: number): void {
+    into.set(this.ints.subarray(i * INTS, (i + 1) * INTS), at);
+  }
+
+  /** A price of a copied record that is not held in it (RECORD flags): the amount's text. */
+  moneyText(index: number): string {
+    return this.money.text[index]!;
   }
 
   /** Field readers for RouteView. */

@@ -145,7 +145,7 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
     const memo = new ChosenRoutesMemo(3);
     const a = memo.groupMap();
     const b = memo.groupMap();
-    const choice = new ChosenRoutes(0, 1, [], new Int32Array(0), new Float64Array(0), []);
+    const choice = new ChosenRoutes(0, 1, [], new Int32Array(0), new Float64Array(0), new Int32Array(0), []);
     memo.keep(a, 1, choice);
     memo.keep(a, 1, choice);
     memo.keep(b, 1, choice);
