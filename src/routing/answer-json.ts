@@ -11,7 +11,7 @@ import type { EntryRow, GroupRow, RouteRow } from './model.js';
 import type { RouteResult } from './types.js';
 import { RECORD, type PricesInRecord, type RouteSet } from './route-set.js';
 import { formatMicrosAny } from './cost.js';
-import { asciiBytes, envelopeInPlace, jsonStringBound, putAscii, putBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
+import { asciiBytes, envelopeInPlace, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
 
 // Kept on the objects themselves, under symbols and not enumerable: invisible
 // to JSON.stringify and to deep comparisons. (A WeakMap keyed by every
@@ -104,7 +104,7 @@ export class AnswerWriter {
     const buf = this.scratch.reserve(0, ROUTE_FIXED_BOUND + groupJson.length + jsonStringBound(cli) + jsonStringBound(cld));
     let pos = putBytes(buf, 0, ANSWER_START);
     pos = putInt(buf, pos, environment);
-    pos = putBytes(buf, pos, groupJson);
+    pos = putLongBytes(buf, pos, groupJson);
     pos = putString(buf, pos, cli);
     pos = putBytes(buf, pos, CLD);
     pos = putString(buf, pos, cld);
@@ -132,7 +132,7 @@ export class AnswerWriter {
     const buf = this.scratch.reserve(this.pos, bound);
     let pos = this.pos;
     if (this.routes++ > 0) buf[pos++] = COMMA;
-    pos = putBytes(buf, pos, e.head);
+    pos = putLongBytes(buf, pos, e.head);
     pos = putInt(buf, pos, route.i_route);
     pos = putBytes(buf, pos, PREFIX);
     pos = putString(buf, pos, prefix);
@@ -172,7 +172,7 @@ export class AnswerWriter {
     const buf = this.scratch.reserve(this.pos, bound);
     let pos = this.pos;
     if (this.routes++ > 0) buf[pos++] = COMMA;
-    pos = putBytes(buf, pos, e.head);
+    pos = putLongBytes(buf, pos, e.head);
     pos = putInt(buf, pos, records[at + RECORD.I_ROUTE]! >>> 0);
     pos = putBytes(buf, pos, PREFIX);
     pos = putString(buf, pos, prefix);
@@ -195,7 +195,7 @@ export class AnswerWriter {
 
   /** A route's fields from its connect fee on: the entry's, its cost, and the numbers. */
   private finishRoute(buf: Buffer, pos: number, e: EntryBytes, costMicros: number | bigint, cli: string, cld: string): void {
-    pos = putBytes(buf, pos, e.fees);
+    pos = putLongBytes(buf, pos, e.fees);
     pos = putCost(buf, pos, costMicros);
     pos = putBytes(buf, pos, e.capacity);
     if (this.numbersStart >= 0 && cli === this.cli && cld === this.cld) {
@@ -222,7 +222,7 @@ export class AnswerWriter {
     buf[pos++] = CLOSE_ARRAY;
     if (excludedJson !== undefined) {
       pos = putBytes(buf, pos, EXCLUDED);
-      pos = putBytes(buf, pos, excludedJson);
+      pos = putLongBytes(buf, pos, excludedJson);
     }
     buf[pos++] = CLOSE_OBJECT;
     return this.scratch.copyWithRoom(pos);

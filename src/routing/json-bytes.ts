@@ -22,16 +22,21 @@ export function jsonStringBound(text: string): number {
   return text.length * 6 + 2;
 }
 
-/** Pre-encoded bytes. */
+/**
+ * Pre-encoded bytes: a short piece (a member name, punctuation). A loop
+ * beats TypedArray.set's call for these, and stays small enough to be
+ * inlined where it is called.
+ */
 export function putBytes(buf: Uint8Array, pos: number, bytes: Uint8Array): number {
   const n = bytes.length;
-  // A loop beats TypedArray.set's call for the short pieces most of these are.
-  if (n > 48) {
-    buf.set(bytes, pos);
-    return pos + n;
-  }
   for (let i = 0; i < n; i++) buf[pos + i] = bytes[i]!;
   return pos + n;
+}
+
+/** Pre-encoded bytes of any length (an entry's fields, a whole member). */
+export function putLongBytes(buf: Uint8Array, pos: number, bytes: Uint8Array): number {
+  buf.set(bytes, pos);
+  return pos + bytes.length;
 }
 
 /** Text known to be ASCII and to need no escaping: DECIMAL amounts, digits. */
@@ -43,7 +48,7 @@ export function putAscii(buf: Uint8Array, pos: number, text: string): number {
 
 /** An integer as JSON writes it (at most 22 bytes). */
 export function putInt(buf: Uint8Array, pos: number, value: number): number {
-  if (!(value >= 0 && value <= 0x7fffffff && Number.isInteger(value))) return putAscii(buf, pos, JSON.stringify(value));
+  if (!(value >= 0 && value <= 0x7fffffff && Number.isInteger(value))) return putAnyNumber(buf, pos, value);
   // 32-bit integer arithmetic (division by a constant becomes a multiply).
   const digits = value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : value < 100000 ? 5 : value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : value < 1000000000 ? 9 : 10;
   let rest = value | 0;
@@ -53,6 +58,11 @@ export function putInt(buf: Uint8Array, pos: number, value: number): number {
     rest = next;
   }
   return pos + digits;
+}
+
+/** Any number as JSON writes it: putInt's uncommon case, apart so that putInt stays small. */
+function putAnyNumber(buf: Uint8Array, pos: number, value: number): number {
+  return putAscii(buf, pos, JSON.stringify(value));
 }
 
 /** Exactly `width` digits of a non-negative integer below 10^width (and 2^31), zero-padded. */
@@ -72,7 +82,7 @@ export function putString(buf: Uint8Array, pos: number, text: string): number {
   buf[pos] = QUOTE;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return putBytes(buf, pos, Buffer.from(JSON.stringify(text), 'utf8'));
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return putLongBytes(buf, pos, Buffer.from(JSON.stringify(text), 'utf8'));
     buf[pos + 1 + i] = c;
   }
   buf[pos + 1 + n] = QUOTE;
