@@ -29,6 +29,7 @@ export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions }
 export { EXTERNAL_VENDOR_NAME } from './sql.js';
 export { answerBytesOf, answerInEnvelope } from './answer-json.js';
 export { replySlab } from './json-bytes.js';
+export { replyBuffers } from './reply-buffers.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type RoutingInspector, type GroupsPage, type GroupSummary, type RoutesPage, type RouteListing } from './inspect.js';
 
 export interface CreateResolverOptions {

@@ -9,6 +9,8 @@
 // bound of what it will write. The output is exactly JSON.stringify's for
 // the same values (tests compare).
 
+import { POOLED_REPLY_BYTES, replyBuffers } from './reply-buffers.js';
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -153,7 +155,9 @@ export class ScratchBytes {
    * free bytes before and after it, which only envelopeInPlace writes.
    */
   copyWithRoom(end: number): Buffer {
-    const out = replySlab.take(ENVELOPE_ROOM + end + ENVELOPE_ROOM);
+    const total = ENVELOPE_ROOM + end + ENVELOPE_ROOM;
+    // A pooled buffer when it fits (reply-buffers.ts: the sender gives it back), else the slab.
+    const out = total <= POOLED_REPLY_BYTES ? replyBuffers.take() : replySlab.take(total);
     out.set(this.buf.subarray(0, end), ENVELOPE_ROOM);
     return out.subarray(ENVELOPE_ROOM, ENVELOPE_ROOM + end);
   }

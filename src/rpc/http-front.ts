@@ -20,6 +20,7 @@ import type { CallGate } from './call-gate.js';
 import { declaredTooLarge, discardBody, readRequestBody, type RequestBodyOutcome } from './body-reader.js';
 import { MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-shape.js';
 import { replyJson } from './reply-json.js';
+import { replyBuffers } from '../routing/index.js';
 import { errorResponse, type JsonRpcDispatcher } from './jsonrpc.js';
 import type { MethodContext } from './methods.js';
 import { rpcError, STANDARD_MESSAGES, type JsonRpcError } from './rpc-errors.js';
@@ -259,7 +260,24 @@ function send(host: FrontHost, res: ServerResponse, status: number, body: string
     'content-type': 'application/json',
     'content-length': bytes.length,
   });
-  res.end(bytes);
+  (res as SentResponse)[SENT_BYTES] = bytes;
+  res.end(bytes, giveBackWhenSent);
+}
+
+const SENT_BYTES = Symbol('sippy_routed.sentBytes');
+
+type SentResponse = ServerResponse & { [SENT_BYTES]?: Buffer };
+
+/**
+ * Runs on the response's 'finish' (the socket has taken every byte): an
+ * answer written to a pooled buffer gives it back (routing/reply-buffers.ts).
+ * One function for every response, reading what it sent from it.
+ */
+function giveBackWhenSent(this: SentResponse): void {
+  const bytes = this[SENT_BYTES];
+  if (bytes === undefined) return;
+  this[SENT_BYTES] = undefined;
+  replyBuffers.giveBack(bytes);
 }
 
 /** The path of a request target, without query string; undefined when absent. */

@@ -1,0 +1,59 @@
+// Buffers for answers that are sent as they are, used again once sent.
+//
+// Why: an answer taken from fresh memory each time (a slab, or an
+// ArrayBuffer of its own) costs more than writing it: every one of its cache
+// lines is fetched from memory before it is written, and pushes out of the
+// cache the snapshot lines the next lookup needs. The RPC layer gives a
+// buffer back once the socket has taken its bytes (the response's 'finish'),
+// so the few buffers in flight at any time are written again and again, hot.
+//
+// The contract: a buffer is taken for one answer; whoever sends that answer
+// (and nothing else) gives it back, after the send, and does not read it
+// after. An answer never given back (kept in-process, sent in a batch, a
+// connection closed first) is simply collected; the pool makes a new one.
+
+/** The size of a pooled buffer: answers of twenty routes with their envelope fit; a larger one takes slab memory (json-bytes.ts). */
+export const POOLED_REPLY_BYTES = 16 * 1024;
+
+/** Free buffers kept at most: more than the requests a listener has in flight at once at any sane concurrency. */
+const MAX_FREE = 256;
+
+const STATE = Symbol('sippy_routed.replyBuffer');
+const TAKEN = 1;
+const FREE = 2;
+
+type Marked = ArrayBuffer & { [STATE]?: number };
+
+export class ReplyBufferPool {
+  private readonly free: Buffer[] = [];
+  /** Takes served by a buffer given back (tests). */
+  reused = 0;
+
+  /** A whole pooled buffer of POOLED_REPLY_BYTES, taken until given back. */
+  take(): Buffer {
+    const given = this.free.pop();
+    if (given !== undefined) this.reused++;
+    const buffer = given ?? Buffer.allocUnsafeSlow(POOLED_REPLY_BYTES);
+    (buffer.buffer as Marked)[STATE] = TAKEN;
+    return buffer;
+  }
+
+  /**
+   * Gives back the pooled buffer under `bytes` (any view of it) once its
+   * bytes are sent. Anything else (fresh memory, a buffer given back already) is ignored.
+   */
+  giveBack(bytes: Uint8Array): void {
+    const memory = bytes.buffer as Marked;
+    if (memory[STATE] !== TAKEN) return;
+    memory[STATE] = FREE;
+    if (this.free.length < MAX_FREE) this.free.push(Buffer.from(memory, 0, POOLED_REPLY_BYTES));
+  }
+
+  /** Free buffers held (tests). */
+  get freeCount(): number {
+    return this.free.length;
+  }
+}
+
+/** The pool every answer of this thread is written to when it fits. */
+export const replyBuffers = new ReplyBufferPool();
