@@ -8,16 +8,14 @@
 // the answer object and equal JSON.stringify of it (tests compare).
 
 import type { EntryRow, GroupRow, RouteRow } from './model.js';
-import type { RouteResult } from './types.js';
 import { RECORD, type PricesInRecord, type RouteSet } from './route-set.js';
 import { formatMicrosAny } from './cost.js';
-import { asciiBytes, envelopeInPlace, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
+import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
 
 // Kept on the objects themselves, under symbols and not enumerable: invisible
 // to JSON.stringify and to deep comparisons. (A WeakMap keyed by every
 // answer was measured: its ephemeron bookkeeping cost more in garbage
 // collection than the JSON it saved.)
-const ANSWER_BYTES = Symbol('sippy_routed.answerBytes');
 const ENTRY_BYTES = Symbol('sippy_routed.entryBytes');
 const GROUP_BYTES = Symbol('sippy_routed.groupBytes');
 
@@ -238,39 +236,4 @@ function putCost(buf: Uint8Array, pos: number, micros: number | bigint): number 
   at = putInt(buf, at, Math.floor(abs / 1_000_000));
   buf[at++] = POINT;
   return putPadded(buf, at, abs % 1_000_000, 6);
-}
-
-/** An answer's JSON, and whether the room around it (copyWithRoom) is still unwritten. */
-class PreparedAnswer {
-  roomFree = true;
-
-  constructor(readonly bytes: Buffer) {}
-}
-
-/** Records `bytes`, from AnswerWriter.finish, as the JSON of `result`. */
-export function attachAnswerBytes<T extends RouteResult>(result: T, bytes: Buffer): T {
-  Object.defineProperty(result, ANSWER_BYTES, { value: new PreparedAnswer(bytes) });
-  return result;
-}
-
-/** The JSON bytes recorded for this answer, or undefined (then JSON.stringify it). */
-export function answerBytesOf(value: unknown): Buffer | undefined {
-  return preparedOf(value)?.bytes;
-}
-
-function preparedOf(value: unknown): PreparedAnswer | undefined {
-  return typeof value === 'object' && value !== null ? (value as { [ANSWER_BYTES]?: PreparedAnswer })[ANSWER_BYTES] : undefined;
-}
-
-/**
- * `head` + the answer's JSON + `tail` written around the answer's own bytes
- * (envelopeInPlace), the first time only: an answer sent twice takes a copy
- * the second time. Undefined when there are no recorded bytes or no room.
- */
-export function answerInEnvelope(value: unknown, head: string, tail: string): Buffer | undefined {
-  const prepared = preparedOf(value);
-  if (prepared === undefined || !prepared.roomFree) return undefined;
-  const whole = envelopeInPlace(prepared.bytes, head, tail);
-  if (whole !== undefined) prepared.roomFree = false;
-  return whole;
 }

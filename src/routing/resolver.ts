@@ -13,7 +13,8 @@ import { formatMicrosAny } from './cost.js';
 import { RuleCache, applyRule } from './translation.js';
 import { logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
-import { AnswerWriter, attachAnswerBytes } from './answer-json.js';
+import { AnswerWriter } from './answer-json.js';
+import { LocalAnswer } from './local-answer.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
 import { ChosenRoutes } from './chosen-routes.js';
@@ -124,11 +125,7 @@ export class RoutingResolver implements Resolver {
   }
 }
 
-/**
- * The answer object around its bytes. Its routes are made only when read
- * (tests, in-process callers): the RPC layer sends the bytes, so a served
- * request never builds the 26-field objects of its routes.
- */
+/** The answer object around its bytes (local-answer.ts): its routes made from `ranked` only if read. */
 function localResult(
   environment: number,
   group: GroupRow,
@@ -138,25 +135,13 @@ function localResult(
   excluded: ExcludedEntry[] | undefined,
   bytes: Buffer,
 ): RouteResult {
-  const result = {
-    i_environment: environment,
-    routing_group: { i_routing_group: group.i_routing_group, name: group.name, policy: group.policy },
-    cli: request.cli,
-    cld: request.cld,
-    routes: undefined as unknown as readonly Route[],
-    ...(excluded === undefined ? {} : { excluded }),
-  };
-  Object.defineProperty(result, 'routes', {
-    enumerable: true,
-    configurable: true,
-    get(): readonly Route[] {
-      const routes: Route[] = [];
-      for (let k = 0; k < count; k++) routes.push(toRoute(ranked instanceof ChosenRoutes ? chosenRoute(ranked, k) : ranked[k]!, request));
-      Object.defineProperty(result, 'routes', { value: routes, enumerable: true, writable: false, configurable: false });
-      return routes;
-    },
-  });
-  return attachAnswerBytes(result, bytes);
+  return new LocalAnswer(environment, group, request.cli, request.cld, bytes, ranked, count, makeRoutes, excluded);
+}
+
+function makeRoutes(ranked: readonly Ranked[] | ChosenRoutes, count: number, cli: string, cld: string): Route[] {
+  const routes: Route[] = [];
+  for (let k = 0; k < count; k++) routes.push(toRoute(ranked instanceof ChosenRoutes ? chosenRoute(ranked, k) : ranked[k]!, cli, cld));
+  return routes;
 }
 
 function excludedEntries(found: readonly Exclusion[], selection: readonly Exclusion[]): ExcludedEntry[] {
@@ -174,7 +159,7 @@ function chosenRoute(chosen: ChosenRoutes, k: number): RouteParts {
   return { entry: entry.row, route: entry.routes!.route(chosen.row(k)), costMicros: chosen.cost(k), cliRule: rules.cliRule, cldRule: rules.cldRule };
 }
 
-function toRoute(ranked: RouteParts, request: RouteRequest): Route {
+function toRoute(ranked: RouteParts, cli: string, cld: string): Route {
   const { entry, route } = ranked;
   return {
     i_connection: entry.i_connection,
@@ -201,8 +186,8 @@ function toRoute(ranked: RouteParts, request: RouteRequest): Route {
     currency: entry.currency,
     estimated_cost: formatMicrosAny(ranked.costMicros),
     capacity: entry.capacity,
-    cli: applyRule(ranked.cliRule, request.cli),
-    cld: applyRule(ranked.cldRule, request.cld),
+    cli: applyRule(ranked.cliRule, cli),
+    cld: applyRule(ranked.cldRule, cld),
   };
 }
 

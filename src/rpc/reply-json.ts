@@ -50,10 +50,16 @@ function responseParts(response: JsonObject, parts: Buffer[]): Buffer[] {
 
 /** The response's JSON text before its `result` value and after it, as JSON.stringify writes the members around it. */
 function envelopeText(response: JsonObject): [string, string] {
+  const keys = Object.keys(response);
+  // The usual 2.0 response, as the dispatcher builds it: no walk over the members.
+  if (keys.length === 3 && keys[0] === 'jsonrpc' && keys[1] === 'id' && keys[2] === 'result' && response.jsonrpc === '2.0') {
+    const id = JSON.stringify(response.id);
+    if (id !== undefined) return [`{"jsonrpc":"2.0","id":${id},"result":`, '}'];
+  }
   let head = '{';
   let text = '';
   let first = true;
-  for (const key of Object.keys(response)) {
+  for (const key of keys) {
     const value = key === 'result' ? undefined : JSON.stringify(response[key]);
     if (key !== 'result' && value === undefined) continue;
     text += `${first ? '' : ','}${JSON.stringify(key)}:`;
