@@ -69,6 +69,8 @@ const HUNTSTOP_TRUE = asciiBytes(',"huntstop":true,"timeout":');
 const HUNTSTOP_FALSE = asciiBytes(',"huntstop":false,"timeout":');
 const TIMEOUT_1XX = asciiBytes(',"timeout_1xx":');
 const PRICE_1 = asciiBytes(',"price_1":"');
+/** The usual case in one piece: no 1xx timeout. */
+const TIMEOUT_1XX_NULL_PRICE_1 = asciiBytes(',"timeout_1xx":null,"price_1":"');
 const PRICE_N = asciiBytes('","price_n":"');
 const INTERVAL_1 = asciiBytes('","interval_1":');
 const INTERVAL_N = asciiBytes(',"interval_n":');
@@ -139,10 +141,8 @@ export class AnswerWriter {
     pos = putBytes(buf, pos, route.huntstop ? HUNTSTOP_TRUE : HUNTSTOP_FALSE);
     const timeout = route.timeout;
     pos = timeout === null ? putBytes(buf, pos, NULL) : putInt(buf, pos, timeout);
-    pos = putBytes(buf, pos, TIMEOUT_1XX);
     const timeout1xx = route.timeout_1xx;
-    pos = timeout1xx === null ? putBytes(buf, pos, NULL) : putInt(buf, pos, timeout1xx);
-    pos = putBytes(buf, pos, PRICE_1);
+    pos = timeout1xx === null ? putBytes(buf, pos, TIMEOUT_1XX_NULL_PRICE_1) : putBytes(buf, putInt(buf, putBytes(buf, pos, TIMEOUT_1XX), timeout1xx), PRICE_1);
     pos = price1 === undefined ? putCost(buf, pos, price1Micros!) : putAscii(buf, pos, price1);
     pos = putBytes(buf, pos, PRICE_N);
     pos = priceN === undefined ? putCost(buf, pos, priceNMicros!) : putAscii(buf, pos, priceN);
@@ -178,9 +178,10 @@ export class AnswerWriter {
     pos = putInt(buf, pos, records[at + RECORD.PREFERENCE]!);
     pos = putBytes(buf, pos, (flags & RECORD.HUNTSTOP) !== 0 ? HUNTSTOP_TRUE : HUNTSTOP_FALSE);
     pos = (flags & RECORD.TIMEOUT_NULL) !== 0 ? putBytes(buf, pos, NULL) : putInt(buf, pos, records[at + RECORD.TIMEOUT]!);
-    pos = putBytes(buf, pos, TIMEOUT_1XX);
-    pos = (flags & RECORD.TIMEOUT_1XX_NULL) !== 0 ? putBytes(buf, pos, NULL) : putInt(buf, pos, records[at + RECORD.TIMEOUT_1XX]!);
-    pos = putBytes(buf, pos, PRICE_1);
+    pos =
+      (flags & RECORD.TIMEOUT_1XX_NULL) !== 0
+        ? putBytes(buf, pos, TIMEOUT_1XX_NULL_PRICE_1)
+        : putBytes(buf, putInt(buf, putBytes(buf, pos, TIMEOUT_1XX), records[at + RECORD.TIMEOUT_1XX]!), PRICE_1);
     pos = price1 === undefined ? putCost(buf, pos, records[at + RECORD.PRICE_1]!) : putAscii(buf, pos, price1);
     pos = putBytes(buf, pos, PRICE_N);
     pos = priceN === undefined ? putCost(buf, pos, records[at + RECORD.PRICE_N]!) : putAscii(buf, pos, priceN);
@@ -233,6 +234,13 @@ function putCost(buf: Uint8Array, pos: number, micros: number | bigint): number 
   let at = pos;
   if (micros < 0) buf[at++] = MINUS;
   const abs = Math.abs(micros);
+  if (abs <= 0x7fffffff) {
+    // Nearly every amount: 32-bit integer arithmetic (putInt's), no floating division.
+    const units = (abs / 1_000_000) | 0;
+    at = putInt(buf, at, units);
+    buf[at++] = POINT;
+    return putPadded(buf, at, abs - units * 1_000_000, 6);
+  }
   at = putInt(buf, at, Math.floor(abs / 1_000_000));
   buf[at++] = POINT;
   return putPadded(buf, at, abs % 1_000_000, 6);
