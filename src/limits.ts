@@ -32,8 +32,9 @@ export const DB_QUEUE_PER_CONNECTION = 50;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2000;
 
 /**
- * Lookups a snapshot keeps (chosen-routes.ts): the routes chosen for one
- * routing group and one longest matching prefix, about 400 bytes each at
- * twenty routes. At this many the snapshot's memo starts again empty.
+ * Bytes of kept choices a snapshot holds at most (chosen-routes.ts): the
+ * routes chosen for one routing group and one longest matching prefix, about
+ * 200 bytes plus 64 per route each. Past this the snapshot's memo starts
+ * again empty.
  */
-export const CHOSEN_ROUTES_PER_SNAPSHOT = 32768;
+export const CHOSEN_ROUTES_BYTES_PER_SNAPSHOT = 16 * 1024 * 1024;

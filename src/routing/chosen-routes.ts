@@ -13,10 +13,11 @@
 // which lists exclusions.
 //
 // A memo belongs to one snapshot generation: a refresh builds a new snapshot
-// with empty memos, so nothing kept outlives the data it came from. Bounded:
-// at CHOSEN_ROUTES_PER_SNAPSHOT the snapshot's memo starts again empty.
+// with empty memos, so nothing kept outlives the data it came from. Bounded
+// in bytes: past CHOSEN_ROUTES_BYTES_PER_SNAPSHOT the snapshot's memo starts
+// again empty.
 
-import { CHOSEN_ROUTES_PER_SNAPSHOT } from '../limits.js';
+import { CHOSEN_ROUTES_BYTES_PER_SNAPSHOT } from '../limits.js';
 import type { BadRule } from './candidates.js';
 import type { PrefixPool } from './interned.js';
 import type { PolicyKey } from './policy.js';
@@ -47,6 +48,11 @@ export class ChosenRoutes {
     return this.costs.length;
   }
 
+  /** About what this choice holds in memory: its arrays and the objects around them. */
+  get bytes(): number {
+    return CHOICE_OVERHEAD_BYTES + this.rows.byteLength + this.costs.byteLength + this.records.byteLength;
+  }
+
   entryIndex(k: number): number {
     return this.rows[2 * k]!;
   }
@@ -60,12 +66,16 @@ export class ChosenRoutes {
   }
 }
 
-/** The bound shared by every group of one snapshot. */
+/** A choice's object, its three typed arrays and its map entry, beyond their contents. */
+const CHOICE_OVERHEAD_BYTES = 200;
+
+/** The bound shared by every group of one snapshot, in bytes. */
 export class ChosenRoutesMemo {
   private kept = 0;
+  private held = 0;
   private readonly maps: Map<number, ChosenRoutes>[] = [];
 
-  constructor(private readonly capacity = CHOSEN_ROUTES_PER_SNAPSHOT) {}
+  constructor(private readonly capacityBytes = CHOSEN_ROUTES_BYTES_PER_SNAPSHOT) {}
 
   /** A group's own map, counted against this memo's bound. */
   groupMap(): Map<number, ChosenRoutes> {
@@ -75,19 +85,29 @@ export class ChosenRoutesMemo {
   }
 
   keep(map: Map<number, ChosenRoutes>, key: number, chosen: ChosenRoutes): void {
-    if (!map.has(key)) {
-      if (this.kept >= this.capacity) {
-        for (const each of this.maps) each.clear();
-        this.kept = 0;
-      }
-      this.kept++;
+    const replaced = map.get(key);
+    if (replaced !== undefined) {
+      this.kept--;
+      this.held -= replaced.bytes;
+    }
+    if (this.held + chosen.bytes > this.capacityBytes) {
+      for (const each of this.maps) each.clear();
+      this.kept = 0;
+      this.held = 0;
     }
     map.set(key, chosen);
+    this.kept++;
+    this.held += chosen.bytes;
   }
 
-  /** Choices kept now (tests, status). */
+  /** Choices kept now (tests). */
   get size(): number {
     return this.kept;
+  }
+
+  /** Their bytes (ChosenRoutes.bytes), at most the capacity. */
+  get bytes(): number {
+    return this.held;
   }
 }
 

@@ -97,10 +97,10 @@ export class RoutingSnapshot {
     readonly sets: ReadonlyMap<number, RouteSet>,
     /** The pool every set's prefix ids refer to. */
     readonly prefixes: PrefixPool,
-    /** Choices kept at most (chosen-routes.ts); tests make it small. */
-    chosenCapacity?: number,
+    /** Bytes of kept choices at most (chosen-routes.ts); tests make it small. */
+    chosenCapacityBytes?: number,
   ) {
-    this.groups = joinGroups(tables, sets, new ChosenRoutesMemo(chosenCapacity));
+    this.groups = joinGroups(tables, sets, new ChosenRoutesMemo(chosenCapacityBytes));
     let routes = 0;
     for (const set of sets.values()) routes += set.size;
     this.counts = Object.freeze({

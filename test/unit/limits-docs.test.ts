@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import {
+  CHOSEN_ROUTES_BYTES_PER_SNAPSHOT,
   DB_QUEUE_PER_CONNECTION,
   DEFAULT_DB_CONNECTIONS,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
@@ -43,6 +44,10 @@ describe('docs state the bounds and defaults of src/limits.ts', () => {
   it('docs/routing.md: the length of numbers and the upstream timeout', () => {
     expect(routing).to.include(`Numbers are at most ${Math.max(MAX_CLD_CHARS, MAX_CLI_CHARS)} characters`);
     expect(routing).to.include(`(\`--upstream-timeout\`, default ${DEFAULT_UPSTREAM_TIMEOUT_MS} ms)`);
+  });
+
+  it("docs/routing.md: the bound on a snapshot's kept choices", () => {
+    expect(routing).to.include(`at most ${CHOSEN_ROUTES_BYTES_PER_SNAPSHOT / 1048576} MiB of choices per snapshot`);
   });
 });
 

@@ -4,7 +4,7 @@ import { formatMicrosAny } from '../../../src/routing/cost.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
 import type { RouteRow } from '../../../src/routing/model.js';
 import type { PolicyKey } from '../../../src/routing/policy.js';
-import { RouteSetBuilder, type RouteSet } from '../../../src/routing/route-set.js';
+import { RECORD, RouteSetBuilder, type RouteSet } from '../../../src/routing/route-set.js';
 import { selectRoutes } from '../../../src/routing/select.js';
 import { snapshotCandidates } from '../../../src/routing/snapshot-candidates.js';
 import { RoutingSnapshot, type SmallTables } from '../../../src/routing/snapshot.js';
@@ -66,7 +66,7 @@ function randomSnapshot(seed: number, alphabet: readonly string[]): RoutingSnaps
       i_destination_set: 1 + Math.floor(random() * 12), entry_order: Math.floor(random() * 4), weight: null,
     }))),
   };
-  return new RoutingSnapshot(1, tables, sets, prefixes, 200);
+  return new RoutingSnapshot(1, tables, sets, prefixes, 100_000);
 }
 
 /** A choice as the answer shows it: connection, route and cost, in order. */
@@ -134,24 +134,30 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
       );
       expect(shownChosen(chosen), `${group.row.name} ${cld} at ${t}`).to.deep.equal(expected);
       expect(chosen.badRules.map((b) => b.entry.i_connection)).to.deep.equal(full.badRules.map((b) => b.entry.i_connection));
-      expect(group.memo.size).to.be.at.most(200);
+      expect(group.memo.bytes).to.be.at.most(100_000);
       routes += chosen.length;
     }
     expect(kept, 'requests answered from kept choices').to.be.above(1_500);
     expect(routes, 'choices with routes').to.be.above(20_000);
   });
 
-  it('the memo never keeps more than its bound, and starts again empty when full', () => {
-    const memo = new ChosenRoutesMemo(3);
+  it('the memo never holds more bytes than its bound, and starts again empty when full', () => {
+    const choice = (routes: number): ChosenRoutes =>
+      new ChosenRoutes(0, 1, [], new Int32Array(routes * 2), new Float64Array(routes), new Int32Array(routes * RECORD.INTS), []);
+    expect(choice(20).bytes).to.equal(200 + 20 * (8 + 8 + 4 * RECORD.INTS));
+    const memo = new ChosenRoutesMemo(3 * choice(10).bytes);
     const a = memo.groupMap();
     const b = memo.groupMap();
-    const choice = new ChosenRoutes(0, 1, [], new Int32Array(0), new Float64Array(0), new Int32Array(0), []);
-    memo.keep(a, 1, choice);
-    memo.keep(a, 1, choice);
-    memo.keep(b, 1, choice);
-    memo.keep(b, 2, choice);
-    expect(memo.size).to.equal(3);
-    memo.keep(a, 5, choice);
+    memo.keep(a, 1, choice(10));
+    memo.keep(a, 1, choice(10));
+    memo.keep(b, 1, choice(10));
+    memo.keep(b, 2, choice(10));
+    expect([memo.size, memo.bytes]).to.deep.equal([3, 3 * choice(10).bytes]);
+    memo.keep(a, 5, choice(10));
     expect([memo.size, a.size, b.size]).to.deep.equal([1, 1, 0]);
+    // A choice counts for its size: one of 25 routes does not fit beside the one kept.
+    memo.keep(b, 7, choice(25));
+    expect([memo.size, a.size, b.size]).to.deep.equal([1, 0, 1]);
+    expect(memo.bytes).to.be.at.most(3 * choice(10).bytes);
   });
 });
