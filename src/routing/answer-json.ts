@@ -126,13 +126,8 @@ export class AnswerWriter {
     const priceNMicros = (route as Partial<PricesInRecord>).price_n_micros;
     const price1 = price1Micros !== undefined && price1Micros === price1Micros ? undefined : route.price_1;
     const priceN = priceNMicros !== undefined && priceNMicros === priceNMicros ? undefined : route.price_n;
-    const bound =
-      ROUTE_FIXED_BOUND + e.head.length + e.fees.length + e.capacity.length + jsonStringBound(prefix) + (price1?.length ?? 0) + (priceN?.length ?? 0) +
-      jsonStringBound(cli) + jsonStringBound(cld);
-    const buf = this.scratch.reserve(this.pos, bound);
+    const buf = this.startRoute(e, prefix, price1, priceN, cli, cld);
     let pos = this.pos;
-    if (this.routes++ > 0) buf[pos++] = COMMA;
-    pos = putLongBytes(buf, pos, e.head);
     pos = putInt(buf, pos, route.i_route);
     pos = putBytes(buf, pos, PREFIX);
     pos = putString(buf, pos, prefix);
@@ -164,13 +159,8 @@ export class AnswerWriter {
     const prefix = set.prefixes.text[records[at + RECORD.PREFIX_ID]!]!;
     const price1 = (flags & RECORD.PRICE_1_MICROS) !== 0 ? undefined : set.moneyText(records[at + RECORD.PRICE_1]!);
     const priceN = (flags & RECORD.PRICE_N_MICROS) !== 0 ? undefined : set.moneyText(records[at + RECORD.PRICE_N]!);
-    const bound =
-      ROUTE_FIXED_BOUND + e.head.length + e.fees.length + e.capacity.length + jsonStringBound(prefix) + (price1?.length ?? 0) + (priceN?.length ?? 0) +
-      jsonStringBound(cli) + jsonStringBound(cld);
-    const buf = this.scratch.reserve(this.pos, bound);
+    const buf = this.startRoute(e, prefix, price1, priceN, cli, cld);
     let pos = this.pos;
-    if (this.routes++ > 0) buf[pos++] = COMMA;
-    pos = putLongBytes(buf, pos, e.head);
     pos = putInt(buf, pos, records[at + RECORD.I_ROUTE]! >>> 0);
     pos = putBytes(buf, pos, PREFIX);
     pos = putString(buf, pos, prefix);
@@ -190,6 +180,18 @@ export class AnswerWriter {
     pos = putBytes(buf, pos, INTERVAL_N);
     pos = putInt(buf, pos, records[at + RECORD.INTERVAL_N]!);
     this.finishRoute(buf, pos, e, costMicros, cli, cld);
+  }
+
+  /** Room for a route whose strings are these, then its opening: the separator and the entry's head; this.pos is after them. */
+  private startRoute(e: EntryBytes, prefix: string, price1: string | undefined, priceN: string | undefined, cli: string, cld: string): Buffer {
+    const bound =
+      ROUTE_FIXED_BOUND + e.head.length + e.fees.length + e.capacity.length + jsonStringBound(prefix) + (price1?.length ?? 0) + (priceN?.length ?? 0) +
+      jsonStringBound(cli) + jsonStringBound(cld);
+    const buf = this.scratch.reserve(this.pos, bound);
+    let pos = this.pos;
+    if (this.routes++ > 0) buf[pos++] = COMMA;
+    this.pos = putLongBytes(buf, pos, e.head);
+    return buf;
   }
 
   /** A route's fields from its connect fee on: the entry's, its cost, and the numbers. */

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, Agent, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type Endpoint, type ListenerLimits, type ListenerSpec } from '../../src/econfig/listener-spec.js';
 import type { Resolver, RouteRequest, RouteResult } from '../../src/routing/types.js';
@@ -123,4 +124,37 @@ export function call(method: string, params?: unknown, id: unknown = 1): string 
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Writes the bodies as HTTP POST requests on one connection in one go
+ * (pipelined) and reads the answers' bodies as text, in order.
+ */
+export function pipelinedPosts(socketPath: string, bodies: readonly string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let buffer = Buffer.alloc(0);
+    const texts: string[] = [];
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/content-length: *(\d+)/i.exec(buffer.subarray(0, end).toString('latin1'))?.[1] ?? 'NaN');
+        if (buffer.length < end + 4 + length) return;
+        texts.push(buffer.subarray(end + 4, end + 4 + length).toString('utf8'));
+        buffer = buffer.subarray(end + 4 + length);
+        if (texts.length === bodies.length) {
+          socket.end();
+          resolve(texts);
+          return;
+        }
+      }
+    });
+    socket.on('close', () => {
+      if (texts.length < bodies.length) reject(new Error(`connection closed after ${texts.length} of ${bodies.length} answers`));
+    });
+    socket.write(bodies.map((body) => `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`).join(''));
+  });
 }

@@ -5,7 +5,6 @@
 // other clients' single requests are answered meanwhile.
 
 import { expect } from 'chai';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseDsn } from '../../src/db/dsn.js';
 import { Database } from '../../src/db/pool.js';
@@ -15,46 +14,17 @@ import { listenerResolver, poolLimitsOf } from '../../src/supervisor/managed-lis
 import type { Resolver } from '../../src/routing/types.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { call, makeSpec, makeTempDir, post, type TempDir } from '../harness/rpc.js';
+import { call, makeSpec, makeTempDir, pipelinedPosts, post, type TempDir } from '../harness/rpc.js';
 
 const PARAMS = { routing_group: 'Group 1', cld: '44207', cli: '1' };
 const N = 1000;
 
 type Answer = { id?: unknown; result?: { routes: { connection_name: string }[] }; error?: { code: number } };
 
-/** Writes `count` HTTP requests on one connection in one go and reads the `count` answers, in order. */
-function pipelined(socketPath: string, count: number): Promise<Answer[]> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    let buffer = Buffer.alloc(0);
-    const answers: Answer[] = [];
-    socket.on('error', reject);
-    socket.on('data', (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      for (;;) {
-        const end = buffer.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = buffer.subarray(0, end).toString('latin1');
-        const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 'NaN');
-        if (buffer.length < end + 4 + length) return;
-        answers.push(JSON.parse(buffer.subarray(end + 4, end + 4 + length).toString('utf8')) as Answer);
-        buffer = buffer.subarray(end + 4 + length);
-        if (answers.length === count) {
-          socket.end();
-          resolve(answers);
-          return;
-        }
-      }
-    });
-    socket.on('close', () => {
-      if (answers.length < count) reject(new Error(`connection closed after ${answers.length} of ${count} answers`));
-    });
-    const requests = Array.from({ length: count }, (_, i) => {
-      const body = call('getRoutes', PARAMS, i);
-      return `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-    });
-    socket.write(requests.join(''));
-  });
+/** `count` getRoutes requests pipelined on one connection, their answers in order. */
+async function pipelined(socketPath: string, count: number): Promise<Answer[]> {
+  const texts = await pipelinedPosts(socketPath, Array.from({ length: count }, (_, i) => call('getRoutes', PARAMS, i)));
+  return texts.map((text) => JSON.parse(text) as Answer);
 }
 
 describe('batches and pipelines share the database pool fairly', function () {

@@ -5,7 +5,6 @@
 // load, every reply must be exactly the answer to its own request.
 
 import { expect } from 'chai';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseDsn } from '../../src/db/dsn.js';
 import { Database } from '../../src/db/pool.js';
@@ -16,7 +15,7 @@ import type { Resolver } from '../../src/routing/types.js';
 import { listenerResolver, poolLimitsOf } from '../../src/supervisor/managed-listener.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { call, makeSpec, makeTempDir, post, type TempDir } from '../harness/rpc.js';
+import { call, makeSpec, makeTempDir, pipelinedPosts, post, type TempDir } from '../harness/rpc.js';
 
 const SETS = 12;
 const TIME = '2026-01-01T00:00:00Z';
@@ -24,40 +23,6 @@ const TIME = '2026-01-01T00:00:00Z';
 /** Request i: one of the groups, a CLD that picks routes of different lengths and prices, and numbers of its own. */
 function paramsOf(i: number): { routing_group: string; cld: string; cli: string; call_start_time: string } {
   return { routing_group: `G${i % 3}`, cld: `4${i % 10}${(i * 7) % 10}${i}`, cli: `${1000 + i}`, call_start_time: TIME };
-}
-
-/** Writes `count` requests on one connection in one go and reads the answers' texts, in order. */
-function pipelined(socketPath: string, from: number, count: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    let buffer = Buffer.alloc(0);
-    const texts: string[] = [];
-    socket.on('error', reject);
-    socket.on('data', (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      for (;;) {
-        const end = buffer.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const length = Number(/content-length: *(\d+)/i.exec(buffer.subarray(0, end).toString('latin1'))?.[1] ?? 'NaN');
-        if (buffer.length < end + 4 + length) return;
-        texts.push(buffer.subarray(end + 4, end + 4 + length).toString('utf8'));
-        buffer = buffer.subarray(end + 4 + length);
-        if (texts.length === count) {
-          socket.end();
-          resolve(texts);
-          return;
-        }
-      }
-    });
-    socket.on('close', () => {
-      if (texts.length < count) reject(new Error(`connection closed after ${texts.length} of ${count} answers`));
-    });
-    const requests = Array.from({ length: count }, (_, k) => {
-      const body = call('getRoutes', paramsOf(from + k), from + k);
-      return `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-    });
-    socket.write(requests.join(''));
-  });
 }
 
 describe('pooled reply buffers: every reply is its own answer', function () {
@@ -113,7 +78,7 @@ describe('pooled reply buffers: every reply is its own answer', function () {
 
   it('2,000 requests pipelined on each of 8 connections at once, and 16 clients of single requests meanwhile', async () => {
     const reusedBefore = replyBuffers.reused;
-    const pipes = Array.from({ length: 8 }, (_, c) => pipelined(socketPath, c * 2000, 2000));
+    const pipes = Array.from({ length: 8 }, (_, c) => pipelinedPosts(socketPath, Array.from({ length: 2000 }, (_, k) => call('getRoutes', paramsOf(c * 2000 + k), c * 2000 + k))));
     const singles = Array.from({ length: 16 }, async (_, c) => {
       const texts: string[] = [];
       for (let k = 0; k < 50; k++) texts.push((await post({ socketPath }, call('getRoutes', paramsOf(100_000 + c * 50 + k), 100_000 + c * 50 + k))).text);
