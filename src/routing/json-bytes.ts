@@ -92,10 +92,11 @@ export function putString(buf: Uint8Array, pos: number, text: string): number {
 }
 
 /**
- * Bytes of answers carved out of shared slabs, as Node's Buffer pool does
- * for small buffers (its pool stops at 4 KB, answers are 5-10 KB): taking
- * one is a view, not an ArrayBuffer of its own (measured about 1 µs each).
- * A slab is freed once no answer in it is referenced any more.
+ * Bytes carved out of shared slabs, as Node's Buffer pool does for small
+ * buffers (its pool stops at 4 KB): taking some is a view, not an
+ * ArrayBuffer of its own (measured about 1 µs each). For replies that are
+ * copies (batches, an answer sent twice) and answers too large for a pooled
+ * reply buffer. A slab is freed once nothing in it is referenced any more.
  */
 export class ByteSlab {
   private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
@@ -151,12 +152,12 @@ export class ScratchBytes {
   }
 
   /**
-   * A copy of bytes [0, end), taken from the reply slab with ENVELOPE_ROOM
-   * free bytes before and after it, which only envelopeInPlace writes.
+   * A copy of bytes [0, end) with ENVELOPE_ROOM free bytes before and after
+   * it, which only envelopeInPlace writes: in a pooled reply buffer when it
+   * fits (reply-buffers.ts), else in the reply slab.
    */
   copyWithRoom(end: number): Buffer {
     const total = ENVELOPE_ROOM + end + ENVELOPE_ROOM;
-    // A pooled buffer when it fits (reply-buffers.ts: the sender gives it back), else the slab.
     const out = total <= POOLED_REPLY_BYTES ? replyBuffers.take() : replySlab.take(total);
     out.set(this.buf.subarray(0, end), ENVELOPE_ROOM);
     return out.subarray(ENVELOPE_ROOM, ENVELOPE_ROOM + end);
