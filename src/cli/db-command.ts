@@ -45,10 +45,13 @@ export async function dbCommand(argv: readonly string[], io: CliIo): Promise<num
   const db = new Database(dsnFromOptions(stringOption(parsed, 'dsn'), io.env));
   try {
     const result = await migrate(db);
+    if (result.repaired.length > 0) {
+      io.stdout.write(`re-created ${result.repaired.length} change journal trigger(s) that were missing or on another table: ${result.repaired.join(', ')}\n`);
+    }
     io.stdout.write(
-      result.applied.length === 0
-        ? `schema is at version ${result.to}; nothing to do (${db.dsn.redacted})\n`
-        : `schema migrated from version ${result.from} to ${result.to} (${db.dsn.redacted})\n`,
+      result.applied.length > 0 ? `schema migrated from version ${result.from} to ${result.to} (${db.dsn.redacted})\n`
+      : result.repaired.length > 0 ? `schema is at version ${result.to}; triggers repaired (${db.dsn.redacted})\n`
+      : `schema is at version ${result.to}; nothing to do (${db.dsn.redacted})\n`,
     );
     if (action === 'demo') {
       const rundir = resolve(stringOption(parsed, 'rundir') ?? DEFAULT_RUNDIR);

@@ -2,19 +2,43 @@
 // again (a no-op) and safe to run concurrently (a server-side named lock
 // serialises migrators).
 
-import type { RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { SippyError } from '../errors.js';
 import type { Database } from './pool.js';
-import { migrations, LATEST_SCHEMA_VERSION } from './migrations.js';
+import { JOURNAL_TRIGGERS, migrations, LATEST_SCHEMA_VERSION, TRIGGER_PLACEMENT_SQL, triggerProblems } from './migrations.js';
 
 export interface MigrateResult {
   readonly from: number;
   readonly to: number;
   readonly applied: readonly number[];
+  /**
+   * Journal triggers that were missing or on another table (a DROP TRIGGER,
+   * a table swap by a schema-change tool) and were re-created on their
+   * table; empty when all were in place.
+   */
+  readonly repaired: readonly string[];
 }
 
 const LOCK_NAME = 'sippy_routed.migrate';
 const LOCK_WAIT_SECONDS = 30;
+
+/**
+ * Re-creates the journal triggers that are missing or misplaced. A schema
+ * version says which migrations ran, not that their triggers are still
+ * there: someone may have dropped one, or renamed its table away.
+ */
+async function repairJournalTriggers(conn: PoolConnection): Promise<string[]> {
+  const [rows] = await conn.query({ sql: TRIGGER_PLACEMENT_SQL, rowsAsArray: true });
+  const problems = triggerProblems(rows as unknown as unknown[][]);
+  const names = new Set([...problems.missing, ...problems.misplaced.map((m) => m.name)]);
+  const repaired: string[] = [];
+  for (const trigger of JOURNAL_TRIGGERS) {
+    if (!names.has(trigger.name)) continue;
+    for (const statement of trigger.statements) await conn.query(statement);
+    repaired.push(trigger.name);
+  }
+  return repaired;
+}
 
 export async function migrate(db: Database): Promise<MigrateResult> {
   return db.withConnection(async (conn) => {
@@ -49,7 +73,8 @@ export async function migrate(db: Database): Promise<MigrateResult> {
         await conn.query('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
         applied.push(migration.version);
       }
-      return { from, to: Math.max(from, LATEST_SCHEMA_VERSION), applied };
+      const repaired = await repairJournalTriggers(conn);
+      return { from, to: Math.max(from, LATEST_SCHEMA_VERSION), applied, repaired };
     } finally {
       await conn.query('SELECT RELEASE_LOCK(?)', [LOCK_NAME]).catch(() => undefined);
     }

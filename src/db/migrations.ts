@@ -40,15 +40,19 @@ const TRIGGER_EVENTS = [
   { suffix: 'ad', event: 'DELETE' },
 ] as const;
 
-/** The trigger names the start-up check looks for: routing_changes_<table>_<ai|au|ad>. */
-export function triggerNames(): string[] {
-  return JOURNALED_TABLES.flatMap(({ table }) => TRIGGER_EVENTS.map(({ suffix }) => `${JOURNAL_TABLE}_${table}_${suffix}`));
+/** One journal trigger: its name, where it must sit, and the statements that (re-)create it. */
+export interface JournalTrigger {
+  readonly name: string;
+  readonly table: string;
+  readonly event: 'INSERT' | 'UPDATE' | 'DELETE';
+  /** DROP then CREATE: re-runnable on MariaDB and MySQL alike (CREATE TRIGGER IF NOT EXISTS is MariaDB's only). */
+  readonly statements: readonly [string, string];
 }
 
-function journalTriggers(): string[] {
-  const statements: string[] = [];
-  for (const { table, key } of JOURNALED_TABLES) {
-    for (const { suffix, event } of TRIGGER_EVENTS) {
+/** Every journal trigger: routing_changes_<table>_<ai|au|ad>, AFTER its event on its table. */
+export const JOURNAL_TRIGGERS: readonly JournalTrigger[] = Object.freeze(
+  JOURNALED_TABLES.flatMap(({ table, key }) =>
+    TRIGGER_EVENTS.map(({ suffix, event }): JournalTrigger => {
       const name = `${JOURNAL_TABLE}_${table}_${suffix}`;
       const insert = (row: 'NEW' | 'OLD'): string => `INSERT INTO ${JOURNAL_TABLE} (table_name, row_key) VALUES ('${table}', ${row}.${key})`;
       const body =
@@ -56,12 +60,46 @@ function journalTriggers(): string[] {
         : event === 'DELETE' ? insert('OLD')
         // An UPDATE that moves a row to another parent changes both.
         : `BEGIN ${insert('NEW')}; IF NOT (OLD.${key} <=> NEW.${key}) THEN ${insert('OLD')}; END IF; END`;
-      // DROP then CREATE: re-runnable on MariaDB and MySQL alike (CREATE TRIGGER IF NOT EXISTS is MariaDB's only).
-      statements.push(`DROP TRIGGER IF EXISTS ${name}`);
-      statements.push(`CREATE TRIGGER ${name} AFTER ${event} ON ${table} FOR EACH ROW ${body}`);
-    }
+      return { name, table, event, statements: [`DROP TRIGGER IF EXISTS ${name}`, `CREATE TRIGGER ${name} AFTER ${event} ON ${table} FOR EACH ROW ${body}`] };
+    }),
+  ),
+);
+
+/** The journal triggers' names. */
+export function triggerNames(): string[] {
+  return JOURNAL_TRIGGERS.map((trigger) => trigger.name);
+}
+
+/**
+ * Where the journal triggers sit now: [name, table, event, timing] per
+ * trigger of this schema. A name alone is not enough: `RENAME TABLE routes
+ * TO routes_old` takes the triggers along, and the live table then journals
+ * nothing (online schema-change tools do exactly this).
+ */
+export const TRIGGER_PLACEMENT_SQL = `SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, EVENT_MANIPULATION, ACTION_TIMING
+  FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()`;
+
+/** What is wrong with the journal triggers: names missing, and names on another table, event or timing. */
+export interface TriggerProblems {
+  readonly missing: readonly string[];
+  readonly misplaced: readonly { readonly name: string; readonly table: string }[];
+}
+
+/** Compares TRIGGER_PLACEMENT_SQL's rows with JOURNAL_TRIGGERS. */
+export function triggerProblems(rows: readonly (readonly unknown[])[]): TriggerProblems {
+  const found = new Map(rows.map((r) => [String(r[0]), { table: String(r[1]), event: String(r[2]), timing: String(r[3]) }]));
+  const missing: string[] = [];
+  const misplaced: { name: string; table: string }[] = [];
+  for (const trigger of JOURNAL_TRIGGERS) {
+    const at = found.get(trigger.name);
+    if (at === undefined) missing.push(trigger.name);
+    else if (at.table !== trigger.table || at.event !== trigger.event || at.timing !== 'AFTER') misplaced.push({ name: trigger.name, table: at.table });
   }
-  return statements;
+  return { missing, misplaced };
+}
+
+export function triggersInPlace(problems: TriggerProblems): boolean {
+  return problems.missing.length === 0 && problems.misplaced.length === 0;
 }
 
 export const migrations: readonly Migration[] = Object.freeze([
@@ -174,7 +212,7 @@ export const migrations: readonly Migration[] = Object.freeze([
         PRIMARY KEY (id)
       ) ${TABLE_OPTIONS}`,
       `INSERT IGNORE INTO ${JOURNAL_HORIZON_TABLE} (id, purged_through) VALUES (1, 0)`,
-      ...journalTriggers(),
+      ...JOURNAL_TRIGGERS.flatMap((trigger) => trigger.statements),
     ],
   },
 ]);

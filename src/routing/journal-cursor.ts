@@ -1,24 +1,53 @@
 // Where a follower stands in the change journal (snapshot.md "Following the
-// database"), and what a batch of journal entries changes. Pure and
-// immutable: a poll computes the next cursor from the entries it read and
-// the follower keeps it only once the refresh built on it succeeded, so a
-// failed refresh never loses an entry.
+// database"). Pure and immutable: a poll computes the next cursor from what
+// it read, and the follower keeps it only once the refresh built on it
+// succeeded, so a failed refresh never loses an entry.
 //
-// Sequence numbers are taken before commit: a number missing below the
-// highest one read belongs to a transaction still open (or rolled back). It
-// is *watched* (asked for by number at each poll) for WATCH_MS, so a lower
-// number that commits after a higher one is still applied; at most
-// WATCH_MAX are watched, past that the oldest are dropped and the reconcile
-// covers them.
+// A poll reads, inside one consistent-read transaction, every journal entry
+// it has not applied yet: those after `position` up to the journal's head,
+// and those of the *gaps*. Sequence numbers are taken before commit, so a
+// number missing below the head belongs to a transaction still open (or
+// rolled back): it is watched, as part of a range, until it appears or for
+// WATCH_MS. Because the read is one consistent snapshot and covers every
+// number not yet applied, a transaction is applied whole or not at all,
+// however many entries it wrote: the refresh re-reads each changed
+// destination set once, at the state the snapshot saw.
+//
+// The cursor also keeps the entry at its position (the anchor) to notice a
+// journal that went backwards: emptied by TRUNCATE, or restored from a dump.
+// The purge removes entries in sequence order and moves the horizon first, so
+// an anchor that vanished while the horizon stayed below it was not purged.
 
-import type { JournalEntry } from './snapshot-sql.js';
-
-/** A missing number is awaited this long (ms): its transaction may still commit. */
+/** A gap is watched this long (ms): its transaction may still commit. Longer-open transactions are left to the reconcile. */
 export const WATCH_MS = 600_000;
-/** Missing numbers awaited at most. */
-export const WATCH_MAX = 1000;
-/** At a full load, how far below the journal's head to look for entries of transactions still open. */
-export const FULL_LOAD_GAP_SCAN = 10_000;
+/** Gaps (ranges of missing numbers) watched at most; more means a full reload (logged). */
+export const MAX_GAPS = 10_000;
+/** At a full load, how far below the journal's head to look for the entries of transactions still open. */
+export const FULL_LOAD_GAP_SCAN = 100_000;
+
+/** Inclusive range of sequence numbers. */
+export interface SeqRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** One journal entry, as much as identifies it. */
+export interface JournalEntryId {
+  readonly seq: number;
+  readonly table: string;
+  readonly key: number;
+  /** changed_at as the server sent it. */
+  readonly at: string;
+}
+
+export interface JournalHead {
+  /** Highest sequence number in the journal, 0 when empty. */
+  readonly last: number;
+  /** Every entry up to this may have been purged. */
+  readonly purgedThrough: number;
+  /** The entry at `last`; null when the journal is empty. */
+  readonly newest: JournalEntryId | null;
+}
 
 /** What a refresh must re-read. */
 export interface Changes {
@@ -28,82 +57,146 @@ export interface Changes {
   readonly sets: ReadonlySet<number>;
 }
 
-export interface JournalHead {
-  /** Highest sequence number in the journal, 0 when empty. */
-  readonly last: number;
-  /** Every entry up to this may have been purged. */
-  readonly purgedThrough: number;
+/** A (table, key) the journal names, once however many entries name it. */
+export interface ChangedKey {
+  readonly table: string;
+  readonly key: number;
+}
+
+/**
+ * What the journal at a poll says of the cursor:
+ * - `ok`: follow it;
+ * - `behind`: the purge removed entries this cursor had not read;
+ * - `reset`: the journal went backwards (TRUNCATE, a restore): its entries no longer describe the snapshot.
+ */
+export type JournalVerdict = 'ok' | 'behind' | 'reset';
+
+interface Gap extends SeqRange {
+  /** When it was first missed (ms). */
+  readonly since: number;
 }
 
 export class JournalCursor {
   private constructor(
-    /** Every entry with seq <= position has been applied or is watched. */
+    /** Every entry with seq <= position has been applied or lies in a gap. */
     readonly position: number,
-    /** Watched numbers, with when they were first missed (ms); oldest first. */
-    private readonly watched: ReadonlyMap<number, number>,
+    /** The entry at `position` when it was read; null when position is 0 or it was purged since. */
+    readonly anchor: JournalEntryId | null,
+    /** Missing ranges below position, ascending and disjoint. */
+    private readonly gaps: readonly Gap[],
+    /** The purge horizon at the full load: purges up to it removed nothing this cursor needs. */
+    private readonly floor: number,
   ) {}
 
-  /** The cursor of a full load that read the journal at `head`, seeing the numbers `present` (from lowestGapScanned). */
-  static afterFullLoad(head: JournalHead, present: readonly number[], now: number): JournalCursor {
-    const seen = new Set(present);
-    const watched = new Map<number, number>();
-    for (let seq = JournalCursor.lowestGapScanned(head) + 1; seq <= head.last; seq++) if (!seen.has(seq)) watch(watched, seq, now);
-    // An emptied journal (all purged) has no head: the horizon is the position then.
-    return new JournalCursor(Math.max(head.last, head.purgedThrough), watched);
+  static readonly start = new JournalCursor(0, null, [], 0);
+
+  /**
+   * The cursor of a full load that read the journal at `head`, seeing the
+   * numbers in `present` (islands, within scanFrom(head)..head.last). The
+   * newest MAX_GAPS gaps are watched; `dropped` counts the others (left to
+   * the reconcile, for the log).
+   */
+  static afterFullLoad(head: JournalHead, present: readonly SeqRange[], now: number): { cursor: JournalCursor; dropped: number } {
+    const gaps = complement({ from: JournalCursor.scanFrom(head), to: head.last }, present).map((r) => ({ ...r, since: now }));
+    const dropped = Math.max(0, gaps.length - MAX_GAPS);
+    return { cursor: new JournalCursor(head.last, head.newest, gaps.slice(dropped), head.purgedThrough), dropped };
   }
 
-  /** Below this a missing number is purged or long settled: a full load does not await it. */
-  static lowestGapScanned(head: JournalHead): number {
-    return Math.max(0, head.last - FULL_LOAD_GAP_SCAN, head.purgedThrough);
+  /** The lowest number a full load looks at for gaps. */
+  static scanFrom(head: JournalHead): number {
+    return Math.max(1, head.last - FULL_LOAD_GAP_SCAN + 1, head.purgedThrough + 1);
   }
 
-  /** The numbers to ask for besides those after the position. */
-  watchedSeqs(): number[] {
-    return [...this.watched.keys()];
+  /** Number of gaps watched. */
+  get gapCount(): number {
+    return this.gaps.length;
   }
 
-  /** Whether the purge went past entries this cursor still needs: only a full reload can catch up. */
-  isBehind(head: JournalHead): boolean {
-    return head.purgedThrough > this.position;
-  }
-
-  /** What `entries` (after the position, and watched ones) change, and the cursor after them. */
-  advance(entries: readonly JournalEntry[], now: number): { changes: Changes; next: JournalCursor } {
-    const sets = new Set<number>();
-    let small = false;
-    const mark = (entry: JournalEntry): void => {
-      if (entry.table === 'routes') {
-        sets.add(entry.key);
-        return;
-      }
-      small = true;
-      // A destination set deleted takes its routes with it (a cascade fires no trigger).
-      if (entry.table === 'destination_sets') sets.add(entry.key);
-    };
-    const watched = new Map(this.watched);
-    let position = this.position;
-    for (const entry of [...entries].sort((a, b) => a.seq - b.seq)) {
-      if (watched.delete(entry.seq)) {
-        mark(entry);
-        continue;
-      }
-      if (entry.seq <= position) continue;
-      // Past WATCH_MAX missing numbers only the newest can be watched anyway.
-      for (let seq = Math.max(position + 1, entry.seq - WATCH_MAX); seq < entry.seq; seq++) watch(watched, seq, now);
-      position = entry.seq;
-      mark(entry);
+  /**
+   * Checks the journal against this cursor, given the entry now at
+   * `position` (null when there is none).
+   */
+  check(head: JournalHead, atPosition: JournalEntryId | null): JournalVerdict {
+    if (this.anchor !== null) {
+      if (atPosition !== null) return sameEntry(atPosition, this.anchor) ? 'ok' : 'reset';
+      // The anchor is gone: purged (the horizon reached it first), or not.
+      if (head.purgedThrough < this.position) return 'reset';
+      return this.purgedPast(head) ? 'behind' : 'ok';
     }
-    for (const [seq, since] of watched) if (now - since > WATCH_MS) watched.delete(seq);
-    return { changes: { small, sets }, next: new JournalCursor(position, watched) };
+    if (head.last > 0 && head.last < this.position) return 'reset';
+    return this.purgedPast(head) ? 'behind' : 'ok';
   }
 
-  static readonly start = new JournalCursor(0, new Map());
+  /** What the next poll reads: the gaps, then everything after the position up to the head. */
+  window(head: JournalHead): SeqRange[] {
+    const ranges: SeqRange[] = this.gaps.map(({ from, to }) => ({ from, to }));
+    if (head.last > this.position) ranges.push({ from: this.position + 1, to: head.last });
+    return ranges;
+  }
+
+  /** Entries after the position: how much a poll would read (the gaps hold little, or they would be filled). */
+  backlog(head: JournalHead): number {
+    return Math.max(0, head.last - this.position);
+  }
+
+  /**
+   * The cursor after a poll that read window(head) and found the numbers in
+   * `present` (islands). Undefined when more than MAX_GAPS gaps would be
+   * watched: only a full reload can continue then.
+   */
+  advance(head: JournalHead, present: readonly SeqRange[], atPosition: JournalEntryId | null, now: number): JournalCursor | undefined {
+    const gaps: Gap[] = [];
+    for (const gap of this.gaps) {
+      if (now - gap.since > WATCH_MS) continue;
+      for (const missing of complement(gap, present)) gaps.push({ ...missing, since: gap.since });
+    }
+    let position = this.position;
+    let anchor = atPosition;
+    if (head.last > this.position) {
+      for (const missing of complement({ from: this.position + 1, to: head.last }, present)) gaps.push({ ...missing, since: now });
+      position = head.last;
+      anchor = head.newest;
+    }
+    if (gaps.length > MAX_GAPS) return undefined;
+    return new JournalCursor(position, anchor, gaps, this.floor);
+  }
+
+  private purgedPast(head: JournalHead): boolean {
+    return head.purgedThrough > this.position && head.purgedThrough > this.floor;
+  }
 }
 
-function watch(watched: Map<number, number>, seq: number, now: number): void {
-  if (watched.size >= WATCH_MAX) {
-    const oldest = watched.keys().next().value;
-    if (oldest !== undefined) watched.delete(oldest);
+/** What the changed keys of a poll make a refresh re-read. */
+export function changesOf(keys: readonly ChangedKey[]): Changes {
+  const sets = new Set<number>();
+  let small = false;
+  for (const { table, key } of keys) {
+    if (table === 'routes') {
+      sets.add(key);
+      continue;
+    }
+    small = true;
+    // A destination set deleted takes its routes with it (a cascade fires no trigger).
+    if (table === 'destination_sets') sets.add(key);
   }
-  watched.set(seq, now);
+  return { small, sets };
+}
+
+/** The parts of `range` that no range of `present` (ascending, disjoint) covers, ascending. */
+export function complement(range: SeqRange, present: readonly SeqRange[]): SeqRange[] {
+  const missing: SeqRange[] = [];
+  let next = range.from;
+  for (const island of present) {
+    if (island.to < next) continue;
+    if (island.from > range.to) break;
+    if (island.from > next) missing.push({ from: next, to: island.from - 1 });
+    next = Math.max(next, island.to + 1);
+    if (next > range.to) break;
+  }
+  if (next <= range.to) missing.push({ from: next, to: range.to });
+  return missing;
+}
+
+function sameEntry(a: JournalEntryId, b: JournalEntryId): boolean {
+  return a.seq === b.seq && a.table === b.table && a.key === b.key && a.at === b.at;
 }

@@ -87,8 +87,9 @@ export class RouteSetBuilder {
   private i_destination_set = 0;
 
   constructor(
-    private readonly money: MoneyTable,
-    private readonly prefixes: PrefixPool,
+    /** The pools its sets intern into: shared by every set of one full load and the refreshes after it. */
+    readonly money: MoneyTable,
+    readonly prefixes: PrefixPool,
     private readonly times: TimeTable,
   ) {}
 

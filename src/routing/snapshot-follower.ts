@@ -27,7 +27,8 @@ import { RoutingSnapshot, type SmallTables } from './snapshot.js';
 import { MoneyTable, PrefixPool, TimeTable } from './interned.js';
 import { RouteSetBuilder, type RouteSet } from './route-set.js';
 import { purgeJournal, SnapshotReader } from './snapshot-sql.js';
-import { JournalCursor, type Changes } from './journal-cursor.js';
+import { JournalCursor, MAX_GAPS } from './journal-cursor.js';
+import { journalFollowable, readFull, readPoll, readReconcile, type JournalState } from './snapshot-refresh.js';
 import { readReplicaStatus, REPLICA_CHECK_MS, type ReplicaStatus } from './replica-status.js';
 
 export interface FollowerSettings {
@@ -44,11 +45,22 @@ export const JOURNAL_RETENTION_S = 3600;
 /** How often (ms) a follower tries to take the purge lock. */
 const PURGE_INTERVAL_MS = 60_000;
 const PURGE_LOCK = 'sippy_routed.journal_purge';
-/** Journal entries read per poll at most; a longer backlog is read over the next polls. */
-const JOURNAL_BATCH = 20_000;
+/**
+ * A poll behind the journal's head by more entries than this, and than
+ * twice the routes held, does a full reload instead: reading the journal
+ * and the sets it names would cost about as much.
+ */
+const FULL_RELOAD_BACKLOG = 1_000_000;
 /** Statement bounds: journal polls answer fast or the server is in trouble; table reads may be long. */
 const QUICK_TIMEOUT_MS = 5000;
 const BULK_TIMEOUT_MS = 120_000;
+/**
+ * Bound on one refresh, whatever it waits on: past it the refresh is
+ * abandoned (its connection destroyed), counted as a failed sync and
+ * retried, and the old snapshot keeps serving. Each statement has its own
+ * bound too; this one also covers a driver that never settles a statement.
+ */
+export const REFRESH_DEADLINE_MS = 300_000;
 const MAX_BACKOFF_MS = 10_000;
 /** stop() waits at most this for a refresh in flight, then for the pool to end. */
 const STOP_BOUND_MS = 1000;
@@ -106,13 +118,13 @@ export class SnapshotFollower extends EventEmitter {
   private readonly logger: FollowerLogger;
   private readonly now: () => number;
   private snapshot: RoutingSnapshot | undefined;
-  private money = new MoneyTable();
   private prefixes = new PrefixPool();
   /** Builds the sets of refreshes, on the pools above (a full load brings new pools and its own builder). */
-  private builder = new RouteSetBuilder(this.money, this.prefixes, new TimeTable());
+  private builder = new RouteSetBuilder(new MoneyTable(), this.prefixes, new TimeTable());
   private generation = 0;
   private cursor = JournalCursor.start;
-  private journal = false;
+  /** The journal's tables exist and every trigger is on its live table: polls follow it. */
+  private followable = false;
   private triggers: boolean | null = null;
   private lastSyncAt: number | undefined;
   private lastError: string | null = null;
@@ -122,8 +134,6 @@ export class SnapshotFollower extends EventEmitter {
   private failingSince: number | undefined;
   private fullLoadMs: number | null = null;
   private fullRequested = false;
-  /** The last poll read a full batch: more entries are waiting. */
-  private backlog = false;
   private nextReconcileAt = 0;
   private nextPurgeAt = 0;
   private nextReplicaCheckAt = 0;
@@ -134,7 +144,8 @@ export class SnapshotFollower extends EventEmitter {
   private writeIsReplica = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private active: PoolConnection | undefined;
+  /** Abandons the read in flight (destroys its connection, rejects it with `reason`). */
+  private abandon: ((reason: string) => void) | undefined;
   private started = false;
   private stopped = false;
 
@@ -190,17 +201,22 @@ export class SnapshotFollower extends EventEmitter {
     this.stopped = true;
     clearTimeout(this.timer);
     // A refresh waiting on a hanging server is abandoned: its connection is
-    // destroyed (mysql2 then never settles the statement in flight), so
-    // neither the refresh nor the pool's end is awaited past a short bound.
-    this.active?.destroy();
+    // destroyed and its read rejected, so neither the refresh nor the pool's
+    // end is awaited past a short bound.
+    this.abandon?.('the follower is stopping');
     await settledWithin(this.running, STOP_BOUND_MS);
     await settledWithin(this.db.close(), STOP_BOUND_MS);
     if (this.writeDb !== this.db) await settledWithin(this.writeDb.close(), STOP_BOUND_MS);
   }
 
-  /** A full reload now; resolves when it is done, rejects with its failure. */
+  /**
+   * A full reload now; resolves when it is done, rejects with its failure.
+   * A refresh in flight is abandoned first: whatever it waits on, the
+   * reload starts at once (reload --data, SIGHUP).
+   */
   async reloadNow(): Promise<DataStatus> {
     this.fullRequested = true;
+    this.abandon?.('a full reload was asked for');
     await this.syncNow();
     if (this.fullRequested) throw new Error(this.lastError ?? 'the full reload did not run');
     return this.status();
@@ -247,7 +263,7 @@ export class SnapshotFollower extends EventEmitter {
       this.nextReplicaCheckAt = now + REPLICA_CHECK_MS;
       await this.checkReplica();
     }
-    if (this.journal && now >= this.nextPurgeAt) {
+    if (this.followable && now >= this.nextPurgeAt) {
       this.nextPurgeAt = now + PURGE_INTERVAL_MS;
       await this.purge().catch((err: unknown) => this.logger.warn('change journal purge failed', { error: describeForLog(err) }));
     }
@@ -262,8 +278,7 @@ export class SnapshotFollower extends EventEmitter {
     this.failingSince = undefined;
     this.lastError = null;
     this.emit('sync', this.status());
-    // A full batch means a backlog (a bulk edit): read on at once, not a poll later.
-    this.schedule(this.backlog ? 0 : this.settings.pollMs);
+    this.schedule(this.fullRequested ? 0 : this.settings.pollMs);
   }
 
   private failed(err: unknown): void {
@@ -283,46 +298,55 @@ export class SnapshotFollower extends EventEmitter {
     this.schedule(backoff);
   }
 
-  /** Runs `work` on the follower's connection in one consistent-read transaction. */
+  /**
+   * Runs `work` on the follower's connection in one consistent-read
+   * transaction, within REFRESH_DEADLINE_MS. Abandoned (stop, reloadNow,
+   * the deadline), the read rejects at once and its connection is
+   * destroyed: mysql2 may never settle a statement on a destroyed
+   * connection, so the read is not awaited.
+   */
   private async read<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
-    return this.db.withConnection(async (conn) => {
-      this.active = conn;
+    return this.db.withConnection(async (conn: PoolConnection) => {
+      const reader = new SnapshotReader(conn, QUICK_TIMEOUT_MS, BULK_TIMEOUT_MS);
+      let abandon!: (reason: string) => void;
+      const abandoned = new Promise<never>((_, reject) => {
+        abandon = (reason) => {
+          reader.abandon();
+          conn.destroy();
+          reject(new Error(`routing data refresh abandoned: ${reason}`));
+        };
+      });
+      const deadline = setTimeout(() => abandon(`no result within ${REFRESH_DEADLINE_MS} ms`), REFRESH_DEADLINE_MS);
+      deadline.unref();
+      this.abandon = abandon;
       try {
-        const reader = new SnapshotReader(conn, QUICK_TIMEOUT_MS, BULK_TIMEOUT_MS);
-        await reader.begin();
-        const result = await work(reader);
-        await reader.end();
-        return result;
+        return await Promise.race([
+          (async () => {
+            await reader.begin();
+            const result = await work(reader);
+            await reader.end();
+            return result;
+          })(),
+          abandoned,
+        ]);
       } finally {
-        this.active = undefined;
+        clearTimeout(deadline);
+        if (this.abandon === abandon) this.abandon = undefined;
       }
     });
   }
 
   private async fullLoad(): Promise<void> {
     const started = this.now();
-    const money = new MoneyTable();
-    const prefixes = new PrefixPool();
-    const builder = new RouteSetBuilder(money, prefixes, new TimeTable());
-    const loaded = await this.read(async (reader) => {
-      const state = await reader.journalState();
-      const head = state.journal ? await reader.journalHead() : { last: 0, purgedThrough: 0 };
-      const present = state.journal ? await reader.journalSeqs(JournalCursor.lowestGapScanned(head), head.last) : [];
-      const tables = await reader.smallTables();
-      const sets = new Map<number, RouteSet>();
-      for (const [id, checksum] of await reader.checksums()) {
-        const set = await reader.routeSet(id, checksum, builder);
-        if (set !== undefined) sets.set(id, set);
-      }
-      return { state, head, present, tables, sets };
-    });
+    const loaded = await this.read((reader) => readFull(reader, started));
     if (this.stopped) return;
-    this.money = money;
-    this.prefixes = prefixes;
-    this.builder = builder;
+    this.prefixes = loaded.prefixes;
+    this.builder = loaded.builder;
     this.noteJournalState(loaded.state);
-    // Entries below the head that this read could not see belong to transactions still open: watched.
-    this.cursor = JournalCursor.afterFullLoad(loaded.head, loaded.present, started);
+    this.cursor = loaded.cursor;
+    if (loaded.droppedGaps > 0) {
+      this.logger.warn('more gaps below the change journal\'s head than are watched: the oldest are left to the reconcile', { dropped: loaded.droppedGaps, watched: MAX_GAPS });
+    }
     this.swap(loaded.tables, loaded.sets, started);
     this.fullRequested = false;
     this.fullLoadMs = this.now() - started;
@@ -333,76 +357,42 @@ export class SnapshotFollower extends EventEmitter {
   private async poll(): Promise<void> {
     const started = this.now();
     const current = this.snapshot!;
-    if (!this.journal) {
-      // No journal to follow: the data is as fresh as the last reconcile.
+    if (!this.followable) {
+      // Nothing to follow: the triggers are checked, and the data is as fresh as the last reconcile.
+      const state = await this.read((reader) => reader.journalState());
+      if (this.stopped) return;
+      if (this.noteJournalState(state)) await this.fullLoad();
       return;
     }
-    const outcome = await this.read(async (reader) => {
-      const head = await reader.journalHead();
-      if (this.cursor.isBehind(head)) return 'behind' as const;
-      const entries = await reader.journal(this.cursor.position, this.cursor.watchedSeqs(), JOURNAL_BATCH);
-      this.backlog = entries.length >= JOURNAL_BATCH;
-      const { changes, next: cursor } = this.cursor.advance(entries, started);
-      const next = await this.reread(reader, current, changes);
-      return { cursor, next };
-    });
+    const fullAbove = Math.max(FULL_RELOAD_BACKLOG, 2 * current.counts.routes);
+    const result = await this.read((reader) => readPoll(reader, current, this.cursor, this.builder, started, fullAbove));
     if (this.stopped) return;
-    if (outcome === 'behind') {
-      this.logger.warn('the change journal was purged past this snapshot: full reload', { cursor: this.cursor.position });
+    if (result.kind === 'unfollowable') {
+      if (this.noteJournalState(result.state)) await this.fullLoad();
+      return;
+    }
+    if (result.kind === 'full') {
+      this.logger[result.level](result.reason, result.fields);
       this.fullRequested = true;
       await this.fullLoad();
       return;
     }
-    this.cursor = outcome.cursor;
-    if (outcome.next !== undefined) this.swap(outcome.next.tables, outcome.next.sets, started);
+    this.cursor = result.cursor;
+    if (result.next !== undefined) this.swap(result.next.tables, result.next.sets, started);
     this.lastSyncAt = started;
   }
 
-  /** Re-reads what changed (in the poll's transaction); undefined when nothing did. */
-  private async reread(reader: SnapshotReader, current: RoutingSnapshot, changes: Changes): Promise<{ tables: SmallTables; sets: Map<number, RouteSet> } | undefined> {
-    if (!changes.small && changes.sets.size === 0) return undefined;
-    const tables = changes.small ? await reader.smallTables() : current.tables;
-    const sets = new Map(current.sets);
-    const ids = [...changes.sets];
-    const checksums = await reader.checksums(ids);
-    for (const id of ids) {
-      const checksum = checksums.get(id);
-      const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.builder);
-      if (set === undefined) sets.delete(id);
-      else sets.set(id, set);
-    }
-    return { tables, sets };
-  }
-
-  /**
-   * Compares every set's checksum with the one held and re-reads the sets
-   * that differ and the small tables: what TRUNCATE, dropped triggers or a
-   * restore changed without a journal entry.
-   */
   private async reconcile(): Promise<void> {
     const started = this.now();
     const current = this.snapshot!;
-    const result = await this.read(async (reader) => {
-      const state = await reader.journalState();
-      const checksums = await reader.checksums();
-      const differing = new Set<number>();
-      for (const [id, checksum] of checksums) if (current.sets.get(id)?.checksum !== checksum) differing.add(id);
-      for (const id of current.sets.keys()) if (!checksums.has(id)) differing.add(id);
-      const tables = await reader.smallTables();
-      const sets = new Map(current.sets);
-      for (const id of differing) {
-        const checksum = checksums.get(id);
-        const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, this.builder);
-        if (set === undefined) sets.delete(id);
-        else sets.set(id, set);
-      }
-      return { state, tables, sets, differing };
-    });
+    const result = await this.read((reader) => readReconcile(reader, current, this.builder));
     if (this.stopped) return;
-    this.noteJournalState(result.state);
-    const smallChanged = fingerprint(result.tables) !== fingerprint(current.tables);
-    if (result.differing.size > 0 || smallChanged) {
-      this.logger.warn('reconcile found changes the journal did not announce', { sets: result.differing.size, small_tables: smallChanged });
+    if (this.noteJournalState(result.state)) {
+      await this.fullLoad();
+      return;
+    }
+    if (result.differing > 0 || result.smallChanged) {
+      this.logger.warn('reconcile found changes the journal did not announce', { sets: result.differing, small_tables: result.smallChanged });
       this.swap(result.tables, result.sets, started);
     }
     this.lastSyncAt = started;
@@ -446,20 +436,31 @@ export class SnapshotFollower extends EventEmitter {
     });
   }
 
-  private noteJournalState(state: { journal: boolean; triggers: boolean }): void {
-    const triggers = state.journal && state.triggers;
-    if (!triggers && this.triggers !== false) {
+  /**
+   * Takes in the journal's state as a refresh saw it; true when the journal
+   * just became followable again or stopped being so, which calls for a
+   * full reload: edits made meanwhile were not journaled (or the journal
+   * can no longer be trusted to announce the next ones).
+   */
+  private noteJournalState(state: JournalState): boolean {
+    const followable = journalFollowable(state);
+    const was = this.triggers;
+    if (!followable && was !== false) {
+      const { missing, misplaced } = state.triggers;
       this.logger.error(
         state.journal
-          ? 'the change journal triggers are missing: edits reach the routing snapshot only by the reconcile and reload --data; run sippy_routed db migrate'
+          ? 'the change journal triggers are missing or not on the live tables: edits reach the routing snapshot only by the reconcile and reload --data; run sippy_routed db migrate'
           : 'the database has no change journal (schema older than version 2): edits reach the routing snapshot only by the reconcile and reload --data; run sippy_routed db migrate',
-        { reconcile_s: this.settings.reconcileS },
+        { reconcile_s: this.settings.reconcileS, ...(state.journal ? { missing, misplaced: misplaced.map((m) => `${m.name} on ${m.table}`) } : {}) },
       );
-    } else if (triggers && this.triggers === false) {
-      this.logger.info('the change journal triggers are present again: following the journal');
+    } else if (followable && was === false) {
+      this.logger.info('the change journal triggers are in place again: full reload, then following the journal');
     }
-    this.journal = state.journal;
-    this.triggers = triggers;
+    this.followable = followable;
+    this.triggers = followable;
+    const changed = was !== null && was !== followable;
+    if (changed) this.fullRequested = true;
+    return changed;
   }
 
   private swap(tables: SmallTables, sets: Map<number, RouteSet>, syncedAt: number): void {
@@ -479,8 +480,4 @@ async function settledWithin(work: Promise<unknown> | undefined, ms: number): Pr
   });
   await Promise.race([work.then(() => undefined, () => undefined), bound]);
   clearTimeout(timer);
-}
-
-function fingerprint(tables: SmallTables): string {
-  return JSON.stringify([tables.environments, [...tables.vendors], [...tables.connections], [...tables.destinationSets], tables.groups, tables.entries]);
 }

@@ -9,7 +9,8 @@ import { parseUtcDatetime } from './sql.js';
 import type { RouteSet, RouteSetBuilder } from './route-set.js';
 import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from './snapshot.js';
 import type { GroupRow } from './model.js';
-import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, triggerNames } from '../db/migrations.js';
+import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, TRIGGER_PLACEMENT_SQL, triggerProblems, type TriggerProblems } from '../db/migrations.js';
+import type { ChangedKey, JournalEntryId, JournalHead, SeqRange } from './journal-cursor.js';
 
 type RowArray = readonly unknown[];
 
@@ -28,6 +29,8 @@ interface CoreConnection {
  * reading tables and checksums by `bulkMs`, which a large set needs.
  */
 export class SnapshotReader {
+  private abandoned = false;
+
   constructor(
     private readonly conn: PoolConnection,
     private readonly quickMs: number,
@@ -126,42 +129,57 @@ export class SnapshotReader {
     return result;
   }
 
-  /** Whether the journal table exists and all its triggers are there. */
-  async journalState(): Promise<{ journal: boolean; triggers: boolean }> {
-    const names = triggerNames();
+  /**
+   * Whether the journal's tables exist, and what is wrong with its triggers
+   * (TRIGGER_PLACEMENT_SQL: missing, or on another table than the live one).
+   */
+  async journalState(): Promise<{ journal: boolean; triggers: TriggerProblems }> {
     const [tables] = await this.rows(
       'SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?)',
       [JOURNAL_TABLE, JOURNAL_HORIZON_TABLE],
       this.quickMs,
     );
-    const [triggers] = await this.rows(
-      `SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME IN (${names.map(() => '?').join(', ')})`,
-      names,
-      this.quickMs,
-    );
-    return { journal: Number(tables?.[0]) === 2, triggers: Number(triggers?.[0]) === names.length };
+    const triggers = triggerProblems(await this.rows(TRIGGER_PLACEMENT_SQL, [], this.quickMs));
+    return { journal: Number(tables?.[0]) === 2, triggers };
   }
 
-  /** Highest sequence number in the journal (0 when empty) and the purge horizon. */
-  async journalHead(): Promise<{ last: number; purgedThrough: number }> {
-    const [head] = await this.rows(`SELECT COALESCE(MAX(seq), 0) FROM ${JOURNAL_TABLE}`, [], this.quickMs);
+  /** The newest entry (its number is the head; 0 when empty) and the purge horizon. */
+  async journalHead(): Promise<JournalHead> {
+    const [newest] = await this.rows(`SELECT seq, table_name, row_key, changed_at FROM ${JOURNAL_TABLE} ORDER BY seq DESC LIMIT 1`, [], this.quickMs);
     const [horizon] = await this.rows(`SELECT COALESCE(MAX(purged_through), 0) FROM ${JOURNAL_HORIZON_TABLE}`, [], this.quickMs);
-    return { last: Number(head?.[0] ?? 0), purgedThrough: Number(horizon?.[0] ?? 0) };
+    const entry = newest === undefined ? null : toEntryId(newest);
+    return { last: entry?.seq ?? 0, purgedThrough: Number(horizon?.[0] ?? 0), newest: entry };
   }
 
-  /** Sequence numbers present in (after, upTo]: to find what is missing below a cursor taken at a full load. */
-  async journalSeqs(after: number, upTo: number): Promise<number[]> {
-    return (await this.rows(`SELECT seq FROM ${JOURNAL_TABLE} WHERE seq > ? AND seq <= ? ORDER BY seq`, [after, upTo])).map((r) => Number(r[0]));
+  /** The entry numbered `seq`, null when there is none. */
+  async journalEntry(seq: number): Promise<JournalEntryId | null> {
+    if (seq <= 0) return null;
+    const [row] = await this.rows(`SELECT seq, table_name, row_key, changed_at FROM ${JOURNAL_TABLE} WHERE seq = ?`, [seq], this.quickMs);
+    return row === undefined ? null : toEntryId(row);
   }
 
-  /** Journal entries after `after`, and those of the watched sequence numbers, in order; at most `limit` after the cursor. */
-  async journal(after: number, watched: readonly number[], limit: number): Promise<JournalEntry[]> {
-    const entries = (await this.rows(`SELECT seq, table_name, row_key FROM ${JOURNAL_TABLE} WHERE seq > ? ORDER BY seq LIMIT ${limit}`, [after], this.quickMs)).map(toEntry);
-    if (watched.length > 0) {
-      const late = await this.rows(`SELECT seq, table_name, row_key FROM ${JOURNAL_TABLE} WHERE seq IN (${watched.map(() => '?').join(', ')})`, watched, this.quickMs);
-      entries.push(...late.map(toEntry));
-    }
-    return entries;
+  /**
+   * The numbers present in `ranges`, as maximal runs (islands), ascending:
+   * what a cursor needs to know which numbers are still missing, in a few
+   * rows however many entries a transaction wrote.
+   */
+  async journalIslands(ranges: readonly SeqRange[]): Promise<SeqRange[]> {
+    if (ranges.length === 0) return [];
+    const { where, params } = inRanges(ranges);
+    const rows = await this.rows(
+      `SELECT MIN(seq), MAX(seq) FROM (SELECT seq, seq - ROW_NUMBER() OVER (ORDER BY seq) AS run FROM ${JOURNAL_TABLE} WHERE ${where}) AS numbered
+        GROUP BY run ORDER BY 1`,
+      params,
+    );
+    return rows.map((r) => ({ from: Number(r[0]), to: Number(r[1]) }));
+  }
+
+  /** The (table, key) pairs the entries in `ranges` name, each once. */
+  async journalKeys(ranges: readonly SeqRange[]): Promise<ChangedKey[]> {
+    if (ranges.length === 0) return [];
+    const { where, params } = inRanges(ranges);
+    const rows = await this.rows(`SELECT table_name, row_key FROM ${JOURNAL_TABLE} WHERE ${where} GROUP BY table_name, row_key`, params);
+    return rows.map((r) => ({ table: String(r[0]), key: Number(r[1]) }));
   }
 
   private async run(sql: string): Promise<void> {
@@ -173,27 +191,49 @@ export class SnapshotReader {
     return rows as unknown as RowArray[];
   }
 
-  /** A SELECT whose rows are handed over one by one as they arrive: a large set never sits in memory as row arrays. */
+  /** Rows that arrive after this are ignored: the follower gave up on this read and destroys its connection. */
+  abandon(): void {
+    this.abandoned = true;
+  }
+
+  /**
+   * A SELECT whose rows are handed over one by one as they arrive: a large
+   * set never sits in memory as row arrays. A row `onRow` throws on fails
+   * the whole read at once (the rows after it are ignored, and the caller
+   * destroys the connection, still busy with them): an exception must never
+   * escape into the driver, which would leave the read unsettled for good.
+   */
   private stream(sql: string, params: readonly SqlValue[], onRow: (row: RowArray) => void): Promise<void> {
     return new Promise((resolve, reject) => {
       // The promise wrapper has no row events: the callback connection under it does.
       const core = (this.conn as unknown as { connection: CoreConnection }).connection;
       const query = core.query({ sql, values: [...params], rowsAsArray: true, timeout: this.bulkMs });
-      query.on('result', (row: unknown) => onRow(row as RowArray));
+      let failed = false;
+      query.on('result', (row: unknown) => {
+        if (failed || this.abandoned) return;
+        try {
+          onRow(row as RowArray);
+        } catch (err) {
+          failed = true;
+          reject(err);
+        }
+      });
       query.on('error', reject);
       query.on('end', () => resolve());
     });
   }
 }
 
-export interface JournalEntry {
-  readonly seq: number;
-  readonly table: string;
-  readonly key: number;
+function toEntryId(r: RowArray): JournalEntryId {
+  return { seq: Number(r[0]), table: String(r[1]), key: Number(r[2]), at: String(r[3]) };
 }
 
-function toEntry(r: RowArray): JournalEntry {
-  return { seq: Number(r[0]), table: String(r[1]), key: Number(r[2]) };
+/** `seq` in any of the ranges: the condition and its parameters. */
+function inRanges(ranges: readonly SeqRange[]): { where: string; params: number[] } {
+  return {
+    where: ranges.map(() => '(seq BETWEEN ? AND ?)').join(' OR '),
+    params: ranges.flatMap((r) => [r.from, r.to]),
+  };
 }
 
 function nullableString(value: unknown): string | null {
@@ -217,7 +257,7 @@ export async function purgeJournal(conn: PoolConnection, retentionS: number, tim
   });
   let deleted = 0;
   for (;;) {
-    const [result] = await conn.query({ sql: `DELETE FROM ${JOURNAL_TABLE} WHERE seq <= ? LIMIT 10000`, values: [upTo], timeout: timeoutMs });
+    const [result] = await conn.query({ sql: `DELETE FROM ${JOURNAL_TABLE} WHERE seq <= ? ORDER BY seq LIMIT 10000`, values: [upTo], timeout: timeoutMs });
     const affected = (result as { affectedRows?: number }).affectedRows ?? 0;
     deleted += affected;
     if (affected < 10000) return deleted;

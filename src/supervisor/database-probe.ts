@@ -10,7 +10,7 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { parseDsn, type Dsn } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { describeForLog } from '../log.js';
-import { LATEST_SCHEMA_VERSION } from '../db/migrations.js';
+import { LATEST_SCHEMA_VERSION, triggersInPlace } from '../db/migrations.js';
 import { SnapshotReader } from '../routing/snapshot-sql.js';
 import type { ExternalGroup } from './external-uris.js';
 
@@ -83,10 +83,10 @@ export async function probeDatabase(request: ProbeRequest, now: () => Date = () 
       let triggers: boolean | null = null;
       if (request.snapshot) {
         const state = await new SnapshotReader(conn, t, t).journalState();
-        triggers = state.journal && state.triggers;
+        triggers = state.journal && triggersInPlace(state.triggers);
       }
       const missing = triggers === false
-        ? 'the change journal triggers are missing: edits reach the routing snapshot only by the reconcile and reload --data; run sippy_routed db migrate'
+        ? 'the change journal triggers are missing or not on the live tables: edits reach the routing snapshot only by the reconcile and reload --data; run sippy_routed db migrate'
         : null;
       const groups = request.environments.length === 0 ? [] : await externalGroups(conn, request.environments, t).catch(() => undefined);
       return result({ answers: true, schema_version: version, triggers, problem: problem ?? missing }, groups);

@@ -1,56 +1,136 @@
 import { expect } from 'chai';
-import { JournalCursor, WATCH_MAX, WATCH_MS } from '../../../src/routing/journal-cursor.js';
-import type { JournalEntry } from '../../../src/routing/snapshot-sql.js';
+import {
+  changesOf, complement, JournalCursor, MAX_GAPS, WATCH_MS,
+  type ChangedKey, type JournalEntryId, type JournalHead, type SeqRange,
+} from '../../../src/routing/journal-cursor.js';
 
-// The journal cursor's rules, one table row each: what a batch changes, where
-// the cursor goes, which missing numbers are awaited.
-const route = (seq: number, set: number): JournalEntry => ({ seq, table: 'routes', key: set });
-const row = (seq: number, table: string, key: number): JournalEntry => ({ seq, table, key });
+// The journal cursor's rules, one table row each: which numbers a poll reads,
+// which stay watched, where the cursor goes, and what the journal's state at
+// a poll says of it (ok, purged past it, gone backwards).
+
+const entry = (seq: number, at = 't'): JournalEntryId => ({ seq, table: 'routes', key: 1, at });
+const head = (last: number, purgedThrough = 0, at = 't'): JournalHead => ({ last, purgedThrough, newest: last === 0 ? null : entry(last, at) });
+const r = (from: number, to: number): SeqRange => ({ from, to });
+
+/** A cursor at `position` (with its anchor) after reading (0, position] with `present`. */
+function at(position: number, present: SeqRange[] = [r(1, position)], now = 0): JournalCursor {
+  return JournalCursor.start.advance(head(position), present, null, now)!;
+}
 
 describe('the journal cursor (pure)', () => {
-  const cases: { name: string; entries: JournalEntry[]; position: number; watched: number[]; sets: number[]; small: boolean }[] = [
-    { name: 'nothing new: nothing changes', entries: [], position: 0, watched: [], sets: [], small: false },
-    { name: 'routes name their sets, once each', entries: [route(1, 7), route(2, 7), route(3, 8)], position: 3, watched: [], sets: [7, 8], small: false },
-    { name: 'a small table re-reads the small tables', entries: [row(1, 'connections', 4)], position: 1, watched: [], sets: [], small: true },
-    { name: 'a destination set also re-reads its routes (a cascade fires no trigger)', entries: [row(1, 'destination_sets', 9)], position: 1, watched: [], sets: [9], small: true },
-    { name: 'a gap (a transaction still open) is watched, the cursor goes past it', entries: [route(1, 1), route(4, 2)], position: 4, watched: [2, 3], sets: [1, 2], small: false },
-    { name: 'entries come in any order', entries: [route(3, 3), route(1, 1)], position: 3, watched: [2], sets: [1, 3], small: false },
-  ];
-  for (const c of cases) {
-    it(c.name, () => {
-      const { changes, next } = JournalCursor.start.advance(c.entries, 0);
-      expect(next.position).to.equal(c.position);
-      expect(next.watchedSeqs()).to.deep.equal(c.watched);
-      expect([...changes.sets].sort()).to.deep.equal(c.sets);
-      expect(changes.small).to.equal(c.small);
+  describe('complement: the missing parts of a range', () => {
+    const cases: { range: SeqRange; present: SeqRange[]; missing: SeqRange[] }[] = [
+      { range: r(1, 10), present: [], missing: [r(1, 10)] },
+      { range: r(1, 10), present: [r(1, 10)], missing: [] },
+      { range: r(1, 10), present: [r(0, 3), r(5, 5), r(9, 12)], missing: [r(4, 4), r(6, 8)] },
+      { range: r(5, 6), present: [r(1, 2), r(8, 9)], missing: [r(5, 6)] },
+      { range: r(1, 3), present: [r(2, 2)], missing: [r(1, 1), r(3, 3)] },
+    ];
+    for (const c of cases) {
+      it(`${JSON.stringify(c.range)} less ${JSON.stringify(c.present)}`, () => expect(complement(c.range, c.present)).to.deep.equal(c.missing));
+    }
+  });
+
+  describe('what a poll reads and watches', () => {
+    const cases: { name: string; present: SeqRange[]; last: number; position: number; window: SeqRange[] }[] = [
+      { name: 'nothing new: nothing to read', present: [], last: 0, position: 0, window: [] },
+      { name: 'all present: no gap', present: [r(1, 5)], last: 5, position: 5, window: [] },
+      { name: 'a gap (a transaction still open) is watched as a range, the cursor goes past it', present: [r(1, 1), r(200_001, 200_003)], last: 200_003, position: 200_003, window: [r(2, 200_000)] },
+      { name: 'several gaps', present: [r(2, 2), r(5, 5)], last: 5, position: 5, window: [r(1, 1), r(3, 4)] },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const next = JournalCursor.start.advance(head(c.last), c.present, null, 0)!;
+        expect(next.position).to.equal(c.position);
+        // window() at an unchanged head lists exactly the watched gaps.
+        expect(next.window(head(c.last))).to.deep.equal(c.window);
+      });
+    }
+
+    it('reads the gaps and everything after the position, up to the head', () => {
+      const cursor = JournalCursor.start.advance(head(10), [r(1, 3), r(8, 10)], null, 0)!;
+      expect(cursor.window(head(25))).to.deep.equal([r(4, 7), r(11, 25)]);
+      expect(cursor.backlog(head(25))).to.equal(15);
     });
-  }
 
-  it('a watched number that commits later is applied and no longer watched; the cursor it gave back is unchanged', () => {
-    const first = JournalCursor.start.advance([route(1, 1), route(3, 3)], 0).next;
-    const { changes, next } = first.advance([route(2, 2)], 10);
-    expect([...changes.sets]).to.deep.equal([2]);
-    expect(next.position).to.equal(3);
-    expect(next.watchedSeqs()).to.deep.equal([]);
-    // Immutable: a failed refresh keeps the old cursor, which still watches 2.
-    expect(first.watchedSeqs()).to.deep.equal([2]);
+    it('a gap filled later (its transaction committed) is no longer watched; a part still missing is; the old cursor is unchanged', () => {
+      const first = JournalCursor.start.advance(head(10), [r(1, 1), r(10, 10)], null, 0)!;
+      const next = first.advance(head(12), [r(2, 5), r(7, 9), r(11, 12)], entry(10), 5)!;
+      expect(next.window(head(12))).to.deep.equal([r(6, 6)]);
+      expect(next.position).to.equal(12);
+      // Immutable: a failed refresh keeps the old cursor, which still watches 2..9.
+      expect(first.window(head(10))).to.deep.equal([r(2, 9)]);
+    });
+
+    it('a gap missing longer than the watch period is given up (a rollback)', () => {
+      const gapped = JournalCursor.start.advance(head(3), [r(1, 1), r(3, 3)], null, 0)!;
+      expect(gapped.advance(head(3), [], entry(3), WATCH_MS)!.window(head(3))).to.deep.equal([r(2, 2)]);
+      expect(gapped.advance(head(3), [], entry(3), WATCH_MS + 1)!.window(head(3))).to.deep.equal([]);
+    });
+
+    it('more than MAX_GAPS gaps cannot be watched: undefined (a full reload)', () => {
+      const islands = Array.from({ length: MAX_GAPS }, (_, i) => r(2 * i + 2, 2 * i + 2));
+      const last = 2 * MAX_GAPS;
+      expect(JournalCursor.start.advance(head(last), islands, null, 0)!.gapCount).to.equal(MAX_GAPS);
+      expect(JournalCursor.start.advance(head(last + 2), [...islands, r(last + 2, last + 2)], null, 0)).to.equal(undefined);
+    });
   });
 
-  it('a number missing longer than the watch period is given up (a rollback), more than WATCH_MAX keeps the newest', () => {
-    const gapped = JournalCursor.start.advance([route(1, 1), route(3, 1)], 0).next;
-    expect(gapped.advance([], WATCH_MS + 1).next.watchedSeqs()).to.deep.equal([]);
-    const wide = JournalCursor.start.advance([route(WATCH_MAX * 3, 1)], 0).next;
-    expect(wide.watchedSeqs()).to.have.length(WATCH_MAX);
-    expect(wide.watchedSeqs().at(-1)).to.equal(WATCH_MAX * 3 - 1);
+  describe('what a changed key makes a refresh re-read', () => {
+    const cases: { name: string; keys: ChangedKey[]; sets: number[]; small: boolean }[] = [
+      { name: 'nothing', keys: [], sets: [], small: false },
+      { name: 'routes name their sets', keys: [{ table: 'routes', key: 7 }, { table: 'routes', key: 8 }], sets: [7, 8], small: false },
+      { name: 'a small table re-reads the small tables', keys: [{ table: 'connections', key: 4 }], sets: [], small: true },
+      { name: 'a destination set also re-reads its routes (a cascade fires no trigger)', keys: [{ table: 'destination_sets', key: 9 }], sets: [9], small: true },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const changes = changesOf(c.keys);
+        expect([...changes.sets].sort()).to.deep.equal(c.sets);
+        expect(changes.small).to.equal(c.small);
+      });
+    }
   });
 
-  it('after a full load: positioned at the head, watching the numbers that read could not see, not those purged', () => {
-    const cursor = JournalCursor.afterFullLoad({ last: 10, purgedThrough: 5 }, [6, 7, 9, 10], 0);
-    expect(cursor.position).to.equal(10);
-    expect(cursor.watchedSeqs()).to.deep.equal([8]);
-    const emptied = JournalCursor.afterFullLoad({ last: 0, purgedThrough: 42 }, [], 0);
-    expect(emptied.position, 'an emptied journal: the horizon').to.equal(42);
-    expect(emptied.isBehind({ last: 0, purgedThrough: 42 })).to.equal(false);
-    expect(emptied.isBehind({ last: 50, purgedThrough: 43 })).to.equal(true);
+  describe('the journal at a poll: ok, purged past the cursor, or gone backwards', () => {
+    const cases: { name: string; cursor: () => JournalCursor; head: JournalHead; atPosition: JournalEntryId | null; verdict: string }[] = [
+      { name: 'the anchor is there, the same entry', cursor: () => at(10), head: head(12), atPosition: entry(10), verdict: 'ok' },
+      { name: 'another entry at the anchor\'s number: the journal was refilled (TRUNCATE, restore)', cursor: () => at(10), head: head(12), atPosition: entry(10, 'later'), verdict: 'reset' },
+      { name: 'the anchor is gone and the horizon is below it: not purged, deleted (TRUNCATE)', cursor: () => at(10), head: head(3, 0), atPosition: null, verdict: 'reset' },
+      { name: 'the anchor is gone, purged exactly up to it', cursor: () => at(10), head: head(0, 10), atPosition: null, verdict: 'ok' },
+      { name: 'the anchor is gone, purged past it: entries this cursor did not read may be gone', cursor: () => at(10), head: head(20, 15), atPosition: null, verdict: 'behind' },
+      { name: 'no anchor (empty at load), entries come', cursor: () => JournalCursor.afterFullLoad(head(0), [], 0).cursor, head: head(5), atPosition: null, verdict: 'ok' },
+      { name: 'no anchor, the head below the position: the sequence went backwards', cursor: () => at(10).advance(head(10, 10), [], null, 0)!, head: head(4, 10), atPosition: null, verdict: 'reset' },
+      { name: 'a stale horizon left by a TRUNCATE is not a purge past the cursor', cursor: () => JournalCursor.afterFullLoad(head(0, 5000), [], 0).cursor, head: head(0, 5000), atPosition: null, verdict: 'ok' },
+      { name: 'a purge past an anchorless cursor beyond the horizon it loaded at', cursor: () => JournalCursor.afterFullLoad(head(0, 50), [], 0).cursor, head: head(80, 60), atPosition: null, verdict: 'behind' },
+    ];
+    for (const c of cases) it(c.name, () => expect(c.cursor().check(c.head, c.atPosition)).to.equal(c.verdict));
+  });
+
+  describe('after a full load', () => {
+    it('is positioned at the head with it as anchor, watching the numbers that read could not see, not those purged', () => {
+      const { cursor, dropped } = JournalCursor.afterFullLoad(head(10, 5), [r(6, 7), r(9, 10)], 0);
+      expect(cursor.position).to.equal(10);
+      expect(cursor.anchor).to.deep.equal(entry(10));
+      expect(cursor.window(head(10, 5))).to.deep.equal([r(8, 8)]);
+      expect(dropped).to.equal(0);
+      expect(JournalCursor.scanFrom(head(10, 5))).to.equal(6);
+    });
+
+    it('an emptied journal: position 0 and no anchor, so every entry that comes is read', () => {
+      const { cursor } = JournalCursor.afterFullLoad(head(0, 42), [], 0);
+      expect(cursor.position).to.equal(0);
+      expect(cursor.anchor).to.equal(null);
+      expect(cursor.window(head(43, 42))).to.deep.equal([r(1, 43)]);
+    });
+
+    it('keeps the newest MAX_GAPS gaps and counts the others', () => {
+      const last = 2 * (MAX_GAPS + 3);
+      const islands = Array.from({ length: MAX_GAPS + 3 }, (_, i) => r(2 * i + 2, 2 * i + 2));
+      const { cursor, dropped } = JournalCursor.afterFullLoad(head(last), islands, 0);
+      expect(dropped).to.equal(3);
+      expect(cursor.gapCount).to.equal(MAX_GAPS);
+      expect(cursor.window(head(last))[0]).to.deep.equal(r(7, 7));
+    });
   });
 });
