@@ -8,6 +8,7 @@ export type ExclusionReason =
   | 'disabled'
   | 'no_match'
   | 'forbidden'
+  | 'bad_row'
   | 'not_active'
   | 'bad_translation_rule'
   | 'duplicate'

@@ -129,6 +129,7 @@ export function formatSnapshots(snapshots: readonly SnapshotStatus[]): string {
   const notes = snapshots.flatMap((s) => {
     const parts = [
       ...(s.db_write ? [`writes to ${s.db_write}`] : []),
+      ...(s.bad_rows > 0 ? [`${s.bad_rows} row(s) left out of routing: a value the daemon cannot hold exactly (the log names each)`] : []),
       ...(s.replica ? [`replica ${s.replica.io_running && s.replica.sql_running ? 'replicating' : 'STOPPED'}, lag ${s.replica.lag_s === null ? 'unknown' : `${s.replica.lag_s} s`}${s.replica.last_error ? `, error: ${s.replica.last_error}` : ''}`] : []),
     ];
     return parts.length === 0 ? [] : [`  ${s.dsn}: ${parts.join('; ')}\n`];

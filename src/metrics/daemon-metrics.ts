@@ -16,6 +16,8 @@ export interface SnapshotMetricsView {
   readonly generation: number;
   /** Rows held, by table. */
   readonly tables: Readonly<Record<string, number>>;
+  /** Rows left out of routing because a value cannot be held (DataStatus.bad_rows). */
+  readonly badRows: number;
   /** Failed refreshes since the snapshot started. */
   readonly syncFailures: number;
 }
@@ -116,14 +118,15 @@ export class DaemonMetrics implements UpstreamObserver {
 
   private collectSnapshots(): void {
     const views = this.sources.snapshots?.() ?? [];
-    const { snapshotAge, snapshotGeneration, snapshotRows, snapshotFailures } = this.series;
+    const { snapshotAge, snapshotGeneration, snapshotRows, snapshotFailures, snapshotBadRows } = this.series;
     // Reset first: a snapshot that was released must not linger as a series.
-    for (const series of [snapshotAge, snapshotGeneration, snapshotRows, snapshotFailures]) series.reset();
+    for (const series of [snapshotAge, snapshotGeneration, snapshotRows, snapshotFailures, snapshotBadRows]) series.reset();
     for (const view of views) {
       if (view.ageSeconds !== undefined) snapshotAge.labels(view.database).set(view.ageSeconds);
       snapshotGeneration.labels(view.database).set(view.generation);
       for (const [table, rows] of Object.entries(view.tables)) snapshotRows.labels(view.database, table).set(rows);
       snapshotFailures.labels(view.database).inc(view.syncFailures);
+      snapshotBadRows.labels(view.database).set(view.badRows);
     }
   }
 

@@ -27,6 +27,7 @@ export const SERIES = {
   snapshot_generation: { type: 'gauge', labels: ['database'], help: 'Generation of the routing snapshot (grows with every refresh that changed it).' },
   snapshot_rows: { type: 'gauge', labels: ['database', 'table'], help: 'Rows held in the routing snapshot, by table.' },
   snapshot_sync_failures_total: { type: 'counter', labels: ['database'], help: 'Snapshot refreshes that failed (database unreachable, query failed).' },
+  snapshot_bad_rows: { type: 'gauge', labels: ['database'], help: 'Rows left out of routing because a value cannot be held exactly (explain shows bad_row; the log names each).' },
   reloads_total: { type: 'counter', labels: ['result', 'trigger'], help: 'Supervisor reloads that applied a change or failed, by result (ok, invalid, failed) and trigger.' },
   db_pool_connections: { type: 'gauge', labels: ['database', 'state'], help: 'Database pool checkouts by state: used (held), idle (free permits), waiting (requests queued for one).' },
   upstream_requests_total: { type: 'counter', labels: ['uri', 'outcome'], help: 'getRoutes forwarded to the upstream of an external group, by outcome: ok or the error code.' },
@@ -45,6 +46,7 @@ export interface SeriesSet {
   readonly snapshotGeneration: Gauge<'database'>;
   readonly snapshotRows: Gauge<'database' | 'table'>;
   readonly snapshotFailures: Counter<'database'>;
+  readonly snapshotBadRows: Gauge<'database'>;
   readonly reloads: Counter<'result' | 'trigger'>;
   readonly pool: Gauge<'database' | 'state'>;
   readonly upstream: Counter<'uri' | 'outcome'>;
@@ -70,6 +72,7 @@ export function createSeries(collect: { requests: () => void; durations: Duratio
     snapshotGeneration: new Gauge({ ...named('snapshot_generation'), collect: collect.snapshots }) as SeriesSet['snapshotGeneration'],
     snapshotRows: new Gauge({ ...named('snapshot_rows'), collect: collect.snapshots }) as SeriesSet['snapshotRows'],
     snapshotFailures: new Counter({ ...named('snapshot_sync_failures_total'), collect: collect.snapshots }) as SeriesSet['snapshotFailures'],
+    snapshotBadRows: new Gauge({ ...named('snapshot_bad_rows'), collect: collect.snapshots }) as SeriesSet['snapshotBadRows'],
     reloads: new Counter(named('reloads_total')) as SeriesSet['reloads'],
     pool: new Gauge({ ...named('db_pool_connections'), collect: collect.pools }) as SeriesSet['pool'],
     upstream: new Counter(named('upstream_requests_total')) as SeriesSet['upstream'],

@@ -4,6 +4,7 @@
 import type { ExclusionReason } from './types.js';
 import type { EntryRow, RouteRow } from './model.js';
 import { matchRoute } from './match.js';
+import { destinationSetProblem, type BadValue } from './route-values.js';
 import { RuleCache, RuleSyntaxError, type TranslationRule } from './translation.js';
 
 export interface Candidate {
@@ -30,12 +31,24 @@ export interface CandidateSet {
   readonly excluded: readonly Exclusion[];
   /** The rules that did not parse, for the log. */
   readonly badRules: readonly BadRule[];
+  /** Entries left out as `bad_row`, with the value that could not be held, for the log. */
+  readonly badRows: readonly BadRow[];
+}
+
+/** A row left out of routing because a value of it could not be held (route-values.ts). */
+export interface BadRow {
+  readonly entry: EntryRow;
+  /** The route, or undefined when it is the destination set's connect fee. */
+  readonly route: RouteRow | undefined;
+  readonly bad: BadValue;
 }
 
 /**
- * Checks each entry in order: connection enabled (else `disabled`), a route
- * active at t for the CLD (else `no_match` / `not_active`), not forbidden
- * (else `forbidden`), translation rules that parse (else `bad_translation_rule`).
+ * Checks each entry in order: connection enabled (else `disabled`), a
+ * destination set whose amounts can be held (else `bad_row`), a route
+ * active at t for the CLD (else `no_match` / `not_active`) whose values can
+ * be held (else `bad_row`, route-values.ts), not forbidden (else
+ * `forbidden`), translation rules that parse (else `bad_translation_rule`).
  * `routesBySet` holds the rows of each destination set whose prefix may match.
  */
 export function findCandidates(
@@ -48,14 +61,26 @@ export function findCandidates(
   const candidates: Candidate[] = [];
   const excluded: Exclusion[] = [];
   const badRules: BadRule[] = [];
+  const badRows: BadRow[] = [];
   for (const entry of entries) {
     if (!entry.enabled) {
       excluded.push({ entry, reason: 'disabled' });
       continue;
     }
+    const badFee = destinationSetProblem(entry);
+    if (badFee !== undefined) {
+      excluded.push({ entry, reason: 'bad_row' });
+      badRows.push({ entry, route: undefined, bad: badFee });
+      continue;
+    }
     const match = matchRoute(routesBySet.get(entry.i_destination_set) ?? [], cld, tMs);
     if (match.kind !== 'route') {
       excluded.push({ entry, reason: match.kind });
+      continue;
+    }
+    if (match.route.bad !== undefined) {
+      excluded.push({ entry, reason: 'bad_row' });
+      badRows.push({ entry, route: match.route, bad: match.route.bad });
       continue;
     }
     if (match.route.forbidden) {
@@ -66,7 +91,7 @@ export function findCandidates(
     if (parsed === undefined) continue;
     candidates.push({ entry, route: match.route, cliRule: parsed.cliRule, cldRule: parsed.cldRule });
   }
-  return { candidates, excluded, badRules };
+  return { candidates, excluded, badRules, badRows };
 }
 
 /** An entry's two rules parsed, or the errors of those that do not parse. */

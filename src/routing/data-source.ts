@@ -7,7 +7,7 @@
 
 import { SippyError } from '../errors.js';
 import type { Database } from '../db/pool.js';
-import type { BadRule, Exclusion } from './candidates.js';
+import type { BadRow, BadRule, Exclusion } from './candidates.js';
 import { findCandidates } from './candidates.js';
 import type { GroupRow } from './model.js';
 import { parsePolicy, type PolicyKey } from './policy.js';
@@ -31,6 +31,8 @@ export type GroupLookup =
       /** Filled when the request asks to explain (the snapshot leaves it empty otherwise). */
       readonly excluded: readonly Exclusion[];
       readonly badRules: readonly BadRule[];
+      /** The SQL path's rows left out as `bad_row`, for the resolver's log (the snapshot's follower logs its own at load). */
+      readonly badRows?: readonly BadRow[];
       /**
        * From a snapshot, for a policy without `weight` and no `explain`: the
        * routes already chosen (chosen-routes.ts), in place of `candidates`.
@@ -63,7 +65,7 @@ export class SqlDataSource implements RoutingDataSource {
       policy = err as SippyError;
     }
     const found = findCandidates(entries, routesBySet, request.cld, request.time.getTime(), rules);
-    return { group, external: false, policy, candidates: costCandidates(found.candidates, group.average_duration), excluded: found.excluded, badRules: found.badRules };
+    return { group, external: false, policy, candidates: costCandidates(found.candidates, group.average_duration), excluded: found.excluded, badRules: found.badRules, badRows: found.badRows };
   }
 
   status(): DataStatus | undefined {

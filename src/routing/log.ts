@@ -48,6 +48,9 @@ export class IntervalFilter {
   }
 }
 
+/** The log line of a row left out of routing (route-values.ts), from the snapshot's follower and the SQL path alike. */
+export const BAD_ROW_MESSAGE = 'routing row left out: a value the daemon cannot hold exactly (explain shows bad_row)';
+
 /** A connection left out because a translation rule of it does not parse (routing.md step 2). */
 export interface BadRuleReport {
   readonly i_connection: number;

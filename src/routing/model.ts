@@ -2,6 +2,8 @@
 // plain, typed, converted from driver rows (numbers as numbers, money as
 // decimal strings, dates as epoch milliseconds).
 
+import type { BadValue } from './route-values.js';
+
 export interface GroupRow {
   readonly i_routing_group: number;
   readonly name: string;
@@ -51,6 +53,8 @@ export interface RouteRow {
   readonly activation: number;
   /** Epoch ms (UTC); null = never expires; a zero date is -Infinity. */
   readonly expiration: number | null;
+  /** A value of the row the daemon cannot hold exactly (route-values.ts): the row matches, its entry is left out (`bad_row`). */
+  readonly bad?: BadValue;
 }
 
 export interface GroupWithEntries {

@@ -6,12 +6,12 @@
 import { SippyError } from '../errors.js';
 import { MAX_CLD_CHARS as MAX_CLD, MAX_CLI_CHARS as MAX_CLI, MAX_HOPS, MAX_ROUTES, MAX_ROUTING_GROUP_CHARS } from '../limits.js';
 import type { ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult } from './types.js';
-import type { BadRule, Exclusion } from './candidates.js';
+import type { BadRow, BadRule, Exclusion } from './candidates.js';
 import type { GroupRow } from './model.js';
 import { selectRoutes, type RandomSource, type Ranked } from './select.js';
 import { formatMicrosAny } from './cost.js';
 import { RuleCache, applyRule } from './translation.js';
-import { logBadRule, OnceFilter, type RoutingLogger } from './log.js';
+import { BAD_ROW_MESSAGE, logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
 import { AnswerWriter } from './answer-json.js';
 import { LocalAnswer } from './local-answer.js';
@@ -81,6 +81,7 @@ export class RoutingResolver implements Resolver {
       throw keys;
     }
     if (found.badRules.length > 0) this.logBadRules(environment, found.badRules);
+    if (found.badRows !== undefined && found.badRows.length > 0) this.logBadRows(found.badRows);
     if (found.chosen !== undefined) return this.answerChosen(environment, group, request, found.chosen);
     const selection = selectRoutes(found.candidates, { keys, random: this.random, maxRoutes: request.max_routes });
     const writer = this.writer;
@@ -116,6 +117,17 @@ export class RoutingResolver implements Resolver {
     if (this.closed) return;
     this.closed = true;
     await this.external.close?.();
+  }
+
+  /** The SQL path's bad rows, once each per value (the follower logs the snapshot's at load, in the same words). */
+  private logBadRows(badRows: readonly BadRow[]): void {
+    for (const { entry, route, bad } of badRows) {
+      const fields = route === undefined
+        ? { table: 'destination_sets', i_destination_set: entry.i_destination_set, ...bad }
+        : { table: 'routes', i_destination_set: entry.i_destination_set, i_route: route.i_route, ...bad };
+      const key = route === undefined ? `destination_sets|${entry.i_destination_set}` : `routes|${route.i_route}`;
+      if (this.once.first(`${key}|${bad.column}|${bad.value}`)) this.logger.warn(BAD_ROW_MESSAGE, fields);
+    }
   }
 
   private logBadRules(environment: number, badRules: readonly BadRule[]): void {

@@ -14,6 +14,7 @@
 import type { RouteRow } from './model.js';
 import type { MoneyTable, PrefixPool, TimeTable } from './interned.js';
 import { formatMicrosAny, int32Micros } from './cost.js';
+import type { BadValue, RouteInput } from './route-values.js';
 
 const HUNTSTOP = 1;
 const FORBIDDEN = 2;
@@ -22,14 +23,14 @@ const TIMEOUT_1XX_NULL = 8;
 /** PRICE_1 / PRICE_N hold the amount's micro-units themselves, not a MoneyTable index. */
 const PRICE_1_MICROS = 16;
 const PRICE_N_MICROS = 32;
+/** A value of the row could not be held (route-values.ts): it matches, and its entry is left out. */
+const BAD = 64;
 
 /** matchIndex result: no row's prefix starts the CLD. */
 export const NO_MATCH = -1;
 /** matchIndex result: some rows' prefixes start the CLD, none is active at t. */
 export const NOT_ACTIVE = -2;
 
-/** One route as the loader reads it (its set is the builder's), amounts as text. */
-export type RouteInput = Omit<RouteRow, 'i_destination_set'>;
 
 // A route is one record of INTS 32-bit integers, row by row: a lookup reads
 // a row's fields from one or two cache lines, where a column per field
@@ -61,8 +62,17 @@ const INTS = 12;
  */
 export const RECORD = Object.freeze({
   INTS, I_ROUTE, PREFERENCE, FLAGS, TIMEOUT, TIMEOUT_1XX, PRICE_1, PRICE_N, INTERVAL_1, INTERVAL_N, PREFIX_ID,
-  HUNTSTOP, TIMEOUT_NULL, TIMEOUT_1XX_NULL, PRICE_1_MICROS, PRICE_N_MICROS,
+  HUNTSTOP, TIMEOUT_NULL, TIMEOUT_1XX_NULL, PRICE_1_MICROS, PRICE_N_MICROS, BAD,
 });
+
+/** A row left out of routing because a value of it could not be held (for the log: one line per row). */
+export interface BadRouteReport extends BadValue {
+  readonly i_destination_set: number;
+  readonly i_route: number;
+}
+
+/** Bad rows a builder keeps for the log between two takeBadRows(); more are counted, not kept. */
+const BAD_ROWS_KEPT = 1000;
 
 /** The records of a RouteSet (a builder's, or the set's own). */
 interface Records {
@@ -85,6 +95,10 @@ export class RouteSetBuilder {
   private capacity = 256;
   private size = 0;
   private i_destination_set = 0;
+  /** Bad rows of the set being built. */
+  private bad = 0;
+  private badReports: BadRouteReport[] = [];
+  private badSeen = 0;
 
   constructor(
     /** The pools its sets intern into: shared by every set of one full load and the refreshes after it. */
@@ -97,6 +111,15 @@ export class RouteSetBuilder {
   begin(i_destination_set: number): void {
     this.i_destination_set = i_destination_set;
     this.size = 0;
+    this.bad = 0;
+  }
+
+  /** The bad rows met since the last call (at most BAD_ROWS_KEPT of them) and how many there were in all. */
+  takeBadRows(): { reports: BadRouteReport[]; total: number } {
+    const taken = { reports: this.badReports, total: this.badSeen };
+    this.badReports = [];
+    this.badSeen = 0;
+    return taken;
   }
 
   add(row: RouteInput): void {
@@ -110,7 +133,12 @@ export class RouteSetBuilder {
     const priceN = int32Micros(row.price_n);
     ints[at + FLAGS] =
       (row.huntstop ? HUNTSTOP : 0) | (row.forbidden ? FORBIDDEN : 0) | (row.timeout === null ? TIMEOUT_NULL : 0) | (row.timeout_1xx === null ? TIMEOUT_1XX_NULL : 0) |
-      (price1 === price1 ? PRICE_1_MICROS : 0) | (priceN === priceN ? PRICE_N_MICROS : 0);
+      (price1 === price1 ? PRICE_1_MICROS : 0) | (priceN === priceN ? PRICE_N_MICROS : 0) | (row.bad !== undefined ? BAD : 0);
+    if (row.bad !== undefined) {
+      this.bad += 1;
+      this.badSeen += 1;
+      if (this.badReports.length < BAD_ROWS_KEPT) this.badReports.push({ i_destination_set: this.i_destination_set, i_route: row.i_route, ...row.bad });
+    }
     ints[at + TIMEOUT] = row.timeout ?? 0;
     ints[at + TIMEOUT_1XX] = row.timeout_1xx ?? 0;
     ints[at + PRICE_1] = price1 === price1 ? price1 : this.money.intern(row.price_1);
@@ -134,7 +162,7 @@ export class RouteSetBuilder {
       const j = order[i]!;
       to.ints.set(from.ints.subarray(j * INTS, (j + 1) * INTS), i * INTS);
     }
-    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksum);
+    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksum, this.bad);
     this.size = 0;
     return set;
   }
@@ -174,6 +202,8 @@ export class RouteSet {
     times: TimeTable,
     /** The database's checksum of these rows when they were read (reconcile compares it). */
     readonly checksum: string,
+    /** Rows left out of routing because a value could not be held (route-values.ts). */
+    readonly badRows = 0,
   ) {
     this.ints = records.ints;
     this.instants = times.ms;
@@ -190,6 +220,11 @@ export class RouteSet {
         this.table[slot * 2 + 1] = i;
       }
     }
+  }
+
+  /** Row i had a value the daemon cannot hold: its entry is left out (`bad_row`). */
+  isBad(i: number): boolean {
+    return (this.ints[i * INTS + FLAGS]! & BAD) !== 0;
   }
 
   isForbidden(i: number): boolean {

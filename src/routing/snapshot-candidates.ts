@@ -56,6 +56,10 @@ export function snapshotCandidates(
       if (explain) excluded.push({ entry, reason: 'disabled' });
       continue;
     }
+    if (snapshotEntry.bad !== undefined) {
+      if (explain) excluded.push({ entry, reason: 'bad_row' });
+      continue;
+    }
     const routes = snapshotEntry.routes;
     const index = matched[e]!;
     if (index < 0) {
@@ -63,6 +67,10 @@ export function snapshotCandidates(
       continue;
     }
     const set = routes!;
+    if (set.isBad(index)) {
+      if (explain) excluded.push({ entry, reason: 'bad_row' });
+      continue;
+    }
     if (set.isForbidden(index)) {
       if (explain) excluded.push({ entry, reason: 'forbidden' });
       continue;

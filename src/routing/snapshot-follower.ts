@@ -29,6 +29,8 @@ import { RouteSetBuilder, type RouteSet } from './route-set.js';
 import { purgeJournal, SnapshotReader } from './snapshot-sql.js';
 import { JournalCursor, MAX_GAPS } from './journal-cursor.js';
 import { journalFollowable, readFull, readPoll, readReconcile, type JournalState } from './snapshot-refresh.js';
+import { BAD_ROW_MESSAGE, OnceFilter } from './log.js';
+import { destinationSetProblem } from './route-values.js';
 import { readReplicaStatus, REPLICA_CHECK_MS, type ReplicaStatus } from './replica-status.js';
 
 export interface FollowerSettings {
@@ -87,6 +89,12 @@ export interface DataStatus {
   readonly last_error: string | null;
   /** How long the last full load took, ms. */
   readonly full_load_ms: number | null;
+  /**
+   * Rows left out of routing because a value cannot be held exactly (routes,
+   * destination sets by their connect fee; docs/routing.md): each is logged
+   * once, and answers show it as `bad_row` under explain.
+   */
+  readonly bad_rows: number;
   /**
    * When the database read is a replica and the server shows this user its
    * replication state (REPLICA MONITOR): whether it runs and its lag. Null
@@ -148,6 +156,8 @@ export class SnapshotFollower extends EventEmitter {
   private abandon: ((reason: string) => void) | undefined;
   private started = false;
   private stopped = false;
+  /** Bad rows already logged (by key, column and value): a row is logged once, not at every refresh that reads it. */
+  private readonly badRowsLogged = new OnceFilter(10_000);
 
   constructor(options: FollowerOptions) {
     super();
@@ -186,6 +196,7 @@ export class SnapshotFollower extends EventEmitter {
       triggers: this.triggers,
       last_error: this.lastError,
       full_load_ms: this.fullLoadMs,
+      bad_rows: snapshot?.badRows ?? 0,
       replica: this.replica,
     };
   }
@@ -464,9 +475,30 @@ export class SnapshotFollower extends EventEmitter {
   }
 
   private swap(tables: SmallTables, sets: Map<number, RouteSet>, syncedAt: number): void {
+    const previous = this.snapshot;
     this.generation += 1;
     this.snapshot = new RoutingSnapshot(this.generation, tables, sets, this.prefixes);
     this.lastSyncAt = syncedAt;
+    this.logBadRows(previous === undefined || previous.tables !== tables ? tables : undefined);
+  }
+
+  /**
+   * One line per row left out of routing, the first time it is seen with
+   * that value: the operator sees it at the refresh that read it, and the
+   * rest of the data keeps following.
+   */
+  private logBadRows(tables: SmallTables | undefined): void {
+    const { reports, total } = this.builder.takeBadRows();
+    for (const report of reports) {
+      if (!this.badRowsLogged.first(`routes|${report.i_route}|${report.column}|${report.value}`)) continue;
+      this.logger.warn(BAD_ROW_MESSAGE, { table: 'routes', ...report });
+    }
+    if (total > reports.length) this.logger.warn('more routing rows left out than are logged one by one', { logged: reports.length, total });
+    for (const set of tables?.destinationSets.values() ?? []) {
+      const bad = destinationSetProblem(set);
+      if (bad === undefined || !this.badRowsLogged.first(`destination_sets|${set.i_destination_set}|${bad.value}`)) continue;
+      this.logger.warn(BAD_ROW_MESSAGE, { table: 'destination_sets', i_destination_set: set.i_destination_set, ...bad });
+    }
   }
 }
 

@@ -19,6 +19,7 @@ export function snapshotMetricsView(database: string, follower: SnapshotFollower
     generation: snapshot?.generation ?? 0,
     tables: snapshot === undefined ? {} : { ...snapshot.counts },
     syncFailures: follower.syncFailures,
+    badRows: snapshot?.badRows ?? 0,
   };
 }
 

@@ -5,7 +5,7 @@
 
 import type { PoolConnection } from 'mysql2/promise';
 import type { SqlValue } from '../db/pool.js';
-import { parseUtcDatetime } from './sql.js';
+import { destinationSetAmount, ROUTE_SELECT_LIST, routeFromValues } from './route-values.js';
 import type { RouteSet, RouteSetBuilder } from './route-set.js';
 import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from './snapshot.js';
 import type { GroupRow } from './model.js';
@@ -65,8 +65,8 @@ export class SnapshotReader {
       'SELECT i_destination_set, name, currency, connect_fee, free_seconds, grace_period, post_call_surcharge FROM destination_sets ORDER BY i_destination_set',
     )) {
       destinationSets.set(Number(r[0]), {
-        i_destination_set: Number(r[0]), name: String(r[1]), currency: String(r[2]), connect_fee: String(r[3]),
-        free_seconds: Number(r[4]), grace_period: Number(r[5]), post_call_surcharge: String(r[6]),
+        i_destination_set: Number(r[0]), name: String(r[1]), currency: String(r[2]), connect_fee: destinationSetAmount(r[3]),
+        free_seconds: Number(r[4]), grace_period: Number(r[5]), post_call_surcharge: destinationSetAmount(r[6]),
       });
     }
     const groups: (GroupRow & { i_environment: number })[] = [];
@@ -89,21 +89,7 @@ export class SnapshotReader {
   /** One destination set's routes, streamed row by row into columns; undefined when it has none. */
   async routeSet(id: number, checksum: string, builder: RouteSetBuilder): Promise<RouteSet | undefined> {
     builder.begin(id);
-    await this.stream(
-      `SELECT i_route, prefix, preference, huntstop, timeout, timeout_1xx, price_1, price_n, interval_1, interval_n,
-              forbidden, activation_date, expiration_date
-         FROM routes WHERE i_destination_set = ?`,
-      [id],
-      (r) => {
-        builder.add({
-          i_route: Number(r[0]), prefix: String(r[1]), preference: Number(r[2]), huntstop: Number(r[3]) !== 0,
-          timeout: r[4] === null ? null : Number(r[4]), timeout_1xx: r[5] === null ? null : Number(r[5]),
-          price_1: String(r[6]), price_n: String(r[7]), interval_1: Number(r[8]), interval_n: Number(r[9]),
-          forbidden: Number(r[10]) !== 0, activation: parseUtcDatetime(String(r[11])),
-          expiration: r[12] === null ? null : parseUtcDatetime(String(r[12])),
-        });
-      },
-    );
+    await this.stream(`SELECT ${ROUTE_SELECT_LIST} FROM routes WHERE i_destination_set = ?`, [id], (r) => builder.add(routeFromValues(r)));
     return builder.build(checksum);
   }
 

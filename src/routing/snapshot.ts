@@ -12,6 +12,7 @@ import type { EntryRules } from './candidates.js';
 import type { ExternalConnectionRow } from './sql.js';
 import { parsePolicy, type PolicyKey } from './policy.js';
 import { parseMicrosNumber } from './cost.js';
+import { destinationSetProblem, type BadValue } from './route-values.js';
 import type { PrefixPool } from './interned.js';
 import type { RouteSet } from './route-set.js';
 import { withEntryJson, withGroupJson } from './answer-json.js';
@@ -56,8 +57,10 @@ export interface SnapshotEntry {
   readonly row: EntryRow;
   /** The destination set's routes; undefined when it has none. */
   readonly routes: RouteSet | undefined;
-  /** Connect fee in exact micro-units, parsed once (NaN beyond 2^53). */
+  /** Connect fee in exact micro-units, parsed once (NaN beyond 2^53; 0 when bad). */
   readonly connectFeeMicros: number;
+  /** An amount of the destination set cannot be held exactly: the entry is left out (`bad_row`). */
+  readonly bad: BadValue | undefined;
   /** Its translation rules, parsed by the first request that needs them and kept (snapshot-candidates.ts). */
   rules?: EntryRules;
 }
@@ -90,6 +93,8 @@ export class RoutingSnapshot {
   /** By environment, then exact group name. */
   private readonly groups: ReadonlyMap<number, ReadonlyMap<string, SnapshotGroup>>;
   readonly counts: SnapshotCounts;
+  /** Rows left out of routing because a value could not be held: routes, and destination sets by their connect fee. */
+  readonly badRows: number;
 
   constructor(
     readonly generation: number,
@@ -103,6 +108,10 @@ export class RoutingSnapshot {
     this.groups = joinGroups(tables, sets, new ChosenRoutesMemo(chosenCapacityBytes));
     let routes = 0;
     for (const set of sets.values()) routes += set.size;
+    let badRows = 0;
+    for (const set of sets.values()) badRows += set.badRows;
+    for (const set of tables.destinationSets.values()) if (destinationSetProblem(set) !== undefined) badRows += 1;
+    this.badRows = badRows;
     this.counts = Object.freeze({
       environments: tables.environments,
       vendors: tables.vendors.size,
@@ -193,5 +202,6 @@ function joinEntry(input: EntryInput, tables: SmallTables, sets: ReadonlyMap<num
     post_call_surcharge: set.post_call_surcharge,
   };
   const routes = sets.get(set.i_destination_set);
-  return { row: withEntryJson(row), routes, connectFeeMicros: parseMicrosNumber(set.connect_fee) };
+  const bad = destinationSetProblem(set);
+  return { row: withEntryJson(row), routes, connectFeeMicros: bad === undefined ? parseMicrosNumber(set.connect_fee) : 0, bad };
 }

@@ -8,6 +8,7 @@ import type { Database, Row, Session, SqlValue } from '../db/pool.js';
 import type { EntryRow, GroupRow, GroupWithEntries, RouteRow } from './model.js';
 import { prefixesOf } from './match.js';
 import { isSippyError } from '../errors.js';
+import { destinationSetAmount, ROUTE_COLUMN_NAMES, ROUTE_SELECT_LIST, routeFromValues } from './route-values.js';
 
 /** routes.prefix is VARCHAR(32): no longer prefix can exist. */
 export const MAX_PREFIX_LENGTH = 32;
@@ -29,8 +30,7 @@ const GROUP_SQL = `SELECT g.i_routing_group, g.name AS group_name, g.policy, g.a
  WHERE g.i_environment = ? AND g.name = ?
  ORDER BY e.entry_order, e.i_routing_group_entry`;
 
-const ROUTE_COLUMNS = `i_route, i_destination_set, prefix, preference, huntstop, timeout, timeout_1xx,
-       price_1, price_n, interval_1, interval_n, forbidden, activation_date, expiration_date`;
+const ROUTE_COLUMNS = `i_destination_set, ${ROUTE_SELECT_LIST}`;
 
 export interface Statement {
   readonly sql: string;
@@ -124,49 +124,16 @@ function toEntry(row: Row): EntryRow {
     i_destination_set: Number(row.i_destination_set),
     destination_set_name: String(row.destination_set_name),
     currency: String(row.currency),
-    connect_fee: String(row.connect_fee),
+    connect_fee: destinationSetAmount(row.connect_fee),
     free_seconds: Number(row.free_seconds),
     grace_period: Number(row.grace_period),
-    post_call_surcharge: String(row.post_call_surcharge),
+    post_call_surcharge: destinationSetAmount(row.post_call_surcharge),
   };
 }
 
 /** A routes row as the pure steps see it (also the listing's, inspect-sql.ts). */
 export function toRoute(row: Row): RouteRow {
-  return {
-    i_route: Number(row.i_route),
-    i_destination_set: Number(row.i_destination_set),
-    prefix: String(row.prefix),
-    preference: Number(row.preference),
-    huntstop: Number(row.huntstop) !== 0,
-    timeout: row.timeout === null ? null : Number(row.timeout),
-    timeout_1xx: row.timeout_1xx === null ? null : Number(row.timeout_1xx),
-    price_1: String(row.price_1),
-    price_n: String(row.price_n),
-    interval_1: Number(row.interval_1),
-    interval_n: Number(row.interval_n),
-    forbidden: Number(row.forbidden) !== 0,
-    activation: parseUtcDatetime(String(row.activation_date)),
-    expiration: row.expiration_date === null ? null : parseUtcDatetime(String(row.expiration_date)),
-  };
-}
-
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
-
-/**
- * 'YYYY-MM-DD HH:MM:SS[.ffffff]' as UTC epoch ms. A zero date (MariaDB allows
- * '0000-00-00 00:00:00' outside strict modes) is the earliest instant.
- */
-export function parseUtcDatetime(text: string): number {
-  const m = DATETIME.exec(text);
-  if (m === null) throw new RangeError(`not a DATETIME: ${JSON.stringify(text)}`);
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (year === 0 || month === 0 || day === 0) return -Infinity;
-  const date = new Date(0);
-  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0–99 to 1900–1999.
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, Math.floor(Number(`0.${m[7] ?? '0'}`) * 1000));
-  return date.getTime();
+  return { i_destination_set: Number(row.i_destination_set), ...routeFromValues(ROUTE_COLUMN_NAMES.map((column) => row[column])) };
 }
 
 function padTo<T>(values: readonly T[], length: number): T[] {

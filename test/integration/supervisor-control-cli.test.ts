@@ -37,7 +37,7 @@ const STATUS: SupervisorStatus = {
 
 const SNAPSHOT = {
   dsn: 'mysql://sippy:***@db1/routing', poll_ms: 250, reconcile_s: 300, listeners: 2, source: 'snapshot', generation: 41, rows: 1001801,
-  last_sync: '2026-11-30T05:01:12.250Z', age_ms: 1800, triggers: false, last_error: null, full_load_ms: 5698,
+  last_sync: '2026-11-30T05:01:12.250Z', age_ms: 1800, triggers: false, last_error: null, full_load_ms: 5698, bad_rows: 0,
 };
 
 describe('status and reload commands against a control socket', function () {

@@ -37,7 +37,7 @@ describe('replica status (scale-out.md, what to monitor)', () => {
   it('status prints where a snapshot writes and its replica under the table, and nothing more without them', () => {
     const base: SnapshotStatus = {
       dsn: 'mysql://router:***@localhost/routing?socket=/r/1.sock', db_write: null, poll_ms: 250, reconcile_s: 300, listeners: 1, source: 'snapshot', generation: 3, rows: 10,
-      last_sync: '2026-11-30T06:00:00.000Z', age_ms: 100, triggers: true, last_error: null, full_load_ms: 20, replica: null,
+      last_sync: '2026-11-30T06:00:00.000Z', age_ms: 100, triggers: true, last_error: null, full_load_ms: 20, bad_rows: 0, replica: null,
     };
     expect(formatSnapshots([base])).to.not.match(/writes to|replica/);
     const text = formatSnapshots([{ ...base, db_write: 'mysql://router:***@primary/routing', replica: { io_running: false, sql_running: false, lag_s: null, last_error: null, checked_at: '2026-11-30T06:00:00.000Z' } }]);

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RoutingClient } from '../../src/client/routing-client.js';
+import type { DataStatus } from '../../src/routing/index.js';
+import { useFreshDatabase } from '../harness/database.js';
+import { DaemonProcess } from '../harness/daemon.js';
+import { RoutingFixture } from '../harness/routing-fixture.js';
+import { delay } from '../harness/rpc.js';
+
+// Issue: one value the daemon could not parse froze every daemon on the
+// database, silently (a throw inside the driver's row callback left the
+// refresh unsettled for good): age_ms grew, last_error stayed null, SIGHUP
+// and SIGTERM did nothing. Now a row the daemon cannot hold exactly is left
+// out of routing as `bad_row` and logged once, everything else keeps
+// following, and a refresh that fails for any other reason is rejected whole,
+// logged, shown, and retried.
+
+const CALL_TIME = '2026-01-15T12:00:00Z';
+
+interface Ping {
+  readonly data: DataStatus;
+}
+
+describe('the follower and values it cannot hold (real daemon)', function () {
+  this.timeout(90_000);
+  const database = useFreshDatabase();
+  let dir: string;
+  let daemon: DaemonProcess;
+  let client: RoutingClient;
+  let logFile: string;
+  let routeA: number;
+  let setB: number;
+
+  before(async () => {
+    const fixture = new RoutingFixture(database().db, 1);
+    await fixture.environmentRow();
+    const vendor = await fixture.vendor('V');
+    const a = await fixture.connection({ vendor, name: 'A' });
+    const b = await fixture.connection({ vendor, name: 'B' });
+    const setA = await fixture.destinationSet({ name: 'set A' });
+    setB = await fixture.destinationSet({ name: 'set B' });
+    const group = await fixture.group({ name: 'G', policy: 'order' });
+    await fixture.entry(group, a, setA, { entry_order: 1 });
+    await fixture.entry(group, b, setB, { entry_order: 2 });
+    await fixture.route(setA, { prefix: '4', price_1: '0.010000' });
+    routeA = await fixture.route(setA, { prefix: '44', price_1: '0.100000' });
+    await fixture.route(setB, { prefix: '44', price_1: '0.200000' });
+    dir = mkdtempSync(join(tmpdir(), 'sr-bad-values-'));
+    logFile = join(dir, 'daemon.log');
+    const socket = join(dir, 'd.sock');
+    daemon = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', database().dsn, '--data-poll', '100', '--data-reconcile', '0', '--log-file', logFile]);
+    client = new RoutingClient(`unix:${socket}`, { timeoutMs: 10_000 });
+    await daemon.waitUntilServing(`unix:${socket}`);
+    await until(async () => (await ping()).data.source === 'snapshot', 'the first snapshot');
+  });
+
+  after(async () => {
+    client?.close();
+    await daemon?.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ping = async (): Promise<Ping> => (await client.ping()) as unknown as Ping;
+
+  async function answer(explain = false): Promise<{ routes: string[]; excluded: string[] }> {
+    const result = await client.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME, explain });
+    return {
+      routes: result.routes.map((r) => `${r.connection_name}@${r.prefix}:${r.price_1}`),
+      excluded: (result.excluded ?? []).map((e) => `${e.connection_name}:${e.reason}`),
+    };
+  }
+
+  async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; ; await delay(25)) {
+      if (await check()) return;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log: ${readFileSync(logFile, 'utf8')}`);
+    }
+  }
+
+  const log = (): { msg: string; [field: string]: unknown }[] =>
+    readFileSync(logFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+
+  it('leaves a route with 8 decimals out as bad_row (it still blocks its prefix), logs it once, counts it, and keeps following other edits', async () => {
+    const { db } = database();
+    await db.modify('ALTER TABLE routes MODIFY price_1 DECIMAL(20,8) NOT NULL');
+    await db.modify('UPDATE routes SET price_1 = 0.12345678 WHERE i_route = ?', [routeA]);
+    await until(async () => (await ping()).data.bad_rows === 1, 'bad_rows 1');
+    // The 44 row of set A is bad: A is left out, not routed on its shorter '4' row.
+    const withBadRow = await answer(true);
+    expect(withBadRow.routes.map((r) => r.split(':')[0])).to.deep.equal(['B@44']);
+    expect(withBadRow.excluded).to.deep.equal(['A:bad_row']);
+    const lines = log().filter((l) => /a value the daemon cannot hold exactly/.test(l.msg));
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.include({ table: 'routes', i_route: routeA, column: 'price_1', value: '0.12345678' });
+    // Another edit, on another set, still reaches the answers.
+    await db.modify('UPDATE routes SET price_1 = 0.300000 WHERE i_destination_set = ?', [setB]);
+    await until(async () => (await answer()).routes[0] === 'B@44:0.300000', 'the edit of set B');
+    const status = (await ping()).data;
+    expect(status.last_error).to.equal(null);
+    expect(status.age_ms).to.be.below(5000);
+    // Put back: the route routes again, and the count goes to 0.
+    await db.modify('UPDATE routes SET price_1 = 0.1 WHERE i_route = ?', [routeA]);
+    await db.modify('ALTER TABLE routes MODIFY price_1 DECIMAL(16,6) NOT NULL');
+    // DDL fires no trigger (the reconcile would catch it): an edit makes every set read again.
+    await db.modify('UPDATE routes SET preference = preference + 1');
+    await until(async () => (await ping()).data.bad_rows === 0, 'bad_rows 0');
+    expect((await answer()).routes).to.deep.equal(['A@44:0.100000', 'B@44:0.300000']);
+  });
+
+  it('a refresh that fails whole is logged with its reason, shown in ping, retried, and the old snapshot answers meanwhile', async () => {
+    const { db } = database();
+    await db.modify('ALTER TABLE routes RENAME COLUMN timeout_1xx TO t1xx');
+    await db.modify('UPDATE routes SET price_1 = 0.400000 WHERE i_destination_set = ?', [setB]);
+    await until(async () => (await ping()).data.last_error !== null, 'a sync error in ping');
+    expect((await ping()).data.last_error).to.match(/timeout_1xx/);
+    expect(log().some((l) => l.msg === 'data sync failing: getRoutes answers from the last snapshot')).to.equal(true);
+    expect((await answer()).routes, 'the last snapshot answers').to.deep.equal(['A@44:0.100000', 'B@44:0.300000']);
+    await db.modify('ALTER TABLE routes RENAME COLUMN t1xx TO timeout_1xx');
+    await until(async () => (await answer()).routes[1] === 'B@44:0.400000', 'the retried refresh');
+    expect((await ping()).data.last_error).to.equal(null);
+    expect(log().some((l) => l.msg === 'data sync recovered')).to.equal(true);
+  });
+
+  it('SIGHUP reloads in full and SIGTERM stops the daemon, after a bad value was met', async () => {
+    const { db } = database();
+    await db.modify('ALTER TABLE routes MODIFY price_n DECIMAL(20,8) NOT NULL');
+    await db.modify('UPDATE routes SET price_n = 0.00000001 WHERE i_route = ?', [routeA]);
+    await until(async () => (await ping()).data.bad_rows === 1, 'bad_rows 1');
+    const loads = log().filter((l) => l.msg === 'routing data loaded').length;
+    daemon.child.kill('SIGHUP');
+    await until(async () => log().filter((l) => l.msg === 'routing data loaded').length === loads + 1, 'the full reload');
+    expect((await ping()).data.bad_rows).to.equal(1);
+    expect(await daemon.stop('SIGTERM')).to.deep.equal({ code: 0, signal: null });
+  });
+});
