@@ -92,6 +92,22 @@ describe('the follower and values it cannot hold (real daemon)', function () {
     const withBadRow = await answer(true);
     expect(withBadRow.routes.map((r) => r.split(':')[0])).to.deep.equal(['B@44']);
     expect(withBadRow.excluded).to.deep.equal(['A:bad_row']);
+    // The SQL path decides the same, and logs it too.
+    const sqlSocket = join(dir, 'sql.sock');
+    const sqlLog = join(dir, 'sql.log');
+    const sqlDaemon = new DaemonProcess(['-e', '1', '-s', `unix:${sqlSocket}`, '-d', database().dsn, '--data-source', 'sql', '--log-file', sqlLog]);
+    const sqlClient = new RoutingClient(`unix:${sqlSocket}`, { timeoutMs: 10_000 });
+    try {
+      await sqlDaemon.waitUntilServing(`unix:${sqlSocket}`);
+      const viaSql = await sqlClient.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME, explain: true });
+      const viaSnapshot = await client.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME, explain: true });
+      expect(viaSql.excluded).to.deep.equal(viaSnapshot.excluded);
+      expect(viaSql.routes.map((r) => r.connection_name)).to.deep.equal(viaSnapshot.routes.map((r) => r.connection_name));
+      await until(async () => /"column":"price_1","value":"0.12345678"/.test(readFileSync(sqlLog, 'utf8')), 'the SQL path\'s log line');
+    } finally {
+      sqlClient.close();
+      await sqlDaemon.stop();
+    }
     // The log file is written asynchronously: ping can tell before the line is on disk.
     const badLines = (): { msg: string }[] => log().filter((l) => /a value the daemon cannot hold exactly/.test(l.msg));
     await until(async () => badLines().length > 0, 'the bad row logged');
