@@ -9,7 +9,7 @@ import { RoutingSnapshot, type SmallTables } from './snapshot.js';
 import { MoneyTable, PrefixPool, TimeTable } from './interned.js';
 import { RouteSetBuilder, type RouteSet } from './route-set.js';
 import type { SnapshotReader } from './snapshot-sql.js';
-import { changesOf, JournalCursor, type Changes } from './journal-cursor.js';
+import { changesOf, JournalCursor, type Changes, type SeqRange } from './journal-cursor.js';
 import { triggersInPlace, type TriggerProblems } from '../db/migrations.js';
 
 /** The journal as a refresh found it. */
@@ -92,12 +92,21 @@ export async function readPoll(reader: SnapshotReader, current: RoutingSnapshot,
     return { kind: 'full', state, level: 'info', reason: 'the change journal holds more new entries than a full reload reads: full reload', fields: { entries: backlog } };
   }
   const window = from.window(head);
-  const cursor = from.advance(head, await reader.journalIslands(window), atPosition, now);
+  const { keys, entries } = await reader.journalKeys(window);
+  // Every number of the window present (the usual case, a big transaction too): no second read for the gaps.
+  const present = entries === sizeOf(window) ? window : await reader.journalIslands(window);
+  const cursor = from.advance(head, present, atPosition, now);
   if (cursor === undefined) {
     return { kind: 'full', state, level: 'warn', reason: 'too many gaps in the change journal to watch (transactions open or rolled back): full reload', fields: { cursor: from.position } };
   }
-  const changes = changesOf(await reader.journalKeys(window));
+  const changes = changesOf(keys);
   return { kind: 'applied', state, cursor, next: await reread(reader, current, changes, builder) };
+}
+
+function sizeOf(ranges: readonly SeqRange[]): number {
+  let size = 0;
+  for (const range of ranges) size += range.to - range.from + 1;
+  return size;
 }
 
 /** Re-reads what changed; undefined when nothing did. */

@@ -160,12 +160,14 @@ export class SnapshotReader {
     return rows.map((r) => ({ from: Number(r[0]), to: Number(r[1]) }));
   }
 
-  /** The (table, key) pairs the entries in `ranges` name, each once. */
-  async journalKeys(ranges: readonly SeqRange[]): Promise<ChangedKey[]> {
-    if (ranges.length === 0) return [];
+  /** The (table, key) pairs the entries in `ranges` name, each once, and how many entries there are. */
+  async journalKeys(ranges: readonly SeqRange[]): Promise<{ keys: ChangedKey[]; entries: number }> {
+    if (ranges.length === 0) return { keys: [], entries: 0 };
     const { where, params } = inRanges(ranges);
-    const rows = await this.rows(`SELECT table_name, row_key FROM ${JOURNAL_TABLE} WHERE ${where} GROUP BY table_name, row_key`, params);
-    return rows.map((r) => ({ table: String(r[0]), key: Number(r[1]) }));
+    const rows = await this.rows(`SELECT table_name, row_key, COUNT(*) FROM ${JOURNAL_TABLE} WHERE ${where} GROUP BY table_name, row_key`, params);
+    let entries = 0;
+    for (const r of rows) entries += Number(r[2]);
+    return { keys: rows.map((r) => ({ table: String(r[0]), key: Number(r[1]) })), entries };
   }
 
   private async run(sql: string): Promise<void> {
