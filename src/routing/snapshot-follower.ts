@@ -134,6 +134,8 @@ export class SnapshotFollower extends EventEmitter {
   /** The journal's tables exist and every trigger is on its live table: polls follow it. */
   private followable = false;
   private triggers: boolean | null = null;
+  /** What was last logged as wrong with the journal ('' while it is followable). */
+  private journalProblems = '';
   private lastSyncAt: number | undefined;
   private lastError: string | null = null;
   private failures = 0;
@@ -456,7 +458,9 @@ export class SnapshotFollower extends EventEmitter {
   private noteJournalState(state: JournalState): boolean {
     const followable = journalFollowable(state);
     const was = this.triggers;
-    if (!followable && was !== false) {
+    // Logged again when what is wrong changes: a table swap passes through "missing" on its way to "misplaced".
+    const problems = followable ? '' : JSON.stringify([state.journal, state.triggers]);
+    if (!followable && problems !== this.journalProblems) {
       const { missing, misplaced } = state.triggers;
       this.logger.error(
         state.journal
@@ -467,6 +471,7 @@ export class SnapshotFollower extends EventEmitter {
     } else if (followable && was === false) {
       this.logger.info('the change journal triggers are in place again: full reload, then following the journal');
     }
+    this.journalProblems = problems;
     this.followable = followable;
     this.triggers = followable;
     const changed = was !== null && was !== followable;

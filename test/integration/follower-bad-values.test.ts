@@ -1,13 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RoutingClient } from '../../src/client/routing-client.js';
 import type { DataStatus } from '../../src/routing/index.js';
 import { useFreshDatabase } from '../harness/database.js';
-import { DaemonProcess } from '../harness/daemon.js';
+import { LoggedDaemon, type LogLine } from '../harness/logged-daemon.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { delay } from '../harness/rpc.js';
 
 // Issue: one value the daemon could not parse froze every daemon on the
 // database, silently (a throw inside the driver's row callback left the
@@ -19,17 +14,10 @@ import { delay } from '../harness/rpc.js';
 
 const CALL_TIME = '2026-01-15T12:00:00Z';
 
-interface Ping {
-  readonly data: DataStatus;
-}
-
 describe('the follower and values it cannot hold (real daemon)', function () {
   this.timeout(90_000);
   const database = useFreshDatabase();
-  let dir: string;
-  let daemon: DaemonProcess;
-  let client: RoutingClient;
-  let logFile: string;
+  let daemon: LoggedDaemon;
   let routeA: number;
   let setA: number;
   let setB: number;
@@ -48,40 +36,22 @@ describe('the follower and values it cannot hold (real daemon)', function () {
     await fixture.route(setA, { prefix: '4', price_1: '0.010000' });
     routeA = await fixture.route(setA, { prefix: '44', price_1: '0.100000' });
     await fixture.route(setB, { prefix: '44', price_1: '0.200000' });
-    dir = mkdtempSync(join(tmpdir(), 'sr-bad-values-'));
-    logFile = join(dir, 'daemon.log');
-    const socket = join(dir, 'd.sock');
-    daemon = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', database().dsn, '--data-poll', '100', '--data-reconcile', '0', '--log-file', logFile]);
-    client = new RoutingClient(`unix:${socket}`, { timeoutMs: 10_000 });
-    await daemon.waitUntilServing(`unix:${socket}`);
-    await until(async () => (await ping()).data.source === 'snapshot', 'the first snapshot');
+    daemon = await new LoggedDaemon(database().dsn, ['--data-poll', '100', '--data-reconcile', '0'], 'bad-values').ready();
   });
 
-  after(async () => {
-    client?.close();
-    await daemon?.stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => daemon?.close());
 
-  const ping = async (): Promise<Ping> => (await client.ping()) as unknown as Ping;
+  const ping = async (): Promise<{ data: DataStatus }> => ({ data: await daemon.data() });
+  const until = (check: () => Promise<boolean> | boolean, what: string): Promise<void> => daemon.until(check, what);
+  const log = (): LogLine[] => daemon.log();
 
   async function answer(explain = false): Promise<{ routes: string[]; excluded: string[] }> {
-    const result = await client.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME, explain });
+    const result = await daemon.client.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME, explain });
     return {
       routes: result.routes.map((r) => `${r.connection_name}@${r.prefix}:${r.price_1}`),
       excluded: (result.excluded ?? []).map((e) => `${e.connection_name}:${e.reason}`),
     };
   }
-
-  async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; ; await delay(25)) {
-      if (await check()) return;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log: ${readFileSync(logFile, 'utf8')}`);
-    }
-  }
-
-  const log = (): { msg: string; [field: string]: unknown }[] =>
-    readFileSync(logFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
 
   it('leaves a route with 8 decimals out as bad_row (it still blocks its prefix), logs it once, counts it, and keeps following other edits', async () => {
     const { db } = database();
@@ -93,20 +63,15 @@ describe('the follower and values it cannot hold (real daemon)', function () {
     expect(withBadRow.routes.map((r) => r.split(':')[0])).to.deep.equal(['B@44']);
     expect(withBadRow.excluded).to.deep.equal(['A:bad_row']);
     // The SQL path decides the same, and logs it too.
-    const sqlSocket = join(dir, 'sql.sock');
-    const sqlLog = join(dir, 'sql.log');
-    const sqlDaemon = new DaemonProcess(['-e', '1', '-s', `unix:${sqlSocket}`, '-d', database().dsn, '--data-source', 'sql', '--log-file', sqlLog]);
-    const sqlClient = new RoutingClient(`unix:${sqlSocket}`, { timeoutMs: 10_000 });
+    const sql = await new LoggedDaemon(database().dsn, ['--data-source', 'sql'], 'bad-values-sql').ready('sql');
     try {
-      await sqlDaemon.waitUntilServing(`unix:${sqlSocket}`);
-      const viaSql = await sqlClient.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME, explain: true });
-      const viaSnapshot = await client.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME, explain: true });
+      const viaSql = await sql.client.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME, explain: true });
+      const viaSnapshot = await daemon.client.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME, explain: true });
       expect(viaSql.excluded).to.deep.equal(viaSnapshot.excluded);
       expect(viaSql.routes.map((r) => r.connection_name)).to.deep.equal(viaSnapshot.routes.map((r) => r.connection_name));
-      await until(async () => /"column":"price_1","value":"0.12345678"/.test(readFileSync(sqlLog, 'utf8')), 'the SQL path\'s log line');
+      await sql.until(() => sql.logged(/"column":"price_1","value":"0.12345678"/), 'the SQL path\'s log line');
     } finally {
-      sqlClient.close();
-      await sqlDaemon.stop();
+      await sql.close();
     }
     // The log file is written asynchronously: ping can tell before the line is on disk.
     const badLines = (): { msg: string }[] => log().filter((l) => /a value the daemon cannot hold exactly/.test(l.msg));
@@ -149,9 +114,9 @@ describe('the follower and values it cannot hold (real daemon)', function () {
     await db.modify('UPDATE routes SET price_n = 0.00000001 WHERE i_route = ?', [routeA]);
     await until(async () => (await ping()).data.bad_rows === 1, 'bad_rows 1');
     const loads = log().filter((l) => l.msg === 'routing data loaded').length;
-    daemon.child.kill('SIGHUP');
+    daemon.process.child.kill('SIGHUP');
     await until(async () => log().filter((l) => l.msg === 'routing data loaded').length === loads + 1, 'the full reload');
     expect((await ping()).data.bad_rows).to.equal(1);
-    expect(await daemon.stop('SIGTERM')).to.deep.equal({ code: 0, signal: null });
+    expect(await daemon.process.stop('SIGTERM')).to.deep.equal({ code: 0, signal: null });
   });
 });

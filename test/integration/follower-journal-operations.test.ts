@@ -1,15 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RoutingClient } from '../../src/client/routing-client.js';
 import type { DataStatus } from '../../src/routing/index.js';
 import { triggerNames } from '../../src/db/migrations.js';
 import { useFreshDatabase } from '../harness/database.js';
-import { DaemonProcess } from '../harness/daemon.js';
+import { LoggedDaemon } from '../harness/logged-daemon.js';
 import { runCli } from '../harness/cli.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { delay } from '../harness/rpc.js';
 
 // What schema tools and operators do to the journal, and what a running
 // daemon must notice within one poll (reconcile off, so nothing else can
@@ -23,10 +18,7 @@ const CALL_TIME = '2026-01-15T12:00:00Z';
 describe('the follower under journal operations (real daemon, reconcile off)', function () {
   this.timeout(90_000);
   const database = useFreshDatabase();
-  let dir: string;
-  let daemon: DaemonProcess;
-  let client: RoutingClient;
-  let logFile: string;
+  let daemon: LoggedDaemon;
   let set: number;
 
   before(async () => {
@@ -38,25 +30,17 @@ describe('the follower under journal operations (real daemon, reconcile off)', f
     const group = await fixture.group({ name: 'G' });
     await fixture.entry(group, connection, set, { entry_order: 1 });
     await fixture.route(set, { prefix: '44', price_1: '0.100000' });
-    dir = mkdtempSync(join(tmpdir(), 'sr-journal-ops-'));
-    logFile = join(dir, 'daemon.log');
-    const socket = join(dir, 'd.sock');
-    daemon = new DaemonProcess(['-e', '1', '-s', `unix:${socket}`, '-d', database().dsn, '--data-poll', '100', '--data-reconcile', '0', '--log-file', logFile]);
-    client = new RoutingClient(`unix:${socket}`, { timeoutMs: 10_000 });
-    await daemon.waitUntilServing(`unix:${socket}`);
-    await until(async () => (await data()).source === 'snapshot', 'the first snapshot');
+    daemon = await new LoggedDaemon(database().dsn, ['--data-poll', '100', '--data-reconcile', '0'], 'journal-ops').ready();
   });
 
-  after(async () => {
-    client?.close();
-    await daemon?.stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => daemon?.close());
 
-  const data = async (): Promise<DataStatus> => ((await client.ping()) as unknown as { data: DataStatus }).data;
+  const data = (): Promise<DataStatus> => daemon.data();
+  const until = (check: () => Promise<boolean> | boolean, what: string, timeoutMs?: number): Promise<void> => daemon.until(check, what, timeoutMs);
+  const logged = (pattern: RegExp): boolean => daemon.logged(pattern);
 
   async function price(): Promise<string | undefined> {
-    const result = await client.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME });
+    const result = await daemon.client.getRoutes({ routing_group: 'G', cld: '4420', call_start_time: CALL_TIME });
     return result.routes[0]?.price_1;
   }
 
@@ -65,15 +49,6 @@ describe('the follower under journal operations (real daemon, reconcile off)', f
     await database().db.modify('UPDATE routes SET price_1 = ? WHERE i_destination_set = ?', [to, set]);
     await until(async () => (await price()) === to, `the price ${to} in answers`, timeoutMs);
   }
-
-  async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; ; await delay(25)) {
-      if (await check()) return;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log: ${readFileSync(logFile, 'utf8')}`);
-    }
-  }
-
-  const logged = (pattern: RegExp): boolean => readFileSync(logFile, 'utf8').split('\n').some((line) => pattern.test(line));
 
   it('TRUNCATE routing_changes: noticed at the next poll (full reload, warning), and edits after it are followed', async () => {
     await edit('0.110000');
