@@ -155,7 +155,7 @@ export class SnapshotFollower extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   /** Abandons the read in flight (destroys its connection, rejects it with `reason`). */
-  private abandon: ((reason: string) => void) | undefined;
+  private abandon: ((reason: string, asked: boolean) => void) | undefined;
   private started = false;
   private stopped = false;
   /** Bad rows already logged (by key, column and value): a row is logged once, not at every refresh that reads it. */
@@ -216,7 +216,7 @@ export class SnapshotFollower extends EventEmitter {
     // A refresh waiting on a hanging server is abandoned: its connection is
     // destroyed and its read rejected, so neither the refresh nor the pool's
     // end is awaited past a short bound.
-    this.abandon?.('the follower is stopping');
+    this.abandon?.('the follower is stopping', true);
     await settledWithin(this.running, STOP_BOUND_MS);
     await settledWithin(this.db.close(), STOP_BOUND_MS);
     if (this.writeDb !== this.db) await settledWithin(this.writeDb.close(), STOP_BOUND_MS);
@@ -229,7 +229,7 @@ export class SnapshotFollower extends EventEmitter {
    */
   async reloadNow(): Promise<DataStatus> {
     this.fullRequested = true;
-    this.abandon?.('a full reload was asked for');
+    this.abandon?.('a full reload was asked for', true);
     await this.syncNow();
     if (this.fullRequested) throw new Error(this.lastError ?? 'the full reload did not run');
     return this.status();
@@ -296,6 +296,8 @@ export class SnapshotFollower extends EventEmitter {
 
   private failed(err: unknown): void {
     if (this.stopped) return;
+    // Given up for a full reload that was asked for: not a failure of the database; that reload runs next.
+    if (err instanceof RefreshAbandoned && err.asked) return;
     this.lastError = describeForLog(err);
     this.failures += 1;
     this.failuresTotal += 1;
@@ -319,34 +321,41 @@ export class SnapshotFollower extends EventEmitter {
    * connection, so the read is not awaited.
    */
   private async read<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
-    return this.db.withConnection(async (conn: PoolConnection) => {
-      const reader = new SnapshotReader(conn, QUICK_TIMEOUT_MS, BULK_TIMEOUT_MS);
-      let abandon!: (reason: string) => void;
-      const abandoned = new Promise<never>((_, reject) => {
-        abandon = (reason) => {
-          reader.abandon();
-          conn.destroy();
-          reject(new Error(`routing data refresh abandoned: ${reason}`));
-        };
+    let abandonedBy: RefreshAbandoned | undefined;
+    try {
+      return await this.db.withConnection(async (conn: PoolConnection) => {
+        const reader = new SnapshotReader(conn, QUICK_TIMEOUT_MS, BULK_TIMEOUT_MS);
+        let abandon!: (reason: string, asked: boolean) => void;
+        const abandoned = new Promise<never>((_, reject) => {
+          abandon = (reason, asked) => {
+            abandonedBy = new RefreshAbandoned(reason, asked);
+            reader.abandon();
+            conn.destroy();
+            reject(abandonedBy);
+          };
+        });
+        const deadline = setTimeout(() => abandon(`no result within ${REFRESH_DEADLINE_MS} ms`, false), REFRESH_DEADLINE_MS);
+        deadline.unref();
+        this.abandon = abandon;
+        try {
+          return await Promise.race([
+            (async () => {
+              await reader.begin();
+              const result = await work(reader);
+              await reader.end();
+              return result;
+            })(),
+            abandoned,
+          ]);
+        } finally {
+          clearTimeout(deadline);
+          if (this.abandon === abandon) this.abandon = undefined;
+        }
       });
-      const deadline = setTimeout(() => abandon(`no result within ${REFRESH_DEADLINE_MS} ms`), REFRESH_DEADLINE_MS);
-      deadline.unref();
-      this.abandon = abandon;
-      try {
-        return await Promise.race([
-          (async () => {
-            await reader.begin();
-            const result = await work(reader);
-            await reader.end();
-            return result;
-          })(),
-          abandoned,
-        ]);
-      } finally {
-        clearTimeout(deadline);
-        if (this.abandon === abandon) this.abandon = undefined;
-      }
-    });
+    } catch (err) {
+      // The pool names database failures; an abandoned read is the follower's own doing, said as such.
+      throw abandonedBy ?? err;
+    }
   }
 
   private async fullLoad(): Promise<void> {
@@ -504,6 +513,16 @@ export class SnapshotFollower extends EventEmitter {
       if (bad === undefined || !this.badRowsLogged.first(`destination_sets|${set.i_destination_set}|${bad.value}`)) continue;
       this.logger.warn(BAD_ROW_MESSAGE, { table: 'destination_sets', i_destination_set: set.i_destination_set, ...bad });
     }
+  }
+}
+
+/** A refresh the follower gave up on: `asked` by stop() or reloadNow(), or past its deadline. */
+class RefreshAbandoned extends Error {
+  constructor(
+    reason: string,
+    readonly asked: boolean,
+  ) {
+    super(`routing data refresh abandoned: ${reason}`);
   }
 }
 

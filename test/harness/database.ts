@@ -60,6 +60,15 @@ async function adminConnection(): Promise<mysql.Connection> {
   });
 }
 
+/** A plain driver connection to `dsn`, for a session of its own (an open transaction, a lock held). */
+export function rawConnection(dsn: string): Promise<mysql.Connection> {
+  const d = parseDsn(dsn);
+  return mysql.createConnection({
+    user: d.user, password: d.password, database: d.database,
+    ...(d.socketPath !== undefined ? { socketPath: d.socketPath } : { host: d.host, port: d.port ?? 3306 }),
+  });
+}
+
 let counter = 0;
 
 /** A new, empty database (migrated unless `migrate: false`). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { DataStatus } from '../../src/routing/index.js';
-import { useFreshDatabase } from '../harness/database.js';
+import { rawConnection, useFreshDatabase } from '../harness/database.js';
 import { LoggedDaemon, type LogLine } from '../harness/logged-daemon.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 
@@ -118,5 +118,32 @@ describe('the follower and values it cannot hold (real daemon)', function () {
     await until(async () => log().filter((l) => l.msg === 'routing data loaded').length === loads + 1, 'the full reload');
     expect((await ping()).data.bad_rows).to.equal(1);
     expect(await daemon.process.stop('SIGTERM')).to.deep.equal({ code: 0, signal: null });
+  });
+
+  it('SIGHUP and SIGTERM while a refresh waits on a table lock: the reload starts over at once, the daemon exits 0', async () => {
+    const { db } = database();
+    const stuck = await new LoggedDaemon(database().dsn, ['--data-poll', '100', '--data-reconcile', '0'], 'stuck').ready();
+    const holder = await rawConnection(database().dsn);
+    try {
+      // A write lock held by another session: the refresh's read of routes waits on it (metadata lock).
+      await holder.query('LOCK TABLES routes WRITE, routing_changes WRITE');
+      await holder.query('UPDATE routes SET price_1 = 0.500000 WHERE i_route = ?', [routeA]);
+      const waiting = async (): Promise<boolean> => {
+        const [rows] = await db.withConnection((conn) => conn.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table metadata lock'"));
+        return Number((rows as { n: unknown }[])[0]!.n) > 0;
+      };
+      await stuck.until(waiting, 'a refresh waiting on the lock');
+      stuck.process.child.kill('SIGHUP');
+      await stuck.until(() => stuck.logged(/SIGHUP: full reload/), 'the SIGHUP');
+      // The abandoned refresh is not a database failure; the reload itself now waits on the lock.
+      expect(stuck.logged(/data sync failing/)).to.equal(false);
+      await stuck.until(waiting, 'the full reload waiting on the lock');
+      expect(await stuck.process.stop('SIGTERM')).to.deep.equal({ code: 0, signal: null });
+      expect(stuck.logged(/"msg":"stopped"/)).to.equal(true);
+    } finally {
+      await holder.query('UNLOCK TABLES').catch(() => undefined);
+      await holder.end();
+      await stuck.close();
+    }
   });
 });
