@@ -12,7 +12,8 @@ import type { Database } from '../db/pool.js';
 import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
 import type { GroupRow } from './model.js';
 import type { ExternalGroupHandler, RouteRequest, RouteResult } from './types.js';
-import { createExternalConnections, externalVendor, type ExternalConnections } from './sql.js';
+import type { ExternalConnections } from './sql.js';
+import { createExternalConnections, externalVendor } from './external-creation.js';
 import { redactUri } from '../dsn-syntax.js';
 import { checkHops, connectionsToCreate, mapUpstreamRoutes, unmappableRoute, upstreamCall, upstreamFailure } from './external-map.js';
 import { CreationBudget } from './creation-budget.js';
@@ -88,13 +89,7 @@ export class ExternalForwarder implements ExternalGroupHandler {
       throw new SippyError('RPC_INTERNAL', `the vendor for external connections could not be created in environment ${environment}`);
     }
     const wanted = connectionsToCreate(upstream, local, this.rules, request.max_routes);
-    const granted = this.budget.take(group.uri ?? '', wanted.length);
-    if (granted < wanted.length && this.upstreamLog.allow(`budget:${group.uri ?? ''}`)) {
-      this.logger.warn(`the upstream of routing group ${JSON.stringify(group.name)} named more new connections than --upstream-new-connections allows (${this.budget.perMinute} a minute): routes on the others are left out`, {
-        i_environment: environment, routing_group: group.name, uri: this.shown(group.uri), wanted: wanted.length, created: granted,
-      });
-    }
-    if (granted > 0) local = await createExternalConnections(db, environment, local, wanted.slice(0, granted), names);
+    if (wanted.length > 0) local = await createExternalConnections(db, environment, local, wanted, names, (missing) => this.grant(environment, group, missing));
     const mapped = mapUpstreamRoutes(upstream, local, this.rules, request.max_routes);
     for (const { connection, field, error } of mapped.badRules) {
       logBadRule(this.logger, this.once, environment, { i_connection: connection.i_connection, connection_name: connection.name, field, rule: connection[field], error });
@@ -107,6 +102,17 @@ export class ExternalForwarder implements ExternalGroupHandler {
       routes: mapped.routes,
     };
     return request.explain === true ? { ...result, excluded: mapped.excluded } : result;
+  }
+
+  /** How many of `missing` new connections the group's upstream may have created now (--upstream-new-connections); a shortfall is logged. */
+  private grant(environment: number, group: GroupRow, missing: number): number {
+    const granted = this.budget.take(group.uri ?? '', missing);
+    if (granted < missing && this.upstreamLog.allow(`budget:${group.uri ?? ''}`)) {
+      this.logger.warn(`the upstream of routing group ${JSON.stringify(group.name)} named more new connections than --upstream-new-connections allows (${this.budget.perMinute} a minute): routes on the others are left out`, {
+        i_environment: environment, routing_group: group.name, uri: this.shown(group.uri), wanted: missing, created: granted,
+      });
+    }
+    return granted;
   }
 
   /** An upstream route refused on its own: logged once per group, name and reason. */
