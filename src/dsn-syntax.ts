@@ -1,6 +1,7 @@
-// DSN syntax and redaction. A DSN is the one place a database password
-// lives; everything that prints a DSN prints its `redacted` form, and every
-// text that may hold one passes through redactSecrets. A leaf (no driver, no
+// DSN syntax and redaction. A DSN is where a database password lives, an
+// upstream URI may hold one too: everything that shows either (logs, error
+// data, metrics labels, status) shows redactUri's form of it, and every text
+// that may hold a DSN passes through redactSecrets. A leaf (no driver, no
 // I/O) so that every layer may import it: econfig checks -d, the log
 // redacts, the RPC layer cleans error messages, without loading mysql2.
 
@@ -59,8 +60,6 @@ export function parseDsn(text: string): Dsn {
   const user = decode(url.username, 'user name');
   const password = url.password === '' ? undefined : decode(url.password, 'password');
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const redactedUrl = new URL(url.href);
-  if (password !== undefined) redactedUrl.password = '***';
   return Object.freeze({
     user,
     password,
@@ -68,8 +67,35 @@ export function parseDsn(text: string): Dsn {
     port,
     socketPath,
     database,
-    redacted: redactedUrl.href,
+    redacted: redactUri(text),
   });
+}
+
+/** What redactUri shows for a URI it cannot parse: nothing of it, since where its password would be is unknown. */
+export const UNPARSEABLE_URI = '<unparseable uri>';
+
+/**
+ * A URI (a DSN, an external group's upstream) as it may be shown: parsed
+ * as a WHATWG URL after trimming, never matched by a pattern, so the
+ * password is what the parser takes for one (up to the last `@` before the
+ * host, whatever `@`, `:` or %-escapes it holds), and it is replaced by
+ * `***`; the user name is kept. The rest is the parser's serialisation
+ * (`http://h:80` shows as `http://h/`). Only two forms are shown: a URI
+ * with an authority (`scheme://…`) and `unix:` followed by a path (no
+ * authority, so no password). Anything else, whether the parser refuses it
+ * or reads it some other way (`user:secret@host/`, written without a
+ * scheme, parses with the scheme `user:`), is UNPARSEABLE_URI.
+ */
+export function redactUri(uri: string): string {
+  let url: URL;
+  try {
+    url = new URL(uri.trim());
+  } catch {
+    return UNPARSEABLE_URI;
+  }
+  if (url.protocol !== 'unix:' && !url.href.startsWith(`${url.protocol}//`)) return UNPARSEABLE_URI;
+  if (url.password !== '') url.password = '***';
+  return url.href;
 }
 
 /**

@@ -1,6 +1,7 @@
 // `sippy_routed query URI --group NAME --cld CLD ...`: ask a daemon for
 // routes and print them as a table (or the raw result with --json).
 
+import { redactUri } from '../dsn-syntax.js';
 import { SippyError } from '../errors.js';
 import { RoutingClient } from '../client/routing-client.js';
 import { RpcClient } from '../client/rpc-client.js';
@@ -125,7 +126,8 @@ async function externalNote(uri: string, timeoutMs: number, group: string): Prom
     const page = (await rpc.call('listGroups', { name: group })) as { groups?: { external?: unknown; uri?: unknown }[] };
     const found = Array.isArray(page?.groups) ? page.groups[0] : undefined;
     if (found?.external !== true) return undefined;
-    return `group ${JSON.stringify(group)} is external (uri ${String(found.uri)}): explain is not forwarded to the upstream, so "left out" shows only this environment's connections, not why the upstream left any out; run the same query against ${String(found.uri)} to see those`;
+    const uri = typeof found.uri === 'string' ? redactUri(found.uri) : String(found.uri);
+    return `group ${JSON.stringify(group)} is external (uri ${uri}): explain is not forwarded to the upstream, so "left out" shows only this environment's connections, not why the upstream left any out; run the same query against ${uri} to see those`;
   } catch {
     return undefined;
   } finally {

@@ -41,12 +41,12 @@ export class RoutingClient {
   }
 
   async ping(): Promise<{ i_environment: number; version: string }> {
-    return checked(this.uri, await this.rpc.call('ping', {}), validPingResult, 'ping');
+    return checked(this.rpc.shownUri, await this.rpc.call('ping', {}), validPingResult, 'ping');
   }
 
   async getRoutes(call: GetRoutesCall): Promise<RouteResult> {
     const params = Object.fromEntries(Object.entries(call).filter(([, v]) => v !== undefined));
-    return checked(this.uri, await this.rpc.call('getRoutes', params), validRouteResult, 'getRoutes');
+    return checked(this.rpc.shownUri, await this.rpc.call('getRoutes', params), validRouteResult, 'getRoutes');
   }
 
   close(): void {

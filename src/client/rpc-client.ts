@@ -7,6 +7,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import { redactUri } from '../dsn-syntax.js';
 import { DEFAULT_UPSTREAM_TIMEOUT_MS } from '../limits.js';
 
 export type RpcFailure =
@@ -45,20 +46,21 @@ interface Target {
   readonly options: http.RequestOptions;
 }
 
-function parseUri(uri: string): Target {
+/** `shown`: the URI as messages name it (redactUri's form). */
+function parseUri(uri: string, shown: string): Target {
   if (uri.startsWith('unix:')) {
     const socketPath = uri.slice('unix:'.length);
-    if (!socketPath.startsWith('/')) throw new RpcCallError('unreachable', `invalid URI ${JSON.stringify(uri)}: unix: needs an absolute path`);
+    if (!socketPath.startsWith('/')) throw new RpcCallError('unreachable', `invalid URI ${shown}: unix: needs an absolute path`);
     return { transport: http, options: { socketPath, path: '/' } };
   }
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
-    throw new RpcCallError('unreachable', `invalid URI ${JSON.stringify(uri)}`);
+    throw new RpcCallError('unreachable', `invalid URI ${shown}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new RpcCallError('unreachable', `invalid URI ${JSON.stringify(uri)}: expected unix:, http: or https:`);
+    throw new RpcCallError('unreachable', `invalid URI ${shown}: expected unix:, http: or https:`);
   }
   return {
     transport: url.protocol === 'https:' ? https : http,
@@ -68,6 +70,8 @@ function parseUri(uri: string): Target {
 
 export class RpcClient {
   readonly uri: string;
+  /** The URI as every message names it: redacted (a password in it never reaches an error, hence a log). */
+  readonly shownUri: string;
   private readonly target: Target;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
@@ -76,7 +80,8 @@ export class RpcClient {
 
   constructor(uri: string, options: RpcClientOptions = {}) {
     this.uri = uri;
-    this.target = parseUri(uri);
+    this.shownUri = redactUri(uri);
+    this.target = parseUri(uri, this.shownUri);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? 4 * 1024 * 1024;
     this.agent =
@@ -94,24 +99,24 @@ export class RpcClient {
     try {
       response = JSON.parse(text);
     } catch {
-      throw new RpcCallError('invalid', `${this.uri} answered something that is not JSON`);
+      throw new RpcCallError('invalid', `${this.shownUri} answered something that is not JSON`);
     }
     if (typeof response !== 'object' || response === null || Array.isArray(response)) {
-      throw new RpcCallError('invalid', `${this.uri} answered something that is not a JSON-RPC response`);
+      throw new RpcCallError('invalid', `${this.shownUri} answered something that is not a JSON-RPC response`);
     }
     const r = response as Record<string, unknown>;
     if (r.jsonrpc !== '2.0' || (r.id !== id && !(r.id === null && 'error' in r))) {
-      throw new RpcCallError('invalid', `${this.uri} answered a JSON-RPC response that does not match the call`);
+      throw new RpcCallError('invalid', `${this.shownUri} answered a JSON-RPC response that does not match the call`);
     }
     if ('error' in r) {
       const e = r.error as Record<string, unknown> | null;
       if (typeof e !== 'object' || e === null || typeof e.code !== 'number' || typeof e.message !== 'string') {
-        throw new RpcCallError('invalid', `${this.uri} answered a malformed JSON-RPC error`);
+        throw new RpcCallError('invalid', `${this.shownUri} answered a malformed JSON-RPC error`);
       }
       const remote = { code: e.code, message: e.message, ...('data' in e ? { data: e.data } : {}) };
-      throw new RpcCallError('remote', `${this.uri} answered error ${e.code}: ${e.message}`, remote);
+      throw new RpcCallError('remote', `${this.shownUri} answered error ${e.code}: ${e.message}`, remote);
     }
-    if (!('result' in r)) throw new RpcCallError('invalid', `${this.uri} answered neither result nor error`);
+    if (!('result' in r)) throw new RpcCallError('invalid', `${this.shownUri} answered neither result nor error`);
     return r.result;
   }
 
@@ -140,9 +145,9 @@ export class RpcClient {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), accept: 'application/json' },
       });
-      const deadline = setTimeout(() => finish(new RpcCallError('timeout', `${this.uri} did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const deadline = setTimeout(() => finish(new RpcCallError('timeout', `${this.shownUri} did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request.on('error', (err: NodeJS.ErrnoException) =>
-        finish(new RpcCallError('unreachable', `${this.uri} is unreachable (${err.code ?? err.message})`, undefined, err.code)),
+        finish(new RpcCallError('unreachable', `${this.shownUri} is unreachable (${err.code ?? err.message})`, undefined, err.code)),
       );
       request.on('response', (response) => {
         const chunks: Buffer[] = [];
@@ -150,12 +155,12 @@ export class RpcClient {
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > this.maxResponseBytes) {
-            finish(new RpcCallError('invalid', `${this.uri} answered more than ${this.maxResponseBytes} bytes`));
+            finish(new RpcCallError('invalid', `${this.shownUri} answered more than ${this.maxResponseBytes} bytes`));
             return;
           }
           chunks.push(chunk);
         });
-        const cut = () => finish(new RpcCallError('unreachable', `${this.uri} closed the connection mid-answer`, undefined, 'ECONNRESET'));
+        const cut = () => finish(new RpcCallError('unreachable', `${this.shownUri} closed the connection mid-answer`, undefined, 'ECONNRESET'));
         response.on('error', cut);
         response.on('close', () => {
           if (!response.complete) cut();
@@ -165,7 +170,7 @@ export class RpcClient {
           const status = response.statusCode ?? 0;
           // JSON-RPC errors come with 200, or with 403 (not allowed) and a JSON body.
           if (status !== 200 && !(text.startsWith('{') && /json/.test(String(response.headers['content-type'])))) {
-            finish(new RpcCallError('invalid', `${this.uri} answered HTTP ${status}`));
+            finish(new RpcCallError('invalid', `${this.shownUri} answered HTTP ${status}`));
             return;
           }
           finish(undefined, text);

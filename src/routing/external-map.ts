@@ -16,11 +16,6 @@ const LOOP_CODE = catalogue.ROUTING_LOOP.rpc;
 /** An upstream's message longer than this is cut (a peer may send megabytes). */
 const MAX_UPSTREAM_MESSAGE = 500;
 
-/** The URI without user:password@ (for answers and logs). */
-export function redactUri(uri: string | null): string | null {
-  return uri === null ? null : uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
-}
-
 /** ROUTING_LOOP when this request may not be forwarded once more. */
 export function checkHops(request: RouteRequest, maxHops: number, group: GroupRow): void {
   if (request.hops >= maxHops) {

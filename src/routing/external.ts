@@ -12,14 +12,18 @@ import type { Database } from '../db/pool.js';
 import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
 import type { GroupRow } from './model.js';
 import type { ExternalGroupHandler, RouteRequest, RouteResult } from './types.js';
-import { createExternalConnections, externalVendor, type ExternalConnections } from './sql.js';
-import { checkHops, connectionsToCreate, mapUpstreamRoutes, redactUri, unmappableRoute, upstreamCall, upstreamFailure } from './external-map.js';
+import type { ExternalConnections } from './sql.js';
+import { createExternalConnections, externalVendor } from './external-creation.js';
+import { redactUri } from '../dsn-syntax.js';
+import { checkHops, connectionsToCreate, mapUpstreamRoutes, unmappableRoute, upstreamCall, upstreamFailure } from './external-map.js';
 import { CreationBudget } from './creation-budget.js';
 import { UpstreamClients } from './upstream-clients.js';
 import type { RuleCache } from './translation.js';
 import { IntervalFilter, logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 
 const UPSTREAM_LOG_INTERVAL_MS = 60_000;
+/** Upstream URIs whose shown form is kept; past it the memo starts over. */
+const MAX_SHOWN_URIS = 1024;
 
 export interface ExternalLimits {
   /** A request whose hops reached this is a loop (ROUTING_LOOP); default 4. */
@@ -51,6 +55,8 @@ export class ExternalForwarder implements ExternalGroupHandler {
   private readonly upstreamLog = new IntervalFilter(UPSTREAM_LOG_INTERVAL_MS);
   private readonly budget: CreationBudget;
   private readonly observer: ExternalForwarderOptions['upstream'];
+  /** Each upstream URI's redacted form, the only one shown (answers, logs, metrics): parsed once per URI, not per call. */
+  private readonly shownUris = new Map<string, string>();
 
   constructor(options: ExternalForwarderOptions) {
     this.databaseFor = options.databaseFor;
@@ -83,13 +89,7 @@ export class ExternalForwarder implements ExternalGroupHandler {
       throw new SippyError('RPC_INTERNAL', `the vendor for external connections could not be created in environment ${environment}`);
     }
     const wanted = connectionsToCreate(upstream, local, this.rules, request.max_routes);
-    const granted = this.budget.take(group.uri ?? '', wanted.length);
-    if (granted < wanted.length && this.upstreamLog.allow(`budget:${group.uri ?? ''}`)) {
-      this.logger.warn(`the upstream of routing group ${JSON.stringify(group.name)} named more new connections than --upstream-new-connections allows (${this.budget.perMinute} a minute): routes on the others are left out`, {
-        i_environment: environment, routing_group: group.name, uri: redactUri(group.uri), wanted: wanted.length, created: granted,
-      });
-    }
-    if (granted > 0) local = await createExternalConnections(db, environment, local, wanted.slice(0, granted), names);
+    if (wanted.length > 0) local = await createExternalConnections(db, environment, local, wanted, names, (missing) => this.grant(environment, group, missing));
     const mapped = mapUpstreamRoutes(upstream, local, this.rules, request.max_routes);
     for (const { connection, field, error } of mapped.badRules) {
       logBadRule(this.logger, this.once, environment, { i_connection: connection.i_connection, connection_name: connection.name, field, rule: connection[field], error });
@@ -104,12 +104,33 @@ export class ExternalForwarder implements ExternalGroupHandler {
     return request.explain === true ? { ...result, excluded: mapped.excluded } : result;
   }
 
+  /** How many of `missing` new connections the group's upstream may have created now (--upstream-new-connections); a shortfall is logged. */
+  private grant(environment: number, group: GroupRow, missing: number): number {
+    const granted = this.budget.take(group.uri ?? '', missing);
+    if (granted < missing && this.upstreamLog.allow(`budget:${group.uri ?? ''}`)) {
+      this.logger.warn(`the upstream of routing group ${JSON.stringify(group.name)} named more new connections than --upstream-new-connections allows (${this.budget.perMinute} a minute): routes on the others are left out`, {
+        i_environment: environment, routing_group: group.name, uri: this.shown(group.uri), wanted: missing, created: granted,
+      });
+    }
+    return granted;
+  }
+
   /** An upstream route refused on its own: logged once per group, name and reason. */
   private leftOut(environment: number, group: GroupRow, name: string, why: string): void {
     if (!this.once.first(`refused:${group.i_routing_group}:${name}:${why}`)) return;
     this.logger.warn(`a route of the upstream of routing group ${JSON.stringify(group.name)} is left out: ${why}`, {
-      i_environment: environment, routing_group: group.name, uri: redactUri(group.uri), connection_name: name,
+      i_environment: environment, routing_group: group.name, uri: this.shown(group.uri), connection_name: name,
     });
+  }
+
+  private shown(uri: string | null): string | null {
+    if (uri === null) return null;
+    let text = this.shownUris.get(uri);
+    if (text === undefined) {
+      if (this.shownUris.size >= MAX_SHOWN_URIS) this.shownUris.clear();
+      this.shownUris.set(uri, (text = redactUri(uri)));
+    }
+    return text;
   }
 
   /** Closes the upstream clients. Idempotent. */
@@ -118,7 +139,7 @@ export class ExternalForwarder implements ExternalGroupHandler {
   }
 
   private async ask(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult> {
-    const uri = redactUri(group.uri);
+    const uri = this.shown(group.uri);
     try {
       if (group.uri === null || group.uri === '') throw new SippyError('UPSTREAM_UNREACHABLE', `routing group ${JSON.stringify(group.name)} is external but has no URI`, { data: { uri: null } });
       const call = upstreamCall(group, request);
@@ -130,7 +151,8 @@ export class ExternalForwarder implements ExternalGroupHandler {
       this.observer?.upstream(uri ?? '', failure.code);
       // At most once a minute per group, URI and kind: an upstream that is down fails every call.
       if (this.upstreamLog.allow(`${group.i_routing_group}:${failure.code}:${uri ?? ''}`)) {
-        const cause = failure.cause instanceof Error ? failure.cause.message.split(group.uri ?? '\u0000').join(uri ?? '') : undefined;
+        // The client's messages name the URI in its shown form only (rpc-client.ts).
+        const cause = failure.cause instanceof Error ? failure.cause.message : undefined;
         this.logger.warn(failure.message, { i_environment: environment, routing_group: group.name, uri, code: failure.code, ...(cause !== undefined ? { cause } : {}) });
       }
       throw failure;

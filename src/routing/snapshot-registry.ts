@@ -5,7 +5,8 @@
 // --data-reconcile (the usual case) share one snapshot; so do those that
 // also write (--db-write) to the same database.
 
-import { parseDsn, redactSecrets } from '../db/dsn.js';
+import { parseDsn } from '../db/dsn.js';
+import { redactUri } from '../dsn-syntax.js';
 import { SnapshotFollower, type DataStatus, type FollowerLogger, type FollowerSettings } from './snapshot-follower.js';
 import type { SnapshotMetricsView } from '../metrics/daemon-metrics.js';
 
@@ -86,7 +87,7 @@ export class SnapshotRegistry {
 
   /** The snapshot series' view of each follower (metrics). */
   metricsViews(): SnapshotMetricsView[] {
-    return [...this.entries.values()].map((entry) => snapshotMetricsView(redactSecrets(entry.dsn), entry.follower));
+    return [...this.entries.values()].map((entry) => snapshotMetricsView(redactUri(entry.dsn), entry.follower));
   }
 
   statuses(): SnapshotStatus[] {
@@ -102,6 +103,6 @@ export class SnapshotRegistry {
 
   private statusOf(entry: Entry): SnapshotStatus {
     const settings = entry.follower.settings;
-    return { dsn: redactSecrets(entry.dsn), db_write: entry.writeDsn === undefined ? null : redactSecrets(entry.writeDsn), poll_ms: settings.pollMs, reconcile_s: settings.reconcileS, listeners: entry.users, ...entry.follower.status() };
+    return { dsn: redactUri(entry.dsn), db_write: entry.writeDsn === undefined ? null : redactUri(entry.writeDsn), poll_ms: settings.pollMs, reconcile_s: settings.reconcileS, listeners: entry.users, ...entry.follower.status() };
   }
 }

@@ -154,9 +154,10 @@ function placeholders(n: number): string {
 
 // ---- External groups (routing.md "External groups", steps 2 and 3) ----------
 //
-// Rows are created with INSERT IGNORE on the unique keys, then read back, so
-// that requests racing to create the same vendor or connection end with one
-// row each and no error. Existing rows are never modified.
+// The statements; external-creation.ts decides when they run. Rows are
+// created with INSERT IGNORE on the unique keys, so that requests racing
+// (from other processes) to create the same vendor or connection end with
+// one row each and no error. Existing rows are never modified.
 
 /** The vendor every external group's connections belong to (overview.md, step 4). */
 export const EXTERNAL_VENDOR_NAME = 'External Connections (autocreated)';
@@ -191,60 +192,43 @@ export function connectionKey(name: string): string {
   return name.replace(/ +$/, '');
 }
 
-/**
- * The external vendor of `environment` with its connections of these names,
- * creating the vendor when it is missing (never a connection). One SELECT
- * when the vendor exists. Throws DB_* SippyErrors; undefined only when the
- * vendor cannot be created.
- */
-export async function externalVendor(db: Database, environment: number, names: readonly string[]): Promise<ExternalConnections | undefined> {
-  const sorted = [...new Set(names)].sort();
-  const found = await readExternalConnections(db, environment, sorted);
-  if (found !== undefined) return found;
+/** INSERT IGNORE of the external vendor of `environment`. */
+export async function insertExternalVendor(db: Database, environment: number): Promise<void> {
   await insertIgnoringRaces(db, 'INSERT IGNORE INTO vendors (i_environment, name) VALUES (?, ?)', [environment, EXTERNAL_VENDOR_NAME]);
-  return readExternalConnections(db, environment, sorted);
 }
 
 /**
- * Creates the connections of `wanted` that `found` lacks (one INSERT IGNORE)
- * and reads back the vendor's connections of `names`. Which ones to create,
- * and how many, is the caller's decision (external.ts): nothing else here
- * creates connection rows.
+ * INSERT IGNORE of `rows` (distinct names) under the vendor `i_vendor`, in
+ * name order (one lock order for every request), in statements of a power
+ * of two rows each (7 rows: 4, 2, 1), so that a prepared statement serves
+ * every count. Never a row twice: each ignored row would burn an
+ * auto-increment id.
  */
-export async function createExternalConnections(
-  db: Database,
-  environment: number,
-  found: ExternalConnections,
-  wanted: readonly NewExternalConnection[],
-  names: readonly string[],
-): Promise<ExternalConnections> {
-  const missing = missingConnections(found, wanted);
-  if (missing.length === 0) return found;
-  const rows = padTo(missing, nextPowerOfTwo(missing.length));
-  await insertIgnoringRaces(
-    db,
-    `INSERT IGNORE INTO connections (i_environment, i_vendor, name, destination, capacity, enabled)
-     VALUES ${rows.map(() => '(?, ?, ?, ?, ?, 1)').join(', ')}`,
-    rows.flatMap((c) => [environment, found.i_vendor, c.name, c.destination, c.capacity]),
-  );
-  return (await readExternalConnections(db, environment, [...new Set(names)].sort())) ?? found;
+export async function insertExternalConnections(db: Database, environment: number, i_vendor: number, rows: readonly NewExternalConnection[]): Promise<void> {
+  const sorted = [...rows].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (let at = 0; at < sorted.length; ) {
+    const chunk = sorted.slice(at, at + largestPowerOfTwoUpTo(sorted.length - at));
+    at += chunk.length;
+    await insertIgnoringRaces(
+      db,
+      `INSERT IGNORE INTO connections (i_environment, i_vendor, name, destination, capacity, enabled)
+       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, 1)').join(', ')}`,
+      chunk.flatMap((c) => [environment, i_vendor, c.name, c.destination, c.capacity]),
+    );
+  }
 }
 
-/** First occurrence of each name not yet present, in name order (one lock order for every request). */
-function missingConnections(found: ExternalConnections, wanted: readonly NewExternalConnection[]): NewExternalConnection[] {
-  const missing = new Map<string, NewExternalConnection>();
-  for (const w of wanted) {
-    const key = connectionKey(w.name);
-    if (!found.byName.has(key) && !missing.has(key)) missing.set(key, w);
-  }
-  return [...missing.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+function largestPowerOfTwoUpTo(n: number): number {
+  let p = 1;
+  while (p * 2 <= n) p *= 2;
+  return p;
 }
 
 /**
  * The vendor with its connections of these names (an outer join, so the
  * vendor is seen even with none of them), or undefined without the vendor.
  */
-async function readExternalConnections(db: Database, environment: number, names: readonly string[]): Promise<ExternalConnections | undefined> {
+export async function readExternalConnections(db: Database, environment: number, names: readonly string[]): Promise<ExternalConnections | undefined> {
   const list = names.length === 0 ? [''] : padTo(names, nextPowerOfTwo(names.length));
   const rows = await db.select(
     `SELECT v.i_vendor, v.name AS vendor_name, c.i_connection, c.name AS connection_name, c.destination,

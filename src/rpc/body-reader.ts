@@ -5,13 +5,15 @@
 //
 // A JSON-RPC request body (readRequestBody) is also scanned as it arrives (json-shape.ts): past
 // the nesting or value bounds it is no longer kept nor scanned, only read to
-// its end (so the kept-alive connection stays usable) and refused. A kept
+// its end (so the kept-alive connection stays usable) and refused; the scan
+// also tells whether its numbers are all plain integers (request-ids.ts). A kept
 // body must be valid UTF-8: invalid bytes are refused, never replaced by
 // U+FFFD (which would route a number the client never sent).
 
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { JsonShapeScanner, type ShapeViolation } from './json-shape.js';
+import type { RequestText } from './request-ids.js';
 
 export type BodyOutcome =
   | { readonly kind: 'ok'; readonly text: string }
@@ -20,7 +22,8 @@ export type BodyOutcome =
   | { readonly kind: 'aborted' };
 
 export type RequestBodyOutcome =
-  | BodyOutcome
+  | ({ readonly kind: 'ok' } & RequestText)
+  | Exclude<BodyOutcome, { readonly kind: 'ok' }>
   /** Read whole but refused unparsed: over a shape bound, or not UTF-8. */
   | { readonly kind: 'malformed'; readonly reason: ShapeViolation | 'utf8' };
 
@@ -83,10 +86,10 @@ function consume(req: IncomingMessage, limitBytes: number, mode: Mode): Promise<
     };
     const onEnd = (): void => {
       if (violation !== undefined) return finish({ kind: 'malformed', reason: violation });
-      if (mode === 'discard') return finish({ kind: 'ok', text: '' });
+      if (mode === 'discard') return finish({ kind: 'ok', text: '', plainIntegers: false });
       const bytes = Buffer.concat(chunks, size);
       if (scanner !== undefined && !isUtf8(bytes)) return finish({ kind: 'malformed', reason: 'utf8' });
-      finish({ kind: 'ok', text: bytes.toString('utf8') });
+      finish({ kind: 'ok', text: bytes.toString('utf8'), plainIntegers: scanner?.plainIntegers ?? false });
     };
     const onAbort = (): void => finish({ kind: 'aborted' });
     const onClose = (): void => {

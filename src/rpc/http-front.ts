@@ -174,7 +174,7 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     logger: host.logger,
     waiting: host.waiting,
   };
-  const reply = await host.dispatcher.handle(body.text, context, settings.limits.maxBatch, host.gateFor(req.socket), metrics);
+  const reply = await host.dispatcher.handle(body, context, settings.limits.maxBatch, host.gateFor(req.socket), metrics);
   if (reply.body === undefined) {
     send(host, res, 204, undefined);
     if (metrics !== undefined) metrics.answered(reply.method, (performance.now() - read) / 1000);

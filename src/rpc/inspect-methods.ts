@@ -2,7 +2,10 @@
 // listGroups, listRoutes): served on the same sockets, behind the same
 // allow-list, as getRoutes. Answered from the data source getRoutes uses
 // (the snapshot, or SQL), paged, at most MAX_PAGE_LIMIT rows an answer.
+// An external group's uri is shown redacted (redactUri): a client sees the
+// upstream, never its password.
 
+import { redactUri } from '../dsn-syntax.js';
 import { SippyError } from '../errors.js';
 import { MAX_CLD_CHARS, MAX_ROUTING_GROUP_CHARS } from '../limits.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type GroupsPage, type RoutesPage, type RoutingInspector } from '../routing/index.js';
@@ -44,13 +47,19 @@ const listRoutesParams = compileParams<Paging & { readonly routing_group: string
 export async function listGroups(params: unknown, context: MethodContext): Promise<GroupsPage> {
   const p = listGroupsParams(params);
   const inspector = inspectorOf(context, 'listGroups', p);
-  return inspector.groups(context.environment, { name: p.name, offset: p.offset ?? 0, limit: p.limit ?? DEFAULT_PAGE_LIMIT });
+  const page = await inspector.groups(context.environment, { name: p.name, offset: p.offset ?? 0, limit: p.limit ?? DEFAULT_PAGE_LIMIT });
+  return page.groups.some((g) => g.uri !== null) ? { ...page, groups: page.groups.map((g) => ({ ...g, uri: shownUri(g.uri) })) } : page;
 }
 
 export async function listRoutes(params: unknown, context: MethodContext): Promise<RoutesPage> {
   const p = listRoutesParams(params);
   const inspector = inspectorOf(context, 'listRoutes', p);
-  return inspector.routes(context.environment, { routing_group: p.routing_group, cld: p.cld, offset: p.offset ?? 0, limit: p.limit ?? DEFAULT_PAGE_LIMIT });
+  const page = await inspector.routes(context.environment, { routing_group: p.routing_group, cld: p.cld, offset: p.offset ?? 0, limit: p.limit ?? DEFAULT_PAGE_LIMIT });
+  return page.routing_group.uri === null ? page : { ...page, routing_group: { ...page.routing_group, uri: shownUri(page.routing_group.uri) } };
+}
+
+function shownUri(uri: string | null): string | null {
+  return uri === null ? null : redactUri(uri);
 }
 
 function inspectorOf(context: MethodContext, method: string, p: Paging): RoutingInspector {

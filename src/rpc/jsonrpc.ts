@@ -16,6 +16,9 @@
 //   are by name, 1.0 params are `[]` or `[{...named}]`. Their id must be a
 //   string, a number or null, as in 2.0: an object or array id is an
 //   Invalid Request (it would be echoed back, whatever its size).
+// - the id is echoed as the client wrote it: a number id that a double
+//   would not give back (1e400, -0, 1.50, 123456789012345678901234567890)
+//   is answered with its own text (request-ids.ts).
 // Every method call goes through the client connection's CallGate when one
 // is given: a batch's entries (and requests pipelined on the connection) run
 // at most the gate's limit at once and wait their turn beyond it.
@@ -26,6 +29,7 @@ import type { CallGate } from './call-gate.js';
 import type { MethodContext } from './methods.js';
 import type { ErrorCode } from '../errors.js';
 import type { CallObserver } from '../metrics/environment-metrics.js';
+import { idNeedsText, RawNumberId, requestIdTexts, type RequestText } from './request-ids.js';
 import { outcomeOf, rpcError, STANDARD_MESSAGES, toRpcError, type JsonRpcError } from './rpc-errors.js';
 
 export type MethodHandler = (params: unknown, context: MethodContext) => Promise<unknown>;
@@ -79,26 +83,34 @@ export class JsonRpcDispatcher {
   }
 
   /** `gate`: the client connection's, shared by its batches and pipelined requests. `observer`: the environment's metrics, when on. */
-  async handle(body: string, context: MethodContext, maxBatch: number, gate?: CallGate, observer?: CallObserver): Promise<Reply> {
+  async handle(body: RequestText, context: MethodContext, maxBatch: number, gate?: CallGate, observer?: CallObserver): Promise<Reply> {
     const call: CallContext = { method: context, gate, observer };
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body);
+      parsed = JSON.parse(body.text);
     } catch {
       return noCall(call, 'RPC_PARSE_ERROR', rpcError('RPC_PARSE_ERROR', STANDARD_MESSAGES.parse));
     }
-    if (!Array.isArray(parsed)) return single(await this.one(parsed, call), this.methodLabel(parsed));
+    if (!Array.isArray(parsed)) {
+      const idText = idNeedsText(parsed, body.plainIntegers) ? requestIdTexts(body.text)[0] : undefined;
+      return single(await this.one(parsed, call, idText), this.methodLabel(parsed));
+    }
     if (parsed.length === 0) return noCall(call, 'RPC_INVALID_REQUEST', rpcError('RPC_INVALID_REQUEST', STANDARD_MESSAGES.invalidRequest));
     if (parsed.length > maxBatch) {
       return noCall(call, 'RPC_INVALID_REQUEST', rpcError('RPC_INVALID_REQUEST', `Invalid Request: a batch of ${parsed.length} requests is over this listener's limit of ${maxBatch}.`));
     }
-    const answers = (await Promise.all(parsed.map((entry) => this.one(entry, call)))).filter((a): a is JsonObject => a !== undefined);
+    const idTexts = parsed.some((entry) => idNeedsText(entry, body.plainIntegers)) ? requestIdTexts(body.text) : undefined;
+    const answers = (await Promise.all(parsed.map((entry, i) => this.one(entry, call, idTexts?.[i])))).filter((a): a is JsonObject => a !== undefined);
     return answers.length === 0 ? { body: undefined, errors: 0, method: 'batch' } : { body: answers, errors: answers.filter(hasError).length, method: 'batch' };
   }
 
-  /** One request object → its response, or undefined for a notification; told to the observer when there is one. */
-  private async one(entry: unknown, context: CallContext): Promise<JsonObject | undefined> {
-    const response = await this.answer(entry, context);
+  /**
+   * One request object → its response, or undefined for a notification;
+   * told to the observer when there is one. `idText`: the text of its number
+   * id, when the reply must carry it as written.
+   */
+  private async one(entry: unknown, context: CallContext, idText: string | undefined): Promise<JsonObject | undefined> {
+    const response = await this.answer(entry, context, idText);
     // A notification's outcome is not answered, so it is counted ok.
     if (context.observer !== undefined) context.observer.call(this.methodLabel(entry), response === undefined ? 'ok' : outcomeOf(response.error));
     return response;
@@ -110,23 +122,25 @@ export class JsonRpcDispatcher {
     return typeof name === 'string' && this.methods.has(name) ? name : 'other';
   }
 
-  private async answer(entry: unknown, context: CallContext): Promise<JsonObject | undefined> {
+  private async answer(entry: unknown, context: CallContext, idText: string | undefined): Promise<JsonObject | undefined> {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return invalidRequest();
     const request = entry as JsonObject;
-    if ('jsonrpc' in request) return this.versionTwo(request, context);
-    return this.versionOne(request, context);
+    const id = idText === undefined ? request.id : new RawNumberId(idText);
+    if ('jsonrpc' in request) return this.versionTwo(request, id, context);
+    return this.versionOne(request, id, context);
   }
 
-  private async versionTwo(request: JsonObject, context: CallContext): Promise<JsonObject | undefined> {
+  /** `id`: what the reply carries (the request's id, or its text). */
+  private async versionTwo(request: JsonObject, id: unknown, context: CallContext): Promise<JsonObject | undefined> {
     if (!Utils.Request.isValidRequest(request as never, 2)) return invalidRequest();
     // jayson would take `"id": null` for a notification: call it with a stand-in id, answer with the real one.
     const notification = !('id' in request);
     const response = await this.call({ jsonrpc: '2.0', method: request.method, params: request.params, ...(notification ? {} : { id: 0 }) }, context);
     if (notification || response === undefined) return undefined;
-    return { ...response, id: request.id };
+    return { ...response, id };
   }
 
-  private async versionOne(request: JsonObject, context: CallContext): Promise<JsonObject | undefined> {
+  private async versionOne(request: JsonObject, id: unknown, context: CallContext): Promise<JsonObject | undefined> {
     if (!Utils.Request.isValidRequest(request as never, 1) || !isScalarId(request.id)) return invalidRequest();
     const notification = request.id === null;
     const positional = request.params as unknown[];
@@ -136,11 +150,11 @@ export class JsonRpcDispatcher {
       const error = rpcError('RPC_INVALID_PARAMS', 'Invalid params: JSON-RPC 1.0 params must be [] or [{...named parameters}].', {
         errors: [{ path: '', message: 'must be [] or an array of one object of named parameters' }],
       });
-      return { result: null, error, id: request.id };
+      return { result: null, error, id };
     }
     const response = await this.call({ jsonrpc: '2.0', method: request.method, params: named, ...(notification ? {} : { id: 0 }) }, context);
     if (notification || response === undefined) return undefined;
-    return { result: response.result ?? null, error: response.error ?? null, id: request.id };
+    return { result: response.result ?? null, error: response.error ?? null, id };
   }
 
   private call(request: JsonObject, context: CallContext): Promise<JsonObject | undefined> {

@@ -3,9 +3,11 @@
 // in as they are rather than walked again by JSON.stringify and encoded
 // again, the largest cost of an answer after the lookup. Everything else is
 // JSON.stringify's, with its rules (members whose value is undefined are
-// left out).
+// left out), except a number id carried as its text (RawNumberId), written
+// as it is.
 
 import { answerBytesOf, answerInEnvelope, replySlab } from '../routing/index.js';
+import { RawNumberId } from './request-ids.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -31,7 +33,7 @@ const COMMA = Buffer.from(',');
  */
 function singleReply(response: JsonObject): Buffer {
   const prepared = answerBytesOf(response.result);
-  if (prepared === undefined) return Buffer.from(JSON.stringify(response), 'utf8');
+  if (prepared === undefined) return Buffer.from(responseText(response), 'utf8');
   const [head, tail] = envelopeText(response);
   return answerInEnvelope(response.result, head, tail) ?? replySlab.concat([Buffer.from(head, 'utf8'), prepared, Buffer.from(tail, 'utf8')]);
 }
@@ -40,7 +42,7 @@ function singleReply(response: JsonObject): Buffer {
 function responseParts(response: JsonObject, parts: Buffer[]): Buffer[] {
   const prepared = answerBytesOf(response.result);
   if (prepared === undefined) {
-    parts.push(Buffer.from(JSON.stringify(response), 'utf8'));
+    parts.push(Buffer.from(responseText(response), 'utf8'));
     return parts;
   }
   const [head, tail] = envelopeText(response);
@@ -48,19 +50,34 @@ function responseParts(response: JsonObject, parts: Buffer[]): Buffer[] {
   return parts;
 }
 
-/** The response's JSON text before its `result` value and after it, as JSON.stringify writes the members around it. */
+/** A response without a prepared answer: JSON.stringify's text, the members walked only for an id carried as text. */
+function responseText(response: JsonObject): string {
+  if (!(response.id instanceof RawNumberId)) return JSON.stringify(response);
+  const [head, tail] = envelopeText(response);
+  return 'result' in response ? `${head}${JSON.stringify(response.result) ?? 'null'}${tail}` : `${head}${tail}`;
+}
+
+function valueText(value: unknown): string | undefined {
+  return value instanceof RawNumberId ? value.text : JSON.stringify(value);
+}
+
+/**
+ * The response's JSON text before its `result` value and after it, as
+ * JSON.stringify writes the members around it (the whole object in the
+ * tail when it has no `result`).
+ */
 function envelopeText(response: JsonObject): [string, string] {
   const keys = Object.keys(response);
   // The usual 2.0 response, as the dispatcher builds it: no walk over the members.
   if (keys.length === 3 && keys[0] === 'jsonrpc' && keys[1] === 'id' && keys[2] === 'result' && response.jsonrpc === '2.0') {
-    const id = JSON.stringify(response.id);
+    const id = valueText(response.id);
     if (id !== undefined) return [`{"jsonrpc":"2.0","id":${id},"result":`, '}'];
   }
   let head = '{';
   let text = '';
   let first = true;
   for (const key of keys) {
-    const value = key === 'result' ? undefined : JSON.stringify(response[key]);
+    const value = key === 'result' ? undefined : valueText(response[key]);
     if (key !== 'result' && value === undefined) continue;
     text += `${first ? '' : ','}${JSON.stringify(key)}:`;
     first = false;

@@ -7,6 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { catalogue, SippyError } from '../errors.js';
 import { readBody } from '../rpc/body-reader.js';
+import { replyJson } from '../rpc/reply-json.js';
+import { idNeedsText, RawNumberId, requestIdTexts } from '../rpc/request-ids.js';
 import { bindUnixSocket, checkSocketPath, unlinkIfOwn, type SocketIdentity } from '../rpc/unix-socket.js';
 
 export type ControlMethods = Readonly<Record<string, () => Promise<unknown>>>;
@@ -14,13 +16,13 @@ export type ControlMethods = Readonly<Record<string, () => Promise<unknown>>>;
 const BODY_LIMIT = 64 * 1024;
 const CONTROL_SOCKET_MODE = 0o600;
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+function send(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  const bytes = replyJson(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes.length });
+  res.end(bytes);
 }
 
-function failure(id: unknown, code: number, message: string): unknown {
+function failure(id: unknown, code: number, message: string): Record<string, unknown> {
   return { jsonrpc: '2.0', error: { code, message }, id: id ?? null };
 }
 
@@ -73,16 +75,18 @@ export class ControlServer {
       send(res, 200, failure(null, catalogue.RPC_INVALID_REQUEST.rpc, 'Invalid Request'));
       return;
     }
+    // The id as the client wrote it, as on the listeners (request-ids.ts); the body is small and this is no hot path.
+    const id = idNeedsText(request, false) ? new RawNumberId(requestIdTexts(body.text)[0]!) : request.id;
     const method = Object.hasOwn(this.methods, request.method) ? this.methods[request.method] : undefined;
     if (method === undefined) {
-      send(res, 200, failure(request.id, catalogue.RPC_METHOD_NOT_FOUND.rpc, `Method not found: the control socket serves ${Object.keys(this.methods).join(' and ')}.`));
+      send(res, 200, failure(id, catalogue.RPC_METHOD_NOT_FOUND.rpc, `Method not found: the control socket serves ${Object.keys(this.methods).join(' and ')}.`));
       return;
     }
     try {
-      send(res, 200, { jsonrpc: '2.0', result: await method(), id: request.id ?? null });
+      send(res, 200, { jsonrpc: '2.0', result: await method(), id: id ?? null });
     } catch (err) {
       const message = err instanceof SippyError ? err.message : 'internal error; see the supervisor log';
-      send(res, 200, failure(request.id, catalogue.RPC_INTERNAL.rpc, message));
+      send(res, 200, failure(id, catalogue.RPC_INTERNAL.rpc, message));
     }
   }
 }

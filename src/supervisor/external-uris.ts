@@ -6,6 +6,7 @@
 // the reload log say so before the first call does. URIs of other hosts are
 // not ours to judge and are left alone.
 
+import { redactUri } from '../dsn-syntax.js';
 import { catalogue } from '../errors.js';
 import { endpointsClash } from '../econfig/clashes.js';
 import { parseSocket } from '../econfig/listener-addresses.js';
@@ -46,7 +47,7 @@ export function unservedExternalUris(groups: readonly ExternalGroup[], listeners
     if (wanted === undefined) continue;
     if ([...listeners.values()].some((spec) => serves(spec.endpoint, wanted))) continue;
     warnings.push(
-      `environment ${group.i_environment}: external group ${JSON.stringify(group.name)} points at ${group.uri}, which no listener of this econfig serves: its calls will fail (${catalogue.UPSTREAM_UNREACHABLE.rpc}) until the group's uri or the econfig is changed`,
+      `environment ${group.i_environment}: external group ${JSON.stringify(group.name)} points at ${redactUri(group.uri)}, which no listener of this econfig serves: its calls will fail (${catalogue.UPSTREAM_UNREACHABLE.rpc}) until the group's uri or the econfig is changed`,
     );
   }
   return warnings;

@@ -179,7 +179,7 @@ describe('external groups: URIs', function () {
       }
       expect(outcomes).to.deep.equal([
         ['UPSTREAM_UNREACHABLE', { uri: null }],
-        ['UPSTREAM_UNREACHABLE', { uri: 'ftp://127.0.0.1/x' }],
+        ['UPSTREAM_UNREACHABLE', { uri: 'ftp://user:***@127.0.0.1/x' }],
         ['UPSTREAM_UNREACHABLE', { uri: 'unix:relative.sock' }],
       ]);
       expect(logger.lines.join('\n')).not.to.contain('secret');

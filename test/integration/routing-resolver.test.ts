@@ -157,10 +157,10 @@ describe('route resolver: groups, answer, errors', function () {
     try {
       const err = await failure(resolver.resolve(1, request('Upstream')));
       expect(err.code).to.equal('UPSTREAM_UNREACHABLE');
-      expect(err.data).to.deep.equal({ uri: 'http://127.0.0.1:1/' });
-      expect(err.message).to.equal('the upstream of routing group "Upstream" (http://127.0.0.1:1/) is unreachable');
+      expect(err.data).to.deep.equal({ uri: 'http://user:***@127.0.0.1:1/' });
+      expect(err.message).to.equal('the upstream of routing group "Upstream" (http://user:***@127.0.0.1:1/) is unreachable');
       expect(logger.lines).to.have.length(1);
-      expect(logger.lines[0]!.fields).to.include({ routing_group: 'Upstream', uri: 'http://127.0.0.1:1/', code: 'UPSTREAM_UNREACHABLE' });
+      expect(logger.lines[0]!.fields).to.include({ routing_group: 'Upstream', uri: 'http://user:***@127.0.0.1:1/', code: 'UPSTREAM_UNREACHABLE' });
       expect(JSON.stringify(logger.lines)).to.not.contain('secret');
     } finally {
       await resolver.close();

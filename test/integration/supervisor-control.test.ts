@@ -93,6 +93,16 @@ describe('supervisor: ControlServer on a real UNIX socket', () => {
     }
   });
 
+  it('answers with the id as the client wrote it, for results and errors', async () => {
+    await started();
+    for (const id of ['1e400', '-0', '1.50', '123456789012345678901234567890', '7', '"x"']) {
+      for (const [method, member] of [['status', '"result":'], ['nosuch', '"error":'], ['refuse', '"error":']]) {
+        const answer = await post({ socketPath: path }, `{"jsonrpc":"2.0","method":"${method}","id":${id}}`);
+        expect(answer.text, `${method} ${id}`).to.contain(member).and.to.match(new RegExp(`"id":${id.replace(/[.+]/g, '\\$&')}}$`));
+      }
+    }
+  });
+
   it('GET is 405 with Allow: POST; a body over 64 KiB is 413; the server keeps serving', async () => {
     await started();
     const get = await post({ socketPath: path }, '', { method: 'GET' });

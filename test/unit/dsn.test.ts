@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseDsn, redactSecrets, dsnFromOptions } from '../../src/db/dsn.js';
+import { redactUri, UNPARSEABLE_URI } from '../../src/dsn-syntax.js';
 import { SippyError } from '../../src/errors.js';
 
 function failure(text: string): SippyError {
@@ -92,5 +93,53 @@ describe('DSN', () => {
     expect(dsnFromOptions('mysql://a@h/one', { SIPPY_ROUTED_DB: 'mysql://a@h/two' }).database).to.equal('one');
     expect(dsnFromOptions(undefined, { SIPPY_ROUTED_DB: 'mysql://a@h/two' }).database).to.equal('two');
     expect(() => dsnFromOptions(undefined, {})).to.throw(SippyError, /SIPPY_ROUTED_DB/);
+  });
+});
+
+describe('redactUri: one redaction for every URI shown (DSNs, upstream URIs)', () => {
+  const shown: [string, string, string][] = [
+    ['a password with @ (the parser takes the last @ before the host)', 'http://user:pa@ss2@host/', 'http://user:***@host/'],
+    ['a password with :', 'http://user:pa:ss:3@host:8080/rpc', 'http://user:***@host:8080/rpc'],
+    ['a user with @ and :, %-escaped', 'http://us%40er%3Ax:p%40ss%3Aw0rd%25@host/', 'http://us%40er%3Ax:***@host/'],
+    ['a %-escaped password', 'https://user:s%65cret%2F4@up.example:8443/rpc?x=1', 'https://user:***@up.example:8443/rpc?x=1'],
+    ['a leading blank', ' http://user:secret10@host/', 'http://user:***@host/'],
+    ['blanks, tabs and a newline around it', '\t http://user:secret11@host/ \n', 'http://user:***@host/'],
+    ['a no-break space before it', '\u00a0http://user:secret12@host/', 'http://user:***@host/'],
+    ['a user without a password', 'http://token@[::1]:8080/', 'http://token@[::1]:8080/'],
+    ['an empty user', 'http://:secret13@host/', 'http://:***@host/'],
+    ['no userinfo at all', 'http://up.example/a@b', 'http://up.example/a@b'],
+    ['a unix: socket', 'unix:/run/sippy_routed.1.sock', 'unix:/run/sippy_routed.1.sock'],
+    ['a unix: socket named with @ and :', 'unix:/run/u:x@y.sock', 'unix:/run/u:x@y.sock'],
+    ['a relative unix: path (no authority, no password)', 'unix:relative.sock', 'unix:relative.sock'],
+    ['a unix: URI with an authority', 'unix://user:secret14@host/run/s.sock', 'unix://user:***@host/run/s.sock'],
+    ['a DSN', 'mysql://routed:p@ss w:rd@db1:3307/routing', 'mysql://routed:***@db1:3307/routing'],
+    ['a socket DSN', 'mysql://root:pw@localhost/x?socket=/run/s.sock', 'mysql://root:***@localhost/x?socket=/run/s.sock'],
+  ];
+  for (const [what, uri, expected] of shown) {
+    it(`${what}: ${JSON.stringify(uri)} shows as ${expected}`, () => {
+      expect(redactUri(uri)).to.equal(expected);
+    });
+  }
+
+  const unparseable: [string, string][] = [
+    ['no scheme', 'user:secret20@host:8080/'],
+    ['no scheme, an authority', '//user:secret21@host/'],
+    ['no scheme, a host only', 'user:secret22@10.0.0.1'],
+    ['a scheme without //', 'mysql:routed:secret23@db/x'],
+    ['a blank inside the scheme', 'ht tp://user:secret24@host/'],
+    ['a bad port', 'http://user:secret25@host:99999/'],
+    ['an empty string', ''],
+    ['blanks only', '   '],
+  ];
+  for (const [what, uri] of unparseable) {
+    it(`${what}: ${JSON.stringify(uri)} shows as ${UNPARSEABLE_URI}`, () => {
+      expect(redactUri(uri)).to.equal(UNPARSEABLE_URI);
+    });
+  }
+
+  it("is the DSN's printable form", () => {
+    for (const dsn of ['mysql://routed:hunter2@db:3306/sippy', 'mysql://u:p@w@localhost/db?socket=/run/s.sock', 'mysql://routed@db/sippy']) {
+      expect(parseDsn(dsn).redacted).to.equal(redactUri(dsn));
+    }
   });
 });
