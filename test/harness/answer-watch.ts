@@ -25,7 +25,9 @@ export class AnswerWatch {
   private readonly clients: RoutingClient[];
   private readonly loops: Promise<void>[];
 
-  constructor(uri: string, call: GetRoutesCall, view: (result: RouteResult) => string, concurrency = 4, deadlineMs = 300_000) {
+  /** `pauseMs` between one client's calls (0: back to back) leaves CPU to what is under test on a small machine. */
+  constructor(uri: string, call: GetRoutesCall, view: (result: RouteResult) => string, options: { concurrency?: number; pauseMs?: number; deadlineMs?: number } = {}) {
+    const { concurrency = 4, pauseMs = 0, deadlineMs = 300_000 } = options;
     const deadline = Date.now() + deadlineMs;
     this.clients = Array.from({ length: concurrency }, () => new RoutingClient(uri, { timeoutMs: 5000 }));
     this.runs = this.clients.map(() => []);
@@ -38,6 +40,7 @@ export class AnswerWatch {
           if (last?.view === seen) last.count += 1;
           else runs.push({ view: seen, count: 1, at: Date.now() });
           this.answers += 1;
+          if (pauseMs > 0) await delay(pauseMs);
         } catch (err) {
           this.failures.push(`${new Date().toISOString()}: ${(err as Error).message}`);
           await delay(5); // a refused connection would otherwise spin

@@ -109,22 +109,43 @@ export function randomRequests(seed: number, count: number, environments = 3): {
   return requests;
 }
 
-async function ids(conn: mysql.Connection, sql: string): Promise<number[]> {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(sql);
+async function ids(conn: mysql.Connection, sql: string, params: unknown[] = []): Promise<number[]> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(sql, params);
   return rows.map((r) => Number(Object.values(r)[0]));
+}
+
+/** The ids randomEdit picks from: every row, or (`confined`) only the rows of environments 1..`environments`. */
+async function editableIds(conn: mysql.Connection, environments: number, confined: boolean): Promise<Record<'sets' | 'routes' | 'connections' | 'groups' | 'entries' | 'vendors', number[]>> {
+  if (!confined) {
+    return {
+      sets: await ids(conn, 'SELECT i_destination_set FROM destination_sets'),
+      routes: await ids(conn, 'SELECT i_route FROM routes'),
+      connections: await ids(conn, 'SELECT i_connection FROM connections'),
+      groups: await ids(conn, 'SELECT i_routing_group FROM routing_groups'),
+      entries: await ids(conn, 'SELECT i_routing_group_entry FROM routing_group_entries'),
+      vendors: await ids(conn, 'SELECT i_vendor FROM vendors'),
+    };
+  }
+  const within = [environments];
+  return {
+    sets: await ids(conn, 'SELECT i_destination_set FROM destination_sets WHERE i_environment <= ? ORDER BY i_destination_set', within),
+    routes: await ids(conn, 'SELECT r.i_route FROM routes r JOIN destination_sets d USING (i_destination_set) WHERE d.i_environment <= ? ORDER BY r.i_route', within),
+    connections: await ids(conn, 'SELECT i_connection FROM connections WHERE i_environment <= ? ORDER BY i_connection', within),
+    groups: await ids(conn, 'SELECT i_routing_group FROM routing_groups WHERE i_environment <= ? ORDER BY i_routing_group', within),
+    entries: await ids(conn, 'SELECT e.i_routing_group_entry FROM routing_group_entries e JOIN routing_groups g USING (i_routing_group) WHERE g.i_environment <= ? ORDER BY e.i_routing_group_entry', within),
+    vendors: await ids(conn, 'SELECT i_vendor FROM vendors WHERE i_environment <= ? ORDER BY i_vendor', within),
+  };
 }
 
 /**
  * One random edit (sometimes a transaction of several rows), committed.
  * Returns a description, or undefined when the foreign keys refused it.
+ * `confined`: only rows of environments 1..`environments` are touched (and
+ * referenced), so a transaction another connection holds open on the rows
+ * of a higher environment never blocks it.
  */
-export async function randomEdit(conn: mysql.Connection, random: Random, environments = 3): Promise<string | undefined> {
-  const sets = await ids(conn, 'SELECT i_destination_set FROM destination_sets');
-  const routes = await ids(conn, 'SELECT i_route FROM routes');
-  const connections = await ids(conn, 'SELECT i_connection FROM connections');
-  const groups = await ids(conn, 'SELECT i_routing_group FROM routing_groups');
-  const entries = await ids(conn, 'SELECT i_routing_group_entry FROM routing_group_entries');
-  const vendors = await ids(conn, 'SELECT i_vendor FROM vendors');
+export async function randomEdit(conn: mysql.Connection, random: Random, environments = 3, confined = false): Promise<string | undefined> {
+  const { sets, routes, connections, groups, entries, vendors } = await editableIds(conn, environments, confined);
   const env = int(random, 1, environments);
   const edits: [string, () => Promise<unknown>][] = [
     ['route inserted', () => conn.query(ROUTE_INSERT, routeValues(random, pick(random, sets)))],

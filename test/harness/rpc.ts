@@ -126,6 +126,17 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Polls `probe` until `accept` holds; rejects with what it last saw once `timeoutMs` has passed. */
+export async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string | (() => string)): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()}: not within ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
+    await delay(10);
+  }
+}
+
 /**
  * Writes the bodies as HTTP POST requests on one connection in one go
  * (pipelined) and reads the answers' bodies as text, in order.

@@ -18,23 +18,13 @@ import { DaemonProcess } from '../harness/daemon.js';
 import { runCliProcess, Supervisor } from '../harness/supervisor-process.js';
 import { ReplicationSet, replicationSkipReason } from '../harness/replication.js';
 import { answerJson, fixedUpstreamResult, ScriptedPeer } from '../harness/external.js';
-import { delay, makeTempDir, type TempDir } from '../harness/rpc.js';
+import { delay, makeTempDir, until, type TempDir } from '../harness/rpc.js';
 
 /** Old journal entries seeded before the daemons start: the purge's work. */
 const OLD_ENTRIES = 300;
 const EDITS = 100;
 /** snapshot.md: a change committed is in answers within 1 s (after it reached the database read). */
 const FRESHNESS_MS = 1000;
-
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    await delay(10);
-  }
-}
 
 /** A daemon's log lines (JSON lines on a non-terminal stderr) whose message starts with `prefix`. */
 function logLines(daemon: DaemonProcess, prefix: string): Record<string, unknown>[] {

@@ -20,11 +20,11 @@ import type mysql from 'mysql2/promise';
 import { RoutingClient, type GetRoutesCall } from '../../src/client/routing-client.js';
 import type { DataStatus, RouteResult } from '../../src/routing/index.js';
 import { AnswerWatch } from '../harness/answer-watch.js';
-import { connectTo, insertRoutes, until } from '../harness/bulk-routes.js';
+import { connectTo, insertRoutes } from '../harness/bulk-routes.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { makeTempDir, type TempDir } from '../harness/rpc.js';
+import { makeTempDir, until, type TempDir } from '../harness/rpc.js';
 
 const OLD = '0.100000';
 const NEW_PRICE = '0.200000';

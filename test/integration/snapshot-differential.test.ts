@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { parseDsn } from '../../src/db/dsn.js';
-import { isSippyError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { answerBytesOf, createResolver, SnapshotFollower, type Resolver, type RouteRequest } from '../../src/routing/index.js';
+import { SnapshotFollower } from '../../src/routing/index.js';
 import { seededRandom } from '../../src/seeded-random.js';
 import { useFreshDatabase } from '../harness/database.js';
+import { compareSources, type PassCounts } from '../harness/differential.js';
 import { randomEdit, randomRequests, seedRoutingData } from '../harness/random-routing.js';
 
 // snapshot.md: "for any database state, an answer from the snapshot equals,
@@ -16,16 +16,6 @@ import { randomEdit, randomRequests, seedRoutingData } from '../harness/random-r
 const REQUESTS = 10_000;
 const EDIT_BATCHES = 5;
 const EDITS_PER_BATCH = 40;
-
-/** An answer or the error, comparable across resolvers. */
-async function outcome(resolver: Resolver, environment: number, request: RouteRequest): Promise<unknown> {
-  try {
-    return await resolver.resolve(environment, request);
-  } catch (err) {
-    if (!isSippyError(err)) throw err;
-    return { code: err.code, message: err.message, data: err.data };
-  }
-}
 
 function connect(dsn: string): Promise<mysql.Connection> {
   const d = parseDsn(dsn);
@@ -54,32 +44,8 @@ describe('the snapshot answers exactly as SQL (differential)', function () {
   });
 
   /** Both sources on the same requests, in the same order, each with the same seeded random source (the weight key). */
-  async function compareAll(seed: number): Promise<{ routes: number; errors: number; json: number }> {
-    const sql = createResolver(database().db, { logger: silentLogger, random: seededRandom(seed) });
-    const snapshot = createResolver(database().db, { logger: silentLogger, random: seededRandom(seed), snapshot: { follower } });
-    const counts = { routes: 0, errors: 0, json: 0 };
-    try {
-      for (const [i, { environment, request }] of randomRequests(seed, REQUESTS).entries()) {
-        const expected = await outcome(sql, environment, request);
-        const actual = await outcome(snapshot, environment, request);
-        if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-          expect(actual, `request ${i}: ${JSON.stringify(request)} in environment ${environment}`).to.deep.equal(expected);
-        }
-        // What is sent is the JSON built with the answer: it must say exactly what the object says.
-        const sent = answerBytesOf(actual)?.toString();
-        if (sent !== undefined && sent !== JSON.stringify(actual)) {
-          expect(JSON.parse(sent), `request ${i}: the answer's JSON`).to.deep.equal(JSON.parse(JSON.stringify(actual)));
-        }
-        const routes = (expected as { routes?: unknown[] }).routes;
-        if (routes === undefined) counts.errors += 1;
-        else counts.routes += routes.length;
-        if (routes !== undefined) counts.json += answerBytesOf(actual)?.toString() === JSON.stringify(actual) ? 1 : 0;
-      }
-    } finally {
-      await sql.close();
-      await snapshot.close();
-    }
-    return counts;
+  function compareAll(seed: number): Promise<PassCounts> {
+    return compareSources(database().db, follower, randomRequests(seed, REQUESTS), seed);
   }
 
   it('on a random data set: several environments, every policy, dated, forbidden and huntstop rows, translation rules, amounts past 2^53', async () => {

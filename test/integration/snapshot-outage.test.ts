@@ -23,7 +23,7 @@ import type { RouteResult } from '../../src/routing/types.js';
 import type { DataStatus } from '../../src/routing/snapshot-follower.js';
 import type { SnapshotStatus } from '../../src/routing/snapshot-registry.js';
 import { DaemonProcess } from '../harness/daemon.js';
-import { delay } from '../harness/rpc.js';
+import { delay, until } from '../harness/rpc.js';
 import { runCliProcess, Supervisor } from '../harness/supervisor-process.js';
 
 const DATABASE = 'sr_outage';
@@ -71,17 +71,6 @@ class Load {
     this.stopping = true;
     await Promise.all(this.loops);
     for (const client of this.clients) client.close();
-  }
-}
-
-/** Polls `probe` until `accept` holds; rejects with what it last saw after timeoutMs. */
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string | (() => string)): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()}: not within ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    await delay(10);
   }
 }
 

@@ -1,0 +1,64 @@
+// The differential check of the two data sources (snapshot.md: "for any
+// database state, an answer from the snapshot equals, field by field, the
+// answer the SQL path gives for the same state"): the same requests to a
+// resolver over SQL and one over a follower's snapshot, in the same order,
+// each with the same seeded random source (the weight key). The caller
+// makes sure the database does not change during a pass.
+
+import { expect } from 'chai';
+import type { Database } from '../../src/db/pool.js';
+import { isSippyError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import { answerBytesOf, createResolver, type Resolver, type RouteRequest, type SnapshotFollower } from '../../src/routing/index.js';
+import { seededRandom } from '../../src/seeded-random.js';
+
+/** An answer or the error, comparable across resolvers. */
+async function outcome(resolver: Resolver, environment: number, request: RouteRequest): Promise<unknown> {
+  try {
+    return await resolver.resolve(environment, request);
+  } catch (err) {
+    if (!isSippyError(err)) throw err;
+    return { code: err.code, message: err.message, data: err.data };
+  }
+}
+
+/** What a pass saw: routes answered, errors answered, answers whose prepared JSON is JSON.stringify's. */
+export interface PassCounts {
+  routes: number;
+  errors: number;
+  json: number;
+}
+
+/** Asserts that both sources answer `requests` alike (and the snapshot's prepared JSON says what its object says). */
+export async function compareSources(
+  db: Database,
+  follower: SnapshotFollower,
+  requests: readonly { environment: number; request: RouteRequest }[],
+  seed: number,
+): Promise<PassCounts> {
+  const sql = createResolver(db, { logger: silentLogger, random: seededRandom(seed) });
+  const snapshot = createResolver(db, { logger: silentLogger, random: seededRandom(seed), snapshot: { follower } });
+  const counts = { routes: 0, errors: 0, json: 0 };
+  try {
+    for (const [i, { environment, request }] of requests.entries()) {
+      const expected = await outcome(sql, environment, request);
+      const actual = await outcome(snapshot, environment, request);
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+        expect(actual, `request ${i}: ${JSON.stringify(request)} in environment ${environment}`).to.deep.equal(expected);
+      }
+      // What is sent is the JSON built with the answer: it must say exactly what the object says.
+      const sent = answerBytesOf(actual)?.toString();
+      if (sent !== undefined && sent !== JSON.stringify(actual)) {
+        expect(JSON.parse(sent), `request ${i}: the answer's JSON`).to.deep.equal(JSON.parse(JSON.stringify(actual)));
+      }
+      const routes = (expected as { routes?: unknown[] }).routes;
+      if (routes === undefined) counts.errors += 1;
+      else counts.routes += routes.length;
+      if (routes !== undefined) counts.json += answerBytesOf(actual)?.toString() === JSON.stringify(actual) ? 1 : 0;
+    }
+  } finally {
+    await sql.close();
+    await snapshot.close();
+  }
+  return counts;
+}
