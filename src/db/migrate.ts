@@ -5,7 +5,7 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { SippyError } from '../errors.js';
 import type { Database } from './pool.js';
-import { JOURNAL_TRIGGERS, migrations, LATEST_SCHEMA_VERSION, TRIGGER_PLACEMENT_SQL, triggerProblems } from './migrations.js';
+import { JOURNAL_TRIGGERS, migrations, LATEST_SCHEMA_VERSION, TRIGGER_PLACEMENT_SQL, triggerProblems, type MigrationStatement } from './migrations.js';
 
 export interface MigrateResult {
   readonly from: number;
@@ -69,7 +69,7 @@ export async function migrate(db: Database): Promise<MigrateResult> {
         // statements are written to be re-runnable (IF NOT EXISTS) and the
         // record is written last, so a migration that failed half-way is
         // simply run again whole.
-        for (const statement of migration.statements) await conn.query(statement);
+        for (const statement of migration.statements) await applyStatement(conn, statement);
         await conn.query('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
         applied.push(migration.version);
       }
@@ -79,4 +79,18 @@ export async function migrate(db: Database): Promise<MigrateResult> {
       await conn.query('SELECT RELEASE_LOCK(?)', [LOCK_NAME]).catch(() => undefined);
     }
   });
+}
+
+/** Runs one statement of a migration; a guarded one only while its column is missing. */
+export async function applyStatement(conn: PoolConnection, statement: MigrationStatement): Promise<void> {
+  if (typeof statement === 'string') {
+    await conn.query(statement);
+    return;
+  }
+  const { table, column } = statement.unlessColumn;
+  const [found] = await conn.query<RowDataPacket[]>(
+    'SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+    [table, column],
+  );
+  if (Number(found[0]!.n) === 0) await conn.query(statement.sql);
 }

@@ -6,7 +6,19 @@
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  readonly statements: readonly string[];
+  readonly statements: readonly MigrationStatement[];
+}
+
+/**
+ * A statement, or one that runs only while a column is missing: MySQL 8 has
+ * no ADD COLUMN IF NOT EXISTS (MariaDB's only), so the check is made first
+ * (migrate.ts, applyStatement). Either way a statement can be run again.
+ */
+export type MigrationStatement = string | { readonly sql: string; readonly unlessColumn: { readonly table: string; readonly column: string } };
+
+/** ALTER TABLE ... ADD COLUMN, skipped when the column is there. */
+function addColumn(table: string, column: string, definition: string): MigrationStatement {
+  return { sql: `ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`, unlessColumn: { table, column } };
 }
 
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -49,21 +61,35 @@ export interface JournalTrigger {
   readonly statements: readonly [string, string];
 }
 
-/** Every journal trigger: routing_changes_<table>_<ai|au|ad>, AFTER its event on its table. */
-export const JOURNAL_TRIGGERS: readonly JournalTrigger[] = Object.freeze(
-  JOURNALED_TABLES.flatMap(({ table, key }) =>
-    TRIGGER_EVENTS.map(({ suffix, event }): JournalTrigger => {
-      const name = `${JOURNAL_TABLE}_${table}_${suffix}`;
-      const insert = (row: 'NEW' | 'OLD'): string => `INSERT INTO ${JOURNAL_TABLE} (table_name, row_key) VALUES ('${table}', ${row}.${key})`;
-      const body =
-        event === 'INSERT' ? insert('NEW')
-        : event === 'DELETE' ? insert('OLD')
-        // An UPDATE that moves a row to another parent changes both.
-        : `BEGIN ${insert('NEW')}; IF NOT (OLD.${key} <=> NEW.${key}) THEN ${insert('OLD')}; END IF; END`;
-      return { name, table, event, statements: [`DROP TRIGGER IF EXISTS ${name}`, `CREATE TRIGGER ${name} AFTER ${event} ON ${table} FOR EACH ROW ${body}`] };
-    }),
-  ),
-);
+/**
+ * The journal triggers as of a schema version: from version 4 a route's
+ * entry also carries the route's own id (`row_id`), so that a refresh
+ * re-reads the routes that changed rather than their whole set. Version 2's
+ * are kept as they shipped (a migration is never edited).
+ */
+function journalTriggers(routeIds: boolean): readonly JournalTrigger[] {
+  return Object.freeze(
+    JOURNALED_TABLES.flatMap(({ table, key }) =>
+      TRIGGER_EVENTS.map(({ suffix, event }): JournalTrigger => {
+        const name = `${JOURNAL_TABLE}_${table}_${suffix}`;
+        const withId = routeIds && table === 'routes';
+        const insert = (row: 'NEW' | 'OLD'): string => withId
+          ? `INSERT INTO ${JOURNAL_TABLE} (table_name, row_key, row_id) VALUES ('${table}', ${row}.${key}, ${row}.i_route)`
+          : `INSERT INTO ${JOURNAL_TABLE} (table_name, row_key) VALUES ('${table}', ${row}.${key})`;
+        // An UPDATE that moves a row to another parent (or renumbers a route) changes both.
+        const same = withId ? `OLD.${key} <=> NEW.${key} AND OLD.i_route <=> NEW.i_route` : `OLD.${key} <=> NEW.${key}`;
+        const body =
+          event === 'INSERT' ? insert('NEW')
+          : event === 'DELETE' ? insert('OLD')
+          : `BEGIN ${insert('NEW')}; IF NOT (${same}) THEN ${insert('OLD')}; END IF; END`;
+        return { name, table, event, statements: [`DROP TRIGGER IF EXISTS ${name}`, `CREATE TRIGGER ${name} AFTER ${event} ON ${table} FOR EACH ROW ${body}`] };
+      }),
+    ),
+  );
+}
+
+/** Every journal trigger as the latest schema has it: routing_changes_<table>_<ai|au|ad>, AFTER its event on its table. */
+export const JOURNAL_TRIGGERS: readonly JournalTrigger[] = journalTriggers(true);
 
 /** The journal triggers' names. */
 export function triggerNames(): string[] {
@@ -212,7 +238,29 @@ export const migrations: readonly Migration[] = Object.freeze([
         PRIMARY KEY (id)
       ) ${TABLE_OPTIONS}`,
       `INSERT IGNORE INTO ${JOURNAL_HORIZON_TABLE} (id, purged_through) VALUES (1, 0)`,
-      ...JOURNAL_TRIGGERS.flatMap((trigger) => trigger.statements),
+      ...journalTriggers(false).flatMap((trigger) => trigger.statements),
+    ],
+  },
+  {
+    version: 3,
+    name: 'route descriptions',
+    // The destination's name from the carrier's rate deck ("United Kingdom -
+    // Mobile"): shown by `routes`, written by `rates import`, read by
+    // `rates export`. Informational only: routing never reads it. Adding a
+    // NULL column is instant on MariaDB 10.3+ and MySQL 8.0.12+.
+    statements: [addColumn('routes', 'description', 'VARCHAR(255) NULL')],
+  },
+  {
+    version: 4,
+    name: 'journal route ids',
+    // A route's journal entry names the route beside its set: a refresh
+    // re-reads a few changed routes of a large set by primary key instead
+    // of the whole set (an edit in a million-route set is a handful of rows,
+    // not a million). Entries written before this have no row_id: their set
+    // is re-read whole, as before.
+    statements: [
+      addColumn(JOURNAL_TABLE, 'row_id', 'INT UNSIGNED NULL'),
+      ...JOURNAL_TRIGGERS.filter((trigger) => trigger.table === 'routes').flatMap((trigger) => trigger.statements),
     ],
   },
 ]);

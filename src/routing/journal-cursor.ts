@@ -49,18 +49,33 @@ export interface JournalHead {
   readonly newest: JournalEntryId | null;
 }
 
+/**
+ * A set held with this many routes is refreshed by re-reading its changed
+ * routes (by primary key) when they are at most a quarter of it, and at
+ * most this many; otherwise it is re-read whole, which is then cheaper.
+ */
+export const ROW_REFRESH_MAX = 50_000;
+
 /** What a refresh must re-read. */
 export interface Changes {
   /** Any of the six small tables changed: they are re-read whole. */
   readonly small: boolean;
-  /** Destination sets whose routes are re-read. */
+  /** Destination sets whose routes are re-read whole. */
   readonly sets: ReadonlySet<number>;
+  /** Destination sets held whose changed routes are re-read, by id (the journal names them). */
+  readonly byRow: ReadonlySet<number>;
 }
 
 /** A (table, key) the journal names, once however many entries name it. */
 export interface ChangedKey {
   readonly table: string;
   readonly key: number;
+  /** Entries naming it. */
+  readonly entries: number;
+  /** Of those, entries that also name a route (row_id; a routes entry from schema version 4 on). */
+  readonly withIds: number;
+  /** Distinct routes they name. */
+  readonly ids: number;
 }
 
 /**
@@ -166,20 +181,28 @@ export class JournalCursor {
   }
 }
 
-/** What the changed keys of a poll make a refresh re-read. */
-export function changesOf(keys: readonly ChangedKey[]): Changes {
+/**
+ * What the changed keys of a poll make a refresh re-read. `heldRoutes`: the
+ * routes a set has in the snapshot (undefined when it is not held).
+ */
+export function changesOf(keys: readonly ChangedKey[], heldRoutes: (set: number) => number | undefined): Changes {
   const sets = new Set<number>();
+  const byRow = new Set<number>();
   let small = false;
-  for (const { table, key } of keys) {
+  for (const { table, key, entries, withIds, ids } of keys) {
     if (table === 'routes') {
-      sets.add(key);
+      const held = heldRoutes(key);
+      // Entries journaled before route ids (schema version 3 and older) say only the set.
+      if (withIds === entries && held !== undefined && ids <= Math.min(ROW_REFRESH_MAX, held / 4)) byRow.add(key);
+      else sets.add(key);
       continue;
     }
     small = true;
     // A destination set deleted takes its routes with it (a cascade fires no trigger).
     if (table === 'destination_sets') sets.add(key);
   }
-  return { small, sets };
+  for (const set of sets) byRow.delete(set);
+  return { small, sets, byRow };
 }
 
 /** The parts of `range` that no range of `present` (ascending, disjoint) covers, ascending. */

@@ -150,6 +150,23 @@ export class RouteSetBuilder {
     ints[at + EXPIRATION] = this.times.intern(row.expiration ?? NaN);
   }
 
+  /**
+   * Starts `set` again from its own records, less those of the routes in
+   * `drop` (changed or deleted): add() then brings their rows as they are
+   * now, and build() makes the new set. The records are copied as they are:
+   * the set was built on this builder's pools.
+   */
+  beginFrom(set: RouteSet, drop: ReadonlySet<number>): void {
+    this.begin(set.i_destination_set);
+    for (let i = 0; i < set.size; i++) {
+      if (drop.has(set.int(i, I_ROUTE) >>> 0)) continue;
+      if (this.size === this.capacity) this.grow();
+      set.copyRecord(i, this.records.ints, this.size * INTS);
+      if (set.isBad(i)) this.bad += 1;
+      this.size += 1;
+    }
+  }
+
   /** The set, its rows grouped by prefix id in ascending order; undefined when no row came. */
   build(checksum: string): RouteSet | undefined {
     if (this.size === 0) return undefined;

@@ -9,6 +9,7 @@ import { RoutingSnapshot, type SmallTables } from './snapshot.js';
 import { MoneyTable, PrefixPool, TimeTable } from './interned.js';
 import { RouteSetBuilder, type RouteSet } from './route-set.js';
 import type { SnapshotReader } from './snapshot-sql.js';
+import type { RouteInput } from './route-values.js';
 import { changesOf, JournalCursor, type Changes, type SeqRange } from './journal-cursor.js';
 import { triggersInPlace, type TriggerProblems } from '../db/migrations.js';
 
@@ -99,8 +100,8 @@ export async function readPoll(reader: SnapshotReader, current: RoutingSnapshot,
   if (cursor === undefined) {
     return { kind: 'full', state, level: 'warn', reason: 'too many gaps in the change journal to watch (transactions open or rolled back): full reload', fields: { cursor: from.position } };
   }
-  const changes = changesOf(keys);
-  return { kind: 'applied', state, cursor, next: await reread(reader, current, changes, builder) };
+  const changes = changesOf(keys, (set) => current.sets.get(set)?.size);
+  return { kind: 'applied', state, cursor, next: await reread(reader, current, changes, window, builder) };
 }
 
 function sizeOf(ranges: readonly SeqRange[]): number {
@@ -109,11 +110,54 @@ function sizeOf(ranges: readonly SeqRange[]): number {
   return size;
 }
 
-/** Re-reads what changed; undefined when nothing did. */
-async function reread(reader: SnapshotReader, current: RoutingSnapshot, changes: Changes, builder: RouteSetBuilder): Promise<{ tables: SmallTables; sets: Map<number, RouteSet> } | undefined> {
-  if (!changes.small && changes.sets.size === 0) return undefined;
+/** Re-reads what changed (the journal's entries in `window` name it); undefined when nothing did. */
+async function reread(
+  reader: SnapshotReader,
+  current: RoutingSnapshot,
+  changes: Changes,
+  window: readonly SeqRange[],
+  builder: RouteSetBuilder,
+): Promise<{ tables: SmallTables; sets: Map<number, RouteSet> } | undefined> {
+  if (!changes.small && changes.sets.size === 0 && changes.byRow.size === 0) return undefined;
   const tables = changes.small ? await reader.smallTables() : current.tables;
-  return { tables, sets: await rereadSets(reader, current, [...changes.sets], builder) };
+  const sets = await rereadSets(reader, current, [...changes.sets], builder);
+  if (changes.byRow.size > 0) await rereadRoutes(reader, current, [...changes.byRow], window, builder, sets);
+  return { tables, sets };
+}
+
+/**
+ * The sets `ids` (held) with their changed routes read again by id: each
+ * set's own records but those routes, plus the routes' rows as they are now
+ * (a route moved to another set leaves this one; one deleted is gone).
+ */
+async function rereadRoutes(
+  reader: SnapshotReader,
+  current: RoutingSnapshot,
+  ids: readonly number[],
+  window: readonly SeqRange[],
+  builder: RouteSetBuilder,
+  into: Map<number, RouteSet>,
+): Promise<void> {
+  const checksums = await reader.checksums(ids);
+  const changed = new Set(await reader.journalRouteIds(window, ids));
+  const rowsBySet = new Map<number, RouteInput[]>();
+  for (const { set, route } of await reader.routesById([...changed])) {
+    let rows = rowsBySet.get(set);
+    if (rows === undefined) rowsBySet.set(set, (rows = []));
+    rows.push(route);
+  }
+  for (const id of ids) {
+    const checksum = checksums.get(id);
+    if (checksum === undefined) {
+      into.delete(id);
+      continue;
+    }
+    builder.beginFrom(current.sets.get(id)!, changed);
+    for (const route of rowsBySet.get(id) ?? []) builder.add(route);
+    const set = builder.build(checksum);
+    if (set === undefined) into.delete(id);
+    else into.set(id, set);
+  }
 }
 
 /** `current`'s sets with `ids` read again (a set with no routes left is dropped). */

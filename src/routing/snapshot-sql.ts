@@ -5,12 +5,15 @@
 
 import type { PoolConnection } from 'mysql2/promise';
 import type { SqlValue } from '../db/pool.js';
-import { destinationSetAmount, ROUTE_SELECT_LIST, routeFromValues } from './route-values.js';
+import { destinationSetAmount, ROUTE_SELECT_LIST, routeFromValues, type RouteInput } from './route-values.js';
 import type { RouteSet, RouteSetBuilder } from './route-set.js';
 import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from './snapshot.js';
 import type { GroupRow } from './model.js';
 import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, TRIGGER_PLACEMENT_SQL, triggerProblems, type TriggerProblems } from '../db/migrations.js';
 import type { ChangedKey, JournalEntryId, JournalHead, SeqRange } from './journal-cursor.js';
+
+/** Routes asked for by id in one statement at most. */
+const ROUTES_BY_ID_CHUNK = 1000;
 
 type RowArray = readonly unknown[];
 
@@ -160,14 +163,45 @@ export class SnapshotReader {
     return rows.map((r) => ({ from: Number(r[0]), to: Number(r[1]) }));
   }
 
-  /** The (table, key) pairs the entries in `ranges` name, each once, and how many entries there are. */
+  /** The (table, key) pairs the entries in `ranges` name, each once with its counts, and how many entries there are. */
   async journalKeys(ranges: readonly SeqRange[]): Promise<{ keys: ChangedKey[]; entries: number }> {
     if (ranges.length === 0) return { keys: [], entries: 0 };
     const { where, params } = inRanges(ranges);
-    const rows = await this.rows(`SELECT table_name, row_key, COUNT(*) FROM ${JOURNAL_TABLE} WHERE ${where} GROUP BY table_name, row_key`, params);
+    const rows = await this.rows(
+      `SELECT table_name, row_key, COUNT(*), COUNT(row_id), COUNT(DISTINCT row_id) FROM ${JOURNAL_TABLE} WHERE ${where} GROUP BY table_name, row_key`,
+      params,
+    );
     let entries = 0;
-    for (const r of rows) entries += Number(r[2]);
-    return { keys: rows.map((r) => ({ table: String(r[0]), key: Number(r[1]) })), entries };
+    const keys = rows.map((r): ChangedKey => {
+      entries += Number(r[2]);
+      return { table: String(r[0]), key: Number(r[1]), entries: Number(r[2]), withIds: Number(r[3]), ids: Number(r[4]) };
+    });
+    return { keys, entries };
+  }
+
+  /** The routes the entries in `ranges` name for these sets, each once. */
+  async journalRouteIds(ranges: readonly SeqRange[], sets: readonly number[]): Promise<number[]> {
+    if (ranges.length === 0 || sets.length === 0) return [];
+    const { where, params } = inRanges(ranges);
+    const rows = await this.rows(
+      `SELECT DISTINCT row_id FROM ${JOURNAL_TABLE} WHERE (${where}) AND table_name = 'routes' AND row_key IN (${sets.map(() => '?').join(', ')})`,
+      [...params, ...sets],
+    );
+    return rows.map((r) => Number(r[0]));
+  }
+
+  /** The routes of these ids that exist now, with their sets (a missing id was deleted). */
+  async routesById(ids: readonly number[]): Promise<{ set: number; route: RouteInput }[]> {
+    const found: { set: number; route: RouteInput }[] = [];
+    for (let from = 0; from < ids.length; from += ROUTES_BY_ID_CHUNK) {
+      const chunk = ids.slice(from, from + ROUTES_BY_ID_CHUNK);
+      await this.stream(
+        `SELECT i_destination_set, ${ROUTE_SELECT_LIST} FROM routes WHERE i_route IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+        (r) => found.push({ set: Number(r[0]), route: routeFromValues(r.slice(1)) }),
+      );
+    }
+    return found;
   }
 
   private async run(sql: string): Promise<void> {

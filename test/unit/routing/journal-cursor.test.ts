@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  changesOf, complement, JournalCursor, MAX_GAPS, WATCH_MS,
+  changesOf, complement, JournalCursor, MAX_GAPS, ROW_REFRESH_MAX, WATCH_MS,
   type ChangedKey, type JournalEntryId, type JournalHead, type SeqRange,
 } from '../../../src/routing/journal-cursor.js';
 
@@ -77,16 +77,24 @@ describe('the journal cursor (pure)', () => {
   });
 
   describe('what a changed key makes a refresh re-read', () => {
-    const cases: { name: string; keys: ChangedKey[]; sets: number[]; small: boolean }[] = [
-      { name: 'nothing', keys: [], sets: [], small: false },
-      { name: 'routes name their sets', keys: [{ table: 'routes', key: 7 }, { table: 'routes', key: 8 }], sets: [7, 8], small: false },
-      { name: 'a small table re-reads the small tables', keys: [{ table: 'connections', key: 4 }], sets: [], small: true },
-      { name: 'a destination set also re-reads its routes (a cascade fires no trigger)', keys: [{ table: 'destination_sets', key: 9 }], sets: [9], small: true },
+    const key = (table: string, k: number, entries = 1, withIds = 0, ids = 0): ChangedKey => ({ table, key: k, entries, withIds, ids });
+    /** Set 7 holds 1,000 routes, set 8 1,000,000; set 9 is not held. */
+    const held = (set: number): number | undefined => (set === 7 ? 1000 : set === 8 ? 1_000_000 : undefined);
+    const cases: { name: string; keys: ChangedKey[]; sets: number[]; byRow: number[]; small: boolean }[] = [
+      { name: 'nothing', keys: [], sets: [], byRow: [], small: false },
+      { name: 'a few routes of a held set: re-read by id', keys: [key('routes', 7, 3, 3, 2)], sets: [], byRow: [7], small: false },
+      { name: 'more than a quarter of a set: re-read whole', keys: [key('routes', 7, 300, 300, 251)], sets: [7], byRow: [], small: false },
+      { name: 'more than ROW_REFRESH_MAX routes of a huge set: re-read whole', keys: [key('routes', 8, ROW_REFRESH_MAX + 1, ROW_REFRESH_MAX + 1, ROW_REFRESH_MAX + 1)], sets: [8], byRow: [], small: false },
+      { name: 'entries without route ids (journaled before schema 4): re-read whole', keys: [key('routes', 7, 3, 2, 2)], sets: [7], byRow: [], small: false },
+      { name: 'a set not held: read whole', keys: [key('routes', 9, 1, 1, 1)], sets: [9], byRow: [], small: false },
+      { name: 'a small table re-reads the small tables', keys: [key('connections', 4)], sets: [], byRow: [], small: true },
+      { name: 'a destination set also re-reads its routes whole (a cascade fires no trigger)', keys: [key('destination_sets', 7), key('routes', 7, 1, 1, 1)], sets: [7], byRow: [], small: true },
     ];
     for (const c of cases) {
       it(c.name, () => {
-        const changes = changesOf(c.keys);
+        const changes = changesOf(c.keys, held);
         expect([...changes.sets].sort()).to.deep.equal(c.sets);
+        expect([...changes.byRow].sort()).to.deep.equal(c.byRow);
         expect(changes.small).to.equal(c.small);
       });
     }
