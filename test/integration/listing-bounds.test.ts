@@ -134,7 +134,6 @@ describe('listRoutes is bounded in time and rows (supervisor process, 100,000-ro
     expect(answers.map((a) => a.error ?? 'ok')).to.deep.equal(Array.from({ length: BATCH }, () => 'ok'));
     expect(answers[1]!.result!.routes.map((r) => r.prefix)).to.have.length(1);
     expect(events[0], `events: ${events.slice(0, 5).join(', ')}`).to.equal('ping answered');
-    console.log('pings', pings);
   });
 
   it(`lists at most ${MAX_LISTED_ROWS_PER_BATCH} rows in one batch's answer; the entries past the bound answer LISTING_TOO_LARGE naming it`, async () => {
