@@ -115,7 +115,7 @@ describe('listRoutes is bounded in time and rows (supervisor process, 100,000-ro
       jsonrpc: '2.0',
       method: 'listRoutes',
       id: i,
-      params: i % 2 === 0 ? { routing_group: 'Big', cld: `44${i * 997}1234` } : { routing_group: 'Big', offset: i * 997, limit: 1 },
+      params: i % 2 === 0 ? { routing_group: 'Big', cld: `44${i * 997 + 1}234` } : { routing_group: 'Big', offset: i * 997, limit: 1 },
     }));
     const events: string[] = [];
     let written!: () => void;
@@ -132,6 +132,8 @@ describe('listRoutes is bounded in time and rows (supervisor process, 100,000-ro
     }
     const answers = JSON.parse(await batch) as Answer[];
     expect(answers.map((a) => a.error ?? 'ok')).to.deep.equal(Array.from({ length: BATCH }, () => 'ok'));
+    // CLD 441234: the rows of the prefixes ('44' || n) it starts with, shortest first.
+    expect(answers[0]!.result!.routes.map((r) => r.prefix)).to.deep.equal(['441', '4412', '44123', '441234']);
     expect(answers[1]!.result!.routes.map((r) => r.prefix)).to.have.length(1);
     expect(events[0], `events: ${events.slice(0, 5).join(', ')}`).to.equal('ping answered');
   });
