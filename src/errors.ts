@@ -47,6 +47,7 @@ export const catalogue = {
   ROUTING_BAD_POLICY: { exit: 1, rpc: -32603, summary: "The routing group's policy has an unknown key; the group is unusable until it is fixed." },
   ROUTING_GROUP_NOT_FOUND: { exit: 1, rpc: -32001, summary: 'No routing group of that exact name in this environment (data.routing_group).' },
   ENVIRONMENT_MISMATCH: { exit: 1, rpc: -32002, summary: "The request's i_environment is not this listener's environment." },
+  LISTING_TOO_LARGE: { exit: 1, rpc: -32005, summary: 'The listGroups/listRoutes requests of one batch ask for more rows in all than the bound (data.limit names it, data.value is its value); ask for smaller pages.' },
   ROUTING_LOOP: { exit: 1, rpc: -32003, summary: 'External groups chained past the hops limit: a loop between daemons.' },
   CLIENT_NOT_ALLOWED: { exit: 1, rpc: -32004, summary: 'The client address is not in the listener allow-list (sent with HTTP 403).' },
   UPSTREAM_UNREACHABLE: { exit: 1, rpc: -32011, summary: "An external group's upstream daemon is unreachable or timed out (data.uri)." },

@@ -38,3 +38,18 @@ export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2000;
  * again empty.
  */
 export const CHOSEN_ROUTES_BYTES_PER_SNAPSHOT = 16 * 1024 * 1024;
+
+/**
+ * Rows the listGroups and listRoutes entries of one batch may ask for in all
+ * (the sum of their `limit`s, docs/rpc.md): about 4.5 MB of JSON with names
+ * of usual length. Past it an entry answers LISTING_TOO_LARGE.
+ */
+export const MAX_LISTED_ROWS_PER_BATCH = 10_000;
+
+/**
+ * Units of work (rows looked at, comparisons) a listing does before it gives
+ * the event loop back (routing/listing-order.ts): a millisecond or two, so
+ * that ordering a set of a million routes for listRoutes never holds the
+ * other listeners of the process for longer.
+ */
+export const LISTING_PIECE = 16_384;

@@ -6,7 +6,7 @@
 
 import type { Database, Row, SqlValue } from '../db/pool.js';
 import { prefixesOf } from './match.js';
-import { groupNotFound, listing, type GroupsPage, type ListingEntry, type RouteListing, type GroupsQuery, type RoutesPage, type RoutesQuery, type RoutingInspector } from './inspect.js';
+import { groupNotFound, groupsPage, listing, routesPage, type GroupsPage, type ListingEntry, type RouteListing, type GroupsQuery, type RoutesPage, type RoutesQuery, type RoutingInspector } from './inspect.js';
 import { MAX_PREFIX_LENGTH, toRoute } from './sql.js';
 
 const GROUPS_SQL = `SELECT g.i_routing_group, g.name, g.policy, g.average_duration, g.external, g.uri,
@@ -47,12 +47,12 @@ export class SqlInspector implements RoutingInspector {
       total = Number(count?.n ?? 0);
       rows = await db.select(`${GROUPS_SQL} GROUP BY g.i_routing_group ORDER BY g.i_routing_group LIMIT ? OFFSET ?`, [environment, String(query.limit), String(query.offset)]);
     }
-    return {
-      i_environment: environment,
-      source: 'sql',
+    return groupsPage(
+      environment,
+      'sql',
       total,
-      offset: query.offset,
-      groups: rows.map((row) => ({
+      query.offset,
+      rows.map((row) => ({
         i_routing_group: Number(row.i_routing_group),
         name: String(row.name),
         policy: String(row.policy),
@@ -62,7 +62,7 @@ export class SqlInspector implements RoutingInspector {
         entries: Number(row.entries),
         enabled_connections: Number(row.enabled_connections),
       })),
-    };
+    );
   }
 
   async routes(environment: number, query: RoutesQuery): Promise<RoutesPage> {
@@ -71,15 +71,10 @@ export class SqlInspector implements RoutingInspector {
       const group = (await session.select(GROUP_SQL, [environment, query.routing_group])).find((row) => row.name === query.routing_group);
       if (group === undefined) throw groupNotFound(environment, query.routing_group);
       const external = Number(group.external) !== 0;
-      const head = {
-        i_environment: environment,
-        routing_group: { i_routing_group: Number(group.i_routing_group), name: String(group.name), policy: String(group.policy), external, uri: group.uri === null ? null : String(group.uri) },
-        source: 'sql' as const,
-        offset: query.offset,
-      };
-      if (external) return { ...head, total: 0, routes: [] };
+      const routingGroup = { i_routing_group: Number(group.i_routing_group), name: String(group.name), policy: String(group.policy), external, uri: group.uri === null ? null : String(group.uri) };
+      if (external) return routesPage(environment, 'sql', 0, query.offset, routingGroup, []);
       let where = '';
-      const params: SqlValue[] = [head.routing_group.i_routing_group];
+      const params: SqlValue[] = [routingGroup.i_routing_group];
       if (query.cld !== undefined) {
         const prefixes = prefixesOf(query.cld, MAX_PREFIX_LENGTH);
         where = ` AND BINARY r.prefix IN (${prefixes.map(() => '?').join(', ')})`;
@@ -92,7 +87,7 @@ export class SqlInspector implements RoutingInspector {
  LIMIT ? OFFSET ?`,
         [...params, String(query.limit), String(query.offset)],
       );
-      return { ...head, total: Number(count?.n ?? 0), routes: rows.map(toListing) };
+      return routesPage(environment, 'sql', Number(count?.n ?? 0), query.offset, routingGroup, rows.map(toListing));
     });
   }
 }

@@ -5,14 +5,19 @@
 // give equal pages for the same database state: the same rows in the same
 // order (groups by i_routing_group; routes by entry_order,
 // i_routing_group_entry, then prefix in code point order, activation,
-// i_route).
+// i_route), and the same members in the same order (groupsPage,
+// routesPage).
 //
 // Answers are bounded: a page holds at most MAX_PAGE_LIMIT rows, and
-// `total` says how many there are in all.
+// `total` says how many there are in all; the work of a page is that of its
+// rows, a set's listing order aside (computed once per set, in pieces:
+// listing-order.ts). The bound on a batch's rows is the RPC layer's
+// (rpc/listing-budget.ts).
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SippyError } from '../errors.js';
+import { listingOrder, matchingRows, rowCount, visitRows } from './listing-order.js';
 import type { EntryRow, RouteRow } from './model.js';
-import type { RouteSet } from './route-set.js';
 import type { RoutingSnapshot, SnapshotGroup } from './snapshot.js';
 import type { DataSourceName, SnapshotFollower } from './snapshot-follower.js';
 
@@ -85,13 +90,14 @@ export interface RoutesQuery {
   readonly limit: number;
 }
 
+/** Members in the order routesPage() writes them. */
 export interface RoutesPage {
   readonly i_environment: number;
-  readonly routing_group: { readonly i_routing_group: number; readonly name: string; readonly policy: string; readonly external: boolean; readonly uri: string | null };
   readonly source: DataSourceName;
   /** Rows in all (an external group's routes are its upstream's: 0 here). */
   readonly total: number;
   readonly offset: number;
+  readonly routing_group: { readonly i_routing_group: number; readonly name: string; readonly policy: string; readonly external: boolean; readonly uri: string | null };
   readonly routes: readonly RouteListing[];
 }
 
@@ -101,35 +107,62 @@ export interface RoutingInspector {
   routes(environment: number, query: RoutesQuery): RoutesPage | Promise<RoutesPage>;
 }
 
-/** From the follower's snapshot once it is loaded, from SQL until then (as answers are). */
+/**
+ * From the follower's snapshot once it is loaded, from SQL until then (as
+ * answers are). Each request takes its own turn of the event loop, and
+ * ordering a large set gives it back between pieces (listing-order.ts):
+ * a batch of listings never holds the process's other requests for long.
+ */
 export class SnapshotInspector implements RoutingInspector {
   constructor(
     private readonly follower: SnapshotFollower,
     private readonly sql: RoutingInspector,
   ) {}
 
-  groups(environment: number, query: GroupsQuery): GroupsPage | Promise<GroupsPage> {
+  async groups(environment: number, query: GroupsQuery): Promise<GroupsPage> {
     const snapshot = this.follower.current;
-    return snapshot === undefined ? this.sql.groups(environment, query) : snapshotGroups(snapshot, environment, query);
+    if (snapshot === undefined) return this.sql.groups(environment, query);
+    await nextTurn();
+    return snapshotGroups(snapshot, environment, query);
   }
 
-  routes(environment: number, query: RoutesQuery): RoutesPage | Promise<RoutesPage> {
+  async routes(environment: number, query: RoutesQuery): Promise<RoutesPage> {
     const snapshot = this.follower.current;
-    return snapshot === undefined ? this.sql.routes(environment, query) : snapshotRoutes(snapshot, environment, query);
+    if (snapshot === undefined) return this.sql.routes(environment, query);
+    await nextTurn();
+    return snapshotRoutes(snapshot, environment, query);
   }
 }
 
 export function snapshotGroups(snapshot: RoutingSnapshot, environment: number, query: GroupsQuery): GroupsPage {
-  let groups = [...snapshot.groupsOf(environment)];
-  if (query.name !== undefined) groups = groups.filter((g) => g.row.name === query.name);
-  groups.sort((a, b) => a.row.i_routing_group - b.row.i_routing_group);
-  return {
-    i_environment: environment,
-    source: 'snapshot',
-    total: groups.length,
-    offset: query.offset,
-    groups: groups.slice(query.offset, query.offset + query.limit).map(summary),
-  };
+  let groups: readonly SnapshotGroup[];
+  if (query.name === undefined) {
+    groups = groupsInOrder(snapshot, environment);
+  } else {
+    const group = snapshot.group(environment, query.name);
+    groups = group === undefined ? [] : [group];
+  }
+  return groupsPage(environment, 'snapshot', groups.length, query.offset, groups.slice(query.offset, query.offset + query.limit).map(summary));
+}
+
+/** The page as both sources write it: one member order (rpc.md). */
+export function groupsPage(environment: number, source: DataSourceName, total: number, offset: number, groups: readonly GroupSummary[]): GroupsPage {
+  return { i_environment: environment, source, total, offset, groups };
+}
+
+// An environment's groups by i_routing_group, sorted once per snapshot (a
+// snapshot is immutable): a batch of listGroups does not sort them each time.
+const sortedGroups = new WeakMap<RoutingSnapshot, Map<number, readonly SnapshotGroup[]>>();
+
+function groupsInOrder(snapshot: RoutingSnapshot, environment: number): readonly SnapshotGroup[] {
+  let byEnvironment = sortedGroups.get(snapshot);
+  if (byEnvironment === undefined) sortedGroups.set(snapshot, (byEnvironment = new Map()));
+  let groups = byEnvironment.get(environment);
+  if (groups === undefined) {
+    groups = [...snapshot.groupsOf(environment)].sort((a, b) => a.row.i_routing_group - b.row.i_routing_group);
+    byEnvironment.set(environment, groups);
+  }
+  return groups;
 }
 
 function summary(group: SnapshotGroup): GroupSummary {
@@ -139,7 +172,12 @@ function summary(group: SnapshotGroup): GroupSummary {
   return { i_routing_group, name, policy, average_duration, external, uri, entries: group.entries.length, enabled_connections: enabled.size };
 }
 
-export function snapshotRoutes(snapshot: RoutingSnapshot, environment: number, query: RoutesQuery): RoutesPage {
+/**
+ * With a CLD, an entry's rows are read through its set's prefix index (no
+ * other row is looked at); without, through the set's listing order,
+ * computed once per set. Only the rows of the page become objects.
+ */
+export async function snapshotRoutes(snapshot: RoutingSnapshot, environment: number, query: RoutesQuery): Promise<RoutesPage> {
   const group = snapshot.group(environment, query.routing_group);
   if (group === undefined) throw groupNotFound(environment, query.routing_group);
   const { i_routing_group, name, policy, external, uri } = group.row;
@@ -147,89 +185,27 @@ export function snapshotRoutes(snapshot: RoutingSnapshot, environment: number, q
   let total = 0;
   if (!external) {
     const end = query.offset + query.limit;
+    // The CLD's prefixes in the snapshot's pool, which every set's prefix ids refer to.
+    const cldPrefixIds = query.cld === undefined ? undefined : snapshot.prefixes.prefixIdsOf(query.cld);
     for (const entry of group.entries) {
       const set = entry.routes;
       if (set === undefined) continue;
-      const sorted = sortedRows(set);
-      const indexes = query.cld === undefined ? undefined : matching(sorted, query.cld);
-      const count = indexes === undefined ? set.size : indexes.length;
-      // Only the rows of this page are turned into objects.
-      for (let k = Math.max(0, query.offset - total); k < count && total + k < end; k++) {
-        page.push(listing(entry.row, set.route(indexes === undefined ? sorted.order[k]! : indexes[k]!)));
-      }
+      const rows = cldPrefixIds === undefined ? await listingOrder(set) : matchingRows(set, cldPrefixIds);
+      const count = rowCount(rows);
+      visitRows(rows, Math.max(0, query.offset - total), Math.min(count, end - total), (row) => page.push(listing(entry.row, set.route(row))));
       total += count;
     }
   }
-  return { i_environment: environment, routing_group: { i_routing_group, name, policy, external, uri }, source: 'snapshot', total, offset: query.offset, routes: page };
+  return routesPage(environment, 'snapshot', total, query.offset, { i_routing_group, name, policy, external, uri }, page);
+}
+
+/** The page as both sources write it: one member order (rpc.md). */
+export function routesPage(environment: number, source: DataSourceName, total: number, offset: number, routing_group: RoutesPage['routing_group'], routes: readonly RouteListing[]): RoutesPage {
+  return { i_environment: environment, source, total, offset, routing_group, routes };
 }
 
 export function groupNotFound(environment: number, name: string): SippyError {
   return new SippyError('ROUTING_GROUP_NOT_FOUND', `no routing group named ${JSON.stringify(name)} in environment ${environment}`, { data: { routing_group: name } });
-}
-
-interface SortedRows {
-  /** Row indexes of the set in listing order. */
-  readonly order: Int32Array;
-  /** The prefix of each row in that order. */
-  readonly prefixes: readonly string[];
-}
-
-// A set is immutable and replaced whole by a refresh: its listing order is
-// computed once, on the first listing, and goes with it.
-const sortedCache = new WeakMap<RouteSet, SortedRows>();
-
-function sortedRows(set: RouteSet): SortedRows {
-  let sorted = sortedCache.get(set);
-  if (sorted !== undefined) return sorted;
-  // By prefix first: a set has far fewer distinct prefixes than rows, so the
-  // costly string order is taken once per prefix, and each prefix's few rows
-  // are ordered by numbers. Done once per set, on its first listing.
-  const byPrefix = new Map<string, { activation: number; i_route: number; index: number }[]>();
-  for (let i = 0; i < set.size; i++) {
-    const row = set.route(i);
-    let rows = byPrefix.get(row.prefix);
-    if (rows === undefined) byPrefix.set(row.prefix, (rows = []));
-    rows.push({ activation: row.activation, i_route: row.i_route, index: i });
-  }
-  const order = new Int32Array(set.size);
-  const prefixes: string[] = new Array(set.size);
-  let k = 0;
-  for (const prefix of [...byPrefix.keys()].sort(compareCodePoints)) {
-    const rows = byPrefix.get(prefix)!.sort((a, b) => a.activation - b.activation || a.i_route - b.i_route);
-    for (const row of rows) {
-      order[k] = row.index;
-      prefixes[k++] = prefix;
-    }
-  }
-  sorted = { order, prefixes };
-  sortedCache.set(set, sorted);
-  return sorted;
-}
-
-function matching(sorted: SortedRows, cld: string): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < sorted.order.length; k++) if (cld.startsWith(sorted.prefixes[k]!)) out.push(sorted.order[k]!);
-  return out;
-}
-
-/**
- * Code point order (utf8mb4's binary order, which the SQL source sorts by).
- * UTF-16 units order the same except that surrogates (U+D800-DFFF, the
- * halves of code points past U+FFFF) must sort after U+E000-FFFF.
- */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 /** What a listing shows of an entry. */

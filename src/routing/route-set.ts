@@ -167,13 +167,24 @@ export class RouteSetBuilder {
     }
   }
 
-  /** The set, its rows grouped by prefix id in ascending order; undefined when no row came. */
+  /**
+   * The set, its rows grouped by prefix id in ascending order, and a
+   * prefix's rows in listing order (activation, then i_route: listRoutes
+   * reads them as they lie, inspect.ts); undefined when no row came.
+   */
   build(checksum: string): RouteSet | undefined {
     if (this.size === 0) return undefined;
+    const ints = this.records.ints;
+    const instants = this.times.ms;
+    const order = Array.from({ length: this.size }, (_, i) => i).sort((a, b) => {
+      const byPrefix = ints[a * INTS + PREFIX_ID]! - ints[b * INTS + PREFIX_ID]!;
+      if (byPrefix !== 0) return byPrefix;
+      const activationA = instants[ints[a * INTS + ACTIVATION]!]!;
+      const activationB = instants[ints[b * INTS + ACTIVATION]!]!;
+      if (activationA !== activationB) return activationA < activationB ? -1 : 1;
+      return (ints[a * INTS + I_ROUTE]! >>> 0) - (ints[b * INTS + I_ROUTE]! >>> 0);
+    });
     const from = this.records;
-    const order = Array.from({ length: this.size }, (_, i) => i).sort(
-      (a, b) => from.ints[a * INTS + PREFIX_ID]! - from.ints[b * INTS + PREFIX_ID]! || a - b,
-    );
     const to = allocate(this.size);
     for (let i = 0; i < order.length; i++) {
       const j = order[i]!;
@@ -376,8 +387,21 @@ export class RouteSet {
     return this.instants[index]!;
   }
 
+  /** The prefix id of row i. */
+  prefixIdOf(i: number): number {
+    return this.ints[i * INTS + PREFIX_ID]!;
+  }
+
+  /** The row after the last one of the prefix whose rows start at `first` (a prefix's rows lie together). */
+  prefixEnd(first: number): number {
+    const id = this.ints[first * INTS + PREFIX_ID]!;
+    let end = first + 1;
+    while (end < this.size && this.ints[end * INTS + PREFIX_ID] === id) end++;
+    return end;
+  }
+
   /** The first row of prefix id `id`, or -1. */
-  private firstRow(id: number): number {
+  firstRow(id: number): number {
     const table = this.table;
     const key = id + 1;
     for (let slot = slotOf(id, this.slots); ; slot = slot + 1 === this.slots ? 0 : slot + 1) {

@@ -8,7 +8,9 @@
 // - batches: `[]` is one -32600; every entry that is not a request object
 //   (including a nested array, which jayson silently drops) gets its own
 //   -32600; a batch of notifications only answers nothing; batches longer
-//   than the listener's limit are one -32600 naming the limit;
+//   than the listener's limit are one -32600 naming the limit; the
+//   listGroups/listRoutes entries of a batch share one bound on the rows
+//   they list (listing-budget.ts);
 // - `"id": null` is a request (answered with `id: null`), not a
 //   notification;
 // - JSON-RPC 1.0 requests (no `jsonrpc` member, `params` an array, `id`
@@ -26,6 +28,7 @@
 import jaysonPromise from 'jayson/promise/index.js';
 import { catalogue } from '../errors.js';
 import type { CallGate } from './call-gate.js';
+import { ListingBudget } from './listing-budget.js';
 import type { MethodContext } from './methods.js';
 import type { ErrorCode } from '../errors.js';
 import type { CallObserver } from '../metrics/environment-metrics.js';
@@ -100,7 +103,9 @@ export class JsonRpcDispatcher {
       return noCall(call, 'RPC_INVALID_REQUEST', rpcError('RPC_INVALID_REQUEST', `Invalid Request: a batch of ${parsed.length} requests is over this listener's limit of ${maxBatch}.`));
     }
     const idTexts = parsed.some((entry) => idNeedsText(entry, body.plainIntegers)) ? requestIdTexts(body.text) : undefined;
-    const answers = (await Promise.all(parsed.map((entry, i) => this.one(entry, call, idTexts?.[i])))).filter((a): a is JsonObject => a !== undefined);
+    // One reply: its listings share one bound on their rows (listing-budget.ts).
+    const batch: CallContext = { ...call, method: { ...context, listing: new ListingBudget() } };
+    const answers = (await Promise.all(parsed.map((entry, i) => this.one(entry, batch, idTexts?.[i])))).filter((a): a is JsonObject => a !== undefined);
     return answers.length === 0 ? { body: undefined, errors: 0, method: 'batch' } : { body: answers, errors: answers.filter(hasError).length, method: 'batch' };
   }
 

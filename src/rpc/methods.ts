@@ -10,6 +10,7 @@ import type { Resolver, RouteRequest, RouteResult } from '../routing/types.js';
 import type { DataStatus } from '../routing/snapshot-follower.js';
 import { VERSION } from '../version.js';
 import { callStartTime, validateParams } from './param-schemas.js';
+import type { ListingBudget } from './listing-budget.js';
 import type { WaitingCalls } from './waiting-calls.js';
 
 /** What a method needs of the listener, fixed for the request's lifetime. */
@@ -22,6 +23,8 @@ export interface MethodContext {
   readonly logger: Logger;
   /** The listener's calls waiting on the resolver, rejected when a stop's drain ends. */
   readonly waiting?: WaitingCalls;
+  /** A batch's: the rows its listGroups and listRoutes entries may still ask for (a single request's limit is within it). */
+  readonly listing?: ListingBudget;
 }
 
 export async function ping(params: unknown, context: MethodContext): Promise<{ i_environment: number; version: string; data?: DataStatus }> {
@@ -78,7 +81,7 @@ export function routeRequest(params: unknown, context: Pick<MethodContext, 'envi
  * own database timeout; this is the backstop that guarantees the client an
  * answer (RPC_TIMEOUT) instead of a request that hangs forever.
  */
-async function withDeadline<T>(work: Promise<T>, context: MethodContext): Promise<T> {
+export async function withDeadline<T>(work: Promise<T>, context: MethodContext): Promise<T> {
   const remaining = Math.max(0, context.deadline - context.now());
   let timer: NodeJS.Timeout | undefined;
   let abandon: ((reason: unknown) => void) | undefined;

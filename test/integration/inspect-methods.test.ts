@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { join } from 'node:path';
 import { loadDemo } from '../../src/db/demo.js';
+import { catalogue } from '../../src/errors.js';
 import { parseDsn } from '../../src/db/dsn.js';
 import { silentLogger } from '../../src/log.js';
 import { RpcClient, RpcCallError } from '../../src/client/rpc-client.js';
@@ -121,6 +122,20 @@ describe('listGroups and listRoutes on the demo data', function () {
     if (expected !== undefined) expect(fromSql.routes).to.deep.equal(expected);
   });
 
+  it('the snapshot and SQL answer the same JSON text, member order included, the source aside', async () => {
+    const pathOf = (uri: string) => uri.slice('unix:'.length);
+    for (const [method, params] of [
+      ['listRoutes', { routing_group: 'Group 1', cld: CLD }],
+      ['listRoutes', { routing_group: 'Group 1', limit: 20, offset: 7 }],
+      ['listGroups', {}],
+    ] as const) {
+      const fromSnapshot = (await post({ socketPath: pathOf(snapshotUri) }, call(method, params))).text;
+      const fromSql = (await post({ socketPath: pathOf(sqlUri) }, call(method, params))).text;
+      expect(fromSnapshot, method).to.include('"source":"snapshot"');
+      expect(fromSnapshot.replace('"source":"snapshot"', '"source":"sql"'), `${method} ${JSON.stringify(params)}`).to.equal(fromSql);
+    }
+  });
+
   it('pages: --limit and --offset walk the rows; the table says where it is and how to go on', async () => {
     const whole = await ask<RoutesPage>(snapshotUri, 'listRoutes', { routing_group: 'Group 1', limit: 300 });
     expect(whole.total).to.be.greaterThan(300);
@@ -191,6 +206,28 @@ describe('listGroups and listRoutes on a listener whose resolver cannot list', (
   });
 });
 
+describe('listGroups and listRoutes within the request timeout', () => {
+  it('a page that is not ready by the deadline (a hung database, a large set being ordered) answers -32603 RPC_TIMEOUT', async () => {
+    const dir = makeTempDir('sr-inspect-timeout-');
+    const never = new Promise<never>(() => undefined);
+    const resolver = Object.assign(new FakeResolver(), { inspector: { groups: () => never, routes: () => never } });
+    const listener = new Listener(makeSpec({ kind: 'unix', path: join(dir.path, 'slow.sock') }, { limits: { requestTimeoutMs: 100 } }), resolver, silentLogger);
+    await listener.start();
+    try {
+      for (const method of ['listGroups', 'listRoutes']) {
+        const answer = await post({ socketPath: join(dir.path, 'slow.sock') }, call(method, { routing_group: 'Group 1' }));
+        expect((answer.json as { error: unknown }).error, method).to.deep.equal({
+          code: catalogue.RPC_TIMEOUT.rpc,
+          message: 'The routing answer was not ready within the request timeout; the request can be retried.',
+        });
+      }
+    } finally {
+      await listener.stop(0);
+      dir.remove();
+    }
+  });
+});
+
 describe('listGroups and listRoutes behind the allow-list', function () {
   const database = useFreshDatabase();
 
@@ -242,7 +279,9 @@ describe('listGroups and listRoutes: the snapshot equals SQL on random data', fu
             for (const [offset, limit] of [[0, MAX_PAGE_LIMIT], [3, 4]] as const) {
               const query = { routing_group: group.name, cld, offset, limit };
               const expected = await sql.inspector.routes(environment, query);
-              expect(withoutSource(await snap.inspector.routes(environment, query)), JSON.stringify({ environment, query })).to.deep.equal(withoutSource(expected));
+              const answered = await snap.inspector.routes(environment, query);
+              // The same JSON text: member order too (deep.equal ignores it).
+              expect(JSON.stringify(withoutSource(answered)), JSON.stringify({ environment, query })).to.equal(JSON.stringify(withoutSource(expected)));
               compared += expected.routes.length;
             }
           }

@@ -5,12 +5,17 @@ import {
   DB_QUEUE_PER_CONNECTION,
   DEFAULT_DB_CONNECTIONS,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
+  LISTING_PIECE,
   MAX_CLD_CHARS,
   MAX_CLI_CHARS,
   MAX_HOPS,
+  MAX_LISTED_ROWS_PER_BATCH,
   MAX_ROUTING_GROUP_CHARS,
 } from '../../src/limits.js';
 import { DEFAULT_POOL_LIMITS, queueLimitFor } from '../../src/db/pool.js';
+import type { SippyError } from '../../src/errors.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../src/routing/index.js';
+import { ListingBudget } from '../../src/rpc/listing-budget.js';
 import { DEFAULT_LIMITS } from '../../src/econfig/listener-spec.js';
 import { poolLimitsOf } from '../../src/supervisor/managed-listener.js';
 import { parseListenerOptions } from '../../src/econfig/listener-options.js';
@@ -28,11 +33,33 @@ describe('docs state the bounds and defaults of src/limits.ts', () => {
   const rpc = docText('rpc.md');
   const econfig = docText('econfig.md');
   const routing = docText('routing.md');
+  const operations = docText('operations.md');
 
   it('docs/rpc.md: listRoutes routing_group and cld lengths, and the example error', () => {
     expect(rpc).to.include(`\`routing_group\` (required, exact, 1–${MAX_ROUTING_GROUP_CHARS} characters)`);
     expect(rpc).to.include(`\`cld\` (optional, 1–${MAX_CLD_CHARS} characters)`);
     expect(rpc).to.include(`/cld must be at most ${MAX_CLD_CHARS} characters long`);
+  });
+
+  it('docs/rpc.md and operations.md: the bounds of listGroups and listRoutes, and the error past them', () => {
+    expect(rpc).to.include(`and \`limit\` (integer 1–${MAX_PAGE_LIMIT}, default ${DEFAULT_PAGE_LIMIT};`);
+    expect(rpc).to.include(`cut into pieces of at most ${LISTING_PIECE} rows looked at or comparisons`);
+    expect(rpc).to.include(`entries of one batch may ask for ${MAX_LISTED_ROWS_PER_BATCH} rows in all (\`MAX_LISTED_ROWS_PER_BATCH\`)`);
+    expect(rpc).to.include(`a reply holds at most ${MAX_LISTED_ROWS_PER_BATCH} listed rows`);
+    expect(rpc).to.include(`entries list at most ${MAX_LISTED_ROWS_PER_BATCH} rows in all`);
+    expect(operations).to.include(`entries ask for at most ${MAX_LISTED_ROWS_PER_BATCH} rows in all`);
+    expect(operations).to.include(`A page holds at most ${MAX_PAGE_LIMIT} rows (default ${DEFAULT_PAGE_LIMIT})`);
+    // The example error is the one the budget throws.
+    const budget = new ListingBudget();
+    budget.reserve(MAX_LISTED_ROWS_PER_BATCH);
+    let refused: SippyError | undefined;
+    try {
+      budget.reserve(MAX_PAGE_LIMIT);
+    } catch (err) {
+      refused = err as SippyError;
+    }
+    const example = { jsonrpc: '2.0', id: 10, error: { code: refused!.rpcCode, message: refused!.message, data: refused!.data } };
+    expect(rpc).to.include(JSON.stringify(example));
   });
 
   it("docs/econfig.md: a request's hops bound and the pool's queue per connection", () => {
