@@ -94,7 +94,7 @@ describe('snapshot: big transactions reach a daemon whole and on time', function
 
   const viewOf = (members: readonly string[], price: string): string => members.map((name) => `${name} ${price}`).join(', ');
 
-  it(`applies one transaction of ${SET_7_ROUTES + 2} journal rows (set 1, all of set 7, set 2) whole: no answer mixes old and new prices`, async () => {
+  it(`applies one transaction of ${(SET_7_ROUTES + 2).toLocaleString('en')} journal rows (set 1, all of set 7, set 2) whole: no answer mixes old and new prices`, async () => {
     const members = ['set 1', 'set 2', 'set 7'];
     const before = viewOf(members, OLD);
     const after = viewOf(members, NEW_PRICE);
@@ -127,7 +127,7 @@ describe('snapshot: big transactions reach a daemon whole and on time', function
     expect(counts.get(before), 'answers before the change').to.be.above(0);
   });
 
-  it(`watches every number of a ${OPEN_SET_ROUTES + 1}-row transaction left open while another commits: its earliest change is in answers within the 1 s bound`, async () => {
+  it(`watches every number of a ${(OPEN_SET_ROUTES + 1).toLocaleString('en')}-row transaction left open while another commits: its earliest change is in answers within the 1 s bound`, async () => {
     const members = ['set 3', 'set 4', 'set 5'];
     expect(pricesOf(await client.getRoutes(CALL_H))).to.equal(viewOf(members, OLD));
     const big = await connectTo(database().dsn);

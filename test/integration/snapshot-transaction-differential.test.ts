@@ -39,10 +39,15 @@ import { TaggedRouting, type TaggedStep } from '../harness/tagged-transactions.j
 const SIZES = [1, 1000, 25_000, 200_000];
 /** Random edits another connection commits at each point where the big transaction is open. */
 const SMALL_COMMITS = 3;
-/** Requests per differential pass (the SQL path dominates: about 1 ms each). */
-const REQUESTS = 500;
-/** Generous, so a slow machine never fails it: a bound, not a benchmark. */
-const VISIBLE_DEADLINE_MS = 30_000;
+/** Random requests per differential pass (nine passes; the SQL path dominates, 1-6 ms a request). */
+const REQUESTS = 300;
+/**
+ * The bound on commit-to-visible, generous so that a busy machine never
+ * fails it (on a 2-core machine shared with other work even the one-row
+ * transaction took 9 s: it re-reads a 100,000-route set): a bound, not a
+ * benchmark; the time is printed.
+ */
+const VISIBLE_DEADLINE_MS = 60_000;
 
 describe('the snapshot applies transactions of 1 to 200,000 rows whole, and answers as SQL after each (differential)', function () {
   // The 200,000-row step takes about a minute on a busy 2-core machine.
