@@ -72,6 +72,8 @@ export interface RouteListing {
   readonly preference: number;
   readonly huntstop: boolean;
   readonly forbidden: boolean;
+  /** A value of the row cannot be held exactly: it is left out of routing (`bad_row`), and the values shown are neutral (the log names the value). */
+  readonly bad_row: boolean;
   readonly timeout: number | null;
   readonly timeout_1xx: number | null;
   readonly price_1: string;
@@ -218,7 +220,7 @@ export function listing(e: ListingEntry, route: RouteRow): RouteListing {
     i_connection: e.i_connection, connection_name: e.connection_name, enabled: e.enabled,
     i_destination_set: e.i_destination_set, destination_set_name: e.destination_set_name, currency: e.currency,
     i_route: route.i_route, prefix: route.prefix, preference: route.preference, huntstop: route.huntstop, forbidden: route.forbidden,
-    timeout: route.timeout, timeout_1xx: route.timeout_1xx, price_1: route.price_1, price_n: route.price_n,
+    bad_row: route.bad !== undefined, timeout: route.timeout, timeout_1xx: route.timeout_1xx, price_1: route.price_1, price_n: route.price_n,
     interval_1: route.interval_1, interval_n: route.interval_n,
     activation_date: datetimeText(route.activation), expiration_date: route.expiration === null ? null : datetimeText(route.expiration),
   };

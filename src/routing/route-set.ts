@@ -71,6 +71,9 @@ export interface BadRouteReport extends BadValue {
   readonly i_route: number;
 }
 
+/** What a record says of its bad value: that there was one (the value itself was logged at load). */
+const HELD_AS_BAD: BadValue = Object.freeze({ column: '?', value: '?', reason: 'a value the daemon cannot hold exactly (logged when the row was read)' });
+
 /** Bad rows a builder keeps for the log between two takeBadRows(); more are counted, not kept. */
 const BAD_ROWS_KEPT = 1000;
 
@@ -503,6 +506,11 @@ class RouteView implements RouteRow, PricesInRecord {
 
   get forbidden(): boolean {
     return (this.set.int(this.i, FLAGS) & FORBIDDEN) !== 0;
+  }
+
+  /** The record keeps only that a value could not be held; the log named it when the row was read. */
+  get bad(): BadValue | undefined {
+    return (this.set.int(this.i, FLAGS) & BAD) !== 0 ? HELD_AS_BAD : undefined;
   }
 
   get activation(): number {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { DataStatus } from '../../src/routing/index.js';
+import { RpcClient } from '../../src/client/rpc-client.js';
 import { rawConnection, useFreshDatabase } from '../harness/database.js';
 import { LoggedDaemon, type LogLine } from '../harness/logged-daemon.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
@@ -70,6 +71,18 @@ describe('the follower and values it cannot hold (real daemon)', function () {
       expect(viaSql.excluded).to.deep.equal(viaSnapshot.excluded);
       expect(viaSql.routes.map((r) => r.connection_name)).to.deep.equal(viaSnapshot.routes.map((r) => r.connection_name));
       await sql.until(() => sql.logged(/"column":"price_1","value":"0.12345678"/), 'the SQL path\'s log line');
+      // listRoutes marks the row on both sources, and otherwise answers the same.
+      const listed = async (d: LoggedDaemon): Promise<unknown[]> => {
+        const rpc = new RpcClient(`unix:${d.socket}`, { timeoutMs: 10_000 });
+        try {
+          const page = (await rpc.call('listRoutes', { routing_group: 'G', cld: '4420' })) as { routes: { i_route: number; bad_row: boolean }[] };
+          return page.routes.map((r) => [r.i_route, r.bad_row]);
+        } finally {
+          rpc.close();
+        }
+      };
+      expect(await listed(daemon)).to.deep.include([routeA, true]);
+      expect(await listed(sql)).to.deep.equal(await listed(daemon));
     } finally {
       await sql.close();
     }
