@@ -100,6 +100,8 @@ export class RouteSetBuilder {
   private i_destination_set = 0;
   /** Bad rows of the set being built. */
   private bad = 0;
+  /** The first records are in the set's order (beginFrom): build() merges the others in. */
+  private sorted = 0;
   private badReports: BadRouteReport[] = [];
   private badSeen = 0;
 
@@ -115,6 +117,7 @@ export class RouteSetBuilder {
     this.i_destination_set = i_destination_set;
     this.size = 0;
     this.bad = 0;
+    this.sorted = 0;
   }
 
   /** The bad rows met since the last call (at most BAD_ROWS_KEPT of them) and how many there were in all. */
@@ -168,6 +171,7 @@ export class RouteSetBuilder {
       if (set.isBad(i)) this.bad += 1;
       this.size += 1;
     }
+    this.sorted = this.size;
   }
 
   /**
@@ -179,14 +183,19 @@ export class RouteSetBuilder {
     if (this.size === 0) return undefined;
     const ints = this.records.ints;
     const instants = this.times.ms;
-    const order = Array.from({ length: this.size }, (_, i) => i).sort((a, b) => {
+    const compare = (a: number, b: number): number => {
       const byPrefix = ints[a * INTS + PREFIX_ID]! - ints[b * INTS + PREFIX_ID]!;
       if (byPrefix !== 0) return byPrefix;
       const activationA = instants[ints[a * INTS + ACTIVATION]!]!;
       const activationB = instants[ints[b * INTS + ACTIVATION]!]!;
       if (activationA !== activationB) return activationA < activationB ? -1 : 1;
       return (ints[a * INTS + I_ROUTE]! >>> 0) - (ints[b * INTS + I_ROUTE]! >>> 0);
-    });
+    };
+    // After beginFrom the kept records are in order already: only the rows added since are sorted, then merged in.
+    const sorted = this.sorted;
+    this.sorted = 0;
+    const added = Array.from({ length: this.size - sorted }, (_, i) => sorted + i).sort(compare);
+    const order = sorted === 0 ? added : mergeOrdered(sorted, added, compare);
     const from = this.records;
     const to = allocate(this.size);
     for (let i = 0; i < order.length; i++) {
@@ -204,6 +213,17 @@ export class RouteSetBuilder {
     this.records = bigger;
     this.capacity *= 2;
   }
+}
+
+/** The indexes 0..sorted-1 (in order) and `added` (sorted) merged by `compare`. */
+function mergeOrdered(sorted: number, added: readonly number[], compare: (a: number, b: number) => number): number[] {
+  const order = new Array<number>(sorted + added.length);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < order.length; k++) {
+    order[k] = j >= added.length || (i < sorted && compare(i, added[j]!) <= 0) ? i++ : added[j++]!;
+  }
+  return order;
 }
 
 /** The prefix hash table is at most this full: one or two probes, each in one cache line, about 11 bytes per distinct prefix. */
