@@ -58,7 +58,7 @@ function buildSnapshot(ds: SyntheticDataSet): RoutingSnapshot {
         forbidden: r.forbidden, activation: 0, expiration: null,
       });
     }
-    const built = builder.build('');
+    const built = builder.build();
     if (built !== undefined) sets.set(set.i_destination_set, built);
   }
   const tables: SmallTables = {

@@ -53,7 +53,9 @@ const PREFIX_ID = 9;
 /** TimeTable indexes: activation, expiration (NaN = never). */
 const ACTIVATION = 10;
 const EXPIRATION = 11;
-const INTS = 12;
+/** The server's CRC32 of the row (snapshot-sql.ts ROW_CRC): a set's checksum is its count and their sum, kept exact however the set was refreshed. */
+const CRC = 12;
+const INTS = 13;
 
 /**
  * The record layout, for readers of a copy of a record (copyRecord): a
@@ -128,7 +130,8 @@ export class RouteSetBuilder {
     return taken;
   }
 
-  add(row: RouteInput): void {
+  /** One row, with the server's CRC32 of it (ROW_CRC; 0 where no server computed one: pure tests). */
+  add(row: RouteInput, crc = 0): void {
     if (this.size === this.capacity) this.grow();
     const { ints } = this.records;
     const i = this.size++;
@@ -154,6 +157,7 @@ export class RouteSetBuilder {
     ints[at + PREFIX_ID] = this.prefixes.intern(row.prefix);
     ints[at + ACTIVATION] = this.times.intern(row.activation);
     ints[at + EXPIRATION] = this.times.intern(row.expiration ?? NaN);
+    ints[at + CRC] = crc;
   }
 
   /**
@@ -179,7 +183,7 @@ export class RouteSetBuilder {
    * prefix's rows in listing order (activation, then i_route: listRoutes
    * reads them as they lie, inspect.ts); undefined when no row came.
    */
-  build(checksum: string): RouteSet | undefined {
+  build(): RouteSet | undefined {
     if (this.size === 0) return undefined;
     const ints = this.records.ints;
     const instants = this.times.ms;
@@ -202,7 +206,7 @@ export class RouteSetBuilder {
       const j = order[i]!;
       to.ints.set(from.ints.subarray(j * INTS, (j + 1) * INTS), i * INTS);
     }
-    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksum, this.bad);
+    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksumOf(to.ints, this.size), this.bad);
     this.size = 0;
     return set;
   }
@@ -213,6 +217,22 @@ export class RouteSetBuilder {
     this.records = bigger;
     this.capacity *= 2;
   }
+}
+
+/**
+ * The checksum the database gives for these rows (snapshot-sql.ts,
+ * checksums): their count and the sum of their CRC32s, in decimal. Exact:
+ * a Number holds the sum of 2,097,152 CRCs, BigInt beyond.
+ */
+function checksumOf(ints: Int32Array, size: number): string {
+  if (size <= 2_097_152) {
+    let sum = 0;
+    for (let i = 0; i < size; i++) sum += ints[i * INTS + CRC]! >>> 0;
+    return `${size}:${sum}`;
+  }
+  let sum = 0n;
+  for (let i = 0; i < size; i++) sum += BigInt(ints[i * INTS + CRC]! >>> 0);
+  return `${size}:${sum}`;
 }
 
 /** The indexes 0..sorted-1 (in order) and `added` (sorted) merged by `compare`. */

@@ -50,8 +50,9 @@ export async function readFull(reader: SnapshotReader, now: number): Promise<Ful
   }
   const tables = await reader.smallTables();
   const sets = new Map<number, RouteSet>();
-  for (const [id, checksum] of await reader.checksums()) {
-    const set = await reader.routeSet(id, checksum, builder);
+  // Every route belongs to a destination set (a foreign key): reading each set reads them all.
+  for (const id of tables.destinationSets.keys()) {
+    const set = await reader.routeSet(id, builder);
     if (set !== undefined) sets.set(id, set);
   }
   return { state, cursor, droppedGaps, builder, prefixes: builder.prefixes, tables, sets };
@@ -138,35 +139,27 @@ async function rereadRoutes(
   builder: RouteSetBuilder,
   into: Map<number, RouteSet>,
 ): Promise<void> {
-  const checksums = await reader.checksums(ids);
   const changed = new Set(await reader.journalRouteIds(window, ids));
-  const rowsBySet = new Map<number, RouteInput[]>();
-  for (const { set, route } of await reader.routesById([...changed])) {
+  const rowsBySet = new Map<number, { route: RouteInput; crc: number }[]>();
+  for (const { set, route, crc } of await reader.routesById([...changed])) {
     let rows = rowsBySet.get(set);
     if (rows === undefined) rowsBySet.set(set, (rows = []));
-    rows.push(route);
+    rows.push({ route, crc });
   }
   for (const id of ids) {
-    const checksum = checksums.get(id);
-    if (checksum === undefined) {
-      into.delete(id);
-      continue;
-    }
     builder.beginFrom(current.sets.get(id)!, changed);
-    for (const route of rowsBySet.get(id) ?? []) builder.add(route);
-    const set = builder.build(checksum);
+    for (const { route, crc } of rowsBySet.get(id) ?? []) builder.add(route, crc);
+    const set = builder.build();
     if (set === undefined) into.delete(id);
     else into.set(id, set);
   }
 }
 
-/** `current`'s sets with `ids` read again (a set with no routes left is dropped). */
+/** `current`'s sets with `ids` read again whole (a set with no routes left is dropped). */
 async function rereadSets(reader: SnapshotReader, current: RoutingSnapshot, ids: readonly number[], builder: RouteSetBuilder): Promise<Map<number, RouteSet>> {
   const sets = new Map(current.sets);
-  const checksums = await reader.checksums(ids);
   for (const id of ids) {
-    const checksum = checksums.get(id);
-    const set = checksum === undefined ? undefined : await reader.routeSet(id, checksum, builder);
+    const set = await reader.routeSet(id, builder);
     if (set === undefined) sets.delete(id);
     else sets.set(id, set);
   }

@@ -5,7 +5,7 @@
 
 import type { PoolConnection } from 'mysql2/promise';
 import type { SqlValue } from '../db/pool.js';
-import { destinationSetAmount, ROUTE_SELECT_LIST, routeFromValues, type RouteInput } from './route-values.js';
+import { destinationSetAmount, ROUTE_COLUMN_NAMES, ROUTE_SELECT_LIST, routeFromValues, type RouteInput } from './route-values.js';
 import type { RouteSet, RouteSetBuilder } from './route-set.js';
 import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from './snapshot.js';
 import type { GroupRow } from './model.js';
@@ -14,6 +14,17 @@ import type { ChangedKey, JournalEntryId, JournalHead, SeqRange } from './journa
 
 /** Routes asked for by id in one statement at most. */
 const ROUTES_BY_ID_CHUNK = 1000;
+
+/**
+ * A route row's CRC32 over every column routing reads: the per-set
+ * checksum (count, and the sum of these) is what the reconcile compares,
+ * and each row read carries its own, so a set rebuilt from a few changed
+ * rows knows its checksum without the server summing the whole set again.
+ */
+const ROW_CRC = `CRC32(CONCAT_WS('|', i_route, prefix, preference, huntstop, COALESCE(timeout, '-'), COALESCE(timeout_1xx, '-'),
+  price_1, price_n, interval_1, interval_n, forbidden, activation_date, COALESCE(expiration_date, '-')))`;
+/** Where ROW_CRC comes in a row read with ROUTE_SELECT_LIST before it. */
+const CRC_COLUMN = ROUTE_COLUMN_NAMES.length;
 
 type RowArray = readonly unknown[];
 
@@ -90,10 +101,10 @@ export class SnapshotReader {
   }
 
   /** One destination set's routes, streamed row by row into columns; undefined when it has none. */
-  async routeSet(id: number, checksum: string, builder: RouteSetBuilder): Promise<RouteSet | undefined> {
+  async routeSet(id: number, builder: RouteSetBuilder): Promise<RouteSet | undefined> {
     builder.begin(id);
-    await this.stream(`SELECT ${ROUTE_SELECT_LIST} FROM routes WHERE i_destination_set = ?`, [id], (r) => builder.add(routeFromValues(r)));
-    return builder.build(checksum);
+    await this.stream(`SELECT ${ROUTE_SELECT_LIST}, ${ROW_CRC} FROM routes WHERE i_destination_set = ?`, [id], (r) => builder.add(routeFromValues(r), Number(r[CRC_COLUMN])));
+    return builder.build();
   }
 
   /**
@@ -106,13 +117,7 @@ export class SnapshotReader {
     if (only !== undefined && only.length === 0) return new Map();
     const where = only === undefined ? '' : `WHERE i_destination_set IN (${only.map(() => '?').join(', ')})`;
     const result = new Map<number, string>();
-    for (const r of await this.rows(
-      `SELECT i_destination_set, COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('|', i_route, prefix, preference, huntstop,
-              COALESCE(timeout, '-'), COALESCE(timeout_1xx, '-'), price_1, price_n, interval_1, interval_n, forbidden,
-              activation_date, COALESCE(expiration_date, '-')))), 0)
-         FROM routes ${where} GROUP BY i_destination_set`,
-      only ?? [],
-    )) {
+    for (const r of await this.rows(`SELECT i_destination_set, COUNT(*), COALESCE(SUM(${ROW_CRC}), 0) FROM routes ${where} GROUP BY i_destination_set`, only ?? [])) {
       result.set(Number(r[0]), `${String(r[1])}:${String(r[2])}`);
     }
     return result;
@@ -191,14 +196,14 @@ export class SnapshotReader {
   }
 
   /** The routes of these ids that exist now, with their sets (a missing id was deleted). */
-  async routesById(ids: readonly number[]): Promise<{ set: number; route: RouteInput }[]> {
-    const found: { set: number; route: RouteInput }[] = [];
+  async routesById(ids: readonly number[]): Promise<{ set: number; route: RouteInput; crc: number }[]> {
+    const found: { set: number; route: RouteInput; crc: number }[] = [];
     for (let from = 0; from < ids.length; from += ROUTES_BY_ID_CHUNK) {
       const chunk = ids.slice(from, from + ROUTES_BY_ID_CHUNK);
       await this.stream(
-        `SELECT i_destination_set, ${ROUTE_SELECT_LIST} FROM routes WHERE i_route IN (${chunk.map(() => '?').join(', ')})`,
+        `SELECT i_destination_set, ${ROUTE_SELECT_LIST}, ${ROW_CRC} FROM routes WHERE i_route IN (${chunk.map(() => '?').join(', ')})`,
         chunk,
-        (r) => found.push({ set: Number(r[0]), route: routeFromValues(r.slice(1)) }),
+        (r) => found.push({ set: Number(r[0]), route: routeFromValues(r.slice(1)), crc: Number(r[CRC_COLUMN + 1]) }),
       );
     }
     return found;

@@ -4,6 +4,7 @@ import { parseDsn } from '../../src/db/dsn.js';
 import { silentLogger } from '../../src/log.js';
 import { SippyError } from '../../src/errors.js';
 import { createResolver, SnapshotFollower, type RouteRequest, type RouteResult } from '../../src/routing/index.js';
+import { SnapshotReader } from '../../src/routing/snapshot-sql.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 
@@ -145,6 +146,25 @@ describe('the snapshot follows the change journal', function () {
     await conn.query('UPDATE routes SET price_1 = 0.700000 WHERE i_destination_set = ? AND prefix = ?', [setA, '44']);
     await follower.syncNow();
     expect(await prices()).to.include('A:0.700000');
+  });
+
+  it('refreshes a set by its changed routes (inserted, updated, moved, deleted), and its checksum stays the database\'s: the reconcile has nothing to re-read', async () => {
+    const conn = await open();
+    const generation = follower.status().generation;
+    const routesOfA = follower.current!.sets.get(setA)!.size;
+    await conn.query('START TRANSACTION');
+    await conn.query('UPDATE routes SET price_1 = 0.910000 WHERE i_destination_set = ? AND prefix = ?', [setA, '44']);
+    await conn.query('INSERT INTO routes (i_destination_set, prefix, price_1, price_n) VALUES (?, ?, 0.1, 0.1), (?, ?, 0.1, 0.1)', [setA, '4471', setB, '4472']);
+    await conn.query('UPDATE routes SET i_destination_set = ? WHERE i_destination_set = ? AND prefix = ?', [setB, setA, '4471']);
+    await conn.query('DELETE FROM routes WHERE i_destination_set = ? AND prefix = ?', [setA, '990']);
+    await conn.query('COMMIT');
+    await follower.syncNow();
+    expect(follower.status().generation).to.equal(generation + 1);
+    expect(follower.current!.sets.get(setA)!.size, 'one route deleted, one moved away').to.equal(routesOfA - 1);
+    expect(await prices()).to.include('A:0.910000');
+    const held = new Map([...follower.current!.sets].map(([id, set]) => [id, set.checksum]));
+    const inDatabase = await database().db.withConnection((c) => new SnapshotReader(c, 5000, 60_000).checksums());
+    expect(held).to.deep.equal(inDatabase);
   });
 
   it('reloads in full when the journal was purged past its cursor', async () => {

@@ -39,7 +39,7 @@ function randomSets(seed: number, alphabet: readonly string[]): { prefixes: Pref
       };
       builder.add(row);
     }
-    const set = builder.build(`set ${s}`);
+    const set = builder.build();
     if (set !== undefined) sets.set(s, set);
   }
   return { prefixes, sets };

@@ -64,7 +64,7 @@ function randomSet(n: number, seed: number): RouteSet {
       interval_1: 1, interval_n: 1, activation: DATES[Math.floor(random() * DATES.length)]!, expiration: null,
     });
   }
-  return builder.build('checksum')!;
+  return builder.build()!;
 }
 
 /** The rows of the runs, in order. */

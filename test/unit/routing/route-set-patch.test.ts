@@ -37,7 +37,7 @@ describe('a route set refreshed by its changed routes (pure)', () => {
       const before = randomRows(random, 1, 1 + Math.floor(random() * 3000));
       builder.begin(7);
       for (const row of before) builder.add(row);
-      const set = builder.build('before')!;
+      const set = builder.build()!;
       // Some routes changed (new values), some deleted, some added.
       const changed = new Set<number>();
       const now: RouteInput[] = [];
@@ -54,11 +54,11 @@ describe('a route set refreshed by its changed routes (pure)', () => {
       now.push(...added);
       builder.beginFrom(set, changed);
       for (const row of now) builder.add(row);
-      const patched = builder.build('after');
+      const patched = builder.build();
       const whole = [...before.filter((row) => !changed.has(row.i_route)), ...now];
       builder.begin(7);
       for (const row of whole) builder.add(row);
-      const expected = builder.build('after');
+      const expected = builder.build();
       expect(rowsOf(patched)).to.deep.equal(rowsOf(expected));
       expect(patched?.badRows).to.equal(expected?.badRows);
       const prefixes = builder.prefixes;
@@ -75,8 +75,8 @@ describe('a route set refreshed by its changed routes (pure)', () => {
     const builder = new RouteSetBuilder(new MoneyTable(), new PrefixPool(), new TimeTable());
     builder.begin(3);
     for (const row of randomRows(seededRandom(3), 1, 10)) builder.add(row);
-    const set = builder.build('x')!;
+    const set = builder.build()!;
     builder.beginFrom(set, new Set(Array.from({ length: 10 }, (_, i) => i + 1)));
-    expect(builder.build('y')).to.equal(undefined);
+    expect(builder.build()).to.equal(undefined);
   });
 });

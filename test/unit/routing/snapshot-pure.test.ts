@@ -51,7 +51,7 @@ describe('money as exact numbers (the snapshot)', () => {
       interval_1: 60, interval_n: 60, forbidden: false, activation: 0, expiration: null,
     }));
     for (const row of rows) builder.add(row);
-    const set = builder.build('')!;
+    const set = builder.build()!;
     const writer = new AnswerWriter();
     for (let i = 0; i < set.size; i++) {
       const view = set.route(i);
@@ -137,7 +137,7 @@ describe('RouteSet.matchIndex against matchRoute', () => {
         rows.push(row);
         builder.add(row);
       }
-      const set = builder.build(`set ${s}`);
+      const set = builder.build();
       for (let q = 0; q < 500; q++) {
         const cld = word(random, 6) || '1';
         const t = T[Math.floor(random() * 3)]! + 1;
