@@ -36,7 +36,7 @@ export const NOT_ACTIVE = -2;
 // a row's fields from one or two cache lines, where a column per field
 // would cost a cache miss per field (measured: a third of the lookup time at
 // a million routes). Amounts, prefixes and instants are indexes into their
-// tables: 48 bytes a route. An amount in canonical DECIMAL(16,6) text
+// tables: 52 bytes a route with the row's CRC32. An amount in canonical DECIMAL(16,6) text
 // that fits 32 bits as micro-units (below 2,147 units, nearly every rate)
 // is held in the record itself: no table entry, and no cache miss on a
 // string when a request costs the route and writes its price.
