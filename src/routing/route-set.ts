@@ -73,16 +73,23 @@ function allocate(n: number): Records {
   return { ints: new Int32Array(n * INTS) };
 }
 
+/** Scratch records a builder keeps between sets (3 MiB); a larger set's scratch is let go once it is built. */
+export const BUILDER_SCRATCH_KEPT_ROUTES = 65_536;
+const BUILDER_SCRATCH_FIRST_ROUTES = 256;
+
 /**
  * Collects a set's rows as they stream in, straight into typed records: no
  * object per row survives the row. One builder serves set after set (begin,
  * add..., build): its scratch records grow to the largest set and are
  * reused, so a full load allocates each set's records once, exactly sized,
  * and leaves no growing buffers behind (the peak-RSS bound of snapshot.md).
+ * The follower keeps its builder for the daemon's life (refreshes use it),
+ * so scratch beyond BUILDER_SCRATCH_KEPT_ROUTES is dropped after each build:
+ * a set of a million routes would otherwise hold 48 MiB of scratch forever.
  */
 export class RouteSetBuilder {
-  private records = allocate(256);
-  private capacity = 256;
+  private records = allocate(BUILDER_SCRATCH_FIRST_ROUTES);
+  private capacity = BUILDER_SCRATCH_FIRST_ROUTES;
   private size = 0;
   private i_destination_set = 0;
 
@@ -96,6 +103,8 @@ export class RouteSetBuilder {
   begin(i_destination_set: number): void {
     this.i_destination_set = i_destination_set;
     this.size = 0;
+    // A read abandoned half-way (a failed refresh) built nothing.
+    this.shrink();
   }
 
   add(row: RouteInput): void {
@@ -135,7 +144,20 @@ export class RouteSetBuilder {
     }
     const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksum);
     this.size = 0;
+    this.shrink();
     return set;
+  }
+
+  /** Lets go of scratch beyond BUILDER_SCRATCH_KEPT_ROUTES (its rows are built or dropped). */
+  private shrink(): void {
+    if (this.capacity <= BUILDER_SCRATCH_KEPT_ROUTES) return;
+    this.records = allocate(BUILDER_SCRATCH_FIRST_ROUTES);
+    this.capacity = BUILDER_SCRATCH_FIRST_ROUTES;
+  }
+
+  /** Routes the scratch records hold room for now (tests). */
+  get scratchRoutes(): number {
+    return this.capacity;
   }
 
   private grow(): void {
