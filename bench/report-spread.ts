@@ -35,7 +35,7 @@ export function spreadSection(run: SpreadRun | undefined): string[] {
       `${d.groups} groups × ${d.entriesPerGroup} entries; getRoutes at concurrency ${run.load.concurrency} over ${run.distinctClds.toLocaleString('en')} distinct CLDs ` +
       `for ${l.seconds} s, ${Math.round(l.requestsPerSecond).toLocaleString('en')} req/s, ${l.errors.total} failed; ` +
       `${run.correctness.checked - run.correctness.wrong} of ${run.correctness.checked} sampled answers right): ` +
-      `snapshot loaded in ${run.snapshot.fullLoadMs} ms; daemon RSS ${mib(run.rssBeforeBytes)} MiB before the load, peak ${mib(run.load.daemonPeakRssBytes)} MiB during it ` +
+      `snapshot loaded in ${run.snapshot.fullLoadMs} ms, VmHWM then ${mib(run.snapshot.daemonPeakRssAfterLoadBytes)} MiB; daemon RSS ${mib(run.rssBeforeBytes)} MiB before the load, peak ${mib(run.load.daemonPeakRssBytes)} MiB during it ` +
       `(sampled every 100 ms), ${mib(run.rssAfterBytes)} MiB at its end; VmHWM ${mib(run.peakRssOverLifeBytes)} MiB (its life, the load of the snapshot included); ` +
       `V8 heap used at most ${mib(max((s) => s.heapUsedBytes))} MiB, heap total ${mib(max((s) => s.heapTotalBytes))} MiB, external ${mib(max((s) => s.externalBytes))} MiB.`,
     '',
