@@ -73,6 +73,19 @@ function allocate(n: number): Records {
   return { ints: new Int32Array(n * INTS) };
 }
 
+/**
+ * Gives the memory of records no one will read again back at once. A
+ * builder's scratch lives through a whole set's rows, so V8 has moved it to
+ * the old generation, and dropped it would wait for the next full
+ * collection: after a load that is tens of megabytes for as long as traffic
+ * makes no old garbage (docs/operations.md, "Memory"). Transferred, the
+ * memory belongs to a new, unreferenced ArrayBuffer, which the next young
+ * collection frees; `records` is detached (length 0).
+ */
+function release(records: Records): void {
+  structuredClone(records.ints.buffer, { transfer: [records.ints.buffer] });
+}
+
 /** Scratch records a builder keeps between sets (3 MiB); a larger set's scratch is let go once it is built. */
 export const BUILDER_SCRATCH_KEPT_ROUTES = 65_536;
 const BUILDER_SCRATCH_FIRST_ROUTES = 256;
@@ -151,6 +164,7 @@ export class RouteSetBuilder {
   /** Lets go of scratch beyond BUILDER_SCRATCH_KEPT_ROUTES (its rows are built or dropped). */
   private shrink(): void {
     if (this.capacity <= BUILDER_SCRATCH_KEPT_ROUTES) return;
+    release(this.records);
     this.records = allocate(BUILDER_SCRATCH_FIRST_ROUTES);
     this.capacity = BUILDER_SCRATCH_FIRST_ROUTES;
   }
@@ -163,6 +177,7 @@ export class RouteSetBuilder {
   private grow(): void {
     const bigger = allocate(this.capacity * 2);
     bigger.ints.set(this.records.ints.subarray(0, this.size * INTS));
+    release(this.records);
     this.records = bigger;
     this.capacity *= 2;
   }
