@@ -91,8 +91,10 @@ const BYTES_PER_ROUTE = 8 + 8 + 4 * RECORD.INTS;
  */
 export const CHOICE_CHUNK_BYTES = 256 * 1024;
 
-/** The doorkeeper's bits (128 KiB), each set by the first request of the prefixes that hash to it. */
+/** The doorkeeper's bits, each set by the first request of the prefixes that hash to it. */
 const SEEN_BITS_LOG2 = 20;
+/** Its memory per snapshot (128 KiB). */
+export const DOORKEEPER_BYTES = (1 << SEEN_BITS_LOG2) / 8;
 /**
  * A choice of ten to twenty routes takes about a kilobyte: the memo holds
  * about capacity / this of them, and the doorkeeper forgets after as many
@@ -109,7 +111,7 @@ export class ChosenRoutesMemo {
   private chunk: ArrayBuffer | undefined;
   private taken = 0;
   /** The doorkeeper: a bit per prefix hash, set at its first request; all cleared after `forgetAfter` first requests. */
-  private readonly seen = new Int32Array((1 << SEEN_BITS_LOG2) / 32);
+  private readonly seen = new Int32Array(DOORKEEPER_BYTES / 4);
   private firstRequests = 0;
   private readonly forgetAfter: number;
 
