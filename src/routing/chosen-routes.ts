@@ -90,6 +90,8 @@ const BYTES_PER_ROUTE = 8 + 8 + 4 * RECORD.INTS;
  * heap's fragments.
  */
 export const CHOICE_CHUNK_BYTES = 256 * 1024;
+/** A memo's first chunk: a snapshot that a refresh replaces within a poll keeps few choices. Each next chunk is twice the last, up to CHOICE_CHUNK_BYTES. */
+export const FIRST_CHOICE_CHUNK_BYTES = 16 * 1024;
 
 /** The doorkeeper's bits, each set by the first request of the prefixes that hash to it. */
 const SEEN_BITS_LOG2 = 20;
@@ -110,6 +112,7 @@ export class ChosenRoutesMemo {
   /** Where the next choice's arrays are cut from, and how much of it is taken. */
   private chunk: ArrayBuffer | undefined;
   private taken = 0;
+  private chunkBytes = FIRST_CHOICE_CHUNK_BYTES / 2;
   /** The doorkeeper: a bit per prefix hash, set at its first request; all cleared after `forgetAfter` first requests. */
   private readonly seen = new Int32Array(DOORKEEPER_BYTES / 4);
   private firstRequests = 0;
@@ -174,7 +177,8 @@ export class ChosenRoutesMemo {
     const bytes = routes * BYTES_PER_ROUTE;
     this.makeRoom(CHOICE_OVERHEAD_BYTES + bytes);
     if (this.chunk === undefined || this.taken + bytes > this.chunk.byteLength) {
-      this.chunk = new ArrayBuffer(Math.max(CHOICE_CHUNK_BYTES, bytes));
+      this.chunkBytes = Math.min(CHOICE_CHUNK_BYTES, 2 * this.chunkBytes);
+      this.chunk = new ArrayBuffer(Math.max(this.chunkBytes, bytes));
       this.taken = 0;
     }
     const at = this.taken;

@@ -14,7 +14,7 @@ import { DEFAULT_POOL_LIMITS, queueLimitFor } from '../../src/db/pool.js';
 import { DEFAULT_LIMITS } from '../../src/econfig/listener-spec.js';
 import { poolLimitsOf } from '../../src/supervisor/managed-listener.js';
 import { parseListenerOptions } from '../../src/econfig/listener-options.js';
-import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, TYPICAL_CHOICE_BYTES } from '../../src/routing/chosen-routes.js';
+import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../src/routing/chosen-routes.js';
 import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../../src/routing/reply-buffers.js';
 import { BUILDER_SCRATCH_KEPT_ROUTES, RECORD } from '../../src/routing/route-set.js';
 import { TRAFFIC_MEMORY_BYTES, YOUNG_GENERATION_BYTES } from '../../bench/report-spread.js';
@@ -55,7 +55,7 @@ describe('docs state the bounds and defaults of src/limits.ts', () => {
     expect(routing).to.include(`at most ${CHOSEN_ROUTES_BYTES_PER_SNAPSHOT / 1048576} MiB of choices per snapshot`);
     expect(routing).to.include(`a bit per prefix hash, ${DOORKEEPER_BYTES / 1024} KiB`);
     expect(routing).to.include(`as the memo holds choices (${(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT / TYPICAL_CHOICE_BYTES).toLocaleString('en')})`);
-    expect(routing).to.include(`views of shared ${CHOICE_CHUNK_BYTES / 1024} KiB chunks`);
+    expect(routing).to.include(`views of shared chunks (the first ${FIRST_CHOICE_CHUNK_BYTES / 1024} KiB, each next twice the last up to ${CHOICE_CHUNK_BYTES / 1024} KiB)`);
   });
 });
 
@@ -64,7 +64,7 @@ describe('docs/operations.md, Memory: what the daemon holds, and what traffic ad
   const mib = (bytes: number): number => bytes / 1048576;
 
   it('states each bound of what is held beyond the routing data', () => {
-    expect(operations).to.include(`| at most ${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB, in ${CHOICE_CHUNK_BYTES / 1024} KiB chunks, kept from a prefix's second request |`);
+    expect(operations).to.include(`| at most ${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB, in chunks of up to ${CHOICE_CHUNK_BYTES / 1024} KiB, kept from a prefix's second request |`);
     expect(operations).to.include(`| ${DOORKEEPER_BYTES / 1024} KiB |`);
     expect(operations).to.include(`at most ${MAX_FREE_REPLY_BUFFERS} free reply buffers of ${POOLED_REPLY_BYTES / 1024} KiB (${mib(MAX_FREE_REPLY_BUFFERS * POOLED_REPLY_BYTES)} MiB)`);
     expect(operations).to.include(`the loader's scratch (at most ${BUILDER_SCRATCH_KEPT_ROUTES.toLocaleString('en')} routes, ${mib(BUILDER_SCRATCH_KEPT_ROUTES * 4 * RECORD.INTS)} MiB`);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { chosenRoutes, ChosenRoutesMemo, CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../../src/routing/chosen-routes.js';
+import { chosenRoutes, ChosenRoutesMemo, CHOICE_CHUNK_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../../src/routing/chosen-routes.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
 import type { PolicyKey } from '../../../src/routing/policy.js';
 import { BUILDER_SCRATCH_KEPT_ROUTES, RECORD, RouteSetBuilder, type RouteInput } from '../../../src/routing/route-set.js';
@@ -72,7 +72,12 @@ describe('what the snapshot holds beyond its rows (bounded)', () => {
     const first = memo.arrays(10);
     const second = memo.arrays(10);
     expect(second.records.buffer).to.equal(first.records.buffer);
-    expect(first.records.buffer.byteLength).to.equal(CHOICE_CHUNK_BYTES);
+    expect(first.records.buffer.byteLength).to.equal(FIRST_CHOICE_CHUNK_BYTES);
+    // Each next chunk twice the last, up to CHOICE_CHUNK_BYTES.
+    const sizes = new Set<number>();
+    for (let n = 0; n < 5000; n++) sizes.add(memo.arrays(1).records.buffer.byteLength);
+    expect(Math.max(...sizes)).to.equal(CHOICE_CHUNK_BYTES);
+    expect(sizes.size).to.equal(Math.log2(CHOICE_CHUNK_BYTES / FIRST_CHOICE_CHUNK_BYTES) + 1);
     expect(second.costs.buffer).to.equal(first.costs.buffer);
     first.records.fill(7);
     first.costs.fill(1.5);
