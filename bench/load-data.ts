@@ -5,7 +5,11 @@
 // to the `progress` callback (the harness prints it on stderr).
 
 import { Readable } from 'node:stream';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
+import { parseDsn } from '../src/db/dsn.js';
+import { Database } from '../src/db/pool.js';
+import { migrate } from '../src/db/migrate.js';
+import type { PrivateServer } from '../src/db/private-server.js';
 import { ACTIVATION_DATE, BENCH_ENVIRONMENT, type RouteRow, type SyntheticDataSet } from './dataset.js';
 import { formatMicros } from './expected.js';
 
@@ -121,4 +125,27 @@ export async function loadDataSet(conn: Connection, ds: SyntheticDataSet, method
   if (stored !== ds.routeCount) throw new Error(`loaded ${stored} routes, expected ${ds.routeCount}`);
   await conn.query('ANALYZE TABLE routes');
   return { method, routes: stored, seconds: elapsed() };
+}
+
+/** A new database `name` on `server`, migrated and loaded with `ds`: its DSN, the server's version, and the load's report. */
+export async function createBenchDatabase(server: PrivateServer, name: string, ds: SyntheticDataSet, method: LoadMethod, progress: (line: string) => void): Promise<{ dsn: string; version: string; load: LoadReport }> {
+  const conn = await mysql.createConnection({ socketPath: server.socketPath, user: 'root' });
+  try {
+    await conn.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    const dsn = server.dsn(name);
+    const db = new Database(parseDsn(dsn));
+    try {
+      await migrate(db);
+    } finally {
+      await db.close();
+    }
+    await conn.changeUser({ database: name });
+    progress(`loading ${ds.routeCount.toLocaleString('en')} routes into ${name} (${method})`);
+    const load = await loadDataSet(conn, ds, method, progress);
+    progress(`loaded in ${load.seconds.toFixed(1)} s`);
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
+    return { dsn, version: String(rows[0]!.v), load };
+  } finally {
+    await conn.end();
+  }
 }

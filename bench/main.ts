@@ -15,18 +15,15 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mysql from 'mysql2/promise';
 import { SippyError } from '../src/errors.js';
 import { PrivateServer } from '../src/db/private-server.js';
-import { parseDsn } from '../src/db/dsn.js';
-import { Database } from '../src/db/pool.js';
-import { migrate } from '../src/db/migrate.js';
 import { SyntheticDataSet } from './dataset.js';
-import { loadDataSet, type LoadReport } from './load-data.js';
-import { BENCH_HELP, parseBenchOptions, type BenchOptions } from './options.js';
+import { createBenchDatabase } from './load-data.js';
+import { BENCH_HELP, parseBenchOptions } from './options.js';
 import { benchFreshness, benchSqlPath, benchTransport, type BenchContext } from './phases.js';
 import { markdownTable, ratiosOf, verdictOf, type BenchResult, type Machine, type SnapshotResults, type TransportRun } from './report.js';
 import { sqlRatios } from './report-snapshot.js';
+import { benchSpread } from './spread.js';
 import { drawCalls, getRoutesBody } from './requests.js';
 import type { ScenarioResult } from './scenario.js';
 
@@ -41,28 +38,6 @@ const progress = (line: string): void => {
 const cleanups: (() => Promise<unknown>)[] = [];
 async function cleanUp(): Promise<void> {
   while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
-}
-
-async function prepareDatabase(server: PrivateServer, ds: SyntheticDataSet, options: BenchOptions): Promise<{ dsn: string; version: string; load: LoadReport }> {
-  const conn = await mysql.createConnection({ socketPath: server.socketPath, user: 'root' });
-  try {
-    await conn.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-    const dsn = server.dsn(DATABASE);
-    const db = new Database(parseDsn(dsn));
-    try {
-      await migrate(db);
-    } finally {
-      await db.close();
-    }
-    await conn.changeUser({ database: DATABASE });
-    progress(`loading ${ds.routeCount.toLocaleString('en')} routes (${options.loadMethod})`);
-    const load = await loadDataSet(conn, ds, options.loadMethod, progress);
-    progress(`loaded in ${load.seconds.toFixed(1)} s`);
-    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
-    return { dsn, version: String(rows[0]!.v), load };
-  } finally {
-    await conn.end();
-  }
 }
 
 function machine(databaseVersion: string): Machine {
@@ -119,7 +94,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   progress(`generating ${options.sizes.routes.toLocaleString('en')} routes over ${options.sizes.destinationSets} destination sets`);
   const ds = new SyntheticDataSet(options.sizes);
-  const { dsn, version, load } = await prepareDatabase(server, ds, options);
+  const { dsn, version, load } = await createBenchDatabase(server, DATABASE, ds, options.loadMethod, progress);
   const getRoutesBodies = drawCalls(ds, options.poolSize, options.matchShare, 'load').map((call) => getRoutesBody(call));
 
   const context: BenchContext = {
@@ -143,6 +118,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   // Last: its edits change the data the correctness check compares with.
   if (options.freshnessEdits > 0) snapshot = { ...snapshot, freshness: await benchFreshness(context, first) };
+  // A database of its own: nothing before depends on it.
+  if (options.spread.routes > 0) snapshot = { ...snapshot, spread: await benchSpread(context, server, first) };
 
   const result: BenchResult = {
     startedAt,
@@ -153,7 +130,7 @@ async function main(argv: readonly string[]): Promise<number> {
       transports: options.transports, requestPool: options.poolSize, checkSample: options.checkSample, matchShare: options.matchShare,
       dbConnections: options.dbConnections ?? 'daemon default', daemonScript: options.daemonScript, source, loadGenerator: 'autocannon, one process, pipelining 1',
       sqlConcurrency: options.sqlConcurrency, freshnessEdits: options.freshnessEdits, snapshotTimeoutSeconds: options.snapshotTimeoutSeconds,
-      daemonMetrics: options.daemonMetrics,
+      daemonMetrics: options.daemonMetrics, spread: options.spread,
     },
     dataSet: { ...options.sizes, prefixPool: ds.prefixes.length, load },
     scenarios,

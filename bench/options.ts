@@ -38,6 +38,8 @@ export interface BenchOptions {
   readonly snapshotTimeoutSeconds: number;
   /** Start the daemon with --metrics (a loopback port): its cost against a run without. */
   readonly daemonMetrics: boolean;
+  /** The memory scenario (spread.ts): routes of its one destination set (0 = no such scenario), distinct CLDs, seconds of load. */
+  readonly spread: { readonly routes: number; readonly clds: number; readonly durationSeconds: number };
 }
 
 export const BENCH_HELP = `Usage: node dist/bench/main.js [options]
@@ -70,17 +72,23 @@ finished, and every freshness edit showed in answers within 1000 ms.
   --freshness-edits N        edits committed under load in the freshness scenario (20 / 6; 0 = none)
   --snapshot-timeout S       bound on a snapshot load and on the forced reload (120)
   --daemon-metrics           run the daemon with --metrics on a loopback port (compare with a run without)
+  --spread-routes N          memory under spread traffic: routes of the one destination set its six
+                             groups share, in a database of its own (1000000 / 5000; 0 = none)
+  --spread-clds N            distinct CLDs of its getRoutes load (200000 / 2000)
+  --spread-duration S        seconds of that load (60 / 1)
 `;
 
 export const PRESETS = {
-  full: { routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results', freshnessEdits: 20 },
-  quick: { routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined, freshnessEdits: 6 },
+  full: { routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results', freshnessEdits: 20,
+    spreadRoutes: 1_000_000, spreadClds: 200_000, spreadDuration: 60 },
+  quick: { routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined, freshnessEdits: 6,
+    spreadRoutes: 5000, spreadClds: 2000, spreadDuration: 1 },
 } as const;
 
 const STRING_OPTIONS = [
   'preset', 'routes', 'destination-sets', 'connections', 'groups', 'entries', 'seed', 'duration', 'warmup', 'concurrency', 'transports',
   'pool', 'check-sample', 'match-share', 'db-connections', 'load-method', 'results-dir', 'daemon-script',
-  'sql-concurrency', 'freshness-edits', 'snapshot-timeout',
+  'sql-concurrency', 'freshness-edits', 'snapshot-timeout', 'spread-routes', 'spread-clds', 'spread-duration',
 ] as const;
 
 function usage(message: string): SippyError {
@@ -166,5 +174,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | { hel
     freshnessEdits: integer('freshness-edits', str('freshness-edits'), preset.freshnessEdits, 0, 1000),
     snapshotTimeoutSeconds: integer('snapshot-timeout', str('snapshot-timeout'), 120, 1, 3600),
     daemonMetrics: values['daemon-metrics'] === true,
+    spread: Object.freeze({
+      routes: integer('spread-routes', str('spread-routes'), preset.spreadRoutes, 0, 20_000_000),
+      clds: integer('spread-clds', str('spread-clds'), preset.spreadClds, 1, 2_000_000),
+      durationSeconds: decimal('spread-duration', str('spread-duration'), preset.spreadDuration, 0.2, 3600),
+    }),
   });
 }

@@ -35,15 +35,18 @@ export interface BenchContext {
   readonly onCleanup: (undo: () => Promise<unknown>) => void;
 }
 
-/** Concurrency of the reload and freshness loads: the daemon busy, but latency not yet mostly queueing as at 64. */
-const SIDE_LOAD_CONCURRENCY = 16;
+/** Concurrency of the reload, freshness and spread loads: the daemon busy, but latency not yet mostly queueing as at 64. */
+export const SIDE_LOAD_CONCURRENCY = 16;
 
-async function startDaemon(context: BenchContext, transport: Transport, dataSource: 'snapshot' | 'sql', label?: string): Promise<{ daemon: Daemon; snapshot: SnapshotStart | undefined }> {
+/** A daemon on `transport`, ready; `dsn` and `metrics` override the context's database and --daemon-metrics. */
+export async function startDaemon(
+  context: BenchContext, transport: Transport, dataSource: 'snapshot' | 'sql', label?: string, overrides: { readonly dsn?: string; readonly metrics?: boolean } = {},
+): Promise<{ daemon: Daemon; snapshot: SnapshotStart | undefined }> {
   const o = context.options;
   const started = performance.now();
   const daemon = await Daemon.start({
-    script: o.daemonScript, transport, dir: context.dir, dsn: context.dsn, dbConnections: o.dbConnections,
-    dataSource, snapshotTimeoutMs: o.snapshotTimeoutSeconds * 1000, ...(label !== undefined ? { label } : {}), metrics: o.daemonMetrics,
+    script: o.daemonScript, transport, dir: context.dir, dsn: overrides.dsn ?? context.dsn, dbConnections: o.dbConnections,
+    dataSource, snapshotTimeoutMs: o.snapshotTimeoutSeconds * 1000, ...(label !== undefined ? { label } : {}), metrics: overrides.metrics ?? o.daemonMetrics,
   });
   context.onCleanup(() => daemon.stop());
   const ready = daemon.readyStatus;
@@ -59,7 +62,7 @@ async function startDaemon(context: BenchContext, transport: Transport, dataSour
   return { daemon, snapshot };
 }
 
-function base(context: BenchContext, daemon: Daemon, transport: Transport) {
+export function base(context: BenchContext, daemon: Daemon, transport: Transport) {
   return { daemon, databasePid: context.database.pid, dir: context.dir, runnerScript: context.runnerScript, transport };
 }
 

@@ -6,6 +6,8 @@
 import type { DaemonExit } from './daemon.js';
 import type { FreshnessRun, SqlPathRun } from './phases.js';
 import type { ReloadReport } from './reload.js';
+import { spreadReasons } from './report-spread.js';
+import type { SpreadRun } from './spread.js';
 import type { ScenarioResult } from './scenario.js';
 import type { Transport } from './options.js';
 
@@ -29,6 +31,7 @@ export interface SnapshotResults {
   };
   readonly reload?: ReloadReport & { readonly transport: Transport };
   readonly freshness?: FreshnessRun;
+  readonly spread?: SpreadRun;
 }
 
 /** snapshot.md: "at 1,000,000 routes the daemon's peak RSS, including a full rebuild, stays within 300 MB". */
@@ -51,7 +54,7 @@ export function sqlRatios(snapshotScenarios: readonly ScenarioResult[], sql: Sql
 
 /** The load scenarios of this part, for the main table and the failed-request count. */
 export function snapshotScenarios(r: SnapshotResults): ScenarioResult[] {
-  return [...(r.sqlPath?.scenarios ?? []), ...(r.reload !== undefined ? [r.reload.load] : []), ...(r.freshness !== undefined ? [r.freshness.load] : [])];
+  return [...(r.sqlPath?.scenarios ?? []), ...(r.reload !== undefined ? [r.reload.load] : []), ...(r.freshness !== undefined ? [r.freshness.load] : []), ...(r.spread !== undefined ? [r.spread.load] : [])];
 }
 
 function exitReason(what: string, exit: DaemonExit): string[] {
@@ -70,6 +73,7 @@ export function snapshotReasons(r: SnapshotResults): string[] {
     reasons.push(...r.freshness.report.problems);
     reasons.push(...exitReason(`${r.freshness.transport} freshness`, r.freshness.daemonExit));
   }
+  reasons.push(...spreadReasons(r.spread));
   return reasons;
 }
 

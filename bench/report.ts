@@ -8,6 +8,7 @@ import type { Transport } from './options.js';
 import type { VerifyReport } from './verify.js';
 import type { DaemonExit } from './daemon.js';
 import { snapshotReasons, snapshotScenarios, snapshotSection, type SnapshotResults, type SnapshotStart } from './report-snapshot.js';
+import { spreadSection } from './report-spread.js';
 
 export type { SnapshotResults, SnapshotStart };
 
@@ -74,6 +75,7 @@ export function verdictOf(scenarios: readonly ScenarioResult[], transports: read
     if (t.correctness.wrong > 0) reasons.push(`${t.transport}: ${t.correctness.wrong} of ${t.correctness.checked} sampled answers wrong; first: ${t.correctness.problems[0]}`);
     if (t.daemonExit.code !== 0) reasons.push(`${t.transport}: the daemon did not exit cleanly on SIGTERM (code ${t.daemonExit.code}, signal ${t.daemonExit.signal})`);
   }
+  wrongAnswers += snapshot.spread?.correctness.wrong ?? 0;
   reasons.push(...snapshotReasons(snapshot));
   return { ok: reasons.length === 0, failedRequests, wrongAnswers, reasons };
 }
@@ -111,7 +113,7 @@ export function markdownTable(result: BenchResult): string {
     ...result.transports.map((t) => ({ label: t.transport, start: t.snapshot, peakBytes: t.daemonPeakRssBytes })),
     ...(result.freshness !== undefined ? [{ label: `${result.freshness.transport}, freshness daemon`, start: result.freshness.snapshot, peakBytes: result.freshness.daemonPeakRssBytes }] : []),
   ];
-  lines.push(...snapshotSection(result, starts), '');
+  lines.push(...snapshotSection(result, starts), ...spreadSection(result.spread), '');
   lines.push(result.verdict.ok ? 'Verdict: OK: no failed request, no wrong answer, every edit seen within the bound.' : `Verdict: FAILED:\n${result.verdict.reasons.map((r) => `- ${r}`).join('\n')}`);
   return lines.join('\n') + '\n';
 }

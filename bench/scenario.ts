@@ -18,9 +18,10 @@ import type { Transport } from './options.js';
 /**
  * `getRoutes-sql`: the daemon started with `--data-source sql`;
  * `getRoutes-reload`: a forced full reload of the snapshot runs meanwhile;
- * `getRoutes-freshness`: database edits are committed meanwhile.
+ * `getRoutes-freshness`: database edits are committed meanwhile;
+ * `getRoutes-spread`: a data set of its own and CLDs spread wide, for memory (spread.ts).
  */
-export type ScenarioKind = 'ceiling' | 'getRoutes' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness';
+export type ScenarioKind = 'ceiling' | 'getRoutes' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness' | 'getRoutes-spread';
 
 export interface ScenarioResult {
   readonly transport: Transport;

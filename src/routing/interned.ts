@@ -52,17 +52,23 @@ export class TimeTable {
  * Every distinct prefix once, with an integer id (sets share most of their
  * prefixes). Append-only like MoneyTable: ids stay valid for every snapshot
  * built on this pool; a full load starts a new one.
+ *
+ * Each prefix is in one map only: a rate deck of a million distinct
+ * prefixes makes this the largest thing on the V8 heap (about 70 bytes a
+ * prefix with its text), and a second map by text for the digit prefixes
+ * added 28 more.
  */
 export class PrefixPool {
   readonly text: string[] = [];
   /** Code points of each prefix (the `prefix` policy key compares these). */
   readonly codePoints: number[] = [];
+  /** Ids of the prefixes that have no digit key (digitKey): anything but up to DIGIT_KEY_MAX digits. */
   private readonly ids = new Map<string, number>();
   /**
-   * The same ids by number while every prefix is digits only and at most
-   * DIGIT_KEY_MAX long (real rate decks): the key of "d1..dn" is the number
-   * 1d1..dn, which a CLD's digits build one by one, so a request makes no
-   * substring and hashes no string.
+   * Ids of the prefixes of digits only and at most DIGIT_KEY_MAX long (real
+   * rate decks), by number: the key of "d1..dn" is the number 1d1..dn,
+   * which a CLD's digits build one by one, so a request makes no substring
+   * and hashes no string while every prefix is such (digitsOnly).
    */
   private readonly digitIds = new Map<number, number>();
   private digitsOnly = true;
@@ -71,18 +77,27 @@ export class PrefixPool {
   private readonly found = new Int32Array(DIGIT_KEY_MAX + 1);
 
   intern(text: string): number {
-    let id = this.ids.get(text);
+    let id = this.idOf(text);
     if (id === undefined) {
       id = this.text.length;
       this.text.push(text);
       this.codePoints.push(codePoints(text));
-      this.ids.set(text, id);
       if (text.length > this.longest) this.longest = text.length;
       const key = digitKey(text);
-      if (key === undefined) this.digitsOnly = false;
-      else this.digitIds.set(key, id);
+      if (key === undefined) {
+        this.ids.set(text, id);
+        this.digitsOnly = false;
+      } else {
+        this.digitIds.set(key, id);
+      }
     }
     return id;
+  }
+
+  /** The id of exactly `text`, or undefined. */
+  private idOf(text: string): number | undefined {
+    const key = digitKey(text);
+    return key === undefined ? this.ids.get(text) : this.digitIds.get(key);
   }
 
   /**
@@ -118,7 +133,7 @@ export class PrefixPool {
   longestIdOf(cld: string): number {
     if (!this.digitsOnly) {
       for (let length = Math.min(cld.length, this.longest); length >= 0; length--) {
-        const id = this.ids.get(length === cld.length ? cld : cld.slice(0, length));
+        const id = this.idOf(length === cld.length ? cld : cld.slice(0, length));
         if (id !== undefined) return id;
       }
       return -1;
@@ -138,7 +153,7 @@ export class PrefixPool {
   private prefixIdsBySubstring(cld: string): number[] {
     const ids: number[] = [];
     for (let length = Math.min(cld.length, this.longest); length >= 0; length--) {
-      const id = this.ids.get(length === cld.length ? cld : cld.slice(0, length));
+      const id = this.idOf(length === cld.length ? cld : cld.slice(0, length));
       if (id !== undefined) ids.push(id);
     }
     return ids;

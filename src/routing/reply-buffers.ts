@@ -16,7 +16,7 @@
 export const POOLED_REPLY_BYTES = 16 * 1024;
 
 /** Free buffers kept at most: more than the requests a listener has in flight at once at any sane concurrency. */
-const MAX_FREE = 256;
+export const MAX_FREE_REPLY_BUFFERS = 256;
 
 const STATE = Symbol('sippy_routed.replyBuffer');
 const TAKEN = 1;
@@ -46,7 +46,7 @@ export class ReplyBufferPool {
     const memory = bytes.buffer as Marked;
     if (memory[STATE] !== TAKEN) return;
     memory[STATE] = FREE;
-    if (this.free.length < MAX_FREE) this.free.push(Buffer.from(memory, 0, POOLED_REPLY_BYTES));
+    if (this.free.length < MAX_FREE_REPLY_BUFFERS) this.free.push(Buffer.from(memory, 0, POOLED_REPLY_BYTES));
   }
 
   /** Free buffers held (tests). */

@@ -89,15 +89,35 @@ function allocate(n: number): Records {
 }
 
 /**
+ * Gives the memory of records no one will read again back at once. A
+ * builder's scratch lives through a whole set's rows, so V8 has moved it to
+ * the old generation, and dropped it would wait for the next full
+ * collection: after a load that is tens of megabytes for as long as traffic
+ * makes no old garbage (docs/operations.md, "Memory"). Transferred, the
+ * memory belongs to a new, unreferenced ArrayBuffer, which the next young
+ * collection frees; `records` is detached (length 0).
+ */
+function release(records: Records): void {
+  structuredClone(records.ints.buffer, { transfer: [records.ints.buffer] });
+}
+
+/** Scratch records a builder keeps between sets (3 MiB); a larger set's scratch is let go once it is built. */
+export const BUILDER_SCRATCH_KEPT_ROUTES = 65_536;
+const BUILDER_SCRATCH_FIRST_ROUTES = 256;
+
+/**
  * Collects a set's rows as they stream in, straight into typed records: no
  * object per row survives the row. One builder serves set after set (begin,
  * add..., build): its scratch records grow to the largest set and are
  * reused, so a full load allocates each set's records once, exactly sized,
  * and leaves no growing buffers behind (the peak-RSS bound of snapshot.md).
+ * The follower keeps its builder for the daemon's life (refreshes use it),
+ * so scratch beyond BUILDER_SCRATCH_KEPT_ROUTES is dropped after each build:
+ * a set of a million routes would otherwise hold 50 MiB of scratch forever.
  */
 export class RouteSetBuilder {
-  private records = allocate(256);
-  private capacity = 256;
+  private records = allocate(BUILDER_SCRATCH_FIRST_ROUTES);
+  private capacity = BUILDER_SCRATCH_FIRST_ROUTES;
   private size = 0;
   private i_destination_set = 0;
   /** Bad rows of the set being built. */
@@ -120,6 +140,8 @@ export class RouteSetBuilder {
     this.size = 0;
     this.bad = 0;
     this.sorted = 0;
+    // A read abandoned half-way (a failed refresh) built nothing.
+    this.shrink();
   }
 
   /** The bad rows met since the last call (at most BAD_ROWS_KEPT of them) and how many there were in all. */
@@ -208,12 +230,27 @@ export class RouteSetBuilder {
     }
     const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksumOf(to.ints, this.size), this.bad);
     this.size = 0;
+    this.shrink();
     return set;
+  }
+
+  /** Lets go of scratch beyond BUILDER_SCRATCH_KEPT_ROUTES (its rows are built or dropped). */
+  private shrink(): void {
+    if (this.capacity <= BUILDER_SCRATCH_KEPT_ROUTES) return;
+    release(this.records);
+    this.records = allocate(BUILDER_SCRATCH_FIRST_ROUTES);
+    this.capacity = BUILDER_SCRATCH_FIRST_ROUTES;
+  }
+
+  /** Routes the scratch records hold room for now (tests). */
+  get scratchRoutes(): number {
+    return this.capacity;
   }
 
   private grow(): void {
     const bigger = allocate(this.capacity * 2);
     bigger.ints.set(this.records.ints.subarray(0, this.size * INTS));
+    release(this.records);
     this.records = bigger;
     this.capacity *= 2;
   }

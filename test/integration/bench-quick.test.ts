@@ -17,6 +17,8 @@ import { isRpcSuccess, percentile } from '../../bench/load-runner.js';
 import { parseBenchOptions } from '../../bench/options.js';
 import { drawCalls } from '../../bench/requests.js';
 import { verdictOf, type BenchResult } from '../../bench/report.js';
+import { spreadReasons, TRAFFIC_MEMORY_BYTES } from '../../bench/report-spread.js';
+import type { SpreadRun } from '../../bench/spread.js';
 import { verifyAnswers } from '../../bench/verify.js';
 import type { RouteResult } from '../../src/routing/types.js';
 
@@ -105,11 +107,29 @@ describe('bench: expected answers and the checker (pure)', () => {
     expect(verdictOf([scenario], [{ ...run, daemonExit: { code: null, signal: 'SIGKILL', killed: true } }]).ok).to.equal(false);
   });
 
+  it("fails the verdict when the daemon's RSS grows under spread traffic by more than traffic may add", () => {
+    const load = (peakMiB: number) => ({
+      transport: 'unix', kind: 'getRoutes-spread', concurrency: 16, daemonPeakRssBytes: peakMiB * 1048576 + TRAFFIC_MEMORY_BYTES,
+      load: { requests: 10, errors: { non2xx: 0, rpcErrors: 0, connectionErrors: 0, timeouts: 0, total: 0 }, errorSamples: [] },
+    });
+    const spread = {
+      transport: 'unix', rssBeforeBytes: 300 * 1048576, daemonExit: { code: 0, signal: null, killed: false },
+      correctness: { checked: 5, withRoutes: 5, wrong: 0, problems: [] }, load: load(300),
+    } as unknown as SpreadRun;
+    expect(spreadReasons(spread)).to.deep.equal([]);
+    expect(verdictOf([], [], { spread }).ok).to.equal(true);
+    const grown = { ...spread, load: load(301) } as unknown as SpreadRun;
+    expect(verdictOf([], [], { spread: grown }).reasons).to.deep.equal([
+      `unix spread: the daemon's RSS grew by ${TRAFFIC_MEMORY_BYTES / 1048576 + 1} MiB under the load, over the ${TRAFFIC_MEMORY_BYTES / 1048576} MiB that traffic may add (docs/operations.md, Memory)`,
+    ]);
+  });
+
   it('rejects bad options with a usage error naming the option', () => {
     expect(() => parseBenchOptions(['--routes', '12x'])).to.throw(/--routes must be a whole number/);
     expect(() => parseBenchOptions(['--entries', '51', '--connections', '50'])).to.throw(/--entries must be between 1 and 50/);
     expect(() => parseBenchOptions(['--transports', 'https'])).to.throw(/unknown "https"/);
     expect(() => parseBenchOptions(['--frobnicate'])).to.throw(/bench: /);
+    expect(() => parseBenchOptions(['--spread-clds', '0'])).to.throw(/--spread-clds must be between 1 and/);
     const quick = parseBenchOptions(['--preset', 'quick']);
     expect('help' in quick ? undefined : quick.sizes.routes).to.equal(5000);
   });
@@ -192,6 +212,18 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
     expect(stdout).to.match(/\| unix \| ceiling \| 1 \|/);
     expect(stdout).to.match(/\| http \| getRoutes \| 64 \|/);
     expect(stdout).to.contain('Verdict: OK');
+  });
+
+  it('runs the spread scenario on a database of its own, with the memory traced', () => {
+    expect(stdout).to.match(/Memory under spread traffic \(unix, a database of its own: 5,000 routes in 1 destination set, 6 groups × 10 entries/);
+    const result = JSON.parse(readFileSync(join(resultsDir, readdirSync(resultsDir)[0]!), 'utf8')) as BenchResult;
+    const spread = result.spread!;
+    expect(spread.load.load.errors.total).to.equal(0);
+    expect(spread.correctness.wrong, spread.correctness.problems.join('\n')).to.equal(0);
+    expect(spread.distinctClds).to.be.above(1900);
+    expect(spread.samples.length).to.be.above(0);
+    expect(spread.samples.every((s) => s.rssBytes > 0 && s.heapUsedBytes !== null && s.externalBytes !== null)).to.equal(true);
+    expect(spread.daemonExit.code).to.equal(0);
   });
 
   it('writes a result in which no request failed and every sampled answer was right', () => {

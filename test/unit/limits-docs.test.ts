@@ -19,6 +19,11 @@ import { ListingBudget } from '../../src/rpc/listing-budget.js';
 import { DEFAULT_LIMITS } from '../../src/econfig/listener-spec.js';
 import { poolLimitsOf } from '../../src/supervisor/managed-listener.js';
 import { parseListenerOptions } from '../../src/econfig/listener-options.js';
+import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../src/routing/chosen-routes.js';
+import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../../src/routing/reply-buffers.js';
+import { BUILDER_SCRATCH_KEPT_ROUTES, RECORD } from '../../src/routing/route-set.js';
+import { TRAFFIC_MEMORY_BYTES, YOUNG_GENERATION_BYTES } from '../../bench/report-spread.js';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 // src/limits.ts is the one source of the request bounds and the shared
 // defaults; wherever the docs state one of them in prose, they state that
@@ -73,8 +78,43 @@ describe('docs state the bounds and defaults of src/limits.ts', () => {
     expect(routing).to.include(`(\`--upstream-timeout\`, default ${DEFAULT_UPSTREAM_TIMEOUT_MS} ms)`);
   });
 
-  it("docs/routing.md: the bound on a snapshot's kept choices", () => {
+  it("docs/routing.md: the bound on a snapshot's kept choices, their doorkeeper and chunks", () => {
     expect(routing).to.include(`at most ${CHOSEN_ROUTES_BYTES_PER_SNAPSHOT / 1048576} MiB of choices per snapshot`);
+    expect(routing).to.include(`a bit per prefix hash, ${DOORKEEPER_BYTES / 1024} KiB`);
+    expect(routing).to.include(`as the memo holds choices (${(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT / TYPICAL_CHOICE_BYTES).toLocaleString('en')})`);
+    expect(routing).to.include(`views of shared chunks (the first ${FIRST_CHOICE_CHUNK_BYTES / 1024} KiB, each next twice the last up to ${CHOICE_CHUNK_BYTES / 1024} KiB)`);
+  });
+});
+
+describe('docs/operations.md, Memory: what the daemon holds, and what traffic adds', () => {
+  const operations = docText('operations.md');
+  const mib = (bytes: number): number => bytes / 1048576;
+
+  it('states each bound of what is held beyond the routing data', () => {
+    expect(operations).to.include(`| at most ${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB, in chunks of up to ${CHOICE_CHUNK_BYTES / 1024} KiB, kept from a prefix's second request |`);
+    expect(operations).to.include(`| ${DOORKEEPER_BYTES / 1024} KiB |`);
+    expect(operations).to.include(`at most ${MAX_FREE_REPLY_BUFFERS} free reply buffers of ${POOLED_REPLY_BYTES / 1024} KiB (${mib(MAX_FREE_REPLY_BUFFERS * POOLED_REPLY_BYTES)} MiB)`);
+    expect(operations).to.include(`the loader's scratch (at most ${BUILDER_SCRATCH_KEPT_ROUTES.toLocaleString('en')} routes, ${mib(BUILDER_SCRATCH_KEPT_ROUTES * 4 * RECORD.INTS)} MiB`);
+    expect(operations).to.include(`| route records | ${4 * RECORD.INTS} bytes a route |`);
+  });
+
+  it('states what traffic may add, as the benchmark checks it', () => {
+    expect(operations).to.include(
+      `at most ${mib(TRAFFIC_MEMORY_BYTES)} MiB above the daemon at rest, the kept choices (${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB per snapshot), ` +
+        `the free reply buffers (${mib(MAX_FREE_REPLY_BUFFERS * POOLED_REPLY_BYTES)} MiB) and V8's young generation (${mib(YOUNG_GENERATION_BYTES)} MiB`,
+    );
+  });
+
+  it("V8's young generation of this Node.js is within what the docs count for it", () => {
+    // Short-lived garbage grows the new space to its most.
+    let kept: object[] = [];
+    for (let i = 0; i < 1_000_000; i++) {
+      kept.push({ i });
+      if (kept.length > 100_000) kept = [];
+    }
+    const young = getHeapSpaceStatistics().filter((space) => space.space_name === 'new_space');
+    expect(young).to.have.length(1);
+    expect(young[0]!.space_size).to.be.at.most(YOUNG_GENERATION_BYTES);
   });
 });
 
