@@ -2,10 +2,10 @@
 // again (a no-op) and safe to run concurrently (a server-side named lock
 // serialises migrators).
 
-import type { RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { SippyError } from '../errors.js';
 import type { Database } from './pool.js';
-import { migrations, LATEST_SCHEMA_VERSION } from './migrations.js';
+import { migrations, LATEST_SCHEMA_VERSION, type MigrationStatement } from './migrations.js';
 
 export interface MigrateResult {
   readonly from: number;
@@ -45,7 +45,7 @@ export async function migrate(db: Database): Promise<MigrateResult> {
         // statements are written to be re-runnable (IF NOT EXISTS) and the
         // record is written last, so a migration that failed half-way is
         // simply run again whole.
-        for (const statement of migration.statements) await conn.query(statement);
+        for (const statement of migration.statements) await applyStatement(conn, statement);
         await conn.query('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
         applied.push(migration.version);
       }
@@ -54,4 +54,18 @@ export async function migrate(db: Database): Promise<MigrateResult> {
       await conn.query('SELECT RELEASE_LOCK(?)', [LOCK_NAME]).catch(() => undefined);
     }
   });
+}
+
+/** Runs one statement of a migration; a guarded one only while its column is missing. */
+export async function applyStatement(conn: PoolConnection, statement: MigrationStatement): Promise<void> {
+  if (typeof statement === 'string') {
+    await conn.query(statement);
+    return;
+  }
+  const { table, column } = statement.unlessColumn;
+  const [found] = await conn.query<RowDataPacket[]>(
+    'SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+    [table, column],
+  );
+  if (Number(found[0]!.n) === 0) await conn.query(statement.sql);
 }

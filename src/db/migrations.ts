@@ -6,7 +6,19 @@
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  readonly statements: readonly string[];
+  readonly statements: readonly MigrationStatement[];
+}
+
+/**
+ * A statement, or one that runs only while a column is missing: MySQL 8 has
+ * no ADD COLUMN IF NOT EXISTS (MariaDB's only), so the check is made first
+ * (migrate.ts, applyStatement). Either way a statement can be run again.
+ */
+export type MigrationStatement = string | { readonly sql: string; readonly unlessColumn: { readonly table: string; readonly column: string } };
+
+/** ALTER TABLE ... ADD COLUMN, skipped when the column is there. */
+function addColumn(table: string, column: string, definition: string): MigrationStatement {
+  return { sql: `ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`, unlessColumn: { table, column } };
 }
 
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -176,6 +188,15 @@ export const migrations: readonly Migration[] = Object.freeze([
       `INSERT IGNORE INTO ${JOURNAL_HORIZON_TABLE} (id, purged_through) VALUES (1, 0)`,
       ...journalTriggers(),
     ],
+  },
+  {
+    version: 3,
+    name: 'route descriptions',
+    // The destination's name from the carrier's rate deck ("United Kingdom -
+    // Mobile"): shown by `routes`, written by `rates import`, read by
+    // `rates export`. Informational only: routing never reads it. Adding a
+    // NULL column is instant on MariaDB 10.3+ and MySQL 8.0.12+.
+    statements: [addColumn('routes', 'description', 'VARCHAR(255) NULL')],
   },
 ]);
 

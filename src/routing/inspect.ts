@@ -75,6 +75,8 @@ export interface RouteListing {
   readonly interval_n: number;
   readonly activation_date: string;
   readonly expiration_date: string | null;
+  /** The destination's name from the rate deck (routes.description), or null. */
+  readonly description: string | null;
 }
 
 export interface RoutesQuery {
@@ -155,7 +157,8 @@ export function snapshotRoutes(snapshot: RoutingSnapshot, environment: number, q
       const count = indexes === undefined ? set.size : indexes.length;
       // Only the rows of this page are turned into objects.
       for (let k = Math.max(0, query.offset - total); k < count && total + k < end; k++) {
-        page.push(listing(entry.row, set.route(indexes === undefined ? sorted.order[k]! : indexes[k]!)));
+        const i = indexes === undefined ? sorted.order[k]! : indexes[k]!;
+        page.push(listing(entry.row, set.route(i), set.description(i)));
       }
       total += count;
     }
@@ -236,7 +239,7 @@ export function compareCodePoints(a: string, b: string): number {
 export type ListingEntry = Pick<EntryRow,
   'i_routing_group_entry' | 'entry_order' | 'weight' | 'i_connection' | 'connection_name' | 'enabled' | 'i_destination_set' | 'destination_set_name' | 'currency'>;
 
-export function listing(e: ListingEntry, route: RouteRow): RouteListing {
+export function listing(e: ListingEntry, route: RouteRow, description: string | null): RouteListing {
   return {
     i_routing_group_entry: e.i_routing_group_entry, entry_order: e.entry_order, weight: e.weight,
     i_connection: e.i_connection, connection_name: e.connection_name, enabled: e.enabled,
@@ -245,6 +248,7 @@ export function listing(e: ListingEntry, route: RouteRow): RouteListing {
     timeout: route.timeout, timeout_1xx: route.timeout_1xx, price_1: route.price_1, price_n: route.price_n,
     interval_1: route.interval_1, interval_n: route.interval_n,
     activation_date: datetimeText(route.activation), expiration_date: route.expiration === null ? null : datetimeText(route.expiration),
+    description,
   };
 }
 

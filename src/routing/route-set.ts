@@ -12,7 +12,7 @@
 // probes.
 
 import type { RouteRow } from './model.js';
-import type { MoneyTable, PrefixPool, TimeTable } from './interned.js';
+import { DescriptionPool, type MoneyTable, type PrefixPool, type TimeTable } from './interned.js';
 import { formatMicrosAny, int32Micros } from './cost.js';
 
 const HUNTSTOP = 1;
@@ -73,6 +73,13 @@ function allocate(n: number): Records {
   return { ints: new Int32Array(n * INTS) };
 }
 
+// Descriptions (listRoutes shows them, routing never reads them) are kept
+// out of the records: an Int32Array beside them, DescriptionPool id + 1 per
+// row (0 = NULL), and none at all for a set without descriptions. So the
+// records a lookup reads stay 48 bytes, and data that never came from a
+// rate deck costs nothing (docs/benchmark.md, "Route descriptions").
+const NO_DESCRIPTION = 0;
+
 /**
  * Collects a set's rows as they stream in, straight into typed records: no
  * object per row survives the row. One builder serves set after set (begin,
@@ -82,6 +89,9 @@ function allocate(n: number): Records {
  */
 export class RouteSetBuilder {
   private records = allocate(256);
+  private descriptionIds = new Int32Array(256);
+  /** Whether a row of the set being built has a description. */
+  private described = false;
   private capacity = 256;
   private size = 0;
   private i_destination_set = 0;
@@ -90,18 +100,28 @@ export class RouteSetBuilder {
     private readonly money: MoneyTable,
     private readonly prefixes: PrefixPool,
     private readonly times: TimeTable,
+    /** Shared like the other tables; by default the builder's own, which lives as long as the full load that made it. */
+    private readonly descriptions: DescriptionPool = new DescriptionPool(),
   ) {}
 
   /** Starts the rows of another set (what was added and not built is dropped). */
   begin(i_destination_set: number): void {
     this.i_destination_set = i_destination_set;
     this.size = 0;
+    this.described = false;
   }
 
-  add(row: RouteInput): void {
+  /** Adds a row; `description` is the route's (routes.description), NULL by default. */
+  add(row: RouteInput, description: string | null = null): void {
     if (this.size === this.capacity) this.grow();
     const { ints } = this.records;
     const i = this.size++;
+    if (description === null) {
+      this.descriptionIds[i] = NO_DESCRIPTION;
+    } else {
+      this.descriptionIds[i] = this.descriptions.intern(description) + 1;
+      this.described = true;
+    }
     const at = i * INTS;
     ints[at + I_ROUTE] = row.i_route;
     ints[at + PREFERENCE] = row.preference;
@@ -129,11 +149,14 @@ export class RouteSetBuilder {
       (a, b) => from.ints[a * INTS + PREFIX_ID]! - from.ints[b * INTS + PREFIX_ID]! || a - b,
     );
     const to = allocate(this.size);
+    const descriptionIds = this.described ? new Int32Array(this.size) : undefined;
     for (let i = 0; i < order.length; i++) {
       const j = order[i]!;
       to.ints.set(from.ints.subarray(j * INTS, (j + 1) * INTS), i * INTS);
+      if (descriptionIds !== undefined) descriptionIds[i] = this.descriptionIds[j]!;
     }
-    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksum);
+    const described = descriptionIds === undefined ? undefined : { ids: descriptionIds, pool: this.descriptions };
+    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksum, described);
     this.size = 0;
     return set;
   }
@@ -141,7 +164,10 @@ export class RouteSetBuilder {
   private grow(): void {
     const bigger = allocate(this.capacity * 2);
     bigger.ints.set(this.records.ints.subarray(0, this.size * INTS));
+    const biggerIds = new Int32Array(this.capacity * 2);
+    biggerIds.set(this.descriptionIds.subarray(0, this.size));
     this.records = bigger;
+    this.descriptionIds = biggerIds;
     this.capacity *= 2;
   }
 }
@@ -173,6 +199,8 @@ export class RouteSet {
     times: TimeTable,
     /** The database's checksum of these rows when they were read (reconcile compares it). */
     readonly checksum: string,
+    /** Each row's description id + 1 (0 = NULL); undefined when no row has one. */
+    private readonly descriptions?: { readonly ids: Int32Array; readonly pool: DescriptionPool },
   ) {
     this.ints = records.ints;
     this.instants = times.ms;
@@ -204,6 +232,12 @@ export class RouteSet {
   /** Code points of the prefix of row i. */
   prefixLength(i: number): number {
     return this.prefixes.codePoints[this.ints[i * INTS + PREFIX_ID]!]!;
+  }
+
+  /** Row i's description (routes.description), or null. */
+  description(i: number): string | null {
+    const id = this.descriptions === undefined ? NO_DESCRIPTION : this.descriptions.ids[i]!;
+    return id === NO_DESCRIPTION ? null : this.descriptions!.pool.text[id - 1]!;
   }
 
   /** Row i's price_1 in exact micro-units (NaN beyond 2^53: cost.ts then takes the text). */

@@ -88,7 +88,7 @@ export class SnapshotReader {
     builder.begin(id);
     await this.stream(
       `SELECT i_route, prefix, preference, huntstop, timeout, timeout_1xx, price_1, price_n, interval_1, interval_n,
-              forbidden, activation_date, expiration_date
+              forbidden, activation_date, expiration_date, description
          FROM routes WHERE i_destination_set = ?`,
       [id],
       (r) => {
@@ -98,7 +98,7 @@ export class SnapshotReader {
           price_1: String(r[6]), price_n: String(r[7]), interval_1: Number(r[8]), interval_n: Number(r[9]),
           forbidden: Number(r[10]) !== 0, activation: parseUtcDatetime(String(r[11])),
           expiration: r[12] === null ? null : parseUtcDatetime(String(r[12])),
-        });
+        }, nullableString(r[13]));
       },
     );
     return builder.build(checksum);
@@ -117,7 +117,7 @@ export class SnapshotReader {
     for (const r of await this.rows(
       `SELECT i_destination_set, COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('|', i_route, prefix, preference, huntstop,
               COALESCE(timeout, '-'), COALESCE(timeout_1xx, '-'), price_1, price_n, interval_1, interval_n, forbidden,
-              activation_date, COALESCE(expiration_date, '-')))), 0)
+              activation_date, COALESCE(expiration_date, '-'), COALESCE(description, '-')))), 0)
          FROM routes ${where} GROUP BY i_destination_set`,
       only ?? [],
     )) {
