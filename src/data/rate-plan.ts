@@ -1,0 +1,226 @@
+// What a deck means for one prefix (rates.md, "What a deck means"): the
+// set's rows of that prefix and the deck's rows of it in, the rows to add,
+// expire and delete out, with each deck row's classification for the diff.
+// Pure, and the same for the diff and for the write (rate-import.ts runs it
+// twice and checks that both agree).
+//
+// Per prefix, E the deck row's effective instant:
+// - no row of the set active at E: a new row from E;
+// - the row active at E has the same rate: nothing is written;
+// - another rate: a new row from E; the row active before E stays, for
+//   calls before E (routing takes the latest activation);
+// - the set's rows dated at or after the earliest E of the prefix are
+//   replaced by the deck: kept when the deck gives exactly that row again
+//   (so a deck imported twice, or corrected for the same date, adds
+//   nothing), deleted otherwise;
+// - full mode, prefix not in the deck: its rows active at the deck's E
+//   expire at E, its rows dated at or after E are deleted.
+
+import type { DeckRow } from './deck-values.js';
+import { formatAmount } from './deck-amount.js';
+
+/** A rate as a route row holds it; amounts as DECIMAL(16,6) text. */
+export interface Rate {
+  readonly price1: string;
+  readonly priceN: string;
+  readonly interval1: number;
+  readonly intervalN: number;
+  readonly forbidden: boolean;
+}
+
+/** A row of the set, as read from routes. */
+export interface SetRow extends Rate {
+  readonly i_route: number;
+  /** Epoch ms; a zero date is -Infinity. */
+  readonly activation: number;
+  readonly expiration: number | null;
+  readonly description: string | null;
+  readonly preference: number;
+  readonly huntstop: boolean;
+  readonly timeout: number | null;
+  readonly timeout1xx: number | null;
+}
+
+/** A deck row with its effective instant decided (the row's, --effective, or the import's start). */
+export interface StagedRow extends DeckRow {
+  readonly effective: number;
+}
+
+/** A row to insert. Preference, huntstop and timeouts are the replaced row's (an operator's settings stay), else the defaults. */
+export interface NewRoute extends Rate {
+  readonly prefix: string;
+  readonly description: string | null;
+  readonly activation: number;
+  readonly preference: number;
+  readonly huntstop: boolean;
+  readonly timeout: number | null;
+  readonly timeout1xx: number | null;
+}
+
+export type ChangeKind = 'new' | 'increased' | 'decreased' | 'unchanged' | 'removed' | 'forbidden';
+
+export interface Change {
+  readonly kind: ChangeKind;
+  readonly prefix: string;
+  /** The deck line; 0 for a removed prefix. */
+  readonly line: number;
+  readonly effective: number;
+  readonly description: string | null;
+  readonly old: Rate | null;
+  readonly new: Rate | null;
+}
+
+/** A field of a rate, to name the column of a conflict. */
+export type RateField = 'price_1' | 'price_n' | 'interval_1' | 'interval_n' | 'forbidden';
+
+export interface PrefixPlan {
+  readonly inserts: readonly NewRoute[];
+  readonly expire: readonly { readonly i_route: number; readonly at: number }[];
+  /** i_route of rows deleted: dated at or after E and replaced by the deck. */
+  readonly remove: readonly number[];
+  readonly changes: readonly Change[];
+  /** A deck row that repeats an earlier one for the same prefix and date (a warning). */
+  readonly duplicates: readonly { readonly line: number; readonly first: number }[];
+  /** A deck row that gives another rate for the same prefix and date than an earlier one (an error). */
+  readonly conflicts: readonly { readonly line: number; readonly first: number; readonly field: RateField }[];
+}
+
+export interface PlanContext {
+  readonly mode: 'full' | 'partial';
+  /** The deck's effective instant (--effective, else the import's start): when absent prefixes are removed. */
+  readonly effective: number;
+}
+
+const DEFAULTS = { preference: 5, huntstop: false, timeout: null, timeout1xx: null } as const;
+
+/** Whether the row is active at t (routing.md step 2). */
+function activeAt(row: SetRow, t: number): boolean {
+  return row.activation <= t && (row.expiration === null || t < row.expiration);
+}
+
+/** Routing's choice among rows of one prefix at t: the latest activation, then the highest i_route. */
+function winnerAt(rows: readonly SetRow[], t: number): SetRow | undefined {
+  let best: SetRow | undefined;
+  for (const row of rows) {
+    if (!activeAt(row, t)) continue;
+    if (best === undefined || row.activation > best.activation || (row.activation === best.activation && row.i_route > best.i_route)) best = row;
+  }
+  return best;
+}
+
+function sameRate(a: Rate, b: Rate): boolean {
+  return a.price1 === b.price1 && a.priceN === b.priceN && a.interval1 === b.interval1 && a.intervalN === b.intervalN && a.forbidden === b.forbidden;
+}
+
+function firstDifference(a: Rate, b: Rate): RateField {
+  if (a.price1 !== b.price1) return 'price_1';
+  if (a.priceN !== b.priceN) return 'price_n';
+  if (a.interval1 !== b.interval1) return 'interval_1';
+  if (a.intervalN !== b.intervalN) return 'interval_n';
+  return 'forbidden';
+}
+
+/** Compares canonical DECIMAL texts exactly: negative, zero or positive as a < b, a = b, a > b. */
+export function compareAmounts(a: string, b: string): number {
+  const negA = a.startsWith('-');
+  const negB = b.startsWith('-');
+  if (negA !== negB) return negA ? -1 : 1;
+  const [wa = '', fa = ''] = (negA ? a.slice(1) : a).split('.');
+  const [wb = '', fb = ''] = (negB ? b.slice(1) : b).split('.');
+  const magnitude = wa.length !== wb.length ? wa.length - wb.length : wa < wb ? -1 : wa > wb ? 1 : fa < fb ? -1 : fa > fb ? 1 : 0;
+  return negA ? -magnitude : magnitude;
+}
+
+/** Up or down: the prices first, then the intervals (a longer interval bills more). */
+export function direction(old: Rate, next: Rate): number {
+  return compareAmounts(next.price1, old.price1) || compareAmounts(next.priceN, old.priceN) || next.interval1 - old.interval1 || next.intervalN - old.intervalN;
+}
+
+function classify(old: Rate | undefined, next: Rate): ChangeKind {
+  if (next.forbidden) return 'forbidden';
+  // A prefix that had no route, or only a forbidden one, becomes routable.
+  if (old === undefined || old.forbidden) return 'new';
+  return direction(old, next) > 0 ? 'increased' : 'decreased';
+}
+
+/** The rate a deck row gives, its missing parts from `like` (the set's row for the prefix), else price_n = price_1 and 1/1. */
+function rateOf(row: DeckRow, like: Rate | undefined): Rate {
+  const price1 = formatAmount(row.price1 ?? 0);
+  return {
+    price1,
+    priceN: row.priceN === null ? price1 : formatAmount(row.priceN),
+    interval1: row.interval1 ?? like?.interval1 ?? 1,
+    intervalN: row.intervalN ?? like?.intervalN ?? 1,
+    forbidden: row.forbidden,
+  };
+}
+
+/**
+ * The plan for one prefix. `set`: the set's rows of it (any order);
+ * `deck`: the deck's rows of it in (effective, line) order.
+ */
+export function planPrefix(prefix: string, set: readonly SetRow[], deck: readonly StagedRow[], context: PlanContext): PrefixPlan {
+  const plan = { inserts: [] as NewRoute[], expire: [] as { i_route: number; at: number }[], remove: [] as number[], changes: [] as Change[], duplicates: [] as { line: number; first: number }[], conflicts: [] as { line: number; first: number; field: RateField }[] };
+  if (deck.length === 0) {
+    if (context.mode === 'partial') return plan;
+    const at = context.effective;
+    const before = winnerAt(set, at);
+    for (const row of set) {
+      if (row.activation >= at) plan.remove.push(row.i_route);
+      else if (activeAt(row, at)) plan.expire.push({ i_route: row.i_route, at });
+    }
+    if (plan.remove.length + plan.expire.length > 0) {
+      plan.changes.push({ kind: 'removed', prefix, line: 0, effective: at, description: before?.description ?? latest(set)?.description ?? null, old: before ?? null, new: null });
+    }
+    return plan;
+  }
+
+  const from = deck[0]!.effective;
+  const past = set.filter((row) => row.activation < from);
+  const dated = set.filter((row) => row.activation >= from);
+  const kept = new Set<SetRow>();
+  const last = latest(set);
+  /** What a call at the current deck row's instant gets before that row: the past winner, then each deck row's result. */
+  let previous: (Rate & { description: string | null; preference: number; huntstop: boolean; timeout: number | null; timeout1xx: number | null }) | undefined = winnerAt(past, from);
+  let earlier: { row: StagedRow; rate: Rate } | undefined;
+  for (const row of deck) {
+    const rate = rateOf(row, previous ?? last);
+    if (earlier !== undefined && earlier.row.effective === row.effective) {
+      if (sameRate(earlier.rate, rate)) plan.duplicates.push({ line: row.line, first: earlier.row.line });
+      else plan.conflicts.push({ line: row.line, first: earlier.row.line, field: firstDifference(earlier.rate, rate) });
+      continue;
+    }
+    earlier = { row, rate };
+    const description = row.description ?? previous?.description ?? last?.description ?? null;
+    const change = { prefix, line: row.line, effective: row.effective, description, old: previous ?? null, new: rate };
+    // The same row already there for that instant (an earlier import of this deck): keep it.
+    const again = winnerAt(dated.filter((r) => r.activation === row.effective && !kept.has(r) && sameRate(r, rate)), row.effective);
+    if (again !== undefined) {
+      kept.add(again);
+      plan.changes.push({ ...change, kind: 'unchanged', description: row.description ?? again.description });
+      previous = again;
+      continue;
+    }
+    if (previous !== undefined && sameRate(previous, rate)) {
+      plan.changes.push({ ...change, kind: 'unchanged' });
+      continue;
+    }
+    const settings = previous ?? last ?? DEFAULTS;
+    const inserted: NewRoute = {
+      ...rate, prefix, description, activation: row.effective,
+      preference: settings.preference, huntstop: settings.huntstop, timeout: settings.timeout, timeout1xx: settings.timeout1xx,
+    };
+    plan.inserts.push(inserted);
+    plan.changes.push({ ...change, kind: classify(previous, rate) });
+    previous = inserted;
+  }
+  for (const row of dated) if (!kept.has(row)) plan.remove.push(row.i_route);
+  return plan;
+}
+
+/** The set's latest row of the prefix (latest activation, then i_route): where missing intervals and settings come from when no row is active. */
+function latest(rows: readonly SetRow[]): SetRow | undefined {
+  let best: SetRow | undefined;
+  for (const row of rows) if (best === undefined || row.activation > best.activation || (row.activation === best.activation && row.i_route > best.i_route)) best = row;
+  return best;
+}
