@@ -101,20 +101,19 @@ export class HeaderFinder {
       const names = prefixAt === undefined ? FIELD_ALIASES.prefix : [prefixAt];
       if (cells.some((cell) => names.includes(normaliseHeader(cell)))) return this.resolved('header', cells);
     }
-    if (this.rows >= HEADER_SEARCH_ROWS) {
-      return {
-        kind: 'error', column: 1,
-        problem: typeof prefixAt === 'number'
-          ? `no row in the first ${HEADER_SEARCH_ROWS} has a prefix in column ${prefixAt} (--columns prefix=${prefixAt})`
-          : `no header row in the first ${HEADER_SEARCH_ROWS} rows: none has a column named ${prefixAt === undefined ? FIELD_ALIASES.prefix.map((a) => JSON.stringify(a)).join(', ') : JSON.stringify(prefixAt)}; name the columns with --columns prefix=N,rate=N`,
-      };
-    }
-    return { kind: 'title' };
+    return this.rows >= HEADER_SEARCH_ROWS ? this.finish() : { kind: 'title' };
   }
 
-  /** At the end of a deck that never showed its header. */
+  /** At the end of the search, or of a deck that never showed its header. */
   finish(): TopRow {
-    return { kind: 'error', column: 1, problem: `the deck has no data rows${this.overrides.prefix === undefined ? ' and no header row naming a prefix column' : ''}` };
+    const prefixAt = this.overrides.prefix;
+    const where = this.rows >= HEADER_SEARCH_ROWS ? `in the first ${HEADER_SEARCH_ROWS} rows` : `in the ${this.rows} rows of the deck`;
+    return {
+      kind: 'error', column: 1,
+      problem: typeof prefixAt === 'number'
+        ? `no row ${where} has a prefix in column ${prefixAt} (--columns prefix=${prefixAt})`
+        : `no header row ${where}: none has a column named ${prefixAt === undefined ? FIELD_ALIASES.prefix.map((a) => JSON.stringify(a)).join(', ') : JSON.stringify(prefixAt)}; name the columns with --columns prefix=N,rate=N`,
+    };
   }
 
   private namesAField(name: string): boolean {

@@ -15,6 +15,8 @@
 //   nothing), deleted otherwise;
 // - full mode, prefix not in the deck: its rows active at the deck's E
 //   expire at E, its rows dated at or after E are deleted.
+// A row that is over (expired before the import) is history, and never
+// touched: a backdated deck does not rewrite what was routed.
 
 import type { DeckRow } from './deck-values.js';
 import { formatAmount } from './deck-amount.js';
@@ -89,23 +91,30 @@ export interface PlanContext {
   readonly mode: 'full' | 'partial';
   /** The deck's effective instant (--effective, else the import's start): when absent prefixes are removed. */
   readonly effective: number;
+  /** The import's start: rows that expired before it are history. */
+  readonly now: number;
 }
 
 const DEFAULTS = { preference: 5, huntstop: false, timeout: null, timeout1xx: null } as const;
 
 /** Whether the row is active at t (routing.md step 2). */
-function activeAt(row: SetRow, t: number): boolean {
+export function activeAt(row: SetRow, t: number): boolean {
   return row.activation <= t && (row.expiration === null || t < row.expiration);
 }
 
 /** Routing's choice among rows of one prefix at t: the latest activation, then the highest i_route. */
-function winnerAt(rows: readonly SetRow[], t: number): SetRow | undefined {
-  let best: SetRow | undefined;
+export function winnerAt<R extends SetRow>(rows: readonly R[], t: number): R | undefined {
+  let best: R | undefined;
   for (const row of rows) {
     if (!activeAt(row, t)) continue;
     if (best === undefined || row.activation > best.activation || (row.activation === best.activation && row.i_route > best.i_route)) best = row;
   }
   return best;
+}
+
+/** Expired before `now`: history. */
+function over(row: SetRow, now: number): boolean {
+  return row.expiration !== null && row.expiration <= now;
 }
 
 function sameRate(a: Rate, b: Rate): boolean {
@@ -166,6 +175,7 @@ export function planPrefix(prefix: string, set: readonly SetRow[], deck: readonl
     const at = context.effective;
     const before = winnerAt(set, at);
     for (const row of set) {
+      if (over(row, context.now)) continue;
       if (row.activation >= at) plan.remove.push(row.i_route);
       else if (activeAt(row, at)) plan.expire.push({ i_route: row.i_route, at });
     }
@@ -177,7 +187,7 @@ export function planPrefix(prefix: string, set: readonly SetRow[], deck: readonl
 
   const from = deck[0]!.effective;
   const past = set.filter((row) => row.activation < from);
-  const dated = set.filter((row) => row.activation >= from);
+  const dated = set.filter((row) => row.activation >= from && !over(row, context.now));
   const kept = new Set<SetRow>();
   const last = latest(set);
   /** What a call at the current deck row's instant gets before that row: the past winner, then each deck row's result. */

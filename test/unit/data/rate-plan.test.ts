@@ -19,8 +19,9 @@ function deckRow(line: number, price: number | null, extra: Partial<StagedRow> =
   return { line, prefix: '44', description: null, price1: price, priceN: null, interval1: null, intervalN: null, effective: E, forbidden: false, ...extra };
 }
 
-const FULL: PlanContext = { mode: 'full', effective: E };
-const PARTIAL: PlanContext = { mode: 'partial', effective: E };
+const NOW = E - 3 * DAY;
+const FULL: PlanContext = { mode: 'full', effective: E, now: NOW };
+const PARTIAL: PlanContext = { mode: 'partial', effective: E, now: NOW };
 
 describe('rate plan: the spec table, per prefix', () => {
   for (const context of [FULL, PARTIAL]) {
@@ -71,6 +72,12 @@ describe('rate plan: the spec table, per prefix', () => {
         expect([back.inserts, back.remove]).to.deep.equal([[], [2, 3]]);
       });
 
+      it('a row that is over (expired before the import) is history: a backdated deck leaves it alone', () => {
+        const rows = [setRow(1, '0.020000'), setRow(2, '0.090000', { activation: E - 30 * DAY, expiration: E - 20 * DAY })];
+        const plan = planPrefix('44', rows, [deckRow(3, 20_000, { effective: E - 40 * DAY })], context);
+        expect([plan.inserts, plan.remove, plan.expire]).to.deep.equal([[], [], []]);
+      });
+
       it('deck row marked forbidden: a new row with forbidden = 1 from E (price 0 when it has none)', () => {
         const plan = planPrefix('44', [setRow(1, '0.020000')], [deckRow(3, null, { forbidden: true })], context);
         expect(plan.inserts[0]).to.deep.include({ forbidden: true, price1: '0.000000', activation: E });
@@ -114,6 +121,8 @@ describe('rate plan: the spec table, per prefix', () => {
     // Done once: the rows no longer active at E are left alone.
     const after = [setRow(1, '0.020000', { expiration: E }), setRow(2, '0.010000', { expiration: E - DAY }), setRow(4, '0.050000', { activation: E - DAY, expiration: E })];
     expect(planPrefix('44', after, [], FULL)).to.deep.include({ expire: [], remove: [], changes: [] });
+    // History is not touched: a row over before the import, even one dated after E.
+    expect(planPrefix('44', [setRow(7, '0.010000', { activation: E - 40 * DAY, expiration: NOW - DAY })], [], { mode: 'full', effective: E - 50 * DAY, now: NOW })).to.deep.include({ expire: [], remove: [], changes: [] });
   });
 
   it('partial deck, prefix in the set but not in the deck: untouched', () => {
@@ -122,7 +131,6 @@ describe('rate plan: the spec table, per prefix', () => {
 });
 
 describe('rate diff: counts, the largest changes, warnings', () => {
-  const NOW = E - 3 * DAY;
   const collector = (noticeDays = 7) => new DiffCollector({ now: NOW, noticeDays, columnOf: (field) => (field === 'price_1' ? 3 : 9), maxErrors: 20 });
 
   it('counts each kind, and replaced rows', () => {
