@@ -83,6 +83,8 @@ class Lowest<T> {
 }
 
 const DAY_MS = 86_400_000;
+/** A price of 0 as a rate holds it (canonical DECIMAL(16,6) text). */
+const ZERO = '0.000000';
 const byLine = (a: { line: number }, b: { line: number }): number => a.line - b.line;
 
 /** Ratio for ordering: null (intervals only) counts as no change. */
@@ -134,7 +136,7 @@ export class DiffCollector {
     this.counts[change.kind]++;
     const next = change.new;
     const written = change.kind === 'new' || change.kind === 'increased' || change.kind === 'decreased';
-    if (written && next !== null && (compareAmounts(next.price1, '0.000000') === 0 || compareAmounts(next.priceN, '0.000000') === 0)) {
+    if (written && next !== null && (next.price1 === ZERO || next.priceN === ZERO)) {
       this.warn('zero', change, `prefix ${change.prefix} gets a price of 0 (${next.price1}/${next.priceN})`);
     }
     if ((change.kind !== 'increased' && change.kind !== 'decreased') || change.old === null || next === null) return;

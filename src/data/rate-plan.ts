@@ -129,14 +129,17 @@ function firstDifference(a: Rate, b: Rate): RateField {
   return 'forbidden';
 }
 
-/** Compares canonical DECIMAL texts exactly: negative, zero or positive as a < b, a = b, a > b. */
+/**
+ * Compares canonical DECIMAL(16,6) texts exactly (the database's, and
+ * formatAmount's: six decimals, no leading zeros): negative, zero or
+ * positive as a < b, a = b, a > b. Equal lengths of the same sign order as
+ * strings; a longer magnitude is larger.
+ */
 export function compareAmounts(a: string, b: string): number {
-  const negA = a.startsWith('-');
-  const negB = b.startsWith('-');
-  if (negA !== negB) return negA ? -1 : 1;
-  const [wa = '', fa = ''] = (negA ? a.slice(1) : a).split('.');
-  const [wb = '', fb = ''] = (negB ? b.slice(1) : b).split('.');
-  const magnitude = wa.length !== wb.length ? wa.length - wb.length : wa < wb ? -1 : wa > wb ? 1 : fa < fb ? -1 : fa > fb ? 1 : 0;
+  if (a === b) return 0;
+  const negA = a.charCodeAt(0) === 45;
+  if (negA !== (b.charCodeAt(0) === 45)) return negA ? -1 : 1;
+  const magnitude = a.length !== b.length ? a.length - b.length : a < b ? -1 : 1;
   return negA ? -magnitude : magnitude;
 }
 
@@ -145,7 +148,9 @@ export function direction(old: Rate, next: Rate): number {
   return compareAmounts(next.price1, old.price1) || compareAmounts(next.priceN, old.priceN) || next.interval1 - old.interval1 || next.intervalN - old.intervalN;
 }
 
+/** How a call at the row's instant fares: the rate it got before the import against the deck's. */
 function classify(old: Rate | undefined, next: Rate): ChangeKind {
+  if (old !== undefined && sameRate(old, next)) return 'unchanged';
   if (next.forbidden) return 'forbidden';
   // A prefix that had no route, or only a forbidden one, becomes routable.
   if (old === undefined || old.forbidden) return 'new';
@@ -164,68 +169,98 @@ function rateOf(row: DeckRow, like: Rate | undefined): Rate {
   };
 }
 
+/** A plan's lists start as this one shared empty array (most prefixes have one change and nothing else). */
+const NONE: readonly never[] = Object.freeze([]);
+
+function add<T>(list: readonly T[], item: T): readonly T[] {
+  if (list === NONE) return [item];
+  (list as T[]).push(item);
+  return list;
+}
+
+class Plan implements PrefixPlan {
+  inserts: readonly NewRoute[] = NONE;
+  expire: readonly { readonly i_route: number; readonly at: number }[] = NONE;
+  remove: readonly number[] = NONE;
+  changes: readonly Change[] = NONE;
+  duplicates: readonly { readonly line: number; readonly first: number }[] = NONE;
+  conflicts: readonly { readonly line: number; readonly first: number; readonly field: RateField }[] = NONE;
+}
+
 /**
  * The plan for one prefix. `set`: the set's rows of it (any order);
- * `deck`: the deck's rows of it in (effective, line) order.
+ * `deck`: the deck's rows of it in (effective, line) order. It runs once
+ * per prefix of a million-row deck, twice: it allocates little.
  */
 export function planPrefix(prefix: string, set: readonly SetRow[], deck: readonly StagedRow[], context: PlanContext): PrefixPlan {
-  const plan = { inserts: [] as NewRoute[], expire: [] as { i_route: number; at: number }[], remove: [] as number[], changes: [] as Change[], duplicates: [] as { line: number; first: number }[], conflicts: [] as { line: number; first: number; field: RateField }[] };
+  const plan = new Plan();
   if (deck.length === 0) {
     if (context.mode === 'partial') return plan;
     const at = context.effective;
-    const before = winnerAt(set, at);
     for (const row of set) {
       if (over(row, context.now)) continue;
-      if (row.activation >= at) plan.remove.push(row.i_route);
-      else if (activeAt(row, at)) plan.expire.push({ i_route: row.i_route, at });
+      if (row.activation >= at) plan.remove = add(plan.remove, row.i_route);
+      else if (activeAt(row, at)) plan.expire = add(plan.expire, { i_route: row.i_route, at });
     }
     if (plan.remove.length + plan.expire.length > 0) {
-      plan.changes.push({ kind: 'removed', prefix, line: 0, effective: at, description: before?.description ?? latest(set)?.description ?? null, old: before ?? null, new: null });
+      const before = winnerAt(set, at);
+      plan.changes = [{ kind: 'removed', prefix, line: 0, effective: at, description: before?.description ?? latest(set)?.description ?? null, old: before ?? null, new: null }];
     }
     return plan;
   }
 
   const from = deck[0]!.effective;
-  const past = set.filter((row) => row.activation < from);
-  const dated = set.filter((row) => row.activation >= from && !over(row, context.now));
-  const kept = new Set<SetRow>();
+  const past = set.length === 0 ? NONE : set.filter((row) => row.activation < from);
+  const dated = set.length === 0 ? NONE : set.filter((row) => row.activation >= from && !over(row, context.now));
+  const kept = dated.length === 0 ? undefined : new Set<SetRow>();
   const last = latest(set);
-  /** What a call at the current deck row's instant gets before that row: the past winner, then each deck row's result. */
-  let previous: (Rate & { description: string | null; preference: number; huntstop: boolean; timeout: number | null; timeout1xx: number | null }) | undefined = winnerAt(past, from);
-  let earlier: { row: StagedRow; rate: Rate } | undefined;
+  /** What a call at the current deck row's instant gets once the earlier deck rows are applied: what decides whether a row is written. */
+  let previous: SetRow | NewRoute | undefined = winnerAt(past, from);
+  let earlierRow: StagedRow | undefined;
+  let earlierRate: Rate | undefined;
   for (const row of deck) {
-    const rate = rateOf(row, previous ?? last);
-    if (earlier !== undefined && earlier.row.effective === row.effective) {
-      if (sameRate(earlier.rate, rate)) plan.duplicates.push({ line: row.line, first: earlier.row.line });
-      else plan.conflicts.push({ line: row.line, first: earlier.row.line, field: firstDifference(earlier.rate, rate) });
+    // What a call at that instant got before this import: what the diff compares with.
+    const original = set.length === 0 ? undefined : winnerAt(set, row.effective);
+    const like = original ?? previous ?? last;
+    const rate = rateOf(row, like);
+    if (earlierRow !== undefined && earlierRow.effective === row.effective) {
+      if (sameRate(earlierRate!, rate)) plan.duplicates = add(plan.duplicates, { line: row.line, first: earlierRow.line });
+      else plan.conflicts = add(plan.conflicts, { line: row.line, first: earlierRow.line, field: firstDifference(earlierRate!, rate) });
       continue;
     }
-    earlier = { row, rate };
-    const description = row.description ?? previous?.description ?? last?.description ?? null;
-    const change = { prefix, line: row.line, effective: row.effective, description, old: previous ?? null, new: rate };
-    // The same row already there for that instant (an earlier import of this deck): keep it.
-    const again = winnerAt(dated.filter((r) => r.activation === row.effective && !kept.has(r) && sameRate(r, rate)), row.effective);
+    earlierRow = row;
+    earlierRate = rate;
+    const description = row.description ?? like?.description ?? null;
+    plan.changes = add(plan.changes, { kind: classify(original, rate), prefix, line: row.line, effective: row.effective, description, old: original ?? null, new: rate });
+    // The same row already there for that instant (an earlier import of this deck): kept, not written again.
+    const again = kept === undefined ? undefined : sameRowAt(dated, kept, row.effective, rate);
     if (again !== undefined) {
-      kept.add(again);
-      plan.changes.push({ ...change, kind: 'unchanged', description: row.description ?? again.description });
+      kept!.add(again);
       previous = again;
       continue;
     }
-    if (previous !== undefined && sameRate(previous, rate)) {
-      plan.changes.push({ ...change, kind: 'unchanged' });
-      continue;
-    }
-    const settings = previous ?? last ?? DEFAULTS;
+    if (previous !== undefined && sameRate(previous, rate)) continue;
+    const settings = like ?? DEFAULTS;
     const inserted: NewRoute = {
-      ...rate, prefix, description, activation: row.effective,
+      price1: rate.price1, priceN: rate.priceN, interval1: rate.interval1, intervalN: rate.intervalN, forbidden: rate.forbidden,
+      prefix, description, activation: row.effective,
       preference: settings.preference, huntstop: settings.huntstop, timeout: settings.timeout, timeout1xx: settings.timeout1xx,
     };
-    plan.inserts.push(inserted);
-    plan.changes.push({ ...change, kind: classify(previous, rate) });
+    plan.inserts = add(plan.inserts, inserted);
     previous = inserted;
   }
-  for (const row of dated) if (!kept.has(row)) plan.remove.push(row.i_route);
+  for (const row of dated) if (!kept!.has(row)) plan.remove = add(plan.remove, row.i_route);
   return plan;
+}
+
+/** Among the rows dated exactly `at` and not kept yet, routing's choice of those with this rate. */
+function sameRowAt(dated: readonly SetRow[], kept: ReadonlySet<SetRow>, at: number, rate: Rate): SetRow | undefined {
+  let best: SetRow | undefined;
+  for (const row of dated) {
+    if (row.activation !== at || kept.has(row) || !sameRate(row, rate) || !activeAt(row, at)) continue;
+    if (best === undefined || row.i_route > best.i_route) best = row;
+  }
+  return best;
 }
 
 /** The set's latest row of the prefix (latest activation, then i_route): where missing intervals and settings come from when no row is active. */

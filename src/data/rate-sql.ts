@@ -161,9 +161,16 @@ export function datetimeMs(text: string): number {
   return date.getTime();
 }
 
-/** Epoch ms as a DATETIME parameter. */
+let lastMs = NaN;
+let lastText = '';
+
+/** Epoch ms as a DATETIME parameter. The last one is kept: a deck's rows mostly share one instant. */
 export function datetimeParam(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  if (ms !== lastMs) {
+    lastText = new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    lastMs = ms;
+  }
+  return lastText;
 }
 
 /** The rows of a SELECT as they arrive, with backpressure: a large result never sits in memory. */

@@ -59,7 +59,8 @@ const TABLE: readonly TableCase[] = [
     ],
     deck: '44,,0.03,\n',
     full: ['44 0.020000 1/1 1970-01-01..', '44 0.030000 1/1 2030-01-01..'],
-    counts: { increased: 1, replaced: 2 },
+    // A call at E paid 0.05 under the earlier deck for that date.
+    counts: { decreased: 1, replaced: 2 },
   },
   {
     title: 'prefix in the set but not in the deck: its active rows expire at E (full), untouched (partial)',

@@ -61,6 +61,8 @@ describe('rate plan: the spec table, per prefix', () => {
         const rows = [setRow(1, '0.020000'), setRow(2, '0.030000', { activation: E }), setRow(3, '0.040000', { activation: E + 30 * DAY })];
         const corrected = planPrefix('44', rows, [deckRow(3, 35_000)], context);
         expect(corrected.remove).to.deep.equal([2, 3]);
+        // Compared with what a call at E got before: the earlier deck's row for that date.
+        expect(corrected.changes.map((c) => [c.kind, c.old?.price1])).to.deep.equal([['increased', '0.030000']]);
         expect(corrected.inserts.map((r) => r.price1)).to.deep.equal(['0.035000']);
         // The same deck again: the row at E is kept, the later one still goes.
         const again = planPrefix('44', rows, [deckRow(3, 30_000)], context);
@@ -70,6 +72,7 @@ describe('rate plan: the spec table, per prefix', () => {
         // Back to the price before E: no new row, the scheduled ones go.
         const back = planPrefix('44', rows, [deckRow(3, 20_000)], context);
         expect([back.inserts, back.remove]).to.deep.equal([[], [2, 3]]);
+        expect(back.changes.map((c) => c.kind)).to.deep.equal(['decreased']);
       });
 
       it('a row that is over (expired before the import) is history: a backdated deck leaves it alone', () => {
