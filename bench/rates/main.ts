@@ -10,7 +10,8 @@
 //    method (LOAD DATA LOCAL from a stream, or multi-row INSERTs), each in a
 //    process of its own for its peak RSS, the tables emptied in between;
 // 3. the same deck again (nothing to write: reading and the diff alone);
-// 4. the deck of the next week, a tenth of the rates changed.
+// 4. the deck of the next week, a tenth of the rates changed, effective a
+//    week later (the rows before stay, for calls before).
 //
 // The destination set is an entry of a routing group ("Rates bench"), so a
 // daemon can be run on the database alongside (-e 1 -d DSN, the DSN is
@@ -59,9 +60,9 @@ interface ChildResult {
   readonly peakRssBytes: number;
 }
 
-function runImport(dsn: string, file: string, load: string): Promise<ChildResult> {
+function runImport(dsn: string, file: string, load: string, effective = EFFECTIVE): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [CHILD, dsn, file, SET, load, String(EFFECTIVE)], { maxBuffer: 1 << 20 }, (err, stdout) => {
+    const child = execFile(process.execPath, [CHILD, dsn, file, SET, load, String(effective)], { maxBuffer: 1 << 20 }, (err, stdout) => {
       if (err !== null) reject(err);
       else resolve(JSON.parse(stdout) as ChildResult);
     });
@@ -144,7 +145,7 @@ async function main(): Promise<number> {
     progress(`the same deck again (${chosen})`);
     const again = await seconds(() => runImport(dsn, deck, chosen));
     progress(`the next week's deck (${chosen})`);
-    const week = await seconds(() => runImport(dsn, nextWeek, chosen));
+    const week = await seconds(() => runImport(dsn, nextWeek, chosen, EFFECTIVE + 7 * 86_400_000));
     await conn.end();
 
     const cpuList = cpus();
