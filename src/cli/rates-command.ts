@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { SippyError } from '../errors.js';
 import { dsnFromOptions } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
-import { EXPORT_COLUMNS, exportRates, importDeck, LARGEST_CHANGES, MAX_ERRORS, parseColumnsOption, parseDeckTime, rateHistory, type ColumnOverrides, type ExportResult, type SetQuery } from '../data/index.js';
+import { EXPORT_COLUMNS, exportRates, importDeck, LARGEST_CHANGES, MAX_ERRORS, parseColumnsOption, parseDeckTime, rateHistory, type ExportResult, type ImportOptions, type SetQuery } from '../data/index.js';
 import { integerOption, parseCommandLine, stringOption, type Parsed } from './args.js';
 import type { CliIo } from './io.js';
 import { formatDeckErrors, formatHistory, formatImport, formatOutcome, jsonText } from './rates-format.js';
@@ -140,19 +140,8 @@ function timeOption(command: string, name: string, text: string | undefined): nu
   return parsed.value;
 }
 
-interface ImportArgs {
-  readonly file: string;
-  readonly mode: 'full' | 'partial';
-  readonly effective: number | undefined;
-  readonly noticeDays: number;
-  readonly overrides: ColumnOverrides;
-  readonly decimalComma: boolean;
-  readonly encoding: string | undefined;
-  readonly sheet: string | undefined;
-  readonly strip: readonly string[];
-  readonly currency: string | undefined;
-  readonly dryRun: boolean;
-}
+/** What the command line gives an import (the rest is the set, the clock and how rows are written). */
+type ImportArgs = Omit<ImportOptions, 'set' | 'environment' | 'now' | 'load' | 'progress' | 'lockWaitSeconds'>;
 
 function importOptions(parsed: Parsed, file: string): ImportArgs {
   const mode = stringOption(parsed, 'mode') ?? 'full';
@@ -178,7 +167,10 @@ function importOptions(parsed: Parsed, file: string): ImportArgs {
 }
 
 async function runImport(db: Database, query: SetQuery, args: ImportArgs, json: boolean, io: CliIo): Promise<number> {
-  const report = await importDeck(db, { ...args, set: query.set, environment: query.environment, now: Date.now(), load: 'auto' });
+  const progress = (line: string): void => {
+    io.stderr.write(`sippy_routed: rates import: ${line}\n`);
+  };
+  const report = await importDeck(db, { ...args, set: query.set, environment: query.environment, now: Date.now(), load: 'auto', progress });
   if (json) io.stdout.write(jsonText(report));
   if (report.errors.count > 0) {
     io.stderr.write(formatDeckErrors(args.file, report.errors));

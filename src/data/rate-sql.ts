@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { SippyError } from '../errors.js';
 import type { SqlValue } from '../db/pool.js';
+import { parseUtcDatetime } from '../db/datetime.js';
 import type { NewRoute, SetRow, StagedRow } from './rate-plan.js';
 import { rowSink, type LoadMethod, type RowSink } from './row-sink.js';
 
@@ -140,25 +141,11 @@ export function setRows(conn: PoolConnection, set: number, prefix?: string): Asy
     prefix === undefined ? [set] : [set, prefix],
     (r) => ({
       i_route: Number(r[0]), prefix: String(r[1]), price1: String(r[2]), priceN: String(r[3]), interval1: Number(r[4]), intervalN: Number(r[5]),
-      forbidden: Number(r[6]) !== 0, activation: datetimeMs(String(r[7])), expiration: r[8] === null ? null : datetimeMs(String(r[8])),
+      forbidden: Number(r[6]) !== 0, activation: parseUtcDatetime(String(r[7])), expiration: r[8] === null ? null : parseUtcDatetime(String(r[8])),
       description: r[9] === null ? null : String(r[9]), preference: Number(r[10]), huntstop: Number(r[11]) !== 0,
       timeout: r[12] === null ? null : Number(r[12]), timeout1xx: r[13] === null ? null : Number(r[13]),
     }),
   );
-}
-
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})/;
-
-/** DATETIME text (UTC) as epoch ms; a zero date is -Infinity (routing's earliest). */
-export function datetimeMs(text: string): number {
-  const m = DATETIME.exec(text);
-  if (m === null) throw new RangeError(`not a DATETIME: ${JSON.stringify(text)}`);
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (year === 0 || month === 0 || day === 0) return -Infinity;
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, 0);
-  return date.getTime();
 }
 
 let lastMs = NaN;

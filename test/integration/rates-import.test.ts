@@ -179,16 +179,22 @@ describe('rates import: what a deck means (rates.md table), on MariaDB', functio
   });
 });
 
-describe('rates import: a bad deck writes nothing (FILE:LINE:COLUMN, exit 2)', function () {
+/** A fresh database with environment 1 and set S holding `routes` (1970 rows), and deck files, for the suite. */
+function setS(...routes: RouteSpec[]): { database: ReturnType<typeof useFreshDatabase>; files: DeckFiles } {
   const database = useFreshDatabase();
   const files = new DeckFiles();
   before(async () => {
     const fixture = new RoutingFixture(database().db, 1);
     await fixture.environmentRow();
     const set = await fixture.destinationSet({ name: 'S' });
-    await fixture.route(set, { prefix: '44', price_1: '0.020000' });
+    for (const route of routes) await fixture.route(set, route);
   });
   after(() => files.remove());
+  return { database, files };
+}
+
+describe('rates import: a bad deck writes nothing (FILE:LINE:COLUMN, exit 2)', function () {
+  const { database, files } = setS({ prefix: '44', price_1: '0.020000' });
 
   const ERRORS: readonly [string, string, string][] = [
     ['a prefix that is not digits', `${HEADER}44,,0.1,\n44-20,,0.2,\n`, ':3:1: prefix: "44-20" is not digits'],
@@ -263,16 +269,7 @@ function runNoDb(...args: string[]): ReturnType<typeof rates> {
 }
 
 describe('rates import: a database problem leaves the tables as they were (exit 1)', function () {
-  const database = useFreshDatabase();
-  const files = new DeckFiles();
-  before(async () => {
-    const fixture = new RoutingFixture(database().db, 1);
-    await fixture.environmentRow();
-    const set = await fixture.destinationSet({ name: 'S' });
-    await fixture.route(set, { prefix: '44', price_1: '0.020000' });
-    await fixture.route(set, { prefix: '33', price_1: '0.010000' });
-  });
-  after(() => files.remove());
+  const { database, files } = setS({ prefix: '44', price_1: '0.020000' }, { prefix: '33', price_1: '0.010000' });
 
   it('a write that fails half-way rolls the whole import back', async () => {
     const { db, dsn } = database();
