@@ -145,7 +145,8 @@ function parseIncrement(cell: Cell): Parsed<readonly [number, number]> {
 
 function parseDescription(text: string): Parsed<string> {
   const trimmed = text.trim();
-  if ([...trimmed].length > MAX_DESCRIPTION_CHARS) return { ok: false, problem: `longer than ${MAX_DESCRIPTION_CHARS} characters` };
+  // UTF-16 units are at least as many as characters: only a long text is counted.
+  if (trimmed.length > MAX_DESCRIPTION_CHARS && [...trimmed].length > MAX_DESCRIPTION_CHARS) return { ok: false, problem: `longer than ${MAX_DESCRIPTION_CHARS} characters` };
   return { ok: true, value: trimmed };
 }
 
