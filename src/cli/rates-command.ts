@@ -176,7 +176,7 @@ async function runImport(db: Database, query: SetQuery, args: ImportArgs, json: 
     io.stderr.write(formatDeckErrors(args.file, report.errors));
     throw new SippyError('RATES_DECK_INVALID', `rates import: ${args.file} has ${report.errors.count} ${report.errors.count === 1 ? 'error' : 'errors'}; nothing was written`);
   }
-  if (!json) io.stdout.write(formatImport(report) + formatOutcome(report));
+  if (!json) io.stdout.write(formatImport(report) + formatOutcome(report, args.dryRun));
   return 0;
 }
 

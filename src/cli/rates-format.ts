@@ -80,12 +80,12 @@ function formatWarnings(file: string, diff: Diff): string {
 }
 
 /** The outcome line of an import that wrote or, with --dry-run, would have. */
-export function formatOutcome(report: ImportReport): string {
-  const c = report.diff!.counts;
-  const writes = c.new + c.increased + c.decreased + c.forbidden;
-  if (!report.applied) return `\ndry run: nothing written (an import would add ${writes.toLocaleString('en')} rows, expire ${c.removed.toLocaleString('en')} prefixes, delete ${c.replaced.toLocaleString('en')} rows)\n`;
-  if (writes + c.removed + c.replaced === 0) return '\nnothing to write: the set already says what the deck says\n';
-  return `\nwritten in one transaction: ${writes.toLocaleString('en')} rows added, ${c.removed.toLocaleString('en')} prefixes expired, ${c.replaced.toLocaleString('en')} rows deleted (${((report.timings.read + report.timings.diff + report.timings.apply) / 1000).toFixed(1)} s)\n`;
+export function formatOutcome(report: ImportReport, dryRun: boolean): string {
+  const w = report.diff!.writes;
+  const rows = `${plural(w.inserted, 'row')} added, ${plural(w.expired, 'row')} expired, ${plural(w.deleted, 'row')} deleted`;
+  if (w.inserted + w.expired + w.deleted === 0) return '\nnothing to write: the set already says what the deck says\n';
+  if (dryRun) return `\ndry run: nothing written (the import would have: ${rows})\n`;
+  return `\nwritten in one transaction: ${rows} (${((report.timings.read + report.timings.diff + report.timings.apply) / 1000).toFixed(1)} s)\n`;
 }
 
 export function formatHistory(set: string, environment: number, prefix: string, rows: readonly HistoryRow[]): string {

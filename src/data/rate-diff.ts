@@ -45,8 +45,16 @@ export interface DeckWarning {
   readonly message: string;
 }
 
+/** The rows the write changes: what the counts mean in rows. */
+export interface DiffWrites {
+  inserted: number;
+  expired: number;
+  deleted: number;
+}
+
 export interface Diff {
   readonly counts: DiffCounts;
+  readonly writes: DiffWrites;
   readonly increases: readonly PriceChange[];
   readonly decreases: readonly PriceChange[];
   /** Per kind: how many, and the examples of the lowest lines. */
@@ -93,6 +101,7 @@ const spread = (c: PriceChange): number => Math.abs(Number(c.new.price1) - Numbe
 
 export class DiffCollector {
   private readonly counts: DiffCounts = { new: 0, increased: 0, decreased: 0, unchanged: 0, removed: 0, forbidden: 0, replaced: 0 };
+  private readonly writes: DiffWrites = { inserted: 0, expired: 0, deleted: 0 };
   private readonly increases = new Lowest<PriceChange>(LARGEST_CHANGES, (a, b) => rank(b) - rank(a) || spread(b) - spread(a) || a.line - b.line);
   private readonly decreases = new Lowest<PriceChange>(LARGEST_CHANGES, (a, b) => rank(a) - rank(b) || spread(b) - spread(a) || a.line - b.line);
   private readonly warnings: Record<WarningKind, Lowest<DeckWarning>> = {
@@ -110,6 +119,9 @@ export class DiffCollector {
   add(plan: PrefixPlan): void {
     for (const change of plan.changes) this.change(change);
     this.counts.replaced += plan.remove.length;
+    this.writes.inserted += plan.inserts.length;
+    this.writes.expired += plan.expire.length;
+    this.writes.deleted += plan.remove.length;
     for (const d of plan.duplicates) {
       const prefix = plan.changes[0]?.prefix ?? '';
       this.warnings.duplicate.add({ kind: 'duplicate', line: d.line, prefix, message: `prefix ${prefix} repeats line ${d.first} with the same rate and date (kept once)` });
@@ -125,6 +137,7 @@ export class DiffCollector {
     ) as unknown as Diff['warnings'];
     return {
       counts: { ...this.counts },
+      writes: { ...this.writes },
       increases: [...this.increases.items],
       decreases: [...this.decreases.items],
       warnings,

@@ -24,7 +24,7 @@ import type { DeckError } from './deck-values.js';
 import { DeckReading, deckRows, MAX_ERRORS } from './deck-rows.js';
 import { openDeck, type DeckFormat } from './deck-file.js';
 import { DeckSyntaxError } from './deck-csv.js';
-import { DiffCollector, type Diff } from './rate-diff.js';
+import { DiffCollector, type Diff, type DiffWrites } from './rate-diff.js';
 import { planPrefix, type PlanContext, type RateField } from './rate-plan.js';
 import { prefixGroups, type PrefixGroup } from './rate-merge.js';
 import {
@@ -74,6 +74,7 @@ export interface ImportReport {
   /** Bad rows and cells: the first MAX_ERRORS by line, and how many in all. Nothing was written when any. */
   readonly errors: { readonly count: number; readonly first: readonly DeckError[] };
   readonly diff: Diff | undefined;
+  /** The set says what the deck says (false: a dry run, or errors). */
   readonly applied: boolean;
   readonly load: LoadMethod;
   /** Milliseconds: reading and staging, the diff, the write. */
@@ -167,7 +168,13 @@ async function importWith(db: Database, writer: PoolConnection, reader: PoolConn
       report.errors = { count: report.diff.conflicts.count, first: [...report.diff.conflicts.first] };
       return report;
     }
+    const writes = report.diff.writes;
     if (options.dryRun) return report;
+    if (writes.inserted + writes.expired + writes.deleted === 0) {
+      // The set already says what the deck says: in force, with nothing written.
+      report.applied = true;
+      return report;
+    }
 
     // The write: one transaction.
     const applyStarted = Date.now();
@@ -198,8 +205,9 @@ async function importWith(db: Database, writer: PoolConnection, reader: PoolConn
     let expiredRows = 0;
     for (const [at, list] of expired) expiredRows += await expireRoutes(writer, id, at, list);
     const checked = again.result();
-    const planned = report.diff.counts;
-    if (JSON.stringify(checked.counts) !== JSON.stringify(planned) || deleted !== removed.length || expiredRows !== [...expired.values()].reduce((n, l) => n + l.length, 0)) {
+    // The write must be the diff that was printed, row for row.
+    const done: DiffWrites = { inserted, expired: expiredRows, deleted };
+    if (JSON.stringify([checked.counts, checked.writes, done]) !== JSON.stringify([report.diff.counts, writes, writes])) {
       throw new SippyError('RATES_SET_CHANGED', `set ${JSON.stringify(options.set)} changed while it was imported (by something other than an import); nothing was written: run the import again`);
     }
     await writer.commit();

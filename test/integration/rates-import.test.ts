@@ -122,7 +122,7 @@ describe('rates import: what a deck means (rates.md table), on MariaDB', functio
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.include('set "new set" in environment 1 (EUR; created): full deck, effective 2030-01-01 00:00:00 UTC');
     expect(result.stdout).to.match(/^ {2}new +2 {2}\(prefixes that had no rate\)$/m);
-    expect(result.stdout).to.include('written in one transaction: 2 rows added, 0 prefixes expired, 0 rows deleted');
+    expect(result.stdout).to.include('written in one transaction: 2 rows added, 0 rows expired, 0 rows deleted');
     const [set] = await db.select("SELECT currency FROM destination_sets WHERE name = 'new set'");
     expect(set!.currency).to.equal('EUR');
     // Rates are in the set's currency: another is refused, nothing written.
@@ -138,7 +138,7 @@ describe('rates import: what a deck means (rates.md table), on MariaDB', functio
     const result = await rates(dsn, 'import', files.write(HEADER + '1,US,0.01,\n'), '--set', 'dry', '--dry-run');
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.include('(USD; new: an import creates it)');
-    expect(result.stdout).to.include('dry run: nothing written (an import would add 1 rows');
+    expect(result.stdout).to.include('dry run: nothing written (the import would have: 1 row added, 0 rows expired, 0 rows deleted)');
     expect(await db.select("SELECT * FROM destination_sets WHERE name = 'dry'")).to.deep.equal([]);
     expect(await journalHead(db)).to.equal(head);
   });
