@@ -24,8 +24,8 @@ import type { DeckError } from './deck-values.js';
 import { DeckReading, deckRows, MAX_ERRORS } from './deck-rows.js';
 import { openDeck, type DeckFormat } from './deck-file.js';
 import { DeckSyntaxError } from './deck-csv.js';
-import { DiffCollector, type Diff, type DiffWrites } from './rate-diff.js';
-import { planPrefix, type PlanContext, type RateField } from './rate-plan.js';
+import { DiffCollector, type Diff, type DiffOptions, type DiffWrites } from './rate-diff.js';
+import { planPrefix, type PlanContext, type PrefixPlan, type RateField } from './rate-plan.js';
 import { prefixGroups, type PrefixGroup } from './rate-merge.js';
 import {
   beginSnapshot, createSet, createStaging, deleteRoutes, dropStaging, environmentOf, expireRoutes, findSet, localInfileAllowed, lockSet,
@@ -82,7 +82,8 @@ export interface ImportReport {
 }
 
 export async function importDeck(db: Database, options: ImportOptions): Promise<ImportReport> {
-  return db.withConnection((writer) => withLockedSet(writer, options, (set) => db.withConnection((reader) => importWith(db, writer, reader, set, options))));
+  return db.withConnection((writer) => withLockedSet(writer, options, (set) =>
+    db.withConnection((reader) => db.withConnection((setReader) => importWith({ writer, reader, setReader }, set, options)))));
 }
 
 interface LockedSet {
@@ -107,118 +108,149 @@ async function withLockedSet<T>(writer: PoolConnection, options: ImportOptions, 
   }
 }
 
-async function importWith(db: Database, writer: PoolConnection, reader: PoolConnection, set: LockedSet, options: ImportOptions): Promise<ImportReport> {
-  const progress = options.progress ?? (() => undefined);
+/** The three connections of an import (see the top of this file). */
+interface Connections {
+  /** The set's lock, and the write's transaction. */
+  readonly writer: PoolConnection;
+  /** The deck's staging table. */
+  readonly reader: PoolConnection;
+  /** The set's rows, from a consistent read per pass. */
+  readonly setReader: PoolConnection;
+}
+
+/** One import's connections, options and instants. */
+interface ImportRun extends Connections {
+  readonly set: LockedSet;
+  readonly options: ImportOptions;
+  /** The import's start, to the second: rows over before it are history. */
+  readonly now: number;
+  readonly effective: number;
+  readonly load: LoadMethod;
+  readonly progress: (line: string) => void;
+}
+
+type MutableReport = { -readonly [K in keyof ImportReport]: ImportReport[K] } & { timings: { read: number; diff: number; apply: number } };
+
+async function importWith(connections: Connections, set: LockedSet, options: ImportOptions): Promise<ImportReport> {
+  const { writer, reader } = connections;
   const now = Math.floor(options.now / 1000) * 1000;
-  const effective = options.effective ?? now;
   const load = options.load === 'auto' ? ((await localInfileAllowed(writer)) ? 'infile' : 'insert') : options.load;
-  const started = Date.now();
-  const report = {
-    file: options.file, format: undefined as DeckFormat | undefined, notes: [] as string[], environment: set.environment,
+  const run: ImportRun = { ...connections, set, options, now, effective: options.effective ?? now, load, progress: options.progress ?? (() => undefined) };
+  const report: MutableReport = {
+    file: options.file, format: undefined, notes: [], environment: set.environment,
     set: { name: options.set, i_destination_set: set.existing?.i_destination_set, currency: set.currency, created: false },
-    mode: options.mode, effective, titleLines: 0, rows: 0, errors: { count: 0, first: [] as DeckError[] }, diff: undefined as Diff | undefined,
+    mode: options.mode, effective: run.effective, titleLines: 0, rows: 0, errors: { count: 0, first: [] }, diff: undefined,
     applied: false, load, timings: { read: 0, diff: 0, apply: 0 },
   };
-
   await createStaging(reader);
   try {
-    // Read, check and stage.
-    const reading = new DeckReading();
-    let staging: RowSink | undefined;
-    try {
-      const deck = await openDeck(options.file, { encoding: options.encoding, sheet: options.sheet, overrides: options.overrides });
-      report.format = deck.format;
-      report.notes.push(...deck.notes);
-      staging = stagingSink(reader, load);
-      for await (const row of deckRows(deck.rows, { ...options, overrides: options.overrides }, reading)) {
-        // Once the deck is known to be bad, it is only read on for its other errors.
-        if (reading.errorCount > 0) continue;
-        const wait = staging.add(stagedValues({ ...row, effective: row.effective ?? effective }));
-        if (wait !== undefined) await wait;
-        if (reading.rows % 100_000 === 0) progress(`read ${reading.rows.toLocaleString('en')} rows`);
-      }
-      await staging.finish();
-    } catch (err) {
-      // A LOAD DATA waits for the end of its stream before its connection takes another statement.
-      await staging?.finish().catch(() => undefined);
-      if (!(err instanceof DeckSyntaxError)) throw err;
-      reading.error(err.error);
-    }
-    Object.assign(report, { titleLines: reading.titleLines, rows: reading.rows });
+    let started = Date.now();
+    const reading = await stageDeck(run, report);
     report.timings.read = Date.now() - started;
     if (reading.errorCount > 0) {
       report.errors = { count: reading.errorCount, first: reading.errors };
       return report;
     }
-    progress(`read ${reading.rows.toLocaleString('en')} rows in ${report.timings.read} ms`);
+    run.progress(`read ${reading.rows.toLocaleString('en')} rows in ${report.timings.read} ms`);
 
-    // The diff.
-    const context: PlanContext = { mode: options.mode, effective, now };
     const columns = reading.columns!;
-    const diffOptions = { now, noticeDays: options.noticeDays, columnOf: (field: RateField) => columnNumber(columns, field), maxErrors: MAX_ERRORS };
-    const diffStarted = Date.now();
+    const diffOptions: DiffOptions = { now, noticeDays: options.noticeDays, columnOf: (field) => columnNumber(columns, field), maxErrors: MAX_ERRORS };
+    started = Date.now();
     const diff = new DiffCollector(diffOptions);
-    await db.withConnection(async (setReader) => {
-      for await (const group of groups(reader, setReader, set.existing?.i_destination_set)) diff.add(planPrefix(group.prefix, group.set, group.deck, context));
-    });
+    for await (const plan of plans(run)) diff.add(plan);
     report.diff = diff.result();
-    report.timings.diff = Date.now() - diffStarted;
-    progress(`diff in ${report.timings.diff} ms`);
+    report.timings.diff = Date.now() - started;
+    run.progress(`diff in ${report.timings.diff} ms`);
     if (report.diff.conflicts.count > 0) {
       report.errors = { count: report.diff.conflicts.count, first: [...report.diff.conflicts.first] };
       return report;
     }
     const writes = report.diff.writes;
     if (options.dryRun) return report;
-    if (writes.inserted + writes.expired + writes.deleted === 0) {
-      // The set already says what the deck says: in force, with nothing written.
-      report.applied = true;
-      return report;
+    if (writes.inserted + writes.expired + writes.deleted > 0) {
+      started = Date.now();
+      report.set = { ...report.set, ...(await writeDeck(run, report.diff, new DiffCollector(diffOptions))) };
+      report.timings.apply = Date.now() - started;
+      run.progress(`wrote ${writes.inserted.toLocaleString('en')} new rows, expired ${writes.expired.toLocaleString('en')}, deleted ${writes.deleted.toLocaleString('en')} in ${report.timings.apply} ms`);
     }
-
-    // The write: one transaction.
-    const applyStarted = Date.now();
-    await writer.beginTransaction();
-    const id = set.existing?.i_destination_set ?? (await createSet(writer, set.environment, options.set, set.currency));
-    const again = new DiffCollector(diffOptions);
-    const routes = routeSink(writer, load);
-    const removed: number[] = [];
-    const expired = new Map<number, number[]>();
-    await db.withConnection(async (setReader) => {
-      for await (const group of groups(reader, setReader, set.existing?.i_destination_set)) {
-        const plan = planPrefix(group.prefix, group.set, group.deck, context);
-        again.add(plan);
-        for (const route of plan.inserts) {
-          const wait = routes.add(routeValues(id, route));
-          if (wait !== undefined) await wait;
-        }
-        removed.push(...plan.remove);
-        for (const { i_route, at } of plan.expire) {
-          let list = expired.get(at);
-          if (list === undefined) expired.set(at, (list = []));
-          list.push(i_route);
-        }
-      }
-    });
-    const inserted = await routes.finish();
-    const deleted = await deleteRoutes(writer, id, removed);
-    let expiredRows = 0;
-    for (const [at, list] of expired) expiredRows += await expireRoutes(writer, id, at, list);
-    const checked = again.result();
-    // The write must be the diff that was printed, row for row.
-    const done: DiffWrites = { inserted, expired: expiredRows, deleted };
-    if (JSON.stringify([checked.counts, checked.writes, done]) !== JSON.stringify([report.diff.counts, writes, writes])) {
-      throw new SippyError('RATES_SET_CHANGED', `set ${JSON.stringify(options.set)} changed while it was imported (by something other than an import); nothing was written: run the import again`);
-    }
-    await writer.commit();
-    report.set = { ...report.set, i_destination_set: id, created: set.existing === undefined };
+    // Written, or the set already said what the deck says.
     report.applied = true;
-    report.timings.apply = Date.now() - applyStarted;
-    progress(`wrote ${inserted.toLocaleString('en')} new rows, expired ${expiredRows.toLocaleString('en')}, deleted ${deleted.toLocaleString('en')} in ${report.timings.apply} ms`);
     return report;
   } finally {
     await dropStaging(reader).catch(() => undefined);
   }
+}
+
+/** Reads and checks the deck, staging its good rows (none once one is bad); what reading found. */
+async function stageDeck(run: ImportRun, report: MutableReport): Promise<DeckReading> {
+  const { options } = run;
+  const reading = new DeckReading();
+  let staging: RowSink | undefined;
+  try {
+    const deck = await openDeck(options.file, { encoding: options.encoding, sheet: options.sheet, overrides: options.overrides });
+    report.format = deck.format;
+    report.notes = deck.notes;
+    staging = stagingSink(run.reader, run.load);
+    for await (const row of deckRows(deck.rows, options, reading)) {
+      // Once the deck is known to be bad, it is only read on for its other errors.
+      if (reading.errorCount > 0) continue;
+      const wait = staging.add(stagedValues({ ...row, effective: row.effective ?? run.effective }));
+      if (wait !== undefined) await wait;
+      if (reading.rows % 100_000 === 0) run.progress(`read ${reading.rows.toLocaleString('en')} rows`);
+    }
+    await staging.finish();
+  } catch (err) {
+    // A LOAD DATA waits for the end of its stream before its connection takes another statement.
+    await staging?.finish().catch(() => undefined);
+    if (!(err instanceof DeckSyntaxError)) throw err;
+    reading.error(err.error);
+  }
+  report.titleLines = reading.titleLines;
+  report.rows = reading.rows;
+  return reading;
+}
+
+/** The plan of every prefix: the staged deck merged with the set's rows, read afresh on a connection of their own. */
+async function* plans(run: ImportRun): AsyncGenerator<PrefixPlan> {
+  const context: PlanContext = { mode: run.options.mode, effective: run.effective, now: run.now };
+  for await (const group of groups(run.reader, run.setReader, run.set.existing?.i_destination_set)) yield planPrefix(group.prefix, group.set, group.deck, context);
+}
+
+/**
+ * The write, one transaction on the writer's connection: the set created if
+ * missing, the plans run again over fresh reads, their new rows streamed
+ * into routes as they come, then the expiries and deletions. Refused (and
+ * rolled back) unless it is exactly the diff that was printed.
+ */
+async function writeDeck(run: ImportRun, diff: Diff, again: DiffCollector): Promise<{ i_destination_set: number; created: boolean }> {
+  const { writer, set } = run;
+  await writer.beginTransaction();
+  const id = set.existing?.i_destination_set ?? (await createSet(writer, set.environment, run.options.set, set.currency));
+  const routes = routeSink(writer, run.load);
+  const removed: number[] = [];
+  const expired = new Map<number, number[]>();
+  for await (const plan of plans(run)) {
+    again.add(plan);
+    for (const route of plan.inserts) {
+      const wait = routes.add(routeValues(id, route));
+      if (wait !== undefined) await wait;
+    }
+    for (const i_route of plan.remove) removed.push(i_route);
+    for (const { i_route, at } of plan.expire) {
+      let list = expired.get(at);
+      if (list === undefined) expired.set(at, (list = []));
+      list.push(i_route);
+    }
+  }
+  const done: DiffWrites = { inserted: await routes.finish(), expired: 0, deleted: await deleteRoutes(writer, id, removed) };
+  for (const [at, list] of expired) done.expired += await expireRoutes(writer, id, at, list);
+  const checked = again.result();
+  // The write must be the diff that was printed, row for row.
+  if (JSON.stringify([checked.counts, checked.writes, done]) !== JSON.stringify([diff.counts, diff.writes, diff.writes])) {
+    throw new SippyError('RATES_SET_CHANGED', `set ${JSON.stringify(run.options.set)} changed while it was imported (by something other than an import); nothing was written: run the import again`);
+  }
+  await writer.commit();
+  return { i_destination_set: id, created: set.existing === undefined };
 }
 
 /** The plan's groups: the staged deck (reader) against the set's rows in a consistent read of their own (setReader). */
