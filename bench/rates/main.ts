@@ -31,6 +31,7 @@ import { parseDsn } from '../../src/db/dsn.js';
 import { Database } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
 import { tsvChunks, writeDeck } from './deck-generator.js';
+import { CpuMeter } from '../proc-sampler.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'import-child.js');
@@ -52,6 +53,7 @@ const progress = (line: string): void => {
 };
 
 interface ChildResult {
+  readonly cpuSeconds: number;
   readonly rows: number;
   readonly counts: Record<string, number>;
   readonly timings: { read: number; diff: number; apply: number };
@@ -70,10 +72,22 @@ function runImport(dsn: string, file: string, load: string, effective = EFFECTIV
   });
 }
 
-async function seconds<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+/** A phase's wall time, and the cores (1.0 = one core busy) the database and everything else on the machine used meanwhile. */
+interface Timed<T> {
+  readonly value: T;
+  readonly seconds: number;
+  readonly databaseCores: number;
+  /** Other work on the machine (not this harness, the import or the database): what makes a run noisy. */
+  readonly otherCores: number;
+}
+
+async function timed<T>(databasePid: number, work: () => Promise<T>, childCpuSeconds: (value: T) => number = () => 0): Promise<Timed<T>> {
   const started = process.hrtime.bigint();
+  const meter = new CpuMeter([databasePid, process.pid]);
   const value = await work();
-  return { value, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cores = meter.stop();
+  return { value, seconds, databaseCores: cores.perPid.get(databasePid) ?? 0, otherCores: Math.max(0, cores.others - childCpuSeconds(value) / seconds) };
 }
 
 async function prepare(conn: mysql.Connection): Promise<void> {
@@ -119,33 +133,35 @@ async function main(): Promise<number> {
 
     const deck = join(server.dir, 'deck.csv');
     const nextWeek = join(server.dir, 'deck-next-week.csv');
-    const generated = await seconds(async () => {
+    const database = server.pid!;
+    const generated = await timed(database, async () => {
       await writeDeck(deck, rows);
       await writeDeck(nextWeek, rows, true);
     });
     progress(`generated two decks of ${rows.toLocaleString('en')} rows in ${generated.seconds.toFixed(1)} s`);
 
     const activation = new Date(EFFECTIVE).toISOString().slice(0, 19).replace('T', ' ');
-    const baseline = await seconds(() => conn.query({
+    const baseline = await timed(database, () => conn.query({
       sql: `LOAD DATA LOCAL INFILE 'deck.tsv' INTO TABLE routes CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n'
               (i_destination_set, prefix, description, price_1, price_n, activation_date)`,
       infileStreamFactory: () => Readable.from(tsvChunks(2, rows, activation)),
     }));
-    progress(`raw LOAD DATA of the same rows: ${baseline.seconds.toFixed(1)} s`);
+    progress(`raw LOAD DATA of the same rows: ${baseline.seconds.toFixed(1)} s (other work on the machine: ${baseline.otherCores.toFixed(2)} cores)`);
 
-    const imports: (ChildResult & { seconds: number })[] = [];
+    const imports: (ChildResult & Omit<Timed<unknown>, 'value'>)[] = [];
+    const child = (result: ChildResult): number => result.cpuSeconds;
     for (const load of loads) {
       await emptyRoutes(conn);
       progress(`importing the deck into an empty set (${load})`);
-      const run = await seconds(() => runImport(dsn, deck, load));
-      imports.push({ ...run.value, seconds: run.seconds });
-      progress(`imported in ${run.seconds.toFixed(1)} s (read ${run.value.timings.read} ms, diff ${run.value.timings.diff} ms, write ${run.value.timings.apply} ms), peak RSS ${(run.value.peakRssBytes / 1048576).toFixed(0)} MiB`);
+      const run = await timed(database, () => runImport(dsn, deck, load), child);
+      imports.push({ ...run.value, seconds: run.seconds, databaseCores: run.databaseCores, otherCores: run.otherCores });
+      progress(`imported in ${run.seconds.toFixed(1)} s (read ${run.value.timings.read} ms, diff ${run.value.timings.diff} ms, write ${run.value.timings.apply} ms), peak RSS ${(run.value.peakRssBytes / 1048576).toFixed(0)} MiB, other work ${run.otherCores.toFixed(2)} cores`);
     }
     const chosen = loads[loads.length - 1]!;
     progress(`the same deck again (${chosen})`);
-    const again = await seconds(() => runImport(dsn, deck, chosen));
+    const again = await timed(database, () => runImport(dsn, deck, chosen), child);
     progress(`the next week's deck (${chosen})`);
-    const week = await seconds(() => runImport(dsn, nextWeek, chosen, EFFECTIVE + 7 * 86_400_000));
+    const week = await timed(database, () => runImport(dsn, nextWeek, chosen, EFFECTIVE + 7 * 86_400_000), child);
     await conn.end();
 
     const cpuList = cpus();
@@ -154,9 +170,10 @@ async function main(): Promise<number> {
       machine: { cpus: cpuList.length, cpuModel: cpuList[0]?.model.trim() ?? 'unknown', memoryBytes: totalmem(), platform: `${platform()} ${release()}`, node: process.version },
       rows,
       baselineLoadDataSeconds: baseline.seconds,
+      baseline: { databaseCores: baseline.databaseCores, otherCores: baseline.otherCores },
       imports: imports.map((i) => ({ ...i, ratioToLoadData: i.seconds / baseline.seconds })),
-      sameDeckAgain: { ...again.value, seconds: again.seconds },
-      nextWeek: { ...week.value, seconds: week.seconds },
+      sameDeckAgain: { ...again.value, seconds: again.seconds, databaseCores: again.databaseCores, otherCores: again.otherCores },
+      nextWeek: { ...week.value, seconds: week.seconds, databaseCores: week.databaseCores, otherCores: week.otherCores },
     };
     process.stdout.write(markdown(result));
     if (values['no-results'] !== true) {
@@ -171,13 +188,16 @@ async function main(): Promise<number> {
   }
 }
 
-function markdown(r: { rows: number; baselineLoadDataSeconds: number; imports: (ChildResult & { seconds: number; ratioToLoadData: number })[]; sameDeckAgain: ChildResult & { seconds: number }; nextWeek: ChildResult & { seconds: number } }): string {
+type Phase = ChildResult & Omit<Timed<unknown>, 'value'>;
+
+function markdown(r: { rows: number; baselineLoadDataSeconds: number; baseline: { databaseCores: number; otherCores: number }; imports: (Phase & { ratioToLoadData: number })[]; sameDeckAgain: Phase; nextWeek: Phase }): string {
   const s = (ms: number): string => (ms / 1000).toFixed(1);
   const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
-  const line = (what: string, x: ChildResult & { seconds: number }, ratio: string): string =>
-    `| ${what} | ${x.load} | ${s(x.timings.read)} | ${s(x.timings.diff)} | ${s(x.timings.apply)} | ${x.seconds.toFixed(1)} | ${ratio} | ${mib(x.peakRssBytes)} |\n`;
-  let out = `\n${r.rows.toLocaleString('en')} rows; raw LOAD DATA of the same rows into routes: ${r.baselineLoadDataSeconds.toFixed(1)} s\n\n`;
-  out += '| import | rows written by | read + stage (s) | diff (s) | write (s) | total (s) | ÷ LOAD DATA | peak RSS |\n|---|---|---|---|---|---|---|---|\n';
+  const line = (what: string, x: Phase, ratio: string): string =>
+    `| ${what} | ${x.load} | ${s(x.timings.read)} | ${s(x.timings.diff)} | ${s(x.timings.apply)} | ${x.seconds.toFixed(1)} | ${ratio} | ${mib(x.peakRssBytes)} | ${x.cpuSeconds.toFixed(1)} | ${x.databaseCores.toFixed(2)} | ${x.otherCores.toFixed(2)} |\n`;
+  let out = `\n${r.rows.toLocaleString('en')} rows; raw LOAD DATA of the same rows into routes: ${r.baselineLoadDataSeconds.toFixed(1)} s `
+    + `(database ${r.baseline.databaseCores.toFixed(2)} cores, other work on the machine ${r.baseline.otherCores.toFixed(2)} cores)\n\n`;
+  out += '| import | rows written by | read + stage (s) | diff (s) | write (s) | total (s) | ÷ LOAD DATA | peak RSS | import CPU (s) | database (cores) | other work (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|\n';
   for (const i of r.imports) out += line('into an empty set', i, i.ratioToLoadData.toFixed(2));
   out += line('the same deck again (0 changes)', r.sameDeckAgain, '-');
   out += line(`next week's deck (${r.nextWeek.counts.increased} increased)`, r.nextWeek, '-');

@@ -12,7 +12,6 @@ import { groupsCommand, routesCommand } from './inspect-commands.js';
 import { reloadCommand, statusCommand } from './control-command.js';
 import { superviseCommand } from './supervise-command.js';
 import { demoCommand } from './demo-command.js';
-import { ratesCommand } from './rates-command.js';
 import type { CliIo, Command } from './io.js';
 
 export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon (JSON-RPC over MySQL)
@@ -69,7 +68,8 @@ const commands: Record<string, Command> = {
   status: statusCommand,
   reload: reloadCommand,
   demo: demoCommand,
-  rates: ratesCommand,
+  // Loaded when used: rate decks bring csv-parse, iconv-lite and exceljs, which the daemon never needs.
+  rates: async (argv, io) => (await import('./rates-command.js')).ratesCommand(argv, io),
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

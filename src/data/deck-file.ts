@@ -7,7 +7,6 @@ import iconv from 'iconv-lite';
 import { SippyError } from '../errors.js';
 import type { ColumnOverrides } from './deck-columns.js';
 import { readCsv } from './deck-csv.js';
-import { SheetNotFound, xlsxRows } from './deck-xlsx.js';
 import type { RawRow } from './deck-rows.js';
 
 export type DeckFormat = 'csv' | 'xlsx';
@@ -61,8 +60,13 @@ export async function openDeck(path: string, options: OpenOptions): Promise<Deck
   return { format: 'csv', notes: [`read as ${csv.encoding}`, ...csv.notes], rows: csv.rows };
 }
 
-/** The sheet's rows; a missing sheet, or a file that is not a workbook after all, is RATES_DECK_UNREADABLE. */
+/**
+ * The sheet's rows; a missing sheet, or a file that is not a workbook after
+ * all, is RATES_DECK_UNREADABLE. exceljs is loaded here, for XLSX decks
+ * only: it takes a second and 25 MB to load.
+ */
 async function* sheetRows(path: string, sheet: string | undefined): AsyncGenerator<RawRow> {
+  const { SheetNotFound, xlsxRows } = await import('./deck-xlsx.js');
   try {
     yield* xlsxRows(path, sheet);
   } catch (err) {
