@@ -14,6 +14,9 @@ import { integerOption, parseCommandLine, stringOption, type Parsed } from './ar
 import type { CliIo } from './io.js';
 import { formatDeckErrors, formatHistory, formatImport, formatOutcome, jsonText } from './rates-format.js';
 
+/** destination_sets.name is VARCHAR(128). */
+const MAX_SET_NAME_CHARS = 128;
+
 /** --notice's default: the carriers' usual notice of an increase, days. */
 export const DEFAULT_NOTICE_DAYS = 7;
 const MAX_NOTICE_DAYS = 365;
@@ -104,6 +107,7 @@ export async function ratesCommand(argv: readonly string[], io: CliIo): Promise<
   }
   const set = stringOption(parsed, 'set');
   if (set === undefined || set === '') throw new SippyError('USAGE', `rates ${action}: missing --set NAME`);
+  if ([...set].length > MAX_SET_NAME_CHARS) throw new SippyError('USAGE', `rates ${action}: --set is a destination set's name, at most ${MAX_SET_NAME_CHARS} characters`);
   const query: SetQuery = { set, environment: integerOption(`rates ${action}`, '--env', stringOption(parsed, 'env'), 0, 4_294_967_295) };
   if (action === 'import') {
     if (operands.length !== 1) throw new SippyError('USAGE', `rates import: expected one FILE, got ${operands.length === 0 ? 'none' : operands.map((o) => JSON.stringify(o)).join(' ')}`);

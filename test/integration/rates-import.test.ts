@@ -255,6 +255,7 @@ describe('rates import: a bad deck writes nothing (FILE:LINE:COLUMN, exit 2)', f
       [['--currency', 'usd'], '--currency is three capital letters'],
       [['--effective', '01/02/2030'], '--effective: "01/02/2030" is not a date'],
       [['--at', '2030-01-01'], '--at does not apply'],
+      [['--set', 'x'.repeat(129)], '--set is a destination set\'s name, at most 128 characters'],
     ] as const) {
       const bad = await runNoDb('import', files.write(HEADER), '--set', 'S', ...args);
       expect(bad.code, message).to.equal(2);
