@@ -113,7 +113,7 @@ uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econ
 
 # Benchmark: sizes and durations are options of the harness; pass more with
 # BENCH_ARGS, e.g. make bench BENCH_ARGS='--routes 200000 --duration 5'.
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick bench-rates
 BENCH_ARGS ?=
 
 bench: deps build ## Benchmark getRoutes against the ping ceiling at 1,000,000 routes, unix and HTTP (result in bench/results/)
@@ -121,6 +121,9 @@ bench: deps build ## Benchmark getRoutes against the ping ceiling at 1,000,000 r
 
 bench-quick: deps build ## A small, fast benchmark run (5,000 routes, 1 s scenarios): the smoke test the suite runs
 	node dist/bench/main.js --preset quick $(BENCH_ARGS)
+
+bench-rates: deps build ## Benchmark a 1,000,000-row rate deck import against a raw LOAD DATA of the same rows (BENCH_ARGS='--rows N --load infile,insert')
+	node dist/bench/rates/main.js $(BENCH_ARGS)
 
 clean: ## Remove build output and local state (dist/, var/)
 	rm -rf dist var

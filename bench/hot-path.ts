@@ -1,11 +1,16 @@
 // The daemon's per-request work without sockets: `node dist/bench/hot-path.js
-// [--routes N] [--seconds S]`. Builds the bench's synthetic data set straight
+// [--routes N] [--seconds S] [--descriptions N] [--memory-only]`. Builds the bench's synthetic data set straight
 // into a RoutingSnapshot (no database), then runs the bench's own getRoutes
 // bodies, and ping bodies for the baseline, through the listener's JSON-RPC
 // dispatcher and reply encoding, one after another on this thread. Prints
 // microseconds of CPU per request for each, and their ratio; and getRoutes
 // again recording the --metrics series as the HTTP front does (the calls by
 // outcome, the latency histogram), for the cost of metrics on the hot path.
+//
+// --descriptions N gives every route one of N distinct destination names
+// (routes.description, as a rate deck fills it), and --memory-only stops
+// after the snapshot's memory line: what the descriptions cost in memory
+// (docs/benchmark.md, "Route descriptions").
 //
 // For profiling the hot path (add --cpu-prof), and for a quick before/after
 // of a change to it; `make bench` stays the measure that counts (it adds the
@@ -42,7 +47,12 @@ function driverText(text: string): string {
   return Buffer.from(text, 'latin1').toString('latin1');
 }
 
-function buildSnapshot(ds: SyntheticDataSet): RoutingSnapshot {
+/** `count` distinct destination names as a deck has them ("Destination 17 - Mobile"); none for 0. */
+function descriptionNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => driverText(`Destination ${Math.floor(i / 3)} - ${['Fixed', 'Mobile', 'Premium'][i % 3]}`));
+}
+
+function buildSnapshot(ds: SyntheticDataSet, names: readonly string[]): RoutingSnapshot {
   const money = new MoneyTable();
   const prefixes = new PrefixPool();
   const times = new TimeTable();
@@ -56,7 +66,7 @@ function buildSnapshot(ds: SyntheticDataSet): RoutingSnapshot {
         i_route: r.i_route, prefix: driverText(r.prefix), preference: r.preference, huntstop: false, timeout: r.timeout, timeout_1xx: null,
         price_1: driverText(formatMicrosAny(r.price1Micros)), price_n: driverText(formatMicrosAny(r.priceNMicros)), interval_1: r.interval_1, interval_n: r.interval_n,
         forbidden: r.forbidden, activation: 0, expiration: null,
-      });
+      }, 0, names.length === 0 ? null : names[r.i_route % names.length]!);
     }
     const built = builder.build();
     if (built !== undefined) sets.set(set.i_destination_set, built);
@@ -109,7 +119,9 @@ function cpuMicrosPer(count: number, work: (i: number) => unknown): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { routes: { type: 'string' }, seconds: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { routes: { type: 'string' }, seconds: { type: 'string' }, descriptions: { type: 'string' }, 'memory-only': { type: 'boolean' } },
+  });
   const full = PRESETS.full;
   const ds = new SyntheticDataSet({
     routes: Number(values.routes ?? full.routes), destinationSets: full.destinationSets, connections: full.connections,
@@ -117,7 +129,7 @@ async function main(): Promise<void> {
   });
   const seconds = Number(values.seconds ?? 5);
   const loadStarted = Date.now();
-  const snapshot = buildSnapshot(ds);
+  const snapshot = buildSnapshot(ds, descriptionNames(Number(values.descriptions ?? 0)));
   (globalThis as { gc?: () => void }).gc?.();
   const memory = process.memoryUsage();
   const mib = (bytes: number): string => `${Math.round(bytes / 1048576)} MiB`;
@@ -125,6 +137,7 @@ async function main(): Promise<void> {
     `snapshot of ${snapshot.counts.routes} routes built in ${Date.now() - loadStarted} ms; rss ${mib(memory.rss)}, heap used ${mib(memory.heapUsed)}, ` +
       `array buffers ${mib(memory.arrayBuffers)}${(globalThis as { gc?: unknown }).gc === undefined ? ' (run with --expose-gc for figures after a collection)' : ''}\n`,
   );
+  if (values['memory-only'] === true) return;
   const follower = { current: snapshot, ageMs: () => 0, status: () => undefined } as unknown as SnapshotFollower;
   const external: ExternalGroupHandler = { resolve: () => Promise.reject(new Error('no external groups here')) };
   const source = new SnapshotDataSource(follower, new SqlDataSource(() => { throw new Error('no database here'); }), 0);

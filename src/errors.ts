@@ -63,6 +63,14 @@ export const catalogue = {
   DAEMON_UNREACHABLE: { exit: 1, summary: 'query/groups/routes: no daemon answers at the URI (no such socket, connection refused, or no answer within --timeout).' },
   DAEMON_BAD_ANSWER: { exit: 1, summary: 'query/groups/routes: the daemon answered something that is not a valid JSON-RPC result for the call.' },
 
+  // Rate decks (rates.md)
+  RATES_DECK_INVALID: { exit: 2, summary: 'rates import: the deck has bad rows or cells, each reported as FILE:LINE:COLUMN (the first 20, then a count); nothing was written.' },
+  RATES_DECK_UNREADABLE: { exit: 2, summary: 'rates import: the deck cannot be read: missing or unreadable file, an .xls workbook, no such --sheet; nothing was written.' },
+  RATES_NOT_FOUND: { exit: 2, summary: 'rates: no such environment, destination set or prefix in the database.' },
+  RATES_CURRENCY_MISMATCH: { exit: 2, summary: "rates import: --currency differs from the destination set's currency (rates are in the set's currency); nothing was written." },
+  RATES_SET_BUSY: { exit: 1, summary: 'rates import: another import of the same destination set held its lock for 30 s; nothing was written.' },
+  RATES_SET_CHANGED: { exit: 1, summary: 'rates import: the destination set changed between the diff and the write (by something other than an import); nothing was written, run it again.' },
+
   // Listeners (rpc.md, Transport and Access control)
   SOCKET_IN_USE: { exit: 1, summary: 'The socket is in use: another process answers on that UNIX socket path, or holds that TCP address and port.' },
   SOCKET_BIND_FAILED: { exit: 1, summary: 'The listener could not create its socket (permissions, missing directory, path not a socket, address not on this host).' },

@@ -11,6 +11,7 @@ import { integerOption, parseCommandLine, stringOption, type OptionSpec, type Pa
 import { daemonFailure, daemonUri, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './daemon-call.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
+import { terminalSafe } from './terminal-text.js';
 
 export const GROUPS_HELP = `Usage:
   sippy_routed groups URI [--limit N] [--offset N] [--json] [--timeout MS]
@@ -138,10 +139,10 @@ export function formatRoutesPage(page: RoutesPage): string {
   out += `${pageLine('routes', page.offset, page.routes.length, page.total)}\n`;
   if (page.routes.length === 0) return out;
   out += formatTable(
-    ['order', 'connection', 'set', 'prefix', 'pref', 'price_1', 'price_n', 'intervals', 'flags', 'active from', 'until'],
+    ['order', 'connection', 'set', 'prefix', 'description', 'pref', 'price_1', 'price_n', 'intervals', 'flags', 'active from', 'until'],
     page.routes.map((r) => [
       String(r.entry_order), r.enabled ? r.connection_name : `${r.connection_name} (disabled)`, r.destination_set_name,
-      r.prefix === '' ? '(any)' : r.prefix, String(r.preference), `${r.price_1} ${r.currency}`, r.price_n,
+      r.prefix === '' ? '(any)' : r.prefix, r.description === null ? '-' : terminalSafe(r.description), String(r.preference), `${r.price_1} ${r.currency}`, r.price_n,
       `${r.interval_1}/${r.interval_n}`, [r.forbidden ? 'forbidden' : '', r.huntstop ? 'huntstop' : ''].filter((f) => f !== '').join(',') || '-',
       r.activation_date, r.expiration_date ?? '-',
     ]),

@@ -41,6 +41,15 @@ Usage:
                                        migrate, then load the demo data set
   sippy_routed check [-f FILE] [--environments LIST | -d DSN] [--json] [--rundir DIR]
                                        validate an econfig file (default /usr/local/etc/sippy_routed/econfig)
+  sippy_routed rates import FILE --set NAME [-d DSN] [--env N] [--mode full|partial]
+                     [--effective T] [--notice DAYS] [--columns MAP] [--decimal-comma]
+                     [--encoding E] [--sheet NAME] [--strip LIST] [--currency C]
+                     [--dry-run] [--json]
+                                       import a carrier's rate deck (CSV or XLSX) into a destination set
+  sippy_routed rates export --set NAME [-d DSN] [--env N] [--at T] [--output FILE]
+                                       write a destination set's rates as a CSV deck
+  sippy_routed rates history --set NAME --prefix P [-d DSN] [--env N] [--json]
+                                       a prefix's rates over time
   sippy_routed --help | --version
 
 Every command takes --help (the listener form: sippy_routed -e N --help).
@@ -59,6 +68,8 @@ const commands: Record<string, Command> = {
   status: statusCommand,
   reload: reloadCommand,
   demo: demoCommand,
+  // Loaded when used: rate decks bring csv-parse, iconv-lite and exceljs, which the daemon never needs.
+  rates: async (argv, io) => (await import('./rates-command.js')).ratesCommand(argv, io),
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

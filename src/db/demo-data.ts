@@ -18,6 +18,8 @@ export interface DemoRoute {
   readonly huntstop: boolean;
   readonly activation_date: string;
   readonly expiration_date: string | null;
+  /** The destination's name, as a carrier's rate deck gives it. */
+  readonly description: string | null;
 }
 
 export interface DemoDestinationSet {
@@ -55,35 +57,35 @@ export interface DemoEnvironment {
 }
 
 // Country codes with real area/mobile prefixes; `europe` marks the EU set.
-const NUMBERING: readonly { cc: string; areas: readonly string[]; europe?: true }[] = [
-  { cc: '1', areas: ['201', '202', '206', '212', '213', '214', '305', '310', '312', '404', '415', '416', '469', '503', '512', '514', '602', '604', '617', '646', '702', '713', '718', '786', '808', '917', '954'] },
-  { cc: '44', areas: ['113', '114', '117', '118', '121', '131', '141', '161', '1223', '1865', '20', '207', '208', '74', '75', '77', '78', '79'], europe: true },
-  { cc: '49', areas: ['15', '16', '17', '211', '221', '30', '40', '69', '711', '89'], europe: true },
-  { cc: '33', areas: ['1', '2', '3', '4', '5', '6', '7', '9'], europe: true },
-  { cc: '34', areas: ['6', '7', '91', '93', '95', '96'], europe: true },
-  { cc: '39', areas: ['02', '06', '3', '011', '055'], europe: true },
-  { cc: '31', areas: ['10', '20', '6', '70'], europe: true },
-  { cc: '32', areas: ['2', '3', '4'], europe: true },
-  { cc: '41', areas: ['22', '44', '76', '79'], europe: true },
-  { cc: '43', areas: ['1', '66', '67'], europe: true },
-  { cc: '46', areas: ['8', '31', '7'], europe: true },
-  { cc: '48', areas: ['22', '5', '6'], europe: true },
-  { cc: '351', areas: ['21', '91', '93'], europe: true },
-  { cc: '353', areas: ['1', '8'], europe: true },
-  { cc: '420', areas: ['2', '6', '7'], europe: true },
-  { cc: '61', areas: ['2', '3', '4', '7', '8'] },
-  { cc: '81', areas: ['3', '6', '70', '80', '90'] },
-  { cc: '86', areas: ['10', '13', '15', '18', '20', '21'] },
-  { cc: '91', areas: ['11', '22', '33', '7', '8', '80', '9'] },
-  { cc: '7', areas: ['495', '812', '9'] },
-  { cc: '55', areas: ['11', '21', '61'] },
-  { cc: '52', areas: ['1', '33', '55', '81'] },
-  { cc: '27', areas: ['11', '21', '8'] },
-  { cc: '234', areas: ['1', '80', '70'] },
-  { cc: '971', areas: ['4', '5'] },
-  { cc: '972', areas: ['3', '5'] },
-  { cc: '65', areas: ['6', '8', '9'] },
-  { cc: '852', areas: ['5', '6', '9'] },
+const NUMBERING: readonly { cc: string; name: string; areas: readonly string[]; europe?: true }[] = [
+  { cc: '1', name: 'United States', areas: ['201', '202', '206', '212', '213', '214', '305', '310', '312', '404', '415', '416', '469', '503', '512', '514', '602', '604', '617', '646', '702', '713', '718', '786', '808', '917', '954'] },
+  { cc: '44', name: 'United Kingdom', areas: ['113', '114', '117', '118', '121', '131', '141', '161', '1223', '1865', '20', '207', '208', '74', '75', '77', '78', '79'], europe: true },
+  { cc: '49', name: 'Germany', areas: ['15', '16', '17', '211', '221', '30', '40', '69', '711', '89'], europe: true },
+  { cc: '33', name: 'France', areas: ['1', '2', '3', '4', '5', '6', '7', '9'], europe: true },
+  { cc: '34', name: 'Spain', areas: ['6', '7', '91', '93', '95', '96'], europe: true },
+  { cc: '39', name: 'Italy', areas: ['02', '06', '3', '011', '055'], europe: true },
+  { cc: '31', name: 'Netherlands', areas: ['10', '20', '6', '70'], europe: true },
+  { cc: '32', name: 'Belgium', areas: ['2', '3', '4'], europe: true },
+  { cc: '41', name: 'Switzerland', areas: ['22', '44', '76', '79'], europe: true },
+  { cc: '43', name: 'Austria', areas: ['1', '66', '67'], europe: true },
+  { cc: '46', name: 'Sweden', areas: ['8', '31', '7'], europe: true },
+  { cc: '48', name: 'Poland', areas: ['22', '5', '6'], europe: true },
+  { cc: '351', name: 'Portugal', areas: ['21', '91', '93'], europe: true },
+  { cc: '353', name: 'Ireland', areas: ['1', '8'], europe: true },
+  { cc: '420', name: 'Czech Republic', areas: ['2', '6', '7'], europe: true },
+  { cc: '61', name: 'Australia', areas: ['2', '3', '4', '7', '8'] },
+  { cc: '81', name: 'Japan', areas: ['3', '6', '70', '80', '90'] },
+  { cc: '86', name: 'China', areas: ['10', '13', '15', '18', '20', '21'] },
+  { cc: '91', name: 'India', areas: ['11', '22', '33', '7', '8', '80', '9'] },
+  { cc: '7', name: 'Russia', areas: ['495', '812', '9'] },
+  { cc: '55', name: 'Brazil', areas: ['11', '21', '61'] },
+  { cc: '52', name: 'Mexico', areas: ['1', '33', '55', '81'] },
+  { cc: '27', name: 'South Africa', areas: ['11', '21', '8'] },
+  { cc: '234', name: 'Nigeria', areas: ['1', '80', '70'] },
+  { cc: '971', name: 'United Arab Emirates', areas: ['4', '5'] },
+  { cc: '972', name: 'Israel', areas: ['3', '5'] },
+  { cc: '65', name: 'Singapore', areas: ['6', '8', '9'] },
+  { cc: '852', name: 'Hong Kong', areas: ['5', '6', '9'] },
 ];
 
 /** Micro-units (integer) to a six-decimal string. */
@@ -94,11 +96,18 @@ export function microsToDecimal(micros: number): string {
 
 const EPOCH = '1970-01-01 00:00:00';
 
+/** The country a numbering prefix is in: the one with the longest country code that starts it. */
+function countryOf(prefix: string): string | null {
+  let best: (typeof NUMBERING)[number] | undefined;
+  for (const country of NUMBERING) if (prefix.startsWith(country.cc) && country.cc.length > (best?.cc.length ?? 0)) best = country;
+  return best?.name ?? null;
+}
+
 function route(prefix: string, priceMicros: number, extra: Partial<DemoRoute> = {}): DemoRoute {
   const price = microsToDecimal(priceMicros);
   return {
     prefix, price_1: price, price_n: price, interval_1: 1, interval_n: 1, preference: 5, timeout: 30,
-    forbidden: false, huntstop: false, activation_date: EPOCH, expiration_date: null, ...extra,
+    forbidden: false, huntstop: false, activation_date: EPOCH, expiration_date: null, description: countryOf(prefix), ...extra,
   };
 }
 
@@ -139,22 +148,22 @@ export function demoEnvironments(rundir: string): DemoEnvironment[] {
       destinationSets: [
         ratedSet('A-World', 101, world, 4_000, 60_000, [
           // UK premium rate: a longer forbidden prefix blocks 44's allowed rate.
-          route('4490', 1_500_000, { forbidden: true }),
+          route('4490', 1_500_000, { forbidden: true, description: 'United Kingdom - Premium' }),
           // A new London rate takes over in 2031; the current one stays until then.
-          route('44207', 9_000, { activation_date: '2031-01-01 00:00:00' }),
+          route('44207', 9_000, { activation_date: '2031-01-01 00:00:00', description: 'United Kingdom - London' }),
         ]),
         ratedSet('B-World', 202, everySecond, 3_500, 65_000, [
-          route('1900', 2_000_000, { forbidden: true }),
+          route('1900', 2_000_000, { forbidden: true, description: 'United States - Premium' }),
           // A French rate that ran 2010-2020 over the standing one: newest
           // activation wins while it is active, the standing rate after.
           route('33', 90_000, { activation_date: '2010-01-01 00:00:00', expiration_date: '2021-01-01 00:00:00' }),
           // Only an expired rate for Uzbekistan: matches, but not active.
-          route('998', 120_000, { expiration_date: '2020-06-01 00:00:00' }),
+          route('998', 120_000, { expiration_date: '2020-06-01 00:00:00', description: 'Uzbekistan' }),
         ]),
         ratedSet('C-Europe', 303, europe, 2_500, 30_000, [], { connect_fee: '0.010000', free_seconds: 5 }),
         ratedSet('Budget-World', 404, [], 0, 0, [
           // The catch-all: any number at a flat, high rate, 60/60 billing.
-          route('', 250_000, { interval_1: 60, interval_n: 60, preference: 1 }),
+          route('', 250_000, { interval_1: 60, interval_n: 60, preference: 1, description: 'Any destination' }),
         ]),
       ],
       groups: [

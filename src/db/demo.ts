@@ -48,11 +48,11 @@ async function loadEnvironment(conn: PoolConnection, env: DemoEnvironment): Prom
       const chunk = set.routes.slice(i, i + 500);
       const values = chunk.flatMap((r) => [
         id, r.prefix, r.preference, r.huntstop ? 1 : 0, r.timeout, r.price_1, r.price_n, r.interval_1, r.interval_n,
-        r.forbidden ? 1 : 0, r.activation_date, r.expiration_date,
+        r.forbidden ? 1 : 0, r.activation_date, r.expiration_date, r.description,
       ]);
       const [result] = await conn.query<ResultSetHeader>(
         `INSERT INTO routes (i_destination_set, prefix, preference, huntstop, timeout, price_1, price_n, interval_1, interval_n,
-           forbidden, activation_date, expiration_date) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+           forbidden, activation_date, expiration_date, description) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         values,
       );
       routesInserted += result.affectedRows;

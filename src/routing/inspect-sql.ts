@@ -28,7 +28,7 @@ const ROUTES_FROM = `  FROM routing_group_entries e
 const ROUTE_COLUMNS = `e.i_routing_group_entry, e.entry_order, e.weight, c.i_connection, c.name AS connection_name, c.enabled,
        d.i_destination_set, d.name AS destination_set_name, d.currency,
        r.i_route, r.prefix, r.preference, r.huntstop, r.forbidden, r.timeout, r.timeout_1xx,
-       r.price_1, r.price_n, r.interval_1, r.interval_n, r.activation_date, r.expiration_date`;
+       r.price_1, r.price_n, r.interval_1, r.interval_n, r.activation_date, r.expiration_date, r.description`;
 
 export class SqlInspector implements RoutingInspector {
   constructor(private readonly databaseFor: (environment: number) => Database) {}
@@ -104,5 +104,5 @@ function toListing(row: Row): RouteListing {
     destination_set_name: String(row.destination_set_name),
     currency: String(row.currency),
   };
-  return listing(entry, toRoute(row));
+  return listing(entry, toRoute(row), row.description === null ? null : String(row.description));
 }

@@ -82,6 +82,8 @@ export interface RouteListing {
   readonly interval_n: number;
   readonly activation_date: string;
   readonly expiration_date: string | null;
+  /** The destination's name from the rate deck (routes.description), or null. */
+  readonly description: string | null;
 }
 
 export interface RoutesQuery {
@@ -194,7 +196,7 @@ export async function snapshotRoutes(snapshot: RoutingSnapshot, environment: num
       if (set === undefined) continue;
       const rows = cldPrefixIds === undefined ? await listingOrder(set) : matchingRows(set, cldPrefixIds);
       const count = rowCount(rows);
-      visitRows(rows, Math.max(0, query.offset - total), Math.min(count, end - total), (row) => page.push(listing(entry.row, set.route(row))));
+      visitRows(rows, Math.max(0, query.offset - total), Math.min(count, end - total), (row) => page.push(listing(entry.row, set.route(row), set.description(row))));
       total += count;
     }
   }
@@ -214,7 +216,7 @@ export function groupNotFound(environment: number, name: string): SippyError {
 export type ListingEntry = Pick<EntryRow,
   'i_routing_group_entry' | 'entry_order' | 'weight' | 'i_connection' | 'connection_name' | 'enabled' | 'i_destination_set' | 'destination_set_name' | 'currency'>;
 
-export function listing(e: ListingEntry, route: RouteRow): RouteListing {
+export function listing(e: ListingEntry, route: RouteRow, description: string | null): RouteListing {
   return {
     i_routing_group_entry: e.i_routing_group_entry, entry_order: e.entry_order, weight: e.weight,
     i_connection: e.i_connection, connection_name: e.connection_name, enabled: e.enabled,
@@ -223,6 +225,7 @@ export function listing(e: ListingEntry, route: RouteRow): RouteListing {
     bad_row: route.bad !== undefined, timeout: route.timeout, timeout_1xx: route.timeout_1xx, price_1: route.price_1, price_n: route.price_n,
     interval_1: route.interval_1, interval_n: route.interval_n,
     activation_date: datetimeText(route.activation), expiration_date: route.expiration === null ? null : datetimeText(route.expiration),
+    description,
   };
 }
 

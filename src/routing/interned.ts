@@ -49,6 +49,27 @@ export class TimeTable {
 }
 
 /**
+ * Route descriptions (the rate deck's destination names) interned: a deck
+ * names a few thousand destinations over hundreds of thousands of rows, so
+ * a route holds a small index, and only sets that have descriptions hold
+ * any (route-set.ts). Append-only like MoneyTable.
+ */
+export class DescriptionPool {
+  readonly text: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  intern(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.text.length;
+      this.text.push(text);
+      this.ids.set(text, id);
+    }
+    return id;
+  }
+}
+
+/**
  * Every distinct prefix once, with an integer id (sets share most of their
  * prefixes). Append-only like MoneyTable: ids stay valid for every snapshot
  * built on this pool; a full load starts a new one.

@@ -12,7 +12,7 @@
 // probes.
 
 import type { RouteRow } from './model.js';
-import type { MoneyTable, PrefixPool, TimeTable } from './interned.js';
+import { DescriptionPool, type MoneyTable, type PrefixPool, type TimeTable } from './interned.js';
 import { formatMicrosAny, int32Micros } from './cost.js';
 import type { BadValue, RouteInput } from './route-values.js';
 
@@ -88,6 +88,13 @@ function allocate(n: number): Records {
   return { ints: new Int32Array(n * INTS) };
 }
 
+// Descriptions (listRoutes shows them, routing never reads them) are kept
+// out of the records: an Int32Array beside them, DescriptionPool id + 1 per
+// row (0 = NULL), and none at all for a set without descriptions. So the
+// records a lookup reads stay as they are, and data that never came from a
+// rate deck costs nothing (docs/benchmark.md, "Route descriptions").
+const NO_DESCRIPTION = 0;
+
 /**
  * Gives the memory of records no one will read again back at once. A
  * builder's scratch lives through a whole set's rows, so V8 has moved it to
@@ -117,6 +124,9 @@ const BUILDER_SCRATCH_FIRST_ROUTES = 256;
  */
 export class RouteSetBuilder {
   private records = allocate(BUILDER_SCRATCH_FIRST_ROUTES);
+  private descriptionIds = new Int32Array(BUILDER_SCRATCH_FIRST_ROUTES);
+  /** Whether a row of the set being built has a description. */
+  private described = false;
   private capacity = BUILDER_SCRATCH_FIRST_ROUTES;
   private size = 0;
   private i_destination_set = 0;
@@ -132,6 +142,8 @@ export class RouteSetBuilder {
     readonly money: MoneyTable,
     readonly prefixes: PrefixPool,
     private readonly times: TimeTable,
+    /** Shared like the other tables; by default the builder's own, which lives as long as the full load that made it. */
+    private readonly descriptions: DescriptionPool = new DescriptionPool(),
   ) {}
 
   /** Starts the rows of another set (what was added and not built is dropped). */
@@ -140,6 +152,7 @@ export class RouteSetBuilder {
     this.size = 0;
     this.bad = 0;
     this.sorted = 0;
+    this.described = false;
     // A read abandoned half-way (a failed refresh) built nothing.
     this.shrink();
   }
@@ -152,11 +165,21 @@ export class RouteSetBuilder {
     return taken;
   }
 
-  /** One row, with the server's CRC32 of it (ROW_CRC; 0 where no server computed one: pure tests). */
-  add(row: RouteInput, crc = 0): void {
+  /**
+   * One row, with the server's CRC32 of it (ROW_CRC; 0 where no server
+   * computed one: pure tests) and its description (routes.description,
+   * NULL by default).
+   */
+  add(row: RouteInput, crc = 0, description: string | null = null): void {
     if (this.size === this.capacity) this.grow();
     const { ints } = this.records;
     const i = this.size++;
+    if (description === null) {
+      this.descriptionIds[i] = NO_DESCRIPTION;
+    } else {
+      this.descriptionIds[i] = this.descriptions.intern(description) + 1;
+      this.described = true;
+    }
     const at = i * INTS;
     ints[at + I_ROUTE] = row.i_route;
     ints[at + PREFERENCE] = row.preference;
@@ -194,6 +217,9 @@ export class RouteSetBuilder {
       if (drop.has(set.int(i, I_ROUTE) >>> 0)) continue;
       if (this.size === this.capacity) this.grow();
       set.copyRecord(i, this.records.ints, this.size * INTS);
+      const description = set.descriptionId(i);
+      this.descriptionIds[this.size] = description;
+      if (description !== NO_DESCRIPTION) this.described = true;
       if (set.isBad(i)) this.bad += 1;
       this.size += 1;
     }
@@ -224,11 +250,14 @@ export class RouteSetBuilder {
     const order = sorted === 0 ? added : mergeOrdered(sorted, added, compare);
     const from = this.records;
     const to = allocate(this.size);
+    const descriptionIds = this.described ? new Int32Array(this.size) : undefined;
     for (let i = 0; i < order.length; i++) {
       const j = order[i]!;
       to.ints.set(from.ints.subarray(j * INTS, (j + 1) * INTS), i * INTS);
+      if (descriptionIds !== undefined) descriptionIds[i] = this.descriptionIds[j]!;
     }
-    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksumOf(to.ints, this.size), this.bad);
+    const described = descriptionIds === undefined ? undefined : { ids: descriptionIds, pool: this.descriptions };
+    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksumOf(to.ints, this.size), this.bad, described);
     this.size = 0;
     this.shrink();
     return set;
@@ -239,6 +268,7 @@ export class RouteSetBuilder {
     if (this.capacity <= BUILDER_SCRATCH_KEPT_ROUTES) return;
     release(this.records);
     this.records = allocate(BUILDER_SCRATCH_FIRST_ROUTES);
+    this.descriptionIds = new Int32Array(BUILDER_SCRATCH_FIRST_ROUTES);
     this.capacity = BUILDER_SCRATCH_FIRST_ROUTES;
   }
 
@@ -252,6 +282,9 @@ export class RouteSetBuilder {
     bigger.ints.set(this.records.ints.subarray(0, this.size * INTS));
     release(this.records);
     this.records = bigger;
+    const biggerIds = new Int32Array(this.capacity * 2);
+    biggerIds.set(this.descriptionIds.subarray(0, this.size));
+    this.descriptionIds = biggerIds;
     this.capacity *= 2;
   }
 }
@@ -312,6 +345,8 @@ export class RouteSet {
     readonly checksum: string,
     /** Rows left out of routing because a value could not be held (route-values.ts). */
     readonly badRows = 0,
+    /** Each row's description id + 1 (0 = NULL); undefined when no row has one. */
+    private readonly descriptions?: { readonly ids: Int32Array; readonly pool: DescriptionPool },
   ) {
     this.ints = records.ints;
     this.instants = times.ms;
@@ -328,6 +363,17 @@ export class RouteSet {
         this.table[slot * 2 + 1] = i;
       }
     }
+  }
+
+  /** Row i's description (routes.description), or null. */
+  description(i: number): string | null {
+    const id = this.descriptionId(i);
+    return id === NO_DESCRIPTION ? null : this.descriptions!.pool.text[id - 1]!;
+  }
+
+  /** Row i's description as its pool id + 1, 0 for NULL (a builder copying the row keeps it). */
+  descriptionId(i: number): number {
+    return this.descriptions === undefined ? NO_DESCRIPTION : this.descriptions.ids[i]!;
   }
 
   /** Row i had a value the daemon cannot hold: its entry is left out (`bad_row`). */

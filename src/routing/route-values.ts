@@ -9,6 +9,7 @@
 
 import type { RouteRow } from './model.js';
 import { formatMicros, parseMicros } from './cost.js';
+import { parseUtcDatetime } from '../db/datetime.js';
 
 /** The routes columns routing reads, in the order routeFromValues takes them. */
 export const ROUTE_COLUMN_NAMES = Object.freeze([
@@ -126,22 +127,4 @@ export function destinationSetProblem(set: { readonly connect_fee: string; reado
     if (exact.bad !== undefined) return { column, value: set[column], reason: exact.bad };
   }
   return undefined;
-}
-
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
-
-/**
- * 'YYYY-MM-DD HH:MM:SS[.ffffff]' as UTC epoch ms. A zero date (MariaDB allows
- * '0000-00-00 00:00:00' outside strict modes) is the earliest instant.
- */
-export function parseUtcDatetime(text: string): number {
-  const m = DATETIME.exec(text);
-  if (m === null) throw new RangeError(`not a DATETIME: ${JSON.stringify(text)}`);
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (year === 0 || month === 0 || day === 0) return -Infinity;
-  const date = new Date(0);
-  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0–99 to 1900–1999.
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, Math.floor(Number(`0.${m[7] ?? '0'}`) * 1000));
-  return date.getTime();
 }

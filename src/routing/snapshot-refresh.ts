@@ -8,8 +8,7 @@
 import { RoutingSnapshot, type SmallTables } from './snapshot.js';
 import { MoneyTable, PrefixPool, TimeTable } from './interned.js';
 import { RouteSetBuilder, type RouteSet } from './route-set.js';
-import type { SnapshotReader } from './snapshot-sql.js';
-import type { RouteInput } from './route-values.js';
+import type { RouteById, SnapshotReader } from './snapshot-sql.js';
 import { changesOf, JournalCursor, type Changes, type SeqRange } from './journal-cursor.js';
 import { triggersInPlace, type TriggerProblems } from '../db/migrations.js';
 
@@ -140,15 +139,15 @@ async function rereadRoutes(
   into: Map<number, RouteSet>,
 ): Promise<void> {
   const changed = new Set(await reader.journalRouteIds(window, ids));
-  const rowsBySet = new Map<number, { route: RouteInput; crc: number }[]>();
-  for (const { set, route, crc } of await reader.routesById([...changed])) {
-    let rows = rowsBySet.get(set);
-    if (rows === undefined) rowsBySet.set(set, (rows = []));
-    rows.push({ route, crc });
+  const rowsBySet = new Map<number, RouteById[]>();
+  for (const row of await reader.routesById([...changed])) {
+    let rows = rowsBySet.get(row.set);
+    if (rows === undefined) rowsBySet.set(row.set, (rows = []));
+    rows.push(row);
   }
   for (const id of ids) {
     builder.beginFrom(current.sets.get(id)!, changed);
-    for (const { route, crc } of rowsBySet.get(id) ?? []) builder.add(route, crc);
+    for (const { route, crc, description } of rowsBySet.get(id) ?? []) builder.add(route, crc, description);
     const set = builder.build();
     if (set === undefined) into.delete(id);
     else into.set(id, set);

@@ -22,9 +22,12 @@ const ROUTES_BY_ID_CHUNK = 1000;
  * rows knows its checksum without the server summing the whole set again.
  */
 const ROW_CRC = `CRC32(CONCAT_WS('|', i_route, prefix, preference, huntstop, COALESCE(timeout, '-'), COALESCE(timeout_1xx, '-'),
-  price_1, price_n, interval_1, interval_n, forbidden, activation_date, COALESCE(expiration_date, '-')))`;
-/** Where ROW_CRC comes in a row read with ROUTE_SELECT_LIST before it. */
-const CRC_COLUMN = ROUTE_COLUMN_NAMES.length;
+  price_1, price_n, interval_1, interval_n, forbidden, activation_date, COALESCE(expiration_date, '-'), COALESCE(description, '-')))`;
+/** What a snapshot reads of a route: the columns routing reads, the description listRoutes shows, and ROW_CRC. */
+const ROUTE_READ_LIST = `${ROUTE_SELECT_LIST}, description, ${ROW_CRC}`;
+/** Where the description and ROW_CRC come in a row read with ROUTE_READ_LIST. */
+const DESCRIPTION_COLUMN = ROUTE_COLUMN_NAMES.length;
+const CRC_COLUMN = DESCRIPTION_COLUMN + 1;
 
 type RowArray = readonly unknown[];
 
@@ -42,6 +45,14 @@ interface CoreConnection {
  * `quickMs`, so a hanging server shows up as a sync error within seconds;
  * reading tables and checksums by `bulkMs`, which a large set needs.
  */
+/** A route read by its id (routesById): its set now, its values, and what a builder keeps beside them. */
+export interface RouteById {
+  readonly set: number;
+  readonly route: RouteInput;
+  readonly crc: number;
+  readonly description: string | null;
+}
+
 export class SnapshotReader {
   private abandoned = false;
 
@@ -103,7 +114,9 @@ export class SnapshotReader {
   /** One destination set's routes, streamed row by row into columns; undefined when it has none. */
   async routeSet(id: number, builder: RouteSetBuilder): Promise<RouteSet | undefined> {
     builder.begin(id);
-    await this.stream(`SELECT ${ROUTE_SELECT_LIST}, ${ROW_CRC} FROM routes WHERE i_destination_set = ?`, [id], (r) => builder.add(routeFromValues(r), Number(r[CRC_COLUMN])));
+    await this.stream(`SELECT ${ROUTE_READ_LIST} FROM routes WHERE i_destination_set = ?`, [id], (r) =>
+      builder.add(routeFromValues(r), Number(r[CRC_COLUMN]), nullableString(r[DESCRIPTION_COLUMN])),
+    );
     return builder.build();
   }
 
@@ -196,14 +209,14 @@ export class SnapshotReader {
   }
 
   /** The routes of these ids that exist now, with their sets (a missing id was deleted). */
-  async routesById(ids: readonly number[]): Promise<{ set: number; route: RouteInput; crc: number }[]> {
-    const found: { set: number; route: RouteInput; crc: number }[] = [];
+  async routesById(ids: readonly number[]): Promise<RouteById[]> {
+    const found: RouteById[] = [];
     for (let from = 0; from < ids.length; from += ROUTES_BY_ID_CHUNK) {
       const chunk = ids.slice(from, from + ROUTES_BY_ID_CHUNK);
       await this.stream(
-        `SELECT i_destination_set, ${ROUTE_SELECT_LIST}, ${ROW_CRC} FROM routes WHERE i_route IN (${chunk.map(() => '?').join(', ')})`,
+        `SELECT i_destination_set, ${ROUTE_READ_LIST} FROM routes WHERE i_route IN (${chunk.map(() => '?').join(', ')})`,
         chunk,
-        (r) => found.push({ set: Number(r[0]), route: routeFromValues(r.slice(1)), crc: Number(r[CRC_COLUMN + 1]) }),
+        (r) => found.push({ set: Number(r[0]), route: routeFromValues(r.slice(1)), crc: Number(r[CRC_COLUMN + 1]), description: nullableString(r[DESCRIPTION_COLUMN + 1]) }),
       );
     }
     return found;

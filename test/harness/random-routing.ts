@@ -38,16 +38,19 @@ function digits(random: Random, min: number, max: number): string {
 function routeValues(random: Random, set: number): (string | number | null)[] {
   const activation = random() < 0.7 ? DATES[0]! : pick(random, DATES);
   const expiration = random() < 0.75 ? null : pick(random, DATES);
+  const prefix = random() < 0.03 ? `${digits(random, 1, 2)} ` : digits(random, 0, 5);
   return [
-    set, random() < 0.03 ? `${digits(random, 1, 2)} ` : digits(random, 0, 5), int(random, 0, 9), random() < 0.1 ? 1 : 0,
+    set, prefix, int(random, 0, 9), random() < 0.1 ? 1 : 0,
     random() < 0.5 ? null : int(random, 1, 60), random() < 0.5 ? null : int(random, 1, 10),
     random() < 0.02 ? pick(random, PRICES.slice(-2)) : pick(random, PRICES.slice(0, 7)), pick(random, PRICES.slice(0, 7)),
     int(random, -1, 60), int(random, 0, 60), random() < 0.1 ? 1 : 0, activation, expiration,
+    // From the prefix, not the random source: the seeds draw the data they always drew.
+    prefix.length % 3 === 0 ? null : `Destination ${prefix.length % 3} \u{1F4DE}`,
   ];
 }
 
 const ROUTE_INSERT = `INSERT INTO routes (i_destination_set, prefix, preference, huntstop, timeout, timeout_1xx, price_1, price_n,
-  interval_1, interval_n, forbidden, activation_date, expiration_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  interval_1, interval_n, forbidden, activation_date, expiration_date, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** Fills an empty, migrated database; returns the group names requests may ask for. */
 export async function seedRoutingData(conn: mysql.Connection, seed: number, environments = 3): Promise<void> {

@@ -35,6 +35,7 @@ export interface RouteSpec {
   timeout_1xx?: number | null;
   activation_date?: string;
   expiration_date?: string | null;
+  description?: string | null;
 }
 
 export interface GroupSpec {
@@ -77,6 +78,7 @@ export class RoutingFixture {
       interval_1: spec.interval_1 ?? 1, interval_n: spec.interval_n ?? 1, preference: spec.preference ?? 5,
       huntstop: spec.huntstop === true ? 1 : 0, forbidden: spec.forbidden === true ? 1 : 0, timeout: spec.timeout ?? null,
       timeout_1xx: spec.timeout_1xx ?? null, activation_date: spec.activation_date ?? '1970-01-01 00:00:00', expiration_date: spec.expiration_date ?? null,
+      description: spec.description ?? null,
     });
   }
 

@@ -147,6 +147,10 @@ describe('listGroups and listRoutes on the demo data', function () {
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).to.equal(`environment 1, group "Group 1" (policy lcr, from the routing snapshot): routes 11-15 of ${whole.total} (--offset 15 for more)`);
     expect(lines.slice(3)).to.have.length(5);
+    // The destination's name the demo's rows carry (routes.description), in the table and the page.
+    expect(lines[1]).to.match(/ prefix +description +pref /);
+    for (const line of lines.slice(3)) expect(line).to.include(' United States ');
+    expect(whole.routes[0]).to.deep.include({ prefix: '1', description: 'United States' });
   });
 
   it(`refuses a page over ${MAX_PAGE_LIMIT} rows: -32602 naming /limit, and a usage error in the CLI`, async () => {

@@ -37,7 +37,7 @@ describe('make install: the manual page; make uninstall: quiet about the econfig
     const man = spawnSync('man', ['-l', join(dest(), 'usr/local/share/man/man8/sippy_routed.8')], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '100', MANPAGER: 'cat', PAGER: 'cat' } });
     if (man.error !== undefined) this.skip(); // no man(1) on this machine: the equality above stands
     expect(man.status, man.stderr).to.equal(0);
-    for (const command of ['supervise', 'status, reload', 'query', 'groups', 'routes', 'check', 'db', 'demo']) expect(man.stdout).to.include(`   ${command}\n`);
+    for (const command of ['supervise', 'status, reload', 'query', 'groups', 'routes', 'check', 'db', 'demo', 'rates']) expect(man.stdout).to.include(`   ${command}\n`);
   });
 
   it('uninstall removes the page, keeps the econfig and says so, with no make error', () => {

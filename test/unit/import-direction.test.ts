@@ -20,12 +20,14 @@ const SHARED = [...LEAVES, 'log', 'log-file'];
 
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   main: ['cli'],
-  cli: ['supervisor', 'rpc', 'routing', 'client', 'db', 'econfig', 'metrics', ...SHARED],
+  cli: ['supervisor', 'rpc', 'routing', 'client', 'db', 'data', 'econfig', 'metrics', ...SHARED],
   supervisor: ['rpc', 'routing', 'db', 'econfig', 'metrics', ...SHARED],
   rpc: ['routing', 'econfig', 'metrics', ...SHARED],
   routing: ['client', 'db', 'econfig', 'metrics', ...SHARED],
   client: SHARED,
   db: ['metrics', ...SHARED],
+  // Rate decks and their SQL (rates.md): below cli, beside routing, on db.
+  data: ['db', ...SHARED],
   // The series and their registry: told by every layer, importing none (its HTTP endpoint is rpc's).
   metrics: SHARED,
   econfig: ['errors', 'limits', 'dsn-syntax'],

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { isActive, matchRoute, prefixesOf } from '../../../src/routing/match.js';
 import type { RouteRow } from '../../../src/routing/model.js';
-import { parseUtcDatetime } from '../../../src/routing/route-values.js';
+import { parseUtcDatetime } from '../../../src/db/datetime.js';
 
 const T = Date.UTC(2026, 0, 15, 12, 0, 0);
 let nextId = 1;

@@ -20,12 +20,15 @@ function randomRows(random: () => number, from: number, count: number): RouteInp
   }));
 }
 
+/** A description for some routes (a rate deck's name), by id. */
+const descriptionOf = (i_route: number): string | null => (i_route % 3 === 0 ? null : `dest ${i_route % 7}`);
+
 /** Every record of the set, field by field, in order. */
 function rowsOf(set: RouteSet | undefined): unknown[] {
   if (set === undefined) return [];
   return Array.from({ length: set.size }, (_, i) => {
     const r = set.route(i);
-    return [r.i_route, r.prefix, r.preference, r.huntstop, r.timeout, r.price_1, r.forbidden, r.activation, r.expiration, r.bad !== undefined];
+    return [r.i_route, r.prefix, r.preference, r.huntstop, r.timeout, r.price_1, r.forbidden, r.activation, r.expiration, r.bad !== undefined, set.description(i)];
   });
 }
 
@@ -36,7 +39,7 @@ describe('a route set refreshed by its changed routes (pure)', () => {
       const builder = new RouteSetBuilder(new MoneyTable(), new PrefixPool(), new TimeTable());
       const before = randomRows(random, 1, 1 + Math.floor(random() * 3000));
       builder.begin(7);
-      for (const row of before) builder.add(row);
+      for (const row of before) builder.add(row, 0, descriptionOf(row.i_route));
       const set = builder.build()!;
       // Some routes changed (new values), some deleted, some added.
       const changed = new Set<number>();
@@ -53,11 +56,11 @@ describe('a route set refreshed by its changed routes (pure)', () => {
       for (const row of added) changed.add(row.i_route);
       now.push(...added);
       builder.beginFrom(set, changed);
-      for (const row of now) builder.add(row);
+      for (const row of now) builder.add(row, 0, descriptionOf(row.i_route));
       const patched = builder.build();
       const whole = [...before.filter((row) => !changed.has(row.i_route)), ...now];
       builder.begin(7);
-      for (const row of whole) builder.add(row);
+      for (const row of whole) builder.add(row, 0, descriptionOf(row.i_route));
       const expected = builder.build();
       expect(rowsOf(patched)).to.deep.equal(rowsOf(expected));
       expect(patched?.badRows).to.equal(expected?.badRows);

@@ -4,7 +4,7 @@ import { AnswerWriter } from '../../../src/routing/answer-json.js';
 import type { EntryRow } from '../../../src/routing/model.js';
 import { matchRoute } from '../../../src/routing/match.js';
 import type { RouteRow } from '../../../src/routing/model.js';
-import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
+import { DescriptionPool, MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
 import { NO_MATCH, NOT_ACTIVE, RouteSetBuilder } from '../../../src/routing/route-set.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
@@ -147,5 +147,29 @@ describe('RouteSet.matchIndex against matchRoute', () => {
         else expect(index, `${JSON.stringify(cld)} at ${t}`).to.equal(expected.kind === 'not_active' ? NOT_ACTIVE : NO_MATCH);
       }
     }
+  });
+});
+
+describe('RouteSet descriptions', () => {
+  it('gives each row its own description (or null) after the rows are grouped by prefix, and holds none for a set without', () => {
+    const descriptions = new DescriptionPool();
+    const builder = new RouteSetBuilder(new MoneyTable(), new PrefixPool(), new TimeTable(), descriptions);
+    const names = ['United Kingdom', null, 'Germany - Mobile', 'United Kingdom'];
+    // Rows arrive out of prefix order, with more than the builder's first capacity (256): the ids follow the records when they grow and are sorted.
+    const rows = Array.from({ length: 600 }, (_, i) => ({
+      i_route: i + 1, prefix: String((i * 7919) % 97), preference: 5, huntstop: false, timeout: null, timeout_1xx: null,
+      price_1: '0.010000', price_n: '0.010000', interval_1: 1, interval_n: 1, forbidden: false, activation: 0, expiration: null,
+    }));
+    builder.begin(1);
+    rows.forEach((row, i) => builder.add(row, 0, names[i % names.length]!));
+    const set = builder.build()!;
+    for (let i = 0; i < set.size; i++) expect(set.description(i), `row ${i}`).to.equal(names[(set.route(i).i_route - 1) % names.length]);
+    // Interned: each distinct name once.
+    expect(descriptions.text.slice().sort()).to.deep.equal(['Germany - Mobile', 'United Kingdom']);
+
+    builder.begin(2);
+    for (const row of rows.slice(0, 10)) builder.add(row);
+    const bare = builder.build()!;
+    for (let i = 0; i < bare.size; i++) expect(bare.description(i)).to.equal(null);
   });
 });
