@@ -62,6 +62,14 @@ export const catalogue = {
   DAEMON_UNREACHABLE: { exit: 1, summary: 'query/groups/routes: no daemon answers at the URI (no such socket, connection refused, or no answer within --timeout).' },
   DAEMON_BAD_ANSWER: { exit: 1, summary: 'query/groups/routes: the daemon answered something that is not a valid JSON-RPC result for the call.' },
 
+  // The routing setup file (apply / export, docs/setup.md)
+  SETUP_UNREADABLE: { exit: 2, summary: 'apply: the setup file cannot be read (missing, not a regular file, larger than the bound, or not UTF-8 text).' },
+  SETUP_INVALID: { exit: 2, summary: 'apply: the setup file has errors, each as FILE:LINE:COLUMN (shape, values, names that do not resolve); nothing was written.' },
+  SETUP_PRUNE_REFUSED: { exit: 2, summary: 'apply --prune: a removal would orphan rows the file does not cover (named in the message); nothing was written.' },
+  SETUP_LOCKED: { exit: 1, summary: 'apply: another apply to the same environment held its lock too long; nothing was written, try again.' },
+  SETUP_UNWRITABLE: { exit: 1, summary: 'export: the --output file cannot be written (missing directory, permissions).' },
+  SETUP_NO_ENVIRONMENT: { exit: 2, summary: 'export: the environment is not in the database (no row in environments).' },
+
   // Listeners (rpc.md, Transport and Access control)
   SOCKET_IN_USE: { exit: 1, summary: 'The socket is in use: another process answers on that UNIX socket path, or holds that TCP address and port.' },
   SOCKET_BIND_FAILED: { exit: 1, summary: 'The listener could not create its socket (permissions, missing directory, path not a socket, address not on this host).' },

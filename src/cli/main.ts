@@ -12,6 +12,7 @@ import { groupsCommand, routesCommand } from './inspect-commands.js';
 import { reloadCommand, statusCommand } from './control-command.js';
 import { superviseCommand } from './supervise-command.js';
 import { demoCommand } from './demo-command.js';
+import { applyCommand, exportCommand } from './setup-commands.js';
 import type { CliIo, Command } from './io.js';
 
 export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon (JSON-RPC over MySQL)
@@ -41,6 +42,10 @@ Usage:
                                        migrate, then load the demo data set
   sippy_routed check [-f FILE] [--environments LIST | -d DSN] [--json] [--rundir DIR]
                                        validate an econfig file (default /usr/local/etc/sippy_routed/econfig)
+  sippy_routed export [-d DSN] --env N [--output FILE]
+                                       write an environment's routing setup as YAML (no rates)
+  sippy_routed apply FILE [-d DSN] [--dry-run] [--prune] [--json]
+                                       make the routing setup what FILE says (diff, one transaction)
   sippy_routed --help | --version
 
 Every command takes --help (the listener form: sippy_routed -e N --help).
@@ -59,6 +64,8 @@ const commands: Record<string, Command> = {
   status: statusCommand,
   reload: reloadCommand,
   demo: demoCommand,
+  export: exportCommand,
+  apply: applyCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

@@ -22,6 +22,8 @@ const SECTIONS: readonly { readonly title: string; readonly argv: readonly strin
   { title: 'check', argv: ['check', '--help'] },
   { title: 'db', argv: ['db', '--help'] },
   { title: 'demo', argv: ['demo', '--help'] },
+  { title: 'export', argv: ['export', '--help'] },
+  { title: 'apply', argv: ['apply', '--help'] },
 ];
 
 /** What `sippy_routed ARGV` prints on stdout. */
@@ -87,7 +89,8 @@ Default directory of the listeners' UNIX sockets, the pidfile and the control so
 line ends in its stable code; the project's docs/errors.md lists them all.
 .SH SEE ALSO
 The project's README.md and docs/: operations.md (supervisor, reloads, rc.d
-and systemd), rpc.md (the JSON\\-RPC methods), routing.md, econfig.md, errors.md.
+and systemd), rpc.md (the JSON\\-RPC methods), routing.md, econfig.md, setup.md (the
+setup file of export and apply), schema.md (the tables), errors.md.
 `;
   return page;
 }

@@ -40,12 +40,17 @@ export interface RpcClientOptions {
   readonly ca?: string | Buffer;
 }
 
-interface Target {
+export interface Target {
   readonly transport: typeof http | typeof https;
   readonly options: http.RequestOptions;
 }
 
-function parseUri(uri: string): Target {
+/**
+ * Where a `unix:/path`, `http://` or `https://` URI leads; throws an
+ * RpcCallError 'unreachable' naming what is wrong (also how a routing
+ * group's `uri` is checked before it is written: data/setup).
+ */
+export function parseUri(uri: string): Target {
   if (uri.startsWith('unix:')) {
     const socketPath = uri.slice('unix:'.length);
     if (!socketPath.startsWith('/')) throw new RpcCallError('unreachable', `invalid URI ${JSON.stringify(uri)}: unix: needs an absolute path`);

@@ -20,11 +20,13 @@ const SHARED = [...LEAVES, 'log', 'log-file'];
 
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   main: ['cli'],
-  cli: ['supervisor', 'rpc', 'routing', 'client', 'db', 'econfig', 'metrics', ...SHARED],
+  cli: ['supervisor', 'rpc', 'routing', 'client', 'db', 'econfig', 'metrics', 'data', ...SHARED],
   supervisor: ['rpc', 'routing', 'db', 'econfig', 'metrics', ...SHARED],
   rpc: ['routing', 'econfig', 'metrics', ...SHARED],
   routing: ['client', 'db', 'econfig', 'metrics', ...SHARED],
   client: SHARED,
+  // Rate decks and the setup file: write the routing tables, checking values with routing's own parsers.
+  data: ['routing', 'client', 'db', ...SHARED],
   db: ['metrics', ...SHARED],
   // The series and their registry: told by every layer, importing none (its HTTP endpoint is rpc's).
   metrics: SHARED,
