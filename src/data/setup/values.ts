@@ -1,11 +1,12 @@
 // The values of a setup file as the daemon will read them, checked with the
 // daemon's own parsers (routing/: policies, translation rules, money; the
-// client: an external group's uri), and the names the file defines twice.
+// client: an external group's uri; a connection's destination as a SIP
+// proxy takes it), and the names the file defines twice.
 // Pure. Runs over the document as plain data, next to the schema check: a
 // value of the wrong type is the schema's to report, and is skipped here.
 
 import { parseUri, RpcCallError } from '../../client/rpc-client.js';
-import { formatMicros, parseMicros, parsePolicy, parseRule, RuleSyntaxError } from '../../routing/index.js';
+import { destinationProblem, formatMicros, parseMicros, parsePolicy, parseRule, RuleSyntaxError } from '../../routing/index.js';
 import { isSippyError } from '../../errors.js';
 
 export type ValuePath = readonly (string | number)[];
@@ -18,7 +19,6 @@ export interface ValueProblem {
 /** DECIMAL(16,6): ten whole digits. */
 const MAX_MONEY_MICROS = 10n ** 16n - 1n;
 const CURRENCY = /^[A-Z]{3}$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
 /** With the u flag, only a surrogate that is not half of a pair matches (as in routing/external-map.ts). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
@@ -73,12 +73,6 @@ export function uriProblem(uri: string): string | undefined {
 /** Names compare exactly here, but the database's collation ignores trailing spaces: a name with either is refused. */
 export function nameProblem(name: string): string | undefined {
   return name.trim() === name ? undefined : `name ${JSON.stringify(name)} starts or ends with a space`;
-}
-
-export function destinationProblem(destination: string): string | undefined {
-  if (CONTROL.test(destination)) return 'the destination holds a control character (a line break or tab?)';
-  if (destination.trim() !== destination) return 'the destination starts or ends with a space';
-  return undefined;
 }
 
 type Data = Record<string, unknown>;
