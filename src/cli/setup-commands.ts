@@ -68,7 +68,7 @@ or a refused --prune.
 `;
 
 /** Long enough to wait out another writer's row locks (the server's lock wait bounds it), not forever. */
-const SETUP_STATEMENT_TIMEOUT_MS = 60_000;
+export const SETUP_STATEMENT_TIMEOUT_MS = 60_000;
 
 function setupDatabase(dsn: Dsn): Database {
   return new Database(dsn, { ...DEFAULT_POOL_LIMITS, queryTimeoutMs: SETUP_STATEMENT_TIMEOUT_MS });

@@ -1,44 +1,120 @@
-// A connection's `destination` as a SIP proxy will take it (sip-proxies.md):
-// `host`, `host:port`, `[v6]` or `[v6]:port`, or a `sip:`/`sips:` URI with
-// parameters (`sip:gw.example.net:5080;transport=tcp`). A host is a DNS
-// name or an IPv4 literal; an IPv6 literal is bracketed (a bare one cannot
-// be told from a port). Pure: the problem in words, or undefined.
+// A connection's `destination` as a SIP proxy needs it (sip-proxies.md):
+// `host`, `host:port`, `[v6]:port`, or a `sip:`/`sips:` URI with
+// parameters. Parsed once when the row is loaded (the snapshot's small
+// tables, the SQL path's rows); a destination that is none of these leaves
+// its connection out of routing (`bad_destination`) in every answer form,
+// so what a softswitch is told and what a proxy is told never differ.
+// Pure.
 
-import { canonicalIPv6, isIPv4Literal } from '../econfig/listener-addresses.js';
+import { isIPv4, isIPv6 } from 'node:net';
 
-const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-/** SIP URI parameters: `;name` or `;name=value`, unreserved and escaped characters (RFC 3261 paramchar). */
-const PARAMETERS = /^(;[A-Za-z0-9\-_.!~*'()%[\]/:&+$]+(=[A-Za-z0-9\-_.!~*'()%[\]/:&+$]*)?)*$/;
-
-function hostProblem(host: string): string | undefined {
-  if (host.startsWith('[')) {
-    if (!host.endsWith(']') || canonicalIPv6(host.slice(1, -1)) === undefined) return `${JSON.stringify(host)} is not a valid bracketed IPv6 literal`;
-    return undefined;
-  }
-  if (canonicalIPv6(host) !== undefined) return `an IPv6 literal is written in brackets: [${host}]`;
-  if (/^[0-9.]+$/.test(host)) return isIPv4Literal(host) ? undefined : `${JSON.stringify(host)} is not a valid IPv4 address`;
-  const name = host.endsWith('.') ? host.slice(0, -1) : host;
-  if (name.length === 0 || name.length > 253 || !name.split('.').every((label) => LABEL.test(label))) return `${JSON.stringify(host)} is not a host name`;
-  return undefined;
+/** A destination that parsed: the pieces the rtjson answer writes around a route's numbers. */
+export interface SipDestination {
+  /** `sip:` or `sips:` (a URI's scheme in lower case; `sip:` for the other forms). */
+  readonly scheme: string;
+  /** The host as written, an IPv6 address in brackets. */
+  readonly host: string;
+  /** `host`, or `host:port`. */
+  readonly hostport: string;
+  /** The URI's `;name[=value]` parameters as written, or ''. */
+  readonly params: string;
+  /** Where the proxy sends the request: the destination as a URI without a user part. */
+  readonly dstUri: string;
 }
 
-/** `host[:port]` (or `[v6][:port]`): the problem, or undefined. */
-function hostPortProblem(text: string): string | undefined {
-  const match = /^(\[[^\]]*\]|[^:[\]]*)(?::([^:]*))?$/.exec(text);
-  if (match === null) return canonicalIPv6(text) !== undefined ? `an IPv6 literal is written in brackets: [${text}]` : `${JSON.stringify(text)} is not host, host:port or [v6]:port`;
-  const [, host, port] = match as unknown as [string, string, string | undefined];
-  if (port !== undefined && (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535)) return `port must be 1..65535, got ${JSON.stringify(port)}`;
-  return hostProblem(host);
+/** Why a destination is not one of the forms; its message names the value. */
+export class DestinationError extends Error {
+  override readonly name = 'DestinationError';
 }
 
-/** Why a proxy could not send calls to `destination`, or undefined when it can. */
-export function destinationProblem(destination: string): string | undefined {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(destination)) return `destination ${JSON.stringify(destination)} is a URL: write host:port or a sip: URI`;
-  const uri = /^sips?:(?:[^@;]+@)?([^;]*)(.*)$/i.exec(destination);
-  if (uri === null) {
-    const problem = hostPortProblem(destination);
-    return problem === undefined ? undefined : `destination ${JSON.stringify(destination)}: ${problem} (or a sip:/sips: URI)`;
+export type ParsedDestination = SipDestination | DestinationError;
+
+const FORMS = 'a host, host:port, [IPv6]:port, or a sip:/sips: URI with parameters';
+
+// RFC 3261 hostname: labels of letters, digits and inner hyphens, an optional final dot.
+const HOSTNAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.?$/;
+const ALL_DIGITS_AND_DOTS = /^[0-9.]+$/;
+const PORT = /^[1-9][0-9]{0,4}$/;
+const SCHEME = /^(sips?):/i;
+// RFC 3261 uri-parameter: pname [ "=" pvalue ], each one or more paramchar.
+const PARAMCHAR = "[A-Za-z0-9\\-_.!~*'()\\[\\]/:&+$]|%[0-9A-Fa-f]{2}";
+const PARAMS = new RegExp(`^(?:;(?:${PARAMCHAR})+(?:=(?:${PARAMCHAR})+)?)*$`);
+
+/** The destination parsed, or why it is none of the forms. */
+export function parseDestination(text: string): ParsedDestination {
+  const bad = (why: string) => new DestinationError(`destination ${JSON.stringify(text)} ${why}; a destination is ${FORMS}`);
+  const scheme = SCHEME.exec(text);
+  if (scheme === null) {
+    const hostport = splitHostport(text);
+    if (typeof hostport === 'string') return bad(hostport);
+    return made('sip', hostport.host, text, '');
   }
-  const problem = hostPortProblem(uri[1]!) ?? (PARAMETERS.test(uri[2]!) ? undefined : `bad URI parameters ${JSON.stringify(uri[2])}`);
-  return problem === undefined ? undefined : `destination ${JSON.stringify(destination)}: ${problem}`;
+  const rest = text.slice(scheme[0].length);
+  if (rest.includes('?')) return bad('carries headers (?...), which a destination may not');
+  if (rest.includes('@')) return bad('has a user part: the user part of a route is its translated CLD');
+  const semicolon = rest.indexOf(';');
+  const hostportText = semicolon === -1 ? rest : rest.slice(0, semicolon);
+  const params = semicolon === -1 ? '' : rest.slice(semicolon);
+  const hostport = splitHostport(hostportText);
+  if (typeof hostport === 'string') return bad(hostport);
+  if (!PARAMS.test(params)) return bad('has a parameter that is not ;name or ;name=value of URI characters');
+  return made(scheme[1]!.toLowerCase(), hostport.host, hostportText, params);
+}
+
+function made(scheme: string, host: string, hostport: string, params: string): SipDestination {
+  return { scheme, host, hostport, params, dstUri: `${scheme}:${hostport}${params}` };
+}
+
+/** `host[:port]` split and checked, or why it is not one. */
+function splitHostport(text: string): { host: string } | string {
+  if (text === '') return 'is empty';
+  let host = text;
+  let port: string | undefined;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close === -1) return 'opens an IPv6 address with [ and does not close it';
+    host = text.slice(0, close + 1);
+    const after = text.slice(close + 1);
+    if (after !== '') {
+      if (!after.startsWith(':')) return `has ${JSON.stringify(after)} after its IPv6 address`;
+      port = after.slice(1);
+    }
+    if (!isIPv6(host.slice(1, -1))) return `has ${JSON.stringify(host)}, which is not an IPv6 address`;
+  } else {
+    const colon = text.indexOf(':');
+    if (colon !== -1) {
+      host = text.slice(0, colon);
+      port = text.slice(colon + 1);
+      if (port.includes(':')) return 'is an IPv6 address without brackets or has more than one port: write [IPv6]:port';
+    }
+    if (ALL_DIGITS_AND_DOTS.test(host) ? !isIPv4(host) : !HOSTNAME.test(host)) return `has ${JSON.stringify(host)}, which is not a host name or an IPv4 address`;
+  }
+  if (port !== undefined && !(PORT.test(port) && Number(port) <= 65535)) return `has port ${JSON.stringify(port)}, which is not 1 to 65535`;
+  return { host };
+}
+
+// RFC 3261 user: unreserved and user-unreserved characters as they are, anything
+// else percent-encoded (UTF-8). `;` and `?` are percent-encoded too: some
+// proxies read them as user parameters or headers.
+const USER_SAFE = /^[A-Za-z0-9\-_.!~*'()&=+$,/]*$/;
+
+/** A number as the user part of a SIP URI. */
+export function sipUser(number: string): string {
+  if (USER_SAFE.test(number)) return number;
+  let out = '';
+  for (const ch of number) {
+    if (USER_SAFE.test(ch)) out += ch;
+    else for (const byte of Buffer.from(ch, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** `scheme:user@hostport;params`: the request URI of a route to `destination` for `number` (no user part when it is empty). */
+export function requestUri(destination: SipDestination, number: string): string {
+  return number === '' ? destination.dstUri : `${destination.scheme}:${sipUser(number)}@${destination.hostport}${destination.params}`;
+}
+
+/** `scheme:user@host`: the From URI of a route whose CLI was translated to `number`. */
+export function fromUri(destination: SipDestination, number: string): string {
+  return number === '' ? `${destination.scheme}:${destination.host}` : `${destination.scheme}:${sipUser(number)}@${destination.host}`;
 }

@@ -34,7 +34,7 @@ export { replyBuffers } from './reply-buffers.js';
 export { parsePolicy, POLICY_KEYS } from './policy.js';
 export { parseRule, RuleSyntaxError } from './translation.js';
 export { parseMicros, formatMicros } from './cost.js';
-export { destinationProblem } from './destination.js';
+export { parseDestination, DestinationError } from './destination.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type RoutingInspector, type GroupsPage, type GroupSummary, type RoutesPage, type RouteListing } from './inspect.js';
 
 export interface CreateResolverOptions {

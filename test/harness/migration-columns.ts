@@ -15,8 +15,15 @@ export interface MigrationColumn {
 const NOT_A_COLUMN = /^(PRIMARY|KEY|UNIQUE|INDEX|CONSTRAINT|FOREIGN|FULLTEXT|CHECK)\b/i;
 
 export function migrationColumns(): MigrationColumn[] {
+  // A statement is its SQL text, or an object holding it as `sql` (one applied under a condition).
+  const text = (statement: unknown): string => (typeof statement === 'string' ? statement : String((statement as { sql?: unknown }).sql ?? ''));
+  return columnsOf(migrations.flatMap((m) => (m.statements as readonly unknown[]).map(text)));
+}
+
+/** The columns that `statements` create or add. */
+export function columnsOf(statements: readonly string[]): MigrationColumn[] {
   const columns: MigrationColumn[] = [];
-  for (const statement of migrations.flatMap((m) => m.statements)) {
+  for (const statement of statements) {
     const create = /^\s*CREATE TABLE (?:IF NOT EXISTS )?`?(\w+)`?\s*\(([\s\S]*)\)[^)]*$/i.exec(statement);
     if (create !== null) {
       for (const line of create[2]!.split('\n').map((l) => l.trim().replace(/,$/, ''))) {

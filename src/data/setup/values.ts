@@ -6,7 +6,7 @@
 // value of the wrong type is the schema's to report, and is skipped here.
 
 import { parseUri, RpcCallError } from '../../client/rpc-client.js';
-import { destinationProblem, formatMicros, parseMicros, parsePolicy, parseRule, RuleSyntaxError } from '../../routing/index.js';
+import { DestinationError, formatMicros, parseDestination, parseMicros, parsePolicy, parseRule, RuleSyntaxError } from '../../routing/index.js';
 import { isSippyError } from '../../errors.js';
 
 export type ValuePath = readonly (string | number)[];
@@ -68,6 +68,12 @@ export function uriProblem(uri: string): string | undefined {
     if (!(err instanceof RpcCallError)) throw err;
     return err.message;
   }
+}
+
+/** As a SIP proxy takes it (the parser the daemon reads destinations with). */
+export function destinationProblem(destination: string): string | undefined {
+  const parsed = parseDestination(destination);
+  return parsed instanceof DestinationError ? parsed.message : undefined;
 }
 
 /** Names compare exactly here, but the database's collation ignores trailing spaces: a name with either is refused. */

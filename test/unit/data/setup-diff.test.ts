@@ -79,7 +79,7 @@ describe('setup: export writes what apply takes back unchanged', () => {
     const db = state({
       vendors: awkward.map((name, i) => ({ i_vendor: 100 + i, name })),
       connections: awkward.map((name, i) => ({
-        i_connection: 200 + i, i_vendor: 100 + i, vendor_name: name, name, destination: `sip:${i}@host;transport=tcp`,
+        i_connection: 200 + i, i_vendor: 100 + i, vendor_name: name, name, destination: `sip:gw-${i}.example.net:5080;transport=tcp`,
         cli_translation_rule: i % 2 === 0 ? 's/^(\\d)/+\\1/' : '', cld_translation_rule: 's|^00|+|g; s/^0/44/', capacity: i, enabled: i % 3 !== 0,
       })),
       destination_sets: awkward.map((name, i) => ({ i_destination_set: 300 + i, name, currency: 'EUR', connect_fee: '-1.500000', free_seconds: i, grace_period: 7, post_call_surcharge: '9999999999.999999', has_routes: false })),

@@ -110,7 +110,7 @@ routing_groups:
     ['capacity below -1', 'environment: 1\nvendors:\n  - name: A\n    connections:\n      - { name: c, destination: d, capacity: -2 }\n', ['5:46 vendors[0].connections[0].capacity: must be at least -1']],
     ['capacity not whole', 'environment: 1\nvendors:\n  - name: A\n    connections:\n      - { name: c, destination: d, capacity: 1.5 }\n', ['5:46 vendors[0].connections[0].capacity: must be a whole number']],
     ['a connection without destination', 'environment: 1\nvendors:\n  - name: A\n    connections:\n      - name: c\n', ['5:9 vendors[0].connections[0]: "destination" is missing']],
-    ['a destination with a tab', 'environment: 1\nvendors:\n  - name: A\n    connections:\n      - { name: c, destination: "a\\tb" }\n', ['5:33 vendors[0].connections[0].destination: destination "a\\tb": "a\\tb" is not a host name (or a sip:/sips: URI)']],
+    ['a destination with a tab', 'environment: 1\nvendors:\n  - name: A\n    connections:\n      - { name: c, destination: "a\\tb" }\n', ['5:33 vendors[0].connections[0].destination: destination "a\\tb" has "a\\tb", which is not a host name or an IPv4 address']],
     ['a translation rule that does not parse', 'environment: 1\nvendors:\n  - name: A\n    connections:\n      - { name: c, destination: d, cld_translation_rule: "s/^00(//" }\n', ['5:58 vendors[0].connections[0].cld_translation_rule: translation rule "s/^00(//", character 1: bad regular expression']],
     ['a name too long', `environment: 1\nvendors:\n  - name: ${'x'.repeat(129)}\n`, ['3:11 vendors[0].name: must be at most 128 characters']],
     ['an empty name', 'environment: 1\nvendors:\n  - name: ""\n', ['3:11 vendors[0].name: must not be empty']],
