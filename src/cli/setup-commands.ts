@@ -34,8 +34,8 @@ ${DSN_OPTION}
   -o, --output FILE  write FILE (replaced whole, never half-written) instead of stdout
   -h, --help         this text
 
-Exit status: 0 written, 1 the database could not be read, 2 usage error or
-no such environment.
+Exit status: 0 written, 1 the database could not be read or FILE could not
+be written, 2 usage error or no such environment.
 `;
 
 export const APPLY_HELP = `Usage:

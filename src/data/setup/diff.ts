@@ -53,7 +53,7 @@ function changesOf<F extends string>(fields: readonly F[], from: Readonly<Record
   return fields.filter((f) => from[f] !== to[f]).map((field) => ({ field, from: from[field], to: to[field] }));
 }
 
-function pick<T extends object>(fields: readonly (keyof T & string)[], from: T): Record<string, unknown> {
+function pick<F extends string>(fields: readonly F[], from: Readonly<Record<F, unknown>>): Record<string, unknown> {
   return Object.fromEntries(fields.map((f) => [f, from[f]]));
 }
 
@@ -71,32 +71,22 @@ export function diffSetup(setup: SetupSpec, state: SetupState, entries: Readonly
   for (const vendor of setup.vendors) {
     if (!state.vendors.some((v) => v.name === vendor.name)) steps.push({ action: 'add', object: { kind: 'vendor', name: vendor.name }, values: {} });
   }
-  const fileConnections = new Set<string>();
-  const connections = new Map(state.connections.map((c) => [connectionKey(c.vendor_name, c.name), c]));
-  for (const vendor of setup.vendors) {
-    for (const spec of vendor.connections) {
-      const key = connectionKey(vendor.name, spec.name);
-      fileConnections.add(key);
-      const object: ObjectName = { kind: 'connection', name: spec.name, vendor: vendor.name };
-      const row = connections.get(key);
-      if (row === undefined) steps.push({ action: 'add', object, values: pick(SETUP_FIELDS.connection, spec) });
-      else pushChange(steps, object, row.i_connection, changesOf(SETUP_FIELDS.connection, row, spec));
-    }
-  }
-  const sets = new Map(state.destination_sets.map((s) => [s.name, s]));
-  for (const spec of setup.destination_sets) {
-    const object: ObjectName = { kind: 'destination_set', name: spec.name };
-    const row = sets.get(spec.name);
-    if (row === undefined) steps.push({ action: 'add', object, values: pick(SETUP_FIELDS.destination_set, spec) });
-    else pushChange(steps, object, row.i_destination_set, changesOf(SETUP_FIELDS.destination_set, row, spec));
-  }
+  const connections = setup.vendors.flatMap((vendor) =>
+    vendor.connections.map((spec) => ({ key: connectionKey(vendor.name, spec.name), object: { kind: 'connection', name: spec.name, vendor: vendor.name } as ObjectName, spec })),
+  );
+  const fileConnections = new Set(connections.map((c) => c.key));
+  diffNamed(steps, SETUP_FIELDS.connection, connections, new Map(state.connections.map((c) => [connectionKey(c.vendor_name, c.name), { id: c.i_connection, row: c }])));
+  diffNamed(
+    steps, SETUP_FIELDS.destination_set,
+    setup.destination_sets.map((spec) => ({ key: spec.name, object: { kind: 'destination_set', name: spec.name }, spec })),
+    new Map(state.destination_sets.map((s) => [s.name, { id: s.i_destination_set, row: s }])),
+  );
   const groups = new Map(state.routing_groups.map((g) => [g.name, g]));
-  for (const spec of setup.routing_groups) {
-    const object: ObjectName = { kind: 'routing_group', name: spec.name };
-    const row = groups.get(spec.name);
-    if (row === undefined) steps.push({ action: 'add', object, values: pick(SETUP_FIELDS.routing_group, spec) });
-    else pushChange(steps, object, row.i_routing_group, changesOf(SETUP_FIELDS.routing_group, row, spec));
-  }
+  diffNamed(
+    steps, SETUP_FIELDS.routing_group,
+    setup.routing_groups.map((spec) => ({ key: spec.name, object: { kind: 'routing_group', name: spec.name }, spec })),
+    new Map(state.routing_groups.map((g) => [g.name, { id: g.i_routing_group, row: g }])),
+  );
   for (const spec of setup.routing_groups) steps.push(...diffEntries(spec, groups.get(spec.name), state, entries));
 
   // What the database has and the file does not: left alone, or removed with --prune.
@@ -115,6 +105,20 @@ export function diffSetup(setup: SetupSpec, state: SetupState, entries: Readonly
 
 function pushChange(steps: SetupStep[], object: ObjectName, id: number, changes: FieldChange[]): void {
   if (changes.length > 0) steps.push({ action: 'change', object, id, changes });
+}
+
+/** Each wanted object (by key) added, or changed field by field where the database's row differs. */
+function diffNamed<F extends string>(
+  steps: SetupStep[],
+  fields: readonly F[],
+  wanted: readonly { key: string; object: ObjectName; spec: Readonly<Record<F, unknown>> }[],
+  have: ReadonlyMap<string, { id: number; row: Readonly<Record<F, unknown>> }>,
+): void {
+  for (const { key, object, spec } of wanted) {
+    const found = have.get(key);
+    if (found === undefined) steps.push({ action: 'add', object, values: pick(fields, spec) });
+    else pushChange(steps, object, found.id, changesOf(fields, found.row, spec));
+  }
 }
 
 /** Decides, for each object only in the database, whether it goes and whether it may. */

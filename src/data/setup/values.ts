@@ -33,14 +33,19 @@ export function policyProblem(policy: string): string | undefined {
   }
 }
 
-export function ruleProblem(rule: string): string | undefined {
+/** The message of the `kind` of error `parse` throws, or undefined when it does not. */
+function thrownProblem(parse: () => unknown, kind: abstract new (...args: never[]) => Error): string | undefined {
   try {
-    parseRule(rule);
+    parse();
     return undefined;
   } catch (err) {
-    if (!(err instanceof RuleSyntaxError)) throw err;
+    if (!(err instanceof kind)) throw err;
     return err.message;
   }
+}
+
+export function ruleProblem(rule: string): string | undefined {
+  return thrownProblem(() => parseRule(rule), RuleSyntaxError);
 }
 
 /** Money as the database stores it ("0.010000"), or the problem. */
@@ -61,13 +66,7 @@ export function currencyProblem(currency: string): string | undefined {
 }
 
 export function uriProblem(uri: string): string | undefined {
-  try {
-    parseUri(uri);
-    return undefined;
-  } catch (err) {
-    if (!(err instanceof RpcCallError)) throw err;
-    return err.message;
-  }
+  return thrownProblem(() => parseUri(uri), RpcCallError);
 }
 
 /** As a SIP proxy takes it (the parser the daemon reads destinations with). */
