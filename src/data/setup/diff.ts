@@ -131,7 +131,7 @@ class Pruning {
   }
 
   kept(object: ObjectName, vendor: string | undefined): SetupStep {
-    const why = this.prune && vendor === EXTERNAL_VENDOR_NAME ? "the daemon's own (external groups create it)" : WITHOUT_PRUNE;
+    const why = vendor === EXTERNAL_VENDOR_NAME ? "the daemon's own (external groups create it; never pruned)" : WITHOUT_PRUNE;
     return { action: 'keep', object, why };
   }
 

@@ -5,6 +5,7 @@
 // vendors have a connection of that name it must add `vendor:` (rates.md).
 // Pure: the database's side comes in as a SetupState.
 
+import { EXTERNAL_VENDOR_NAME } from '../../routing/index.js';
 import { connectionKey, type EntrySpec, type SetupProblem, type SetupSpec, type SetupState } from './model.js';
 
 export interface ResolvedEntry {
@@ -33,11 +34,11 @@ export function resolveSetup(setup: SetupSpec, state: SetupState, options: Resol
     for (const c of vendor.connections) connections.set(connectionKey(vendor.name, c.name), { vendor: vendor.name, name: c.name });
   }
   const sets = new Set(setup.destination_sets.map((s) => s.name));
-  if (!options.prune) {
-    for (const v of state.vendors) vendors.add(v.name);
-    for (const c of state.connections) connections.set(connectionKey(c.vendor_name, c.name), { vendor: c.vendor_name, name: c.name });
-    for (const s of state.destination_sets) sets.add(s.name);
-  }
+  // What stays: everything without --prune; with it, the daemon's own vendor only (diff.ts never prunes it).
+  const stays = (vendor: string): boolean => !options.prune || vendor === EXTERNAL_VENDOR_NAME;
+  for (const v of state.vendors) if (stays(v.name)) vendors.add(v.name);
+  for (const c of state.connections) if (stays(c.vendor_name)) connections.set(connectionKey(c.vendor_name, c.name), { vendor: c.vendor_name, name: c.name });
+  if (!options.prune) for (const s of state.destination_sets) sets.add(s.name);
   const byName = new Map<string, KnownConnection[]>();
   for (const c of connections.values()) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
 

@@ -167,9 +167,14 @@ describe('setup: the diff, object by object', () => {
       connections: [{ i_connection: 90, i_vendor: 9, vendor_name: EXTERNAL_VENDOR_NAME, name: 'up-1', destination: 'x', cli_translation_rule: null, cld_translation_rule: null, capacity: -1, enabled: true }],
       destination_sets: [], routing_groups: [], entries: [],
     });
-    const steps = diff('environment: 1\n', db, true);
-    expect(brief(steps)).to.deep.equal([`= connection ${EXTERNAL_VENDOR_NAME}/up-1`, `= vendor ${EXTERNAL_VENDOR_NAME}`]);
-    expect(steps.every((s) => s.action === 'keep' && s.why.includes("daemon's own"))).to.equal(true);
+    for (const prune of [true, false]) {
+      const steps = diff('environment: 1\n', db, prune);
+      expect(brief(steps)).to.deep.equal([`= connection ${EXTERNAL_VENDOR_NAME}/up-1`, `= vendor ${EXTERNAL_VENDOR_NAME}`]);
+      expect(steps.every((s) => s.action === 'keep' && s.why === "the daemon's own (external groups create it; never pruned)"), `prune ${prune}`).to.equal(true);
+    }
+    // So an entry may still use one of its connections under --prune.
+    const withSet = 'environment: 1\ndestination_sets:\n  - { name: S }\nrouting_groups:\n  - { name: G, entries: [{ connection: up-1, destination_set: S }] }\n';
+    expect(brief(diff(withSet, db, true)).filter((line) => line.startsWith('+'))).to.deep.equal(['+ destination_set S', '+ routing_group G', `+ entry G:${EXTERNAL_VENDOR_NAME}/up-1>S`]);
   });
 
   it('adds the environment when the database has none and the file names it', () => {
