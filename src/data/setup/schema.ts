@@ -113,7 +113,7 @@ export function schemaViolations(document: unknown): SchemaViolation[] {
   const out: SchemaViolation[] = [];
   for (const error of validator.errors ?? []) {
     const violation = reword(error, pathOf(document, error.instancePath));
-    // A value of the wrong type fails both branches of a nullable type once each: say it once.
+    // With allErrors ajv may report one problem of one value more than once: say it once.
     const key = `${violation.path.join('\u0000')}\u0001${violation.message}`;
     if (!seen.has(key)) out.push(violation);
     seen.add(key);
