@@ -70,6 +70,13 @@ export const catalogue = {
   RATES_CURRENCY_MISMATCH: { exit: 2, summary: "rates import: --currency differs from the destination set's currency (rates are in the set's currency); nothing was written." },
   RATES_SET_BUSY: { exit: 1, summary: 'rates import: another import of the same destination set held its lock for 30 s; nothing was written.' },
   RATES_SET_CHANGED: { exit: 1, summary: 'rates import: the destination set changed between the diff and the write (by something other than an import); nothing was written, run it again.' },
+  // The routing setup file (apply / export, docs/setup.md)
+  SETUP_UNREADABLE: { exit: 2, summary: 'apply: the setup file cannot be read (missing, not a regular file, larger than the bound, or not UTF-8 text).' },
+  SETUP_INVALID: { exit: 2, summary: 'apply: the setup file has errors, each as FILE:LINE:COLUMN (shape, values, names that do not resolve); nothing was written.' },
+  SETUP_PRUNE_REFUSED: { exit: 2, summary: 'apply --prune: a removal would orphan rows the file does not cover (named in the message); nothing was written.' },
+  SETUP_LOCKED: { exit: 1, summary: 'apply: another apply to the same environment held its lock too long; nothing was written, try again.' },
+  SETUP_UNWRITABLE: { exit: 1, summary: 'export: the --output file cannot be written (missing directory, permissions).' },
+  SETUP_NO_ENVIRONMENT: { exit: 2, summary: 'export: the environment is not in the database (no row in environments).' },
 
   // Listeners (rpc.md, Transport and Access control)
   SOCKET_IN_USE: { exit: 1, summary: 'The socket is in use: another process answers on that UNIX socket path, or holds that TCP address and port.' },

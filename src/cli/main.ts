@@ -12,6 +12,7 @@ import { groupsCommand, routesCommand } from './inspect-commands.js';
 import { reloadCommand, statusCommand } from './control-command.js';
 import { superviseCommand } from './supervise-command.js';
 import { demoCommand } from './demo-command.js';
+import { applyCommand, exportCommand } from './setup-commands.js';
 import type { CliIo, Command } from './io.js';
 
 export const MAIN_HELP = `sippy_routed ${VERSION}: external call-routing daemon (JSON-RPC over MySQL)
@@ -50,6 +51,10 @@ Usage:
                                        write a destination set's rates as a CSV deck
   sippy_routed rates history --set NAME --prefix P [-d DSN] [--env N] [--json]
                                        a prefix's rates over time
+  sippy_routed export [-d DSN] --env N [--output FILE]
+                                       write an environment's routing setup as YAML (no rates)
+  sippy_routed apply FILE [-d DSN] [--dry-run] [--prune] [--json]
+                                       make the routing setup what FILE says (diff, one transaction)
   sippy_routed --help | --version
 
 Every command takes --help (the listener form: sippy_routed -e N --help).
@@ -70,6 +75,8 @@ const commands: Record<string, Command> = {
   demo: demoCommand,
   // Loaded when used: rate decks bring csv-parse, iconv-lite and exceljs, which the daemon never needs.
   rates: async (argv, io) => (await import('./rates-command.js')).ratesCommand(argv, io),
+  export: exportCommand,
+  apply: applyCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

@@ -23,6 +23,8 @@ const SECTIONS: readonly { readonly title: string; readonly argv: readonly strin
   { title: 'db', argv: ['db', '--help'] },
   { title: 'demo', argv: ['demo', '--help'] },
   { title: 'rates', argv: ['rates', '--help'] },
+  { title: 'export', argv: ['export', '--help'] },
+  { title: 'apply', argv: ['apply', '--help'] },
 ];
 
 /** What `sippy_routed ARGV` prints on stdout. */
@@ -88,7 +90,8 @@ Default directory of the listeners' UNIX sockets, the pidfile and the control so
 line ends in its stable code; the project's docs/errors.md lists them all.
 .SH SEE ALSO
 The project's README.md and docs/: operations.md (supervisor, reloads, rc.d
-and systemd), rpc.md (the JSON\\-RPC methods), routing.md, econfig.md, rates.md (rate decks), errors.md.
+and systemd), rpc.md (the JSON\\-RPC methods), routing.md, econfig.md, rates.md (rate decks), setup.md (the
+setup file of export and apply), schema.md (the tables), errors.md.
 `;
   return page;
 }

@@ -41,13 +41,18 @@ export interface RpcClientOptions {
   readonly ca?: string | Buffer;
 }
 
-interface Target {
+export interface Target {
   readonly transport: typeof http | typeof https;
   readonly options: http.RequestOptions;
 }
 
-/** `shown`: the URI as messages name it (redactUri's form). */
-function parseUri(uri: string, shown: string): Target {
+/**
+ * Where a `unix:/path`, `http://` or `https://` URI leads; throws an
+ * RpcCallError 'unreachable' naming what is wrong (also how a routing
+ * group's `uri` is checked before it is written: data/setup). `shown`: the
+ * URI as messages name it (redactUri's form).
+ */
+export function parseUri(uri: string, shown: string = redactUri(uri)): Target {
   if (uri.startsWith('unix:')) {
     const socketPath = uri.slice('unix:'.length);
     if (!socketPath.startsWith('/')) throw new RpcCallError('unreachable', `invalid URI ${shown}: unix: needs an absolute path`);

@@ -30,6 +30,11 @@ export { EXTERNAL_VENDOR_NAME } from './sql.js';
 export { answerBytesOf, answerInEnvelope } from './local-answer.js';
 export { replySlab } from './json-bytes.js';
 export { replyBuffers } from './reply-buffers.js';
+// What the setup file's values are checked with (data/setup): the parsers the daemon reads them with.
+export { parsePolicy, POLICY_KEYS } from './policy.js';
+export { parseRule, RuleSyntaxError } from './translation.js';
+export { parseMicros, formatMicros } from './cost.js';
+export { parseDestination, DestinationError } from './destination.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type RoutingInspector, type GroupsPage, type GroupSummary, type RoutesPage, type RouteListing } from './inspect.js';
 
 export interface CreateResolverOptions {

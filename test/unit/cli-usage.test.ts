@@ -27,7 +27,7 @@ function verbatimBlocks(page: string): string[] {
 // The commands whose options come from parseCommandLine (the listener form's
 // are econfig's own, in docs/econfig.md), with the lines of the main usage
 // that are theirs.
-const COMMANDS = ['supervise', 'status', 'reload', 'query', 'groups', 'routes', 'demo', 'db', 'check', 'rates'] as const;
+const COMMANDS = ['supervise', 'status', 'reload', 'query', 'groups', 'routes', 'demo', 'db', 'check', 'rates', 'export', 'apply'] as const;
 
 function usageLinesOf(usage: string, command: string): string {
   const lines = usage.split('\n');

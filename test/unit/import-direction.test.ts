@@ -25,9 +25,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   rpc: ['routing', 'econfig', 'metrics', ...SHARED],
   routing: ['client', 'db', 'econfig', 'metrics', ...SHARED],
   client: SHARED,
+  // Rate decks and the setup file (rates.md): below cli, on db; they check values with routing's own parsers.
+  data: ['routing', 'client', 'db', ...SHARED],
   db: ['metrics', ...SHARED],
-  // Rate decks and their SQL (rates.md): below cli, beside routing, on db.
-  data: ['db', ...SHARED],
   // The series and their registry: told by every layer, importing none (its HTTP endpoint is rpc's).
   metrics: SHARED,
   econfig: ['errors', 'limits', 'dsn-syntax'],
