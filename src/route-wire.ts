@@ -10,6 +10,7 @@ export type ExclusionReason =
   | 'forbidden'
   | 'not_active'
   | 'bad_translation_rule'
+  | 'bad_destination'
   | 'duplicate'
   | 'after_huntstop'
   | 'over_max_routes';
