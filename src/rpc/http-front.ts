@@ -91,9 +91,9 @@ export function createContinueHandler(host: FrontHost): (req: IncomingMessage, r
     const settings = host.settings();
     const limit = settings.limits.bodyLimitBytes;
     let refused = true;
-    let wrong: ReturnType<typeof notServed>;
+    let service: ReturnType<typeof serviceOf>;
     if (!allowed(host, req, settings)) deny(host, req, res);
-    else if ((wrong = notServed(pathOf(req.url), req.method, settings.httpPath)) !== undefined) closeAfter(host, req, res, wrong.status, wrong.error, wrong.headers);
+    else if (typeof (service = serviceOf(pathOf(req.url), req.method, settings.httpPath)) === 'object') closeAfter(host, req, res, service.status, service.error, service.headers);
     else if (declaredTooLarge(req, limit)) tooLarge(host, req, res, limit);
     else refused = false;
     if (!refused) {
@@ -124,14 +124,22 @@ function wrongPath(httpPath: string): JsonRpcError {
   return rpcError('RPC_INVALID_REQUEST', `Invalid Request: no JSON-RPC service at this path; POST to ${httpPath}.`);
 }
 
+/** A request that no service of the listener takes: its status, error and extra headers. */
+interface Refusal {
+  readonly status: number;
+  readonly error: JsonRpcError;
+  readonly headers: Record<string, string>;
+}
+
 /**
- * Why a request that is not a JSON-RPC POST is refused: 404 for a path
- * served by nothing, 405 (with Allow) for a method its path does not take;
- * undefined for a GET or HEAD of the rtjson document.
+ * What serves a request: JSON-RPC (POST at the listener's path), the rtjson
+ * document (GET or HEAD at /rtjson), or nothing: 404 for a path served by
+ * nothing, 405 with Allow for a method its path does not take.
  */
-function notServed(path: string | undefined, method: string | undefined, httpPath: string): { status: number; error: JsonRpcError; headers: Record<string, string> } | undefined {
+function serviceOf(path: string | undefined, method: string | undefined, httpPath: string): 'rpc' | 'rtjson' | Refusal {
+  if (path === httpPath && method === 'POST') return 'rpc';
   if (path === RTJSON_PATH) {
-    if (isRtjsonMethod(method)) return undefined;
+    if (isRtjsonMethod(method)) return 'rtjson';
     if (path === httpPath) return { status: 405, error: WRONG_EITHER_METHOD, headers: { allow: [...RTJSON_METHODS, 'POST'].join(', ') } };
     return { status: 405, error: WRONG_RTJSON_METHOD, headers: { allow: RTJSON_METHODS.join(', ') } };
   }
@@ -166,8 +174,10 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
   const limit = settings.limits.bodyLimitBytes;
   const path = pathOf(req.url);
   if (path !== settings.httpPath || req.method !== 'POST') {
-    const wrong = notServed(path, req.method, settings.httpPath);
-    if (wrong === undefined) return answerRtjson(host, req, res, settings, started, read);
+    const service = serviceOf(path, req.method, settings.httpPath);
+    if (service === 'rtjson') return answerRtjson(host, req, res, settings, started, read);
+    // (POST at the JSON-RPC path is not here.)
+    const wrong = service as Refusal;
     await refuse(host, req, res, limit, wrong.status, wrong.error, wrong.headers);
     if (metrics !== undefined) refused(metrics, read);
     return 1;
