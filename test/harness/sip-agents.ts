@@ -157,9 +157,11 @@ export class Caller {
   call(options: CallOptions): Promise<CallOutcome> {
     const port = this.socket.address().port;
     const callId = `${randomToken()}@127.0.0.1`;
-    const uri = `sip:${encodeURIComponent(options.cld)}@127.0.0.1:${this.proxyPort}`;
+    // An empty number is a URI without user part (an anonymous caller, a request to the proxy's host).
+    const user = (number: string): string => (number === '' ? '' : `${encodeURIComponent(number)}@`);
+    const uri = `sip:${user(options.cld)}127.0.0.1:${this.proxyPort}`;
     const via = `SIP/2.0/UDP 127.0.0.1:${port};rport;branch=z9hG4bK${randomToken()}`;
-    const from = `<sip:${encodeURIComponent(options.cli)}@127.0.0.1>;tag=${randomToken()}`;
+    const from = `<sip:${user(options.cli)}127.0.0.1>;tag=${randomToken()}`;
     const invite = serialize(`INVITE ${uri} SIP/2.0`, [
       ['via', via], ['max-forwards', '70'], ['from', from], ['to', `<${uri}>`], ['call-id', callId], ['cseq', '1 INVITE'],
       ['contact', `<sip:caller@127.0.0.1:${port}>`], ...(options.headers ?? []),

@@ -152,6 +152,14 @@ if (missing !== undefined) {
       expect(tried()).to.deep.equal([]);
     });
 
+    it('an anonymous caller (no From user) is routed with an empty CLI; a request URI without a number is 404', async () => {
+      behave('answer', 'answer', 'answer');
+      expect((await caller.call({ cld: CLD, cli: '' })).status).to.equal(200);
+      expect(userOf(header(carriers.a.invites[0]!, 'from')!)).to.equal('');
+      expect((await caller.call({ cld: '', cli: CLI })).status).to.equal(404);
+      expect(tried()).to.deep.equal(['carrier-a']);
+    });
+
     it('the routing group is picked by the header or by the called number when those settings are on', async () => {
       behave('answer', 'answer', 'answer');
       expect((await caller.call({ cld: CLD, cli: CLI, headers: [['x-routing-group', 'Other group']] })).status).to.equal(200);
