@@ -49,28 +49,23 @@ export interface BenchResult extends SnapshotResults {
   readonly verdict: { readonly ok: boolean; readonly failedRequests: number; readonly wrongAnswers: number; readonly reasons: readonly string[] };
 }
 
-export function ratiosOf(scenarios: readonly ScenarioResult[]): BenchResult['ratios'] {
-  const out: { transport: Transport; concurrency: number; getRoutesOverCeiling: number }[] = [];
+/** req/s of each `kind` scenario over that of the `base` scenario of the same transport and concurrency. */
+function ratiosOver(scenarios: readonly ScenarioResult[], kind: ScenarioResult['kind'], base: ScenarioResult['kind']): { transport: Transport; concurrency: number; ratio: number }[] {
+  const out: { transport: Transport; concurrency: number; ratio: number }[] = [];
   for (const s of scenarios) {
-    if (s.kind !== 'getRoutes') continue;
-    const ceiling = scenarios.find((c) => c.kind === 'ceiling' && c.transport === s.transport && c.concurrency === s.concurrency);
-    if (ceiling !== undefined && ceiling.load.requestsPerSecond > 0) {
-      out.push({ transport: s.transport, concurrency: s.concurrency, getRoutesOverCeiling: s.load.requestsPerSecond / ceiling.load.requestsPerSecond });
-    }
+    if (s.kind !== kind) continue;
+    const other = scenarios.find((c) => c.kind === base && c.transport === s.transport && c.concurrency === s.concurrency);
+    if (other !== undefined && other.load.requestsPerSecond > 0) out.push({ transport: s.transport, concurrency: s.concurrency, ratio: s.load.requestsPerSecond / other.load.requestsPerSecond });
   }
   return out;
 }
 
+export function ratiosOf(scenarios: readonly ScenarioResult[]): BenchResult['ratios'] {
+  return ratiosOver(scenarios, 'getRoutes', 'ceiling').map(({ transport, concurrency, ratio }) => ({ transport, concurrency, getRoutesOverCeiling: ratio }));
+}
+
 export function rtjsonRatiosOf(scenarios: readonly ScenarioResult[]): BenchResult['rtjsonRatios'] {
-  const out: { transport: Transport; concurrency: number; rtjsonOverGetRoutes: number }[] = [];
-  for (const s of scenarios) {
-    if (s.kind !== 'rtjson') continue;
-    const routes = scenarios.find((c) => c.kind === 'getRoutes' && c.transport === s.transport && c.concurrency === s.concurrency);
-    if (routes !== undefined && routes.load.requestsPerSecond > 0) {
-      out.push({ transport: s.transport, concurrency: s.concurrency, rtjsonOverGetRoutes: s.load.requestsPerSecond / routes.load.requestsPerSecond });
-    }
-  }
-  return out;
+  return ratiosOver(scenarios, 'rtjson', 'getRoutes').map(({ transport, concurrency, ratio }) => ({ transport, concurrency, rtjsonOverGetRoutes: ratio }));
 }
 
 export function verdictOf(scenarios: readonly ScenarioResult[], transports: readonly TransportRun[], snapshot: SnapshotResults = {}): BenchResult['verdict'] {

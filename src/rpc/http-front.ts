@@ -22,7 +22,7 @@ import { declaredTooLarge, discardBody, readRequestBody, type RequestBodyOutcome
 import { MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-shape.js';
 import { replyJson } from './reply-json.js';
 import type { JsonRpcDispatcher } from './jsonrpc.js';
-import type { MethodContext } from './methods.js';
+import { methodContext } from './methods.js';
 import { rpcError, STANDARD_MESSAGES, type JsonRpcError } from './rpc-errors.js';
 import type { ListenerSettings } from './settings.js';
 import type { WaitingCalls } from './waiting-calls.js';
@@ -193,14 +193,7 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     sendError(host, res, 200, malformedError(body.reason));
     return 1;
   }
-  const context: MethodContext = {
-    environment: settings.environment,
-    resolver: settings.resolver,
-    deadline: started + settings.limits.requestTimeoutMs,
-    now: host.now,
-    logger: host.logger,
-    waiting: host.waiting,
-  };
+  const context = methodContext(settings, host, started);
   const reply = await host.dispatcher.handle(body.text, context, settings.limits.maxBatch, host.gateFor(req.socket), metrics);
   if (reply.body === undefined) {
     send(host, res, 204, undefined);

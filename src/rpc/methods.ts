@@ -14,6 +14,7 @@ import { rtjsonOf, type RtjsonDocument } from '../routing/index.js';
 import { VERSION } from '../version.js';
 import { callStartTime, validateParams, type GetRoutesParams } from './param-schemas.js';
 import type { WaitingCalls } from './waiting-calls.js';
+import type { ListenerSettings } from './settings.js';
 
 /** What a method needs of the listener, fixed for the request's lifetime. */
 export interface MethodContext {
@@ -25,6 +26,18 @@ export interface MethodContext {
   readonly logger: Logger;
   /** The listener's calls waiting on the resolver, rejected when a stop's drain ends. */
   readonly waiting?: WaitingCalls;
+}
+
+/** The context of a request that arrived at `started` (epoch ms) on a listener with these settings: its deadline is the request timeout. */
+export function methodContext(settings: Pick<ListenerSettings, 'environment' | 'resolver' | 'limits'>, host: Pick<MethodContext, 'now' | 'logger' | 'waiting'>, started: number): MethodContext {
+  return {
+    environment: settings.environment,
+    resolver: settings.resolver,
+    deadline: started + settings.limits.requestTimeoutMs,
+    now: host.now,
+    logger: host.logger,
+    waiting: host.waiting,
+  };
 }
 
 export async function ping(params: unknown, context: MethodContext): Promise<{ i_environment: number; version: string; data?: DataStatus }> {

@@ -13,7 +13,7 @@ import { discardBody } from './body-reader.js';
 import type { FrontHost } from './http-front.js';
 import { send, tooLarge } from './http-reply.js';
 import { errorResponse } from './jsonrpc.js';
-import { routeRequest, rtjsonRoutes, type MethodContext } from './methods.js';
+import { methodContext, routeRequest, rtjsonRoutes } from './methods.js';
 import { outcomeOf, toRpcError } from './rpc-errors.js';
 import { rtjsonQueryParams } from './rtjson-query.js';
 import type { ListenerSettings } from './settings.js';
@@ -67,14 +67,7 @@ export async function answerRtjson(host: FrontHost, req: IncomingMessage, res: S
     }
     return 1;
   }
-  const context: MethodContext = {
-    environment: settings.environment,
-    resolver: settings.resolver,
-    deadline: started + settings.limits.requestTimeoutMs,
-    now: host.now,
-    logger: host.logger,
-    waiting: host.waiting,
-  };
+  const context = methodContext(settings, host, started);
   let status = 200;
   let answer: Buffer | string;
   try {

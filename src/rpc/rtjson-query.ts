@@ -15,7 +15,7 @@ const KNOWN: ReadonlySet<string> = new Set(RTJSON_QUERY_PARAMS);
 /** Integers as text become numbers (max_routes, call_start_time as Unix seconds); the schema judges them. */
 const INTEGER = /^-?[0-9]+$/;
 /** A name echoed back in an error is cut here: the request line may be kilobytes long. */
-const MAX_NAME_ECHO = 64;
+export const MAX_NAME_ECHO = 64;
 
 /** The getRoutes params of a query string (the part after `?`, '' without one); throws RPC_INVALID_PARAMS. */
 export function rtjsonQueryParams(query: string): Record<string, string | number> {

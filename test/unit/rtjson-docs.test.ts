@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { catalogue, type ErrorCode } from '../../src/errors.js';
 import { RTJSON_STATUS } from '../../src/rpc/rtjson-front.js';
-import { RTJSON_QUERY_PARAMS } from '../../src/rpc/rtjson-query.js';
+import { MAX_NAME_ECHO, RTJSON_QUERY_PARAMS } from '../../src/rpc/rtjson-query.js';
 
 const RPC_DOC = readFileSync(new URL('../../../docs/rpc.md', import.meta.url), 'utf8');
 
@@ -20,6 +20,10 @@ describe('docs/rpc.md against GET /rtjson', () => {
       }
     }
     expect(documented).to.deep.equal(RTJSON_STATUS);
+  });
+
+  it('says how long a parameter name echoed back in an error may be', () => {
+    expect(RPC_DOC).to.include(`(a name echoed back is cut at ${MAX_NAME_ECHO} characters)`);
   });
 
   it('names the query parameters GET /rtjson takes, in order', () => {
