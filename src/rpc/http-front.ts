@@ -118,7 +118,7 @@ export function createExpectationHandler(host: FrontHost): (req: IncomingMessage
 
 const WRONG_METHOD = rpcError('RPC_INVALID_REQUEST', 'Invalid Request: JSON-RPC requests are sent with POST.');
 const WRONG_RTJSON_METHOD = rpcError('RPC_INVALID_REQUEST', `Invalid Request: the routing document at ${RTJSON_PATH} is asked for with GET or HEAD.`);
-const WRONG_EITHER_METHOD = rpcError('RPC_INVALID_REQUEST', `Invalid Request: JSON-RPC requests are sent with POST, the routing document is asked for with GET or HEAD.`);
+const WRONG_EITHER_METHOD = rpcError('RPC_INVALID_REQUEST', 'Invalid Request: JSON-RPC requests are sent with POST, the routing document is asked for with GET or HEAD.');
 
 function wrongPath(httpPath: string): JsonRpcError {
   return rpcError('RPC_INVALID_REQUEST', `Invalid Request: no JSON-RPC service at this path; POST to ${httpPath}.`);
