@@ -16,7 +16,7 @@ SOURCE_DIRS := $(addprefix $(CURDIR)/,$(shell find src test bench -type d -not -
 BUILD_STAMP := dist/.build-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help demo deps db-server shellcheck build test test-unit test-integration install uninstall clean
+.PHONY: help demo deps db-server shellcheck kamailio build test test-unit test-integration install uninstall clean
 
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,7 +24,7 @@ help: ## List the targets with what they do
 demo: deps build ## Run the daemon on the demo setup: private MariaDB under var/, demo data, supervisor in the foreground (Ctrl-C stops)
 	node dist/src/main.js demo
 
-deps: node_modules/.installed db-server shellcheck ## Install npm packages from the lock file, and a MariaDB server when none is on the machine
+deps: node_modules/.installed db-server shellcheck kamailio ## Install npm packages from the lock file, a MariaDB server when none is on the machine, and the optional test tools
 
 # The stamp is refreshed whenever the lock file changes, so `make` re-runs
 # `npm ci` exactly when the dependencies changed.
@@ -52,6 +52,22 @@ shellcheck: ## Install shellcheck for the rc.d script's test when missing (Debia
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null) || echo "shellcheck not installed: the rc.d script's test will skip its shellcheck"; \
 	else \
 	  echo "shellcheck not installed (optional): the rc.d script's test will skip its shellcheck; install the shellcheck package to run it"; \
+	fi
+
+# Optional: the tests of etc/kamailio/sippy_routed.cfg run it with real
+# Kamailio (http_client is in kamailio-utils-modules); without it they skip
+# in one line saying why.
+KAMAILIO_FOUND = { command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ]; } && \
+  find /usr/lib /usr/local/lib /usr/local/lib64 -path '*kamailio/modules/http_client.so' 2>/dev/null | grep -q .
+
+kamailio: ## Install Kamailio for the proxy config's tests when missing (Debian packages kamailio and kamailio-utils-modules, as root; optional)
+	@if $(KAMAILIO_FOUND); then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing kamailio and kamailio-utils-modules (Debian packages; optional, for the Kamailio tests)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kamailio kamailio-utils-modules >/dev/null) || echo "kamailio not installed: the Kamailio tests will skip"; \
+	else \
+	  echo "kamailio not installed (optional): the Kamailio tests will skip; install the kamailio and kamailio-utils-modules packages to run them"; \
 	fi
 
 build: $(BUILD_STAMP) ## Compile TypeScript (src, test, bench) into dist/, only what changed since the last build
@@ -85,9 +101,9 @@ test-integration: deps build ## Run the integration tests only
 	$(MOCHA) --spec 'dist/test/integration/**/*.test.js'
 
 # Installing from a built tree (as the tests do) never recompiles.
-install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig, man page, Grafana dashboard
+install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig, Kamailio config, man page, Grafana dashboard
 	rm -rf $(LIBDIR)
-	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed $(UNITDIR) $(MANDIR) $(SHAREDIR)/grafana
+	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed/kamailio $(UNITDIR) $(MANDIR) $(SHAREDIR)/grafana
 	cp -R dist/src $(LIBDIR)/dist/src
 	cp package.json package-lock.json $(LIBDIR)/
 	cp -R node_modules $(LIBDIR)/node_modules
@@ -98,6 +114,7 @@ install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and produc
 	chmod 755 $(ETCDIR)/rc.d/sippy_routed
 	sed 's|@PREFIX@|$(PREFIX)|g' etc/sippy_routed.service > $(UNITDIR)/sippy_routed.service
 	cp etc/econfig.sample $(ETCDIR)/sippy_routed/econfig.sample
+	cp etc/kamailio/sippy_routed.cfg $(ETCDIR)/sippy_routed/kamailio/sippy_routed.cfg
 	cp dist/sippy_routed.8 $(MANDIR)/sippy_routed.8
 	cp etc/grafana/sippy_routed.json $(SHAREDIR)/grafana/sippy_routed.json
 	@echo "installed under $(DESTDIR)$(PREFIX); copy $(PREFIX)/etc/sippy_routed/econfig.sample to econfig to start"
@@ -105,6 +122,8 @@ install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and produc
 uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econfig)
 	rm -rf $(LIBDIR)
 	rm -f $(BINDIR)/sippy_routed $(ETCDIR)/rc.d/sippy_routed $(UNITDIR)/sippy_routed.service $(ETCDIR)/sippy_routed/econfig.sample $(MANDIR)/sippy_routed.8
+	rm -f $(ETCDIR)/sippy_routed/kamailio/sippy_routed.cfg
+	@rmdir $(ETCDIR)/sippy_routed/kamailio 2>/dev/null || true
 	rm -rf $(SHAREDIR)
 	@if [ -d $(ETCDIR)/sippy_routed ]; then \
 	  if rmdir $(ETCDIR)/sippy_routed 2>/dev/null; then echo "removed $(ETCDIR)/sippy_routed"; \

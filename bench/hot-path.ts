@@ -5,7 +5,8 @@
 // dispatcher and reply encoding, one after another on this thread. Prints
 // microseconds of CPU per request for each, and their ratio; and getRoutes
 // again recording the --metrics series as the HTTP front does (the calls by
-// outcome, the latency histogram), for the cost of metrics on the hot path.
+// outcome, the latency histogram), for the cost of metrics on the hot path;
+// and the same calls with "format": "rtjson" (Kamailio's routing document).
 //
 // --descriptions N gives every route one of N distinct destination names
 // (routes.description, as a rate deck fills it), and --memory-only stops
@@ -160,6 +161,10 @@ async function main(): Promise<void> {
   const meteredCost = await timePerRequest(dispatcher, bodies, context, seconds, metrics);
   // Again without, after: a drift of the machine over the run shows as a difference between the two.
   const routesAgain = await timePerRequest(dispatcher, bodies, context, seconds);
+  // The same calls answered as Kamailio's rtjson document (what GET /rtjson answers, without its query parsing).
+  const rtjsonBodies = drawCalls(ds, full.pool, 0.9, 'load').map((call, i) => scannedRequest(getRoutesBody({ ...call, format: 'rtjson' } as typeof call, i + 1)));
+  await timePerRequest(dispatcher, rtjsonBodies, context, 1);
+  const rtjsonCost = await timePerRequest(dispatcher, rtjsonBodies, context, seconds);
   // The getRoutes steps apart: the resolver alone on parsed requests, then the reply bytes of its answers.
   const requests = bodies.map((body) => routeRequest((JSON.parse(body.text) as { params: unknown }).params, context));
   const answers = requests.slice(0, 1000).map((request) => resolver.resolveNow(BENCH_ENVIRONMENT, request) as RouteResult);
@@ -170,13 +175,17 @@ async function main(): Promise<void> {
     return found.external ? undefined : selectRoutes(found.candidates, { keys: found.policy as PolicyKey[], random: Math.random, maxRoutes: undefined });
   });
   const resolveCost = cpuMicrosPer(requests.length * 10, (i) => resolver.resolveNow(BENCH_ENVIRONMENT, requests[i % requests.length]!));
+  const rtjsonResolveCost = cpuMicrosPer(requests.length * 10, (i) => resolver.resolveRtjson(BENCH_ENVIRONMENT, requests[i % requests.length]!));
   const replyCost = cpuMicrosPer(answers.length * 100, (i) => replyJson({ jsonrpc: '2.0', id: i, result: answers[i % answers.length] }));
-  process.stdout.write(`steps of getRoutes: lookup ${lookupCost.toFixed(2)} us, lookup and select ${selectCost.toFixed(2)} us, resolve (lookup included) ${resolveCost.toFixed(2)} us, reply bytes ${replyCost.toFixed(2)} us\n`);
+  process.stdout.write(`steps of getRoutes: lookup ${lookupCost.toFixed(2)} us, lookup and select ${selectCost.toFixed(2)} us, resolve (lookup included) ${resolveCost.toFixed(2)} us, reply bytes ${replyCost.toFixed(2)} us; as rtjson: resolve ${rtjsonResolveCost.toFixed(2)} us\n`);
   process.stdout.write(
     `ping ${pingCost.micros.toFixed(2)} us/request (${pingCost.bytes.toFixed(0)} B); getRoutes ${routesCost.micros.toFixed(2)} us/request ` +
       `(${routesCost.bytes.toFixed(0)} B average answer); ping/getRoutes CPU ${(pingCost.micros / routesCost.micros).toFixed(3)}\n`,
   );
   const without = (routesCost.micros + routesAgain.micros) / 2;
+  process.stdout.write(
+    `getRoutes as rtjson ${rtjsonCost.micros.toFixed(2)} us/request (${rtjsonCost.bytes.toFixed(0)} B average answer); rtjson/getRoutes CPU ${(rtjsonCost.micros / without).toFixed(3)}\n`,
+  );
   process.stdout.write(
     `getRoutes with --metrics ${meteredCost.micros.toFixed(2)} us/request, without ${routesCost.micros.toFixed(2)} and ${routesAgain.micros.toFixed(2)} us/request; ` +
       `with/without CPU ${(meteredCost.micros / without).toFixed(3)}\n`,

@@ -27,8 +27,10 @@ export interface LoadJob {
   readonly socketPath?: string;
   readonly connections: number;
   readonly durationSeconds: number;
-  /** Bodies sent in turn across all connections. */
+  /** Bodies sent in turn across all connections (POST). */
   readonly bodies: readonly string[];
+  /** Instead of bodies: request targets (`/rtjson?...`) asked in turn with GET; a success is an rtjson document. */
+  readonly gets?: readonly string[];
   /** Stop early on a `stop` line on stdin; durationSeconds is then the upper bound. */
   readonly stoppable?: boolean;
 }
@@ -65,6 +67,17 @@ export function isRpcSuccess(body: string, full: boolean): boolean {
   }
 }
 
+/** Whether a 2xx body is an rtjson document (GET /rtjson); `full` parses it. */
+export function isRtjsonDocument(body: string, full: boolean): boolean {
+  if (!body.startsWith('{"version":"1.0","routing":"serial","routes":[') || body.includes('"error":')) return false;
+  if (!full) return true;
+  try {
+    return Array.isArray((JSON.parse(body) as { routes?: unknown }).routes);
+  } catch {
+    return false;
+  }
+}
+
 class Latencies {
   private values = new Float64Array(1 << 16);
   private count = 0;
@@ -94,26 +107,36 @@ async function run(job: LoadJob): Promise<LoadResult> {
   let answered = 0;
   let next = 0;
   const errorSamples: string[] = [];
+  const gets = job.gets;
+  const success = gets === undefined ? isRpcSuccess : isRtjsonDocument;
   const onResponse = (status: number, body: string): void => {
     if (status < 200 || status > 299) {
       non2xx++;
-    } else if (!isRpcSuccess(body, ++answered % FULL_PARSE_EVERY === 0)) {
+    } else if (!success(body, ++answered % FULL_PARSE_EVERY === 0)) {
       rpcErrors++;
     } else {
       return;
     }
     if (errorSamples.length < ERROR_SAMPLES) errorSamples.push(`HTTP ${status}: ${body.slice(0, 300)}`);
   };
-  const request = {
-    method: 'POST',
-    path: new URL(job.url).pathname,
-    headers: { 'content-type': 'application/json' },
-    body: job.bodies[0]!,
-    onResponse,
-    // One counter across all connections: they walk the pool together, each
-    // taking the next body, so concurrent requests ask different things.
-    ...(job.bodies.length > 1 ? { setupRequest: (req: { body?: string }) => ({ ...req, body: job.bodies[next++ % job.bodies.length]! }) } : {}),
-  };
+  // One counter across all connections: they walk the pool together, each
+  // taking the next body (or target), so concurrent requests ask different things.
+  const request =
+    gets === undefined
+      ? {
+          method: 'POST',
+          path: new URL(job.url).pathname,
+          headers: { 'content-type': 'application/json' },
+          body: job.bodies[0]!,
+          onResponse,
+          ...(job.bodies.length > 1 ? { setupRequest: (req: { body?: string }) => ({ ...req, body: job.bodies[next++ % job.bodies.length]! }) } : {}),
+        }
+      : {
+          method: 'GET',
+          path: gets[0]!,
+          onResponse,
+          ...(gets.length > 1 ? { setupRequest: (req: { path?: string }) => ({ ...req, path: gets[next++ % gets.length]! }) } : {}),
+        };
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
     const instance = autocannon(
       {

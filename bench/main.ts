@@ -21,10 +21,10 @@ import { SyntheticDataSet } from './dataset.js';
 import { createBenchDatabase } from './load-data.js';
 import { BENCH_HELP, parseBenchOptions } from './options.js';
 import { benchFreshness, benchSqlPath, benchTransport, type BenchContext } from './phases.js';
-import { markdownTable, ratiosOf, verdictOf, type BenchResult, type Machine, type SnapshotResults, type TransportRun } from './report.js';
+import { markdownTable, ratiosOf, rtjsonRatiosOf, verdictOf, type BenchResult, type Machine, type SnapshotResults, type TransportRun } from './report.js';
 import { sqlRatios } from './report-snapshot.js';
 import { benchSpread } from './spread.js';
-import { drawCalls, getRoutesBody } from './requests.js';
+import { drawCalls, getRoutesBody, rtjsonTarget } from './requests.js';
 import type { ScenarioResult } from './scenario.js';
 
 const DATABASE = 'sippy_bench';
@@ -95,11 +95,13 @@ async function main(argv: readonly string[]): Promise<number> {
   progress(`generating ${options.sizes.routes.toLocaleString('en')} routes over ${options.sizes.destinationSets} destination sets`);
   const ds = new SyntheticDataSet(options.sizes);
   const { dsn, version, load } = await createBenchDatabase(server, DATABASE, ds, options.loadMethod, progress);
-  const getRoutesBodies = drawCalls(ds, options.poolSize, options.matchShare, 'load').map((call) => getRoutesBody(call));
+  const calls = drawCalls(ds, options.poolSize, options.matchShare, 'load');
+  const getRoutesBodies = calls.map((call) => getRoutesBody(call));
+  const rtjsonTargets = calls.map((call) => rtjsonTarget(call));
 
   const context: BenchContext = {
     options: { ...options, daemonScript }, dir, dsn, database: { pid: server.pid!, socketPath: server.socketPath, name: DATABASE },
-    ds, getRoutesBodies, runnerScript: RUNNER_SCRIPT, progress, onCleanup: (undo) => cleanups.push(undo),
+    ds, getRoutesBodies, rtjsonTargets, runnerScript: RUNNER_SCRIPT, progress, onCleanup: (undo) => cleanups.push(undo),
   };
   const scenarios: ScenarioResult[] = [];
   const transports: TransportRun[] = [];
@@ -135,6 +137,7 @@ async function main(argv: readonly string[]): Promise<number> {
     dataSet: { ...options.sizes, prefixPool: ds.prefixes.length, load },
     scenarios,
     ratios: ratiosOf(scenarios),
+    rtjsonRatios: rtjsonRatiosOf(scenarios),
     transports,
     ...snapshot,
     verdict: verdictOf(scenarios, transports, snapshot),

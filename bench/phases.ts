@@ -19,7 +19,7 @@ import { memoryBytes } from './proc-sampler.js';
 import { reloadUnderLoad, type ReloadReport } from './reload.js';
 import { drawCalls, PING_BODY } from './requests.js';
 import { runScenario, type ScenarioKind, type ScenarioResult } from './scenario.js';
-import { verifyAnswers, type VerifyReport } from './verify.js';
+import { verifyAnswers, verifyRtjson, type VerifyReport } from './verify.js';
 import type { SnapshotStart, TransportRun } from './report.js';
 
 export interface BenchContext {
@@ -29,6 +29,8 @@ export interface BenchContext {
   readonly database: { readonly pid: number; readonly socketPath: string; readonly name: string };
   readonly ds: SyntheticDataSet;
   readonly getRoutesBodies: readonly string[];
+  /** The same calls as GET /rtjson targets. */
+  readonly rtjsonTargets: readonly string[];
   readonly runnerScript: string;
   readonly progress: (line: string) => void;
   /** Registers an undo step (run on success, failure or signal). */
@@ -66,13 +68,21 @@ export function base(context: BenchContext, daemon: Daemon, transport: Transport
   return { daemon, databasePid: context.database.pid, dir: context.dir, runnerScript: context.runnerScript, transport };
 }
 
+type LoadKind = 'ceiling' | 'getRoutes' | 'rtjson';
+
+/** What a scenario of this kind sends: ping, the getRoutes bodies, or the same calls as GET /rtjson. */
+function requestsOf(context: BenchContext, kind: LoadKind): { bodies: readonly string[]; gets?: readonly string[] } {
+  if (kind === 'ceiling') return { bodies: [PING_BODY] };
+  if (kind === 'rtjson') return { bodies: [], gets: context.rtjsonTargets };
+  return { bodies: context.getRoutesBodies };
+}
+
 /** Untimed: JIT, pools and caches warm before anything counts. */
-async function warmUp(context: BenchContext, daemon: Daemon, transport: Transport, kinds: readonly ('ceiling' | 'getRoutes')[]): Promise<void> {
+async function warmUp(context: BenchContext, daemon: Daemon, transport: Transport, kinds: readonly LoadKind[]): Promise<void> {
   const seconds = context.options.warmupSeconds / kinds.length;
   if (seconds <= 0) return;
   for (const kind of kinds) {
-    const bodies = kind === 'ceiling' ? [PING_BODY] : context.getRoutesBodies;
-    await runScenario({ ...base(context, daemon, transport), kind, concurrency: 16, durationSeconds: seconds, bodies });
+    await runScenario({ ...base(context, daemon, transport), kind, concurrency: 16, durationSeconds: seconds, ...requestsOf(context, kind) });
   }
 }
 
@@ -80,19 +90,22 @@ export async function benchTransport(context: BenchContext, transport: Transport
   const o = context.options;
   context.progress(`starting the daemon on ${transport}`);
   const { daemon, snapshot } = await startDaemon(context, transport, 'snapshot');
-  await warmUp(context, daemon, transport, ['ceiling', 'getRoutes']);
+  await warmUp(context, daemon, transport, ['ceiling', 'getRoutes', 'rtjson']);
   const scenarios: ScenarioResult[] = [];
   let correctness: VerifyReport | undefined;
+  let rtjsonCorrectness: VerifyReport | undefined;
   const checkUnder = Math.max(...o.concurrency);
   const sample = drawCalls(context.ds, o.checkSample, o.matchShare, 'check');
-  for (const kind of ['ceiling', 'getRoutes'] as const) {
+  for (const kind of ['ceiling', 'getRoutes', 'rtjson'] as const) {
     for (const concurrency of o.concurrency) {
       context.progress(`${transport} ${kind} at concurrency ${concurrency} for ${o.durationSeconds} s`);
-      const bodies = kind === 'ceiling' ? [PING_BODY] : context.getRoutesBodies;
-      const check = kind === 'getRoutes' && concurrency === checkUnder ? () => verifyAnswers(daemon.uri, context.ds, sample) : undefined;
-      const { result, alongside } = await runScenario({ ...base(context, daemon, transport), kind, concurrency, durationSeconds: o.durationSeconds, bodies }, check);
+      const checked = concurrency === checkUnder;
+      const check =
+        checked && kind === 'getRoutes' ? () => verifyAnswers(daemon.uri, context.ds, sample) : checked && kind === 'rtjson' ? () => verifyRtjson(daemon.target, context.ds, sample) : undefined;
+      const { result, alongside } = await runScenario({ ...base(context, daemon, transport), kind, concurrency, durationSeconds: o.durationSeconds, ...requestsOf(context, kind) }, check);
       scenarios.push(result);
-      correctness ??= alongside;
+      if (kind === 'getRoutes') correctness ??= alongside;
+      if (kind === 'rtjson') rtjsonCorrectness ??= alongside;
     }
   }
   let reload: ReloadReport | undefined;
@@ -106,7 +119,7 @@ export async function benchTransport(context: BenchContext, transport: Transport
   }
   const peak = memoryBytes(daemon.pid)?.peak ?? 0;
   const exit: DaemonExit = await daemon.stop();
-  return { scenarios, run: { transport, daemonPeakRssBytes: peak, daemonExit: exit, correctness: correctness!, ...(snapshot !== undefined ? { snapshot } : {}) }, reload };
+  return { scenarios, run: { transport, daemonPeakRssBytes: peak, daemonExit: exit, correctness: correctness!, rtjsonCorrectness: rtjsonCorrectness!, ...(snapshot !== undefined ? { snapshot } : {}) }, reload };
 }
 
 export interface SqlPathRun {

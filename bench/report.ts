@@ -28,6 +28,8 @@ export interface TransportRun {
   readonly daemonExit: DaemonExit;
   /** Checked while the highest-concurrency getRoutes load ran. */
   readonly correctness: VerifyReport;
+  /** GET /rtjson answers checked while the highest-concurrency rtjson load ran. */
+  readonly rtjsonCorrectness: VerifyReport;
   /** What ping said once the snapshot was loaded (the daemon runs the snapshot path). */
   readonly snapshot?: SnapshotStart;
 }
@@ -42,20 +44,29 @@ export interface BenchResult extends SnapshotResults {
   readonly scenarios: readonly ScenarioResult[];
   /** getRoutes requests/s divided by ping requests/s, per transport and concurrency. */
   readonly ratios: readonly { readonly transport: Transport; readonly concurrency: number; readonly getRoutesOverCeiling: number }[];
+  /** GET /rtjson requests/s divided by getRoutes requests/s (the same calls), per transport and concurrency. */
+  readonly rtjsonRatios: readonly { readonly transport: Transport; readonly concurrency: number; readonly rtjsonOverGetRoutes: number }[];
   readonly transports: readonly TransportRun[];
   readonly verdict: { readonly ok: boolean; readonly failedRequests: number; readonly wrongAnswers: number; readonly reasons: readonly string[] };
 }
 
-export function ratiosOf(scenarios: readonly ScenarioResult[]): BenchResult['ratios'] {
-  const out: { transport: Transport; concurrency: number; getRoutesOverCeiling: number }[] = [];
+/** req/s of each `kind` scenario over that of the `base` scenario of the same transport and concurrency. */
+function ratiosOver(scenarios: readonly ScenarioResult[], kind: ScenarioResult['kind'], base: ScenarioResult['kind']): { transport: Transport; concurrency: number; ratio: number }[] {
+  const out: { transport: Transport; concurrency: number; ratio: number }[] = [];
   for (const s of scenarios) {
-    if (s.kind !== 'getRoutes') continue;
-    const ceiling = scenarios.find((c) => c.kind === 'ceiling' && c.transport === s.transport && c.concurrency === s.concurrency);
-    if (ceiling !== undefined && ceiling.load.requestsPerSecond > 0) {
-      out.push({ transport: s.transport, concurrency: s.concurrency, getRoutesOverCeiling: s.load.requestsPerSecond / ceiling.load.requestsPerSecond });
-    }
+    if (s.kind !== kind) continue;
+    const other = scenarios.find((c) => c.kind === base && c.transport === s.transport && c.concurrency === s.concurrency);
+    if (other !== undefined && other.load.requestsPerSecond > 0) out.push({ transport: s.transport, concurrency: s.concurrency, ratio: s.load.requestsPerSecond / other.load.requestsPerSecond });
   }
   return out;
+}
+
+export function ratiosOf(scenarios: readonly ScenarioResult[]): BenchResult['ratios'] {
+  return ratiosOver(scenarios, 'getRoutes', 'ceiling').map(({ transport, concurrency, ratio }) => ({ transport, concurrency, getRoutesOverCeiling: ratio }));
+}
+
+export function rtjsonRatiosOf(scenarios: readonly ScenarioResult[]): BenchResult['rtjsonRatios'] {
+  return ratiosOver(scenarios, 'rtjson', 'getRoutes').map(({ transport, concurrency, ratio }) => ({ transport, concurrency, rtjsonOverGetRoutes: ratio }));
 }
 
 export function verdictOf(scenarios: readonly ScenarioResult[], transports: readonly TransportRun[], snapshot: SnapshotResults = {}): BenchResult['verdict'] {
@@ -73,6 +84,8 @@ export function verdictOf(scenarios: readonly ScenarioResult[], transports: read
   for (const t of transports) {
     wrongAnswers += t.correctness.wrong;
     if (t.correctness.wrong > 0) reasons.push(`${t.transport}: ${t.correctness.wrong} of ${t.correctness.checked} sampled answers wrong; first: ${t.correctness.problems[0]}`);
+    wrongAnswers += t.rtjsonCorrectness.wrong;
+    if (t.rtjsonCorrectness.wrong > 0) reasons.push(`${t.transport}: ${t.rtjsonCorrectness.wrong} of ${t.rtjsonCorrectness.checked} sampled GET /rtjson answers wrong; first: ${t.rtjsonCorrectness.problems[0]}`);
     if (t.daemonExit.code !== 0) reasons.push(`${t.transport}: the daemon did not exit cleanly on SIGTERM (code ${t.daemonExit.code}, signal ${t.daemonExit.signal})`);
   }
   wrongAnswers += snapshot.spread?.correctness.wrong ?? 0;
@@ -107,7 +120,10 @@ export function markdownTable(result: BenchResult): string {
   }
   lines.push('');
   for (const t of result.transports) {
-    lines.push(`Correctness (${t.transport}, checked under load): ${t.correctness.checked - t.correctness.wrong} of ${t.correctness.checked} sampled answers right (${t.correctness.withRoutes} with routes).`);
+    lines.push(`Correctness (${t.transport}, checked under load): ${t.correctness.checked - t.correctness.wrong} of ${t.correctness.checked} sampled answers right (${t.correctness.withRoutes} with routes); GET /rtjson ${t.rtjsonCorrectness.checked - t.rtjsonCorrectness.wrong} of ${t.rtjsonCorrectness.checked}.`);
+  }
+  if (result.rtjsonRatios.length > 0) {
+    lines.push(`GET /rtjson against getRoutes (requests/s, the same calls): ${result.rtjsonRatios.map((r) => `${r.transport} c${r.concurrency} ${r.rtjsonOverGetRoutes.toFixed(2)}`).join(', ')}.`);
   }
   const starts = [
     ...result.transports.map((t) => ({ label: t.transport, start: t.snapshot, peakBytes: t.daemonPeakRssBytes })),

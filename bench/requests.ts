@@ -1,6 +1,7 @@
-// What the load generator sends and what the checker asks: JSON-RPC bodies
-// drawn from the data set (about 90% of CLDs with a matching prefix, random
-// groups), from seeded streams so that runs are repeatable. Pure.
+// What the load generator sends and what the checker asks: JSON-RPC bodies,
+// and the same calls as GET /rtjson targets, drawn from the data set (about
+// 90% of CLDs with a matching prefix, random groups), from seeded streams so
+// that runs are repeatable. Pure.
 
 import type { SampledCall } from './check.js';
 import { seededRandom } from '../src/seeded-random.js';
@@ -23,4 +24,9 @@ export function drawCalls(ds: SyntheticDataSet, count: number, matchShare: numbe
 
 export function getRoutesBody(call: SampledCall, id = 1): string {
   return JSON.stringify({ jsonrpc: '2.0', id, method: 'getRoutes', params: call });
+}
+
+/** The same call as GET /rtjson's request target (sip-proxies.md), each value percent-encoded. */
+export function rtjsonTarget(call: SampledCall): string {
+  return `/rtjson?routing_group=${encodeURIComponent(call.routing_group)}&cld=${encodeURIComponent(call.cld)}&cli=${encodeURIComponent(call.cli)}`;
 }

@@ -16,12 +16,13 @@ import { guardChild } from './orphan-guard.js';
 import type { Transport } from './options.js';
 
 /**
+ * `rtjson`: the getRoutes calls as GET /rtjson (Kamailio's routing document);
  * `getRoutes-sql`: the daemon started with `--data-source sql`;
  * `getRoutes-reload`: a forced full reload of the snapshot runs meanwhile;
  * `getRoutes-freshness`: database edits are committed meanwhile;
  * `getRoutes-spread`: a data set of its own and CLDs spread wide, for memory (spread.ts).
  */
-export type ScenarioKind = 'ceiling' | 'getRoutes' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness' | 'getRoutes-spread';
+export type ScenarioKind = 'ceiling' | 'getRoutes' | 'rtjson' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness' | 'getRoutes-spread';
 
 export interface ScenarioResult {
   readonly transport: Transport;
@@ -47,6 +48,8 @@ export interface ScenarioRun {
   readonly concurrency: number;
   readonly durationSeconds: number;
   readonly bodies: readonly string[];
+  /** GET these targets instead of POSTing bodies (the rtjson scenario). */
+  readonly gets?: readonly string[];
   /** End the load once `alongside` is done; durationSeconds is then only the upper bound. */
   readonly untilAlongsideDone?: boolean;
 }
@@ -60,7 +63,7 @@ const RUNNER_GRACE_MS = 30_000;
 export async function runScenario<T>(run: ScenarioRun, alongside?: () => Promise<T>): Promise<{ result: ScenarioResult; alongside: T | undefined }> {
   const jobPath = join(run.dir, `job-${run.transport}-${run.kind}-${run.concurrency}.json`);
   const stoppable = run.untilAlongsideDone === true && alongside !== undefined;
-  const job: LoadJob = { ...run.daemon.target, connections: run.concurrency, durationSeconds: run.durationSeconds, bodies: run.bodies, stoppable };
+  const job: LoadJob = { ...run.daemon.target, connections: run.concurrency, durationSeconds: run.durationSeconds, bodies: run.bodies, stoppable, ...(run.gets !== undefined ? { gets: run.gets } : {}) };
   writeFileSync(jobPath, JSON.stringify(job));
 
   const runner = spawn(process.execPath, [run.runnerScript, jobPath], { stdio: [stoppable ? 'pipe' : 'ignore', 'pipe', 'pipe'] });

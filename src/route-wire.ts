@@ -11,6 +11,7 @@ export type ExclusionReason =
   | 'bad_row'
   | 'not_active'
   | 'bad_translation_rule'
+  | 'bad_destination'
   | 'duplicate'
   | 'after_huntstop'
   | 'over_max_routes';

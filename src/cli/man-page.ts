@@ -5,6 +5,7 @@
 // module), `make install` installs it under PREFIX/share/man/man8.
 
 import { realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_RUNDIR } from '../econfig/index.js';
 import { VERSION } from '../version.js';
@@ -71,6 +72,12 @@ database, through an in\\-memory snapshot that follows the database. A
 supervisor runs one listener per environment as the econfig file says and
 follows every edit of it with no restart.
 .PP
+SIP proxies ask too: every listener also answers
+.B GET /rtjson?routing_group=G&cld=N[&cli=N][&call_start_time=T][&max_routes=N]
+(and getRoutes with \\fB"format": "rtjson"\\fR) with the same routes as
+Kamailio's rtjson routing document, behind the same allow\\-list. The
+Kamailio config that uses it is installed beside the econfig sample.
+.PP
 ${verbatim(description)}.SH COMMANDS
 `;
   for (const section of SECTIONS) page += `.SS ${roffLiteral(section.title)}\n${verbatim(await helpText(section.argv))}`;
@@ -83,6 +90,9 @@ The database DSN when \\-d is not given.
 .I ${roffLiteral(DEFAULT_ECONFIG)}
 The econfig file (see the project's docs/econfig.md).
 .TP
+.I ${roffLiteral(`${dirname(DEFAULT_ECONFIG)}/kamailio/sippy_routed.cfg`)}
+A Kamailio 5.6+ config that routes calls through GET /rtjson with failover; its settings are at its top (see the project's docs/kamailio.md).
+.TP
 .I ${roffLiteral(DEFAULT_RUNDIR)}
 Default directory of the listeners' UNIX sockets, the pidfile and the control socket.
 .SH EXIT STATUS
@@ -90,8 +100,9 @@ Default directory of the listeners' UNIX sockets, the pidfile and the control so
 line ends in its stable code; the project's docs/errors.md lists them all.
 .SH SEE ALSO
 The project's README.md and docs/: operations.md (supervisor, reloads, rc.d
-and systemd), rpc.md (the JSON\\-RPC methods), routing.md, econfig.md, rates.md (rate decks), setup.md (the
-setup file of export and apply), schema.md (the tables), errors.md.
+and systemd), rpc.md (the JSON\\-RPC methods and GET /rtjson), kamailio.md,
+routing.md, econfig.md, rates.md (rate decks), setup.md (the setup file of
+export and apply), schema.md (the tables), errors.md.
 `;
   return page;
 }

@@ -6,6 +6,7 @@ import type { EntryRow, RouteRow } from './model.js';
 import { matchRoute } from './match.js';
 import { destinationSetProblem, type BadValue } from './route-values.js';
 import { RuleCache, RuleSyntaxError, type TranslationRule } from './translation.js';
+import { DestinationError } from './destination.js';
 
 export interface Candidate {
   readonly entry: EntryRow;
@@ -19,17 +20,18 @@ export interface Exclusion {
   readonly reason: ExclusionReason;
 }
 
+/** A connection setting that does not parse (a translation rule, or the destination): the entry is left out, the setting logged. */
 export interface BadRule {
   readonly entry: EntryRow;
-  readonly field: 'cli_translation_rule' | 'cld_translation_rule';
-  readonly error: RuleSyntaxError;
+  readonly field: 'cli_translation_rule' | 'cld_translation_rule' | 'destination';
+  readonly error: RuleSyntaxError | DestinationError;
 }
 
 export interface CandidateSet {
   /** In entry order. */
   readonly candidates: readonly Candidate[];
   readonly excluded: readonly Exclusion[];
-  /** The rules that did not parse, for the log. */
+  /** The rules and destinations that did not parse, for the log. */
   readonly badRules: readonly BadRule[];
   /** Entries left out as `bad_row`, with the value that could not be held, for the log. */
   readonly badRows: readonly BadRow[];
@@ -48,7 +50,8 @@ export interface BadRow {
  * destination set whose amounts can be held (else `bad_row`), a route
  * active at t for the CLD (else `no_match` / `not_active`) whose values can
  * be held (else `bad_row`, route-values.ts), not forbidden (else
- * `forbidden`), translation rules that parse (else `bad_translation_rule`).
+ * `forbidden`), translation rules that parse (else `bad_translation_rule`),
+ * a destination that parsed (else `bad_destination`).
  * `routesBySet` holds the rows of each destination set whose prefix may match.
  */
 export function findCandidates(
@@ -94,26 +97,36 @@ export function findCandidates(
   return { candidates, excluded, badRules, badRows };
 }
 
-/** An entry's two rules parsed, or the errors of those that do not parse. */
+/** An entry's two rules parsed, or why its connection cannot carry calls: settings that do not parse. */
 export type EntryRules =
   | { readonly cliRule: TranslationRule; readonly cldRule: TranslationRule; readonly bad?: undefined }
-  | { readonly bad: readonly BadRule[] };
+  | { readonly bad: readonly BadRule[]; readonly reason: 'bad_translation_rule' | 'bad_destination' };
 
-/** Parses an entry's rules (pure; the snapshot keeps the result with its entry). */
+/**
+ * Parses an entry's rules and checks the destination parsed at load (pure;
+ * the snapshot keeps the result with its entry). A bad rule is the reason
+ * when both are bad: the rules are checked first, as before destinations were.
+ */
 export function parseEntryRules(entry: EntryRow, rules: RuleCache): EntryRules {
   const cliRule = rules.get(entry.cli_translation_rule);
   const cldRule = rules.get(entry.cld_translation_rule);
-  if (!(cliRule instanceof RuleSyntaxError) && !(cldRule instanceof RuleSyntaxError)) return { cliRule, cldRule };
+  const destination = entry.sipDestination;
+  if (!(cliRule instanceof RuleSyntaxError) && !(cldRule instanceof RuleSyntaxError)) {
+    if (destination instanceof DestinationError) return { bad: [{ entry, field: 'destination', error: destination }], reason: 'bad_destination' };
+    return { cliRule, cldRule };
+  }
   const bad: BadRule[] = [];
   if (cliRule instanceof RuleSyntaxError) bad.push({ entry, field: 'cli_translation_rule', error: cliRule });
   if (cldRule instanceof RuleSyntaxError) bad.push({ entry, field: 'cld_translation_rule', error: cldRule });
-  return { bad };
+  if (destination instanceof DestinationError) bad.push({ entry, field: 'destination', error: destination });
+  return { bad, reason: 'bad_translation_rule' };
 }
 
 /**
- * The entry's parsed translation rules; or, when one does not parse, the
- * exclusion `bad_translation_rule` and the rule's error for the log are
- * recorded and undefined returned. Both data sources decide this alike.
+ * The entry's parsed translation rules; or, when a setting does not parse,
+ * the exclusion (`bad_translation_rule` or `bad_destination`) and the
+ * settings' errors for the log are recorded and undefined returned. Both
+ * data sources decide this alike.
  */
 export function entryRules(
   entry: EntryRow,
@@ -124,6 +137,6 @@ export function entryRules(
   const parsed = rules instanceof RuleCache ? parseEntryRules(entry, rules) : rules;
   if (parsed.bad === undefined) return parsed;
   badRules.push(...parsed.bad);
-  excluded.push({ entry, reason: 'bad_translation_rule' });
+  excluded.push({ entry, reason: parsed.reason });
   return undefined;
 }

@@ -10,6 +10,7 @@ import type { GroupRow } from './model.js';
 import type { ExcludedEntry, Route, RouteRequest, RouteResult } from './types.js';
 import { connectionKey, type ExternalConnectionRow, type ExternalConnections, type NewExternalConnection } from './sql.js';
 import { applyRule, RuleSyntaxError, type RuleCache } from './translation.js';
+import { DestinationError, parseDestination } from './destination.js';
 
 /** JSON-RPC code of a loop; an upstream's is passed back as ROUTING_LOOP. */
 const LOOP_CODE = catalogue.ROUTING_LOOP.rpc;
@@ -93,8 +94,8 @@ export interface MappedRoutes {
   /** Upstream routes with no local connection of their name (not created, or deleted meanwhile): left out. */
   readonly unmatched: Route[];
   readonly excluded: ExcludedEntry[];
-  /** Rules that do not parse, for the log. */
-  readonly badRules: { connection: ExternalConnectionRow; field: 'cli_translation_rule' | 'cld_translation_rule'; error: RuleSyntaxError }[];
+  /** Rules and destinations that do not parse, for the log. */
+  readonly badRules: { connection: ExternalConnectionRow; field: 'cli_translation_rule' | 'cld_translation_rule' | 'destination'; error: RuleSyntaxError | DestinationError }[];
 }
 
 /**
@@ -102,7 +103,9 @@ export interface MappedRoutes {
  * identity, destination and capacity; upstream rates and route fields; the
  * upstream's cli/cld through the local rules. Left out: a disabled local
  * connection (`disabled`), a local rule that does not parse
- * (`bad_translation_rule`), a second route onto the same local connection
+ * (`bad_translation_rule`), a local destination that does not parse
+ * (`bad_destination`, parsed here: these rows are read per request), a
+ * second route onto the same local connection
  * (`duplicate`), routes beyond max_routes (`over_max_routes`); and, in
  * `unmatched` only, a route with no local connection of its name.
  *
@@ -141,6 +144,12 @@ export function mapUpstreamRoutes(
       leaveOut('bad_translation_rule');
       continue;
     }
+    const destination = parseDestination(connection.destination);
+    if (destination instanceof DestinationError) {
+      badRules.push({ connection, field: 'destination', error: destination });
+      leaveOut('bad_destination');
+      continue;
+    }
     if (used.has(connection.i_connection)) {
       leaveOut('duplicate');
       continue;
@@ -168,7 +177,10 @@ export function mapUpstreamRoutes(
 /**
  * The connections `upstream` needs created so that its answer is complete:
  * only those of routes that mapUpstreamRoutes would return (max_routes,
- * duplicates and the existing connections' state counted), in upstream order.
+ * duplicates and the existing connections' state counted), in upstream
+ * order; and those of routes left out only for their destination, so that
+ * the answer names them (`bad_destination`) and an operator can correct the
+ * local connection.
  */
 export function connectionsToCreate(upstream: Pick<RouteResult, 'routes'>, local: ExternalConnections, rules: RuleCache, maxRoutes: number | undefined): NewExternalConnection[] {
   const stands = new Map<string, ExternalConnectionRow>();
@@ -182,9 +194,12 @@ export function connectionsToCreate(upstream: Pick<RouteResult, 'routes'>, local
     }
     return row;
   };
-  return mapUpstreamRoutes(upstream, local, rules, maxRoutes, stand)
-    .routes.filter((r) => r.i_connection < 0)
-    .map((r) => ({ name: r.connection_name, destination: r.destination, capacity: r.capacity }));
+  const mapped = mapUpstreamRoutes(upstream, local, rules, maxRoutes, stand);
+  const wanted = new Set(mapped.routes.map((r) => r.i_connection));
+  for (const e of mapped.excluded) if (e.reason === 'bad_destination') wanted.add(e.i_connection);
+  return [...stands.values()]
+    .filter((row) => row.i_connection < 0 && wanted.has(row.i_connection))
+    .map((row) => ({ name: row.name, destination: row.destination, capacity: row.capacity }));
 }
 
 /** The upstream's route fields we pass on; whatever else a newer upstream adds is dropped. */

@@ -51,19 +51,25 @@ export class IntervalFilter {
 /** The log line of a row left out of routing (route-values.ts), from the snapshot's follower and the SQL path alike. */
 export const BAD_ROW_MESSAGE = 'routing row left out: a value the daemon cannot hold exactly (explain shows bad_row)';
 
-/** A connection left out because a translation rule of it does not parse (routing.md step 2). */
+/** A connection left out because a setting of it does not parse: a translation rule (routing.md step 2), or its destination. */
 export interface BadRuleReport {
   readonly i_connection: number;
   readonly connection_name: string;
-  readonly field: 'cli_translation_rule' | 'cld_translation_rule';
+  readonly field: 'cli_translation_rule' | 'cld_translation_rule' | 'destination';
+  /** The setting as stored. */
   readonly rule: string | null;
   readonly error: Error;
 }
 
-/** Logs a bad rule once per connection, field and error: local and external routes alike. */
+/**
+ * Logs a bad setting once per connection, field and error: local and
+ * external routes alike. The value is logged under `rule` for a rule and
+ * under `destination` for a destination.
+ */
 export function logBadRule(logger: RoutingLogger, once: OnceFilter, environment: number, bad: BadRuleReport): void {
   if (!once.first(`rule:${bad.i_connection}:${bad.field}:${bad.error.message}`)) return;
   logger.warn(`connection ${JSON.stringify(bad.connection_name)} left out of routing: ${bad.error.message}`, {
-    i_environment: environment, i_connection: bad.i_connection, connection_name: bad.connection_name, field: bad.field, rule: bad.rule,
+    i_environment: environment, i_connection: bad.i_connection, connection_name: bad.connection_name, field: bad.field,
+    [bad.field === 'destination' ? 'destination' : 'rule']: bad.rule,
   });
 }

@@ -3,6 +3,7 @@
 // decimal strings, dates as epoch milliseconds).
 
 import type { BadValue } from './route-values.js';
+import type { ParsedDestination } from './destination.js';
 
 export interface GroupRow {
   readonly i_routing_group: number;
@@ -21,6 +22,8 @@ export interface EntryRow {
   readonly i_connection: number;
   readonly connection_name: string;
   readonly destination: string;
+  /** `destination` parsed when the row was loaded (destination.ts): an error keeps the entry out (`bad_destination`). */
+  readonly sipDestination: ParsedDestination;
   readonly cli_translation_rule: string | null;
   readonly cld_translation_rule: string | null;
   readonly capacity: number;

@@ -19,6 +19,8 @@ import type { DataStatus } from './snapshot-follower.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
 import { ChosenRoutes } from './chosen-routes.js';
 import { RECORD } from './route-set.js';
+import type { PolicyKey } from './policy.js';
+import { localRtjson, rtjsonOf, type RtjsonDocument } from './rtjson.js';
 
 export interface RoutingResolverOptions {
   /** Where groups and candidates come from. */
@@ -58,14 +60,30 @@ export class RoutingResolver implements Resolver {
 
   /** An answer computed from memory is returned as it is (no promise, no deadline to arm); SQL and upstreams give a promise. */
   resolveNow(environment: number, request: RouteRequest): RouteResult | Promise<RouteResult> {
-    if (this.closed) throw new SippyError('RPC_INTERNAL', 'the resolver is closed; the listener is shutting down');
-    checkRequest(request);
-    const found = this.source.lookup(environment, request, this.rules);
+    const found = this.lookup(environment, request);
     if (found instanceof Promise) return found.then((lookup) => this.answer(environment, request, lookup));
     return this.answer(environment, request, found);
   }
 
-  private answer(environment: number, request: RouteRequest, found: GroupLookup | undefined): RouteResult | Promise<RouteResult> {
+  /** The same selection as Kamailio's rtjson document (sip-proxies.md); from memory as it is, as resolveNow. */
+  resolveRtjson(environment: number, request: RouteRequest): RtjsonDocument | Promise<RtjsonDocument> {
+    const found = this.lookup(environment, request);
+    if (found instanceof Promise) return found.then((lookup) => this.rtjson(environment, request, lookup));
+    return this.rtjson(environment, request, found);
+  }
+
+  private lookup(environment: number, request: RouteRequest): GroupLookup | undefined | Promise<GroupLookup | undefined> {
+    if (this.closed) throw new SippyError('RPC_INTERNAL', 'the resolver is closed; the listener is shutting down');
+    checkRequest(request);
+    return this.source.lookup(environment, request, this.rules);
+  }
+
+  /**
+   * What every answer form does first with a lookup: a missing group is an
+   * error, an external one is forwarded (its answer returned), a bad policy
+   * is an error (logged once), and settings that do not parse are logged.
+   */
+  private local(environment: number, request: RouteRequest, found: GroupLookup | undefined): LocalLookup | Promise<RouteResult> {
     if (found === undefined) {
       throw new SippyError('ROUTING_GROUP_NOT_FOUND', `no routing group named ${JSON.stringify(request.routing_group)} in environment ${environment}`, {
         data: { routing_group: request.routing_group },
@@ -82,15 +100,37 @@ export class RoutingResolver implements Resolver {
     }
     if (found.badRules.length > 0) this.logBadRules(environment, found.badRules);
     if (found.badRows !== undefined && found.badRows.length > 0) this.logBadRows(found.badRows);
-    if (found.chosen !== undefined) return this.answerChosen(environment, group, request, found.chosen);
-    const selection = selectRoutes(found.candidates, { keys, random: this.random, maxRoutes: request.max_routes });
+    return found as LocalLookup;
+  }
+
+  private answer(environment: number, request: RouteRequest, found: GroupLookup | undefined): RouteResult | Promise<RouteResult> {
+    const local = this.local(environment, request, found);
+    if (local instanceof Promise) return local;
+    const group = local.group;
+    if (local.chosen !== undefined) return this.answerChosen(environment, group, request, local.chosen);
+    const selection = selectRoutes(local.candidates, { keys: local.policy, random: this.random, maxRoutes: request.max_routes });
     const writer = this.writer;
     writer.begin(environment, group, request.cli, request.cld);
     for (const ranked of selection.routes) {
       writer.route(ranked.entry, ranked.route, ranked.costMicros, applyRule(ranked.cliRule, request.cli), applyRule(ranked.cldRule, request.cld));
     }
-    const excluded = request.explain === true ? excludedEntries(found.excluded, selection.excluded) : undefined;
+    const excluded = request.explain === true ? excludedEntries(local.excluded, selection.excluded) : undefined;
     return localResult(environment, group, request, selection.routes, selection.routes.length, excluded, writer.finish(excluded));
+  }
+
+  private rtjson(environment: number, request: RouteRequest, found: GroupLookup | undefined): RtjsonDocument | Promise<RtjsonDocument> {
+    const local = this.local(environment, request, found);
+    if (local instanceof Promise) return local.then(rtjsonOf);
+    const chosen = local.chosen;
+    if (chosen !== undefined) {
+      const count = request.max_routes === undefined ? chosen.length : Math.min(chosen.length, request.max_routes);
+      const routes: RouteParts[] = [];
+      for (let k = 0; k < count; k++) routes.push(chosenRoute(chosen, k));
+      return localRtjson(routes, request.cli, request.cld, undefined);
+    }
+    const selection = selectRoutes(local.candidates, { keys: local.policy, random: this.random, maxRoutes: request.max_routes });
+    const excluded = request.explain === true ? excludedEntries(local.excluded, selection.excluded) : undefined;
+    return localRtjson(selection.routes, request.cli, request.cld, excluded);
   }
 
   /** The answer from routes a snapshot already chose (chosen-routes.ts): no candidates, no ranking. */
@@ -159,6 +199,9 @@ function makeRoutes(ranked: readonly Ranked[] | ChosenRoutes, count: number, cli
 function excludedEntries(found: readonly Exclusion[], selection: readonly Exclusion[]): ExcludedEntry[] {
   return [...found, ...selection].map(({ entry, reason }) => ({ i_connection: entry.i_connection, connection_name: entry.connection_name, reason }));
 }
+
+/** A local group's lookup with its policy parsed. */
+type LocalLookup = Extract<GroupLookup, { readonly external: false }> & { readonly policy: readonly PolicyKey[] };
 
 /** What an answer's route is made of. */
 type RouteParts = Pick<Ranked, 'entry' | 'route' | 'costMicros' | 'cliRule' | 'cldRule'>;

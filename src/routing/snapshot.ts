@@ -17,6 +17,7 @@ import type { PrefixPool } from './interned.js';
 import type { RouteSet } from './route-set.js';
 import { withEntryJson, withGroupJson } from './answer-json.js';
 import { ChosenRoutesMemo, type ChosenRoutes } from './chosen-routes.js';
+import { parseDestination, type ParsedDestination } from './destination.js';
 
 /** The rows of the six small tables, as read (routes are in RouteSets). */
 export interface SmallTables {
@@ -146,6 +147,8 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, me
     if (list === undefined) entriesByGroup.set(entry.i_routing_group, (list = []));
     list.push(entry);
   }
+  // Each connection's destination is parsed once, however many entries use it.
+  const destinations = new Map<number, ParsedDestination>();
   const byEnvironment = new Map<number, Map<string, SnapshotGroup>>();
   for (const group of tables.groups) {
     const inputs = (entriesByGroup.get(group.i_routing_group) ?? []).sort(
@@ -153,7 +156,7 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, me
     );
     const entries: SnapshotEntry[] = [];
     for (const input of inputs) {
-      const entry = joinEntry(input, tables, sets);
+      const entry = joinEntry(input, tables, sets, destinations);
       if (entry !== undefined) entries.push(entry);
     }
     let policy: readonly PolicyKey[] | SippyError;
@@ -174,12 +177,14 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, me
   return byEnvironment;
 }
 
-function joinEntry(input: EntryInput, tables: SmallTables, sets: ReadonlyMap<number, RouteSet>): SnapshotEntry | undefined {
+function joinEntry(input: EntryInput, tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, destinations: Map<number, ParsedDestination>): SnapshotEntry | undefined {
   const connection = tables.connections.get(input.i_connection);
   const set = tables.destinationSets.get(input.i_destination_set);
   const vendor = connection === undefined ? undefined : tables.vendors.get(connection.i_vendor);
   // The foreign keys make these exist in any committed state read consistently.
   if (connection === undefined || set === undefined || vendor === undefined) return undefined;
+  let sipDestination = destinations.get(connection.i_connection);
+  if (sipDestination === undefined) destinations.set(connection.i_connection, (sipDestination = parseDestination(connection.destination)));
   const row: EntryRow = {
     i_routing_group_entry: input.i_routing_group_entry,
     entry_order: input.entry_order,
@@ -187,6 +192,7 @@ function joinEntry(input: EntryInput, tables: SmallTables, sets: ReadonlyMap<num
     i_connection: connection.i_connection,
     connection_name: connection.name,
     destination: connection.destination,
+    sipDestination,
     cli_translation_rule: connection.cli_translation_rule,
     cld_translation_rule: connection.cld_translation_rule,
     capacity: connection.capacity,

@@ -9,6 +9,7 @@ import type { EntryRow, GroupRow, GroupWithEntries, RouteRow } from './model.js'
 import { prefixesOf } from './match.js';
 import { isSippyError } from '../errors.js';
 import { destinationSetAmount, ROUTE_COLUMN_NAMES, ROUTE_SELECT_LIST, routeFromValues } from './route-values.js';
+import { parseDestination } from './destination.js';
 
 /** routes.prefix is VARCHAR(32): no longer prefix can exist. */
 export const MAX_PREFIX_LENGTH = 32;
@@ -115,6 +116,7 @@ function toEntry(row: Row): EntryRow {
     i_connection: Number(row.i_connection),
     connection_name: String(row.connection_name),
     destination: String(row.destination),
+    sipDestination: parseDestination(String(row.destination)),
     cli_translation_rule: row.cli_translation_rule === null ? null : String(row.cli_translation_rule),
     cld_translation_rule: row.cld_translation_rule === null ? null : String(row.cld_translation_rule),
     capacity: Number(row.capacity),

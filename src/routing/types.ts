@@ -6,6 +6,7 @@ import type { GroupRow } from './model.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { RoutingInspector } from './inspect.js';
 import type { RouteResult } from '../route-wire.js';
+import type { RtjsonDocument } from './rtjson.js';
 
 export type { ExcludedEntry, ExclusionReason, Route, RouteResult } from '../route-wire.js';
 
@@ -47,6 +48,12 @@ export interface Resolver {
    * the snapshot): the caller then arms no deadline. A promise otherwise.
    */
   resolveNow?(environment: number, request: RouteRequest): RouteResult | Promise<RouteResult>;
+  /**
+   * The same selection as Kamailio's rtjson document (sip-proxies.md), as it
+   * is when computed without I/O. Absent: the RPC layer makes the document
+   * from resolve()'s answer (rtjson.ts, rtjsonOf).
+   */
+  resolveRtjson?(environment: number, request: RouteRequest): RtjsonDocument | Promise<RtjsonDocument>;
   /** Where answers come from now (ping, status); undefined on the plain SQL path. */
   dataStatus?(): DataStatus | undefined;
   /** Lists the loaded groups and routes (listGroups, listRoutes); absent where a resolver cannot. */

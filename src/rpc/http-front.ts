@@ -1,9 +1,10 @@
 // The HTTP front of a listener: one POST per JSON-RPC body. In order, before
 // any work: the allow-list (TCP only; the address the kernel reports, never a
 // header), the path (404), the method (405), the body limit (413, without
-// parsing). Then the body goes to the JSON-RPC dispatcher. Every answer,
-// HTTP errors included, is `application/json` with a JSON-RPC error body, so
-// a client always has one format to read.
+// parsing). Then the body goes to the JSON-RPC dispatcher. A GET or HEAD of
+// /rtjson goes to rtjson-front.ts instead, after the same allow-list. Every
+// answer, HTTP errors included, is `application/json` with a JSON-RPC error
+// body, so a client always has one format to read (http-reply.ts).
 //
 // `Expect: 100-continue` requests come through createContinueHandler: the
 // checks that need no body (allow-list, path, method, declared length) run
@@ -20,12 +21,13 @@ import type { CallGate } from './call-gate.js';
 import { declaredTooLarge, discardBody, readRequestBody, type RequestBodyOutcome } from './body-reader.js';
 import { MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-shape.js';
 import { replyJson } from './reply-json.js';
-import { replyBuffers } from '../routing/index.js';
-import { errorResponse, type JsonRpcDispatcher } from './jsonrpc.js';
-import type { MethodContext } from './methods.js';
+import type { JsonRpcDispatcher } from './jsonrpc.js';
+import { methodContext } from './methods.js';
 import { rpcError, STANDARD_MESSAGES, type JsonRpcError } from './rpc-errors.js';
 import type { ListenerSettings } from './settings.js';
 import type { WaitingCalls } from './waiting-calls.js';
+import { closeAfter, send, sendError, tooLarge } from './http-reply.js';
+import { answerRtjson, isRtjsonMethod, RTJSON_METHODS, RTJSON_PATH } from './rtjson-front.js';
 
 /** What the front needs of its listener. */
 export interface FrontHost {
@@ -89,9 +91,9 @@ export function createContinueHandler(host: FrontHost): (req: IncomingMessage, r
     const settings = host.settings();
     const limit = settings.limits.bodyLimitBytes;
     let refused = true;
+    let service: ReturnType<typeof serviceOf>;
     if (!allowed(host, req, settings)) deny(host, req, res);
-    else if (pathOf(req.url) !== settings.httpPath) closeAfter(host, req, res, 404, wrongPath(settings.httpPath));
-    else if (req.method !== 'POST') closeAfter(host, req, res, 405, WRONG_METHOD, { allow: 'POST' });
+    else if (typeof (service = serviceOf(pathOf(req.url), req.method, settings.httpPath)) === 'object') closeAfter(host, req, res, service.status, service.error, service.headers);
     else if (declaredTooLarge(req, limit)) tooLarge(host, req, res, limit);
     else refused = false;
     if (!refused) {
@@ -115,9 +117,34 @@ export function createExpectationHandler(host: FrontHost): (req: IncomingMessage
 }
 
 const WRONG_METHOD = rpcError('RPC_INVALID_REQUEST', 'Invalid Request: JSON-RPC requests are sent with POST.');
+const WRONG_RTJSON_METHOD = rpcError('RPC_INVALID_REQUEST', `Invalid Request: the routing document at ${RTJSON_PATH} is asked for with GET or HEAD.`);
+const WRONG_EITHER_METHOD = rpcError('RPC_INVALID_REQUEST', 'Invalid Request: JSON-RPC requests are sent with POST, the routing document is asked for with GET or HEAD.');
 
 function wrongPath(httpPath: string): JsonRpcError {
   return rpcError('RPC_INVALID_REQUEST', `Invalid Request: no JSON-RPC service at this path; POST to ${httpPath}.`);
+}
+
+/** A request that no service of the listener takes: its status, error and extra headers. */
+interface Refusal {
+  readonly status: number;
+  readonly error: JsonRpcError;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * What serves a request: JSON-RPC (POST at the listener's path), the rtjson
+ * document (GET or HEAD at /rtjson), or nothing: 404 for a path served by
+ * nothing, 405 with Allow for a method its path does not take.
+ */
+function serviceOf(path: string | undefined, method: string | undefined, httpPath: string): 'rpc' | 'rtjson' | Refusal {
+  if (path === httpPath && method === 'POST') return 'rpc';
+  if (path === RTJSON_PATH) {
+    if (isRtjsonMethod(method)) return 'rtjson';
+    if (path === httpPath) return { status: 405, error: WRONG_EITHER_METHOD, headers: { allow: [...RTJSON_METHODS, 'POST'].join(', ') } };
+    return { status: 405, error: WRONG_RTJSON_METHOD, headers: { allow: RTJSON_METHODS.join(', ') } };
+  }
+  if (path !== httpPath) return { status: 404, error: wrongPath(httpPath), headers: {} };
+  return { status: 405, error: WRONG_METHOD, headers: { allow: 'POST' } };
 }
 
 function allowed(host: FrontHost, req: IncomingMessage, settings: ListenerSettings): boolean {
@@ -145,13 +172,13 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     return 1;
   }
   const limit = settings.limits.bodyLimitBytes;
-  if (pathOf(req.url) !== settings.httpPath) {
-    await refuse(host, req, res, limit, 404, wrongPath(settings.httpPath));
-    if (metrics !== undefined) refused(metrics, read);
-    return 1;
-  }
-  if (req.method !== 'POST') {
-    await refuse(host, req, res, limit, 405, WRONG_METHOD, { allow: 'POST' });
+  const path = pathOf(req.url);
+  if (path !== settings.httpPath || req.method !== 'POST') {
+    const service = serviceOf(path, req.method, settings.httpPath);
+    if (service === 'rtjson') return answerRtjson(host, req, res, settings, started, read);
+    // (POST at the JSON-RPC path is not here.)
+    const wrong = service as Refusal;
+    await refuse(host, req, res, limit, wrong.status, wrong.error, wrong.headers);
     if (metrics !== undefined) refused(metrics, read);
     return 1;
   }
@@ -166,14 +193,7 @@ async function handle(host: FrontHost, req: IncomingMessage, res: ServerResponse
     sendError(host, res, 200, malformedError(body.reason));
     return 1;
   }
-  const context: MethodContext = {
-    environment: settings.environment,
-    resolver: settings.resolver,
-    deadline: started + settings.limits.requestTimeoutMs,
-    now: host.now,
-    logger: host.logger,
-    waiting: host.waiting,
-  };
+  const context = methodContext(settings, host, started);
   const reply = await host.dispatcher.handle(body, context, settings.limits.maxBatch, host.gateFor(req.socket), metrics);
   if (reply.body === undefined) {
     send(host, res, 204, undefined);
@@ -222,62 +242,6 @@ function malformedError(reason: Extract<RequestBodyOutcome, { kind: 'malformed' 
     case 'values':
       return rpcError('RPC_INVALID_REQUEST', `Invalid Request: the request holds more than ${MAX_JSON_VALUES} values.`, { max_values: MAX_JSON_VALUES });
   }
-}
-
-/** An HTTP error answered without reading the body; the connection is closed once it is out. */
-function closeAfter(host: FrontHost, req: IncomingMessage, res: ServerResponse, status: number, error: JsonRpcError, headers: Record<string, string> = {}): void {
-  res.shouldKeepAlive = false;
-  res.once('finish', () => req.socket.destroy());
-  sendError(host, res, status, error, { ...headers, connection: 'close' });
-}
-
-/**
- * 413, then the connection is closed once the answer is out: the rest of the
- * body is never read. (Its bytes are discarded by the kernel on close.)
- */
-function tooLarge(host: FrontHost, req: IncomingMessage, res: ServerResponse, limit: number): void {
-  closeAfter(host, req, res, 413, rpcError('RPC_INVALID_REQUEST', `Invalid Request: the request body is larger than this listener's limit of ${limit} bytes.`));
-}
-
-function sendError(host: FrontHost, res: ServerResponse, status: number, error: JsonRpcError, headers: Record<string, string> = {}): void {
-  send(host, res, status, JSON.stringify(errorResponse(error)), headers);
-}
-
-function send(host: FrontHost, res: ServerResponse, status: number, body: string | Buffer | undefined, headers: Record<string, string> = {}): void {
-  if (host.isStopping()) {
-    res.shouldKeepAlive = false;
-    headers = { ...headers, connection: 'close' };
-  }
-  if (body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  // Encoded once: Buffer.byteLength and then end(string) would walk a large answer twice.
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': bytes.length,
-  });
-  (res as SentResponse)[SENT_BYTES] = bytes;
-  res.end(bytes, giveBackWhenSent);
-}
-
-const SENT_BYTES = Symbol('sippy_routed.sentBytes');
-
-type SentResponse = ServerResponse & { [SENT_BYTES]?: Buffer };
-
-/**
- * Runs on the response's 'finish' (the socket has taken every byte): an
- * answer written to a pooled buffer gives it back (routing/reply-buffers.ts).
- * One function for every response, reading what it sent from it.
- */
-function giveBackWhenSent(this: SentResponse): void {
-  const bytes = this[SENT_BYTES];
-  if (bytes === undefined) return;
-  this[SENT_BYTES] = undefined;
-  replyBuffers.giveBack(bytes);
 }
 
 /** The path of a request target, without query string; undefined when absent. */

@@ -1,4 +1,6 @@
-// The daemon's JSON-RPC methods (rpc.md): getRoutes and ping. Each takes the
+// The daemon's JSON-RPC methods (rpc.md): getRoutes and ping; and getRoutes
+// in Kamailio's rtjson form (sip-proxies.md), which GET /rtjson answers too
+// (rtjson-query.ts). Each takes the
 // raw params and a per-request context (the listener's settings as they were
 // when the request arrived) and returns the result, or throws a SippyError
 // from the catalogue. Turning errors into JSON-RPC error objects is
@@ -8,10 +10,12 @@ import { SippyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Resolver, RouteRequest, RouteResult } from '../routing/types.js';
 import type { DataStatus } from '../routing/snapshot-follower.js';
+import { rtjsonOf, type RtjsonDocument } from '../routing/index.js';
 import { VERSION } from '../version.js';
-import { callStartTime, validateParams } from './param-schemas.js';
+import { callStartTime, validateParams, type GetRoutesParams } from './param-schemas.js';
 import type { ListingBudget } from './listing-budget.js';
 import type { WaitingCalls } from './waiting-calls.js';
+import type { ListenerSettings } from './settings.js';
 
 /** What a method needs of the listener, fixed for the request's lifetime. */
 export interface MethodContext {
@@ -27,30 +31,56 @@ export interface MethodContext {
   readonly listing?: ListingBudget;
 }
 
+/** The context of a request that arrived at `started` (epoch ms) on a listener with these settings: its deadline is the request timeout. */
+export function methodContext(settings: Pick<ListenerSettings, 'environment' | 'resolver' | 'limits'>, host: Pick<MethodContext, 'now' | 'logger' | 'waiting'>, started: number): MethodContext {
+  return {
+    environment: settings.environment,
+    resolver: settings.resolver,
+    deadline: started + settings.limits.requestTimeoutMs,
+    now: host.now,
+    logger: host.logger,
+    waiting: host.waiting,
+  };
+}
+
 export async function ping(params: unknown, context: MethodContext): Promise<{ i_environment: number; version: string; data?: DataStatus }> {
   validateParams('ping', params);
   const data = context.resolver.dataStatus?.();
   return data === undefined ? { i_environment: context.environment, version: VERSION } : { i_environment: context.environment, version: VERSION, data };
 }
 
-export async function getRoutes(params: unknown, context: MethodContext): Promise<RouteResult> {
+export async function getRoutes(params: unknown, context: MethodContext): Promise<RouteResult | RtjsonDocument> {
   const request = routeRequest(params, context);
-  if (context.logger.enabled('debug')) {
-    context.logger.debug('getRoutes', {
-      environment: context.environment,
-      routing_group: request.routing_group,
-      cld: request.cld,
-      cli: request.cli,
-      call_id: request.call_id,
-      remote_ip: request.remote_ip,
-      hops: request.hops,
-    });
-  }
+  // Validated: params is an object, and format one of ANSWER_FORMATS or absent.
+  if ((params as GetRoutesParams).format === 'rtjson') return rtjsonRoutes(request, context);
+  if (context.logger.enabled('debug')) logRequest(request, context);
   const resolver = context.resolver;
   const answer = resolver.resolveNow !== undefined ? resolver.resolveNow(context.environment, request) : resolver.resolve(context.environment, request);
   // Computed from memory, with no I/O that could hang: no deadline to arm.
   if (!(answer instanceof Promise)) return answer;
   return withDeadline(answer, context);
+}
+
+/** getRoutes answered as Kamailio's rtjson document: `"format": "rtjson"`, and GET /rtjson. The same selection, limits and deadline. */
+export async function rtjsonRoutes(request: RouteRequest, context: MethodContext): Promise<RtjsonDocument> {
+  if (context.logger.enabled('debug')) logRequest(request, context);
+  const resolver = context.resolver;
+  if (resolver.resolveRtjson === undefined) return rtjsonOf(await withDeadline(resolver.resolve(context.environment, request), context));
+  const answer = resolver.resolveRtjson(context.environment, request);
+  if (!(answer instanceof Promise)) return answer;
+  return withDeadline(answer, context);
+}
+
+function logRequest(request: RouteRequest, context: MethodContext): void {
+  context.logger.debug('getRoutes', {
+    environment: context.environment,
+    routing_group: request.routing_group,
+    cld: request.cld,
+    cli: request.cli,
+    call_id: request.call_id,
+    remote_ip: request.remote_ip,
+    hops: request.hops,
+  });
 }
 
 /** Validated params → the resolver's RouteRequest (throws RPC_INVALID_PARAMS or ENVIRONMENT_MISMATCH). */

@@ -23,7 +23,12 @@ export interface GetRoutesParams {
   readonly hops?: number;
   readonly call_id?: string;
   readonly remote_ip?: string;
+  readonly format?: AnswerFormat;
 }
+
+/** getRoutes answer forms: `sippy` (rpc.md's result, the default) and `rtjson` (Kamailio's routing document, sip-proxies.md). */
+export const ANSWER_FORMATS = ['sippy', 'rtjson'] as const;
+export type AnswerFormat = (typeof ANSWER_FORMATS)[number];
 
 export const getRoutesSchema = {
   type: 'object',
@@ -41,6 +46,7 @@ export const getRoutesSchema = {
     // Logged only; bounded so a request cannot make log lines huge.
     call_id: { type: 'string', maxLength: 256 },
     remote_ip: { type: 'string', maxLength: 64 },
+    format: { type: 'string', enum: ANSWER_FORMATS },
   },
   additionalProperties: true,
 } as const;
@@ -101,7 +107,8 @@ export function validateParams<M extends MethodName>(method: M, params: unknown)
 
 type ParamsOf<M extends MethodName> = M extends 'getRoutes' ? GetRoutesParams : Record<string, unknown>;
 
-function invalidParams(errors: readonly ParamError[]): SippyError {
+/** RPC_INVALID_PARAMS naming each problem: the first in the message, all in data.errors. */
+export function invalidParams(errors: readonly ParamError[]): SippyError {
   const first = errors[0] ?? { path: '', message: 'invalid' };
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
   const where = first.path === '' ? 'params' : first.path;
@@ -115,6 +122,10 @@ function describe(error: ErrorObject): ParamError {
   }
   if (error.keyword === 'format') {
     return { path: error.instancePath, message: 'must be an ISO 8601 date and time with a UTC offset (2026-01-31T12:00:00+01:00) or integer Unix seconds' };
+  }
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: readonly unknown[] }).allowedValues;
+    return { path: error.instancePath, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
   }
   if (error.keyword === 'type') {
     const types = ([] as string[]).concat((error.params as { type: string | string[] }).type);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { compareAnswer, type SampledCall } from '../../bench/check.js';
 import { SyntheticDataSet, type DataSetSizes } from '../../bench/dataset.js';
 import { estimatedCostMicros, expectedResult, formatMicros } from '../../bench/expected.js';
-import { isRpcSuccess, percentile } from '../../bench/load-runner.js';
+import { isRpcSuccess, isRtjsonDocument, percentile } from '../../bench/load-runner.js';
 import { parseBenchOptions } from '../../bench/options.js';
 import { drawCalls } from '../../bench/requests.js';
 import { verdictOf, type BenchResult } from '../../bench/report.js';
@@ -88,6 +88,9 @@ describe('bench: expected answers and the checker (pure)', () => {
     expect(isRpcSuccess('{"jsonrpc":"2.0","id":1,"error":{"code":-32010,"message":"db"}}', false)).to.equal(false);
     expect(isRpcSuccess('{"jsonrpc":"2.0","id":1,"result":', true)).to.equal(false);
     expect(isRpcSuccess('<html>', false)).to.equal(false);
+    expect(isRtjsonDocument('{"version":"1.0","routing":"serial","routes":[]}', true)).to.equal(true);
+    expect(isRtjsonDocument('{"jsonrpc":"2.0","error":{"code":-32001,"message":"x"},"id":null}', false)).to.equal(false);
+    expect(isRtjsonDocument('{"version":"1.0","routing":"serial","routes":[', true)).to.equal(false);
     const sorted = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect([percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100)]).to.deep.equal([5, 10, 10]);
   });
@@ -99,11 +102,14 @@ describe('bench: expected answers and the checker (pure)', () => {
       cpuCores: { daemon: 0, database: 0, loadGenerator: 0, harness: 0, otherProcesses: 0 },
       load: { requests: 10, seconds: 1, requestsPerSecond: 10, latencyMs: { p50: 1, p99: 1, max: 1 }, errors, errorSamples: [] },
     } as const;
-    const run = { transport: 'unix', daemonPeakRssBytes: 0, daemonExit: { code: 0, signal: null, killed: false }, correctness: { checked: 5, withRoutes: 5, wrong: 0, problems: [] } } as const;
+    const checked = { checked: 5, withRoutes: 5, wrong: 0, problems: [] } as const;
+    const run = { transport: 'unix', daemonPeakRssBytes: 0, daemonExit: { code: 0, signal: null, killed: false }, correctness: checked, rtjsonCorrectness: checked } as const;
     expect(verdictOf([scenario], [run]).ok).to.equal(true);
     const failing: BenchResult['verdict'] = verdictOf([{ ...scenario, load: { ...scenario.load, errors: { ...errors, rpcErrors: 1, total: 1 } } }], [run]);
     expect(failing.ok).to.equal(false);
     expect(verdictOf([scenario], [{ ...run, correctness: { ...run.correctness, wrong: 1, problems: ['x'] } }]).wrongAnswers).to.equal(1);
+    const rtjsonWrong = verdictOf([scenario], [{ ...run, rtjsonCorrectness: { ...checked, wrong: 2, problems: ['y'] } }]);
+    expect([rtjsonWrong.ok, rtjsonWrong.wrongAnswers, rtjsonWrong.reasons[0]]).to.deep.equal([false, 2, 'unix: 2 of 5 sampled GET /rtjson answers wrong; first: y']);
     expect(verdictOf([scenario], [{ ...run, daemonExit: { code: null, signal: 'SIGKILL', killed: true } }]).ok).to.equal(false);
   });
 
@@ -211,6 +217,8 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
     expect(code, stderr).to.equal(0);
     expect(stdout).to.match(/\| unix \| ceiling \| 1 \|/);
     expect(stdout).to.match(/\| http \| getRoutes \| 64 \|/);
+    expect(stdout).to.match(/\| http \| rtjson \| 64 \|/);
+    expect(stdout).to.match(/GET \/rtjson against getRoutes \(requests\/s, the same calls\): unix c1 \d+\.\d\d, /);
     expect(stdout).to.contain('Verdict: OK');
   });
 
@@ -230,7 +238,8 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
     const files = readdirSync(resultsDir);
     expect(files).to.have.length(1);
     const result = JSON.parse(readFileSync(join(resultsDir, files[0]!), 'utf8')) as BenchResult;
-    expect(result.scenarios).to.have.length(12);
+    expect(result.scenarios).to.have.length(18);
+    expect(result.rtjsonRatios.map((r) => `${r.transport} ${r.concurrency}`)).to.deep.equal(['unix 1', 'unix 16', 'unix 64', 'http 1', 'http 16', 'http 64']);
     for (const s of result.scenarios) {
       expect(s.load.errors.total, `${s.transport} ${s.kind} c${s.concurrency}: ${s.load.errorSamples.join(' | ')}`).to.equal(0);
       expect(s.load.requests).to.be.greaterThan(0);
@@ -240,6 +249,7 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
       expect(t.correctness.checked).to.equal(50);
       expect(t.correctness.wrong, t.correctness.problems.join('\n')).to.equal(0);
       expect(t.correctness.withRoutes).to.be.greaterThan(0);
+      expect([t.rtjsonCorrectness.checked, t.rtjsonCorrectness.wrong], t.rtjsonCorrectness.problems.join('\n')).to.deep.equal([50, 0]);
       expect(t.daemonExit.code).to.equal(0);
     }
     expect(result.machine.database).to.match(/\d+\.\d+/);

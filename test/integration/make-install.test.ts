@@ -33,6 +33,11 @@ describe('make install: the manual page; make uninstall: quiet about the econfig
     expect(installed).to.equal(readFileSync(join(REPO, 'etc/grafana/sippy_routed.json'), 'utf8'));
   });
 
+  it('installs the Kamailio config beside the econfig sample, as it is in etc/kamailio', () => {
+    const installed = readFileSync(join(dest(), 'usr/local/etc/sippy_routed/kamailio/sippy_routed.cfg'), 'utf8');
+    expect(installed).to.equal(readFileSync(join(REPO, 'etc/kamailio/sippy_routed.cfg'), 'utf8'));
+  });
+
   it('the installed page renders with man -l, with every command', function () {
     const man = spawnSync('man', ['-l', join(dest(), 'usr/local/share/man/man8/sippy_routed.8')], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '100', MANPAGER: 'cat', PAGER: 'cat' } });
     if (man.error !== undefined) this.skip(); // no man(1) on this machine: the equality above stands
@@ -50,6 +55,7 @@ describe('make install: the manual page; make uninstall: quiet about the econfig
     expect(readFileSync(econfig, 'utf8')).to.equal('# mine\n');
     expect(existsSync(join(dest(), 'usr/local/share/man/man8/sippy_routed.8'))).to.equal(false);
     expect(existsSync(join(dest(), 'usr/local/share/sippy_routed'))).to.equal(false);
+    expect(existsSync(join(dest(), 'usr/local/etc/sippy_routed/kamailio'))).to.equal(false);
     expect(existsSync(join(dest(), 'usr/local/bin/sippy_routed'))).to.equal(false);
   });
 });

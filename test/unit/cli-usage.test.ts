@@ -73,6 +73,12 @@ describe('cli: usage text, README and the manual page agree and are complete', (
     expect(page).to.match(/^\.TH SIPPY_ROUTED 8 /);
   });
 
+  it('the manual page names GET /rtjson with its query, and the Kamailio config it installs', async () => {
+    const page = await manPage();
+    expect(page).to.include('.B GET /rtjson?routing_group=G&cld=N[&cli=N][&call_start_time=T][&max_routes=N]\n');
+    expect(page).to.include('/kamailio/sippy_routed.cfg\n');
+  });
+
   it('the demo route count is the demo data\'s, and the only one given', async () => {
     const count = demoRouteCount();
     expect(count).to.match(/^\d{1,3}(,\d{3})*$/);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { AnswerWriter, withEntryJson, withGroupJson } from '../../../src/routing/answer-json.js';
 import { formatMicrosAny } from '../../../src/routing/cost.js';
 import type { EntryRow, GroupRow, RouteRow } from '../../../src/routing/model.js';
+import { parseDestination } from '../../../src/routing/destination.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 // The answer's bytes are written piece by piece; they must be exactly
@@ -18,6 +19,7 @@ describe('answer bytes (pure)', () => {
   function entry(): EntryRow {
     return {
       i_routing_group_entry: 1, entry_order: 1, weight: null, i_connection: pick(INTS), connection_name: pick(STRINGS), destination: pick(STRINGS),
+      sipDestination: parseDestination('gw.example:5060'),
       cli_translation_rule: null, cld_translation_rule: null, capacity: pick(INTS), enabled: true, i_vendor: pick(INTS), vendor_name: pick(STRINGS),
       i_destination_set: pick(INTS), destination_set_name: pick(STRINGS), currency: pick(STRINGS), connect_fee: '0.010000', free_seconds: pick(INTS),
       grace_period: pick(INTS), post_call_surcharge: '1.500000',

@@ -131,6 +131,29 @@ describe('external groups: pure steps', () => {
     expect(connectionsToCreate(upstream(routes), local([{ name: 'off', enabled: false }, { name: 'on' }]), new RuleCache(), 3).map((c) => c.name)).to.deep.equal(['n1', 'n2']);
   });
 
+  it('leaves out a route whose local connection has a destination that does not parse (bad_destination), after its rules are checked', () => {
+    const mapped = mapUpstreamRoutes(
+      upstream([upstreamRoute('gw bad'), upstreamRoute('both'), upstreamRoute('ok')]),
+      local([{ name: 'gw bad', destination: 'gw bad:5060' }, { name: 'both', destination: 'sip:u@h', cli_translation_rule: 's/(/x/' }, { name: 'ok' }]),
+      new RuleCache(),
+      undefined,
+    );
+    expect(mapped.routes.map((r) => r.connection_name)).to.deep.equal(['ok']);
+    expect(mapped.excluded).to.deep.equal([
+      { i_connection: 500, connection_name: 'gw bad', reason: 'bad_destination' },
+      { i_connection: 501, connection_name: 'both', reason: 'bad_translation_rule' },
+    ]);
+    expect(mapped.badRules.map((b) => [b.connection.name, b.field])).to.deep.equal([['gw bad', 'destination'], ['both', 'cli_translation_rule']]);
+  });
+
+  it('connectionsToCreate also asks for a connection whose upstream destination does not parse: the answer then names it, and an operator can correct it', () => {
+    const routes = [upstreamRoute('bad', { destination: 'not a host' }), upstreamRoute('n1'), upstreamRoute('n2')];
+    expect(connectionsToCreate(upstream(routes), local([]), new RuleCache(), 1)).to.deep.equal([
+      { name: 'bad', destination: 'not a host', capacity: 30 },
+      { name: 'n1', destination: 'n1.up:5060', capacity: 30 },
+    ]);
+  });
+
   it('unmappableRoute refuses a lone surrogate in a name or destination, and accepts paired ones', () => {
     expect(unmappableRoute(upstreamRoute('gw\ud800x'))).to.match(/connection_name holds a lone UTF-16 surrogate/);
     expect(unmappableRoute(upstreamRoute('gw\udc00'))).to.match(/lone UTF-16 surrogate/);

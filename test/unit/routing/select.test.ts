@@ -4,6 +4,7 @@ import { parsePolicy } from '../../../src/routing/policy.js';
 import { parseRule } from '../../../src/routing/translation.js';
 import type { Candidate } from '../../../src/routing/candidates.js';
 import type { EntryRow, RouteRow } from '../../../src/routing/model.js';
+import { parseDestination } from '../../../src/routing/destination.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 interface Spec {
@@ -24,7 +25,7 @@ function candidate(spec: Spec): CostedCandidate {
   const id = spec.entry ?? 1;
   const entry: EntryRow = {
     i_routing_group_entry: id, entry_order: spec.order ?? 0, weight: spec.weight ?? null,
-    i_connection: spec.conn ?? id, connection_name: `c${spec.conn ?? id}`, destination: 'x', cli_translation_rule: null, cld_translation_rule: null,
+    i_connection: spec.conn ?? id, connection_name: `c${spec.conn ?? id}`, destination: 'x', sipDestination: parseDestination('x'), cli_translation_rule: null, cld_translation_rule: null,
     capacity: -1, enabled: true, i_vendor: 1, vendor_name: 'V', i_destination_set: id, destination_set_name: `s${id}`,
     currency: 'USD', connect_fee: '0.000000', free_seconds: 0, grace_period: 0, post_call_surcharge: '0.000000',
   };

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { estimateCostMicros, estimateCostMicrosNumber, formatMicros, formatMicrosAny, int32Micros, parseMicros, parseMicrosNumber } from '../../../src/routing/cost.js';
 import { AnswerWriter } from '../../../src/routing/answer-json.js';
 import type { EntryRow } from '../../../src/routing/model.js';
+import { parseDestination } from '../../../src/routing/destination.js';
 import { matchRoute } from '../../../src/routing/match.js';
 import type { RouteRow } from '../../../src/routing/model.js';
 import { DescriptionPool, MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
@@ -12,7 +13,7 @@ import { seededRandom } from '../../../src/seeded-random.js';
 // BigInt, and the columnar longest-prefix match against matchRoute.
 
 const ENTRY: EntryRow = {
-  i_routing_group_entry: 1, entry_order: 1, weight: null, i_connection: 1, connection_name: 'c', destination: 'd', cli_translation_rule: null,
+  i_routing_group_entry: 1, entry_order: 1, weight: null, i_connection: 1, connection_name: 'c', destination: 'd', sipDestination: parseDestination('d'), cli_translation_rule: null,
   cld_translation_rule: null, capacity: 1, enabled: true, i_vendor: 1, vendor_name: 'v', i_destination_set: 1, destination_set_name: 's',
   currency: 'USD', connect_fee: '0.000000', free_seconds: 0, grace_period: 0, post_call_surcharge: '0.000000',
 };
