@@ -263,15 +263,11 @@ export const migrations: readonly Migration[] = Object.freeze([
       ...JOURNAL_TRIGGERS.filter((trigger) => trigger.table === 'routes').flatMap((trigger) => trigger.statements),
     ],
   },
-  {
-    version: 3,
-    name: 'route descriptions',
-    // The destination's name from the carrier's rate deck ("United Kingdom -
-    // Mobile"): shown by `routes`, written by `rates import`, read by
-    // `rates export`. Informational only: routing never reads it. Adding a
-    // NULL column is instant on MariaDB 10.3+ and MySQL 8.0.12+.
-    statements: [addColumn('routes', 'description', 'VARCHAR(255) NULL')],
-  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
+
+// Versions are 1, 2, 3, ... in order: each is applied once, recorded by its number.
+migrations.forEach((migration, i) => {
+  if (migration.version !== i + 1) throw new Error(`migration ${i + 1} is numbered ${migration.version}: versions must run 1, 2, 3, ... in order`);
+});
