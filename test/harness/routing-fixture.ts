@@ -59,7 +59,7 @@ export class RoutingFixture {
 
   connection(spec: ConnectionSpec): Promise<number> {
     return this.insert('connections', {
-      i_environment: this.environment, i_vendor: spec.vendor, name: spec.name, destination: spec.destination ?? `${spec.name}.example:5060`,
+      i_environment: this.environment, i_vendor: spec.vendor, name: spec.name, destination: spec.destination ?? `${spec.name.replace(/[^A-Za-z0-9.-]/g, '-')}.example:5060`,
       cli_translation_rule: spec.cli_translation_rule ?? null, cld_translation_rule: spec.cld_translation_rule ?? null,
       capacity: spec.capacity ?? -1, enabled: spec.enabled === false ? 0 : 1,
     });
