@@ -141,7 +141,7 @@ bench: deps build ## Benchmark getRoutes against the ping ceiling at 1,000,000 r
 bench-quick: deps build ## A small, fast benchmark run (5,000 routes, 1 s scenarios): the smoke test the suite runs
 	node dist/bench/main.js --preset quick $(BENCH_ARGS)
 
-bench-rates: deps build ## Benchmark a 1,000,000-row rate deck import against a raw LOAD DATA of the same rows (BENCH_ARGS='--rows N --load infile,insert')
+bench-rates: deps build ## Benchmark a 1,000,000-row rate deck import against a raw LOAD DATA of the same rows, then a daemon answering under load while decks are imported (BENCH_ARGS='--rows N --load infile,insert --no-daemon')
 	node dist/bench/rates/main.js $(BENCH_ARGS)
 
 clean: ## Remove build output and local state (dist/, var/)

@@ -20,9 +20,10 @@ import type { Transport } from './options.js';
  * `getRoutes-sql`: the daemon started with `--data-source sql`;
  * `getRoutes-reload`: a forced full reload of the snapshot runs meanwhile;
  * `getRoutes-freshness`: database edits are committed meanwhile;
- * `getRoutes-spread`: a data set of its own and CLDs spread wide, for memory (spread.ts).
+ * `getRoutes-spread`: a data set of its own and CLDs spread wide, for memory (spread.ts);
+ * `getRoutes-import`: rate decks are imported meanwhile (bench/rates/daemon-phase.ts).
  */
-export type ScenarioKind = 'ceiling' | 'getRoutes' | 'rtjson' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness' | 'getRoutes-spread';
+export type ScenarioKind = 'ceiling' | 'getRoutes' | 'rtjson' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness' | 'getRoutes-spread' | 'getRoutes-import';
 
 export interface ScenarioResult {
   readonly transport: Transport;

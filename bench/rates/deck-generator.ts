@@ -18,14 +18,27 @@ export interface DeckRowValues {
   readonly price: number;
 }
 
-/** Row i of a deck of n rows; `changed` raises every tenth row's rate by 0.0001 (a weekly update). */
+/**
+ * The prefix of slot k (0 <= k < n): a deck of n rows holds slots 0 to n-1,
+ * so a bigger deck holds a smaller one's prefixes, at the same rates.
+ */
+export function slotPrefix(k: number): string {
+  return String(100_000_000 + k);
+}
+
+/** The rate of slot k in micro-units; `changed` raises every tenth slot's by 0.0001 (a weekly update). */
+export function slotPrice(k: number, changed = false): number {
+  return 1000 + (k % 5000) * 100 + (changed && k % 10 === 0 ? 100 : 0);
+}
+
+/** Row i of a deck of n rows; `changed` as for slotPrice. */
 export function deckRow(i: number, n: number, changed = false): DeckRowValues {
   const k = Number((BigInt(i) * BigInt(STEP)) % BigInt(n));
   const name = k % NAMES;
   return {
-    prefix: String(100_000_000 + k),
+    prefix: slotPrefix(k),
     description: `Destination ${Math.floor(name / 3)} - ${['Fixed', 'Mobile', 'Premium'][name % 3]}`,
-    price: 1000 + (k % 5000) * 100 + (changed && k % 10 === 0 ? 100 : 0),
+    price: slotPrice(k, changed),
   };
 }
 

@@ -3,7 +3,9 @@
 // its peak memory is its own: `node dist/bench/rates/import-child.js DSN
 // FILE SET LOAD EFFECTIVE_MS`. Runs what `sippy_routed rates import` runs
 // (importDeck) and prints one JSON line: the report's counts and timings,
-// the process's peak RSS (getrusage maxrss) and the CPU it used.
+// the process's peak RSS (getrusage maxrss), the CPU it used, and when its
+// write committed (epoch ms, sub-ms; absent when there was nothing to write):
+// the import reports "wrote ..." right after its COMMIT returned.
 
 import { parseDsn } from '../../src/db/dsn.js';
 import { Database } from '../../src/db/pool.js';
@@ -17,16 +19,20 @@ if (dsn === undefined || file === undefined || set === undefined || (load !== 'i
 const db = new Database(parseDsn(dsn));
 try {
   const started = Date.now();
+  let committedAtMs: number | undefined;
   const report = await importDeck(db, {
     file, set, environment: 1, mode: 'full', effective: Number(effective), noticeDays: 0, overrides: {}, decimalComma: false,
     encoding: undefined, sheet: undefined, strip: [], currency: undefined, dryRun: false, now: Date.now(), load,
-    progress: (line) => process.stderr.write(`  import: ${line}\n`),
+    progress: (line) => {
+      if (line.startsWith('wrote ')) committedAtMs = performance.timeOrigin + performance.now();
+      process.stderr.write(`  import: ${line}\n`);
+    },
   });
   if (report.errors.count > 0) throw new Error(`the deck has errors: ${JSON.stringify(report.errors.first)}`);
   process.stdout.write(`${JSON.stringify({
     rows: report.rows, counts: report.diff?.counts, timings: report.timings, totalMs: Date.now() - started, load: report.load,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6, committedAtMs,
   })}\n`);
 } finally {
   await db.close();

@@ -11,12 +11,17 @@
 //    process of its own for its peak RSS, the tables emptied in between;
 // 3. the same deck again (nothing to write: reading and the diff alone);
 // 4. the deck of the next week, a tenth of the rates changed, effective a
-//    week later (the rows before stay, for calls before).
+//    week later (the rows before stay, for calls before);
+// 5. unless --no-daemon, the daemon phase (daemon-phase.ts): the tables
+//    emptied, the real daemon started on the database, getRoutes load for
+//    as long as a deck of a tenth of the rows and then the whole deck are
+//    imported, effective at once; the requests that failed (none may), and
+//    how long after each COMMIT answers showed the new rates.
 //
-// The destination set is an entry of a routing group ("Rates bench"), so a
-// daemon can be run on the database alongside (-e 1 -d DSN, the DSN is
-// printed) to measure answers under the import. Prints a markdown table and
-// writes the figures as JSON under bench/results/.
+// The destination set is an entry of a routing group ("Rates bench"), the
+// daemon phase's. Prints a markdown table and the daemon phase's figures,
+// writes them as JSON under bench/results/, and exits 1 when the daemon
+// phase found a problem (a failed request, rates never seen).
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,6 +37,7 @@ import { Database } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
 import { tsvChunks, writeDeck } from './deck-generator.js';
 import { CpuMeter } from '../proc-sampler.js';
+import { LOAD_CONNECTIONS, runDaemonPhase, type DaemonPhaseResult } from './daemon-phase.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'import-child.js');
@@ -40,11 +46,13 @@ const DATABASE = 'sippy_rates_bench';
 const SET = 'bench-deck';
 const EFFECTIVE = Date.UTC(2030, 0, 1);
 
-export const RATES_BENCH_HELP = `Usage: node dist/bench/rates/main.js [--rows N] [--load infile,insert] [--keep]
+export const RATES_BENCH_HELP = `Usage: node dist/bench/rates/main.js [--rows N] [--load infile,insert] [--no-daemon] [--no-results]
 
   --rows N     rows of the deck (default 1000000)
   --load LIST  how the import writes rows, each measured: infile (LOAD DATA LOCAL
                from a stream), insert (multi-row INSERTs); default infile,insert
+  --no-daemon  skip the daemon phase (a daemon answering getRoutes under load
+               while a deck of N/10 rows, then of N rows, is imported)
   --no-results do not write the JSON result under bench/results/
 `;
 
@@ -60,6 +68,8 @@ interface ChildResult {
   readonly totalMs: number;
   readonly load: string;
   readonly peakRssBytes: number;
+  /** When the write's COMMIT returned (epoch ms); absent when there was nothing to write. */
+  readonly committedAtMs?: number;
 }
 
 function runImport(dsn: string, file: string, load: string, effective = EFFECTIVE): Promise<ChildResult> {
@@ -99,14 +109,14 @@ async function prepare(conn: mysql.Connection): Promise<void> {
   await conn.query('INSERT INTO routing_group_entries (i_routing_group, i_connection, i_destination_set, entry_order) VALUES (1, 1, 1, 1)');
 }
 
-/** Empties routes and the journal (no daemon runs between the phases that do this). */
+/** Empties routes and the journal (no daemon runs while this is done). */
 async function emptyRoutes(conn: mysql.Connection): Promise<void> {
   await conn.query('TRUNCATE TABLE routes');
   await conn.query('TRUNCATE TABLE routing_changes');
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, load: { type: 'string' }, 'no-results': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ options: { rows: { type: 'string' }, load: { type: 'string' }, 'no-daemon': { type: 'boolean' }, 'no-results': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help === true) {
     process.stdout.write(RATES_BENCH_HELP);
     return 0;
@@ -164,6 +174,22 @@ async function main(): Promise<number> {
     const again = await timed(database, () => runImport(dsn, deck, chosen), child);
     progress(`the next week's deck (${chosen})`);
     const week = await timed(database, () => runImport(dsn, nextWeek, chosen, EFFECTIVE + 7 * 86_400_000), child);
+
+    let daemon: DaemonPhaseResult<Phase> | undefined;
+    if (values['no-daemon'] !== true) {
+      await emptyRoutes(conn);
+      const tenth = join(server.dir, 'deck-tenth.csv');
+      await writeDeck(tenth, Math.floor(rows / 10));
+      daemon = await runDaemonPhase<Phase>({
+        dir: server.dir, dsn, databasePid: database, progress,
+        decks: [{ rows: Math.floor(rows / 10), file: tenth }, { rows, file: deck }],
+        runImport: async (file) => {
+          // Effective a minute ago, so the rates are in answers at once (a second's rounding aside).
+          const run = await timed(database, () => runImport(dsn, file, chosen, Date.now() - 60_000), child);
+          return { ...run.value, seconds: run.seconds, databaseCores: run.databaseCores, otherCores: run.otherCores };
+        },
+      });
+    }
     await conn.end();
 
     const cpuList = cpus();
@@ -179,14 +205,21 @@ async function main(): Promise<number> {
       imports: imports.map((i) => ({ ...i, ratioToLoadData: i.seconds / baseline.seconds })),
       sameDeckAgain: { ...again.value, seconds: again.seconds, databaseCores: again.databaseCores, otherCores: again.otherCores },
       nextWeek: { ...week.value, seconds: week.seconds, databaseCores: week.databaseCores, otherCores: week.otherCores },
+      daemon: daemon === undefined ? null : { loadConnections: LOAD_CONNECTIONS, ...daemon },
     };
     process.stdout.write(markdown(result));
+    if (daemon !== undefined) process.stdout.write(daemonMarkdown(daemon));
     if (values['no-results'] !== true) {
       mkdirSync(RESULTS, { recursive: true });
       const path = join(RESULTS, `rates-${result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
       writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
       progress(`result written to ${path}`);
     }
+    if (daemon !== undefined && daemon.problems.length > 0) {
+      process.stdout.write(`\nVerdict: FAIL\n${daemon.problems.map((p) => `- ${p}\n`).join('')}`);
+      return 1;
+    }
+    if (daemon !== undefined) process.stdout.write('\nVerdict: PASS (no request failed; every deck\'s new rates were answered)\n');
     return 0;
   } finally {
     await server.destroy();
@@ -206,6 +239,20 @@ function markdown(r: { rows: number; baselineLoadDataSeconds: number; baseline: 
   for (const i of r.imports) out += line('into an empty set', i, i.ratioToLoadData.toFixed(2));
   out += line('the same deck again (0 changes)', r.sameDeckAgain, '-');
   out += line(`next week's deck (${r.nextWeek.counts.increased} increased)`, r.nextWeek, '-');
+  return out;
+}
+
+function daemonMarkdown(d: DaemonPhaseResult<Phase>): string {
+  const load = d.load.load;
+  let out = `\nDaemon phase: getRoutes at ${d.load.concurrency} connections while the decks were imported: ${load.requests.toLocaleString('en')} requests `
+    + `(${load.requestsPerSecond.toFixed(0)}/s, p50 ${load.latencyMs.p50.toFixed(2)} ms, p99 ${load.latencyMs.p99.toFixed(2)} ms, max ${load.latencyMs.max.toFixed(1)} ms), `
+    + `${load.errors.total} failed; daemon peak RSS ${(d.daemonPeakRssBytes / 1048576).toFixed(0)} MiB (VmHWM); cores: daemon ${d.load.cpuCores.daemon.toFixed(2)}, `
+    + `database ${d.load.cpuCores.database.toFixed(2)}, load generator ${d.load.cpuCores.loadGenerator.toFixed(2)}, other work ${d.load.cpuCores.otherProcesses.toFixed(2)}\n\n`;
+  out += '| deck (rows) | import (s) | COMMIT -> first answer with a new rate (ms) | -> all probed CLDs (ms) | spec bound (ms) | probe answers |\n|---|---|---|---|---|---|\n';
+  for (const x of d.decks) {
+    const over = x.firstAnswerMs !== null && x.firstAnswerMs > x.boundMs ? ' (over the bound)' : '';
+    out += `| ${x.rows.toLocaleString('en')} | ${x.import.seconds.toFixed(1)} | ${x.firstAnswerMs ?? 'never'}${over} | ${x.allProbedMs ?? 'never'} | ${x.boundMs} | ${x.probes} |\n`;
+  }
   return out;
 }
 
