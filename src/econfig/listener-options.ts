@@ -12,6 +12,7 @@ import { DATA_SOURCES, DEFAULT_LIMITS, DEFAULT_SOCKET_MODE, type DataSourceOptio
 import { parseAllowItem, parseSocket, type ParsedSocket } from './listener-addresses.js';
 import { checkListenerSpec } from './listener-schema.js';
 import { deepFreeze } from './freeze.js';
+import { didYouMean } from './option-suggestion.js';
 
 export interface OptionProblem {
   /** Index in `args` of the option concerned; -1 when it concerns the whole command line (a missing -e). */
@@ -112,7 +113,7 @@ export function parseListenerOptions(args: readonly string[], context: ListenerO
       if (!LONG_OPTIONS.has(name) && !extraOptions.has(name)) {
         // The metrics endpoint is the process's (operations.md, Metrics): one per supervisor, not per environment.
         const processOnly = name === '--metrics' || name === '--metrics-allow';
-        problems.push({ argIndex: i, message: processOnly ? `unknown option ${name}: it is a supervise option (one metrics endpoint serves every environment), not an environment's` : `unknown option ${name}` });
+        problems.push({ argIndex: i, message: processOnly ? `unknown option ${name}: it is a supervise option (one metrics endpoint serves every environment), not an environment's` : `unknown option ${name}${didYouMean(name, [...LONG_OPTIONS, ...extraOptions])}` });
         continue;
       }
     } else if (arg.startsWith('-') && arg.length >= 2) {
