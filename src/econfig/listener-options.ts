@@ -60,7 +60,7 @@ export const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, nu
   ['--max-hops', 'maxHops', 1, MAX_HOPS],
   // Each new name an upstream answers with becomes a kept row (routing.md); 0 = only connections that exist.
   ['--upstream-new-connections', 'upstreamNewConnections', 0, 100_000],
-  // snapshot.md: the journal poll, the checksum reconcile (0 = off), the staleness bound (0 = none).
+  // docs/routing.md, "Following the database": the journal poll, the checksum reconcile (0 = off), the staleness bound (0 = none).
   ['--data-poll', 'dataPollMs', 10, 60_000],
   ['--data-reconcile', 'dataReconcileS', 0, 86_400],
   ['--max-staleness', 'maxStalenessS', 0, 86_400],

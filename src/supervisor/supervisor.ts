@@ -47,7 +47,7 @@ export interface ListenerStatus {
   readonly errors: number;
   /** Requests being answered now (received, not yet answered). */
   readonly in_flight: number;
-  /** Where its answers come from (snapshot.md); null with --data-source sql. */
+  /** Where its answers come from (docs/routing.md, "Where answers come from"); null with --data-source sql. */
   readonly data: DataStatus | null;
   /** Its database as last probed (answers, schema version, triggers, problem); null before the first probe. */
   readonly database: DatabaseCheck | null;
