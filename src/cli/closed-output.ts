@@ -3,7 +3,7 @@
 // and tee can exit before the supervisor has stopped. Node ignores SIGPIPE,
 // so the next write fails with EPIPE, emitted as an 'error' event on the
 // stream; with no listener that event is an uncaught exception, and the
-// process died in the middle of its shutdown, leaving its sockets and
+// process would die in the middle of its shutdown, leaving its sockets and
 // pidfile behind. A stream whose reader is gone only loses what is written
 // to it from then on: the shutdown goes on.
 
