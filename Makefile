@@ -8,6 +8,9 @@ ETCDIR     = $(DESTDIR)$(PREFIX)/etc
 UNITDIR    = $(DESTDIR)$(PREFIX)/lib/systemd/system
 MANDIR     = $(DESTDIR)$(PREFIX)/share/man/man8
 SHAREDIR   = $(DESTDIR)$(PREFIX)/share/sippy_routed
+# README.md and docs/ as in the source tree, so their links still resolve;
+# the man page points here.
+DOCDIR     = $(DESTDIR)$(PREFIX)/share/doc/sippy_routed
 NPM       ?= npm
 MOCHA      = node_modules/.bin/mocha
 TSC        = node_modules/.bin/tsc
@@ -101,7 +104,7 @@ test-integration: deps build ## Run the integration tests only
 	$(MOCHA) --spec 'dist/test/integration/**/*.test.js'
 
 # Installing from a built tree (as the tests do) never recompiles.
-install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig, Kamailio config, man page, Grafana dashboard
+install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and production dependencies, rc.d script, systemd unit, sample econfig, Kamailio config, man page, README and docs, Grafana dashboard
 	rm -rf $(LIBDIR)
 	mkdir -p $(LIBDIR)/dist $(BINDIR) $(ETCDIR)/rc.d $(ETCDIR)/sippy_routed/kamailio $(UNITDIR) $(MANDIR) $(SHAREDIR)/grafana
 	cp -R dist/src $(LIBDIR)/dist/src
@@ -117,6 +120,10 @@ install: $(BUILD_STAMP) ## Install under $(DESTDIR)$(PREFIX): program and produc
 	cp etc/kamailio/sippy_routed.cfg $(ETCDIR)/sippy_routed/kamailio/sippy_routed.cfg
 	cp dist/sippy_routed.8 $(MANDIR)/sippy_routed.8
 	cp etc/grafana/sippy_routed.json $(SHAREDIR)/grafana/sippy_routed.json
+	rm -rf $(DOCDIR)
+	mkdir -p $(DOCDIR)
+	cp README.md $(DOCDIR)/README.md
+	cp -R docs $(DOCDIR)/docs
 	@echo "installed under $(DESTDIR)$(PREFIX); copy $(PREFIX)/etc/sippy_routed/econfig.sample to econfig to start"
 
 uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econfig)
@@ -124,7 +131,7 @@ uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econ
 	rm -f $(BINDIR)/sippy_routed $(ETCDIR)/rc.d/sippy_routed $(UNITDIR)/sippy_routed.service $(ETCDIR)/sippy_routed/econfig.sample $(MANDIR)/sippy_routed.8
 	rm -f $(ETCDIR)/sippy_routed/kamailio/sippy_routed.cfg
 	@rmdir $(ETCDIR)/sippy_routed/kamailio 2>/dev/null || true
-	rm -rf $(SHAREDIR)
+	rm -rf $(SHAREDIR) $(DOCDIR)
 	@if [ -d $(ETCDIR)/sippy_routed ]; then \
 	  if rmdir $(ETCDIR)/sippy_routed 2>/dev/null; then echo "removed $(ETCDIR)/sippy_routed"; \
 	  else echo "kept $(ETCDIR)/sippy_routed: it holds your files (econfig)"; fi; \

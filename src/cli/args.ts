@@ -3,6 +3,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SippyError } from '../errors.js';
+import { didYouMean } from '../econfig/option-suggestion.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -34,6 +35,11 @@ export function parseCommandLine(command: string, argv: readonly string[], optio
     return { values, positionals };
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err);
+    const unknown = /^Unknown option '(--[^'=]+)/.exec(message)?.[1];
+    if (unknown !== undefined) {
+      const suggestion = didYouMean(unknown, Object.keys(options).map((name) => `--${name}`));
+      throw new SippyError('USAGE', `${command}: ${message}${suggestion}; see sippy_routed ${command} --help`);
+    }
     throw new SippyError('USAGE', `${command}: ${message}; see sippy_routed ${command} --help`);
   }
 }

@@ -13,11 +13,21 @@ import { formatTable } from './table.js';
 import { terminalSafe } from './terminal-text.js';
 
 
+/**
+ * `status` exit when the supervisor answered but its last reload failed: not
+ * 1, which says no supervisor answers, so a check can tell "down" from
+ * "running an older file".
+ */
+export const STATUS_RELOAD_FAILED = 3;
+
 export const STATUS_HELP = `Usage:
   sippy_routed status [--control SOCKET] [--json]
       The running listeners (environment, socket, allowed prefixes, since,
-      requests, errors) and the last reload result. Exit 0 when the
-      supervisor answered, 1 when none answers.
+      requests, errors), the routing snapshots (table rows: the rows held
+      from the seven routing tables) and the last reload result. Exit 0 when
+      the supervisor answered and its last reload applied (or none ran yet),
+      ${STATUS_RELOAD_FAILED} when it answered but its last reload failed (the listeners run
+      an older file), 1 when none answers.
   sippy_routed reload [--control SOCKET] [--json]
       Reload now and print the result. Exit 0 when the file was applied, 1
       when it was not (the errors are printed).
@@ -119,7 +129,9 @@ function allowColumn(listener: SupervisorStatus['listeners'][number]): string {
 export function formatSnapshots(snapshots: readonly SnapshotStatus[]): string {
   if (snapshots.length === 0) return '';
   const table = formatTable(
-    ['database', 'source', 'generation', 'rows', 'last sync', 'age', 'triggers', 'last error'],
+    // `rows` of the JSON, labelled for what it counts: every row the
+    // snapshot holds from the seven routing tables, not routes alone.
+    ['database', 'source', 'generation', 'table rows', 'last sync', 'age', 'triggers', 'last error'],
     snapshots.map((s) => [
       s.dsn, s.source, String(s.generation), String(s.rows), s.last_sync ?? 'never', s.age_ms === null ? '-' : `${(s.age_ms / 1000).toFixed(1)} s`,
       s.triggers === null ? '?' : s.triggers ? 'yes' : 'MISSING', s.last_error ?? '-',
@@ -140,8 +152,9 @@ export function formatSnapshots(snapshots: readonly SnapshotStatus[]): string {
 export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { result, json } = await ask('status', argv, io, 'status');
   if (result === undefined) return 0;
-  io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : formatStatus(result as SupervisorStatus));
-  return 0;
+  const status = result as SupervisorStatus;
+  io.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+  return status.last_reload?.result === 'error' ? STATUS_RELOAD_FAILED : 0;
 }
 
 export async function reloadCommand(argv: readonly string[], io: CliIo): Promise<number> {

@@ -12,6 +12,12 @@ import { VERSION } from '../version.js';
 import { DEFAULT_ECONFIG } from './check-command.js';
 import { run } from './main.js';
 
+/**
+ * Where `make install` puts README.md and docs/ with the default PREFIX, as
+ * DEFAULT_ECONFIG is the default PREFIX's econfig (the Makefile's DOCDIR).
+ */
+export const DOC_DIR = '/usr/local/share/doc/sippy_routed';
+
 /** Each command's section: its title and the argv whose output is its text. */
 const SECTIONS: readonly { readonly title: string; readonly argv: readonly string[] }[] = [
   { title: 'supervise', argv: ['supervise', '--help'] },
@@ -88,18 +94,26 @@ The database DSN when \\-d is not given.
 .SH FILES
 .TP
 .I ${roffLiteral(DEFAULT_ECONFIG)}
-The econfig file (see the project's docs/econfig.md).
+The econfig file (see docs/econfig.md).
 .TP
 .I ${roffLiteral(`${dirname(DEFAULT_ECONFIG)}/kamailio/sippy_routed.cfg`)}
-A Kamailio 5.6+ config that routes calls through GET /rtjson with failover; its settings are at its top (see the project's docs/kamailio.md).
+A Kamailio 5.6+ config that routes calls through GET /rtjson with failover; its settings are at its top (see docs/kamailio.md).
+.TP
+.I ${roffLiteral(DOC_DIR)}
+The documentation: README.md and docs/ (make install puts them under
+PREFIX/share/doc/sippy_routed). The docs/ paths on this page are there.
 .TP
 .I ${roffLiteral(DEFAULT_RUNDIR)}
 Default directory of the listeners' UNIX sockets, the pidfile and the control socket.
 .SH EXIT STATUS
 0 success, 1 runtime failure, 2 usage or configuration error. An error's
-line ends in its stable code; the project's docs/errors.md lists them all.
+line ends in its stable code; docs/errors.md lists them all.
+.B status
+exits 3 when the supervisor answered but its last reload failed.
 .SH SEE ALSO
-The project's README.md and docs/: operations.md (supervisor, reloads, rc.d
+README.md and docs/ in
+.IR ${roffLiteral(DOC_DIR)} :
+operations.md (supervisor, reloads, rc.d
 and systemd), rpc.md (the JSON\\-RPC methods and GET /rtjson), kamailio.md,
 routing.md, econfig.md, rates.md (rate decks), setup.md (the setup file of
 export and apply), schema.md (the tables), errors.md.

@@ -12,6 +12,7 @@ import { DATA_SOURCES, DEFAULT_LIMITS, DEFAULT_SOCKET_MODE, type DataSourceOptio
 import { parseAllowItem, parseSocket, type ParsedSocket } from './listener-addresses.js';
 import { checkListenerSpec } from './listener-schema.js';
 import { deepFreeze } from './freeze.js';
+import { didYouMean } from './option-suggestion.js';
 
 export interface OptionProblem {
   /** Index in `args` of the option concerned; -1 when it concerns the whole command line (a missing -e). */
@@ -59,7 +60,7 @@ export const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, nu
   ['--max-hops', 'maxHops', 1, MAX_HOPS],
   // Each new name an upstream answers with becomes a kept row (routing.md); 0 = only connections that exist.
   ['--upstream-new-connections', 'upstreamNewConnections', 0, 100_000],
-  // snapshot.md: the journal poll, the checksum reconcile (0 = off), the staleness bound (0 = none).
+  // docs/routing.md, "Following the database": the journal poll, the checksum reconcile (0 = off), the staleness bound (0 = none).
   ['--data-poll', 'dataPollMs', 10, 60_000],
   ['--data-reconcile', 'dataReconcileS', 0, 86_400],
   ['--max-staleness', 'maxStalenessS', 0, 86_400],
@@ -112,7 +113,7 @@ export function parseListenerOptions(args: readonly string[], context: ListenerO
       if (!LONG_OPTIONS.has(name) && !extraOptions.has(name)) {
         // The metrics endpoint is the process's (operations.md, Metrics): one per supervisor, not per environment.
         const processOnly = name === '--metrics' || name === '--metrics-allow';
-        problems.push({ argIndex: i, message: processOnly ? `unknown option ${name}: it is a supervise option (one metrics endpoint serves every environment), not an environment's` : `unknown option ${name}` });
+        problems.push({ argIndex: i, message: processOnly ? `unknown option ${name}: it is a supervise option (one metrics endpoint serves every environment), not an environment's` : `unknown option ${name}${didYouMean(name, [...LONG_OPTIONS, ...extraOptions])}` });
         continue;
       }
     } else if (arg.startsWith('-') && arg.length >= 2) {

@@ -38,7 +38,7 @@ export interface ListenerLimits {
   readonly maxHops: number;
   /** --upstream-new-connections N: external groups, new local connections one upstream may have created per minute. */
   readonly upstreamNewConnections: number;
-  /** --data-source: answers from the in-memory snapshot (default) or per request from SQL (snapshot.md). */
+  /** --data-source: answers from the in-memory snapshot (default) or per request from SQL (docs/routing.md, "Where answers come from"). */
   readonly dataSource: DataSourceOption;
   /** --data-poll MS: how often the snapshot polls the change journal. */
   readonly dataPollMs: number;

@@ -47,7 +47,7 @@ export interface ListenerStatus {
   readonly errors: number;
   /** Requests being answered now (received, not yet answered). */
   readonly in_flight: number;
-  /** Where its answers come from (snapshot.md); null with --data-source sql. */
+  /** Where its answers come from (docs/routing.md, "Where answers come from"); null with --data-source sql. */
   readonly data: DataStatus | null;
   /** Its database as last probed (answers, schema version, triggers, problem); null before the first probe. */
   readonly database: DatabaseCheck | null;
@@ -238,7 +238,10 @@ export class Supervisor {
     this.options.metrics?.reload(result === 'ok' ? 'ok' : why, trigger);
     for (const change of changes) logger.info(change, { trigger });
     for (const message of messages) logger.error(message, { trigger });
-    logger.info(`reload ${result}`, { trigger, hash, changes: changes.length, errors: messages.length });
+    // A failed reload leaves the old listeners running: at warn, an operator
+    // filtering out info still sees that the file did not apply.
+    const summary = result === 'ok' ? logger.info : logger.warn;
+    summary.call(logger, `reload ${result}`, { trigger, hash, changes: changes.length, errors: messages.length });
     this.last = Object.freeze({
       result, time: this.clock().toISOString(), trigger, hash, environments: this.currentEnvironments, messages, changes, unchanged: false,
     });

@@ -1,14 +1,15 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { manPage } from '../../src/cli/man-page.js';
+import { DOC_DIR, manPage } from '../../src/cli/man-page.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 
-// make install puts the manual page where man finds it; make uninstall
-// removes it and says what it kept, with no make error in its output.
+// make install puts the manual page where man finds it, and the docs it
+// points to where it says; make uninstall removes them and says what it
+// kept, with no make error in its output.
 describe('make install: the manual page; make uninstall: quiet about the econfig it keeps', function () {
   this.timeout(120_000);
   let root: string;
@@ -38,6 +39,21 @@ describe('make install: the manual page; make uninstall: quiet about the econfig
     expect(installed).to.equal(readFileSync(join(REPO, 'etc/kamailio/sippy_routed.cfg'), 'utf8'));
   });
 
+  it('installs README.md and docs/ under PREFIX/share/doc/sippy_routed, as they are in the tree, where the man page says', async () => {
+    const docdir = join(dest(), 'usr/local/share/doc/sippy_routed');
+    expect(DOC_DIR, 'the default PREFIX').to.equal('/usr/local/share/doc/sippy_routed');
+    expect(readFileSync(join(docdir, 'README.md'), 'utf8')).to.equal(readFileSync(join(REPO, 'README.md'), 'utf8'));
+    const files = readdirSync(join(REPO, 'docs'));
+    expect(readdirSync(join(docdir, 'docs')).sort()).to.deep.equal([...files].sort());
+    for (const file of files) expect(readFileSync(join(docdir, 'docs', file), 'utf8'), file).to.equal(readFileSync(join(REPO, 'docs', file), 'utf8'));
+    // Every docs/NAME.md the page names is installed.
+    const page = await manPage();
+    expect(page).to.include(DOC_DIR);
+    const named = [...page.replace(/\\-/g, '-').matchAll(/\b([a-z-]+\.md)\b/g)].map((m) => m[1]!).filter((name) => name !== 'README.md');
+    expect(named).to.include('operations.md');
+    for (const name of named) expect(existsSync(join(docdir, 'docs', name)), `docs/${name}, named by the man page`).to.equal(true);
+  });
+
   it('the installed page renders with man -l, with every command', function () {
     const man = spawnSync('man', ['-l', join(dest(), 'usr/local/share/man/man8/sippy_routed.8')], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '100', MANPAGER: 'cat', PAGER: 'cat' } });
     if (man.error !== undefined) this.skip(); // no man(1) on this machine: the equality above stands
@@ -55,6 +71,7 @@ describe('make install: the manual page; make uninstall: quiet about the econfig
     expect(readFileSync(econfig, 'utf8')).to.equal('# mine\n');
     expect(existsSync(join(dest(), 'usr/local/share/man/man8/sippy_routed.8'))).to.equal(false);
     expect(existsSync(join(dest(), 'usr/local/share/sippy_routed'))).to.equal(false);
+    expect(existsSync(join(dest(), 'usr/local/share/doc/sippy_routed'))).to.equal(false);
     expect(existsSync(join(dest(), 'usr/local/etc/sippy_routed/kamailio'))).to.equal(false);
     expect(existsSync(join(dest(), 'usr/local/bin/sippy_routed'))).to.equal(false);
   });

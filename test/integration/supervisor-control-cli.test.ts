@@ -85,7 +85,7 @@ describe('status and reload commands against a control socket', function () {
     expect(lines[4]!.indexOf('http:')).to.equal(column);
   });
 
-  it('status shows each routing snapshot: source, generation, rows, last sync, age, triggers (MISSING), last error', async () => {
+  it('status shows each routing snapshot: source, generation, table rows, last sync, age, triggers (MISSING), last error', async () => {
     status = { ...STATUS, listeners: [{ ...STATUS.listeners[0]!, data: SNAPSHOT }], snapshots: [SNAPSHOT, { ...SNAPSHOT, dsn: 'mysql://u@db2/r', source: 'sql', generation: 0, rows: 0, last_sync: null, age_ms: null, triggers: null, last_error: 'database server unreachable' }] };
     const out = await runCli(['status', '--control', path]);
     expect(out.code, out.stderr).to.equal(0);
@@ -93,7 +93,7 @@ describe('status and reload commands against a control socket', function () {
     // The listener's data age comes from its snapshot.
     expect(lines[3]!.split(/\s{2,}/).slice(6)).to.deep.equal(['snapshot', 'answers', '2', '1.8 s']);
     const at = lines.indexOf('routing data:');
-    expect(lines[at + 1]).to.match(/^database\s+source\s+generation\s+rows\s+last sync\s+age\s+triggers\s+last error$/);
+    expect(lines[at + 1]).to.match(/^database\s+source\s+generation\s+table rows\s+last sync\s+age\s+triggers\s+last error$/);
     expect(lines[at + 3]!.split(/\s{2,}/)).to.deep.equal(['mysql://sippy:***@db1/routing', 'snapshot', '41', '1001801', '2026-11-30T05:01:12.250Z', '1.8 s', 'MISSING', '-']);
     expect(lines[at + 4]!.split(/\s{2,}/)).to.deep.equal(['mysql://u@db2/r', 'sql', '0', '0', 'never', '-', '?', 'database server unreachable']);
   });
@@ -123,12 +123,15 @@ describe('status and reload commands against a control socket', function () {
     expect(out.stdout).to.equal('supervisor pid 7, /etc/econfig, environments none\nno listeners running\nlast reload: none yet\n');
   });
 
-  it('status shows a failed last reload with its messages', async () => {
+  it('status shows a failed last reload with its messages, and exits 3 (not 0: the file did not apply; not 1: the supervisor answered)', async () => {
     status = { ...STATUS, last_reload: FAILED_RELOAD };
     const out = await runCli(['status', '--control', path]);
-    expect(out.code, 'status itself worked').to.equal(0);
+    expect(out.code).to.equal(3);
     expect(out.stdout).to.include(`last reload: error at 2026-11-26T10:05:00.000Z (control socket), file sha256 ${HASH}\n`);
     for (const message of FAILED_RELOAD.messages) expect(out.stdout).to.include(`  ${message}\n`);
+    const json = await runCli(['status', '--control', path, '--json']);
+    expect(json.code).to.equal(3);
+    expect(JSON.parse(json.stdout)).to.deep.equal(status);
   });
 
   it('reload that applied prints the result and its changes, exit 0', async () => {

@@ -75,7 +75,7 @@ describe('supervisor: status and reload when things are not plain', function () 
     await supervisor.waitStatus((s) => s.last_reload?.hash === sha256(hostile), 10_000, 'the hostile file read');
     const expected = "got 'x\\x1b]0:owned\\x07\\x1b[2J\\u{202e}'";
     const status = await runCliProcess(['status', '--control', supervisor.control]);
-    expect(status.code, status.stderr).to.equal(0);
+    expect(status.code, `the hostile file did not apply: ${status.stderr}`).to.equal(3);
     expect(status.stdout).to.include(expected);
     const reload = await runCliProcess(['reload', '--control', supervisor.control]);
     expect(reload.code, reload.stderr).to.equal(1);

@@ -4,8 +4,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-// The import rules of /work/shared/spec/architecture.md as a table, checked
-// against the import statements of src/ (README.md, Layout).
+// The project's import rules (README.md, Layout) as a table, checked
+// against the import statements of src/.
 // An area is a directory under src/ or a module directly in src/. Layers
 // import downwards only: cli → supervisor → rpc → routing → db; client is a
 // leaf used by routing (external groups) and cli (query); econfig imports
@@ -81,7 +81,7 @@ function violationsIn(file: string, text: string): string[] {
   return found;
 }
 
-describe('import direction (architecture.md)', () => {
+describe('import direction (README.md, Layout)', () => {
   const files = sourceFiles(SRC);
 
   it('every import in src/ runs in an allowed direction', () => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DaemonMetrics } from '../../src/metrics/daemon-metrics.js';
 import { PREFIX, SERIES } from '../../src/metrics/series.js';
 import { metricNames } from '../harness/promql-names.js';
+import { DEMO_HELP, DEMO_METRICS } from '../../src/cli/demo-command.js';
 
 // docs/operations.md's table of series against the registry the daemon
 // builds: every series it defines is documented with its type and labels,
@@ -45,5 +46,21 @@ describe('metrics: docs/operations.md lists every series with its labels', () =>
     expect(metricNames('histogram_quantile(0.99, sum by (le, environment) (rate(a_bucket{environment=~"$environment", x="b_c"}[$__rate_interval])))')).to.deep.equal(['a_bucket']);
     expect(metricNames('sum without (x) (a) / on (y) group_left (z) b offset 5m')).to.deep.equal(['a', 'b']);
     expect(metricNames('label_values(sippy_routed_listener_info, environment)')).to.deep.equal(['sippy_routed_listener_info']);
+  });
+});
+
+describe('metrics: where they are served, as the docs say', () => {
+  const section = (text: string): string => text.slice(text.indexOf('## Metrics'), text.indexOf('### Series'));
+
+  it("operations.md and README.md give the demo's default endpoint, the one demo serves", () => {
+    expect(section(readFileSync(OPERATIONS, 'utf8'))).to.include(`\`${DEMO_METRICS}\``);
+    expect(readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')).to.include(`\`${DEMO_METRICS}\``);
+    expect(DEMO_HELP).to.include(DEMO_METRICS);
+  });
+
+  it('operations.md says supervise serves none without --metrics, and never calls them simply "off by default"', () => {
+    const text = section(readFileSync(OPERATIONS, 'utf8')).replace(/\s+/g, ' ');
+    expect(text).to.include('serve no metrics unless `--metrics` is given');
+    expect(text).to.not.match(/off by default/i);
   });
 });
