@@ -18,8 +18,29 @@
 export const MAX_NAME_CHARS = 128;
 /** A connection's `destination`: a VARCHAR(255) column. */
 export const MAX_DESTINATION_CHARS = 255;
+/** Environment ids (-e, --env, --environments, a setup file's `environment`): INT UNSIGNED. */
+export const MAX_ENVIRONMENT = 4_294_967_295;
 /** A route's `prefix`: a VARCHAR(32) column. */
 export const MAX_PREFIX_CHARS = 32;
+/**
+ * A connection's CLI or CLD translation rule: a VARCHAR(255) column; the
+ * bound also limits how much a pathological pattern can backtrack
+ * (routing/translation.ts).
+ */
+export const MAX_RULE_CHARS = 255;
+/** An external group's `uri`: a VARCHAR(255) column. */
+export const MAX_URI_CHARS = 255;
+/** A routing group's `policy`: a VARCHAR(64) column. */
+export const MAX_POLICY_CHARS = 64;
+/** An environment's `name`: a VARCHAR(64) column. */
+export const MAX_ENVIRONMENT_NAME_CHARS = 64;
+/**
+ * Money as text in a setup file (data/setup/schema.ts), before it is
+ * parsed: a DECIMAL(16,6) amount is at most 18 characters with its sign;
+ * this bounds what the parser is given, with room for zeros written past
+ * the sixth decimal.
+ */
+export const MAX_MONEY_TEXT_CHARS = 40;
 
 /** getRoutes/listRoutes `routing_group`: 1 to this many characters (code points); a longer one names no group. */
 export const MAX_ROUTING_GROUP_CHARS = MAX_NAME_CHARS;
@@ -53,6 +74,19 @@ export const MAX_UNIX_SECONDS = 253_402_300_799;
 export const MAX_ANSWER_NUMBER_CHARS = 4 * MAX_CLD_CHARS;
 /** Routes in an upstream answer: ten times MAX_ROUTES; a group with more connections than this is not one a softswitch hunts through. */
 export const MAX_ANSWER_ROUTES = 10 * MAX_ROUTES;
+/**
+ * Bytes of one answer the client reads (the default of RpcClient's
+ * maxResponseBytes): MAX_ANSWER_ROUTES routes of under 1 KiB of JSON each
+ * are about 1 MiB; four times that leaves room without letting a peer fill
+ * the memory.
+ */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+/**
+ * Sockets the client keeps open to one peer (its agent's maxSockets): calls
+ * past this wait for one instead of opening a connection each, so a burst
+ * toward one upstream daemon cannot reach its own connection limits.
+ */
+export const CLIENT_SOCKETS_PER_PEER = 64;
 
 /** Database connect and statement timeout, ms (--db-timeout's default). */
 export const DEFAULT_DB_TIMEOUT_MS = 2000;
@@ -137,8 +171,6 @@ export const LISTENER_LIMIT_RANGES = Object.freeze({
   maxStalenessS: { min: 0, max: 86_400 },
 } satisfies Record<string, OptionRange>);
 
-/** `-e`: environment ids are INT UNSIGNED (db/migrations.ts). */
-export const MAX_ENVIRONMENT = 4_294_967_295;
 
 /**
  * Parsed translation rules cached per process (routing/translation.ts): a

@@ -26,7 +26,7 @@ const UPSTREAM_LOG_INTERVAL_MS = 60_000;
 const MAX_SHOWN_URIS = 1024;
 
 export interface ExternalLimits {
-  /** A request whose hops reached this is a loop (ROUTING_LOOP); default 4. */
+  /** A request whose hops reached this is a loop (ROUTING_LOOP); default DEFAULT_MAX_HOPS. */
   readonly maxHops?: number;
   /** Deadline of the upstream call, ms; default 2000. */
   readonly upstreamTimeoutMs?: number;

@@ -21,9 +21,9 @@
 // are refused; other pathological patterns remain the operator's
 // responsibility (docs/routing.md).
 
-import { TRANSLATION_RULES_CACHED } from '../limits.js';
+import { MAX_RULE_CHARS, TRANSLATION_RULES_CACHED } from '../limits.js';
 
-export const MAX_RULE_LENGTH = 255;
+export const MAX_RULE_LENGTH = MAX_RULE_CHARS;
 
 type ReplacementPart = { readonly literal: string } | { readonly group: number };
 
