@@ -2,15 +2,29 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import {
   CHOSEN_ROUTES_BYTES_PER_SNAPSHOT,
+  CONTROL_SOCKET_MODE,
   DB_QUEUE_PER_CONNECTION,
+  DEFAULT_DATA_POLL_MS,
   DEFAULT_DB_CONNECTIONS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_BATCH,
+  DEFAULT_MAX_HOPS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SOCKET_MODE,
+  DEFAULT_UPSTREAM_NEW_CONNECTIONS,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
+  LISTENER_LIMIT_RANGES,
   LISTING_PIECE,
+  MAX_CALL_ID_CHARS,
   MAX_CLD_CHARS,
   MAX_CLI_CHARS,
   MAX_HOPS,
   MAX_LISTED_ROWS_PER_BATCH,
+  MAX_REMOTE_IP_CHARS,
   MAX_ROUTING_GROUP_CHARS,
+  MAX_UNIX_SECONDS,
+  TRANSLATION_RULES_CACHED,
 } from '../../src/limits.js';
 import { DEFAULT_POOL_LIMITS, queueLimitFor } from '../../src/db/pool.js';
 import type { SippyError } from '../../src/errors.js';
@@ -76,6 +90,38 @@ describe('docs state the bounds and defaults of src/limits.ts', () => {
   it('docs/routing.md: the length of numbers and the upstream timeout', () => {
     expect(routing).to.include(`Numbers are at most ${Math.max(MAX_CLD_CHARS, MAX_CLI_CHARS)} characters`);
     expect(routing).to.include(`(\`--upstream-timeout\`, default ${DEFAULT_UPSTREAM_TIMEOUT_MS} ms)`);
+  });
+
+  it('docs/rpc.md: getRoutes params beyond rpc.md, the body and the timeouts of a listener, batches, the socket mode', () => {
+    expect(rpc).to.include(`seconds from 0 to ${MAX_UNIX_SECONDS} (9999-12-31T23:59:59Z)`);
+    expect(new Date(MAX_UNIX_SECONDS * 1000).toISOString()).to.equal('9999-12-31T23:59:59.000Z');
+    expect(rpc).to.include(`\`call_id\` is at most ${MAX_CALL_ID_CHARS} characters, \`remote_ip\` at most ${MAX_REMOTE_IP_CHARS}`);
+    const body = LISTENER_LIMIT_RANGES.bodyLimitBytes.max;
+    expect(rpc).to.include(`The largest \`--body-limit\` supported is ${body} bytes (${body / 1048576} MiB; \`LISTENER_LIMIT_RANGES\` in \`src/limits.ts\`)`);
+    expect(rpc).to.include(`\`headersTimeoutMs\` (default ${DEFAULT_HEADERS_TIMEOUT_MS})`);
+    expect(rpc).to.include(`\`requestTimeoutMs\` (default ${DEFAULT_REQUEST_TIMEOUT_MS})`);
+    expect(rpc).to.include(`\`keepAliveTimeoutMs\` (default ${DEFAULT_KEEPALIVE_TIMEOUT_MS})`);
+    expect(rpc).to.include(`at most \`maxBatch\` entries (default ${DEFAULT_MAX_BATCH})`);
+    expect(rpc).to.include(`\`spec.socketMode\` (default 0${DEFAULT_SOCKET_MODE.toString(8)})`);
+  });
+
+  it('docs/econfig.md: the socket mode; operations.md and errors.md: the control socket mode', () => {
+    expect(econfig).to.include(`of a unix socket | \`0${DEFAULT_SOCKET_MODE.toString(8)}\` |`);
+    const control = `mode 0${CONTROL_SOCKET_MODE.toString(8)}`;
+    expect(operations).to.include(`JSON-RPC \`status\` and \`reload\`, ${control} |`);
+    expect(operations).to.include(`(it is ${control}:`);
+    expect(docText('errors.md')).to.include(`(EACCES)\`: it is ${control})`);
+  });
+
+  it('docs/routing.md and operations.md: the defaults of external groups, and the cache of translation rules', () => {
+    expect(routing).to.include(`(\`--max-hops\`, default ${DEFAULT_MAX_HOPS})`);
+    expect(routing).to.include(`\`--upstream-new-connections\` per upstream URI and minute (default ${DEFAULT_UPSTREAM_NEW_CONNECTIONS};`);
+    expect(operations).to.include(`\`--upstream-new-connections\` (default ${DEFAULT_UPSTREAM_NEW_CONNECTIONS}) created per minute`);
+    expect(routing).to.include(`Parsed rules are cached (${TRANSLATION_RULES_CACHED.toLocaleString('en')} rules by default`);
+  });
+
+  it("docs/benchmark.md: the freshness run's wait is the default poll", () => {
+    expect(docText('benchmark.md')).to.include(`random 0–${DEFAULT_DATA_POLL_MS} ms (the daemon's poll interval)`);
   });
 
   it("docs/routing.md: the bound on a snapshot's kept choices, their doorkeeper and chunks", () => {
