@@ -15,6 +15,8 @@ import {
   DEFAULT_UPSTREAM_NEW_CONNECTIONS,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   LISTENER_LIMIT_RANGES,
+  MAX_ANSWER_NUMBER_CHARS,
+  MAX_ANSWER_ROUTES,
   LISTING_PIECE,
   MAX_CALL_ID_CHARS,
   MAX_CLD_CHARS,
@@ -22,6 +24,7 @@ import {
   MAX_HOPS,
   MAX_LISTED_ROWS_PER_BATCH,
   MAX_REMOTE_IP_CHARS,
+  MAX_ROUTES,
   MAX_ROUTING_GROUP_CHARS,
   MAX_UNIX_SECONDS,
   TRANSLATION_RULES_CACHED,
@@ -32,7 +35,9 @@ import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../src/routing/index.js';
 import { ListingBudget } from '../../src/rpc/listing-budget.js';
 import { DEFAULT_LIMITS } from '../../src/econfig/listener-spec.js';
 import { poolLimitsOf } from '../../src/supervisor/managed-listener.js';
-import { parseListenerOptions } from '../../src/econfig/listener-options.js';
+import { LIMIT_OPTIONS, parseListenerOptions } from '../../src/econfig/listener-options.js';
+import { checkListenerSpec } from '../../src/econfig/listener-schema.js';
+import { routeResultSchema, routeSchema } from '../../src/client/route-result-schema.js';
 import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../src/routing/chosen-routes.js';
 import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../../src/routing/reply-buffers.js';
 import { BUILDER_SCRATCH_KEPT_ROUTES, RECORD } from '../../src/routing/route-set.js';
@@ -170,5 +175,31 @@ describe('one queue limit for a pool, whoever builds it', () => {
     const { spec } = parseListenerOptions(['-e', '1'], { rundir: '/var/run' });
     expect(spec?.limits).to.deep.equal(DEFAULT_LIMITS);
     expect(poolLimitsOf(spec!)).to.deep.equal(DEFAULT_POOL_LIMITS);
+  });
+});
+
+describe('one range for a listener option, whoever checks it', () => {
+  const { spec } = parseListenerOptions(['-e', '1'], { rundir: '/var/run' });
+
+  for (const [name, field, min, max] of LIMIT_OPTIONS) {
+    it(`${name}: the parser and the listener-spec schema both take ${min}..${max}, no more`, () => {
+      expect({ min, max }).to.deep.equal(LISTENER_LIMIT_RANGES[field]);
+      for (const value of [min, max]) {
+        expect(parseListenerOptions(['-e', '1', name, String(value)], { rundir: '/var/run' }).problems).to.deep.equal([]);
+        expect(checkListenerSpec({ ...spec, limits: { ...spec!.limits, [field]: value } })).to.deep.equal([]);
+      }
+      for (const value of [min - 1, max + 1]) {
+        expect(parseListenerOptions(['-e', '1', name, String(value)], { rundir: '/var/run' }).problems).to.have.length(1);
+        expect(checkListenerSpec({ ...spec, limits: { ...spec!.limits, [field]: value } })).to.have.length(1);
+      }
+    });
+  }
+});
+
+describe("the client's bounds on an upstream's answer hold what a daemon sends", () => {
+  it('cli and cld past the request bounds (translation may lengthen them), and more routes than max_routes (absent, every route)', () => {
+    expect(routeSchema.properties.cld.maxLength).to.equal(MAX_ANSWER_NUMBER_CHARS).and.to.be.above(MAX_CLD_CHARS);
+    expect(routeSchema.properties.cli.maxLength).to.equal(MAX_ANSWER_NUMBER_CHARS).and.to.be.above(MAX_CLI_CHARS);
+    expect(routeResultSchema.properties.routes.maxItems).to.equal(MAX_ANSWER_ROUTES).and.to.be.above(MAX_ROUTES);
   });
 });
