@@ -172,6 +172,31 @@ export const LISTENER_LIMIT_RANGES = Object.freeze({
 } satisfies Record<string, OptionRange>);
 
 
+// The supervisor's options (supervise-command.ts, docs/operations.md).
+
+/**
+ * --drain, ms: in-flight requests a stopping listener lets finish. A
+ * getRoutes answers in milliseconds, a call to an upstream within
+ * DEFAULT_UPSTREAM_TIMEOUT_MS; this lets them finish without holding a
+ * reload or a stop for long.
+ */
+export const DEFAULT_DRAIN_MS = 5000;
+/** --drain at most: ten minutes; a stop that takes longer is not one an init system waits for. */
+export const MAX_DRAIN_MS = 600_000;
+/** --env-poll, s: a new row of the environments table is served within half a minute; the read is one small query. */
+export const DEFAULT_ENV_POLL_S = 30;
+/** --env-poll at most: a day. */
+export const MAX_ENV_POLL_S = 86_400;
+
+// The CLI's calls to a daemon or to the supervisor (cli/).
+
+/** query, listGroups and the other inspect commands, status: a daemon answers in milliseconds; five seconds of silence means it is stuck, and a person is waiting. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+/** --timeout at most, and a data reload's wait: a full load of a large database fits in ten minutes; past that nobody is waiting. */
+export const MAX_CALL_TIMEOUT_MS = 600_000;
+/** `reload`: the supervisor answers once the changed listeners have drained and their databases answered. */
+export const RELOAD_CALL_TIMEOUT_MS = 60_000;
+
 /**
  * Parsed translation rules cached per process (routing/translation.ts): a
  * site has a few dozen distinct rules; this bounds what a table of a

@@ -6,10 +6,10 @@ import { SippyError } from '../errors.js';
 import { RoutingClient } from '../client/routing-client.js';
 import { RpcClient } from '../client/rpc-client.js';
 import type { RouteResult } from '../routing/types.js';
-import { MAX_ROUTES, MAX_UNIX_SECONDS } from '../limits.js';
+import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS, MAX_ROUTES, MAX_UNIX_SECONDS } from '../limits.js';
 import { isIsoWithOffset } from '../rpc/param-schemas.js';
 import { integerOption, parseCommandLine, stringOption } from './args.js';
-import { daemonFailure, daemonUri, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './daemon-call.js';
+import { daemonFailure, daemonUri } from './daemon-call.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
 
@@ -82,7 +82,7 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
   if (extra.length > 0) throw new SippyError('USAGE', `query: unexpected argument ${JSON.stringify(extra[0])}`);
   daemonUri('query', uri);
   const maxRoutes = integerOption('query', '--max-routes', stringOption(parsed, 'max-routes'), 1, MAX_ROUTES);
-  const timeoutMs = integerOption('query', '--timeout', stringOption(parsed, 'timeout'), 1, MAX_TIMEOUT_MS) ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = integerOption('query', '--timeout', stringOption(parsed, 'timeout'), 1, MAX_CALL_TIMEOUT_MS) ?? DEFAULT_CALL_TIMEOUT_MS;
   const time = callStartTime(stringOption(parsed, 'time'));
   const explain = parsed.values.explain === true;
   const json = parsed.values.json === true;

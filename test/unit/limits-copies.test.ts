@@ -23,10 +23,15 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
  */
 const FORMER_COPIES = [
   'check-command.ts',
+  'control-command.ts',
+  'daemon-call.ts',
+  'inspect-commands.ts',
   'environment-list.ts',
   'query-command.ts',
   'rates-command.ts',
   'setup-commands.ts',
+  'supervise-command.ts',
+  'run-until-signal.ts',
   'route-result-schema.ts',
   'rpc-client.ts',
   'pool.ts',

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import {
   CHOSEN_ROUTES_BYTES_PER_SNAPSHOT,
   CONTROL_SOCKET_MODE,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_DRAIN_MS,
+  DEFAULT_ENV_POLL_S,
   DB_QUEUE_PER_CONNECTION,
   DEFAULT_DATA_POLL_MS,
   DEFAULT_DB_CONNECTIONS,
@@ -17,6 +20,9 @@ import {
   LISTENER_LIMIT_RANGES,
   MAX_ANSWER_NUMBER_CHARS,
   MAX_ANSWER_ROUTES,
+  MAX_CALL_TIMEOUT_MS,
+  MAX_DRAIN_MS,
+  MAX_ENV_POLL_S,
   LISTING_PIECE,
   MAX_CALL_ID_CHARS,
   MAX_CLD_CHARS,
@@ -123,6 +129,15 @@ describe('docs state the bounds and defaults of src/limits.ts', () => {
     expect(routing).to.include(`\`--upstream-new-connections\` per upstream URI and minute (default ${DEFAULT_UPSTREAM_NEW_CONNECTIONS};`);
     expect(operations).to.include(`\`--upstream-new-connections\` (default ${DEFAULT_UPSTREAM_NEW_CONNECTIONS}) created per minute`);
     expect(routing).to.include(`Parsed rules are cached (${TRANSLATION_RULES_CACHED.toLocaleString('en')} rules by default`);
+  });
+
+  it("README.md and operations.md: the CLI's call timeout, the supervisor's drain and environment poll", () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).to.include(`\`--timeout MS\` (1..${MAX_CALL_TIMEOUT_MS}, default ${DEFAULT_CALL_TIMEOUT_MS})`);
+    expect(readme).to.include(`finishes in-flight requests (up to ${DEFAULT_DRAIN_MS / 1000} s)`);
+    expect(operations).to.include(`| \`--drain MS\` | ${DEFAULT_DRAIN_MS} | bound on finishing in-flight requests when a listener stops; 1..${MAX_DRAIN_MS} |`);
+    expect(operations).to.include(`every \`--env-poll\` seconds (1..${MAX_ENV_POLL_S}, default ${DEFAULT_ENV_POLL_S})`);
+    expect(operations).to.include(`(\`sippy_routed -e N\`) drains for ${DEFAULT_DRAIN_MS / 1000} s.`);
   });
 
   it("docs/benchmark.md: the freshness run's wait is the default poll", () => {
