@@ -1,14 +1,15 @@
 // The one source of every bound and default that more than one place uses
-// or that the docs state: the getRoutes request bounds (rpc.md) checked by
-// the params schema (rpc/) and repeated by the resolver for its own safety
-// (routing/); the listener options' defaults and ranges (econfig/, the
-// supervisor, routing's snapshot follower and external groups); the database
-// and upstream timeouts and the pool's queue (db/, the client); the bounds
-// the client puts on an upstream's answer; the control socket's. Each value
-// says why it is what it is. A leaf: it imports nothing, so every layer may
-// import it (README.md, Layout). Nothing else in src/ spells these values
-// (test/unit/limits-copies.test.ts), and docs/rpc.md, docs/econfig.md,
-// docs/routing.md and docs/operations.md are tested against it
+// or that the docs state, each with why it is what it is: the widths of the
+// stored columns; the getRoutes request bounds (rpc.md) checked by the params
+// schema (rpc/) and repeated by the resolver for its own safety (routing/);
+// what the client accepts from an upstream; the database and upstream
+// timeouts and the pool's queue (db/, the client); the listener options'
+// defaults and ranges (econfig/, the supervisor, routing's snapshot follower
+// and external groups); the supervisor's and the CLI's; the control socket's;
+// the memory and work bounds of routing. A leaf: it imports nothing, so every
+// layer may import it (README.md, Layout). The files that held copies of
+// these values before spell none of them now
+// (test/unit/limits-copies.test.ts), and the docs are tested against it
 // (test/unit/limits-docs.test.ts, econfig-docs.test.ts).
 
 /**
@@ -44,13 +45,17 @@ export const MAX_MONEY_TEXT_CHARS = 40;
 
 /** getRoutes/listRoutes `routing_group`: 1 to this many characters (code points); a longer one names no group. */
 export const MAX_ROUTING_GROUP_CHARS = MAX_NAME_CHARS;
-/** getRoutes/listRoutes `cld`: 1 to this many characters (code points). */
+/**
+ * getRoutes/listRoutes `cld`, getRoutes `cli`: 1 (`cli` 0) to this many
+ * characters (code points). An E.164 number is at most 15 digits; this leaves
+ * room for technical prefixes and SIP user parts, and bounds what a
+ * translation rule's regular expression is run on (routing.md).
+ */
 export const MAX_CLD_CHARS = 64;
-/** getRoutes `cli`: 0 to this many characters (code points). */
 export const MAX_CLI_CHARS = 64;
-/** getRoutes `max_routes`: 1 to this many. */
+/** getRoutes `max_routes`: 1 to this many; a softswitch hunts through a handful of routes, never a hundred. */
 export const MAX_ROUTES = 100;
-/** getRoutes `hops`: 0 to this many; so also the largest useful --max-hops. */
+/** getRoutes `hops`: 0 to this many; so also the largest useful --max-hops. Chains of daemons are a few deep. */
 export const MAX_HOPS = 16;
 /**
  * getRoutes `call_id`, `remote_ip`: logged only; bounded so that a request
@@ -88,9 +93,9 @@ export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
  */
 export const CLIENT_SOCKETS_PER_PEER = 64;
 
-/** Database connect and statement timeout, ms (--db-timeout's default). */
+/** Database connect and statement timeout, ms (--db-timeout's default): a getRoutes statement takes milliseconds, and a call setup cannot wait much longer. */
 export const DEFAULT_DB_TIMEOUT_MS = 2000;
-/** Database connections per pool (--db-connections's default). */
+/** Database connections per pool (--db-connections's default): a statement holds one for milliseconds; several environments stay far under a server's max_connections (151 by default). */
 export const DEFAULT_DB_CONNECTIONS = 10;
 /**
  * Requests that may wait for a database connection, per connection of the
@@ -98,7 +103,7 @@ export const DEFAULT_DB_CONNECTIONS = 10;
  */
 export const DB_QUEUE_PER_CONNECTION = 50;
 
-/** One call to another daemon (external groups' --upstream-timeout, the client's default), ms. */
+/** One call to another daemon (external groups' --upstream-timeout, the client's default), ms: as the database's, a call setup waits on it. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2000;
 /**
  * A pool's connection idle this long is closed (db/pool.ts): under the
@@ -170,7 +175,6 @@ export const LISTENER_LIMIT_RANGES = Object.freeze({
   dataReconcileS: { min: 0, max: 86_400 },
   maxStalenessS: { min: 0, max: 86_400 },
 } satisfies Record<string, OptionRange>);
-
 
 // The supervisor's options (supervise-command.ts, docs/operations.md).
 
