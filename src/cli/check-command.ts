@@ -9,7 +9,7 @@ import { dsnFromOptions, parseDsn, redactSecrets } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { DEFAULT_RUNDIR, formatEconfigError, formatEconfigWarning, loadEconfig, type EconfigResult, type ListenerSpec } from '../econfig/index.js';
 import { EconfigReader } from '../supervisor/econfig-file.js';
-import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
+import { DEFAULT_DB_TIMEOUT_MS } from '../limits.js';
 import { probeDatabase } from '../supervisor/database-probe.js';
 import { unservedExternalUris, type ExternalGroup } from '../supervisor/external-uris.js';
 import { parseEnvironmentList } from './environment-list.js';
@@ -100,7 +100,7 @@ async function externalGroupWarnings(result: EconfigResult, supervisorDsn: strin
   const warnings: string[] = [];
   const groups: ExternalGroup[] = [];
   for (const [dsn, environments] of byDsn) {
-    const { check, groups: found } = await probeDatabase({ dsn, snapshot: false, environments, timeoutMs: DEFAULT_LIMITS.dbTimeoutMs });
+    const { check, groups: found } = await probeDatabase({ dsn, snapshot: false, environments, timeoutMs: DEFAULT_DB_TIMEOUT_MS });
     if (found === undefined) {
       warnings.push(`external groups of environment ${environments.join(',')} not checked: database ${check.dsn}: ${check.problem ?? 'the groups cannot be read'}`);
     } else {

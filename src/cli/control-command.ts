@@ -3,6 +3,7 @@
 
 import { resolve } from 'node:path';
 import { SippyError } from '../errors.js';
+import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS, RELOAD_CALL_TIMEOUT_MS } from '../limits.js';
 import { RpcClient, RpcCallError } from '../client/rpc-client.js';
 import { DEFAULT_CONTROL } from '../supervisor/run-paths.js';
 import type { ReloadResult, SupervisorStatus } from '../supervisor/supervisor.js';
@@ -54,9 +55,9 @@ async function ask(command: string, argv: readonly string[], io: CliIo, method: 
     return { result: undefined, json: false };
   }
   const path = resolve(stringOption(parsed, 'control') ?? DEFAULT_CONTROL);
-  // A reload waits for listeners to drain; give it time.
   // A reload waits for listeners to drain, a data reload for full loads: give them time.
-  const client = new RpcClient(`unix:${path}`, { timeoutMs: method === 'status' ? 5000 : method === 'reload' ? 60_000 : 600_000 });
+  const timeoutMs = method === 'status' ? DEFAULT_CALL_TIMEOUT_MS : method === 'reload' ? RELOAD_CALL_TIMEOUT_MS : MAX_CALL_TIMEOUT_MS;
+  const client = new RpcClient(`unix:${path}`, { timeoutMs });
   try {
     return { result: await client.call(method), json: parsed.values.json === true };
   } catch (err) {

@@ -8,10 +8,6 @@ import { catalogue, SippyError, type CatalogueEntry, type ErrorCode } from '../e
 import { RpcCallError } from '../client/rpc-client.js';
 import type { CliIo } from './io.js';
 
-/** Longest --timeout, ms: a timer cannot hold much more. */
-export const MAX_TIMEOUT_MS = 600_000;
-export const DEFAULT_TIMEOUT_MS = 5000;
-
 /** The URI as given when it names a daemon (USAGE otherwise, saying what to write). */
 export function daemonUri(command: string, uri: string): string {
   if (uri.startsWith('unix:')) {

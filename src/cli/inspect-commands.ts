@@ -5,10 +5,11 @@
 // rest, and the table says how many there are.
 
 import { catalogue, SippyError } from '../errors.js';
+import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS } from '../limits.js';
 import { RpcClient } from '../client/rpc-client.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type GroupsPage, type RoutesPage } from '../routing/index.js';
 import { integerOption, parseCommandLine, stringOption, type OptionSpec, type Parsed } from './args.js';
-import { daemonFailure, daemonUri, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './daemon-call.js';
+import { daemonFailure, daemonUri } from './daemon-call.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
 import { terminalSafe } from './terminal-text.js';
@@ -68,7 +69,7 @@ function commonOptions(command: string, parsed: Parsed): Call {
     limit: integerOption(command, '--limit', stringOption(parsed, 'limit'), 1, MAX_PAGE_LIMIT) ?? DEFAULT_PAGE_LIMIT,
     offset: integerOption(command, '--offset', stringOption(parsed, 'offset'), 0, MAX_PAGE_OFFSET) ?? 0,
     json: parsed.values.json === true,
-    timeoutMs: integerOption(command, '--timeout', stringOption(parsed, 'timeout'), 1, MAX_TIMEOUT_MS) ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs: integerOption(command, '--timeout', stringOption(parsed, 'timeout'), 1, MAX_CALL_TIMEOUT_MS) ?? DEFAULT_CALL_TIMEOUT_MS,
   };
 }
 

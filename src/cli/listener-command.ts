@@ -6,6 +6,7 @@
 
 import { resolve } from 'node:path';
 import { isSippyError, SippyError } from '../errors.js';
+import { DEFAULT_DRAIN_MS } from '../limits.js';
 import { dsnFromOptions, parseDsn, type Dsn } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { DEFAULT_RUNDIR, isListenerOption, LISTENER_OPTIONS_HELP, parseListenerOptions, type ListenerSpec } from '../econfig/index.js';
@@ -27,7 +28,7 @@ export const LISTENER_COMMAND_HELP = `Usage:
   sippy_routed -e N [listener options] [--log-level LEVEL] [--log-file FILE] [--rundir DIR]
       Run environment N's listener in the foreground (the form econfig's
       command_args uses). On SIGTERM or SIGINT it stops accepting, finishes
-      in-flight requests (up to 5 s), closes the database pool, removes its
+      in-flight requests (up to ${DEFAULT_DRAIN_MS / 1000} s), closes the database pool, removes its
       unix socket and exits 0. On SIGHUP it reloads its routing snapshot in
       full from the database. The database is -d DSN, else $SIPPY_ROUTED_DB;
       writes go to --db-write DSN when given (-d a replica, docs/scale-out.md).

@@ -6,9 +6,10 @@ import { SippyError } from '../errors.js';
 import { RoutingClient } from '../client/routing-client.js';
 import { RpcClient } from '../client/rpc-client.js';
 import type { RouteResult } from '../routing/types.js';
-import { isIsoWithOffset, MAX_UNIX_SECONDS } from '../rpc/param-schemas.js';
+import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS, MAX_ROUTES, MAX_UNIX_SECONDS } from '../limits.js';
+import { isIsoWithOffset } from '../rpc/param-schemas.js';
 import { integerOption, parseCommandLine, stringOption } from './args.js';
-import { daemonFailure, daemonUri, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './daemon-call.js';
+import { daemonFailure, daemonUri } from './daemon-call.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';
 
@@ -34,8 +35,6 @@ function callStartTime(text: string | undefined): string | number | undefined {
   if (isIsoWithOffset(text)) return text;
   throw new SippyError('USAGE', `query: --time must be ISO 8601 with a UTC offset (2026-01-31T12:00:00+01:00 or ...Z) or Unix seconds up to ${MAX_UNIX_SECONDS}, got ${JSON.stringify(text)}`);
 }
-/** rpc.md: max_routes is 1–100. */
-const MAX_ROUTES = 100;
 
 export function formatRoutes(result: RouteResult): string {
   const group = result.routing_group;
@@ -83,7 +82,7 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
   if (extra.length > 0) throw new SippyError('USAGE', `query: unexpected argument ${JSON.stringify(extra[0])}`);
   daemonUri('query', uri);
   const maxRoutes = integerOption('query', '--max-routes', stringOption(parsed, 'max-routes'), 1, MAX_ROUTES);
-  const timeoutMs = integerOption('query', '--timeout', stringOption(parsed, 'timeout'), 1, MAX_TIMEOUT_MS) ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = integerOption('query', '--timeout', stringOption(parsed, 'timeout'), 1, MAX_CALL_TIMEOUT_MS) ?? DEFAULT_CALL_TIMEOUT_MS;
   const time = callStartTime(stringOption(parsed, 'time'));
   const explain = parsed.values.explain === true;
   const json = parsed.values.json === true;

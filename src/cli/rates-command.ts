@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { SippyError } from '../errors.js';
+import { MAX_ENVIRONMENT, MAX_NAME_CHARS } from '../limits.js';
 import { dsnFromOptions } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { EXPORT_COLUMNS, exportRates, importDeck, LARGEST_CHANGES, MAX_ERRORS, parseColumnsOption, parseDeckTime, rateHistory, type ExportResult, type ImportOptions, type SetQuery } from '../data/index.js';
@@ -14,8 +15,8 @@ import { integerOption, parseCommandLine, stringOption, type Parsed } from './ar
 import type { CliIo } from './io.js';
 import { formatDeckErrors, formatHistory, formatImport, formatOutcome, jsonText } from './rates-format.js';
 
-/** destination_sets.name is VARCHAR(128). */
-const MAX_SET_NAME_CHARS = 128;
+/** destination_sets.name: a name's column width. */
+const MAX_SET_NAME_CHARS = MAX_NAME_CHARS;
 
 /** --notice's default: the carriers' usual notice of an increase, days. */
 export const DEFAULT_NOTICE_DAYS = 7;
@@ -108,7 +109,7 @@ export async function ratesCommand(argv: readonly string[], io: CliIo): Promise<
   const set = stringOption(parsed, 'set');
   if (set === undefined || set === '') throw new SippyError('USAGE', `rates ${action}: missing --set NAME`);
   if ([...set].length > MAX_SET_NAME_CHARS) throw new SippyError('USAGE', `rates ${action}: --set is a destination set's name, at most ${MAX_SET_NAME_CHARS} characters`);
-  const query: SetQuery = { set, environment: integerOption(`rates ${action}`, '--env', stringOption(parsed, 'env'), 0, 4_294_967_295) };
+  const query: SetQuery = { set, environment: integerOption(`rates ${action}`, '--env', stringOption(parsed, 'env'), 0, MAX_ENVIRONMENT) };
   if (action === 'import') {
     if (operands.length !== 1) throw new SippyError('USAGE', `rates import: expected one FILE, got ${operands.length === 0 ? 'none' : operands.map((o) => JSON.stringify(o)).join(' ')}`);
     const options = importOptions(parsed, operands[0]!);

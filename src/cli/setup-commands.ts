@@ -5,6 +5,7 @@
 
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { SippyError } from '../errors.js';
+import { MAX_ENVIRONMENT } from '../limits.js';
 import { dsnFromOptions, type Dsn } from '../db/dsn.js';
 import { Database, DEFAULT_POOL_LIMITS } from '../db/pool.js';
 import {
@@ -85,7 +86,7 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
     io.stdout.write(EXPORT_HELP);
     return 0;
   }
-  const environment = integerOption('export', '--env', stringOption(parsed, 'env'), 1, 4294967295);
+  const environment = integerOption('export', '--env', stringOption(parsed, 'env'), 1, MAX_ENVIRONMENT);
   if (environment === undefined) throw new SippyError('USAGE', 'export: missing --env N; see sippy_routed export --help');
   const output = stringOption(parsed, 'output');
   const db = setupDatabase(dsnFromOptions(stringOption(parsed, 'dsn'), io.env));

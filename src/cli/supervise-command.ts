@@ -12,7 +12,7 @@ import { SnapshotRegistry } from '../routing/index.js';
 import { DEFAULT_RUNDIR, formatEconfigError, loadEconfig } from '../econfig/index.js';
 import { createLogger, isLogLevel, type Logger } from '../log.js';
 import { openLogFile, type LogFile } from '../log-file.js';
-import { DEFAULT_DRAIN_MS } from '../rpc/listener.js';
+import { DEFAULT_DRAIN_MS, DEFAULT_ENV_POLL_S, MAX_DRAIN_MS, MAX_ENV_POLL_S } from '../limits.js';
 import { ControlServer } from '../supervisor/control.js';
 import { EconfigReader } from '../supervisor/econfig-file.js';
 import { DatabaseEnvironments, FixedEnvironments, type EnvironmentSource } from '../supervisor/environments.js';
@@ -51,9 +51,9 @@ validate is never applied. Reloads on a change of the file, on SIGHUP, on
   --control SOCKET      control socket path (default <rundir>/sippy_routed.ctl.sock, mode 0600)
   --log-file FILE       append log lines here instead of stderr
   --log-level LEVEL     error, warn, info (default) or debug
-  --env-poll SECONDS    re-read the environments table this often (1..86400, default 30)
+  --env-poll SECONDS    re-read the environments table this often (1..${MAX_ENV_POLL_S}, default ${DEFAULT_ENV_POLL_S})
   --drain MS            bound on finishing in-flight requests when a listener
-                        stops or the supervisor exits (1..600000, default ${DEFAULT_DRAIN_MS})
+                        stops or the supervisor exits (1..${MAX_DRAIN_MS}, default ${DEFAULT_DRAIN_MS})
   --metrics URI         serve Prometheus metrics of every listener on their own
                         socket, http://HOST:PORT[/PATH] (path default /metrics);
                         off by default
@@ -65,10 +65,6 @@ SIGTERM/SIGINT stop it: listeners stop accepting, in-flight requests finish,
 sockets and the pidfile are removed, exit 0. Exit 2 when the econfig file or
 the options are invalid at start, 1 when it cannot start otherwise.
 `;
-
-/** Longest --env-poll (a day, s) and --drain (10 min, ms). */
-const MAX_ENV_POLL_S = 86_400;
-const MAX_DRAIN_MS = 600_000;
 
 function openLog(file: string | undefined, level: string | undefined): { logger: Logger; logFile: LogFile | undefined } {
   if (level !== undefined && !isLogLevel(level)) throw new SippyError('USAGE', `supervise: --log-level must be error, warn, info or debug, got ${JSON.stringify(level)}`);
@@ -105,7 +101,7 @@ export async function superviseCommand(argv: readonly string[], io: CliIo): Prom
     throw new SippyError('USAGE', 'supervise: no environment list: give --environments LIST, or -d DSN (or SIPPY_ROUTED_DB) to read the environments table');
   }
   const dsn = dsnText === undefined ? undefined : dsnFromOptions(dsnText, {});
-  const pollMs = (integerOption('supervise', '--env-poll', stringOption(parsed, 'env-poll'), 1, MAX_ENV_POLL_S) ?? 30) * 1000;
+  const pollMs = (integerOption('supervise', '--env-poll', stringOption(parsed, 'env-poll'), 1, MAX_ENV_POLL_S) ?? DEFAULT_ENV_POLL_S) * 1000;
   const drainMs = integerOption('supervise', '--drain', stringOption(parsed, 'drain'), 1, MAX_DRAIN_MS) ?? DEFAULT_DRAIN_MS;
   const metricsEndpoint = parseMetricsOptions('supervise', stringOption(parsed, 'metrics'), stringOption(parsed, 'metrics-allow'));
   const { logger, logFile } = openLog(stringOption(parsed, 'log-file'), stringOption(parsed, 'log-level'));

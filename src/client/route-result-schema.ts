@@ -1,7 +1,12 @@
 // JSON Schema of a getRoutes result (rpc.md), for checking what an upstream
 // daemon answers before anything of it is used: a malformed answer is an
 // error, never a crash and never a half-mapped route. Extra members are
-// allowed (a newer daemon may add fields); known ones are strict.
+// allowed (a newer daemon may add fields); known ones are strict. Its bounds
+// are src/limits.ts's: the stored columns' widths, and for `cli`, `cld` and
+// the number of routes the larger ones limits.ts gives an upstream's answer
+// (and says why).
+
+import { MAX_ANSWER_NUMBER_CHARS, MAX_ANSWER_ROUTES, MAX_DESTINATION_CHARS, MAX_NAME_CHARS, MAX_PREFIX_CHARS } from '../limits.js';
 
 const money = { type: 'string', pattern: '^-?\\d{1,10}(\\.\\d{1,6})?$' } as const;
 const id = { type: 'integer', minimum: 1 } as const;
@@ -16,14 +21,14 @@ export const routeSchema = {
   ],
   properties: {
     i_connection: id,
-    connection_name: { type: 'string', minLength: 1, maxLength: 128 },
-    destination: { type: 'string', maxLength: 255 },
+    connection_name: { type: 'string', minLength: 1, maxLength: MAX_NAME_CHARS },
+    destination: { type: 'string', maxLength: MAX_DESTINATION_CHARS },
     i_vendor: id,
-    vendor_name: { type: 'string', maxLength: 128 },
+    vendor_name: { type: 'string', maxLength: MAX_NAME_CHARS },
     i_destination_set: id,
-    destination_set_name: { type: 'string', maxLength: 128 },
+    destination_set_name: { type: 'string', maxLength: MAX_NAME_CHARS },
     i_route: id,
-    prefix: { type: 'string', maxLength: 32 },
+    prefix: { type: 'string', maxLength: MAX_PREFIX_CHARS },
     preference: { type: 'integer' },
     huntstop: { type: 'boolean' },
     timeout: nullableInt,
@@ -39,8 +44,8 @@ export const routeSchema = {
     currency: { type: 'string', minLength: 3, maxLength: 3 },
     estimated_cost: money,
     capacity: { type: 'integer' },
-    cli: { type: 'string', maxLength: 256 },
-    cld: { type: 'string', maxLength: 256 },
+    cli: { type: 'string', maxLength: MAX_ANSWER_NUMBER_CHARS },
+    cld: { type: 'string', maxLength: MAX_ANSWER_NUMBER_CHARS },
   },
 } as const;
 
@@ -56,7 +61,7 @@ export const routeResultSchema = {
     },
     cli: { type: 'string' },
     cld: { type: 'string' },
-    routes: { type: 'array', maxItems: 1000, items: routeSchema },
+    routes: { type: 'array', maxItems: MAX_ANSWER_ROUTES, items: routeSchema },
     excluded: {
       type: 'array',
       items: {

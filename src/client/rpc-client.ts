@@ -8,7 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { redactUri } from '../dsn-syntax.js';
-import { DEFAULT_UPSTREAM_TIMEOUT_MS } from '../limits.js';
+import { CLIENT_SOCKETS_PER_PEER, DEFAULT_UPSTREAM_TIMEOUT_MS, MAX_ANSWER_BYTES } from '../limits.js';
 
 export type RpcFailure =
   /** Could not connect, connection lost, or no answer before the deadline. */
@@ -35,7 +35,7 @@ export class RpcCallError extends Error {
 export interface RpcClientOptions {
   /** Deadline of one call, ms (default DEFAULT_UPSTREAM_TIMEOUT_MS). */
   readonly timeoutMs?: number;
-  /** Largest response body accepted, bytes (default 4 MiB). */
+  /** Largest response body accepted, bytes (default MAX_ANSWER_BYTES). */
   readonly maxResponseBytes?: number;
   /** https: extra trust (a test CA); the system's CAs otherwise. */
   readonly ca?: string | Buffer;
@@ -88,11 +88,11 @@ export class RpcClient {
     this.shownUri = redactUri(uri);
     this.target = parseUri(uri, this.shownUri);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
-    this.maxResponseBytes = options.maxResponseBytes ?? 4 * 1024 * 1024;
+    this.maxResponseBytes = options.maxResponseBytes ?? MAX_ANSWER_BYTES;
     this.agent =
       this.target.transport === https
-        ? new https.Agent({ keepAlive: true, maxSockets: 64, ...(options.ca !== undefined ? { ca: options.ca } : {}) })
-        : new http.Agent({ keepAlive: true, maxSockets: 64 });
+        ? new https.Agent({ keepAlive: true, maxSockets: CLIENT_SOCKETS_PER_PEER, ...(options.ca !== undefined ? { ca: options.ca } : {}) })
+        : new http.Agent({ keepAlive: true, maxSockets: CLIENT_SOCKETS_PER_PEER });
   }
 
   /** Calls `method` with named params; resolves with `result`. */

@@ -5,7 +5,7 @@
 import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import { SippyError } from '../errors.js';
-import { DB_QUEUE_PER_CONNECTION, DEFAULT_DB_CONNECTIONS, DEFAULT_DB_TIMEOUT_MS } from '../limits.js';
+import { DB_IDLE_TIMEOUT_MS, DB_QUEUE_PER_CONNECTION, DEFAULT_DB_CONNECTIONS, DEFAULT_DB_PORT, DEFAULT_DB_TIMEOUT_MS } from '../limits.js';
 import type { Dsn } from './dsn.js';
 import { PoolGate, type PoolGateStats } from './pool-gate.js';
 
@@ -44,7 +44,7 @@ export interface Session {
 }
 
 function whereOf(dsn: Dsn): string {
-  return dsn.socketPath !== undefined ? `socket ${dsn.socketPath}` : `${dsn.host}:${dsn.port ?? 3306}`;
+  return dsn.socketPath !== undefined ? `socket ${dsn.socketPath}` : `${dsn.host}:${dsn.port ?? DEFAULT_DB_PORT}`;
 }
 
 /** Maps a mysql2/socket failure to the catalogue; `what` names the operation for the message. */
@@ -103,12 +103,12 @@ export class Database {
       user: dsn.user,
       password: dsn.password,
       database: dsn.database,
-      ...(dsn.socketPath !== undefined ? { socketPath: dsn.socketPath } : { host: dsn.host, port: dsn.port ?? 3306 }),
+      ...(dsn.socketPath !== undefined ? { socketPath: dsn.socketPath } : { host: dsn.host, port: dsn.port ?? DEFAULT_DB_PORT }),
       connectionLimit: limits.connectionLimit,
       queueLimit: limits.queueLimit,
       connectTimeout: limits.connectTimeoutMs,
       maxIdle: limits.connectionLimit,
-      idleTimeout: 60_000,
+      idleTimeout: DB_IDLE_TIMEOUT_MS,
       enableKeepAlive: true,
       waitForConnections: true,
       // Exact money: DECIMAL columns come back as strings, never floats.

@@ -6,7 +6,7 @@
 
 import { posix } from 'node:path';
 import { isSippyError } from '../errors.js';
-import { MAX_HOPS } from '../limits.js';
+import { LISTENER_LIMIT_RANGES, MAX_ENVIRONMENT } from '../limits.js';
 import { parseDsn } from '../dsn-syntax.js';
 import { DATA_SOURCES, DEFAULT_LIMITS, DEFAULT_SOCKET_MODE, type DataSourceOption, type ListenerLimits, type ListenerSpec } from './listener-spec.js';
 import { parseAllowItem, parseSocket, type ParsedSocket } from './listener-addresses.js';
@@ -44,31 +44,27 @@ export interface ListenerOptionsContext {
 
 type NumericLimit = { [K in keyof ListenerLimits]: ListenerLimits[K] extends number ? K : never }[keyof ListenerLimits];
 
-/** Limits options: name, field, bounds (inclusive). The one source of these bounds: docs/econfig.md is tested against it. */
-export const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, number])[] = [
-  // json-shape.ts: the largest body whose parse, within the shape bounds, stays in tens of ms.
-  ['--body-limit', 'bodyLimitBytes', 1024, 16 * 1024 * 1024],
-  ['--headers-timeout', 'headersTimeoutMs', 100, 600_000],
-  ['--request-timeout', 'requestTimeoutMs', 100, 600_000],
-  ['--keepalive-timeout', 'keepAliveTimeoutMs', 100, 3_600_000],
-  ['--max-batch', 'maxBatch', 1, 10_000],
-  ['--db-connections', 'dbConnections', 1, 1000],
-  ['--db-timeout', 'dbTimeoutMs', 100, 600_000],
-  ['--upstream-timeout', 'upstreamTimeoutMs', 100, 600_000],
-  // rpc.md: a request's hops is 0–16, so a larger limit could never be
-  // reached: a loop would end in the upstream's -32602, not in -32003.
-  ['--max-hops', 'maxHops', 1, MAX_HOPS],
-  // Each new name an upstream answers with becomes a kept row (routing.md); 0 = only connections that exist.
-  ['--upstream-new-connections', 'upstreamNewConnections', 0, 100_000],
-  // docs/routing.md, "Following the database": the journal poll, the checksum reconcile (0 = off), the staleness bound (0 = none).
-  ['--data-poll', 'dataPollMs', 10, 60_000],
-  ['--data-reconcile', 'dataReconcileS', 0, 86_400],
-  ['--max-staleness', 'maxStalenessS', 0, 86_400],
-];
+/** Limits options: name, field, bounds (inclusive, from src/limits.ts, which says why each). docs/econfig.md is tested against them. */
+export const LIMIT_OPTIONS: readonly (readonly [string, NumericLimit, number, number])[] = (
+  [
+    ['--body-limit', 'bodyLimitBytes'],
+    ['--headers-timeout', 'headersTimeoutMs'],
+    ['--request-timeout', 'requestTimeoutMs'],
+    ['--keepalive-timeout', 'keepAliveTimeoutMs'],
+    ['--max-batch', 'maxBatch'],
+    ['--db-connections', 'dbConnections'],
+    ['--db-timeout', 'dbTimeoutMs'],
+    ['--upstream-timeout', 'upstreamTimeoutMs'],
+    ['--max-hops', 'maxHops'],
+    ['--upstream-new-connections', 'upstreamNewConnections'],
+    ['--data-poll', 'dataPollMs'],
+    ['--data-reconcile', 'dataReconcileS'],
+    ['--max-staleness', 'maxStalenessS'],
+  ] as const
+).map(([name, field]) => [name, field, LISTENER_LIMIT_RANGES[field].min, LISTENER_LIMIT_RANGES[field].max] as const);
 
 const SHORT_OPTIONS = new Set(['-e', '-s', '-a', '-d']);
 const LONG_OPTIONS = new Set(['--db-write', '--tls-cert', '--tls-key', '--socket-mode', '--data-source', ...LIMIT_OPTIONS.map(([name]) => name)]);
-const MAX_ENVIRONMENT = 4294967295;
 
 /** Whether `arg` is a listener option (`-e`, `-e7`, `--max-batch=5`, ...): lets a command line recognise the listener form. */
 export function isListenerOption(arg: string): boolean {
@@ -88,7 +84,7 @@ export const LISTENER_OPTIONS_HELP = `Listener options:
                          the primary when -d is a replica (default: the -d database); see docs/scale-out.md
   --tls-cert FILE        certificate for https (required with https)
   --tls-key FILE         private key for https (required with https)
-  --socket-mode MODE     octal mode of a unix socket (default 0660)
+  --socket-mode MODE     octal mode of a unix socket (default 0${DEFAULT_SOCKET_MODE.toString(8)})
   --data-source SOURCE   ${DATA_SOURCES.join(' or ')}: answer from the in-memory snapshot or per request from SQL (default ${DEFAULT_LIMITS.dataSource})
 ${LIMIT_OPTIONS.map(([name, field, min, max]) => `  ${`${name} ${/Ms$/.test(field) ? 'MS' : /S$/.test(field) ? 'S' : name === '--body-limit' ? 'BYTES' : 'N'}`.padEnd(22)} ${min}..${max}, default ${DEFAULT_LIMITS[field]}`).join('\n')}
 `;

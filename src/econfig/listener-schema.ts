@@ -3,9 +3,14 @@
 // (normalised prefixes, an absolute unix path, ports and limits in range).
 
 import { Ajv, type ValidateFunction } from 'ajv';
+import { LISTENER_LIMIT_RANGES, MAX_ENVIRONMENT, type OptionRange } from '../limits.js';
+import { DATA_SOURCES } from './listener-spec.js';
 
-const positiveInteger = { type: 'integer', minimum: 1 } as const;
-const nonNegativeInteger = { type: 'integer', minimum: 0 } as const;
+/** An integer within one of src/limits.ts's option ranges. */
+function within({ min, max }: OptionRange): { readonly type: 'integer'; readonly minimum: number; readonly maximum: number } {
+  return { type: 'integer', minimum: min, maximum: max };
+}
+const R = LISTENER_LIMIT_RANGES;
 
 export const LISTENER_SPEC_SCHEMA = {
   $id: 'sippy_routed/listener-spec',
@@ -13,7 +18,7 @@ export const LISTENER_SPEC_SCHEMA = {
   additionalProperties: false,
   required: ['environment', 'endpoint', 'socket', 'httpPath', 'socketMode', 'allow', 'limits'],
   properties: {
-    environment: { type: 'integer', minimum: 1, maximum: 4294967295 },
+    environment: { type: 'integer', minimum: 1, maximum: MAX_ENVIRONMENT },
     endpoint: {
       oneOf: [
         {
@@ -46,10 +51,11 @@ export const LISTENER_SPEC_SCHEMA = {
         'dataSource', 'dataPollMs', 'dataReconcileS', 'maxStalenessS',
       ],
       properties: {
-        bodyLimitBytes: positiveInteger, headersTimeoutMs: positiveInteger, requestTimeoutMs: positiveInteger,
-        keepAliveTimeoutMs: positiveInteger, maxBatch: positiveInteger, dbConnections: positiveInteger,
-        dbTimeoutMs: positiveInteger, upstreamTimeoutMs: positiveInteger, maxHops: positiveInteger, upstreamNewConnections: nonNegativeInteger,
-        dataSource: { enum: ['snapshot', 'sql'] }, dataPollMs: positiveInteger, dataReconcileS: nonNegativeInteger, maxStalenessS: nonNegativeInteger,
+        bodyLimitBytes: within(R.bodyLimitBytes), headersTimeoutMs: within(R.headersTimeoutMs), requestTimeoutMs: within(R.requestTimeoutMs),
+        keepAliveTimeoutMs: within(R.keepAliveTimeoutMs), maxBatch: within(R.maxBatch), dbConnections: within(R.dbConnections),
+        dbTimeoutMs: within(R.dbTimeoutMs), upstreamTimeoutMs: within(R.upstreamTimeoutMs), maxHops: within(R.maxHops),
+        upstreamNewConnections: within(R.upstreamNewConnections),
+        dataSource: { enum: DATA_SOURCES }, dataPollMs: within(R.dataPollMs), dataReconcileS: within(R.dataReconcileS), maxStalenessS: within(R.maxStalenessS),
       },
     },
   },

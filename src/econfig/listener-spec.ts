@@ -4,7 +4,24 @@
 // field: same `endpoint` means the socket can stay open and every other
 // difference is an update in place; another `endpoint` means a move.
 
-import { DEFAULT_DB_CONNECTIONS, DEFAULT_DB_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS } from '../limits.js';
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_DATA_POLL_MS,
+  DEFAULT_DATA_RECONCILE_S,
+  DEFAULT_DB_CONNECTIONS,
+  DEFAULT_DB_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_BATCH,
+  DEFAULT_MAX_HOPS,
+  DEFAULT_MAX_STALENESS_S,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SOCKET_MODE,
+  DEFAULT_UPSTREAM_NEW_CONNECTIONS,
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+} from '../limits.js';
+
+export { DEFAULT_SOCKET_MODE };
 
 /** The bound socket: its identity. */
 export type Endpoint =
@@ -51,24 +68,24 @@ export interface ListenerLimits {
 export const DATA_SOURCES = ['snapshot', 'sql'] as const;
 export type DataSourceOption = (typeof DATA_SOURCES)[number];
 
+/** A listener's limits when its options do not say: each value and why it is that, in src/limits.ts. */
 export const DEFAULT_LIMITS: ListenerLimits = Object.freeze({
-  bodyLimitBytes: 65536,
-  headersTimeoutMs: 5000,
-  requestTimeoutMs: 10000,
-  keepAliveTimeoutMs: 30000,
-  maxBatch: 100,
+  bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+  headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  maxBatch: DEFAULT_MAX_BATCH,
   dbConnections: DEFAULT_DB_CONNECTIONS,
   dbTimeoutMs: DEFAULT_DB_TIMEOUT_MS,
   upstreamTimeoutMs: DEFAULT_UPSTREAM_TIMEOUT_MS,
-  maxHops: 4,
-  upstreamNewConnections: 100,
+  maxHops: DEFAULT_MAX_HOPS,
+  upstreamNewConnections: DEFAULT_UPSTREAM_NEW_CONNECTIONS,
+  // In memory: no statement per request (routing.md, "Where answers come from").
   dataSource: 'snapshot',
-  dataPollMs: 250,
-  dataReconcileS: 300,
-  maxStalenessS: 0,
+  dataPollMs: DEFAULT_DATA_POLL_MS,
+  dataReconcileS: DEFAULT_DATA_RECONCILE_S,
+  maxStalenessS: DEFAULT_MAX_STALENESS_S,
 });
-
-export const DEFAULT_SOCKET_MODE = 0o660;
 export const DEFAULT_RUNDIR = '/var/run';
 
 export interface ListenerSpec {
@@ -78,7 +95,7 @@ export interface ListenerSpec {
   readonly socket: string;
   /** HTTP path served (`/` by default); on unix sockets always `/`. */
   readonly httpPath: string;
-  /** File mode of a UNIX socket (--socket-mode); 0o660 by default. */
+  /** File mode of a UNIX socket (--socket-mode); DEFAULT_SOCKET_MODE by default. */
   readonly socketMode: number;
   /** https only: certificate and key files (paths as given, absolute or relative to the working directory). */
   readonly tls: { readonly cert: string; readonly key: string } | undefined;

@@ -9,7 +9,7 @@
 
 import { SippyError } from '../errors.js';
 import type { Database } from '../db/pool.js';
-import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
+import { DEFAULT_MAX_HOPS, DEFAULT_UPSTREAM_NEW_CONNECTIONS, DEFAULT_UPSTREAM_TIMEOUT_MS } from '../limits.js';
 import type { GroupRow } from './model.js';
 import type { ExternalGroupHandler, RouteRequest, RouteResult } from './types.js';
 import type { ExternalConnections } from './sql.js';
@@ -26,13 +26,13 @@ const UPSTREAM_LOG_INTERVAL_MS = 60_000;
 const MAX_SHOWN_URIS = 1024;
 
 export interface ExternalLimits {
-  /** A request whose hops reached this is a loop (ROUTING_LOOP); default 4. */
+  /** A request whose hops reached this is a loop (ROUTING_LOOP); default DEFAULT_MAX_HOPS. */
   readonly maxHops?: number;
   /** Deadline of the upstream call, ms; default 2000. */
   readonly upstreamTimeoutMs?: number;
   /** Upstream URIs with a kept-alive client at once; default 32. */
   readonly maxClients?: number;
-  /** New local connections one upstream may have created per minute (--upstream-new-connections); default DEFAULT_LIMITS'. */
+  /** New local connections one upstream may have created per minute (--upstream-new-connections); default DEFAULT_UPSTREAM_NEW_CONNECTIONS. */
   readonly newConnectionsPerMinute?: number;
 }
 
@@ -63,12 +63,12 @@ export class ExternalForwarder implements ExternalGroupHandler {
     this.rules = options.rules;
     this.logger = options.logger;
     this.observer = options.upstream;
-    this.maxHops = options.maxHops ?? DEFAULT_LIMITS.maxHops;
-    const timeoutMs = options.upstreamTimeoutMs ?? DEFAULT_LIMITS.upstreamTimeoutMs;
+    this.maxHops = options.maxHops ?? DEFAULT_MAX_HOPS;
+    const timeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     if (!Number.isInteger(this.maxHops) || this.maxHops < 0) throw new RangeError(`maxHops must be a non-negative integer, got ${this.maxHops}`);
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`upstreamTimeoutMs must be a positive integer, got ${timeoutMs}`);
     this.clients = new UpstreamClients({ timeoutMs }, options.maxClients);
-    this.budget = new CreationBudget(options.newConnectionsPerMinute ?? DEFAULT_LIMITS.upstreamNewConnections);
+    this.budget = new CreationBudget(options.newConnectionsPerMinute ?? DEFAULT_UPSTREAM_NEW_CONNECTIONS);
   }
 
   async resolve(environment: number, group: GroupRow, request: RouteRequest): Promise<RouteResult> {

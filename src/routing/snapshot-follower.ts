@@ -21,6 +21,7 @@
 import { EventEmitter } from 'node:events';
 import type { PoolConnection } from 'mysql2/promise';
 import { Database } from '../db/pool.js';
+import { DEFAULT_DATA_POLL_MS, DEFAULT_DATA_RECONCILE_S, DEFAULT_DB_TIMEOUT_MS } from '../limits.js';
 import { describeForLog } from '../log.js';
 import type { Dsn } from '../db/dsn.js';
 import { RoutingSnapshot, type SmallTables } from './snapshot.js';
@@ -40,7 +41,7 @@ export interface FollowerSettings {
   readonly reconcileS: number;
 }
 
-export const DEFAULT_FOLLOWER_SETTINGS: FollowerSettings = Object.freeze({ pollMs: 250, reconcileS: 300 });
+export const DEFAULT_FOLLOWER_SETTINGS: FollowerSettings = Object.freeze({ pollMs: DEFAULT_DATA_POLL_MS, reconcileS: DEFAULT_DATA_RECONCILE_S });
 
 /** Journal entries are kept this long (s) before the purge removes them. */
 export const JOURNAL_RETENTION_S = 3600;
@@ -67,9 +68,9 @@ const MAX_BACKOFF_MS = 10_000;
 /** stop() waits at most this for a refresh in flight, then for the pool to end. */
 const STOP_BOUND_MS = 1000;
 /** The follower's own pool: refreshes are serial; one spare for the purge. */
-const FOLLOWER_POOL = { connectionLimit: 2, queueLimit: 10, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
+const FOLLOWER_POOL = { connectionLimit: 2, queueLimit: 10, connectTimeoutMs: DEFAULT_DB_TIMEOUT_MS, queryTimeoutMs: QUICK_TIMEOUT_MS };
 /** The purge's pool on a separate write server (--db-write): one connection, used once a minute. */
-const PURGE_POOL = { connectionLimit: 1, queueLimit: 2, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
+const PURGE_POOL = { connectionLimit: 1, queueLimit: 2, connectTimeoutMs: DEFAULT_DB_TIMEOUT_MS, queryTimeoutMs: QUICK_TIMEOUT_MS };
 
 export type DataSourceName = 'sql' | 'snapshot';
 
@@ -309,7 +310,8 @@ export class SnapshotFollower extends EventEmitter {
       );
     }
     this.emit('sync-error', this.status());
-    const backoff = Math.min(MAX_BACKOFF_MS, Math.max(250, this.settings.pollMs) * 2 ** Math.min(this.failures - 1, 10));
+    // A short --data-poll does not retry a failing database faster than the default poll would.
+    const backoff = Math.min(MAX_BACKOFF_MS, Math.max(DEFAULT_DATA_POLL_MS, this.settings.pollMs) * 2 ** Math.min(this.failures - 1, 10));
     this.schedule(backoff);
   }
 

@@ -21,7 +21,9 @@
 // are refused; other pathological patterns remain the operator's
 // responsibility (docs/routing.md).
 
-export const MAX_RULE_LENGTH = 255;
+import { MAX_RULE_CHARS, TRANSLATION_RULES_CACHED } from '../limits.js';
+
+export const MAX_RULE_LENGTH = MAX_RULE_CHARS;
 
 type ReplacementPart = { readonly literal: string } | { readonly group: number };
 
@@ -103,7 +105,7 @@ export function applyRule(rule: TranslationRule, value: string): string {
  */
 export class RuleCache {
   private readonly entries = new Map<string, TranslationRule | RuleSyntaxError>();
-  constructor(private readonly capacity = 1000) {}
+  constructor(private readonly capacity = TRANSLATION_RULES_CACHED) {}
 
   get(rule: string | null): TranslationRule | RuleSyntaxError {
     const key = rule ?? '';

@@ -15,6 +15,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo, Socket } from 'node:net';
 import { sameEndpoint, type ListenerLimits, type ListenerSpec } from '../econfig/listener-spec.js';
 import { SippyError } from '../errors.js';
+import { DEFAULT_DRAIN_MS } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { EnvironmentMetrics } from '../metrics/environment-metrics.js';
@@ -31,8 +32,6 @@ import { loadTls, settingsFor, type ListenerSettings } from './settings.js';
 import { bindUnixSocket, checkSocketPath, chmodIfOwn, unlinkIfOwn, type SocketIdentity } from './unix-socket.js';
 import { WaitingCalls } from './waiting-calls.js';
 
-/** Default bound on draining in-flight requests at stop (operations.md). */
-export const DEFAULT_DRAIN_MS = 5000;
 
 /**
  * After the drain, how long the calls answered with RPC_STOPPING get to be

@@ -7,10 +7,16 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { SippyError } from '../errors.js';
-import { MAX_CLD_CHARS, MAX_CLI_CHARS, MAX_HOPS, MAX_ROUTES, MAX_ROUTING_GROUP_CHARS } from '../limits.js';
-
-/** Latest accepted call_start_time: 9999-12-31T23:59:59Z, the last second an ISO 8601 year of four digits can name. */
-export const MAX_UNIX_SECONDS = 253_402_300_799;
+import {
+  MAX_CALL_ID_CHARS,
+  MAX_CLD_CHARS,
+  MAX_CLI_CHARS,
+  MAX_HOPS,
+  MAX_REMOTE_IP_CHARS,
+  MAX_ROUTES,
+  MAX_ROUTING_GROUP_CHARS,
+  MAX_UNIX_SECONDS,
+} from '../limits.js';
 
 export interface GetRoutesParams {
   readonly routing_group: string;
@@ -44,8 +50,8 @@ export const getRoutesSchema = {
     explain: { type: 'boolean' },
     hops: { type: 'integer', minimum: 0, maximum: MAX_HOPS },
     // Logged only; bounded so a request cannot make log lines huge.
-    call_id: { type: 'string', maxLength: 256 },
-    remote_ip: { type: 'string', maxLength: 64 },
+    call_id: { type: 'string', maxLength: MAX_CALL_ID_CHARS },
+    remote_ip: { type: 'string', maxLength: MAX_REMOTE_IP_CHARS },
     format: { type: 'string', enum: ANSWER_FORMATS },
   },
   additionalProperties: true,

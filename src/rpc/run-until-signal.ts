@@ -5,7 +5,8 @@ import type { ListenerSpec } from '../econfig/listener-spec.js';
 import type { Logger } from '../log.js';
 import type { Resolver } from '../routing/types.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
-import { DEFAULT_DRAIN_MS, Listener } from './listener.js';
+import { DEFAULT_DRAIN_MS } from '../limits.js';
+import { Listener } from './listener.js';
 
 export interface RunOptions {
   /** Bound on finishing in-flight requests after the signal. Default 5 s. */

@@ -6,15 +6,13 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { catalogue, SippyError } from '../errors.js';
+import { CONTROL_BODY_LIMIT_BYTES, CONTROL_REQUEST_TIMEOUT_MS, CONTROL_SOCKET_MODE } from '../limits.js';
 import { readBody } from '../rpc/body-reader.js';
 import { replyJson } from '../rpc/reply-json.js';
 import { idNeedsText, RawNumberId, requestIdTexts } from '../rpc/request-ids.js';
 import { bindUnixSocket, checkSocketPath, unlinkIfOwn, type SocketIdentity } from '../rpc/unix-socket.js';
 
 export type ControlMethods = Readonly<Record<string, () => Promise<unknown>>>;
-
-const BODY_LIMIT = 64 * 1024;
-const CONTROL_SOCKET_MODE = 0o600;
 
 function send(res: ServerResponse, status: number, body: Record<string, unknown>): void {
   const bytes = replyJson(body);
@@ -37,7 +35,7 @@ export class ControlServer {
     if (this.server !== undefined) return;
     await checkSocketPath(this.path);
     const server = createServer((req, res) => void this.handle(req, res));
-    server.requestTimeout = 30_000;
+    server.requestTimeout = CONTROL_REQUEST_TIMEOUT_MS;
     this.identity = await bindUnixSocket(server, this.path, CONTROL_SOCKET_MODE);
     this.server = server;
   }
@@ -58,10 +56,10 @@ export class ControlServer {
       send(res, 405, failure(null, catalogue.RPC_INVALID_REQUEST.rpc, 'Invalid Request: use POST.'));
       return;
     }
-    const body = await readBody(req, BODY_LIMIT);
+    const body = await readBody(req, CONTROL_BODY_LIMIT_BYTES);
     if (body.kind === 'aborted') return;
     if (body.kind === 'too-large') {
-      send(res, 413, failure(null, catalogue.RPC_INVALID_REQUEST.rpc, `Invalid Request: body over ${BODY_LIMIT} bytes.`));
+      send(res, 413, failure(null, catalogue.RPC_INVALID_REQUEST.rpc, `Invalid Request: body over ${CONTROL_BODY_LIMIT_BYTES} bytes.`));
       return;
     }
     let request: { method?: unknown; id?: unknown; jsonrpc?: unknown };

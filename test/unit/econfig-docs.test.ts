@@ -4,8 +4,9 @@ import { DEFAULT_LIMITS } from '../../src/econfig/listener-spec.js';
 import { LIMIT_OPTIONS } from '../../src/econfig/listener-options.js';
 
 // docs/econfig.md's option table is the operator's copy of the bounds and
-// defaults in listener-options.ts: each numeric option's row names its range
-// as min..max and its default, exactly as the parser enforces them.
+// defaults of src/limits.ts (LISTENER_LIMIT_RANGES, and DEFAULT_LIMITS built
+// from its defaults): each numeric option's row names its range as min..max
+// and its default, exactly as the parser enforces them.
 describe('docs/econfig.md lists every listener limit with its bounds and default', () => {
   const doc = readFileSync(new URL('../../../docs/econfig.md', import.meta.url), 'utf8');
   const rows = new Map(

@@ -2,15 +2,38 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import {
   CHOSEN_ROUTES_BYTES_PER_SNAPSHOT,
+  CONTROL_SOCKET_MODE,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_DRAIN_MS,
+  DEFAULT_ENV_POLL_S,
   DB_QUEUE_PER_CONNECTION,
+  DEFAULT_DATA_POLL_MS,
   DEFAULT_DB_CONNECTIONS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_BATCH,
+  DEFAULT_MAX_HOPS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SOCKET_MODE,
+  DEFAULT_UPSTREAM_NEW_CONNECTIONS,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
+  LISTENER_LIMIT_RANGES,
+  MAX_ANSWER_NUMBER_CHARS,
+  MAX_ANSWER_ROUTES,
+  MAX_CALL_TIMEOUT_MS,
+  MAX_DRAIN_MS,
+  MAX_ENV_POLL_S,
   LISTING_PIECE,
+  MAX_CALL_ID_CHARS,
   MAX_CLD_CHARS,
   MAX_CLI_CHARS,
   MAX_HOPS,
   MAX_LISTED_ROWS_PER_BATCH,
+  MAX_REMOTE_IP_CHARS,
+  MAX_ROUTES,
   MAX_ROUTING_GROUP_CHARS,
+  MAX_UNIX_SECONDS,
+  TRANSLATION_RULES_CACHED,
 } from '../../src/limits.js';
 import { DEFAULT_POOL_LIMITS, queueLimitFor } from '../../src/db/pool.js';
 import type { SippyError } from '../../src/errors.js';
@@ -18,7 +41,9 @@ import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../src/routing/index.js';
 import { ListingBudget } from '../../src/rpc/listing-budget.js';
 import { DEFAULT_LIMITS } from '../../src/econfig/listener-spec.js';
 import { poolLimitsOf } from '../../src/supervisor/managed-listener.js';
-import { parseListenerOptions } from '../../src/econfig/listener-options.js';
+import { LIMIT_OPTIONS, parseListenerOptions } from '../../src/econfig/listener-options.js';
+import { checkListenerSpec } from '../../src/econfig/listener-schema.js';
+import { routeResultSchema, routeSchema } from '../../src/client/route-result-schema.js';
 import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../src/routing/chosen-routes.js';
 import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../../src/routing/reply-buffers.js';
 import { BUILDER_SCRATCH_KEPT_ROUTES, RECORD } from '../../src/routing/route-set.js';
@@ -78,6 +103,47 @@ describe('docs state the bounds and defaults of src/limits.ts', () => {
     expect(routing).to.include(`(\`--upstream-timeout\`, default ${DEFAULT_UPSTREAM_TIMEOUT_MS} ms)`);
   });
 
+  it('docs/rpc.md: getRoutes params beyond rpc.md, the body and the timeouts of a listener, batches, the socket mode', () => {
+    expect(rpc).to.include(`seconds from 0 to ${MAX_UNIX_SECONDS} (9999-12-31T23:59:59Z)`);
+    expect(new Date(MAX_UNIX_SECONDS * 1000).toISOString()).to.equal('9999-12-31T23:59:59.000Z');
+    expect(rpc).to.include(`\`call_id\` is at most ${MAX_CALL_ID_CHARS} characters, \`remote_ip\` at most ${MAX_REMOTE_IP_CHARS}`);
+    const body = LISTENER_LIMIT_RANGES.bodyLimitBytes.max;
+    expect(rpc).to.include(`The largest \`--body-limit\` supported is ${body} bytes (${body / 1048576} MiB; \`LISTENER_LIMIT_RANGES\` in \`src/limits.ts\`)`);
+    expect(rpc).to.include(`\`headersTimeoutMs\` (default ${DEFAULT_HEADERS_TIMEOUT_MS})`);
+    expect(rpc).to.include(`\`requestTimeoutMs\` (default ${DEFAULT_REQUEST_TIMEOUT_MS})`);
+    expect(rpc).to.include(`\`keepAliveTimeoutMs\` (default ${DEFAULT_KEEPALIVE_TIMEOUT_MS})`);
+    expect(rpc).to.include(`at most \`maxBatch\` entries (default ${DEFAULT_MAX_BATCH})`);
+    expect(rpc).to.include(`\`spec.socketMode\` (default 0${DEFAULT_SOCKET_MODE.toString(8)})`);
+  });
+
+  it('docs/econfig.md: the socket mode; operations.md and errors.md: the control socket mode', () => {
+    expect(econfig).to.include(`of a unix socket | \`0${DEFAULT_SOCKET_MODE.toString(8)}\` |`);
+    const control = `mode 0${CONTROL_SOCKET_MODE.toString(8)}`;
+    expect(operations).to.include(`JSON-RPC \`status\` and \`reload\`, ${control} |`);
+    expect(operations).to.include(`(it is ${control}:`);
+    expect(docText('errors.md')).to.include(`(EACCES)\`: it is ${control})`);
+  });
+
+  it('docs/routing.md and operations.md: the defaults of external groups, and the cache of translation rules', () => {
+    expect(routing).to.include(`(\`--max-hops\`, default ${DEFAULT_MAX_HOPS})`);
+    expect(routing).to.include(`\`--upstream-new-connections\` per upstream URI and minute (default ${DEFAULT_UPSTREAM_NEW_CONNECTIONS};`);
+    expect(operations).to.include(`\`--upstream-new-connections\` (default ${DEFAULT_UPSTREAM_NEW_CONNECTIONS}) created per minute`);
+    expect(routing).to.include(`Parsed rules are cached (${TRANSLATION_RULES_CACHED.toLocaleString('en')} rules by default`);
+  });
+
+  it("README.md and operations.md: the CLI's call timeout, the supervisor's drain and environment poll", () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).to.include(`\`--timeout MS\` (1..${MAX_CALL_TIMEOUT_MS}, default ${DEFAULT_CALL_TIMEOUT_MS})`);
+    expect(readme).to.include(`finishes in-flight requests (up to ${DEFAULT_DRAIN_MS / 1000} s)`);
+    expect(operations).to.include(`| \`--drain MS\` | ${DEFAULT_DRAIN_MS} | bound on finishing in-flight requests when a listener stops; 1..${MAX_DRAIN_MS} |`);
+    expect(operations).to.include(`every \`--env-poll\` seconds (1..${MAX_ENV_POLL_S}, default ${DEFAULT_ENV_POLL_S})`);
+    expect(operations).to.include(`(\`sippy_routed -e N\`) drains for ${DEFAULT_DRAIN_MS / 1000} s.`);
+  });
+
+  it("docs/benchmark.md: the freshness run's wait is the default poll", () => {
+    expect(docText('benchmark.md')).to.include(`random 0–${DEFAULT_DATA_POLL_MS} ms (the daemon's poll interval)`);
+  });
+
   it("docs/routing.md: the bound on a snapshot's kept choices, their doorkeeper and chunks", () => {
     expect(routing).to.include(`at most ${CHOSEN_ROUTES_BYTES_PER_SNAPSHOT / 1048576} MiB of choices per snapshot`);
     expect(routing).to.include(`a bit per prefix hash, ${DOORKEEPER_BYTES / 1024} KiB`);
@@ -124,5 +190,31 @@ describe('one queue limit for a pool, whoever builds it', () => {
     const { spec } = parseListenerOptions(['-e', '1'], { rundir: '/var/run' });
     expect(spec?.limits).to.deep.equal(DEFAULT_LIMITS);
     expect(poolLimitsOf(spec!)).to.deep.equal(DEFAULT_POOL_LIMITS);
+  });
+});
+
+describe('one range for a listener option, whoever checks it', () => {
+  const { spec } = parseListenerOptions(['-e', '1'], { rundir: '/var/run' });
+
+  for (const [name, field, min, max] of LIMIT_OPTIONS) {
+    it(`${name}: the parser and the listener-spec schema both take ${min}..${max}, no more`, () => {
+      expect({ min, max }).to.deep.equal(LISTENER_LIMIT_RANGES[field]);
+      for (const value of [min, max]) {
+        expect(parseListenerOptions(['-e', '1', name, String(value)], { rundir: '/var/run' }).problems).to.deep.equal([]);
+        expect(checkListenerSpec({ ...spec, limits: { ...spec!.limits, [field]: value } })).to.deep.equal([]);
+      }
+      for (const value of [min - 1, max + 1]) {
+        expect(parseListenerOptions(['-e', '1', name, String(value)], { rundir: '/var/run' }).problems).to.have.length(1);
+        expect(checkListenerSpec({ ...spec, limits: { ...spec!.limits, [field]: value } })).to.have.length(1);
+      }
+    });
+  }
+});
+
+describe("the client's bounds on an upstream's answer hold what a daemon sends", () => {
+  it('cli and cld past the request bounds (translation may lengthen them), and more routes than max_routes (absent, every route)', () => {
+    expect(routeSchema.properties.cld.maxLength).to.equal(MAX_ANSWER_NUMBER_CHARS).and.to.be.above(MAX_CLD_CHARS);
+    expect(routeSchema.properties.cli.maxLength).to.equal(MAX_ANSWER_NUMBER_CHARS).and.to.be.above(MAX_CLI_CHARS);
+    expect(routeResultSchema.properties.routes.maxItems).to.equal(MAX_ANSWER_ROUTES).and.to.be.above(MAX_ROUTES);
   });
 });

@@ -6,16 +6,25 @@
 // for operators, each at the path of the value it is about.
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { MAX_ROUTING_GROUP_CHARS } from '../../limits.js';
+import {
+  MAX_DESTINATION_CHARS,
+  MAX_ENVIRONMENT,
+  MAX_ENVIRONMENT_NAME_CHARS,
+  MAX_MONEY_TEXT_CHARS,
+  MAX_NAME_CHARS,
+  MAX_POLICY_CHARS,
+  MAX_RULE_CHARS,
+  MAX_URI_CHARS,
+} from '../../limits.js';
 
 const INT_MAX = 2147483647;
 const INT_MIN = -2147483648;
 
-const name = { type: 'string', minLength: 1, maxLength: MAX_ROUTING_GROUP_CHARS } as const;
+const name = { type: 'string', minLength: 1, maxLength: MAX_NAME_CHARS } as const;
 const count = { type: 'integer', minimum: 0, maximum: INT_MAX } as const;
-const rule = { type: ['string', 'null'], maxLength: 255 } as const;
+const rule = { type: ['string', 'null'], maxLength: MAX_RULE_CHARS } as const;
 /** Written as a quoted decimal ("0.010000"); a plain number is read as its text before this check (parse.ts). */
-const money = { type: 'string', minLength: 1, maxLength: 40 } as const;
+const money = { type: 'string', minLength: 1, maxLength: MAX_MONEY_TEXT_CHARS } as const;
 /** `vendors:` with nothing under it is an empty list. */
 function listOf(items: object): object {
   return { type: ['array', 'null'], items };
@@ -27,7 +36,7 @@ const connection = {
   required: ['name', 'destination'],
   properties: {
     name,
-    destination: { type: 'string', minLength: 1, maxLength: 255 },
+    destination: { type: 'string', minLength: 1, maxLength: MAX_DESTINATION_CHARS },
     cli_translation_rule: rule,
     cld_translation_rule: rule,
     capacity: { type: 'integer', minimum: -1, maximum: INT_MAX },
@@ -68,10 +77,10 @@ const routingGroup = {
   required: ['name'],
   properties: {
     name,
-    policy: { type: 'string', minLength: 1, maxLength: 64 },
+    policy: { type: 'string', minLength: 1, maxLength: MAX_POLICY_CHARS },
     average_duration: count,
     external: { type: 'boolean' },
-    uri: { type: ['string', 'null'], maxLength: 255 },
+    uri: { type: ['string', 'null'], maxLength: MAX_URI_CHARS },
     entries: listOf(entry),
   },
 } as const;
@@ -82,8 +91,8 @@ export const SETUP_SCHEMA = {
   additionalProperties: false,
   required: ['environment'],
   properties: {
-    environment: { type: 'integer', minimum: 1, maximum: 4294967295 },
-    environment_name: { type: 'string', minLength: 1, maxLength: 64 },
+    environment: { type: 'integer', minimum: 1, maximum: MAX_ENVIRONMENT },
+    environment_name: { type: 'string', minLength: 1, maxLength: MAX_ENVIRONMENT_NAME_CHARS },
     vendors: listOf({
       type: 'object',
       additionalProperties: false,
