@@ -10,7 +10,7 @@
 import type { EntryRow, GroupRow, RouteRow } from './model.js';
 import { RECORD, type PricesInRecord, type RouteSet } from './route-set.js';
 import { formatMicrosAny } from './cost.js';
-import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
+import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes, type RoomyBytes } from './json-bytes.js';
 
 // Kept on the objects themselves, under symbols and not enumerable: invisible
 // to JSON.stringify and to deep comparisons. (A WeakMap keyed by every
@@ -88,7 +88,11 @@ const POINT = 0x2e;
 /** Bytes a route writes beyond its entry's pieces and its strings: the names, six integers, a cost. */
 const ROUTE_FIXED_BOUND = 512;
 
-/** One answer at a time (see ScratchBytes): begin, the routes in order, finish. */
+/**
+ * One answer at a time (see ScratchBytes): begin, the routes in order,
+ * finish; or abandon() when an error cuts the answer short. A begin() before
+ * the previous answer's finish() or abandon() throws.
+ */
 export class AnswerWriter {
   private readonly scratch = new ScratchBytes();
   private pos = 0;
@@ -101,6 +105,7 @@ export class AnswerWriter {
 
   begin(environment: number, group: GroupRow, cli: string, cld: string): void {
     const groupJson = (group as { [GROUP_BYTES]?: Uint8Array })[GROUP_BYTES] ?? groupBytes(group);
+    this.scratch.claim();
     const buf = this.scratch.reserve(0, ROUTE_FIXED_BOUND + groupJson.length + jsonStringBound(cli) + jsonStringBound(cld));
     let pos = putBytes(buf, 0, ANSWER_START);
     pos = putInt(buf, pos, environment);
@@ -215,8 +220,13 @@ export class AnswerWriter {
     this.pos = pos;
   }
 
+  /** The answer begun is not finished: the writer is free for the next. */
+  abandon(): void {
+    this.scratch.release();
+  }
+
   /** The answer's bytes; `excluded` only when the request asked to explain. */
-  finish(excluded: unknown): Buffer {
+  finish(excluded: unknown): RoomyBytes {
     const excludedJson = excluded === undefined ? undefined : utf8(json(excluded));
     const buf = this.scratch.reserve(this.pos, 2 + (excludedJson === undefined ? 0 : EXCLUDED.length + excludedJson.length));
     let pos = this.pos;

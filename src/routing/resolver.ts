@@ -14,6 +14,7 @@ import { RuleCache, applyRule } from './translation.js';
 import { BAD_ROW_MESSAGE, logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
 import { AnswerWriter } from './answer-json.js';
+import type { RoomyBytes } from './json-bytes.js';
 import { LocalAnswer } from './local-answer.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
@@ -42,7 +43,7 @@ export class RoutingResolver implements Resolver {
   private readonly external: ExternalGroupHandler;
   private readonly rules: RuleCache;
   private readonly once = new OnceFilter();
-  /** Every local answer is written here, synchronously from begin to finish. */
+  /** Every local answer is written here, synchronously from begin to finish (or abandon, on an error: the writer refuses a second begin before either). */
   private readonly writer = new AnswerWriter();
   private closed = false;
 
@@ -110,12 +111,19 @@ export class RoutingResolver implements Resolver {
     if (local.chosen !== undefined) return this.answerChosen(environment, group, request, local.chosen);
     const selection = selectRoutes(local.candidates, { keys: local.policy, random: this.random, maxRoutes: request.max_routes });
     const writer = this.writer;
-    writer.begin(environment, group, request.cli, request.cld);
-    for (const ranked of selection.routes) {
-      writer.route(ranked.entry, ranked.route, ranked.costMicros, applyRule(ranked.cliRule, request.cli), applyRule(ranked.cldRule, request.cld));
-    }
     const excluded = request.explain === true ? excludedEntries(local.excluded, selection.excluded) : undefined;
-    return localResult(environment, group, request, selection.routes, selection.routes.length, excluded, writer.finish(excluded));
+    writer.begin(environment, group, request.cli, request.cld);
+    let bytes: RoomyBytes;
+    try {
+      for (const ranked of selection.routes) {
+        writer.route(ranked.entry, ranked.route, ranked.costMicros, applyRule(ranked.cliRule, request.cli), applyRule(ranked.cldRule, request.cld));
+      }
+      bytes = writer.finish(excluded);
+    } catch (err) {
+      writer.abandon();
+      throw err;
+    }
+    return localResult(environment, group, request, selection.routes, selection.routes.length, excluded, bytes);
   }
 
   private rtjson(environment: number, request: RouteRequest, found: GroupLookup | undefined): RtjsonDocument | Promise<RtjsonDocument> {
@@ -139,13 +147,20 @@ export class RoutingResolver implements Resolver {
     const count = request.max_routes === undefined ? chosen.length : Math.min(chosen.length, request.max_routes);
     const writer = this.writer;
     writer.begin(environment, group, cli, cld);
-    for (let k = 0; k < count; k++) {
-      const entry = chosen.entries[chosen.entryIndex(k)]!;
-      // Parsed when the routes were chosen: an entry with a bad rule is never chosen.
-      const rules = entry.rules as ParsedRules;
-      writer.recordRoute(entry.row, entry.routes!, chosen.records, k * RECORD.INTS, chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+    let bytes: RoomyBytes;
+    try {
+      for (let k = 0; k < count; k++) {
+        const entry = chosen.entries[chosen.entryIndex(k)]!;
+        // Parsed when the routes were chosen: an entry with a bad rule is never chosen.
+        const rules = entry.rules as ParsedRules;
+        writer.recordRoute(entry.row, entry.routes!, chosen.records, k * RECORD.INTS, chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+      }
+      bytes = writer.finish(undefined);
+    } catch (err) {
+      writer.abandon();
+      throw err;
     }
-    return localResult(environment, group, request, chosen, count, undefined, writer.finish(undefined));
+    return localResult(environment, group, request, chosen, count, undefined, bytes);
   }
 
   dataStatus(): DataStatus | undefined {
@@ -185,7 +200,7 @@ function localResult(
   ranked: readonly Ranked[] | ChosenRoutes,
   count: number,
   excluded: ExcludedEntry[] | undefined,
-  bytes: Buffer,
+  bytes: RoomyBytes,
 ): RouteResult {
   return new LocalAnswer(environment, group, request.cli, request.cld, bytes, ranked, count, makeRoutes, excluded);
 }
