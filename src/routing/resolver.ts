@@ -14,6 +14,7 @@ import { RuleCache, applyRule } from './translation.js';
 import { BAD_ROW_MESSAGE, logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
 import { AnswerWriter } from './answer-json.js';
+import { routeFrom } from '../route-wire.js';
 import type { RoomyBytes } from './json-bytes.js';
 import { LocalAnswer } from './local-answer.js';
 import type { DataStatus } from './snapshot-follower.js';
@@ -230,35 +231,7 @@ function chosenRoute(chosen: ChosenRoutes, k: number): RouteParts {
 }
 
 function toRoute(ranked: RouteParts, cli: string, cld: string): Route {
-  const { entry, route } = ranked;
-  return {
-    i_connection: entry.i_connection,
-    connection_name: entry.connection_name,
-    destination: entry.destination,
-    i_vendor: entry.i_vendor,
-    vendor_name: entry.vendor_name,
-    i_destination_set: entry.i_destination_set,
-    destination_set_name: entry.destination_set_name,
-    i_route: route.i_route,
-    prefix: route.prefix,
-    preference: route.preference,
-    huntstop: route.huntstop,
-    timeout: route.timeout,
-    timeout_1xx: route.timeout_1xx,
-    price_1: route.price_1,
-    price_n: route.price_n,
-    interval_1: route.interval_1,
-    interval_n: route.interval_n,
-    connect_fee: entry.connect_fee,
-    free_seconds: entry.free_seconds,
-    grace_period: entry.grace_period,
-    post_call_surcharge: entry.post_call_surcharge,
-    currency: entry.currency,
-    estimated_cost: formatMicrosAny(ranked.costMicros),
-    capacity: entry.capacity,
-    cli: applyRule(ranked.cliRule, cli),
-    cld: applyRule(ranked.cldRule, cld),
-  };
+  return routeFrom(ranked.entry, ranked.route, { estimated_cost: formatMicrosAny(ranked.costMicros), cli: applyRule(ranked.cliRule, cli), cld: applyRule(ranked.cldRule, cld) });
 }
 
 /**
