@@ -50,32 +50,21 @@ interface FieldDeclaration {
 
 /** A route's fields, in the order every answer writes them. */
 export const ROUTE_FIELDS = {
-  i_connection: { type: 'id', from: 'entry' },
-  connection_name: { type: 'string', from: 'entry', minLength: 1, maxLength: 128 },
-  destination: { type: 'string', from: 'entry', maxLength: 255 },
-  i_vendor: { type: 'id', from: 'entry' },
-  vendor_name: { type: 'string', from: 'entry', maxLength: 128 },
-  i_destination_set: { type: 'id', from: 'entry' },
-  destination_set_name: { type: 'string', from: 'entry', maxLength: 128 },
-  i_route: { type: 'id', from: 'route' },
-  prefix: { type: 'string', from: 'route', maxLength: 32 },
-  preference: { type: 'integer', from: 'route' },
-  huntstop: { type: 'boolean', from: 'route' },
-  timeout: { type: 'nullableInteger', from: 'route' },
-  timeout_1xx: { type: 'nullableInteger', from: 'route' },
-  price_1: { type: 'money', from: 'route' },
-  price_n: { type: 'money', from: 'route' },
-  interval_1: { type: 'integer', from: 'route' },
-  interval_n: { type: 'integer', from: 'route' },
-  connect_fee: { type: 'money', from: 'entry' },
-  free_seconds: { type: 'integer', from: 'entry' },
-  grace_period: { type: 'integer', from: 'entry' },
-  post_call_surcharge: { type: 'money', from: 'entry' },
-  currency: { type: 'string', from: 'entry', minLength: 3, maxLength: 3 },
+  // The entry's connection, its vendor, its destination set.
+  i_connection: { type: 'id', from: 'entry' }, connection_name: { type: 'string', from: 'entry', minLength: 1, maxLength: 128 }, destination: { type: 'string', from: 'entry', maxLength: 255 },
+  i_vendor: { type: 'id', from: 'entry' }, vendor_name: { type: 'string', from: 'entry', maxLength: 128 },
+  i_destination_set: { type: 'id', from: 'entry' }, destination_set_name: { type: 'string', from: 'entry', maxLength: 128 },
+  // The route, and its rates.
+  i_route: { type: 'id', from: 'route' }, prefix: { type: 'string', from: 'route', maxLength: 32 }, preference: { type: 'integer', from: 'route' }, huntstop: { type: 'boolean', from: 'route' },
+  timeout: { type: 'nullableInteger', from: 'route' }, timeout_1xx: { type: 'nullableInteger', from: 'route' },
+  price_1: { type: 'money', from: 'route' }, price_n: { type: 'money', from: 'route' }, interval_1: { type: 'integer', from: 'route' }, interval_n: { type: 'integer', from: 'route' },
+  // The destination set's rates, the cost of this call, the connection's capacity.
+  connect_fee: { type: 'money', from: 'entry' }, free_seconds: { type: 'integer', from: 'entry' }, grace_period: { type: 'integer', from: 'entry' },
+  post_call_surcharge: { type: 'money', from: 'entry' }, currency: { type: 'string', from: 'entry', minLength: 3, maxLength: 3 },
   estimated_cost: { type: 'money', from: 'request' },
   capacity: { type: 'integer', from: 'entry' },
-  cli: { type: 'string', from: 'request', maxLength: 256 },
-  cld: { type: 'string', from: 'request', maxLength: 256 },
+  // The request's numbers through the entry's translation rules.
+  cli: { type: 'string', from: 'request', maxLength: 256 }, cld: { type: 'string', from: 'request', maxLength: 256 },
 } as const satisfies Record<string, FieldDeclaration>;
 
 type Declared = typeof ROUTE_FIELDS;
