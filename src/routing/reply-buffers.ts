@@ -16,7 +16,7 @@
 // answer never given back (kept in-process, a connection reset first) is
 // simply collected; the pool makes a new one.
 
-/** The size of a pooled buffer: answers of twenty routes with their envelope fit; a larger one takes slab memory (json-bytes.ts). */
+/** The size of a pooled buffer: answers of twenty routes with their envelope fit; a larger one takes memory of its own (json-bytes.ts copyWithRoom). */
 export const POOLED_REPLY_BYTES = 16 * 1024;
 
 /** Free buffers kept at most: more than the requests a listener has in flight at once at any sane concurrency. */
@@ -25,7 +25,7 @@ export const MAX_FREE_REPLY_BUFFERS = 256;
 /** On a pooled buffer's memory: the number of its current take (> 0), or FREE. */
 const STATE = Symbol('sippy_routed.replyBuffer');
 const FREE = 0;
-/** takeOf() of memory the pool never gave out (slab, fresh). */
+/** takeOf() of memory the pool never gave out (memory of its own, the slab). */
 export const NOT_POOLED = -1;
 
 type Marked = ArrayBuffer & { [STATE]?: number };
@@ -49,7 +49,7 @@ export class ReplyBufferPool {
   /**
    * The number of the take that `bytes` (any view) belongs to while that
    * take lasts: it changes when the buffer is given back (FREE) and again
-   * when it is taken anew. NOT_POOLED for memory of the pool's own.
+   * when it is taken anew. NOT_POOLED for memory the pool never gave out.
    */
   takeOf(bytes: Uint8Array): number {
     return (bytes.buffer as Marked)[STATE] ?? NOT_POOLED;
