@@ -6,47 +6,37 @@
 // the number of routes the larger ones limits.ts gives an upstream's answer
 // (and says why).
 
-import { MAX_ANSWER_NUMBER_CHARS, MAX_ANSWER_ROUTES, MAX_DESTINATION_CHARS, MAX_NAME_CHARS, MAX_PREFIX_CHARS } from '../limits.js';
+import { MAX_ANSWER_ROUTES } from '../limits.js';
+
+import { ROUTE_FIELD_NAMES, ROUTE_FIELDS, type RouteField } from '../route-wire.js';
 
 const money = { type: 'string', pattern: '^-?\\d{1,10}(\\.\\d{1,6})?$' } as const;
-const id = { type: 'integer', minimum: 1 } as const;
-const nullableInt = { type: ['integer', 'null'] } as const;
 
+/** The schema of each kind of value ROUTE_FIELDS declares. */
+const VALUE_SCHEMAS = {
+  id: { type: 'integer', minimum: 1 },
+  integer: { type: 'integer' },
+  nullableInteger: { type: ['integer', 'null'] },
+  string: { type: 'string' },
+  money,
+  boolean: { type: 'boolean' },
+} as const;
+
+/** A field's schema: its kind's, with the bounds the declaration gives (route-wire.ts). */
+function fieldSchema(field: RouteField): object {
+  const declared: { readonly type: keyof typeof VALUE_SCHEMAS; readonly minLength?: number; readonly maxLength?: number } = ROUTE_FIELDS[field];
+  return {
+    ...VALUE_SCHEMAS[declared.type],
+    ...(declared.minLength !== undefined ? { minLength: declared.minLength } : {}),
+    ...(declared.maxLength !== undefined ? { maxLength: declared.maxLength } : {}),
+  };
+}
+
+/** A route: every field of ROUTE_FIELDS, in its order. */
 export const routeSchema = {
   type: 'object',
-  required: [
-    'i_connection', 'connection_name', 'destination', 'i_vendor', 'vendor_name', 'i_destination_set', 'destination_set_name',
-    'i_route', 'prefix', 'preference', 'huntstop', 'timeout', 'timeout_1xx', 'price_1', 'price_n', 'interval_1', 'interval_n',
-    'connect_fee', 'free_seconds', 'grace_period', 'post_call_surcharge', 'currency', 'estimated_cost', 'capacity', 'cli', 'cld',
-  ],
-  properties: {
-    i_connection: id,
-    connection_name: { type: 'string', minLength: 1, maxLength: MAX_NAME_CHARS },
-    destination: { type: 'string', maxLength: MAX_DESTINATION_CHARS },
-    i_vendor: id,
-    vendor_name: { type: 'string', maxLength: MAX_NAME_CHARS },
-    i_destination_set: id,
-    destination_set_name: { type: 'string', maxLength: MAX_NAME_CHARS },
-    i_route: id,
-    prefix: { type: 'string', maxLength: MAX_PREFIX_CHARS },
-    preference: { type: 'integer' },
-    huntstop: { type: 'boolean' },
-    timeout: nullableInt,
-    timeout_1xx: nullableInt,
-    price_1: money,
-    price_n: money,
-    interval_1: { type: 'integer' },
-    interval_n: { type: 'integer' },
-    connect_fee: money,
-    free_seconds: { type: 'integer' },
-    grace_period: { type: 'integer' },
-    post_call_surcharge: money,
-    currency: { type: 'string', minLength: 3, maxLength: 3 },
-    estimated_cost: money,
-    capacity: { type: 'integer' },
-    cli: { type: 'string', maxLength: MAX_ANSWER_NUMBER_CHARS },
-    cld: { type: 'string', maxLength: MAX_ANSWER_NUMBER_CHARS },
-  },
+  required: [...ROUTE_FIELD_NAMES],
+  properties: Object.fromEntries(ROUTE_FIELD_NAMES.map((field) => [field, fieldSchema(field)])),
 } as const;
 
 export const routeResultSchema = {

@@ -8,9 +8,10 @@
 // the answer object and equal JSON.stringify of it (tests compare).
 
 import type { EntryRow, GroupRow, RouteRow } from './model.js';
+import { ROUTE_FIELD_NAMES, ROUTE_FIELDS, type RouteField, type RouteFieldFrom } from '../route-wire.js';
 import { RECORD, type PricesInRecord, type RouteSet } from './route-set.js';
 import { formatMicrosAny } from './cost.js';
-import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
+import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes, type RoomyBytes } from './json-bytes.js';
 
 // Kept on the objects themselves, under symbols and not enumerable: invisible
 // to JSON.stringify and to deep comparisons. (A WeakMap keyed by every
@@ -31,6 +32,7 @@ interface EntryBytes {
 
 const json = JSON.stringify;
 const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');
+const concatBytes = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
 /** An entry row that keeps its bytes: the snapshot's rows, encoded once per snapshot (snapshot.ts). */
 export function withEntryJson(entry: EntryRow): EntryRow {
@@ -44,18 +46,38 @@ export function withGroupJson(group: GroupRow): GroupRow {
   return group;
 }
 
+/**
+ * The entry's fields of a route, as runs of ROUTE_FIELDS (route-wire.ts)
+ * found at module load: the head runs from the first field up to i_route,
+ * the fees from connect_fee up to estimated_cost. A declaration that moved
+ * a route's or a request's field into a run would be refused here, at load.
+ */
+const HEAD_FIELDS = entryRun('i_connection', 'i_route');
+const FEES_FIELDS = entryRun('connect_fee', 'estimated_cost');
+
+function entryRun(first: RouteField, end: RouteField): readonly { name: string; field: RouteFieldFrom<'entry'> }[] {
+  const run = ROUTE_FIELD_NAMES.slice(ROUTE_FIELD_NAMES.indexOf(first), ROUTE_FIELD_NAMES.indexOf(end));
+  for (const field of run) if (ROUTE_FIELDS[field].from !== 'entry') throw new Error(`answer-json: ${field} is not an entry's field, yet lies between ${first} and ${end}`);
+  return run.map((field) => ({ name: `${json(field)}:`, field: field as RouteFieldFrom<'entry'> }));
+}
+
+/** `"a":…,"b":…` of the entry's values of `run`. */
+function members(entry: EntryRow, run: readonly { name: string; field: RouteFieldFrom<'entry'> }[]): string {
+  let text = '';
+  for (let i = 0; i < run.length; i++) text += `${i === 0 ? '' : ','}${run[i]!.name}${json(entry[run[i]!.field])}`;
+  return text;
+}
+
+/** `,"name":` of a route's field. */
+function member(field: RouteField): Uint8Array {
+  return asciiBytes(`,${json(field)}:`);
+}
+
 function entryBytes(entry: EntryRow): EntryBytes {
   return {
-    head: utf8(
-      `{"i_connection":${entry.i_connection},"connection_name":${json(entry.connection_name)},"destination":${json(entry.destination)},` +
-        `"i_vendor":${entry.i_vendor},"vendor_name":${json(entry.vendor_name)},"i_destination_set":${entry.i_destination_set},` +
-        `"destination_set_name":${json(entry.destination_set_name)},"i_route":`,
-    ),
-    fees: utf8(
-      `,"connect_fee":${json(entry.connect_fee)},"free_seconds":${entry.free_seconds},"grace_period":${entry.grace_period},` +
-        `"post_call_surcharge":${json(entry.post_call_surcharge)},"currency":${json(entry.currency)},"estimated_cost":"`,
-    ),
-    capacity: utf8(`","capacity":${entry.capacity},"cli":`),
+    head: utf8(`{${members(entry, HEAD_FIELDS)},"i_route":`),
+    fees: utf8(`,${members(entry, FEES_FIELDS)},"estimated_cost":"`),
+    capacity: utf8(`","capacity":${json(entry.capacity)},"cli":`),
   };
 }
 
@@ -63,18 +85,18 @@ function groupBytes(group: GroupRow): Uint8Array {
   return utf8(`,"routing_group":{"i_routing_group":${group.i_routing_group},"name":${json(group.name)},"policy":${json(group.policy)}},"cli":`);
 }
 
-const PREFIX = asciiBytes(',"prefix":');
-const PREFERENCE = asciiBytes(',"preference":');
-const HUNTSTOP_TRUE = asciiBytes(',"huntstop":true,"timeout":');
-const HUNTSTOP_FALSE = asciiBytes(',"huntstop":false,"timeout":');
-const TIMEOUT_1XX = asciiBytes(',"timeout_1xx":');
-const PRICE_1 = asciiBytes(',"price_1":"');
+const PREFIX = member('prefix');
+const PREFERENCE = member('preference');
+const HUNTSTOP_TRUE = concatBytes(member('huntstop'), asciiBytes('true'), member('timeout'));
+const HUNTSTOP_FALSE = concatBytes(member('huntstop'), asciiBytes('false'), member('timeout'));
+const TIMEOUT_1XX = member('timeout_1xx');
+const PRICE_1 = concatBytes(member('price_1'), asciiBytes('"'));
 /** The usual case in one piece: no 1xx timeout. */
-const TIMEOUT_1XX_NULL_PRICE_1 = asciiBytes(',"timeout_1xx":null,"price_1":"');
-const PRICE_N = asciiBytes('","price_n":"');
-const INTERVAL_1 = asciiBytes('","interval_1":');
-const INTERVAL_N = asciiBytes(',"interval_n":');
-const CLD = asciiBytes(',"cld":');
+const TIMEOUT_1XX_NULL_PRICE_1 = concatBytes(TIMEOUT_1XX, asciiBytes('null'), PRICE_1);
+const PRICE_N = concatBytes(asciiBytes('"'), member('price_n'), asciiBytes('"'));
+const INTERVAL_1 = concatBytes(asciiBytes('"'), member('interval_1'));
+const INTERVAL_N = member('interval_n');
+const CLD = member('cld');
 const NULL = asciiBytes('null');
 const ANSWER_START = asciiBytes('{"i_environment":');
 const ROUTES_START = asciiBytes(',"routes":[');
@@ -88,7 +110,11 @@ const POINT = 0x2e;
 /** Bytes a route writes beyond its entry's pieces and its strings: the names, six integers, a cost. */
 const ROUTE_FIXED_BOUND = 512;
 
-/** One answer at a time (see ScratchBytes): begin, the routes in order, finish. */
+/**
+ * One answer at a time (see ScratchBytes): begin, the routes in order,
+ * finish; or abandon() when an error cuts the answer short. A begin() before
+ * the previous answer's finish() or abandon() throws.
+ */
 export class AnswerWriter {
   private readonly scratch = new ScratchBytes();
   private pos = 0;
@@ -101,6 +127,7 @@ export class AnswerWriter {
 
   begin(environment: number, group: GroupRow, cli: string, cld: string): void {
     const groupJson = (group as { [GROUP_BYTES]?: Uint8Array })[GROUP_BYTES] ?? groupBytes(group);
+    this.scratch.claim();
     const buf = this.scratch.reserve(0, ROUTE_FIXED_BOUND + groupJson.length + jsonStringBound(cli) + jsonStringBound(cld));
     let pos = putBytes(buf, 0, ANSWER_START);
     pos = putInt(buf, pos, environment);
@@ -215,8 +242,13 @@ export class AnswerWriter {
     this.pos = pos;
   }
 
+  /** The answer begun is not finished: the writer is free for the next. */
+  abandon(): void {
+    this.scratch.release();
+  }
+
   /** The answer's bytes; `excluded` only when the request asked to explain. */
-  finish(excluded: unknown): Buffer {
+  finish(excluded: unknown): RoomyBytes {
     const excludedJson = excluded === undefined ? undefined : utf8(json(excluded));
     const buf = this.scratch.reserve(this.pos, 2 + (excludedJson === undefined ? 0 : EXCLUDED.length + excludedJson.length));
     let pos = this.pos;

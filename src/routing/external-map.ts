@@ -8,6 +8,7 @@ import { RpcCallError } from '../client/rpc-client.js';
 import type { GetRoutesCall } from '../client/routing-client.js';
 import type { GroupRow } from './model.js';
 import type { ExcludedEntry, Route, RouteRequest, RouteResult } from './types.js';
+import { routeOf, type RouteField } from '../route-wire.js';
 import { connectionKey, type ExternalConnectionRow, type ExternalConnections, type NewExternalConnection } from './sql.js';
 import { applyRule, RuleSyntaxError, type RuleCache } from './translation.js';
 import { DestinationError, parseDestination } from './destination.js';
@@ -159,17 +160,12 @@ export function mapUpstreamRoutes(
       continue;
     }
     used.add(connection.i_connection);
-    routes.push({
-      ...pickRouteFields(r),
-      i_connection: connection.i_connection,
-      connection_name: connection.name,
-      destination: connection.destination,
-      i_vendor: local.i_vendor,
-      vendor_name: local.vendor_name,
-      capacity: connection.capacity,
-      cli: applyRule(cliRule, r.cli),
-      cld: applyRule(cldRule, r.cld),
-    });
+    const own: Pick<Route, LocalField> = {
+      i_connection: connection.i_connection, connection_name: connection.name, destination: connection.destination,
+      i_vendor: local.i_vendor, vendor_name: local.vendor_name, capacity: connection.capacity,
+      cli: applyRule(cliRule, r.cli), cld: applyRule(cldRule, r.cld),
+    };
+    routes.push(routeOf((field) => (isLocalField(field) ? own[field] : r[field])));
   }
   return { routes, unmatched, excluded, badRules };
 }
@@ -202,26 +198,16 @@ export function connectionsToCreate(upstream: Pick<RouteResult, 'routes'>, local
     .map((row) => ({ name: row.name, destination: row.destination, capacity: row.capacity }));
 }
 
-/** The upstream's route fields we pass on; whatever else a newer upstream adds is dropped. */
-function pickRouteFields(r: Route): Omit<Route, 'i_connection' | 'connection_name' | 'destination' | 'i_vendor' | 'vendor_name' | 'capacity' | 'cli' | 'cld'> {
-  return {
-    i_destination_set: r.i_destination_set,
-    destination_set_name: r.destination_set_name,
-    i_route: r.i_route,
-    prefix: r.prefix,
-    preference: r.preference,
-    huntstop: r.huntstop,
-    timeout: r.timeout,
-    timeout_1xx: r.timeout_1xx,
-    price_1: r.price_1,
-    price_n: r.price_n,
-    interval_1: r.interval_1,
-    interval_n: r.interval_n,
-    connect_fee: r.connect_fee,
-    free_seconds: r.free_seconds,
-    grace_period: r.grace_period,
-    post_call_surcharge: r.post_call_surcharge,
-    currency: r.currency,
-    estimated_cost: r.estimated_cost,
-  };
+/**
+ * The fields of a mapped route that are the local connection's and vendor's,
+ * and the numbers through the local rules; every other field is the
+ * upstream's (whatever else a newer upstream adds is dropped), and the
+ * members are in the answer's order (routeOf).
+ */
+const LOCAL_FIELDS = ['i_connection', 'connection_name', 'destination', 'i_vendor', 'vendor_name', 'capacity', 'cli', 'cld'] as const satisfies readonly RouteField[];
+type LocalField = (typeof LOCAL_FIELDS)[number];
+const LOCAL: ReadonlySet<RouteField> = new Set(LOCAL_FIELDS);
+
+function isLocalField(field: RouteField): field is LocalField {
+  return LOCAL.has(field);
 }

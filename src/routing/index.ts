@@ -27,7 +27,7 @@ export { SnapshotRegistry, snapshotMetricsView } from './snapshot-registry.js';
 export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external.js';
 export { EXTERNAL_VENDOR_NAME } from './sql.js';
-export { answerBytesOf, answerInEnvelope } from './local-answer.js';
+export { answerBytesOf, answerCopied, answerInEnvelope } from './local-answer.js';
 export { rtjsonOf, type RtjsonDocument, type RtjsonRoute } from './rtjson.js';
 export { replySlab } from './json-bytes.js';
 export { replyBuffers } from './reply-buffers.js';

@@ -7,7 +7,7 @@
 import type { Database, Row, SqlValue } from '../db/pool.js';
 import { prefixesOf } from './match.js';
 import { groupNotFound, groupsPage, listing, routesPage, type GroupsPage, type ListingEntry, type RouteListing, type GroupsQuery, type RoutesPage, type RoutesQuery, type RoutingInspector } from './inspect.js';
-import { MAX_PREFIX_LENGTH, toRoute } from './sql.js';
+import { MAX_PREFIX_LENGTH, toGroup, toRoute } from './sql.js';
 
 const GROUPS_SQL = `SELECT g.i_routing_group, g.name, g.policy, g.average_duration, g.external, g.uri,
        COUNT(e.i_routing_group_entry) AS entries,
@@ -53,12 +53,7 @@ export class SqlInspector implements RoutingInspector {
       total,
       query.offset,
       rows.map((row) => ({
-        i_routing_group: Number(row.i_routing_group),
-        name: String(row.name),
-        policy: String(row.policy),
-        average_duration: Number(row.average_duration),
-        external: Number(row.external) !== 0,
-        uri: row.uri === null ? null : String(row.uri),
+        ...toGroup(row, row.name),
         entries: Number(row.entries),
         enabled_connections: Number(row.enabled_connections),
       })),

@@ -17,7 +17,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SippyError } from '../errors.js';
 import { listingOrder, matchingRows, rowCount, visitRows } from './listing-order.js';
-import type { EntryRow, RouteRow } from './model.js';
+import type { EntryRow, GroupRow, RouteRow } from './model.js';
 import type { RoutingSnapshot, SnapshotGroup } from './snapshot.js';
 import type { DataSourceName, SnapshotFollower } from './snapshot-follower.js';
 
@@ -28,13 +28,8 @@ export const MAX_PAGE_LIMIT = 1000;
 /** Largest offset accepted: far past any real table, well inside a 32-bit LIMIT. */
 export const MAX_PAGE_OFFSET = 100_000_000;
 
-export interface GroupSummary {
-  readonly i_routing_group: number;
-  readonly name: string;
-  readonly policy: string;
-  readonly average_duration: number;
-  readonly external: boolean;
-  readonly uri: string | null;
+/** A group's row, and its counts. */
+export interface GroupSummary extends GroupRow {
   /** Routing group entries. */
   readonly entries: number;
   /** Distinct connections of those entries that are enabled. */
@@ -56,30 +51,14 @@ export interface GroupsPage {
   readonly groups: readonly GroupSummary[];
 }
 
-/** One route of one entry's destination set. Dates are UTC 'YYYY-MM-DD HH:MM:SS' as stored. */
-export interface RouteListing {
-  readonly i_routing_group_entry: number;
-  readonly entry_order: number;
-  readonly weight: number | null;
-  readonly i_connection: number;
-  readonly connection_name: string;
-  readonly enabled: boolean;
-  readonly i_destination_set: number;
-  readonly destination_set_name: string;
-  readonly currency: string;
-  readonly i_route: number;
-  readonly prefix: string;
-  readonly preference: number;
-  readonly huntstop: boolean;
-  readonly forbidden: boolean;
+/**
+ * One route of one entry's destination set, with what the entry shows of
+ * itself (ListingEntry); the members in the order listing() writes them.
+ * Dates are UTC 'YYYY-MM-DD HH:MM:SS' as stored.
+ */
+export interface RouteListing extends ListingEntry, Omit<RouteRow, 'i_destination_set' | 'activation' | 'expiration' | 'bad'> {
   /** A value of the row cannot be held exactly: it is left out of routing (`bad_row`), and the values shown are neutral (the log names the value). */
   readonly bad_row: boolean;
-  readonly timeout: number | null;
-  readonly timeout_1xx: number | null;
-  readonly price_1: string;
-  readonly price_n: string;
-  readonly interval_1: number;
-  readonly interval_n: number;
   readonly activation_date: string;
   readonly expiration_date: string | null;
   /** The destination's name from the rate deck (routes.description), or null. */

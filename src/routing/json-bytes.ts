@@ -95,8 +95,7 @@ export function putString(buf: Uint8Array, pos: number, text: string): number {
  * Bytes carved out of shared slabs, as Node's Buffer pool does for small
  * buffers (its pool stops at 4 KB): taking some is a view, not an
  * ArrayBuffer of its own (measured about 1 µs each). For replies that are
- * copies (batches, an answer sent twice) and answers too large for a pooled
- * reply buffer. A slab is freed once nothing in it is referenced any more.
+ * copies (batches, an answer sent twice). A slab is freed once nothing in it is referenced any more.
  */
 export class ByteSlab {
   private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
@@ -134,15 +133,29 @@ const SLAB_BYTES = 256 * 1024;
 export const replySlab = new ByteSlab();
 
 /**
- * A growable scratch buffer. Not reentrant: one answer is written from the
- * first reserve to copy() with no await in between, so one serves a whole
- * process.
+ * A growable scratch buffer. Not reentrant: one answer is written from
+ * claim() to copyWithRoom() (or release()) with no await in between. A
+ * second claim() before then throws: two answers interleaved in one buffer
+ * would each copy out the other's bytes.
  */
 export class ScratchBytes {
   private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private claimed = false;
 
-  /** The buffer, with room for `n` bytes from `pos` (bytes before `pos` kept). */
+  /** Starts one use; throws while another is under way. */
+  claim(): void {
+    if (this.claimed) throw new Error('scratch bytes claimed while another answer is being written into them (reentrant use)');
+    this.claimed = true;
+  }
+
+  /** Ends a use without copying (an answer abandoned by an error). */
+  release(): void {
+    this.claimed = false;
+  }
+
+  /** The buffer, with room for `n` bytes from `pos` (bytes before `pos` kept); only between claim() and the end of the use. */
   reserve(pos: number, n: number): Buffer {
+    if (!this.claimed) throw new Error('scratch bytes written without claim()');
     if (pos + n > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, pos + n));
       this.buf.copy(bigger, 0, 0, pos);
@@ -154,13 +167,16 @@ export class ScratchBytes {
   /**
    * A copy of bytes [0, end) with ENVELOPE_ROOM free bytes before and after
    * it, which only envelopeInPlace writes: in a pooled reply buffer when it
-   * fits (reply-buffers.ts), else in the reply slab.
+   * fits (reply-buffers.ts), else in memory of its own (never the slab:
+   * the room would be a neighbour's bytes). Ends the use.
    */
-  copyWithRoom(end: number): Buffer {
+  copyWithRoom(end: number): RoomyBytes {
     const total = ENVELOPE_ROOM + end + ENVELOPE_ROOM;
-    const out = total <= POOLED_REPLY_BYTES ? replyBuffers.take() : replySlab.take(total);
+    const out = total <= POOLED_REPLY_BYTES ? replyBuffers.take() : Buffer.allocUnsafeSlow(total);
     out.set(this.buf.subarray(0, end), ENVELOPE_ROOM);
-    return out.subarray(ENVELOPE_ROOM, ENVELOPE_ROOM + end);
+    (out.buffer as RoomMarked)[ROOM] = true;
+    this.claimed = false;
+    return out.subarray(ENVELOPE_ROOM, ENVELOPE_ROOM + end) as RoomyBytes;
   }
 }
 
@@ -172,12 +188,30 @@ export class ScratchBytes {
  */
 export const ENVELOPE_ROOM = 96;
 
+/** On memory copyWithRoom laid out: an answer at ENVELOPE_ROOM with free room on both sides. */
+const ROOM = Symbol('sippy_routed.envelopeRoom');
+type RoomMarked = ArrayBuffer & { [ROOM]?: true };
+declare const ROOMY: unique symbol;
+/** Bytes from copyWithRoom: the only bytes envelopeInPlace writes around. */
+export type RoomyBytes = Buffer & { readonly [ROOMY]: true };
+
+/** Whether `bytes` lie as copyWithRoom lays them out: checked, not trusted, before anything is written outside them. */
+export function hasEnvelopeRoom(bytes: Uint8Array): bytes is RoomyBytes {
+  return (
+    bytes.byteOffset === ENVELOPE_ROOM &&
+    (bytes.buffer as RoomMarked)[ROOM] === true &&
+    bytes.byteOffset + bytes.length + ENVELOPE_ROOM <= bytes.buffer.byteLength
+  );
+}
+
 /**
  * `head` + `bytes` + `tail` as one Buffer over `bytes`'s own memory: `bytes`
- * must come from copyWithRoom and its room be written once only (the caller
- * keeps track), and head and tail fit ENVELOPE_ROOM. Undefined when they do not fit.
+ * must come from copyWithRoom (checked: else undefined) and its room be
+ * written once only (the caller keeps track), and head and tail fit
+ * ENVELOPE_ROOM. Undefined when they do not fit.
  */
-export function envelopeInPlace(bytes: Buffer, head: string, tail: string): Buffer | undefined {
+export function envelopeInPlace(bytes: RoomyBytes, head: string, tail: string): Buffer | undefined {
+  if (!hasEnvelopeRoom(bytes)) return undefined;
   const headBytes = Buffer.byteLength(head, 'utf8');
   const tailBytes = Buffer.byteLength(tail, 'utf8');
   if (headBytes > ENVELOPE_ROOM || tailBytes > ENVELOPE_ROOM) return undefined;

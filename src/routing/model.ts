@@ -4,6 +4,7 @@
 
 import type { BadValue } from './route-values.js';
 import type { ParsedDestination } from './destination.js';
+import type { Route, RouteFieldFrom } from '../route-wire.js';
 
 export interface GroupRow {
   readonly i_routing_group: number;
@@ -14,43 +15,25 @@ export interface GroupRow {
   readonly uri: string | null;
 }
 
-/** One routing group entry with its connection, vendor and destination set. */
-export interface EntryRow {
+/**
+ * One routing group entry with its connection, vendor and destination set:
+ * the answer's fields of these (route-wire.ts ROUTE_FIELDS, from 'entry'),
+ * and what routing decides by.
+ */
+export interface EntryRow extends Pick<Route, RouteFieldFrom<'entry'>> {
   readonly i_routing_group_entry: number;
   readonly entry_order: number;
   readonly weight: number | null;
-  readonly i_connection: number;
-  readonly connection_name: string;
-  readonly destination: string;
   /** `destination` parsed when the row was loaded (destination.ts): an error keeps the entry out (`bad_destination`). */
   readonly sipDestination: ParsedDestination;
   readonly cli_translation_rule: string | null;
   readonly cld_translation_rule: string | null;
-  readonly capacity: number;
   readonly enabled: boolean;
-  readonly i_vendor: number;
-  readonly vendor_name: string;
-  readonly i_destination_set: number;
-  readonly destination_set_name: string;
-  readonly currency: string;
-  readonly connect_fee: string;
-  readonly free_seconds: number;
-  readonly grace_period: number;
-  readonly post_call_surcharge: string;
 }
 
-export interface RouteRow {
-  readonly i_route: number;
+/** A route row: the answer's fields of a route (route-wire.ts ROUTE_FIELDS, from 'route'), and what matching decides by. */
+export interface RouteRow extends Pick<Route, RouteFieldFrom<'route'>> {
   readonly i_destination_set: number;
-  readonly prefix: string;
-  readonly preference: number;
-  readonly huntstop: boolean;
-  readonly timeout: number | null;
-  readonly timeout_1xx: number | null;
-  readonly price_1: string;
-  readonly price_n: string;
-  readonly interval_1: number;
-  readonly interval_n: number;
   readonly forbidden: boolean;
   /** Epoch ms (UTC); a zero date is -Infinity. */
   readonly activation: number;

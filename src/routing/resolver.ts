@@ -14,6 +14,8 @@ import { RuleCache, applyRule } from './translation.js';
 import { BAD_ROW_MESSAGE, logBadRule, OnceFilter, type RoutingLogger } from './log.js';
 import { createLogger } from '../log.js';
 import { AnswerWriter } from './answer-json.js';
+import { routeFrom } from '../route-wire.js';
+import type { RoomyBytes } from './json-bytes.js';
 import { LocalAnswer } from './local-answer.js';
 import type { DataStatus } from './snapshot-follower.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
@@ -42,7 +44,7 @@ export class RoutingResolver implements Resolver {
   private readonly external: ExternalGroupHandler;
   private readonly rules: RuleCache;
   private readonly once = new OnceFilter();
-  /** Every local answer is written here, synchronously from begin to finish. */
+  /** Every local answer is written here, synchronously from begin to finish (or abandon, on an error: the writer refuses a second begin before either). */
   private readonly writer = new AnswerWriter();
   private closed = false;
 
@@ -110,12 +112,19 @@ export class RoutingResolver implements Resolver {
     if (local.chosen !== undefined) return this.answerChosen(environment, group, request, local.chosen);
     const selection = selectRoutes(local.candidates, { keys: local.policy, random: this.random, maxRoutes: request.max_routes });
     const writer = this.writer;
-    writer.begin(environment, group, request.cli, request.cld);
-    for (const ranked of selection.routes) {
-      writer.route(ranked.entry, ranked.route, ranked.costMicros, applyRule(ranked.cliRule, request.cli), applyRule(ranked.cldRule, request.cld));
-    }
     const excluded = request.explain === true ? excludedEntries(local.excluded, selection.excluded) : undefined;
-    return localResult(environment, group, request, selection.routes, selection.routes.length, excluded, writer.finish(excluded));
+    writer.begin(environment, group, request.cli, request.cld);
+    let bytes: RoomyBytes;
+    try {
+      for (const ranked of selection.routes) {
+        writer.route(ranked.entry, ranked.route, ranked.costMicros, applyRule(ranked.cliRule, request.cli), applyRule(ranked.cldRule, request.cld));
+      }
+      bytes = writer.finish(excluded);
+    } catch (err) {
+      writer.abandon();
+      throw err;
+    }
+    return localResult(environment, group, request, selection.routes, selection.routes.length, excluded, bytes);
   }
 
   private rtjson(environment: number, request: RouteRequest, found: GroupLookup | undefined): RtjsonDocument | Promise<RtjsonDocument> {
@@ -139,13 +148,20 @@ export class RoutingResolver implements Resolver {
     const count = request.max_routes === undefined ? chosen.length : Math.min(chosen.length, request.max_routes);
     const writer = this.writer;
     writer.begin(environment, group, cli, cld);
-    for (let k = 0; k < count; k++) {
-      const entry = chosen.entries[chosen.entryIndex(k)]!;
-      // Parsed when the routes were chosen: an entry with a bad rule is never chosen.
-      const rules = entry.rules as ParsedRules;
-      writer.recordRoute(entry.row, entry.routes!, chosen.records, k * RECORD.INTS, chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+    let bytes: RoomyBytes;
+    try {
+      for (let k = 0; k < count; k++) {
+        const entry = chosen.entries[chosen.entryIndex(k)]!;
+        // Parsed when the routes were chosen: an entry with a bad rule is never chosen.
+        const rules = entry.rules as ParsedRules;
+        writer.recordRoute(entry.row, entry.routes!, chosen.records, k * RECORD.INTS, chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+      }
+      bytes = writer.finish(undefined);
+    } catch (err) {
+      writer.abandon();
+      throw err;
     }
-    return localResult(environment, group, request, chosen, count, undefined, writer.finish(undefined));
+    return localResult(environment, group, request, chosen, count, undefined, bytes);
   }
 
   dataStatus(): DataStatus | undefined {
@@ -185,7 +201,7 @@ function localResult(
   ranked: readonly Ranked[] | ChosenRoutes,
   count: number,
   excluded: ExcludedEntry[] | undefined,
-  bytes: Buffer,
+  bytes: RoomyBytes,
 ): RouteResult {
   return new LocalAnswer(environment, group, request.cli, request.cld, bytes, ranked, count, makeRoutes, excluded);
 }
@@ -215,35 +231,7 @@ function chosenRoute(chosen: ChosenRoutes, k: number): RouteParts {
 }
 
 function toRoute(ranked: RouteParts, cli: string, cld: string): Route {
-  const { entry, route } = ranked;
-  return {
-    i_connection: entry.i_connection,
-    connection_name: entry.connection_name,
-    destination: entry.destination,
-    i_vendor: entry.i_vendor,
-    vendor_name: entry.vendor_name,
-    i_destination_set: entry.i_destination_set,
-    destination_set_name: entry.destination_set_name,
-    i_route: route.i_route,
-    prefix: route.prefix,
-    preference: route.preference,
-    huntstop: route.huntstop,
-    timeout: route.timeout,
-    timeout_1xx: route.timeout_1xx,
-    price_1: route.price_1,
-    price_n: route.price_n,
-    interval_1: route.interval_1,
-    interval_n: route.interval_n,
-    connect_fee: entry.connect_fee,
-    free_seconds: entry.free_seconds,
-    grace_period: entry.grace_period,
-    post_call_surcharge: entry.post_call_surcharge,
-    currency: entry.currency,
-    estimated_cost: formatMicrosAny(ranked.costMicros),
-    capacity: entry.capacity,
-    cli: applyRule(ranked.cliRule, cli),
-    cld: applyRule(ranked.cldRule, cld),
-  };
+  return routeFrom(ranked.entry, ranked.route, { estimated_cost: formatMicrosAny(ranked.costMicros), cli: applyRule(ranked.cliRule, cli), cld: applyRule(ranked.cldRule, cld) });
 }
 
 /**

@@ -44,54 +44,67 @@ export function snapshotCandidates(
   // First every entry's match, in a loop of nothing else: the probes of
   // different destination sets do not wait on each other, so their cache
   // misses can overlap instead of queueing behind the rest of each entry's work.
-  const matched = matchScratch(entries.length);
-  for (let e = 0; e < entries.length; e++) {
-    const routes = entries[e]!.routes;
-    matched[e] = routes === undefined ? NO_MATCH : routes.matchIndex(prefixIds, tMs, window);
-  }
-  for (let e = 0; e < entries.length; e++) {
-    const snapshotEntry = entries[e]!;
-    const entry = snapshotEntry.row;
-    if (!entry.enabled) {
-      if (explain) excluded.push({ entry, reason: 'disabled' });
-      continue;
+  const matched = claimMatchScratch(entries.length);
+  try {
+    for (let e = 0; e < entries.length; e++) {
+      const routes = entries[e]!.routes;
+      matched[e] = routes === undefined ? NO_MATCH : routes.matchIndex(prefixIds, tMs, window);
     }
-    if (snapshotEntry.bad !== undefined) {
-      if (explain) excluded.push({ entry, reason: 'bad_row' });
-      continue;
+    for (let e = 0; e < entries.length; e++) {
+      const snapshotEntry = entries[e]!;
+      const entry = snapshotEntry.row;
+      if (!entry.enabled) {
+        if (explain) excluded.push({ entry, reason: 'disabled' });
+        continue;
+      }
+      if (snapshotEntry.bad !== undefined) {
+        if (explain) excluded.push({ entry, reason: 'bad_row' });
+        continue;
+      }
+      const routes = snapshotEntry.routes;
+      const index = matched[e]!;
+      if (index < 0) {
+        if (explain) excluded.push({ entry, reason: index === NOT_ACTIVE ? 'not_active' : 'no_match' });
+        continue;
+      }
+      const set = routes!;
+      if (set.isBad(index)) {
+        if (explain) excluded.push({ entry, reason: 'bad_row' });
+        continue;
+      }
+      if (set.isForbidden(index)) {
+        if (explain) excluded.push({ entry, reason: 'forbidden' });
+        continue;
+      }
+      // Parsed once per entry and kept with it (a rule is pure): no map lookups per request.
+      const parsed = entryRules(entry, (snapshotEntry.rules ??= parseEntryRules(entry, rules)), excluded, badRules);
+      if (parsed === undefined) continue;
+      const route = set.route(index);
+      candidates.push({
+        entry, route, cliRule: parsed.cliRule, cldRule: parsed.cldRule,
+        costMicros: costOf(snapshotEntry, set, index, averageDuration),
+        prefixLength: set.prefixLength(index),
+      });
     }
-    const routes = snapshotEntry.routes;
-    const index = matched[e]!;
-    if (index < 0) {
-      if (explain) excluded.push({ entry, reason: index === NOT_ACTIVE ? 'not_active' : 'no_match' });
-      continue;
-    }
-    const set = routes!;
-    if (set.isBad(index)) {
-      if (explain) excluded.push({ entry, reason: 'bad_row' });
-      continue;
-    }
-    if (set.isForbidden(index)) {
-      if (explain) excluded.push({ entry, reason: 'forbidden' });
-      continue;
-    }
-    // Parsed once per entry and kept with it (a rule is pure): no map lookups per request.
-    const parsed = entryRules(entry, (snapshotEntry.rules ??= parseEntryRules(entry, rules)), excluded, badRules);
-    if (parsed === undefined) continue;
-    const route = set.route(index);
-    candidates.push({
-      entry, route, cliRule: parsed.cliRule, cldRule: parsed.cldRule,
-      costMicros: costOf(snapshotEntry, set, index, averageDuration),
-      prefixLength: set.prefixLength(index),
-    });
+  } finally {
+    matchScratchBusy = false;
   }
   return { candidates, excluded, badRules };
 }
 
 let scratch = new Int32Array(64);
+/**
+ * True while a lookup holds the scratch. The lookup is synchronous, so one
+ * request at a time uses it; a lookup started from inside another (a rule
+ * cache or a hook that called back in) would overwrite the outer's matches,
+ * so it throws instead.
+ */
+let matchScratchBusy = false;
 
-/** A reused array of at least n matches (the lookup is synchronous: one request at a time uses it). */
-function matchScratch(n: number): Int32Array {
+/** The reused array of at least n matches, held until the caller clears matchScratchBusy. */
+function claimMatchScratch(n: number): Int32Array {
+  if (matchScratchBusy) throw new Error('snapshotCandidates entered again while a lookup holds its match scratch (reentrant use)');
+  matchScratchBusy = true;
   if (scratch.length < n) scratch = new Int32Array(Math.max(n, scratch.length * 2));
   return scratch;
 }

@@ -96,14 +96,7 @@ async function loadGroup(session: Session, environment: number, groupName: strin
   const rows = (await session.select(sql, params)).filter((row) => row.group_name === groupName);
   const first = rows[0];
   if (first === undefined) return undefined;
-  const group: GroupRow = {
-    i_routing_group: Number(first.i_routing_group),
-    name: String(first.group_name),
-    policy: String(first.policy),
-    average_duration: Number(first.average_duration),
-    external: Number(first.external) !== 0,
-    uri: first.uri === null ? null : String(first.uri),
-  };
+  const group = toGroup(first, first.group_name);
   const entries = rows.filter((row) => row.i_routing_group_entry !== null).map(toEntry);
   return { group, entries };
 }
@@ -134,6 +127,18 @@ function toEntry(row: Row): EntryRow {
 }
 
 /** A routes row as the pure steps see it (also the listing's, inspect-sql.ts). */
+/** A routing_groups row as routing holds it; `name` from the column the query named it by. */
+export function toGroup(row: Row, name: unknown): GroupRow {
+  return {
+    i_routing_group: Number(row.i_routing_group),
+    name: String(name),
+    policy: String(row.policy),
+    average_duration: Number(row.average_duration),
+    external: Number(row.external) !== 0,
+    uri: row.uri === null ? null : String(row.uri),
+  };
+}
+
 export function toRoute(row: Row): RouteRow {
   return { i_destination_set: Number(row.i_destination_set), ...routeFromValues(ROUTE_COLUMN_NAMES.map((column) => row[column])) };
 }

@@ -4,9 +4,11 @@
 // again, the largest cost of an answer after the lookup. Everything else is
 // JSON.stringify's, with its rules (members whose value is undefined are
 // left out), except a number id carried as its text (RawNumberId), written
-// as it is.
+// as it is. An answer whose bytes are copied into the reply gives its pooled
+// buffer back once copied (answerCopied); one written around in place hands
+// it to the reply, which the sender gives back once sent (http-reply.ts).
 
-import { answerBytesOf, answerInEnvelope, replySlab } from '../routing/index.js';
+import { answerBytesOf, answerCopied, answerInEnvelope, replySlab } from '../routing/index.js';
 import { RawNumberId } from './request-ids.js';
 
 type JsonObject = Record<string, unknown>;
@@ -19,7 +21,9 @@ export function replyJson(body: JsonObject | readonly JsonObject[]): Buffer {
     responseParts(body[i]!, parts);
   }
   parts.push(CLOSE_BATCH);
-  return replySlab.concat(parts);
+  const reply = replySlab.concat(parts);
+  for (let i = 0; i < body.length; i++) answerCopied(body[i]!.result);
+  return reply;
 }
 
 const OPEN_BATCH = Buffer.from('[');
@@ -35,7 +39,11 @@ function singleReply(response: JsonObject): Buffer {
   const prepared = answerBytesOf(response.result);
   if (prepared === undefined) return Buffer.from(responseText(response), 'utf8');
   const [head, tail] = envelopeText(response);
-  return answerInEnvelope(response.result, head, tail) ?? replySlab.concat([Buffer.from(head, 'utf8'), prepared, Buffer.from(tail, 'utf8')]);
+  const inPlace = answerInEnvelope(response.result, head, tail);
+  if (inPlace !== undefined) return inPlace;
+  const reply = replySlab.concat([Buffer.from(head, 'utf8'), prepared, Buffer.from(tail, 'utf8')]);
+  answerCopied(response.result);
+  return reply;
 }
 
 /** Appends one response's bytes to `parts`; a prepared answer goes in whole, between the text of the other members. */

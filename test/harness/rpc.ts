@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, Agent, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type Endpoint, type ListenerLimits, type ListenerSpec } from '../../src/econfig/listener-spec.js';
 import type { Resolver, RouteRequest, RouteResult } from '../../src/routing/types.js';
@@ -139,11 +139,15 @@ export async function until<T>(probe: () => Promise<T>, accept: (value: T) => bo
 
 /**
  * Writes the bodies as HTTP POST requests on one connection in one go
- * (pipelined) and reads the answers' bodies as text, in order.
+ * (pipelined) and reads the answers' bodies as text, in order. The
+ * connection: a UNIX socket's path, or a function that opens one (TLS).
+ * `window`: at most that many requests unanswered at a time (Node's HTTPS
+ * server fails a TLS connection with HPE_PAUSED when a client pipelines far
+ * ahead of its answers).
  */
-export function pipelinedPosts(socketPath: string, bodies: readonly string[]): Promise<string[]> {
+export function pipelinedPosts(target: string | (() => Socket), bodies: readonly string[], window = Infinity): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
+    const socket = typeof target === 'string' ? connect(target) : target();
     let buffer = Buffer.alloc(0);
     const texts: string[] = [];
     socket.on('error', reject);
@@ -161,11 +165,18 @@ export function pipelinedPosts(socketPath: string, bodies: readonly string[]): P
           resolve(texts);
           return;
         }
+        if (texts.length === written) writeNext();
       }
     });
     socket.on('close', () => {
-      if (texts.length < bodies.length) reject(new Error(`connection closed after ${texts.length} of ${bodies.length} answers`));
+      if (texts.length < bodies.length) reject(new Error(`connection closed after ${texts.length} of ${bodies.length} answers${texts.length > 0 ? `, the last ${texts[texts.length - 1]!.slice(0, 300)}` : ""}`));
     });
-    socket.write(bodies.map((body) => `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`).join(''));
+    let written = 0;
+    const writeNext = (): void => {
+      const next = bodies.slice(written, Math.min(bodies.length, written + window));
+      written += next.length;
+      socket.write(next.map((body) => `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`).join(''));
+    };
+    writeNext();
   });
 }
