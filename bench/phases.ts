@@ -31,6 +31,9 @@ export interface BenchContext {
   readonly getRoutesBodies: readonly string[];
   /** The same calls as GET /rtjson targets. */
   readonly rtjsonTargets: readonly string[];
+  /** The memo-cold and the skewed scenarios' bodies (cold-requests.ts); empty = no such scenarios. */
+  readonly coldBodies: readonly string[];
+  readonly zipfBodies: readonly string[];
   readonly runnerScript: string;
   readonly progress: (line: string) => void;
   /** Registers an undo step (run on success, failure or signal). */
@@ -68,12 +71,14 @@ export function base(context: BenchContext, daemon: Daemon, transport: Transport
   return { daemon, databasePid: context.database.pid, dir: context.dir, runnerScript: context.runnerScript, transport };
 }
 
-type LoadKind = 'ceiling' | 'getRoutes' | 'rtjson';
+type LoadKind = 'ceiling' | 'getRoutes' | 'rtjson' | 'getRoutes-cold' | 'getRoutes-zipf';
 
-/** What a scenario of this kind sends: ping, the getRoutes bodies, or the same calls as GET /rtjson. */
+/** What a scenario of this kind sends: ping, the getRoutes bodies, the same calls as GET /rtjson, or the cold or skewed pool. */
 function requestsOf(context: BenchContext, kind: LoadKind): { bodies: readonly string[]; gets?: readonly string[] } {
   if (kind === 'ceiling') return { bodies: [PING_BODY] };
   if (kind === 'rtjson') return { bodies: [], gets: context.rtjsonTargets };
+  if (kind === 'getRoutes-cold') return { bodies: context.coldBodies };
+  if (kind === 'getRoutes-zipf') return { bodies: context.zipfBodies };
   return { bodies: context.getRoutesBodies };
 }
 
@@ -96,7 +101,9 @@ export async function benchTransport(context: BenchContext, transport: Transport
   let rtjsonCorrectness: VerifyReport | undefined;
   const checkUnder = Math.max(...o.concurrency);
   const sample = drawCalls(context.ds, o.checkSample, o.matchShare, 'check');
-  for (const kind of ['ceiling', 'getRoutes', 'rtjson'] as const) {
+  // Cold and skewed after the others: the cold pool turns the memo of choices over.
+  const kinds: LoadKind[] = ['ceiling', 'getRoutes', 'rtjson', ...(context.coldBodies.length > 0 ? (['getRoutes-cold', 'getRoutes-zipf'] as const) : [])];
+  for (const kind of kinds) {
     for (const concurrency of o.concurrency) {
       context.progress(`${transport} ${kind} at concurrency ${concurrency} for ${o.durationSeconds} s`);
       const checked = concurrency === checkUnder;

@@ -100,7 +100,7 @@ describe('bench: expected answers and the checker (pure)', () => {
     const scenario = {
       transport: 'unix', kind: 'getRoutes', concurrency: 1, databaseShare: 0, daemonPeakRssBytes: 0,
       cpuCores: { daemon: 0, database: 0, loadGenerator: 0, harness: 0, otherProcesses: 0 },
-      load: { requests: 10, seconds: 1, requestsPerSecond: 10, latencyMs: { p50: 1, p99: 1, max: 1 }, errors, errorSamples: [] },
+      load: { requests: 10, seconds: 1, requestsPerSecond: 10, latencyMs: { p50: 1, p99: 1, max: 1 }, answerBytesMedian: 100, errors, errorSamples: [] },
     } as const;
     const checked = { checked: 5, withRoutes: 5, wrong: 0, problems: [] } as const;
     const run = { transport: 'unix', daemonPeakRssBytes: 0, daemonExit: { code: 0, signal: null, killed: false }, correctness: checked, rtjsonCorrectness: checked } as const;
