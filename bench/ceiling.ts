@@ -1,9 +1,10 @@
 // The Node ceiling phase: after the daemon of a transport has been measured
 // and stopped, Node's own HTTP server (ceiling-server.ts) on the same
 // transport, driven by the same load runner at the same concurrencies:
-// `node-ping` answers 60 bytes (ping's answer), `node-same-size` the median
-// size of the getRoutes answers the load runner measured on that transport
-// in this run. The daemon is stopped first so that the two never share the
+// `node-ping` answers the median size of the daemon's ping answers and
+// `node-same-size` that of its getRoutes answers, both as the load runner
+// measured them on that transport in this run (ping's answer carries the
+// snapshot's `data`: about 260 bytes, not the 60 of a bare result). The daemon is stopped first so that the two never share the
 // cores.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,8 +20,8 @@ import { runScenario, type LoadServer, type ScenarioResult } from './scenario.js
 
 const SERVER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'ceiling-server.js');
 const START_TIMEOUT_MS = 10_000;
-/** The size of ping's answer (`{"jsonrpc":"2.0","id":1,"result":{...}}`), and of node-ping's body. */
-export const PING_ANSWER_BYTES = 60;
+/** node-ping's body when no ping scenario measured the daemon's: a bare JSON-RPC result of ping's shape. */
+export const BARE_PING_ANSWER_BYTES = 60;
 
 /** The ceiling server as a child process; `at(bytes)` is a load target that answers that many bytes. */
 class CeilingServer {
@@ -67,20 +68,28 @@ class CeilingServer {
   }
 }
 
-/** The median getRoutes answer of a transport's scenarios (the highest concurrency's: every one cycles the same pool). */
-export function sameSizeBytes(scenarios: readonly ScenarioResult[]): number {
-  const getRoutes = scenarios.filter((s) => s.kind === 'getRoutes').sort((a, b) => b.concurrency - a.concurrency);
-  return Math.max(MIN_FIXED_BODY_BYTES, getRoutes[0]?.load.answerBytesMedian ?? 0);
+export interface AnswerSizes {
+  readonly ping: number;
+  readonly getRoutes: number;
 }
 
-export async function benchNodeCeiling(context: BenchContext, transport: Transport, answerBytes: number): Promise<ScenarioResult[]> {
+/** The median ping and getRoutes answers of a transport's scenarios (the highest concurrency's: every one asks the same pool). */
+export function answerSizes(scenarios: readonly ScenarioResult[]): AnswerSizes {
+  const median = (kind: 'ceiling' | 'getRoutes', fallback: number): number => {
+    const highest = scenarios.filter((s) => s.kind === kind).sort((a, b) => b.concurrency - a.concurrency)[0];
+    return Math.max(MIN_FIXED_BODY_BYTES, highest?.load.answerBytesMedian ?? fallback);
+  };
+  return { ping: median('ceiling', BARE_PING_ANSWER_BYTES), getRoutes: median('getRoutes', MIN_FIXED_BODY_BYTES) };
+}
+
+export async function benchNodeCeiling(context: BenchContext, transport: Transport, sizes: AnswerSizes): Promise<ScenarioResult[]> {
   const o = context.options;
-  context.progress(`starting Node's own HTTP server on ${transport} (the ceiling: ${PING_ANSWER_BYTES}-byte and ${answerBytes}-byte answers)`);
+  context.progress(`starting Node's own HTTP server on ${transport} (the ceiling: ${sizes.ping}-byte and ${sizes.getRoutes}-byte answers)`);
   const server = await CeilingServer.start(transport, context.dir);
   context.onCleanup(() => server.stop());
   const run = (kind: 'node-ping' | 'node-same-size', concurrency: number, durationSeconds: number) =>
     runScenario({
-      daemon: server.at(kind === 'node-ping' ? PING_ANSWER_BYTES : answerBytes), databasePid: context.database.pid, dir: context.dir, runnerScript: context.runnerScript,
+      daemon: server.at(kind === 'node-ping' ? sizes.ping : sizes.getRoutes), databasePid: context.database.pid, dir: context.dir, runnerScript: context.runnerScript,
       // The requests the daemon had: ping's for node-ping, the getRoutes bodies for node-same-size.
       transport, kind, concurrency, durationSeconds, bodies: kind === 'node-ping' ? [PING_BODY] : context.getRoutesBodies,
     });

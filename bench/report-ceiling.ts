@@ -7,7 +7,7 @@ import type { ScenarioKind, ScenarioResult } from './scenario.js';
 export interface CeilingRatio {
   readonly transport: Transport;
   readonly concurrency: number;
-  /** Median answer bytes: the daemon's getRoutes (what node-same-size answers) and ping. */
+  /** Median answer bytes of the daemon's getRoutes and ping: what node-same-size and node-ping answer. */
   readonly getRoutesAnswerBytes: number | null;
   readonly pingAnswerBytes: number | null;
   /** req/s over req/s; null when either scenario did not run. */
@@ -54,9 +54,9 @@ export function ceilingSection(ratios: readonly CeilingRatio[], pools: RequestPo
   if (ratios.length === 0) return [];
   const lines = [
     '',
-    "Against Node's own HTTP server on the same transport (bench/ceiling-server.ts: a fixed JSON-RPC-shaped body, the same load runner and concurrency; req/s ÷ req/s):",
+    "Against Node's own HTTP server on the same transport (bench/ceiling-server.ts: a fixed JSON-RPC-shaped body of the daemon's median answer size, the same requests, load runner and concurrency; req/s ÷ req/s):",
     '',
-    '| transport | conc. | getRoutes ÷ Node, same size | ping ÷ Node, 60 B | memo-cold getRoutes ÷ Node, same size | Zipf getRoutes ÷ Node, same size | getRoutes answer (median) | ping answer (median) |',
+    '| transport | conc. | getRoutes ÷ Node, same size | ping ÷ Node, same size | memo-cold getRoutes ÷ Node, same size | Zipf getRoutes ÷ Node, same size | getRoutes answer (median) | ping answer (median) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...ratios.map(
       (r) =>

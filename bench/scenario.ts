@@ -24,7 +24,7 @@ import type { Transport } from './options.js';
  * `getRoutes-cold`: as many distinct (group, longest prefix) requests as the data allows, so the memo of choices misses (cold-requests.ts);
  * `getRoutes-zipf`: the same distinct requests drawn with Zipf s=1, popular destinations asked most;
  * `node-ping`, `node-same-size`: not the daemon but Node's own HTTP server answering a fixed body
- *   of ping's size (60 bytes) and of the median getRoutes answer (ceiling-server.ts).
+ *   of the daemon's median ping and getRoutes answer sizes (ceiling-server.ts, ceiling.ts).
  */
 export type ScenarioKind =
   | 'ceiling' | 'getRoutes' | 'rtjson' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness' | 'getRoutes-spread'
