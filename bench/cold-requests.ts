@@ -23,6 +23,8 @@ const SUFFIX_ATTEMPTS = 8;
 
 export interface ColdPool {
   readonly calls: readonly SampledCall[];
+  /** Further calls on pairs the load does not ask (while pairs last): checked once each, every one a miss of the memo. */
+  readonly sample: readonly SampledCall[];
   /** Distinct (group, longest pool prefix) pairs among the calls: the memo keys they ask. */
   readonly distinctKeys: number;
 }
@@ -42,19 +44,20 @@ function shuffledIndexes(n: number, random: () => number): Uint32Array {
 
 /**
  * `count` getRoutes calls with distinct CLDs, each (group, longest pool
- * prefix) pair used once before any is used again.
+ * prefix) pair used once before any is used again, then `sampleSize` more.
  */
-export function coldCalls(ds: SyntheticDataSet, count: number): ColdPool {
+export function coldCalls(ds: SyntheticDataSet, count: number, sampleSize = 0): ColdPool {
   const random = seededRandom(ds.sizes.seed ^ COLD_STREAM);
   const prefixes = ds.prefixes;
   const groups = ds.groups;
   const pairs = shuffledIndexes(prefixes.length * groups.length, random);
+  const total = count + sampleSize;
   const calls: SampledCall[] = [];
   const clds = new Set<string>();
   const keys = new Set<number>();
   // Rounds over all pairs: past the first, keys repeat but CLDs stay distinct.
-  for (let round = 0; calls.length < count && round < 1 + count / pairs.length + 1; round++) {
-    for (let i = 0; i < pairs.length && calls.length < count; i++) {
+  for (let round = 0; calls.length < total && round < 1 + total / pairs.length + 1; round++) {
+    for (let i = 0; i < pairs.length && calls.length < total; i++) {
       const pair = pairs[i]!;
       const prefix = prefixes[pair % prefixes.length]!;
       const group = groups[Math.floor(pair / prefixes.length)]!;
@@ -62,13 +65,13 @@ export function coldCalls(ds: SyntheticDataSet, count: number): ColdPool {
         const cld = prefix + randomDigits(random, 11 + randomInt(random, 2) - prefix.length);
         if (clds.has(cld) || ds.longestPoolPrefix(cld) !== prefix) continue;
         clds.add(cld);
-        keys.add(pair);
+        if (calls.length < count) keys.add(pair);
         calls.push({ routing_group: group.name, cli: drawCli(random), cld });
         break;
       }
     }
   }
-  return { calls, distinctKeys: keys.size };
+  return { calls: calls.slice(0, count), sample: calls.slice(count), distinctKeys: keys.size };
 }
 
 export interface ZipfPool {

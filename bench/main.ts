@@ -101,7 +101,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const calls = drawCalls(ds, options.poolSize, options.matchShare, 'load');
   const getRoutesBodies = calls.map((call) => getRoutesBody(call));
   const rtjsonTargets = calls.map((call) => rtjsonTarget(call));
-  const cold = coldCalls(ds, options.coldRequests);
+  const cold = coldCalls(ds, options.coldRequests, options.coldRequests > 0 ? options.checkSample : 0);
   const zipf = zipfCalls(cold.calls, cold.calls.length, 1, options.sizes.seed);
   const requestPools: RequestPools | undefined =
     options.coldRequests === 0
@@ -113,7 +113,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const context: BenchContext = {
     options: { ...options, daemonScript }, dir, dsn, database: { pid: server.pid!, socketPath: server.socketPath, name: DATABASE },
-    ds, getRoutesBodies, rtjsonTargets, coldBodies: cold.calls.map((call) => getRoutesBody(call)), zipfBodies: zipf.calls.map((call) => getRoutesBody(call)), runnerScript: RUNNER_SCRIPT, progress, onCleanup: (undo) => cleanups.push(undo),
+    ds, getRoutesBodies, rtjsonTargets, coldBodies: cold.calls.map((call) => getRoutesBody(call)), zipfBodies: zipf.calls.map((call) => getRoutesBody(call)),
+    coldSample: cold.sample, runnerScript: RUNNER_SCRIPT, progress, onCleanup: (undo) => cleanups.push(undo),
   };
   const scenarios: ScenarioResult[] = [];
   const transports: TransportRun[] = [];

@@ -21,6 +21,7 @@ import { drawCalls, PING_BODY } from './requests.js';
 import { runScenario, type ScenarioKind, type ScenarioResult } from './scenario.js';
 import { verifyAnswers, verifyRtjson, type VerifyReport } from './verify.js';
 import type { SnapshotStart, TransportRun } from './report.js';
+import type { SampledCall } from './check.js';
 
 export interface BenchContext {
   readonly options: BenchOptions;
@@ -34,6 +35,8 @@ export interface BenchContext {
   /** The memo-cold and the skewed scenarios' bodies (cold-requests.ts); empty = no such scenarios. */
   readonly coldBodies: readonly string[];
   readonly zipfBodies: readonly string[];
+  /** Calls of the cold pool checked while the memo-cold load runs: answers chosen afresh must be right too. */
+  readonly coldSample: readonly SampledCall[];
   readonly runnerScript: string;
   readonly progress: (line: string) => void;
   /** Registers an undo step (run on success, failure or signal). */
@@ -99,6 +102,7 @@ export async function benchTransport(context: BenchContext, transport: Transport
   const scenarios: ScenarioResult[] = [];
   let correctness: VerifyReport | undefined;
   let rtjsonCorrectness: VerifyReport | undefined;
+  let coldCorrectness: VerifyReport | undefined;
   const checkUnder = Math.max(...o.concurrency);
   const sample = drawCalls(context.ds, o.checkSample, o.matchShare, 'check');
   // Cold and skewed after the others: the cold pool turns the memo of choices over.
@@ -107,12 +111,17 @@ export async function benchTransport(context: BenchContext, transport: Transport
     for (const concurrency of o.concurrency) {
       context.progress(`${transport} ${kind} at concurrency ${concurrency} for ${o.durationSeconds} s`);
       const checked = concurrency === checkUnder;
-      const check =
-        checked && kind === 'getRoutes' ? () => verifyAnswers(daemon.uri, context.ds, sample) : checked && kind === 'rtjson' ? () => verifyRtjson(daemon.target, context.ds, sample) : undefined;
+      const checks: Partial<Record<LoadKind, () => Promise<VerifyReport>>> = {
+        getRoutes: () => verifyAnswers(daemon.uri, context.ds, sample),
+        rtjson: () => verifyRtjson(daemon.target, context.ds, sample),
+        'getRoutes-cold': () => verifyAnswers(daemon.uri, context.ds, context.coldSample),
+      };
+      const check = checked ? checks[kind] : undefined;
       const { result, alongside } = await runScenario({ ...base(context, daemon, transport), kind, concurrency, durationSeconds: o.durationSeconds, ...requestsOf(context, kind) }, check);
       scenarios.push(result);
       if (kind === 'getRoutes') correctness ??= alongside;
       if (kind === 'rtjson') rtjsonCorrectness ??= alongside;
+      if (kind === 'getRoutes-cold') coldCorrectness ??= alongside;
     }
   }
   let reload: ReloadReport | undefined;
@@ -126,7 +135,7 @@ export async function benchTransport(context: BenchContext, transport: Transport
   }
   const peak = memoryBytes(daemon.pid)?.peak ?? 0;
   const exit: DaemonExit = await daemon.stop();
-  return { scenarios, run: { transport, daemonPeakRssBytes: peak, daemonExit: exit, correctness: correctness!, rtjsonCorrectness: rtjsonCorrectness!, ...(snapshot !== undefined ? { snapshot } : {}) }, reload };
+  return { scenarios, run: { transport, daemonPeakRssBytes: peak, daemonExit: exit, correctness: correctness!, rtjsonCorrectness: rtjsonCorrectness!, ...(coldCorrectness !== undefined ? { coldCorrectness } : {}), ...(snapshot !== undefined ? { snapshot } : {}) }, reload };
 }
 
 export interface SqlPathRun {

@@ -31,6 +31,8 @@ export interface TransportRun {
   readonly correctness: VerifyReport;
   /** GET /rtjson answers checked while the highest-concurrency rtjson load ran. */
   readonly rtjsonCorrectness: VerifyReport;
+  /** Calls of the memo-cold pool checked while the highest-concurrency memo-cold load ran; absent when it did not run. */
+  readonly coldCorrectness?: VerifyReport;
   /** What ping said once the snapshot was loaded (the daemon runs the snapshot path). */
   readonly snapshot?: SnapshotStart;
 }
@@ -91,6 +93,9 @@ export function verdictOf(scenarios: readonly ScenarioResult[], transports: read
     if (t.correctness.wrong > 0) reasons.push(`${t.transport}: ${t.correctness.wrong} of ${t.correctness.checked} sampled answers wrong; first: ${t.correctness.problems[0]}`);
     wrongAnswers += t.rtjsonCorrectness.wrong;
     if (t.rtjsonCorrectness.wrong > 0) reasons.push(`${t.transport}: ${t.rtjsonCorrectness.wrong} of ${t.rtjsonCorrectness.checked} sampled GET /rtjson answers wrong; first: ${t.rtjsonCorrectness.problems[0]}`);
+    const cold = t.coldCorrectness;
+    wrongAnswers += cold?.wrong ?? 0;
+    if (cold !== undefined && cold.wrong > 0) reasons.push(`${t.transport}: ${cold.wrong} of ${cold.checked} sampled memo-cold answers wrong; first: ${cold.problems[0]}`);
     if (t.daemonExit.code !== 0) reasons.push(`${t.transport}: the daemon did not exit cleanly on SIGTERM (code ${t.daemonExit.code}, signal ${t.daemonExit.signal})`);
   }
   wrongAnswers += snapshot.spread?.correctness.wrong ?? 0;
@@ -125,7 +130,7 @@ export function markdownTable(result: BenchResult): string {
   }
   lines.push('');
   for (const t of result.transports) {
-    lines.push(`Correctness (${t.transport}, checked under load): ${t.correctness.checked - t.correctness.wrong} of ${t.correctness.checked} sampled answers right (${t.correctness.withRoutes} with routes); GET /rtjson ${t.rtjsonCorrectness.checked - t.rtjsonCorrectness.wrong} of ${t.rtjsonCorrectness.checked}.`);
+    lines.push(`Correctness (${t.transport}, checked under load): ${t.correctness.checked - t.correctness.wrong} of ${t.correctness.checked} sampled answers right (${t.correctness.withRoutes} with routes); GET /rtjson ${t.rtjsonCorrectness.checked - t.rtjsonCorrectness.wrong} of ${t.rtjsonCorrectness.checked}${t.coldCorrectness === undefined ? '' : `; memo-cold ${t.coldCorrectness.checked - t.coldCorrectness.wrong} of ${t.coldCorrectness.checked}`}.`);
   }
   if (result.rtjsonRatios.length > 0) {
     lines.push(`GET /rtjson against getRoutes (requests/s, the same calls): ${result.rtjsonRatios.map((r) => `${r.transport} c${r.concurrency} ${r.rtjsonOverGetRoutes.toFixed(2)}`).join(', ')}.`);

@@ -113,6 +113,8 @@ describe('bench: expected answers and the checker (pure)', () => {
     const rtjsonWrong = verdictOf([scenario], [{ ...run, rtjsonCorrectness: { ...checked, wrong: 2, problems: ['y'] } }]);
     expect([rtjsonWrong.ok, rtjsonWrong.wrongAnswers, rtjsonWrong.reasons[0]]).to.deep.equal([false, 2, 'unix: 2 of 5 sampled GET /rtjson answers wrong; first: y']);
     expect(verdictOf([scenario], [{ ...run, daemonExit: { code: null, signal: 'SIGKILL', killed: true } }]).ok).to.equal(false);
+    const coldWrong = verdictOf([scenario], [{ ...run, coldCorrectness: { ...checked, wrong: 1, problems: ['z'] } }]);
+    expect([coldWrong.ok, coldWrong.wrongAnswers, coldWrong.reasons[0]]).to.deep.equal([false, 1, 'unix: 1 of 5 sampled memo-cold answers wrong; first: z']);
   });
 
   it("fails the verdict when the daemon's RSS grows under spread traffic by more than traffic may add", () => {
@@ -158,18 +160,19 @@ describe('bench: expected answers and the checker (pure)', () => {
   });
 
   it('draws memo-cold calls on distinct (group, longest pool prefix) pairs, and Zipf draws skewed to the first ranks', () => {
-    const { calls, distinctKeys } = coldCalls(ds, 1000);
+    const { calls, sample, distinctKeys } = coldCalls(ds, 1000, 50);
     expect(calls).to.have.length(1000);
     expect(distinctKeys).to.equal(1000);
     expect(new Set(calls.map((c) => c.cld)).size).to.equal(1000);
-    const keys = new Set(calls.map((c) => `${c.routing_group} ${ds.longestPoolPrefix(c.cld)}`));
-    expect(keys.size).to.equal(1000);
+    // The checked sample asks pairs the load does not.
+    const keys = new Set([...calls, ...sample].map((c) => `${c.routing_group} ${ds.longestPoolPrefix(c.cld)}`));
+    expect(keys.size).to.equal(1050);
     // More than the data's pairs: CLDs stay distinct, keys repeat.
     const pairs = ds.prefixes.length * ds.groups.length;
     const over = coldCalls(ds, pairs + 100);
     expect(new Set(over.calls.map((c) => c.cld)).size).to.equal(over.calls.length);
     expect(over.distinctKeys).to.be.at.most(pairs);
-    expect(coldCalls(ds, 1000).calls).to.deep.equal(calls);
+    expect(coldCalls(ds, 1000, 50).calls).to.deep.equal(calls);
 
     const zipf = zipfCalls(calls, 20_000, 1, 7);
     // s = 1 over 1,000 ranks: rank 1 has 1/H(1000) ≈ 13.4% of the draws, the top 1% (10 ranks) 2.93/7.49 ≈ 39%.
@@ -293,6 +296,7 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
       expect(t.correctness.wrong, t.correctness.problems.join('\n')).to.equal(0);
       expect(t.correctness.withRoutes).to.be.greaterThan(0);
       expect([t.rtjsonCorrectness.checked, t.rtjsonCorrectness.wrong], t.rtjsonCorrectness.problems.join('\n')).to.deep.equal([50, 0]);
+      expect([t.coldCorrectness?.checked, t.coldCorrectness?.wrong], t.coldCorrectness?.problems.join('\n')).to.deep.equal([50, 0]);
       expect(t.daemonExit.code).to.equal(0);
     }
     expect(result.machine.database).to.match(/\d+\.\d+/);
