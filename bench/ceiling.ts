@@ -19,6 +19,7 @@ import { PING_BODY } from './requests.js';
 import { runScenario, type LoadServer, type ScenarioResult } from './scenario.js';
 
 const SERVER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'ceiling-server.js');
+/** How long the server may take to listen, and to exit on SIGTERM. */
 const START_TIMEOUT_MS = 10_000;
 /** node-ping's body when no ping scenario measured the daemon's: a bare JSON-RPC result of ping's shape. */
 export const BARE_PING_ANSWER_BYTES = 60;
@@ -62,9 +63,12 @@ class CeilingServer {
     return { pid: this.pid, target: { ...this.base, url: this.base.url + fixedBodyPath(bytes) } };
   }
 
+  /** SIGTERM, then SIGKILL if it has not exited in time. Idempotent. */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), START_TIMEOUT_MS);
     await this.exited;
+    clearTimeout(timer);
   }
 }
 
