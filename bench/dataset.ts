@@ -92,11 +92,11 @@ function hash3(a: number, b: number, c: number): number {
   return h >>> 0;
 }
 
-function randomInt(random: () => number, below: number): number {
+export function randomInt(random: () => number, below: number): number {
   return Math.floor(random() * below);
 }
 
-function randomDigits(random: () => number, count: number): string {
+export function randomDigits(random: () => number, count: number): string {
   let out = '';
   for (let i = 0; i < count; i++) out += String(randomInt(random, 10));
   return out;
@@ -241,6 +241,19 @@ export class SyntheticDataSet {
 
   vendor(iVendor: number): VendorRow {
     return this.vendors[iVendor - 1]!;
+  }
+
+  /**
+   * The longest prefix of the whole pool that starts `cld`, or undefined:
+   * the daemon's memo of choices is keyed by (group, this prefix), whatever
+   * set holds it (src/routing/interned.ts, longestIdOf).
+   */
+  longestPoolPrefix(cld: string): string | undefined {
+    for (let length = Math.min(cld.length, MAX_PREFIX_LENGTH); length >= 1; length--) {
+      const prefix = cld.slice(0, length);
+      if (this.poolIndex.has(prefix)) return prefix;
+    }
+    return undefined;
   }
 
   /** The route of `set` with the longest prefix the CLD starts with (all routes are active), or undefined. */

@@ -40,6 +40,8 @@ export interface LoadResult {
   readonly seconds: number;
   readonly requestsPerSecond: number;
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** Median bytes of the answers' bodies: the size the Node ceiling server answers with (ceiling.ts). */
+  readonly answerBytesMedian: number;
   readonly errors: { readonly non2xx: number; readonly rpcErrors: number; readonly connectionErrors: number; readonly timeouts: number; readonly total: number };
   /** The first few bad answers, truncated, for the report. */
   readonly errorSamples: readonly string[];
@@ -78,7 +80,8 @@ export function isRtjsonDocument(body: string, full: boolean): boolean {
   }
 }
 
-class Latencies {
+/** Numbers kept to take exact order statistics of: response times, answer sizes. */
+class Samples {
   private values = new Float64Array(1 << 16);
   private count = 0;
 
@@ -101,7 +104,8 @@ function emit(event: Record<string, unknown>): void {
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
-  const latencies = new Latencies();
+  const latencies = new Samples();
+  const answerBytes = new Samples();
   let non2xx = 0;
   let rpcErrors = 0;
   let answered = 0;
@@ -110,6 +114,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const gets = job.gets;
   const success = gets === undefined ? isRpcSuccess : isRtjsonDocument;
   const onResponse = (status: number, body: string): void => {
+    answerBytes.add(Buffer.byteLength(body, 'utf8'));
     if (status < 200 || status > 299) {
       non2xx++;
     } else if (!success(body, ++answered % FULL_PARSE_EVERY === 0)) {
@@ -166,6 +171,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     seconds: result.duration,
     requestsPerSecond: sorted.length / result.duration,
     latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length > 0 ? sorted[sorted.length - 1]! : 0 },
+    answerBytesMedian: percentile(answerBytes.sorted(), 50),
     errors: { non2xx, rpcErrors, connectionErrors, timeouts: result.timeouts, total: non2xx + rpcErrors + connectionErrors + result.timeouts },
     errorSamples,
   };

@@ -24,6 +24,9 @@ import { benchFreshness, benchSqlPath, benchTransport, type BenchContext } from 
 import { markdownTable, ratiosOf, rtjsonRatiosOf, verdictOf, type BenchResult, type Machine, type SnapshotResults, type TransportRun } from './report.js';
 import { sqlRatios } from './report-snapshot.js';
 import { benchSpread } from './spread.js';
+import { answerSizes, benchNodeCeiling } from './ceiling.js';
+import { coldCalls, zipfCalls } from './cold-requests.js';
+import { ceilingRatiosOf, type RequestPools } from './report-ceiling.js';
 import { drawCalls, getRoutesBody, rtjsonTarget } from './requests.js';
 import type { ScenarioResult } from './scenario.js';
 
@@ -98,10 +101,20 @@ async function main(argv: readonly string[]): Promise<number> {
   const calls = drawCalls(ds, options.poolSize, options.matchShare, 'load');
   const getRoutesBodies = calls.map((call) => getRoutesBody(call));
   const rtjsonTargets = calls.map((call) => rtjsonTarget(call));
+  const cold = coldCalls(ds, options.coldRequests, options.coldRequests > 0 ? options.checkSample : 0);
+  const zipf = zipfCalls(cold.calls, cold.calls.length, 1, options.sizes.seed);
+  const requestPools: RequestPools | undefined =
+    options.coldRequests === 0
+      ? undefined
+      : {
+          cold: { requests: cold.calls.length, distinctClds: new Set(cold.calls.map((c) => c.cld)).size, distinctKeys: cold.distinctKeys },
+          zipf: { draws: zipf.calls.length, distinctCalls: cold.calls.length, s: 1, topShare: zipf.topShare, topPercentShare: zipf.topPercentShare },
+        };
 
   const context: BenchContext = {
     options: { ...options, daemonScript }, dir, dsn, database: { pid: server.pid!, socketPath: server.socketPath, name: DATABASE },
-    ds, getRoutesBodies, rtjsonTargets, runnerScript: RUNNER_SCRIPT, progress, onCleanup: (undo) => cleanups.push(undo),
+    ds, getRoutesBodies, rtjsonTargets, coldBodies: cold.calls.map((call) => getRoutesBody(call)), zipfBodies: zipf.calls.map((call) => getRoutesBody(call)),
+    coldSample: cold.sample, runnerScript: RUNNER_SCRIPT, progress, onCleanup: (undo) => cleanups.push(undo),
   };
   const scenarios: ScenarioResult[] = [];
   const transports: TransportRun[] = [];
@@ -111,6 +124,8 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const transport of options.transports) {
     const done = await benchTransport(context, transport, transport === first);
     scenarios.push(...done.scenarios);
+    // The daemon of this transport is stopped: Node's own server has the cores to itself, as the daemon had.
+    scenarios.push(...(await benchNodeCeiling(context, transport, answerSizes(done.scenarios))));
     transports.push(done.run);
     if (done.reload !== undefined) snapshot = { ...snapshot, reload: { transport, ...done.reload } };
   }
@@ -132,12 +147,14 @@ async function main(argv: readonly string[]): Promise<number> {
       transports: options.transports, requestPool: options.poolSize, checkSample: options.checkSample, matchShare: options.matchShare,
       dbConnections: options.dbConnections ?? 'daemon default', daemonScript: options.daemonScript, source, loadGenerator: 'autocannon, one process, pipelining 1',
       sqlConcurrency: options.sqlConcurrency, freshnessEdits: options.freshnessEdits, snapshotTimeoutSeconds: options.snapshotTimeoutSeconds,
-      daemonMetrics: options.daemonMetrics, spread: options.spread,
+      daemonMetrics: options.daemonMetrics, spread: options.spread, coldRequests: options.coldRequests,
     },
     dataSet: { ...options.sizes, prefixPool: ds.prefixes.length, load },
     scenarios,
     ratios: ratiosOf(scenarios),
     rtjsonRatios: rtjsonRatiosOf(scenarios),
+    ceilingRatios: ceilingRatiosOf(scenarios),
+    ...(requestPools !== undefined ? { requestPools } : {}),
     transports,
     ...snapshot,
     verdict: verdictOf(scenarios, transports, snapshot),

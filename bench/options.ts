@@ -10,7 +10,7 @@ import type { LoadMethod } from './load-data.js';
 export type Transport = 'unix' | 'http';
 
 export interface BenchOptions {
-  readonly preset: 'full' | 'quick';
+  readonly preset: PresetName;
   readonly sizes: DataSetSizes;
   /** Seconds of load per scenario, and of untimed warm-up per daemon. */
   readonly durationSeconds: number;
@@ -40,6 +40,8 @@ export interface BenchOptions {
   readonly daemonMetrics: boolean;
   /** The memory scenario (spread.ts): routes of its one destination set (0 = no such scenario), distinct CLDs, seconds of load. */
   readonly spread: { readonly routes: number; readonly clds: number; readonly durationSeconds: number };
+  /** Distinct requests of the memo-cold scenario, and draws of the Zipf one (cold-requests.ts); 0 = neither. */
+  readonly coldRequests: number;
 }
 
 export const BENCH_HELP = `Usage: node dist/bench/main.js [options]
@@ -50,17 +52,19 @@ and writes a JSON result. Exit status 0 only if every request succeeded and
 every sampled answer was correct, a forced snapshot reload under load
 finished, and every freshness edit showed in answers within 1000 ms.
 
-  --preset full|quick        sizes and durations to start from (default full)
-  --routes N                 routes (full 1000000, quick 5000)
-  --destination-sets N       destination sets (200 / 20)
+  --preset full|quick|big    sizes and durations to start from (default full); big is
+                             full at 5,000,000 routes in 1,000 sets, unix at concurrency 16
+                             only, without the SQL path, freshness and spread scenarios
+  --routes N                 routes (full 1000000, quick 5000, big 5000000)
+  --destination-sets N       destination sets (200 / 20 / 1000)
   --connections N            connections (500 / 50)
   --groups N                 routing groups (50 / 5)
   --entries N                entries per routing group (20 / 10)
   --seed N                   data set and request seed (1)
   --duration S               seconds per scenario (10 / 1)
   --warmup S                 untimed warm-up per daemon start, ping then getRoutes (4 / 0.5)
-  --concurrency LIST         client connections per scenario (1,16,64)
-  --transports LIST          unix,http (both)
+  --concurrency LIST         client connections per scenario (1,16,64; big 16)
+  --transports LIST          unix,http (both; big unix)
   --pool N                   distinct getRoutes request bodies (10000 / 1000)
   --check-sample N           answers checked for correctness per transport (200 / 50)
   --match-share F            share of CLDs with a matching prefix (0.9)
@@ -68,27 +72,40 @@ finished, and every freshness edit showed in answers within 1000 ms.
   --load-method infile|insert  how routes are loaded (infile)
   --results-dir DIR          write the JSON result there (full: bench/results; quick: none)
   --daemon-script PATH       the program to benchmark (dist/src/main.js)
-  --sql-concurrency LIST     getRoutes on the SQL path (--data-source sql), first transport (1,16; "" = none)
-  --freshness-edits N        edits committed under load in the freshness scenario (20 / 6; 0 = none)
-  --snapshot-timeout S       bound on a snapshot load and on the forced reload (120)
+  --sql-concurrency LIST     getRoutes on the SQL path (--data-source sql), first transport (1,16; big none; "" = none)
+  --freshness-edits N        edits committed under load in the freshness scenario (20 / 6 / 0; 0 = none)
+  --snapshot-timeout S       bound on a snapshot load and on the forced reload (120; big 600)
+  --cold-requests N          distinct requests of the memo-cold scenario, draws of the Zipf one
+                             (200000 / 2000; 0 = neither)
   --daemon-metrics           run the daemon with --metrics on a loopback port (compare with a run without)
   --spread-routes N          memory under spread traffic: routes of the one destination set its six
-                             groups share, in a database of its own (1000000 / 5000; 0 = none)
+                             groups share, in a database of its own (1000000 / 5000 / 0; 0 = none)
   --spread-clds N            distinct CLDs of its getRoutes load (200000 / 2000)
   --spread-duration S        seconds of that load (60 / 1)
 `;
 
+const FULL = {
+  routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results', freshnessEdits: 20,
+  spreadRoutes: 1_000_000, spreadClds: 200_000, spreadDuration: 60, coldRequests: 200_000,
+  concurrency: '1,16,64', transports: ['unix', 'http'] as readonly Transport[], sqlConcurrency: '1,16', snapshotTimeout: 120,
+};
+
 export const PRESETS = {
-  full: { routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results', freshnessEdits: 20,
-    spreadRoutes: 1_000_000, spreadClds: 200_000, spreadDuration: 60 },
-  quick: { routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined, freshnessEdits: 6,
-    spreadRoutes: 5000, spreadClds: 2000, spreadDuration: 1 },
+  full: FULL,
+  quick: { ...FULL, routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined, freshnessEdits: 6,
+    spreadRoutes: 5000, spreadClds: 2000, spreadDuration: 1, coldRequests: 2000 },
+  // One run at five times the routes (docs/benchmark.md, "At 5,000,000 routes"): the 1M shape with five
+  // times the sets; what it is for is the load time, the memory and the ratio, so one transport, one
+  // concurrency, and none of the phases that would load the data again or change it.
+  big: { ...FULL, routes: 5_000_000, destinationSets: 1000, concurrency: '16', transports: ['unix'] as readonly Transport[], sqlConcurrency: '', freshnessEdits: 0, spreadRoutes: 0, snapshotTimeout: 600 },
 } as const;
+
+export type PresetName = keyof typeof PRESETS;
 
 const STRING_OPTIONS = [
   'preset', 'routes', 'destination-sets', 'connections', 'groups', 'entries', 'seed', 'duration', 'warmup', 'concurrency', 'transports',
   'pool', 'check-sample', 'match-share', 'db-connections', 'load-method', 'results-dir', 'daemon-script',
-  'sql-concurrency', 'freshness-edits', 'snapshot-timeout', 'spread-routes', 'spread-clds', 'spread-duration',
+  'sql-concurrency', 'freshness-edits', 'snapshot-timeout', 'spread-routes', 'spread-clds', 'spread-duration', 'cold-requests',
 ] as const;
 
 function usage(message: string): SippyError {
@@ -137,8 +154,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | { hel
   if (values.help === true) return { help: true };
   const str = (name: string): string | undefined => values[name] as string | undefined;
   const presetName = str('preset') ?? 'full';
-  if (presetName !== 'full' && presetName !== 'quick') throw usage(`--preset must be full or quick, got ${JSON.stringify(presetName)}`);
-  const preset = PRESETS[presetName];
+  if (!Object.hasOwn(PRESETS, presetName)) throw usage(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${JSON.stringify(presetName)}`);
+  const preset: (typeof PRESETS)[PresetName] = PRESETS[presetName as PresetName];
 
   const destinationSets = integer('destination-sets', str('destination-sets'), preset.destinationSets, 1, 100_000);
   const connections = integer('connections', str('connections'), preset.connections, 1, 100_000);
@@ -150,19 +167,19 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | { hel
     entriesPerGroup: integer('entries', str('entries'), preset.entriesPerGroup, 1, connections),
     seed: integer('seed', str('seed'), 1, 0, 2 ** 31),
   });
-  const concurrency = [...new Set((str('concurrency') ?? '1,16,64').split(',').map((c) => integer('concurrency', c.trim(), 0, 1, 1024)))];
-  const sqlRaw = str('sql-concurrency') ?? '1,16';
+  const concurrency = [...new Set((str('concurrency') ?? preset.concurrency).split(',').map((c) => integer('concurrency', c.trim(), 0, 1, 1024)))];
+  const sqlRaw = str('sql-concurrency') ?? preset.sqlConcurrency;
   const sqlConcurrency = sqlRaw.trim() === '' ? [] : [...new Set(sqlRaw.split(',').map((c) => integer('sql-concurrency', c.trim(), 0, 1, 1024)))];
   const loadMethod = str('load-method') ?? 'infile';
   if (loadMethod !== 'infile' && loadMethod !== 'insert') throw usage(`--load-method must be infile or insert, got ${JSON.stringify(loadMethod)}`);
   const resultsDir = str('results-dir') ?? preset.resultsDir;
   return Object.freeze({
-    preset: presetName,
+    preset: presetName as PresetName,
     sizes,
     durationSeconds: decimal('duration', str('duration'), preset.duration, 0.2, 3600),
     warmupSeconds: decimal('warmup', str('warmup'), preset.warmup, 0, 600),
     concurrency: Object.freeze(concurrency.sort((a, b) => a - b)),
-    transports: list<Transport>('transports', str('transports'), ['unix', 'http'], ['unix', 'http']),
+    transports: list<Transport>('transports', str('transports'), preset.transports, ['unix', 'http']),
     poolSize: integer('pool', str('pool'), preset.pool, 1, 1_000_000),
     checkSample: integer('check-sample', str('check-sample'), preset.check, 1, 100_000),
     matchShare: decimal('match-share', str('match-share'), 0.9, 0, 1),
@@ -172,12 +189,13 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | { hel
     daemonScript: str('daemon-script') ?? 'dist/src/main.js',
     sqlConcurrency: Object.freeze(sqlConcurrency.sort((a, b) => a - b)),
     freshnessEdits: integer('freshness-edits', str('freshness-edits'), preset.freshnessEdits, 0, 1000),
-    snapshotTimeoutSeconds: integer('snapshot-timeout', str('snapshot-timeout'), 120, 1, 3600),
+    snapshotTimeoutSeconds: integer('snapshot-timeout', str('snapshot-timeout'), preset.snapshotTimeout, 1, 3600),
     daemonMetrics: values['daemon-metrics'] === true,
     spread: Object.freeze({
       routes: integer('spread-routes', str('spread-routes'), preset.spreadRoutes, 0, 20_000_000),
       clds: integer('spread-clds', str('spread-clds'), preset.spreadClds, 1, 2_000_000),
       durationSeconds: decimal('spread-duration', str('spread-duration'), preset.spreadDuration, 0.2, 3600),
     }),
+    coldRequests: integer('cold-requests', str('cold-requests'), preset.coldRequests, 0, 2_000_000),
   });
 }

@@ -21,6 +21,7 @@ import { drawCalls, PING_BODY } from './requests.js';
 import { runScenario, type ScenarioKind, type ScenarioResult } from './scenario.js';
 import { verifyAnswers, verifyRtjson, type VerifyReport } from './verify.js';
 import type { SnapshotStart, TransportRun } from './report.js';
+import type { SampledCall } from './check.js';
 
 export interface BenchContext {
   readonly options: BenchOptions;
@@ -31,6 +32,11 @@ export interface BenchContext {
   readonly getRoutesBodies: readonly string[];
   /** The same calls as GET /rtjson targets. */
   readonly rtjsonTargets: readonly string[];
+  /** The memo-cold and the skewed scenarios' bodies (cold-requests.ts); empty = no such scenarios. */
+  readonly coldBodies: readonly string[];
+  readonly zipfBodies: readonly string[];
+  /** Calls of the cold pool checked while the memo-cold load runs: answers chosen afresh must be right too. */
+  readonly coldSample: readonly SampledCall[];
   readonly runnerScript: string;
   readonly progress: (line: string) => void;
   /** Registers an undo step (run on success, failure or signal). */
@@ -68,12 +74,14 @@ export function base(context: BenchContext, daemon: Daemon, transport: Transport
   return { daemon, databasePid: context.database.pid, dir: context.dir, runnerScript: context.runnerScript, transport };
 }
 
-type LoadKind = 'ceiling' | 'getRoutes' | 'rtjson';
+type LoadKind = 'ceiling' | 'getRoutes' | 'rtjson' | 'getRoutes-cold' | 'getRoutes-zipf';
 
-/** What a scenario of this kind sends: ping, the getRoutes bodies, or the same calls as GET /rtjson. */
+/** What a scenario of this kind sends: ping, the getRoutes bodies, the same calls as GET /rtjson, or the cold or skewed pool. */
 function requestsOf(context: BenchContext, kind: LoadKind): { bodies: readonly string[]; gets?: readonly string[] } {
   if (kind === 'ceiling') return { bodies: [PING_BODY] };
   if (kind === 'rtjson') return { bodies: [], gets: context.rtjsonTargets };
+  if (kind === 'getRoutes-cold') return { bodies: context.coldBodies };
+  if (kind === 'getRoutes-zipf') return { bodies: context.zipfBodies };
   return { bodies: context.getRoutesBodies };
 }
 
@@ -94,18 +102,26 @@ export async function benchTransport(context: BenchContext, transport: Transport
   const scenarios: ScenarioResult[] = [];
   let correctness: VerifyReport | undefined;
   let rtjsonCorrectness: VerifyReport | undefined;
+  let coldCorrectness: VerifyReport | undefined;
   const checkUnder = Math.max(...o.concurrency);
   const sample = drawCalls(context.ds, o.checkSample, o.matchShare, 'check');
-  for (const kind of ['ceiling', 'getRoutes', 'rtjson'] as const) {
+  // Cold and skewed after the others: the cold pool turns the memo of choices over.
+  const kinds: LoadKind[] = ['ceiling', 'getRoutes', 'rtjson', ...(context.coldBodies.length > 0 ? (['getRoutes-cold', 'getRoutes-zipf'] as const) : [])];
+  for (const kind of kinds) {
     for (const concurrency of o.concurrency) {
       context.progress(`${transport} ${kind} at concurrency ${concurrency} for ${o.durationSeconds} s`);
       const checked = concurrency === checkUnder;
-      const check =
-        checked && kind === 'getRoutes' ? () => verifyAnswers(daemon.uri, context.ds, sample) : checked && kind === 'rtjson' ? () => verifyRtjson(daemon.target, context.ds, sample) : undefined;
+      const checks: Partial<Record<LoadKind, () => Promise<VerifyReport>>> = {
+        getRoutes: () => verifyAnswers(daemon.uri, context.ds, sample),
+        rtjson: () => verifyRtjson(daemon.target, context.ds, sample),
+        'getRoutes-cold': () => verifyAnswers(daemon.uri, context.ds, context.coldSample),
+      };
+      const check = checked ? checks[kind] : undefined;
       const { result, alongside } = await runScenario({ ...base(context, daemon, transport), kind, concurrency, durationSeconds: o.durationSeconds, ...requestsOf(context, kind) }, check);
       scenarios.push(result);
       if (kind === 'getRoutes') correctness ??= alongside;
       if (kind === 'rtjson') rtjsonCorrectness ??= alongside;
+      if (kind === 'getRoutes-cold') coldCorrectness ??= alongside;
     }
   }
   let reload: ReloadReport | undefined;
@@ -119,7 +135,7 @@ export async function benchTransport(context: BenchContext, transport: Transport
   }
   const peak = memoryBytes(daemon.pid)?.peak ?? 0;
   const exit: DaemonExit = await daemon.stop();
-  return { scenarios, run: { transport, daemonPeakRssBytes: peak, daemonExit: exit, correctness: correctness!, rtjsonCorrectness: rtjsonCorrectness!, ...(snapshot !== undefined ? { snapshot } : {}) }, reload };
+  return { scenarios, run: { transport, daemonPeakRssBytes: peak, daemonExit: exit, correctness: correctness!, rtjsonCorrectness: rtjsonCorrectness!, ...(coldCorrectness !== undefined ? { coldCorrectness } : {}), ...(snapshot !== undefined ? { snapshot } : {}) }, reload };
 }
 
 export interface SqlPathRun {

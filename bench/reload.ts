@@ -69,7 +69,7 @@ async function forceReload(daemon: Daemon, settleMs: number, timeoutMs: number):
 }
 
 /** getRoutes at `base.concurrency` with a SIGHUP a quarter into it; the load ends when the reload is done. */
-export async function reloadUnderLoad(base: Omit<ScenarioRun, 'kind' | 'untilAlongsideDone'>, timeoutMs: number): Promise<ReloadReport> {
+export async function reloadUnderLoad(base: Omit<ScenarioRun, 'kind' | 'untilAlongsideDone' | 'daemon'> & { readonly daemon: Daemon }, timeoutMs: number): Promise<ReloadReport> {
   const daemonPeakRssBeforeBytes = memoryBytes(base.daemon.pid)?.peak ?? 0;
   const settleMs = Math.round((base.durationSeconds * 1000) / 4);
   const { result, alongside } = await runScenario(

@@ -9,6 +9,7 @@ import type { VerifyReport } from './verify.js';
 import type { DaemonExit } from './daemon.js';
 import { snapshotReasons, snapshotScenarios, snapshotSection, type SnapshotResults, type SnapshotStart } from './report-snapshot.js';
 import { spreadSection } from './report-spread.js';
+import { ceilingSection, type CeilingRatio, type RequestPools } from './report-ceiling.js';
 
 export type { SnapshotResults, SnapshotStart };
 
@@ -30,6 +31,8 @@ export interface TransportRun {
   readonly correctness: VerifyReport;
   /** GET /rtjson answers checked while the highest-concurrency rtjson load ran. */
   readonly rtjsonCorrectness: VerifyReport;
+  /** Calls of the memo-cold pool checked while the highest-concurrency memo-cold load ran; absent when it did not run. */
+  readonly coldCorrectness?: VerifyReport;
   /** What ping said once the snapshot was loaded (the daemon runs the snapshot path). */
   readonly snapshot?: SnapshotStart;
 }
@@ -46,6 +49,10 @@ export interface BenchResult extends SnapshotResults {
   readonly ratios: readonly { readonly transport: Transport; readonly concurrency: number; readonly getRoutesOverCeiling: number }[];
   /** GET /rtjson requests/s divided by getRoutes requests/s (the same calls), per transport and concurrency. */
   readonly rtjsonRatios: readonly { readonly transport: Transport; readonly concurrency: number; readonly rtjsonOverGetRoutes: number }[];
+  /** The daemon against Node's own HTTP server at the same answer size, per transport and concurrency (report-ceiling.ts). */
+  readonly ceilingRatios: readonly CeilingRatio[];
+  /** What the memo-cold and Zipf scenarios asked; absent when they did not run. */
+  readonly requestPools?: RequestPools;
   readonly transports: readonly TransportRun[];
   readonly verdict: { readonly ok: boolean; readonly failedRequests: number; readonly wrongAnswers: number; readonly reasons: readonly string[] };
 }
@@ -86,6 +93,9 @@ export function verdictOf(scenarios: readonly ScenarioResult[], transports: read
     if (t.correctness.wrong > 0) reasons.push(`${t.transport}: ${t.correctness.wrong} of ${t.correctness.checked} sampled answers wrong; first: ${t.correctness.problems[0]}`);
     wrongAnswers += t.rtjsonCorrectness.wrong;
     if (t.rtjsonCorrectness.wrong > 0) reasons.push(`${t.transport}: ${t.rtjsonCorrectness.wrong} of ${t.rtjsonCorrectness.checked} sampled GET /rtjson answers wrong; first: ${t.rtjsonCorrectness.problems[0]}`);
+    const cold = t.coldCorrectness;
+    wrongAnswers += cold?.wrong ?? 0;
+    if (cold !== undefined && cold.wrong > 0) reasons.push(`${t.transport}: ${cold.wrong} of ${cold.checked} sampled memo-cold answers wrong; first: ${cold.problems[0]}`);
     if (t.daemonExit.code !== 0) reasons.push(`${t.transport}: the daemon did not exit cleanly on SIGTERM (code ${t.daemonExit.code}, signal ${t.daemonExit.signal})`);
   }
   wrongAnswers += snapshot.spread?.correctness.wrong ?? 0;
@@ -104,7 +114,7 @@ export function markdownTable(result: BenchResult): string {
     `Machine: ${m.cpus} × ${m.cpuModel}, ${mib(m.memoryBytes)}, ${m.platform}; Node ${m.node}; database ${m.database}.`,
     `Data: ${d.routes.toLocaleString('en')} routes in ${d.destinationSets} destination sets, ${d.connections} connections, ${d.groups} groups × ${d.entriesPerGroup} entries; loaded by ${d.load.method} in ${d.load.seconds.toFixed(1)} s.`,
     ...(typeof result.settings.source === 'string' ? [`Daemon under test: ${result.settings.daemonScript} built from ${result.settings.source}.`] : []),
-    `Each scenario ${result.settings.durationSeconds} s (getRoutes-reload and getRoutes-freshness: until the reload or the edits are done; getRoutes-sql: the daemon with --data-source sql). CPU is % of one core, averaged over the scenario; DB share = database / (daemon + database); other CPU = the rest of the machine (should be near 0%).`,
+    `Each scenario ${result.settings.durationSeconds} s (node-ping and node-same-size: Node's own HTTP server, not the daemon, whose CPU and RSS the daemon columns then show; getRoutes-reload and getRoutes-freshness: until the reload or the edits are done; getRoutes-sql: the daemon with --data-source sql). CPU is % of one core, averaged over the scenario; DB share = database / (daemon + database); other CPU = the rest of the machine (should be near 0%).`,
     '',
     '| transport | scenario | conc. | req/s | p50 ms | p99 ms | max ms | errors | daemon CPU | daemon peak RSS | DB CPU | DB share | load gen. CPU | other CPU | getRoutes / ceiling |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -120,7 +130,7 @@ export function markdownTable(result: BenchResult): string {
   }
   lines.push('');
   for (const t of result.transports) {
-    lines.push(`Correctness (${t.transport}, checked under load): ${t.correctness.checked - t.correctness.wrong} of ${t.correctness.checked} sampled answers right (${t.correctness.withRoutes} with routes); GET /rtjson ${t.rtjsonCorrectness.checked - t.rtjsonCorrectness.wrong} of ${t.rtjsonCorrectness.checked}.`);
+    lines.push(`Correctness (${t.transport}, checked under load): ${t.correctness.checked - t.correctness.wrong} of ${t.correctness.checked} sampled answers right (${t.correctness.withRoutes} with routes); GET /rtjson ${t.rtjsonCorrectness.checked - t.rtjsonCorrectness.wrong} of ${t.rtjsonCorrectness.checked}${t.coldCorrectness === undefined ? '' : `; memo-cold ${t.coldCorrectness.checked - t.coldCorrectness.wrong} of ${t.coldCorrectness.checked}`}.`);
   }
   if (result.rtjsonRatios.length > 0) {
     lines.push(`GET /rtjson against getRoutes (requests/s, the same calls): ${result.rtjsonRatios.map((r) => `${r.transport} c${r.concurrency} ${r.rtjsonOverGetRoutes.toFixed(2)}`).join(', ')}.`);
@@ -129,7 +139,7 @@ export function markdownTable(result: BenchResult): string {
     ...result.transports.map((t) => ({ label: t.transport, start: t.snapshot, peakBytes: t.daemonPeakRssBytes })),
     ...(result.freshness !== undefined ? [{ label: `${result.freshness.transport}, freshness daemon`, start: result.freshness.snapshot, peakBytes: result.freshness.daemonPeakRssBytes }] : []),
   ];
-  lines.push(...snapshotSection(result, starts), ...spreadSection(result.spread), '');
+  lines.push(...ceilingSection(result.ceilingRatios, result.requestPools), ...snapshotSection(result, starts), ...spreadSection(result.spread), '');
   lines.push(result.verdict.ok ? 'Verdict: OK: no failed request, no wrong answer, every edit seen within the bound.' : `Verdict: FAILED:\n${result.verdict.reasons.map((r) => `- ${r}`).join('\n')}`);
   return lines.join('\n') + '\n';
 }

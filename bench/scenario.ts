@@ -21,9 +21,18 @@ import type { Transport } from './options.js';
  * `getRoutes-reload`: a forced full reload of the snapshot runs meanwhile;
  * `getRoutes-freshness`: database edits are committed meanwhile;
  * `getRoutes-spread`: a data set of its own and CLDs spread wide, for memory (spread.ts);
+ * `getRoutes-cold`: as many distinct (group, longest prefix) requests as the data allows, so the memo of choices misses (cold-requests.ts);
+ * `getRoutes-zipf`: the same distinct requests drawn with Zipf s=1, popular destinations asked most;
+ * `node-ping`, `node-same-size`: not the daemon but Node's own HTTP server answering a fixed body
+ *   of the daemon's median ping and getRoutes answer sizes (ceiling-server.ts, ceiling.ts);
  * `getRoutes-import`: rate decks are imported meanwhile (bench/rates/daemon-phase.ts).
  */
-export type ScenarioKind = 'ceiling' | 'getRoutes' | 'rtjson' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness' | 'getRoutes-spread' | 'getRoutes-import';
+export type ScenarioKind =
+  | 'ceiling' | 'getRoutes' | 'rtjson' | 'getRoutes-sql' | 'getRoutes-reload' | 'getRoutes-freshness' | 'getRoutes-spread'
+  | 'getRoutes-cold' | 'getRoutes-zipf' | 'node-ping' | 'node-same-size' | 'getRoutes-import';
+
+/** The server a load drives: the daemon, or the Node ceiling server (CPU and RSS are its). */
+export type LoadServer = Pick<Daemon, 'pid' | 'target'>;
 
 export interface ScenarioResult {
   readonly transport: Transport;
@@ -39,7 +48,7 @@ export interface ScenarioResult {
 }
 
 export interface ScenarioRun {
-  readonly daemon: Daemon;
+  readonly daemon: LoadServer;
   readonly databasePid: number;
   /** Where job files go (the harness's temporary directory). */
   readonly dir: string;

@@ -10,7 +10,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fixedBody, MIN_FIXED_BODY_BYTES } from '../../bench/ceiling-server.js';
 import { compareAnswer, type SampledCall } from '../../bench/check.js';
+import { coldCalls, zipfCalls } from '../../bench/cold-requests.js';
 import { SyntheticDataSet, type DataSetSizes } from '../../bench/dataset.js';
 import { estimatedCostMicros, expectedResult, formatMicros } from '../../bench/expected.js';
 import { isRpcSuccess, isRtjsonDocument, percentile } from '../../bench/load-runner.js';
@@ -100,7 +102,7 @@ describe('bench: expected answers and the checker (pure)', () => {
     const scenario = {
       transport: 'unix', kind: 'getRoutes', concurrency: 1, databaseShare: 0, daemonPeakRssBytes: 0,
       cpuCores: { daemon: 0, database: 0, loadGenerator: 0, harness: 0, otherProcesses: 0 },
-      load: { requests: 10, seconds: 1, requestsPerSecond: 10, latencyMs: { p50: 1, p99: 1, max: 1 }, errors, errorSamples: [] },
+      load: { requests: 10, seconds: 1, requestsPerSecond: 10, latencyMs: { p50: 1, p99: 1, max: 1 }, answerBytesMedian: 100, errors, errorSamples: [] },
     } as const;
     const checked = { checked: 5, withRoutes: 5, wrong: 0, problems: [] } as const;
     const run = { transport: 'unix', daemonPeakRssBytes: 0, daemonExit: { code: 0, signal: null, killed: false }, correctness: checked, rtjsonCorrectness: checked } as const;
@@ -111,6 +113,8 @@ describe('bench: expected answers and the checker (pure)', () => {
     const rtjsonWrong = verdictOf([scenario], [{ ...run, rtjsonCorrectness: { ...checked, wrong: 2, problems: ['y'] } }]);
     expect([rtjsonWrong.ok, rtjsonWrong.wrongAnswers, rtjsonWrong.reasons[0]]).to.deep.equal([false, 2, 'unix: 2 of 5 sampled GET /rtjson answers wrong; first: y']);
     expect(verdictOf([scenario], [{ ...run, daemonExit: { code: null, signal: 'SIGKILL', killed: true } }]).ok).to.equal(false);
+    const coldWrong = verdictOf([scenario], [{ ...run, coldCorrectness: { ...checked, wrong: 1, problems: ['z'] } }]);
+    expect([coldWrong.ok, coldWrong.wrongAnswers, coldWrong.reasons[0]]).to.deep.equal([false, 1, 'unix: 1 of 5 sampled memo-cold answers wrong; first: z']);
   });
 
   it("fails the verdict when the daemon's RSS grows under spread traffic by more than traffic may add", () => {
@@ -138,6 +142,43 @@ describe('bench: expected answers and the checker (pure)', () => {
     expect(() => parseBenchOptions(['--spread-clds', '0'])).to.throw(/--spread-clds must be between 1 and/);
     const quick = parseBenchOptions(['--preset', 'quick']);
     expect('help' in quick ? undefined : quick.sizes.routes).to.equal(5000);
+    expect(() => parseBenchOptions(['--preset', 'huge'])).to.throw(/--preset must be one of full, quick, big/);
+    const big = parseBenchOptions(['--preset', 'big']);
+    expect('help' in big ? undefined : [big.sizes.routes, big.transports, big.concurrency, big.sqlConcurrency, big.freshnessEdits, big.spread.routes, big.coldRequests]).to.deep.equal([
+      5_000_000, ['unix'], [16], [], 0, 0, 200_000,
+    ]);
+    const bigHttp = parseBenchOptions(['--preset', 'big', '--transports', 'unix,http']);
+    expect('help' in bigHttp ? undefined : bigHttp.transports).to.deep.equal(['unix', 'http']);
+  });
+
+  it("answers the Node ceiling server's fixed body at exactly the size asked, as a JSON-RPC success", () => {
+    for (const bytes of [MIN_FIXED_BODY_BYTES, 60, 260, 7400]) {
+      const body = fixedBody(bytes);
+      expect(body.length).to.equal(bytes);
+      expect(isRpcSuccess(body.toString('utf8'), true)).to.equal(true);
+    }
+  });
+
+  it('draws memo-cold calls on distinct (group, longest pool prefix) pairs, and Zipf draws skewed to the first ranks', () => {
+    const { calls, sample, distinctKeys } = coldCalls(ds, 1000, 50);
+    expect(calls).to.have.length(1000);
+    expect(distinctKeys).to.equal(1000);
+    expect(new Set(calls.map((c) => c.cld)).size).to.equal(1000);
+    // The checked sample asks pairs the load does not.
+    const keys = new Set([...calls, ...sample].map((c) => `${c.routing_group} ${ds.longestPoolPrefix(c.cld)}`));
+    expect(keys.size).to.equal(1050);
+    // More than the data's pairs: CLDs stay distinct, keys repeat.
+    const pairs = ds.prefixes.length * ds.groups.length;
+    const over = coldCalls(ds, pairs + 100);
+    expect(new Set(over.calls.map((c) => c.cld)).size).to.equal(over.calls.length);
+    expect(over.distinctKeys).to.be.at.most(pairs);
+    expect(coldCalls(ds, 1000, 50).calls).to.deep.equal(calls);
+
+    const zipf = zipfCalls(calls, 20_000, 1, 7);
+    // s = 1 over 1,000 ranks: rank 1 has 1/H(1000) ≈ 13.4% of the draws, the top 1% (10 ranks) 2.93/7.49 ≈ 39%.
+    expect(zipf.topShare).to.be.within(0.12, 0.15);
+    expect(zipf.topPercentShare).to.be.within(0.36, 0.42);
+    expect(zipf.calls.filter((c) => c === calls[0]).length).to.be.above(zipf.calls.filter((c) => c === calls[1]).length);
   });
 });
 
@@ -219,6 +260,10 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
     expect(stdout).to.match(/\| http \| getRoutes \| 64 \|/);
     expect(stdout).to.match(/\| http \| rtjson \| 64 \|/);
     expect(stdout).to.match(/GET \/rtjson against getRoutes \(requests\/s, the same calls\): unix c1 \d+\.\d\d, /);
+    expect(stdout).to.match(/\| http \| node-same-size \| 64 \|/);
+    expect(stdout).to.match(/\| unix \| getRoutes-cold \| 1 \|/);
+    expect(stdout).to.match(/Against Node's own HTTP server on the same transport/);
+    expect(stdout).to.match(/\| unix \| 16 \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d \| [\d,]+ B \| [\d,]+ B \|/);
     expect(stdout).to.contain('Verdict: OK');
   });
 
@@ -238,7 +283,8 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
     const files = readdirSync(resultsDir);
     expect(files).to.have.length(1);
     const result = JSON.parse(readFileSync(join(resultsDir, files[0]!), 'utf8')) as BenchResult;
-    expect(result.scenarios).to.have.length(18);
+    // Per transport: ping, getRoutes, rtjson, memo-cold, Zipf, Node's ping and Node's same size, at 1, 16, 64.
+    expect(result.scenarios).to.have.length(42);
     expect(result.rtjsonRatios.map((r) => `${r.transport} ${r.concurrency}`)).to.deep.equal(['unix 1', 'unix 16', 'unix 64', 'http 1', 'http 16', 'http 64']);
     for (const s of result.scenarios) {
       expect(s.load.errors.total, `${s.transport} ${s.kind} c${s.concurrency}: ${s.load.errorSamples.join(' | ')}`).to.equal(0);
@@ -250,9 +296,31 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
       expect(t.correctness.wrong, t.correctness.problems.join('\n')).to.equal(0);
       expect(t.correctness.withRoutes).to.be.greaterThan(0);
       expect([t.rtjsonCorrectness.checked, t.rtjsonCorrectness.wrong], t.rtjsonCorrectness.problems.join('\n')).to.deep.equal([50, 0]);
+      expect([t.coldCorrectness?.checked, t.coldCorrectness?.wrong], t.coldCorrectness?.problems.join('\n')).to.deep.equal([50, 0]);
       expect(t.daemonExit.code).to.equal(0);
     }
     expect(result.machine.database).to.match(/\d+\.\d+/);
+  });
+
+  it("sets the daemon against Node's own HTTP server at the same answer sizes, also memo-cold and skewed", () => {
+    const result = JSON.parse(readFileSync(join(resultsDir, readdirSync(resultsDir)[0]!), 'utf8')) as BenchResult;
+    expect(result.ceilingRatios.map((r) => `${r.transport} ${r.concurrency}`)).to.deep.equal(['unix 1', 'unix 16', 'unix 64', 'http 1', 'http 16', 'http 64']);
+    for (const r of result.ceilingRatios) {
+      for (const value of [r.getRoutesOverSameSize, r.pingOverNodePing, r.coldOverSameSize, r.zipfOverSameSize, r.getRoutesAnswerBytes, r.pingAnswerBytes]) {
+        expect(value, JSON.stringify(r)).to.be.a('number').and.above(0);
+      }
+    }
+    for (const s of result.scenarios) expect(s.load.answerBytesMedian, `${s.transport} ${s.kind} c${s.concurrency}`).to.be.a('number').and.above(0);
+    // Node's server answered exactly the daemon's median sizes.
+    for (const t of ['unix', 'http'] as const) {
+      const median = (kind: string): number => result.scenarios.find((s) => s.transport === t && s.kind === kind && s.concurrency === 64)!.load.answerBytesMedian;
+      expect(median('node-same-size')).to.equal(median('getRoutes'));
+      expect(median('node-ping')).to.equal(median('ceiling'));
+    }
+    const pools = result.requestPools!;
+    expect([pools.cold.requests, pools.cold.distinctClds, pools.zipf.draws, pools.zipf.s]).to.deep.equal([2000, 2000, 2000, 1]);
+    expect(pools.cold.distinctKeys).to.equal(2000);
+    expect(pools.zipf.topShare).to.be.a('number').and.above(0.05);
   });
 
   it('leaves no directory and no process behind', () => {

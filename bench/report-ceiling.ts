@@ -1,0 +1,75 @@
+// The daemon against Node's own HTTP server (ceiling.ts): the ratios of
+// the result and their markdown. Pure, like report.ts.
+
+import type { Transport } from './options.js';
+import type { ScenarioKind, ScenarioResult } from './scenario.js';
+
+export interface CeilingRatio {
+  readonly transport: Transport;
+  readonly concurrency: number;
+  /** Median answer bytes of the daemon's getRoutes and ping: what node-same-size and node-ping answer. */
+  readonly getRoutesAnswerBytes: number | null;
+  readonly pingAnswerBytes: number | null;
+  /** req/s over req/s; null when either scenario did not run. */
+  readonly getRoutesOverSameSize: number | null;
+  readonly pingOverNodePing: number | null;
+  readonly coldOverSameSize: number | null;
+  readonly zipfOverSameSize: number | null;
+}
+
+/** What the memo-cold and the Zipf scenarios asked (cold-requests.ts). */
+export interface RequestPools {
+  readonly cold: { readonly requests: number; readonly distinctClds: number; readonly distinctKeys: number };
+  readonly zipf: { readonly draws: number; readonly distinctCalls: number; readonly s: number; readonly topShare: number; readonly topPercentShare: number };
+}
+
+export function ceilingRatiosOf(scenarios: readonly ScenarioResult[]): CeilingRatio[] {
+  const out: CeilingRatio[] = [];
+  for (const s of scenarios) {
+    if (s.kind !== 'node-same-size') continue;
+    const find = (kind: ScenarioKind): ScenarioResult | undefined => scenarios.find((c) => c.kind === kind && c.transport === s.transport && c.concurrency === s.concurrency);
+    const over = (kind: ScenarioKind, base: ScenarioKind): number | null => {
+      const top = find(kind)?.load.requestsPerSecond;
+      const bottom = find(base)?.load.requestsPerSecond;
+      return top === undefined || bottom === undefined || bottom <= 0 ? null : top / bottom;
+    };
+    out.push({
+      transport: s.transport,
+      concurrency: s.concurrency,
+      getRoutesAnswerBytes: find('getRoutes')?.load.answerBytesMedian ?? null,
+      pingAnswerBytes: find('ceiling')?.load.answerBytesMedian ?? null,
+      getRoutesOverSameSize: over('getRoutes', 'node-same-size'),
+      pingOverNodePing: over('ceiling', 'node-ping'),
+      coldOverSameSize: over('getRoutes-cold', 'node-same-size'),
+      zipfOverSameSize: over('getRoutes-zipf', 'node-same-size'),
+    });
+  }
+  return out;
+}
+
+const ratio = (r: number | null): string => (r === null ? '-' : r.toFixed(2));
+const bytes = (b: number | null): string => (b === null ? '-' : `${b.toLocaleString('en')} B`);
+
+export function ceilingSection(ratios: readonly CeilingRatio[], pools: RequestPools | undefined): string[] {
+  if (ratios.length === 0) return [];
+  const lines = [
+    '',
+    "Against Node's own HTTP server on the same transport (bench/ceiling-server.ts: a fixed JSON-RPC-shaped body of the daemon's median answer size, the same requests, load runner and concurrency; req/s ÷ req/s):",
+    '',
+    '| transport | conc. | getRoutes ÷ Node, same size | ping ÷ Node, same size | memo-cold getRoutes ÷ Node, same size | Zipf getRoutes ÷ Node, same size | getRoutes answer (median) | ping answer (median) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...ratios.map(
+      (r) =>
+        `| ${r.transport} | ${r.concurrency} | ${ratio(r.getRoutesOverSameSize)} | ${ratio(r.pingOverNodePing)} | ${ratio(r.coldOverSameSize)} | ${ratio(r.zipfOverSameSize)} | ${bytes(r.getRoutesAnswerBytes)} | ${bytes(r.pingAnswerBytes)} |`,
+    ),
+  ];
+  if (pools !== undefined) {
+    lines.push(
+      '',
+      `Memo-cold: ${pools.cold.requests.toLocaleString('en')} requests, ${pools.cold.distinctClds.toLocaleString('en')} distinct CLDs on ${pools.cold.distinctKeys.toLocaleString('en')} distinct (group, longest prefix) pairs. ` +
+        `Zipf s=${pools.zipf.s}: ${pools.zipf.draws.toLocaleString('en')} draws over those ${pools.zipf.distinctCalls.toLocaleString('en')} calls, ` +
+        `the most asked ${(pools.zipf.topShare * 100).toFixed(1)}% of them, the top 1% of calls ${(pools.zipf.topPercentShare * 100).toFixed(0)}%.`,
+    );
+  }
+  return lines;
+}
