@@ -48,7 +48,7 @@ export const MAX_LISTED_ROWS_PER_BATCH = 10_000;
 
 /**
  * Units of work (rows looked at, comparisons) a listing does before it gives
- * the event loop back (routing/listing-order.ts): a millisecond or two, so
+ * the event loop back (routing/inspect/listing-order.ts): a millisecond or two, so
  * that ordering a set of a million routes for listRoutes never holds the
  * other listeners of the process for longer.
  */

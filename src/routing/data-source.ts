@@ -7,17 +7,17 @@
 
 import { SippyError } from '../errors.js';
 import type { Database } from '../db/pool.js';
-import type { BadRow, BadRule, Exclusion } from './candidates.js';
-import { findCandidates } from './candidates.js';
-import type { GroupRow } from './model.js';
-import { parsePolicy, type PolicyKey } from './policy.js';
-import { costCandidates, type CostedCandidate } from './select.js';
-import { snapshotCandidates } from './snapshot-candidates.js';
-import { chosenRoutes, type ChosenRoutes } from './chosen-routes.js';
-import type { DataStatus, SnapshotFollower } from './snapshot-follower.js';
-import { loadRoutingData } from './sql.js';
-import type { RuleCache } from './translation.js';
-import type { RouteRequest } from './types.js';
+import type { BadRow, BadRule, Exclusion } from './rules/candidates.js';
+import { findCandidates } from './rules/candidates.js';
+import type { GroupRow } from './rules/model.js';
+import { parsePolicy, type PolicyKey } from './rules/policy.js';
+import { costCandidates, type CostedCandidate } from './rules/select.js';
+import { snapshotCandidates } from './snapshot/snapshot-candidates.js';
+import { chosenRoutes, type ChosenRoutes } from './snapshot/chosen-routes.js';
+import type { DataStatus, SnapshotFollower } from './follow/snapshot-follower.js';
+import { loadRoutingData } from './sql/sql.js';
+import type { RuleCache } from './rules/translation.js';
+import type { RouteRequest } from './contract.js';
 
 /** A group and, when it is local, what step 2 and 3 found for the request. */
 export type GroupLookup =

@@ -10,7 +10,7 @@ import { SippyError } from '../errors.js';
 import { DatabaseRegistry } from '../db/registry.js';
 import { queueLimitFor, type Database, type PoolLimits } from '../db/pool.js';
 import { createResolver, DatabaseHealthLog, type ExternalLimits, type DataStatus, type FollowerSettings, type SnapshotFollower, type SnapshotRegistry } from '../routing/index.js';
-import type { Resolver } from '../routing/types.js';
+import type { Resolver } from '../routing/contract.js';
 import { Listener } from '../rpc/listener.js';
 import type { DaemonMetrics, UpstreamObserver } from '../metrics/daemon-metrics.js';
 import type { ListenerFactory, ManagedListener } from './executor.js';

@@ -1,14 +1,14 @@
 import { expect } from 'chai';
-import { ChosenRoutes, ChosenRoutesMemo, chosenRoutes } from '../../../src/routing/chosen-routes.js';
-import { formatMicrosAny } from '../../../src/routing/cost.js';
-import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
-import type { RouteRow } from '../../../src/routing/model.js';
-import type { PolicyKey } from '../../../src/routing/policy.js';
-import { RECORD, RouteSetBuilder, type RouteSet } from '../../../src/routing/route-set.js';
-import { selectRoutes } from '../../../src/routing/select.js';
-import { snapshotCandidates } from '../../../src/routing/snapshot-candidates.js';
-import { RoutingSnapshot, type SmallTables } from '../../../src/routing/snapshot.js';
-import { RuleCache } from '../../../src/routing/translation.js';
+import { ChosenRoutes, ChosenRoutesMemo, chosenRoutes } from '../../../src/routing/snapshot/chosen-routes.js';
+import { formatMicrosAny } from '../../../src/routing/rules/cost.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
+import type { RouteRow } from '../../../src/routing/rules/model.js';
+import type { PolicyKey } from '../../../src/routing/rules/policy.js';
+import { RECORD, RouteSetBuilder, type RouteSet } from '../../../src/routing/snapshot/route-set.js';
+import { selectRoutes } from '../../../src/routing/rules/select.js';
+import { snapshotCandidates } from '../../../src/routing/snapshot/snapshot-candidates.js';
+import { RoutingSnapshot, type SmallTables } from '../../../src/routing/snapshot/snapshot.js';
+import { RuleCache } from '../../../src/routing/rules/translation.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 // The choices a snapshot keeps per (group, longest prefix) must be exactly

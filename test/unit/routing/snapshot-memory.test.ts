@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { chosenRoutes, ChosenRoutesMemo, CHOICE_CHUNK_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../../src/routing/chosen-routes.js';
-import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
-import type { PolicyKey } from '../../../src/routing/policy.js';
-import { BUILDER_SCRATCH_KEPT_ROUTES, RECORD, RouteSetBuilder } from '../../../src/routing/route-set.js';
-import type { RouteInput } from '../../../src/routing/route-values.js';
-import { RoutingSnapshot, type SmallTables, type SnapshotGroup } from '../../../src/routing/snapshot.js';
-import { RuleCache } from '../../../src/routing/translation.js';
+import { chosenRoutes, ChosenRoutesMemo, CHOICE_CHUNK_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../../src/routing/snapshot/chosen-routes.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
+import type { PolicyKey } from '../../../src/routing/rules/policy.js';
+import { BUILDER_SCRATCH_KEPT_ROUTES, RECORD, RouteSetBuilder } from '../../../src/routing/snapshot/route-set.js';
+import type { RouteInput } from '../../../src/routing/rules/route-values.js';
+import { RoutingSnapshot, type SmallTables, type SnapshotGroup } from '../../../src/routing/snapshot/snapshot.js';
+import { RuleCache } from '../../../src/routing/rules/translation.js';
 
 // What the snapshot holds beyond its rows is bounded (docs/operations.md,
 // "Memory"): the builder's scratch, one map per prefix, and chosen routes

@@ -7,19 +7,19 @@
 // route that cannot have its connection (a name no column can store, the
 // budget spent) is left out and logged, never failing the whole answer.
 
-import { SippyError } from '../errors.js';
-import type { Database } from '../db/pool.js';
-import { DEFAULT_LIMITS } from '../econfig/listener-spec.js';
-import type { GroupRow } from './model.js';
-import type { ExternalGroupHandler, RouteRequest, RouteResult } from './types.js';
-import type { ExternalConnections } from './sql.js';
+import { SippyError } from '../../errors.js';
+import type { Database } from '../../db/pool.js';
+import { DEFAULT_LIMITS } from '../../econfig/listener-spec.js';
+import type { GroupRow } from '../rules/model.js';
+import type { ExternalGroupHandler, RouteRequest, RouteResult } from '../contract.js';
+import type { ExternalConnections } from '../sql/sql.js';
 import { createExternalConnections, externalVendor } from './external-creation.js';
-import { redactUri } from '../dsn-syntax.js';
+import { redactUri } from '../../dsn-syntax.js';
 import { checkHops, connectionsToCreate, mapUpstreamRoutes, unmappableRoute, upstreamCall, upstreamFailure } from './external-map.js';
 import { CreationBudget } from './creation-budget.js';
 import { UpstreamClients } from './upstream-clients.js';
-import type { RuleCache } from './translation.js';
-import { IntervalFilter, logBadRule, OnceFilter, type RoutingLogger } from './log.js';
+import type { RuleCache } from '../rules/translation.js';
+import { IntervalFilter, logBadRule, OnceFilter, type RoutingLogger } from '../rules/log.js';
 
 const UPSTREAM_LOG_INTERVAL_MS = 60_000;
 /** Upstream URIs whose shown form is kept; past it the memo starts over. */

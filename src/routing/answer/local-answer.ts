@@ -7,8 +7,8 @@
 // order, `routes` among them (an accessor until first read); the bytes are
 // in private fields.
 
-import type { GroupRow } from './model.js';
-import type { ExcludedEntry, Route, RouteResult } from './types.js';
+import type { GroupRow } from '../rules/model.js';
+import type { ExcludedEntry, Route, RouteResult } from '../contract.js';
 import { envelopeInPlace } from './json-bytes.js';
 
 /** Makes an answer's `count` routes from what they were written from, with the request's numbers. */

@@ -3,14 +3,14 @@
 // the local external vendor's connections (routing.md "External groups",
 // steps 1 and 4). No I/O: the forwarder (external.ts) does the calls.
 
-import { catalogue, SippyError } from '../errors.js';
-import { RpcCallError } from '../client/rpc-client.js';
-import type { GetRoutesCall } from '../client/routing-client.js';
-import type { GroupRow } from './model.js';
-import type { ExcludedEntry, Route, RouteRequest, RouteResult } from './types.js';
-import { connectionKey, type ExternalConnectionRow, type ExternalConnections, type NewExternalConnection } from './sql.js';
-import { applyRule, RuleSyntaxError, type RuleCache } from './translation.js';
-import { DestinationError, parseDestination } from './destination.js';
+import { catalogue, SippyError } from '../../errors.js';
+import { RpcCallError } from '../../client/rpc-client.js';
+import type { GetRoutesCall } from '../../client/routing-client.js';
+import type { GroupRow } from '../rules/model.js';
+import type { ExcludedEntry, Route, RouteRequest, RouteResult } from '../contract.js';
+import { connectionKey, type ExternalConnectionRow, type ExternalConnections, type NewExternalConnection } from '../sql/sql.js';
+import { applyRule, RuleSyntaxError, type RuleCache } from '../rules/translation.js';
+import { DestinationError, parseDestination } from '../rules/destination.js';
 
 /** JSON-RPC code of a loop; an upstream's is passed back as ROUTING_LOOP. */
 const LOOP_CODE = catalogue.ROUTING_LOOP.rpc;

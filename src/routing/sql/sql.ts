@@ -4,12 +4,12 @@
 // those destination sets for every prefix of the CLD, an index range lookup
 // on routes (i_destination_set, prefix, activation_date), never LIKE or a scan.
 
-import type { Database, Row, Session, SqlValue } from '../db/pool.js';
-import type { EntryRow, GroupRow, GroupWithEntries, RouteRow } from './model.js';
-import { prefixesOf } from './match.js';
-import { isSippyError } from '../errors.js';
-import { destinationSetAmount, ROUTE_COLUMN_NAMES, ROUTE_SELECT_LIST, routeFromValues } from './route-values.js';
-import { parseDestination } from './destination.js';
+import type { Database, Row, Session, SqlValue } from '../../db/pool.js';
+import type { EntryRow, GroupRow, GroupWithEntries, RouteRow } from '../rules/model.js';
+import { prefixesOf } from '../rules/match.js';
+import { isSippyError } from '../../errors.js';
+import { destinationSetAmount, ROUTE_COLUMN_NAMES, ROUTE_SELECT_LIST, routeFromValues } from '../rules/route-values.js';
+import { parseDestination } from '../rules/destination.js';
 
 /** routes.prefix is VARCHAR(32): no longer prefix can exist. */
 export const MAX_PREFIX_LENGTH = 32;

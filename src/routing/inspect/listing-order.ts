@@ -12,8 +12,8 @@
 // listings of one set wait for the same computation.
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { LISTING_PIECE } from '../limits.js';
-import type { RouteSet } from './route-set.js';
+import { LISTING_PIECE } from '../../limits.js';
+import type { RouteSet } from '../snapshot/route-set.js';
 
 /**
  * Rows of a set in listing order, as runs of consecutive rows: run b starts

@@ -27,15 +27,15 @@
 // V8's old generation, which then grows by a share of the heap between
 // full collections (docs/operations.md, "Memory").
 
-import { CHOSEN_ROUTES_BYTES_PER_SNAPSHOT } from '../limits.js';
-import type { BadRule } from './candidates.js';
+import { CHOSEN_ROUTES_BYTES_PER_SNAPSHOT } from '../../limits.js';
+import type { BadRule } from '../rules/candidates.js';
 import type { PrefixPool } from './interned.js';
-import type { PolicyKey } from './policy.js';
+import type { PolicyKey } from '../rules/policy.js';
 import { RECORD, rowIndexOf } from './route-set.js';
-import { selectRoutes } from './select.js';
+import { selectRoutes } from '../rules/select.js';
 import { snapshotCandidates } from './snapshot-candidates.js';
 import type { SnapshotEntry, SnapshotGroup } from './snapshot.js';
-import type { RuleCache } from './translation.js';
+import type { RuleCache } from '../rules/translation.js';
 
 /** What a policy chose for one (group, longest prefix), valid for request times in [from, until). */
 export class ChosenRoutes {

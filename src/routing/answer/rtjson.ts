@@ -5,11 +5,11 @@
 // RtjsonRoute and rtjsonRoute(), made from a route's own data (the fields of
 // the getRoutes route it stands for, with its destination parsed at load).
 
-import type { Candidate } from './candidates.js';
-import { DestinationError, fromUri, parseDestination, requestUri, type SipDestination } from './destination.js';
-import type { RouteRow } from './model.js';
-import { applyRule } from './translation.js';
-import type { ExcludedEntry, Route, RouteResult } from './types.js';
+import type { Candidate } from '../rules/candidates.js';
+import { DestinationError, fromUri, parseDestination, requestUri, type SipDestination } from '../rules/destination.js';
+import type { RouteRow } from '../rules/model.js';
+import { applyRule } from '../rules/translation.js';
+import type { ExcludedEntry, Route, RouteResult } from '../contract.js';
 
 /** What an rtjson route is made of: its getRoutes route's timers and translated numbers, and its destination parsed. */
 export type RtjsonRouteData = Pick<Route, 'timeout' | 'timeout_1xx' | 'cli' | 'cld'> & { readonly destination: SipDestination };

@@ -20,17 +20,17 @@
 
 import { EventEmitter } from 'node:events';
 import type { PoolConnection } from 'mysql2/promise';
-import { Database } from '../db/pool.js';
-import { describeForLog } from '../log.js';
-import type { Dsn } from '../db/dsn.js';
-import { RoutingSnapshot, type SmallTables } from './snapshot.js';
-import { MoneyTable, PrefixPool, TimeTable } from './interned.js';
-import { RouteSetBuilder, type RouteSet } from './route-set.js';
+import { Database } from '../../db/pool.js';
+import { describeForLog } from '../../log.js';
+import type { Dsn } from '../../db/dsn.js';
+import { RoutingSnapshot, type SmallTables } from '../snapshot/snapshot.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../snapshot/interned.js';
+import { RouteSetBuilder, type RouteSet } from '../snapshot/route-set.js';
 import { purgeJournal, SnapshotReader } from './snapshot-sql.js';
 import { JournalCursor, MAX_GAPS } from './journal-cursor.js';
 import { journalFollowable, readFull, readPoll, readReconcile, type JournalState } from './snapshot-refresh.js';
-import { BAD_ROW_MESSAGE, OnceFilter } from './log.js';
-import { destinationSetProblem } from './route-values.js';
+import { BAD_ROW_MESSAGE, OnceFilter } from '../rules/log.js';
+import { destinationSetProblem } from '../rules/route-values.js';
 import { readReplicaStatus, REPLICA_CHECK_MS, type ReplicaStatus } from './replica-status.js';
 
 export interface FollowerSettings {

@@ -5,12 +5,12 @@
 // snapshot, so a read that fails or is abandoned changes nothing (the
 // follower applies a result only once its read has succeeded).
 
-import { RoutingSnapshot, type SmallTables } from './snapshot.js';
-import { MoneyTable, PrefixPool, TimeTable } from './interned.js';
-import { RouteSetBuilder, type RouteSet } from './route-set.js';
+import { RoutingSnapshot, type SmallTables } from '../snapshot/snapshot.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../snapshot/interned.js';
+import { RouteSetBuilder, type RouteSet } from '../snapshot/route-set.js';
 import type { RouteById, SnapshotReader } from './snapshot-sql.js';
 import { changesOf, JournalCursor, type Changes, type SeqRange } from './journal-cursor.js';
-import { triggersInPlace, type TriggerProblems } from '../db/migrations.js';
+import { triggersInPlace, type TriggerProblems } from '../../db/migrations.js';
 
 /** The journal as a refresh found it. */
 export interface JournalState {

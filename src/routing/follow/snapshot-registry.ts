@@ -5,10 +5,10 @@
 // --data-reconcile (the usual case) share one snapshot; so do those that
 // also write (--db-write) to the same database.
 
-import { parseDsn } from '../db/dsn.js';
-import { redactUri } from '../dsn-syntax.js';
+import { parseDsn } from '../../db/dsn.js';
+import { redactUri } from '../../dsn-syntax.js';
 import { SnapshotFollower, type DataStatus, type FollowerLogger, type FollowerSettings } from './snapshot-follower.js';
-import type { SnapshotMetricsView } from '../metrics/daemon-metrics.js';
+import type { SnapshotMetricsView } from '../../metrics/daemon-metrics.js';
 
 /** A follower as the snapshot series show it: `database` is its DSN, redacted. */
 export function snapshotMetricsView(database: string, follower: SnapshotFollower): SnapshotMetricsView {

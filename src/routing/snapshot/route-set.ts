@@ -11,10 +11,10 @@
 // own hash table. A group of twenty entries costs one CLD walk and twenty
 // probes.
 
-import type { RouteRow } from './model.js';
+import type { RouteRow } from '../rules/model.js';
 import { DescriptionPool, type MoneyTable, type PrefixPool, type TimeTable } from './interned.js';
-import { formatMicrosAny, int32Micros } from './cost.js';
-import type { BadValue, RouteInput } from './route-values.js';
+import { formatMicrosAny, int32Micros } from '../rules/cost.js';
+import type { BadValue, RouteInput } from '../rules/route-values.js';
 
 const HUNTSTOP = 1;
 const FORBIDDEN = 2;

@@ -5,13 +5,13 @@
 // BigInt (a memo per route and average duration was measured: it cost 40 MB
 // at a million routes and saved nothing over the arithmetic). Pure.
 
-import { entryRules, parseEntryRules, type BadRule, type Exclusion } from './candidates.js';
-import { estimateCostMicros, estimateCostMicrosNumber } from './cost.js';
+import { entryRules, parseEntryRules, type BadRule, type Exclusion } from '../rules/candidates.js';
+import { estimateCostMicros, estimateCostMicrosNumber } from '../rules/cost.js';
 import type { PrefixPool } from './interned.js';
 import { NO_MATCH, NOT_ACTIVE, type RouteSet } from './route-set.js';
-import type { CostedCandidate } from './select.js';
+import type { CostedCandidate } from '../rules/select.js';
 import type { SnapshotEntry, SnapshotGroup } from './snapshot.js';
-import type { RuleCache } from './translation.js';
+import type { RuleCache } from '../rules/translation.js';
 
 export interface SnapshotCandidates {
   readonly candidates: CostedCandidate[];

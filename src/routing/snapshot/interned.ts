@@ -3,7 +3,7 @@
 // (route-set.ts). All append-only, so snapshots of several generations can
 // share them; a full load starts new ones.
 
-import { parseMicrosNumber } from './cost.js';
+import { parseMicrosNumber } from '../rules/cost.js';
 
 /**
  * Amounts (DECIMAL text as the database sends it) interned: each distinct

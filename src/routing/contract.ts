@@ -2,11 +2,11 @@
 // Field names are those of rpc.md's getRoutes result, so the RPC layer can
 // send a RouteResult as it is. Money is always a decimal string.
 
-import type { GroupRow } from './model.js';
-import type { DataStatus } from './snapshot-follower.js';
-import type { RoutingInspector } from './inspect.js';
+import type { GroupRow } from './rules/model.js';
+import type { DataStatus } from './follow/snapshot-follower.js';
+import type { RoutingInspector } from './inspect/inspect.js';
 import type { RouteResult } from '../route-wire.js';
-import type { RtjsonDocument } from './rtjson.js';
+import type { RtjsonDocument } from './answer/rtjson.js';
 
 export type { ExcludedEntry, ExclusionReason, Route, RouteResult } from '../route-wire.js';
 

@@ -7,9 +7,9 @@
 // cost and the translated numbers are written. The bytes parse to exactly
 // the answer object and equal JSON.stringify of it (tests compare).
 
-import type { EntryRow, GroupRow, RouteRow } from './model.js';
-import { RECORD, type PricesInRecord, type RouteSet } from './route-set.js';
-import { formatMicrosAny } from './cost.js';
+import type { EntryRow, GroupRow, RouteRow } from '../rules/model.js';
+import { RECORD, type PricesInRecord, type RouteSet } from '../snapshot/route-set.js';
+import { formatMicrosAny } from '../rules/cost.js';
 import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
 
 // Kept on the objects themselves, under symbols and not enumerable: invisible

@@ -1,7 +1,7 @@
 // A routing group's policy (routing.md step 4): a comma-separated chain of
 // ordering keys, the first most significant. Pure.
 
-import { SippyError } from '../errors.js';
+import { SippyError } from '../../errors.js';
 
 export const POLICY_KEYS = ['lcr', 'prefix', 'preference', 'order', 'weight'] as const;
 export type PolicyKey = (typeof POLICY_KEYS)[number];

@@ -5,7 +5,7 @@
 // MariaDB and MySQL show it to users with REPLICA MONITOR (MariaDB), or
 // REPLICATION CLIENT (MySQL, older MariaDB); to others it is hidden.
 
-import type { Database } from '../db/pool.js';
+import type { Database } from '../../db/pool.js';
 
 /** How often (ms) a follower reads its server's replication state. */
 export const REPLICA_CHECK_MS = 1000;

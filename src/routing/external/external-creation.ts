@@ -10,12 +10,12 @@
 // Another process (a second daemon on the same database) can still race an
 // insert: the unique keys keep one row, an id may go.
 
-import type { Database } from '../db/pool.js';
+import type { Database } from '../../db/pool.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   connectionKey, insertExternalConnections, insertExternalVendor, readExternalConnections,
   type ExternalConnections, type NewExternalConnection,
-} from './sql.js';
+} from '../sql/sql.js';
 
 /** Process-wide: every forwarder of the process creates under it. */
 const creating = new KeyedLock();

@@ -4,10 +4,10 @@
 // Names and prefixes compare exactly here too: the binary collation pads
 // spaces ('44 ' = '44'), BINARY does not.
 
-import type { Database, Row, SqlValue } from '../db/pool.js';
-import { prefixesOf } from './match.js';
+import type { Database, Row, SqlValue } from '../../db/pool.js';
+import { prefixesOf } from '../rules/match.js';
 import { groupNotFound, groupsPage, listing, routesPage, type GroupsPage, type ListingEntry, type RouteListing, type GroupsQuery, type RoutesPage, type RoutesQuery, type RoutingInspector } from './inspect.js';
-import { MAX_PREFIX_LENGTH, toRoute } from './sql.js';
+import { MAX_PREFIX_LENGTH, toRoute } from '../sql/sql.js';
 
 const GROUPS_SQL = `SELECT g.i_routing_group, g.name, g.policy, g.average_duration, g.external, g.uri,
        COUNT(e.i_routing_group_entry) AS entries,

@@ -4,12 +4,12 @@
 // statement is parameterised; every one is bounded by the caller's timeout.
 
 import type { PoolConnection } from 'mysql2/promise';
-import type { SqlValue } from '../db/pool.js';
-import { destinationSetAmount, ROUTE_COLUMN_NAMES, ROUTE_SELECT_LIST, routeFromValues, type RouteInput } from './route-values.js';
-import type { RouteSet, RouteSetBuilder } from './route-set.js';
-import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from './snapshot.js';
-import type { GroupRow } from './model.js';
-import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, TRIGGER_PLACEMENT_SQL, triggerProblems, type TriggerProblems } from '../db/migrations.js';
+import type { SqlValue } from '../../db/pool.js';
+import { destinationSetAmount, ROUTE_COLUMN_NAMES, ROUTE_SELECT_LIST, routeFromValues, type RouteInput } from '../rules/route-values.js';
+import type { RouteSet, RouteSetBuilder } from '../snapshot/route-set.js';
+import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from '../snapshot/snapshot.js';
+import type { GroupRow } from '../rules/model.js';
+import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, TRIGGER_PLACEMENT_SQL, triggerProblems, type TriggerProblems } from '../../db/migrations.js';
 import type { ChangedKey, JournalEntryId, JournalHead, SeqRange } from './journal-cursor.js';
 
 /** Routes asked for by id in one statement at most. */

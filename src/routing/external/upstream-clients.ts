@@ -11,8 +11,8 @@
 // however many requests loop at once, instead of exhausting one socket pool
 // and timing out.
 
-import { RoutingClient } from '../client/routing-client.js';
-import type { RpcClientOptions } from '../client/rpc-client.js';
+import { RoutingClient } from '../../client/routing-client.js';
+import type { RpcClientOptions } from '../../client/rpc-client.js';
 
 interface Slot {
   /** By the hops value of the calls made; created on first use. */

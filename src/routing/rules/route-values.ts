@@ -9,7 +9,7 @@
 
 import type { RouteRow } from './model.js';
 import { formatMicros, parseMicros } from './cost.js';
-import { parseUtcDatetime } from '../db/datetime.js';
+import { parseUtcDatetime } from '../../db/datetime.js';
 
 /** The routes columns routing reads, in the order routeFromValues takes them. */
 export const ROUTE_COLUMN_NAMES = Object.freeze([

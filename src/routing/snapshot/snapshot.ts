@@ -6,18 +6,18 @@
 // snapshot that shares every unchanged RouteSet with the old one. Pure: no
 // I/O, no clock.
 
-import { SippyError } from '../errors.js';
-import type { EntryRow, GroupRow } from './model.js';
-import type { EntryRules } from './candidates.js';
-import type { ExternalConnectionRow } from './sql.js';
-import { parsePolicy, type PolicyKey } from './policy.js';
-import { parseMicrosNumber } from './cost.js';
-import { destinationSetProblem, type BadValue } from './route-values.js';
+import { SippyError } from '../../errors.js';
+import type { EntryRow, GroupRow } from '../rules/model.js';
+import type { EntryRules } from '../rules/candidates.js';
+import type { ExternalConnectionRow } from '../sql/sql.js';
+import { parsePolicy, type PolicyKey } from '../rules/policy.js';
+import { parseMicrosNumber } from '../rules/cost.js';
+import { destinationSetProblem, type BadValue } from '../rules/route-values.js';
 import type { PrefixPool } from './interned.js';
 import type { RouteSet } from './route-set.js';
-import { withEntryJson, withGroupJson } from './answer-json.js';
+import { withEntryJson, withGroupJson } from '../answer/answer-json.js';
 import { ChosenRoutesMemo, type ChosenRoutes } from './chosen-routes.js';
-import { parseDestination, type ParsedDestination } from './destination.js';
+import { parseDestination, type ParsedDestination } from '../rules/destination.js';
 
 /** The rows of the six small tables, as read (routes are in RouteSets). */
 export interface SmallTables {

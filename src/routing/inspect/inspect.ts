@@ -15,11 +15,11 @@
 // (rpc/listing-budget.ts).
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { SippyError } from '../errors.js';
+import { SippyError } from '../../errors.js';
 import { listingOrder, matchingRows, rowCount, visitRows } from './listing-order.js';
-import type { EntryRow, RouteRow } from './model.js';
-import type { RoutingSnapshot, SnapshotGroup } from './snapshot.js';
-import type { DataSourceName, SnapshotFollower } from './snapshot-follower.js';
+import type { EntryRow, RouteRow } from '../rules/model.js';
+import type { RoutingSnapshot, SnapshotGroup } from '../snapshot/snapshot.js';
+import type { DataSourceName, SnapshotFollower } from '../follow/snapshot-follower.js';
 
 /** Rows in a page when the request names no limit. */
 export const DEFAULT_PAGE_LIMIT = 100;
