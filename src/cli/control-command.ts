@@ -6,7 +6,7 @@ import { SippyError } from '../errors.js';
 import { RpcClient, RpcCallError } from '../client/rpc-client.js';
 import { DEFAULT_CONTROL } from '../supervisor/run-paths.js';
 import type { ReloadResult, SupervisorStatus } from '../supervisor/supervisor.js';
-import type { SnapshotStatus } from '../routing/follow/snapshot-registry.js';
+import type { SnapshotStatus } from '../routing/index.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';

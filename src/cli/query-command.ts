@@ -5,7 +5,7 @@ import { redactUri } from '../dsn-syntax.js';
 import { SippyError } from '../errors.js';
 import { RoutingClient } from '../client/routing-client.js';
 import { RpcClient } from '../client/rpc-client.js';
-import type { RouteResult } from '../routing/contract.js';
+import type { RouteResult } from '../routing/index.js';
 import { isIsoWithOffset, MAX_UNIX_SECONDS } from '../rpc/param-schemas.js';
 import { integerOption, parseCommandLine, stringOption } from './args.js';
 import { daemonFailure, daemonUri, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './daemon-call.js';

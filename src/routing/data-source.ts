@@ -14,10 +14,10 @@ import { parsePolicy, type PolicyKey } from './rules/policy.js';
 import { costCandidates, type CostedCandidate } from './rules/select.js';
 import { snapshotCandidates } from './snapshot/snapshot-candidates.js';
 import { chosenRoutes, type ChosenRoutes } from './snapshot/chosen-routes.js';
-import type { DataStatus, SnapshotFollower } from './follow/snapshot-follower.js';
+import type { SnapshotFollower } from './follow/snapshot-follower.js';
 import { loadRoutingData } from './sql/sql.js';
 import type { RuleCache } from './rules/translation.js';
-import type { RouteRequest } from './contract.js';
+import type { DataStatus, RouteRequest } from './contract.js';
 
 /** A group and, when it is local, what step 2 and 3 found for the request. */
 export type GroupLookup =

@@ -11,9 +11,7 @@
 
 import { catalogue, isSippyError, type ErrorCode } from '../errors.js';
 import { describeForLog } from '../log.js';
-import type { Resolver, RouteRequest, RouteResult } from './contract.js';
-import type { DataStatus } from './follow/snapshot-follower.js';
-import type { RoutingInspector } from './inspect/inspect.js';
+import type { DataStatus, Resolver, RouteRequest, RouteResult, RoutingInspector } from './contract.js';
 
 export interface HealthLogger {
   error(message: string, fields?: Record<string, unknown>): void;

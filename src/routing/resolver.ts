@@ -5,7 +5,7 @@
 
 import { SippyError } from '../errors.js';
 import { MAX_CLD_CHARS as MAX_CLD, MAX_CLI_CHARS as MAX_CLI, MAX_HOPS, MAX_ROUTES, MAX_ROUTING_GROUP_CHARS } from '../limits.js';
-import type { ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult } from './contract.js';
+import type { DataStatus, ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult, RtjsonDocument } from './contract.js';
 import type { BadRow, BadRule, Exclusion } from './rules/candidates.js';
 import type { GroupRow } from './rules/model.js';
 import { selectRoutes, type RandomSource, type Ranked } from './rules/select.js';
@@ -15,12 +15,11 @@ import { BAD_ROW_MESSAGE, logBadRule, OnceFilter, type RoutingLogger } from './r
 import { createLogger } from '../log.js';
 import { AnswerWriter } from './answer/answer-json.js';
 import { LocalAnswer } from './answer/local-answer.js';
-import type { DataStatus } from './follow/snapshot-follower.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
 import { ChosenRoutes } from './snapshot/chosen-routes.js';
 import { RECORD } from './snapshot/route-set.js';
 import type { PolicyKey } from './rules/policy.js';
-import { localRtjson, rtjsonOf, type RtjsonDocument } from './answer/rtjson.js';
+import { localRtjson, rtjsonOf } from './answer/rtjson.js';
 
 export interface RoutingResolverOptions {
   /** Where groups and candidates come from. */

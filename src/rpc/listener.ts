@@ -18,7 +18,7 @@ import { SippyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { EnvironmentMetrics } from '../metrics/environment-metrics.js';
-import type { Resolver } from '../routing/contract.js';
+import type { Resolver } from '../routing/index.js';
 import { RejectionLogLimiter } from './allow-list.js';
 import { CallGate } from './call-gate.js';
 import { answerClientError } from './client-errors.js';

@@ -1,39 +1,19 @@
 // The getRoutes answer in Kamailio's rtjson form (sip-proxies.md): the
 // routing document its rtjson module forks from serially, one entry per
 // route in the daemon's order. The same selection as getRoutes; only the
-// writing differs. The one declaration of the document's shape is here:
-// RtjsonRoute and rtjsonRoute(), made from a route's own data (the fields of
-// the getRoutes route it stands for, with its destination parsed at load).
+// writing differs. The document's shape is declared in contract.ts
+// (RtjsonDocument, RtjsonRoute); it is made only here, by rtjsonRoute(), from
+// a route's own data (the fields of the getRoutes route it stands for, with
+// its destination parsed at load).
 
 import type { Candidate } from '../rules/candidates.js';
 import { DestinationError, fromUri, parseDestination, requestUri, type SipDestination } from '../rules/destination.js';
 import type { RouteRow } from '../rules/model.js';
 import { applyRule } from '../rules/translation.js';
-import type { ExcludedEntry, Route, RouteResult } from '../contract.js';
+import type { ExcludedEntry, Route, RouteResult, RtjsonDocument, RtjsonRoute } from '../contract.js';
 
 /** What an rtjson route is made of: its getRoutes route's timers and translated numbers, and its destination parsed. */
 export type RtjsonRouteData = Pick<Route, 'timeout' | 'timeout_1xx' | 'cli' | 'cld'> & { readonly destination: SipDestination };
-
-export interface RtjsonRoute {
-  /** The translated CLD as user part at the destination. */
-  readonly uri: string;
-  /** The destination. */
-  readonly dst_uri: string;
-  /** ms; `timeout_1xx`, absent when NULL. */
-  readonly fr_timer?: number;
-  /** ms; `timeout`, absent when NULL. */
-  readonly fr_inv_timer?: number;
-  /** Only when the connection's CLI translation changed the CLI (Kamailio's uac module then rewrites From). */
-  readonly headers?: { readonly from: { readonly display: string; readonly uri: string } };
-}
-
-export interface RtjsonDocument {
-  readonly version: '1.0';
-  readonly routing: 'serial';
-  readonly routes: readonly RtjsonRoute[];
-  /** Only when getRoutes asked to explain; the rtjson module ignores members it does not know. */
-  readonly excluded?: readonly ExcludedEntry[];
-}
 
 /** The rtjson route of a route, for a request whose CLI was `requestCli`. */
 export function rtjsonRoute(route: RtjsonRouteData, requestCli: string): RtjsonRoute {

@@ -6,22 +6,10 @@
 // REPLICATION CLIENT (MySQL, older MariaDB); to others it is hidden.
 
 import type { Database } from '../../db/pool.js';
+import type { ReplicaStatus } from '../contract.js';
 
 /** How often (ms) a follower reads its server's replication state. */
 export const REPLICA_CHECK_MS = 1000;
-
-export interface ReplicaStatus {
-  /** The replica's I/O thread (receiving from the primary) runs. */
-  readonly io_running: boolean;
-  /** The replica's SQL thread (applying what it received) runs. */
-  readonly sql_running: boolean;
-  /** Seconds_Behind_Master: null when a thread is stopped (the server does not know). */
-  readonly lag_s: number | null;
-  /** The replication error the server reports (SQL thread first), null when none. */
-  readonly last_error: string | null;
-  /** ISO time the state was read. */
-  readonly checked_at: string;
-}
 
 /** Server errors that mean "not yours to see": the user lacks the privilege. */
 const HIDDEN = new Set(['ER_SPECIFIC_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);

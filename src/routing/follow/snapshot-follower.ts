@@ -31,7 +31,8 @@ import { JournalCursor, MAX_GAPS } from './journal-cursor.js';
 import { journalFollowable, readFull, readPoll, readReconcile, type JournalState } from './snapshot-refresh.js';
 import { BAD_ROW_MESSAGE, OnceFilter } from '../rules/log.js';
 import { destinationSetProblem } from '../rules/route-values.js';
-import { readReplicaStatus, REPLICA_CHECK_MS, type ReplicaStatus } from './replica-status.js';
+import { readReplicaStatus, REPLICA_CHECK_MS } from './replica-status.js';
+import type { DataStatus, ReplicaStatus } from '../contract.js';
 
 export interface FollowerSettings {
   /** --data-poll: ms between journal polls. */
@@ -70,38 +71,6 @@ const STOP_BOUND_MS = 1000;
 const FOLLOWER_POOL = { connectionLimit: 2, queueLimit: 10, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
 /** The purge's pool on a separate write server (--db-write): one connection, used once a minute. */
 const PURGE_POOL = { connectionLimit: 1, queueLimit: 2, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
-
-export type DataSourceName = 'sql' | 'snapshot';
-
-/** What ping and status show of a snapshot (snapshot.md "Start, outage, status"). */
-export interface DataStatus {
-  /** What answers getRoutes now: `sql` until the first snapshot is loaded. */
-  readonly source: DataSourceName;
-  readonly generation: number;
-  readonly rows: number;
-  /** ISO time of the last successful sync (the start of its consistent read), null before the first. */
-  readonly last_sync: string | null;
-  /** ms since last_sync, null before the first. */
-  readonly age_ms: number | null;
-  /** Whether the journal's triggers are present; null until checked. */
-  readonly triggers: boolean | null;
-  /** The last sync failure (redacted), null once a sync succeeds again. */
-  readonly last_error: string | null;
-  /** How long the last full load took, ms. */
-  readonly full_load_ms: number | null;
-  /**
-   * Rows left out of routing because a value cannot be held exactly (routes,
-   * destination sets by their connect fee; docs/routing.md): each is logged
-   * once, and answers show it as `bad_row` under explain.
-   */
-  readonly bad_rows: number;
-  /**
-   * When the database read is a replica and the server shows this user its
-   * replication state (REPLICA MONITOR): whether it runs and its lag. Null
-   * otherwise. The data answers come from is age_ms plus the lag behind the primary.
-   */
-  readonly replica: ReplicaStatus | null;
-}
 
 export interface FollowerLogger {
   info(message: string, fields?: Record<string, unknown>): void;

@@ -7,7 +7,8 @@
 
 import { parseDsn } from '../../db/dsn.js';
 import { redactUri } from '../../dsn-syntax.js';
-import { SnapshotFollower, type DataStatus, type FollowerLogger, type FollowerSettings } from './snapshot-follower.js';
+import { SnapshotFollower, type FollowerLogger, type FollowerSettings } from './snapshot-follower.js';
+import type { SnapshotStatus } from '../contract.js';
 import type { SnapshotMetricsView } from '../../metrics/daemon-metrics.js';
 
 /** A follower as the snapshot series show it: `database` is its DSN, redacted. */
@@ -30,16 +31,6 @@ interface Entry {
   readonly writeDsn: string | undefined;
   readonly follower: SnapshotFollower;
   users: number;
-}
-
-/** One snapshot's status with the database it follows (redacted). */
-export interface SnapshotStatus extends DataStatus {
-  readonly dsn: string;
-  /** Where its writes (the journal purge) go, redacted; null: `dsn` itself. */
-  readonly db_write: string | null;
-  readonly poll_ms: number;
-  readonly reconcile_s: number;
-  readonly listeners: number;
 }
 
 export class SnapshotRegistry {

@@ -6,7 +6,8 @@
 
 import type { Database, Row, SqlValue } from '../../db/pool.js';
 import { prefixesOf } from '../rules/match.js';
-import { groupNotFound, groupsPage, listing, routesPage, type GroupsPage, type ListingEntry, type RouteListing, type GroupsQuery, type RoutesPage, type RoutesQuery, type RoutingInspector } from './inspect.js';
+import { groupNotFound, groupsPage, listing, routesPage, type ListingEntry } from './inspect.js';
+import type { GroupsPage, GroupsQuery, RouteListing, RoutesPage, RoutesQuery, RoutingInspector } from '../contract.js';
 import { MAX_PREFIX_LENGTH, toRoute } from '../sql/sql.js';
 
 const GROUPS_SQL = `SELECT g.i_routing_group, g.name, g.policy, g.average_duration, g.external, g.uri,

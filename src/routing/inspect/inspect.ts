@@ -19,7 +19,8 @@ import { SippyError } from '../../errors.js';
 import { listingOrder, matchingRows, rowCount, visitRows } from './listing-order.js';
 import type { EntryRow, RouteRow } from '../rules/model.js';
 import type { RoutingSnapshot, SnapshotGroup } from '../snapshot/snapshot.js';
-import type { DataSourceName, SnapshotFollower } from '../follow/snapshot-follower.js';
+import type { SnapshotFollower } from '../follow/snapshot-follower.js';
+import type { DataSourceName, GroupsPage, GroupsQuery, GroupSummary, RouteListing, RoutesPage, RoutesQuery, RoutingInspector } from '../contract.js';
 
 /** Rows in a page when the request names no limit. */
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -27,89 +28,6 @@ export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
 /** Largest offset accepted: far past any real table, well inside a 32-bit LIMIT. */
 export const MAX_PAGE_OFFSET = 100_000_000;
-
-export interface GroupSummary {
-  readonly i_routing_group: number;
-  readonly name: string;
-  readonly policy: string;
-  readonly average_duration: number;
-  readonly external: boolean;
-  readonly uri: string | null;
-  /** Routing group entries. */
-  readonly entries: number;
-  /** Distinct connections of those entries that are enabled. */
-  readonly enabled_connections: number;
-}
-
-export interface GroupsQuery {
-  /** Only the group of exactly this name. */
-  readonly name?: string | undefined;
-  readonly offset: number;
-  readonly limit: number;
-}
-
-export interface GroupsPage {
-  readonly i_environment: number;
-  readonly source: DataSourceName;
-  readonly total: number;
-  readonly offset: number;
-  readonly groups: readonly GroupSummary[];
-}
-
-/** One route of one entry's destination set. Dates are UTC 'YYYY-MM-DD HH:MM:SS' as stored. */
-export interface RouteListing {
-  readonly i_routing_group_entry: number;
-  readonly entry_order: number;
-  readonly weight: number | null;
-  readonly i_connection: number;
-  readonly connection_name: string;
-  readonly enabled: boolean;
-  readonly i_destination_set: number;
-  readonly destination_set_name: string;
-  readonly currency: string;
-  readonly i_route: number;
-  readonly prefix: string;
-  readonly preference: number;
-  readonly huntstop: boolean;
-  readonly forbidden: boolean;
-  /** A value of the row cannot be held exactly: it is left out of routing (`bad_row`), and the values shown are neutral (the log names the value). */
-  readonly bad_row: boolean;
-  readonly timeout: number | null;
-  readonly timeout_1xx: number | null;
-  readonly price_1: string;
-  readonly price_n: string;
-  readonly interval_1: number;
-  readonly interval_n: number;
-  readonly activation_date: string;
-  readonly expiration_date: string | null;
-  /** The destination's name from the rate deck (routes.description), or null. */
-  readonly description: string | null;
-}
-
-export interface RoutesQuery {
-  readonly routing_group: string;
-  /** Only the rows whose prefix the CLD starts with: those an entry considers for a call to it. */
-  readonly cld?: string | undefined;
-  readonly offset: number;
-  readonly limit: number;
-}
-
-/** Members in the order routesPage() writes them. */
-export interface RoutesPage {
-  readonly i_environment: number;
-  readonly source: DataSourceName;
-  /** Rows in all (an external group's routes are its upstream's: 0 here). */
-  readonly total: number;
-  readonly offset: number;
-  readonly routing_group: { readonly i_routing_group: number; readonly name: string; readonly policy: string; readonly external: boolean; readonly uri: string | null };
-  readonly routes: readonly RouteListing[];
-}
-
-export interface RoutingInspector {
-  groups(environment: number, query: GroupsQuery): GroupsPage | Promise<GroupsPage>;
-  /** Throws ROUTING_GROUP_NOT_FOUND when the environment has no group of exactly that name. */
-  routes(environment: number, query: RoutesQuery): RoutesPage | Promise<RoutesPage>;
-}
 
 /**
  * From the follower's snapshot once it is loaded, from SQL until then (as

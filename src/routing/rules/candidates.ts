@@ -1,7 +1,7 @@
 // Step 2 of routing.md: which entries of a group can carry the call, and why
 // the others cannot. Pure: rows in, candidates and exclusions out.
 
-import type { ExclusionReason } from '../contract.js';
+import type { ExclusionReason } from '../../route-wire.js';
 import type { EntryRow, RouteRow } from './model.js';
 import { matchRoute } from './match.js';
 import { destinationSetProblem, type BadValue } from './route-values.js';

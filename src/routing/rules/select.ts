@@ -5,7 +5,7 @@
 // path per request from the decimal strings, the snapshot once per route
 // from integer micro-units), and both give the same exact value.
 
-import type { ExclusionReason } from '../contract.js';
+import type { ExclusionReason } from '../../route-wire.js';
 import type { Candidate, Exclusion } from './candidates.js';
 import type { PolicyKey } from './policy.js';
 import { estimateCostMicros, type Tariff } from './cost.js';
