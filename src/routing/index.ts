@@ -31,7 +31,7 @@ export { SnapshotRegistry, snapshotMetricsView } from './follow/snapshot-registr
 export { SnapshotReader } from './follow/snapshot-sql.js';
 export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
 export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external/external.js';
-export { EXTERNAL_VENDOR_NAME } from './sql/sql.js';
+export { EXTERNAL_VENDOR_NAME } from './external/external-sql.js';
 export { answerBytesOf, answerInEnvelope } from './answer/local-answer.js';
 export { rtjsonOf } from './answer/rtjson.js';
 export { replySlab } from './answer/json-bytes.js';

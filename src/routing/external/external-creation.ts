@@ -15,7 +15,7 @@ import { KeyedLock } from './keyed-lock.js';
 import {
   connectionKey, insertExternalConnections, insertExternalVendor, readExternalConnections,
   type ExternalConnections, type NewExternalConnection,
-} from '../sql/sql.js';
+} from './external-sql.js';
 
 /** Process-wide: every forwarder of the process creates under it. */
 const creating = new KeyedLock();

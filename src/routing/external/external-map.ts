@@ -6,9 +6,9 @@
 import { catalogue, SippyError } from '../../errors.js';
 import { RpcCallError } from '../../client/rpc-client.js';
 import type { GetRoutesCall } from '../../client/routing-client.js';
-import type { GroupRow } from '../rules/model.js';
+import type { ExternalConnectionRow, GroupRow } from '../rules/model.js';
 import type { ExcludedEntry, Route, RouteRequest, RouteResult } from '../contract.js';
-import { connectionKey, type ExternalConnectionRow, type ExternalConnections, type NewExternalConnection } from '../sql/sql.js';
+import { connectionKey, type ExternalConnections, type NewExternalConnection } from './external-sql.js';
 import { applyRule, RuleSyntaxError, type RuleCache } from '../rules/translation.js';
 import { DestinationError, parseDestination } from '../rules/destination.js';
 

@@ -12,7 +12,7 @@ import type { Database } from '../../db/pool.js';
 import { DEFAULT_LIMITS } from '../../econfig/listener-spec.js';
 import type { GroupRow } from '../rules/model.js';
 import type { ExternalGroupHandler, RouteRequest, RouteResult } from '../contract.js';
-import type { ExternalConnections } from '../sql/sql.js';
+import type { ExternalConnections } from './external-sql.js';
 import { createExternalConnections, externalVendor } from './external-creation.js';
 import { redactUri } from '../../dsn-syntax.js';
 import { checkHops, connectionsToCreate, mapUpstreamRoutes, unmappableRoute, upstreamCall, upstreamFailure } from './external-map.js';

@@ -65,3 +65,14 @@ export interface GroupWithEntries {
   /** In entry_order, then i_routing_group_entry. */
   readonly entries: readonly EntryRow[];
 }
+
+/** A connection under the external vendor, as the mapping of an external group needs it (external/). */
+export interface ExternalConnectionRow {
+  readonly i_connection: number;
+  readonly name: string;
+  readonly destination: string;
+  readonly cli_translation_rule: string | null;
+  readonly cld_translation_rule: string | null;
+  readonly capacity: number;
+  readonly enabled: boolean;
+}

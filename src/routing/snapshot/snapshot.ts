@@ -7,9 +7,8 @@
 // I/O, no clock.
 
 import { SippyError } from '../../errors.js';
-import type { EntryRow, GroupRow } from '../rules/model.js';
+import type { EntryRow, ExternalConnectionRow, GroupRow } from '../rules/model.js';
 import type { EntryRules } from '../rules/candidates.js';
-import type { ExternalConnectionRow } from '../sql/sql.js';
 import { parsePolicy, type PolicyKey } from '../rules/policy.js';
 import { parseMicrosNumber } from '../rules/cost.js';
 import { destinationSetProblem, type BadValue } from '../rules/route-values.js';

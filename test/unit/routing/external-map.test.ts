@@ -5,7 +5,8 @@ import { checkHops, connectionsToCreate, mapUpstreamRoutes, unmappableRoute, ups
 import { IntervalFilter } from '../../../src/routing/rules/log.js';
 import { CreationBudget } from '../../../src/routing/external/creation-budget.js';
 import type { GroupRow } from '../../../src/routing/rules/model.js';
-import { connectionKey, type ExternalConnectionRow, type ExternalConnections } from '../../../src/routing/sql/sql.js';
+import { connectionKey, type ExternalConnections } from '../../../src/routing/external/external-sql.js';
+import type { ExternalConnectionRow } from '../../../src/routing/rules/model.js';
 import { RuleCache } from '../../../src/routing/rules/translation.js';
 import type { Route, RouteRequest, RouteResult } from '../../../src/routing/contract.js';
 import { UpstreamClients } from '../../../src/routing/external/upstream-clients.js';
