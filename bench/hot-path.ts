@@ -36,6 +36,8 @@ import { RuleCache } from '../src/routing/rules/translation.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../src/routing/snapshot/interned.js';
 import { RouteSetBuilder, type RouteSet } from '../src/routing/snapshot/route-set.js';
 import { RoutingSnapshot, type SmallTables } from '../src/routing/snapshot/snapshot.js';
+import { ChosenRoutesMemo } from '../src/routing/snapshot/chosen-routes.js';
+import { answerRows } from '../src/routing/answer/answer-json.js';
 import type { SnapshotFollower } from '../src/routing/follow/snapshot-follower.js';
 import type { ExternalGroupHandler, RouteResult } from '../src/routing/contract.js';
 import { formatMicrosAny } from '../src/routing/rules/cost.js';
@@ -89,7 +91,7 @@ function buildSnapshot(ds: SyntheticDataSet, names: readonly string[]): RoutingS
     })),
     entries: ds.groups.flatMap((g) => g.entries.map((e) => ({ ...e, i_routing_group: g.i_routing_group, weight: null }))),
   };
-  return new RoutingSnapshot(1, tables, sets, prefixes);
+  return new RoutingSnapshot(1, tables, sets, prefixes, answerRows);
 }
 
 async function timePerRequest(dispatcher: JsonRpcDispatcher, bodies: readonly RequestText[], context: MethodContext, seconds: number, metrics?: EnvironmentMetrics): Promise<{ micros: number; bytes: number }> {
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
       `array buffers ${mib(memory.arrayBuffers)}${(globalThis as { gc?: unknown }).gc === undefined ? ' (run with --expose-gc for figures after a collection)' : ''}\n`,
   );
   if (values['memory-only'] === true) return;
-  const follower = { current: snapshot, ageMs: () => 0, status: () => undefined } as unknown as SnapshotFollower;
+  const follower = { current: snapshot, choices: new ChosenRoutesMemo(), ageMs: () => 0, status: () => undefined } as unknown as SnapshotFollower;
   const external: ExternalGroupHandler = { resolve: () => Promise.reject(new Error('no external groups here')) };
   const source = new SnapshotDataSource(follower, new SqlDataSource(() => { throw new Error('no database here'); }), 0);
   const resolver = new RoutingResolver({

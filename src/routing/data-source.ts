@@ -89,7 +89,8 @@ export class SnapshotDataSource implements RoutingDataSource {
   lookup(environment: number, request: RouteRequest, rules: RuleCache): GroupLookup | undefined | Promise<GroupLookup | undefined> {
     // The one read of the reference: the whole answer comes from this generation.
     const snapshot = this.follower.current;
-    if (snapshot === undefined) return this.sql.lookup(environment, request, rules);
+    const choices = this.follower.choices;
+    if (snapshot === undefined || choices === undefined) return this.sql.lookup(environment, request, rules);
     if (this.maxStalenessMs > 0) {
       const age = this.follower.ageMs();
       if (age > this.maxStalenessMs) {
@@ -101,7 +102,7 @@ export class SnapshotDataSource implements RoutingDataSource {
     if (group.row.external) return { group: group.row, external: true };
     const tMs = request.time.getTime();
     if (group.deterministic && request.explain !== true) {
-      const chosen = chosenRoutes(group, group.policy as readonly PolicyKey[], snapshot.prefixes, request.cld, tMs, rules);
+      const chosen = chosenRoutes(choices, group, group.policy as readonly PolicyKey[], snapshot.prefixes, request.cld, tMs, rules);
       if (chosen !== undefined) return { group: group.row, external: false, policy: group.policy, candidates: NONE, excluded: NONE, badRules: chosen.badRules, chosen };
     }
     const found = snapshotCandidates(group, snapshot.prefixes, request.cld, tMs, rules, request.explain === true);

@@ -9,6 +9,7 @@
 
 import type { EntryRow, GroupRow, RouteRow } from '../rules/model.js';
 import { RECORD, type PricesInRecord, type RouteSet } from '../snapshot/route-set.js';
+import type { RowKeeping } from '../snapshot/snapshot.js';
 import { formatMicrosAny } from '../rules/cost.js';
 import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';
 
@@ -43,6 +44,9 @@ export function withGroupJson(group: GroupRow): GroupRow {
   Object.defineProperty(group, GROUP_BYTES, { value: groupBytes(group) });
   return group;
 }
+
+/** What the follower has a snapshot's rows made into (snapshot.ts, RowKeeping): rows that keep their bytes. */
+export const answerRows: RowKeeping = { entry: withEntryJson, group: withGroupJson };
 
 function entryBytes(entry: EntryRow): EntryBytes {
   return {

@@ -24,6 +24,8 @@ import { Database } from '../../db/pool.js';
 import { describeForLog } from '../../log.js';
 import type { Dsn } from '../../db/dsn.js';
 import { RoutingSnapshot, type SmallTables } from '../snapshot/snapshot.js';
+import { ChosenRoutesMemo } from '../snapshot/chosen-routes.js';
+import { answerRows } from '../answer/answer-json.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../snapshot/interned.js';
 import { RouteSetBuilder, type RouteSet } from '../snapshot/route-set.js';
 import { purgeJournal, SnapshotReader } from './snapshot-sql.js';
@@ -95,6 +97,8 @@ export class SnapshotFollower extends EventEmitter {
   private readonly logger: FollowerLogger;
   private readonly now: () => number;
   private snapshot: RoutingSnapshot | undefined;
+  /** The current snapshot's kept choices (chosen-routes.ts): made with it, dropped with it. */
+  private memo: ChosenRoutesMemo | undefined;
   private prefixes = new PrefixPool();
   /** Builds the sets of refreshes, on the pools above (a full load brings new pools and its own builder). */
   private builder = new RouteSetBuilder(new MoneyTable(), this.prefixes, new TimeTable());
@@ -144,6 +148,11 @@ export class SnapshotFollower extends EventEmitter {
   /** The snapshot requests read (once each); undefined until the first load. */
   get current(): RoutingSnapshot | undefined {
     return this.snapshot;
+  }
+
+  /** The choices kept for `current` (chosen-routes.ts): read in the same turn as it, they are of the same snapshot. */
+  get choices(): ChosenRoutesMemo | undefined {
+    return this.memo;
   }
 
   /** Failed refreshes since start. */
@@ -460,7 +469,8 @@ export class SnapshotFollower extends EventEmitter {
   private swap(tables: SmallTables, sets: Map<number, RouteSet>, syncedAt: number): void {
     const previous = this.snapshot;
     this.generation += 1;
-    this.snapshot = new RoutingSnapshot(this.generation, tables, sets, this.prefixes);
+    this.snapshot = new RoutingSnapshot(this.generation, tables, sets, this.prefixes, answerRows);
+    this.memo = new ChosenRoutesMemo();
     this.lastSyncAt = syncedAt;
     this.logBadRows(previous === undefined || previous.tables !== tables ? tables : undefined);
   }

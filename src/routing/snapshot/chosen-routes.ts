@@ -12,8 +12,10 @@
 // (selectRoutes caps the same list), and `explain` takes the full path,
 // which lists exclusions.
 //
-// A memo belongs to one snapshot generation: a refresh builds a new snapshot
-// with empty memos, so nothing kept outlives the data it came from. Bounded
+// A memo belongs to one snapshot generation, and is not the snapshot's: the
+// follower that builds a snapshot makes its memo with it, and a refresh's new
+// snapshot gets an empty one, so nothing kept outlives the data it came
+// from. A group's choices are kept at its index (SnapshotGroup.index). Bounded
 // in bytes: past CHOSEN_ROUTES_BYTES_PER_SNAPSHOT the snapshot's memo starts
 // again empty.
 //
@@ -109,6 +111,8 @@ export class ChosenRoutesMemo {
   private kept = 0;
   private held = 0;
   private readonly maps: Map<number, ChosenRoutes>[] = [];
+  /** The maps by SnapshotGroup.index, made at a group's first choice. */
+  private readonly byGroup: (Map<number, ChosenRoutes> | undefined)[] = [];
   /** Where the next choice's arrays are cut from, and how much of it is taken. */
   private chunk: ArrayBuffer | undefined;
   private taken = 0;
@@ -139,11 +143,16 @@ export class ChosenRoutesMemo {
     return false;
   }
 
-  /** A group's own map, counted against this memo's bound. */
+  /** A map of its own, counted against this memo's bound. */
   groupMap(): Map<number, ChosenRoutes> {
     const map = new Map<number, ChosenRoutes>();
     this.maps.push(map);
     return map;
+  }
+
+  /** The map of the snapshot's group at `index` (SnapshotGroup.index). */
+  mapOf(index: number): Map<number, ChosenRoutes> {
+    return this.byGroup[index] ?? (this.byGroup[index] = this.groupMap());
   }
 
   keep(map: Map<number, ChosenRoutes>, key: number, chosen: ChosenRoutes): void {
@@ -212,19 +221,20 @@ const NO_DRAW = (): number => {
  * takes the full path: the prefix's first request (the doorkeeper), or a
  * cost beyond 2^53 micro-units (a BigInt, not kept).
  */
-export function chosenRoutes(group: SnapshotGroup, keys: readonly PolicyKey[], prefixes: PrefixPool, cld: string, tMs: number, rules: RuleCache): ChosenRoutes | undefined {
+export function chosenRoutes(memo: ChosenRoutesMemo, group: SnapshotGroup, keys: readonly PolicyKey[], prefixes: PrefixPool, cld: string, tMs: number, rules: RuleCache): ChosenRoutes | undefined {
   const key = prefixes.longestIdOf(cld);
-  const kept = group.chosen.get(key);
+  const map = memo.mapOf(group.index);
+  const kept = map.get(key);
   if (kept !== undefined) {
     if (kept.from <= tMs && tMs < kept.until) return kept;
-  } else if (!group.memo.admits(key)) {
+  } else if (!memo.admits(key)) {
     return undefined;
   }
   const window = new Float64Array([-Infinity, Infinity]);
   const found = snapshotCandidates(group, prefixes, cld, tMs, rules, false, window);
   const routes = selectRoutes(found.candidates, { keys, random: NO_DRAW, maxRoutes: undefined }).routes;
   for (const route of routes) if (typeof route.costMicros === 'bigint') return undefined;
-  const { rows, costs, records } = group.memo.arrays(routes.length);
+  const { rows, costs, records } = memo.arrays(routes.length);
   for (let k = 0; k < routes.length; k++) {
     const { entry, route, costMicros } = routes[k]!;
     const entryIndex = group.entries.findIndex((e) => e.row === entry);
@@ -234,6 +244,6 @@ export function chosenRoutes(group: SnapshotGroup, keys: readonly PolicyKey[], p
     group.entries[entryIndex]!.routes!.copyRecord(rows[2 * k + 1]!, records, k * RECORD.INTS);
   }
   const chosen = new ChosenRoutes(window[0]!, window[1]!, group.entries, rows, costs, records, found.badRules);
-  group.memo.keep(group.chosen, key, chosen);
+  memo.keep(map, key, chosen);
   return chosen;
 }

@@ -14,8 +14,6 @@ import { parseMicrosNumber } from '../rules/cost.js';
 import { destinationSetProblem, type BadValue } from '../rules/route-values.js';
 import type { PrefixPool } from './interned.js';
 import type { RouteSet } from './route-set.js';
-import { withEntryJson, withGroupJson } from '../answer/answer-json.js';
-import { ChosenRoutesMemo, type ChosenRoutes } from './chosen-routes.js';
 import { parseDestination, type ParsedDestination } from '../rules/destination.js';
 
 /** The rows of the six small tables, as read (routes are in RouteSets). */
@@ -73,11 +71,22 @@ export interface SnapshotGroup {
   readonly entries: readonly SnapshotEntry[];
   /** The policy parsed and without `weight`: its choices are kept (chosen-routes.ts). */
   readonly deterministic: boolean;
-  /** Choices kept, by longest prefix id (chosen-routes.ts). */
-  readonly chosen: Map<number, ChosenRoutes>;
-  /** The snapshot's bound on them. */
-  readonly memo: ChosenRoutesMemo;
+  /** 0, 1, ... over the snapshot's groups: where a memo of this snapshot keeps the group's choices (chosen-routes.ts). */
+  readonly index: number;
 }
+
+/**
+ * What a snapshot's rows are made into once, for the snapshot's life, by
+ * whoever builds it: the follower keeps the answer's bytes on them
+ * (answer/answer-json.ts, answerRows). The snapshot knows nothing of the
+ * wire; without it the rows are kept as they are.
+ */
+export interface RowKeeping {
+  entry(row: EntryRow): EntryRow;
+  group(row: GroupRow): GroupRow;
+}
+
+const ROWS_AS_THEY_ARE: RowKeeping = { entry: (row) => row, group: (row) => row };
 
 export interface SnapshotCounts {
   readonly environments: number;
@@ -102,10 +111,9 @@ export class RoutingSnapshot {
     readonly sets: ReadonlyMap<number, RouteSet>,
     /** The pool every set's prefix ids refer to. */
     readonly prefixes: PrefixPool,
-    /** Bytes of kept choices at most (chosen-routes.ts); tests make it small. */
-    chosenCapacityBytes?: number,
+    keeping: RowKeeping = ROWS_AS_THEY_ARE,
   ) {
-    this.groups = joinGroups(tables, sets, new ChosenRoutesMemo(chosenCapacityBytes));
+    this.groups = joinGroups(tables, sets, keeping);
     let routes = 0;
     for (const set of sets.values()) routes += set.size;
     let badRows = 0;
@@ -139,7 +147,7 @@ export class RoutingSnapshot {
   }
 }
 
-function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, memo: ChosenRoutesMemo): Map<number, Map<string, SnapshotGroup>> {
+function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, keeping: RowKeeping): Map<number, Map<string, SnapshotGroup>> {
   const entriesByGroup = new Map<number, EntryInput[]>();
   for (const entry of tables.entries) {
     let list = entriesByGroup.get(entry.i_routing_group);
@@ -149,13 +157,14 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, me
   // Each connection's destination is parsed once, however many entries use it.
   const destinations = new Map<number, ParsedDestination>();
   const byEnvironment = new Map<number, Map<string, SnapshotGroup>>();
+  let index = 0;
   for (const group of tables.groups) {
     const inputs = (entriesByGroup.get(group.i_routing_group) ?? []).sort(
       (a, b) => a.entry_order - b.entry_order || a.i_routing_group_entry - b.i_routing_group_entry,
     );
     const entries: SnapshotEntry[] = [];
     for (const input of inputs) {
-      const entry = joinEntry(input, tables, sets, destinations);
+      const entry = joinEntry(input, tables, sets, destinations, keeping);
       if (entry !== undefined) entries.push(entry);
     }
     let policy: readonly PolicyKey[] | SippyError;
@@ -164,19 +173,19 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, me
     } catch (err) {
       policy = err as SippyError;
     }
-    const row: GroupRow = withGroupJson({
+    const row: GroupRow = keeping.group({
       i_routing_group: group.i_routing_group, name: group.name, policy: group.policy,
       average_duration: group.average_duration, external: group.external, uri: group.uri,
     });
     let names = byEnvironment.get(group.i_environment);
     if (names === undefined) byEnvironment.set(group.i_environment, (names = new Map()));
     const deterministic = !(policy instanceof SippyError) && !policy.includes('weight');
-    names.set(group.name, { row, policy, entries, deterministic, chosen: memo.groupMap(), memo });
+    names.set(group.name, { row, policy, entries, deterministic, index: index++ });
   }
   return byEnvironment;
 }
 
-function joinEntry(input: EntryInput, tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, destinations: Map<number, ParsedDestination>): SnapshotEntry | undefined {
+function joinEntry(input: EntryInput, tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, destinations: Map<number, ParsedDestination>, keeping: RowKeeping): SnapshotEntry | undefined {
   const connection = tables.connections.get(input.i_connection);
   const set = tables.destinationSets.get(input.i_destination_set);
   const vendor = connection === undefined ? undefined : tables.vendors.get(connection.i_vendor);
@@ -208,5 +217,5 @@ function joinEntry(input: EntryInput, tables: SmallTables, sets: ReadonlyMap<num
   };
   const routes = sets.get(set.i_destination_set);
   const bad = destinationSetProblem(set);
-  return { row: withEntryJson(row), routes, connectFeeMicros: bad === undefined ? parseMicrosNumber(set.connect_fee) : 0, bad };
+  return { row: keeping.entry(row), routes, connectFeeMicros: bad === undefined ? parseMicrosNumber(set.connect_fee) : 0, bad };
 }

@@ -66,7 +66,7 @@ function randomSnapshot(seed: number, alphabet: readonly string[]): RoutingSnaps
       i_destination_set: 1 + Math.floor(random() * 12), entry_order: Math.floor(random() * 4), weight: null,
     }))),
   };
-  return new RoutingSnapshot(1, tables, sets, prefixes, 100_000);
+  return new RoutingSnapshot(1, tables, sets, prefixes);
 }
 
 /** A choice as the answer shows it: connection, route and cost, in order. */
@@ -115,6 +115,7 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
 
   it('answers every request as the full path does (5 policies, dated, forbidden, huntstop rows, a disabled connection, a bad rule), with the memo reset often', () => {
     const snapshot = randomSnapshot(31, ['1', '2', '3']);
+    const memo = new ChosenRoutesMemo(100_000);
     const random = seededRandom(41);
     const rules = new RuleCache();
     const instants = [...T.flatMap((t) => [t - 1, t, t + 1]), Date.UTC(2040, 0, 1)];
@@ -126,8 +127,8 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
       const cld = word(random, ['1', '2', '3'], 6) || '1';
       const t = instants[Math.floor(random() * instants.length)]!;
       const keys = group.policy as PolicyKey[];
-      const before = group.chosen.get(snapshot.prefixes.longestIdOf(cld));
-      const chosen = chosenRoutes(group, keys, snapshot.prefixes, cld, t, rules);
+      const before = memo.mapOf(group.index).get(snapshot.prefixes.longestIdOf(cld));
+      const chosen = chosenRoutes(memo, group, keys, snapshot.prefixes, cld, t, rules);
       // A prefix's first request is the full path's (the doorkeeper).
       if (chosen === undefined) {
         firstRequests++;
@@ -140,7 +141,7 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
       );
       expect(shownChosen(chosen), `${group.row.name} ${cld} at ${t}`).to.deep.equal(expected);
       expect(chosen.badRules.map((b) => b.entry.i_connection)).to.deep.equal(full.badRules.map((b) => b.entry.i_connection));
-      expect(group.memo.bytes).to.be.at.most(100_000);
+      expect(memo.bytes).to.be.at.most(100_000);
       routes += chosen.length;
     }
     expect(kept, 'requests answered from kept choices').to.be.above(1_500);
