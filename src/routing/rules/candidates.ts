@@ -2,9 +2,9 @@
 // the others cannot. Pure: rows in, candidates and exclusions out.
 
 import type { ExclusionReason } from '../../route-wire.js';
-import type { EntryRow, RouteRow } from './model.js';
+import type { BadValue, EntryRow, RouteRow } from './model.js';
 import { matchRoute } from './match.js';
-import { destinationSetProblem, type BadValue } from './route-values.js';
+import { destinationSetProblem } from './route-values.js';
 import { RuleCache, RuleSyntaxError, type TranslationRule } from './translation.js';
 import { DestinationError } from './destination.js';
 

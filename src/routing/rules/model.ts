@@ -2,7 +2,6 @@
 // plain, typed, converted from driver rows (numbers as numbers, money as
 // decimal strings, dates as epoch milliseconds).
 
-import type { BadValue } from './route-values.js';
 import type { ParsedDestination } from './destination.js';
 
 export interface GroupRow {
@@ -37,6 +36,14 @@ export interface EntryRow {
   readonly free_seconds: number;
   readonly grace_period: number;
   readonly post_call_surcharge: string;
+}
+
+/** The first value of a row the daemon cannot represent exactly (route-values.ts finds it). */
+export interface BadValue {
+  readonly column: string;
+  /** As the driver sent it (for the log; amounts and numbers, never secrets). */
+  readonly value: string;
+  readonly reason: string;
 }
 
 export interface RouteRow {

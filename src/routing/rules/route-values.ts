@@ -7,7 +7,7 @@
 // good one, as `forbidden` does) and leaves its entry out with `bad_row`
 // (docs/routing.md "Rows the daemon cannot represent"). Pure.
 
-import type { RouteRow } from './model.js';
+import type { BadValue, RouteRow } from './model.js';
 import { formatMicros, parseMicros } from './cost.js';
 import { parseUtcDatetime } from '../../db/datetime.js';
 
@@ -21,14 +21,6 @@ export type RouteColumn = (typeof ROUTE_COLUMN_NAMES)[number];
 
 /** ROUTE_COLUMN_NAMES as a SELECT list. */
 export const ROUTE_SELECT_LIST = ROUTE_COLUMN_NAMES.join(', ');
-
-/** The first value of a row the daemon cannot represent exactly. */
-export interface BadValue {
-  readonly column: string;
-  /** As the driver sent it (for the log; amounts and numbers, never secrets). */
-  readonly value: string;
-  readonly reason: string;
-}
 
 /** A route as the loader reads it (its set is the caller's); `bad` when a value could not be held. */
 export type RouteInput = Omit<RouteRow, 'i_destination_set'>;

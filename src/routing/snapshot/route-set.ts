@@ -14,7 +14,8 @@
 import type { RouteRow } from '../rules/model.js';
 import { DescriptionPool, type MoneyTable, type PrefixPool, type TimeTable } from './interned.js';
 import { formatMicrosAny, int32Micros } from '../rules/cost.js';
-import type { BadValue, RouteInput } from '../rules/route-values.js';
+import type { RouteInput } from '../rules/route-values.js';
+import type { BadValue } from '../rules/model.js';
 
 const HUNTSTOP = 1;
 const FORBIDDEN = 2;

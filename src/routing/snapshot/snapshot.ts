@@ -7,11 +7,11 @@
 // I/O, no clock.
 
 import { SippyError } from '../../errors.js';
-import type { EntryRow, ExternalConnectionRow, GroupRow } from '../rules/model.js';
+import type { BadValue, EntryRow, ExternalConnectionRow, GroupRow } from '../rules/model.js';
 import type { EntryRules } from '../rules/candidates.js';
 import { parsePolicy, type PolicyKey } from '../rules/policy.js';
 import { parseMicrosNumber } from '../rules/cost.js';
-import { destinationSetProblem, type BadValue } from '../rules/route-values.js';
+import { destinationSetProblem } from '../rules/route-values.js';
 import type { PrefixPool } from './interned.js';
 import type { RouteSet } from './route-set.js';
 import { parseDestination, type ParsedDestination } from '../rules/destination.js';
