@@ -57,8 +57,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
  * contract and the types callers see, no implementation) and `face` (index,
  * the resolver, its data sources, the health log). Each layer imports only
  * those listed, never one above it: rules are pure; the snapshot holds data
- * and knows no wire; the follower keeps a snapshot in step with a database;
- * answers are written from rules and snapshot records.
+ * and knows no wire; answers are written from rules and snapshot records;
+ * the follower keeps a snapshot in step with a database, making each with
+ * the answer's row bytes (answerRows) and its memo of choices.
  */
 const ROUTING_LAYERS: Readonly<Record<string, readonly string[]>> = {
   rules: [],
@@ -66,7 +67,7 @@ const ROUTING_LAYERS: Readonly<Record<string, readonly string[]>> = {
   snapshot: ['rules'],
   sql: ['rules'],
   answer: ['rules', 'snapshot', 'contract'],
-  follow: ['rules', 'snapshot', 'contract'],
+  follow: ['rules', 'snapshot', 'answer', 'contract'],
   external: ['rules', 'sql', 'contract'],
   inspect: ['rules', 'snapshot', 'follow', 'sql', 'contract'],
   face: ['rules', 'snapshot', 'follow', 'sql', 'answer', 'external', 'inspect', 'contract'],
