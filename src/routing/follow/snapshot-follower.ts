@@ -12,14 +12,14 @@
 //   syncNow()     one refresh cycle now, resolved when it is done (tests, tools)
 //
 // On a replica (scale-out.md) the follower reads the replica and sends its
-// one write, the purge, to `writeDsn` (--db-write, the primary): a replica
-// must never delete journal rows of its own, or the primary's purge would
-// later find them gone and stop replication. A write server that is
-// read-only is never purged; the replica's own status (its lag) is shown
-// where the server lets this user see it.
+// one write, the purge, to `writeDsn` (--db-write, the primary;
+// journal-purge.ts); the replica's own status (its lag) is shown where the
+// server lets this user see it. Its parts: each refresh's read
+// (refresh-read.ts), what it reads (snapshot-refresh.ts, snapshot-sql.ts),
+// the journal's state (journal-watch.ts) and the rows left out
+// (bad-row-log.ts).
 
 import { EventEmitter } from 'node:events';
-import type { PoolConnection } from 'mysql2/promise';
 import { Database } from '../../db/pool.js';
 import { describeForLog } from '../../log.js';
 import type { Dsn } from '../../db/dsn.js';
@@ -28,11 +28,12 @@ import { ChosenRoutesMemo } from '../snapshot/chosen-routes.js';
 import { answerRows } from '../answer/answer-json.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../snapshot/interned.js';
 import { RouteSetBuilder, type RouteSet } from '../snapshot/route-set.js';
-import { purgeJournal, SnapshotReader } from './snapshot-sql.js';
+import { RefreshAbandoned, RefreshReads, QUICK_TIMEOUT_MS } from './refresh-read.js';
+import { JournalPurge, PURGE_INTERVAL_MS, PURGE_POOL } from './journal-purge.js';
+import { BadRowLog } from './bad-row-log.js';
 import { JournalCursor, MAX_GAPS } from './journal-cursor.js';
-import { journalFollowable, readFull, readPoll, readReconcile, type JournalState } from './snapshot-refresh.js';
-import { BAD_ROW_MESSAGE, OnceFilter } from '../rules/log.js';
-import { destinationSetProblem } from '../rules/route-values.js';
+import { readFull, readPoll, readReconcile, type JournalState } from './snapshot-refresh.js';
+import { JournalWatch } from './journal-watch.js';
 import { readReplicaStatus, REPLICA_CHECK_MS } from './replica-status.js';
 import type { DataStatus, ReplicaStatus } from '../contract.js';
 
@@ -45,34 +46,17 @@ export interface FollowerSettings {
 
 export const DEFAULT_FOLLOWER_SETTINGS: FollowerSettings = Object.freeze({ pollMs: 250, reconcileS: 300 });
 
-/** Journal entries are kept this long (s) before the purge removes them. */
-export const JOURNAL_RETENTION_S = 3600;
-/** How often (ms) a follower tries to take the purge lock. */
-const PURGE_INTERVAL_MS = 60_000;
-const PURGE_LOCK = 'sippy_routed.journal_purge';
 /**
  * A poll behind the journal's head by more entries than this, and than
  * twice the routes held, does a full reload instead: reading the journal
  * and the sets it names would cost about as much.
  */
 const FULL_RELOAD_BACKLOG = 1_000_000;
-/** Statement bounds: journal polls answer fast or the server is in trouble; table reads may be long. */
-const QUICK_TIMEOUT_MS = 5000;
-const BULK_TIMEOUT_MS = 120_000;
-/**
- * Bound on one refresh, whatever it waits on: past it the refresh is
- * abandoned (its connection destroyed), counted as a failed sync and
- * retried, and the old snapshot keeps serving. Each statement has its own
- * bound too; this one also covers a driver that never settles a statement.
- */
-export const REFRESH_DEADLINE_MS = 300_000;
 const MAX_BACKOFF_MS = 10_000;
 /** stop() waits at most this for a refresh in flight, then for the pool to end. */
 const STOP_BOUND_MS = 1000;
 /** The follower's own pool: refreshes are serial; one spare for the purge. */
 const FOLLOWER_POOL = { connectionLimit: 2, queueLimit: 10, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
-/** The purge's pool on a separate write server (--db-write): one connection, used once a minute. */
-const PURGE_POOL = { connectionLimit: 1, queueLimit: 2, connectTimeoutMs: 2000, queryTimeoutMs: QUICK_TIMEOUT_MS };
 
 export interface FollowerLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -104,11 +88,6 @@ export class SnapshotFollower extends EventEmitter {
   private builder = new RouteSetBuilder(new MoneyTable(), this.prefixes, new TimeTable());
   private generation = 0;
   private cursor = JournalCursor.start;
-  /** The journal's tables exist and every trigger is on its live table: polls follow it. */
-  private followable = false;
-  private triggers: boolean | null = null;
-  /** What was last logged as wrong with the journal ('' while it is followable). */
-  private journalProblems = '';
   private lastSyncAt: number | undefined;
   private lastError: string | null = null;
   private failures = 0;
@@ -123,16 +102,14 @@ export class SnapshotFollower extends EventEmitter {
   /** False once the server refused to show its replication state: not asked again. */
   private replicaVisible = true;
   private replica: ReplicaStatus | null = null;
-  /** The write server was a replica at the last purge (logged once per change). */
-  private writeIsReplica = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  /** Abandons the read in flight (destroys its connection, rejects it with `reason`). */
-  private abandon: ((reason: string, asked: boolean) => void) | undefined;
   private started = false;
   private stopped = false;
-  /** Bad rows already logged (by key, column and value): a row is logged once, not at every refresh that reads it. */
-  private readonly badRowsLogged = new OnceFilter(10_000);
+  private readonly reads: RefreshReads;
+  private readonly purge: JournalPurge;
+  private readonly badRows: BadRowLog;
+  private readonly journal: JournalWatch;
 
   constructor(options: FollowerOptions) {
     super();
@@ -143,6 +120,10 @@ export class SnapshotFollower extends EventEmitter {
     this.writeDb = options.writeDsn === undefined || options.writeDsn.redacted === options.dsn.redacted && options.writeDsn.password === options.dsn.password
       ? this.db
       : new Database(options.writeDsn, PURGE_POOL);
+    this.reads = new RefreshReads(this.db);
+    this.purge = new JournalPurge(this.writeDb, this.db, this.logger);
+    this.badRows = new BadRowLog(this.logger);
+    this.journal = new JournalWatch(this.logger, this.settings.reconcileS);
   }
 
   /** The snapshot requests read (once each); undefined until the first load. */
@@ -173,7 +154,7 @@ export class SnapshotFollower extends EventEmitter {
       rows: snapshot?.rows ?? 0,
       last_sync: this.lastSyncAt === undefined ? null : new Date(this.lastSyncAt).toISOString(),
       age_ms: this.lastSyncAt === undefined ? null : this.ageMs(),
-      triggers: this.triggers,
+      triggers: this.journal.triggers,
       last_error: this.lastError,
       full_load_ms: this.fullLoadMs,
       bad_rows: snapshot?.badRows ?? 0,
@@ -194,7 +175,7 @@ export class SnapshotFollower extends EventEmitter {
     // A refresh waiting on a hanging server is abandoned: its connection is
     // destroyed and its read rejected, so neither the refresh nor the pool's
     // end is awaited past a short bound.
-    this.abandon?.('the follower is stopping', true);
+    this.reads.abandon('the follower is stopping', true);
     await settledWithin(this.running, STOP_BOUND_MS);
     await settledWithin(this.db.close(), STOP_BOUND_MS);
     if (this.writeDb !== this.db) await settledWithin(this.writeDb.close(), STOP_BOUND_MS);
@@ -207,7 +188,7 @@ export class SnapshotFollower extends EventEmitter {
    */
   async reloadNow(): Promise<DataStatus> {
     this.fullRequested = true;
-    this.abandon?.('a full reload was asked for', true);
+    this.reads.abandon('a full reload was asked for', true);
     await this.syncNow();
     if (this.fullRequested) throw new Error(this.lastError ?? 'the full reload did not run');
     return this.status();
@@ -254,9 +235,9 @@ export class SnapshotFollower extends EventEmitter {
       this.nextReplicaCheckAt = now + REPLICA_CHECK_MS;
       await this.checkReplica();
     }
-    if (this.followable && now >= this.nextPurgeAt) {
+    if (this.journal.followable && now >= this.nextPurgeAt) {
       this.nextPurgeAt = now + PURGE_INTERVAL_MS;
-      await this.purge().catch((err: unknown) => this.logger.warn('change journal purge failed', { error: describeForLog(err) }));
+      await this.purge.run(this.replica !== null).catch((err: unknown) => this.logger.warn('change journal purge failed', { error: describeForLog(err) }));
     }
   }
 
@@ -291,54 +272,10 @@ export class SnapshotFollower extends EventEmitter {
     this.schedule(backoff);
   }
 
-  /**
-   * Runs `work` on the follower's connection in one consistent-read
-   * transaction, within REFRESH_DEADLINE_MS. Abandoned (stop, reloadNow,
-   * the deadline), the read rejects at once and its connection is
-   * destroyed: mysql2 may never settle a statement on a destroyed
-   * connection, so the read is not awaited.
-   */
-  private async read<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
-    let abandonedBy: RefreshAbandoned | undefined;
-    try {
-      return await this.db.withConnection(async (conn: PoolConnection) => {
-        const reader = new SnapshotReader(conn, QUICK_TIMEOUT_MS, BULK_TIMEOUT_MS);
-        let abandon!: (reason: string, asked: boolean) => void;
-        const abandoned = new Promise<never>((_, reject) => {
-          abandon = (reason, asked) => {
-            abandonedBy = new RefreshAbandoned(reason, asked);
-            reader.abandon();
-            conn.destroy();
-            reject(abandonedBy);
-          };
-        });
-        const deadline = setTimeout(() => abandon(`no result within ${REFRESH_DEADLINE_MS} ms`, false), REFRESH_DEADLINE_MS);
-        deadline.unref();
-        this.abandon = abandon;
-        try {
-          return await Promise.race([
-            (async () => {
-              await reader.begin();
-              const result = await work(reader);
-              await reader.end();
-              return result;
-            })(),
-            abandoned,
-          ]);
-        } finally {
-          clearTimeout(deadline);
-          if (this.abandon === abandon) this.abandon = undefined;
-        }
-      });
-    } catch (err) {
-      // The pool names database failures; an abandoned read is the follower's own doing, said as such.
-      throw abandonedBy ?? err;
-    }
-  }
 
   private async fullLoad(): Promise<void> {
     const started = this.now();
-    const loaded = await this.read((reader) => readFull(reader, started));
+    const loaded = await this.reads.read((reader) => readFull(reader, started));
     if (this.stopped) return;
     this.prefixes = loaded.prefixes;
     this.builder = loaded.builder;
@@ -351,21 +288,21 @@ export class SnapshotFollower extends EventEmitter {
     this.fullRequested = false;
     this.fullLoadMs = this.now() - started;
     this.nextReconcileAt = started + this.settings.reconcileS * 1000;
-    this.logger.info('routing data loaded', { generation: this.generation, ...this.snapshot!.counts, ms: this.fullLoadMs, triggers: this.triggers });
+    this.logger.info('routing data loaded', { generation: this.generation, ...this.snapshot!.counts, ms: this.fullLoadMs, triggers: this.journal.triggers });
   }
 
   private async poll(): Promise<void> {
     const started = this.now();
     const current = this.snapshot!;
-    if (!this.followable) {
+    if (!this.journal.followable) {
       // Nothing to follow: the triggers are checked, and the data is as fresh as the last reconcile.
-      const state = await this.read((reader) => reader.journalState());
+      const state = await this.reads.read((reader) => reader.journalState());
       if (this.stopped) return;
       if (this.noteJournalState(state)) await this.fullLoad();
       return;
     }
     const fullAbove = Math.max(FULL_RELOAD_BACKLOG, 2 * current.counts.routes);
-    const result = await this.read((reader) => readPoll(reader, current, this.cursor, this.builder, started, fullAbove));
+    const result = await this.reads.read((reader) => readPoll(reader, current, this.cursor, this.builder, started, fullAbove));
     if (this.stopped) return;
     if (result.kind === 'unfollowable') {
       if (this.noteJournalState(result.state)) await this.fullLoad();
@@ -385,7 +322,7 @@ export class SnapshotFollower extends EventEmitter {
   private async reconcile(): Promise<void> {
     const started = this.now();
     const current = this.snapshot!;
-    const result = await this.read((reader) => readReconcile(reader, current, this.builder));
+    const result = await this.reads.read((reader) => readReconcile(reader, current, this.builder));
     if (this.stopped) return;
     if (this.noteJournalState(result.state)) {
       await this.fullLoad();
@@ -410,58 +347,10 @@ export class SnapshotFollower extends EventEmitter {
     }
   }
 
-  /**
-   * Under the purge lock of the write server, so one process at a time
-   * across every daemon that writes there, however many read replicas of
-   * it. Never on a replica: a server that is read-only, or the read server
-   * itself when it reports being a replica (no --db-write given).
-   */
-  private async purge(): Promise<void> {
-    await this.writeDb.withConnection(async (conn) => {
-      const [flags] = await conn.query({ sql: 'SELECT @@global.read_only AS ro', timeout: QUICK_TIMEOUT_MS });
-      const replica = Number((flags as { ro: unknown }[])[0]?.ro) !== 0 || (this.writeDb === this.db && this.replica !== null);
-      if (replica !== this.writeIsReplica) {
-        this.writeIsReplica = replica;
-        if (replica) this.logger.info('the write database is a replica (read_only, or replicating and no --db-write given): this daemon leaves the journal purge to the primary; give --db-write the primary\'s DSN');
-      }
-      if (replica) return;
-      const [rows] = await conn.query({ sql: 'SELECT GET_LOCK(?, 0) AS got', values: [PURGE_LOCK], timeout: QUICK_TIMEOUT_MS });
-      if (Number((rows as { got: unknown }[])[0]?.got) !== 1) return;
-      try {
-        const deleted = await purgeJournal(conn, JOURNAL_RETENTION_S, BULK_TIMEOUT_MS);
-        if (deleted > 0) this.logger.info('change journal purged', { deleted, retention_s: JOURNAL_RETENTION_S });
-      } finally {
-        await conn.query({ sql: 'SELECT RELEASE_LOCK(?)', values: [PURGE_LOCK], timeout: QUICK_TIMEOUT_MS }).catch(() => undefined);
-      }
-    });
-  }
 
-  /**
-   * Takes in the journal's state as a refresh saw it; true when the journal
-   * just became followable again or stopped being so, which calls for a
-   * full reload: edits made meanwhile were not journaled (or the journal
-   * can no longer be trusted to announce the next ones).
-   */
+  /** The journal's state as a refresh saw it; true when that calls for a full reload (JournalWatch.note), which is then asked for. */
   private noteJournalState(state: JournalState): boolean {
-    const followable = journalFollowable(state);
-    const was = this.triggers;
-    // Logged again when what is wrong changes: a table swap passes through "missing" on its way to "misplaced".
-    const problems = followable ? '' : JSON.stringify([state.journal, state.triggers]);
-    if (!followable && problems !== this.journalProblems) {
-      const { missing, misplaced } = state.triggers;
-      this.logger.error(
-        state.journal
-          ? 'the change journal triggers are missing or not on the live tables: edits reach the routing snapshot only by the reconcile and reload --data; run sippy_routed db migrate'
-          : 'the database has no change journal (schema older than version 2): edits reach the routing snapshot only by the reconcile and reload --data; run sippy_routed db migrate',
-        { reconcile_s: this.settings.reconcileS, ...(state.journal ? { missing, misplaced: misplaced.map((m) => `${m.name} on ${m.table}`) } : {}) },
-      );
-    } else if (followable && was === false) {
-      this.logger.info('the change journal triggers are in place again: full reload, then following the journal');
-    }
-    this.journalProblems = problems;
-    this.followable = followable;
-    this.triggers = followable;
-    const changed = was !== null && was !== followable;
+    const changed = this.journal.note(state);
     if (changed) this.fullRequested = true;
     return changed;
   }
@@ -472,38 +361,11 @@ export class SnapshotFollower extends EventEmitter {
     this.snapshot = new RoutingSnapshot(this.generation, tables, sets, this.prefixes, answerRows);
     this.memo = new ChosenRoutesMemo();
     this.lastSyncAt = syncedAt;
-    this.logBadRows(previous === undefined || previous.tables !== tables ? tables : undefined);
+    this.badRows.log(this.builder, previous === undefined || previous.tables !== tables ? tables : undefined);
   }
 
-  /**
-   * One line per row left out of routing, the first time it is seen with
-   * that value: the operator sees it at the refresh that read it, and the
-   * rest of the data keeps following.
-   */
-  private logBadRows(tables: SmallTables | undefined): void {
-    const { reports, total } = this.builder.takeBadRows();
-    for (const report of reports) {
-      if (!this.badRowsLogged.first(`routes|${report.i_route}|${report.column}|${report.value}`)) continue;
-      this.logger.warn(BAD_ROW_MESSAGE, { table: 'routes', ...report });
-    }
-    if (total > reports.length) this.logger.warn('more routing rows left out than are logged one by one', { logged: reports.length, total });
-    for (const set of tables?.destinationSets.values() ?? []) {
-      const bad = destinationSetProblem(set);
-      if (bad === undefined || !this.badRowsLogged.first(`destination_sets|${set.i_destination_set}|${bad.value}`)) continue;
-      this.logger.warn(BAD_ROW_MESSAGE, { table: 'destination_sets', i_destination_set: set.i_destination_set, ...bad });
-    }
-  }
 }
 
-/** A refresh the follower gave up on: `asked` by stop() or reloadNow(), or past its deadline. */
-class RefreshAbandoned extends Error {
-  constructor(
-    reason: string,
-    readonly asked: boolean,
-  ) {
-    super(`routing data refresh abandoned: ${reason}`);
-  }
-}
 
 /** Resolves when `work` settles or after `ms`, whichever is first; never rejects. */
 async function settledWithin(work: Promise<unknown> | undefined, ms: number): Promise<void> {
