@@ -6,7 +6,7 @@
 
 import { BAD_ROW_MESSAGE, OnceFilter } from '../rules/log.js';
 import { destinationSetProblem } from '../rules/route-values.js';
-import type { RouteSetBuilder } from '../snapshot/route-set.js';
+import type { RouteSetBuilder } from '../snapshot/route-set-builder.js';
 import type { SmallTables } from '../snapshot/snapshot.js';
 
 export class BadRowLog {

@@ -7,7 +7,8 @@
 
 import { RoutingSnapshot, type SmallTables } from '../snapshot/snapshot.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../snapshot/interned.js';
-import { RouteSetBuilder, type RouteSet } from '../snapshot/route-set.js';
+import type { RouteSet } from '../snapshot/route-set.js';
+import { RouteSetBuilder } from '../snapshot/route-set-builder.js';
 import type { RouteById, SnapshotReader } from './snapshot-sql.js';
 import { changesOf, JournalCursor, type Changes, type SeqRange } from './journal-cursor.js';
 import { triggersInPlace, type TriggerProblems } from '../../db/migrations.js';

@@ -6,7 +6,8 @@
 import type { PoolConnection } from 'mysql2/promise';
 import type { SqlValue } from '../../db/pool.js';
 import { destinationSetAmount, ROUTE_COLUMN_NAMES, ROUTE_SELECT_LIST, routeFromValues, type RouteInput } from '../rules/route-values.js';
-import type { RouteSet, RouteSetBuilder } from '../snapshot/route-set.js';
+import type { RouteSet } from '../snapshot/route-set.js';
+import type { RouteSetBuilder } from '../snapshot/route-set-builder.js';
 import type { ConnectionInput, DestinationSetInput, EntryInput, SmallTables } from '../snapshot/snapshot.js';
 import type { GroupRow } from '../rules/model.js';
 import { JOURNAL_TABLE, JOURNAL_HORIZON_TABLE, TRIGGER_PLACEMENT_SQL, triggerProblems, type TriggerProblems } from '../../db/migrations.js';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
-import { RouteSetBuilder, type RouteSet } from '../../../src/routing/snapshot/route-set.js';
+import type { RouteSet } from '../../../src/routing/snapshot/route-set.js';
+import { RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
 import type { RouteInput } from '../../../src/routing/rules/route-values.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 

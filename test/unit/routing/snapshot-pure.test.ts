@@ -6,7 +6,8 @@ import { parseDestination } from '../../../src/routing/rules/destination.js';
 import { matchRoute } from '../../../src/routing/rules/match.js';
 import type { RouteRow } from '../../../src/routing/rules/model.js';
 import { DescriptionPool, MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
-import { NO_MATCH, NOT_ACTIVE, RouteSetBuilder } from '../../../src/routing/snapshot/route-set.js';
+import { NO_MATCH, NOT_ACTIVE } from '../../../src/routing/snapshot/route-set.js';
+import { RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 // The snapshot's pure parts against the SQL path's: money on numbers against
