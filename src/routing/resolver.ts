@@ -17,7 +17,7 @@ import { AnswerWriter } from './answer/answer-json.js';
 import { LocalAnswer } from './answer/local-answer.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
 import { ChosenRoutes } from './snapshot/chosen-routes.js';
-import { RECORD } from './snapshot/route-set.js';
+import { RECORD } from './snapshot/route-record.js';
 import type { PolicyKey } from './rules/policy.js';
 import { localRtjson, rtjsonOf } from './answer/rtjson.js';
 

@@ -21,7 +21,7 @@ import { poolLimitsOf } from '../../src/supervisor/managed-listener.js';
 import { parseListenerOptions } from '../../src/econfig/listener-options.js';
 import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../src/routing/snapshot/chosen-routes.js';
 import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../../src/routing/answer/reply-buffers.js';
-import { RECORD } from '../../src/routing/snapshot/route-set.js';
+import { RECORD } from '../../src/routing/snapshot/route-record.js';
 import { BUILDER_SCRATCH_KEPT_ROUTES } from '../../src/routing/snapshot/route-set-builder.js';
 import { TRAFFIC_MEMORY_BYTES, YOUNG_GENERATION_BYTES } from '../../bench/report-spread.js';
 import { getHeapSpaceStatistics } from 'node:v8';

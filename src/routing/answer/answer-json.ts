@@ -8,7 +8,9 @@
 // the answer object and equal JSON.stringify of it (tests compare).
 
 import type { EntryRow, GroupRow, RouteRow } from '../rules/model.js';
-import { RECORD, type PricesInRecord, type RouteSet } from '../snapshot/route-set.js';
+import type { RouteSet } from '../snapshot/route-set.js';
+import { RECORD } from '../snapshot/route-record.js';
+import type { PricesInRecord } from '../snapshot/route-view.js';
 import type { RowKeeping } from '../snapshot/snapshot.js';
 import { formatMicrosAny } from '../rules/cost.js';
 import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes } from './json-bytes.js';

@@ -2,13 +2,14 @@
 // database (snapshot-sql.ts) or from a set and its changed rows (a
 // refresh): records written straight into reused scratch, then sorted into
 // the set's order and copied out exactly sized. The record layout is
-// route-set.ts's (RECORD).
+// route-record.ts's (RECORD).
 
 import { int32Micros } from '../rules/cost.js';
 import type { BadValue } from '../rules/model.js';
 import type { RouteInput } from '../rules/route-values.js';
 import { DescriptionPool, type MoneyTable, type PrefixPool, type TimeTable } from './interned.js';
-import { allocate, NO_DESCRIPTION, RECORD, RouteSet, type Records } from './route-set.js';
+import { allocate, NO_DESCRIPTION, RECORD, type Records } from './route-record.js';
+import { RouteSet } from './route-set.js';
 
 const {
   INTS, I_ROUTE, PREFERENCE, FLAGS, TIMEOUT, TIMEOUT_1XX, PRICE_1, PRICE_N, INTERVAL_1, INTERVAL_N, PREFIX_ID, ACTIVATION, EXPIRATION, CRC,

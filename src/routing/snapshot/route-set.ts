@@ -9,83 +9,23 @@
 // once which ids start its CLD (at most one hash lookup per CLD length), and
 // each destination set then answers "do I hold id X" with a probe of its
 // own hash table. A group of twenty entries costs one CLD walk and twenty
-// probes.
+// probes. The record layout is route-record.ts's; a route read from a
+// record is a RouteView (route-view.ts); sets are built by
+// route-set-builder.ts.
 
 import type { RouteRow } from '../rules/model.js';
-import { DescriptionPool, type MoneyTable, type PrefixPool, type TimeTable } from './interned.js';
+import type { DescriptionPool, MoneyTable, PrefixPool, TimeTable } from './interned.js';
 import { formatMicrosAny } from '../rules/cost.js';
-import type { BadValue } from '../rules/model.js';
+import { NO_DESCRIPTION, RECORD, type Records } from './route-record.js';
+import { RouteView } from './route-view.js';
 
-const HUNTSTOP = 1;
-const FORBIDDEN = 2;
-const TIMEOUT_NULL = 4;
-const TIMEOUT_1XX_NULL = 8;
-/** PRICE_1 / PRICE_N hold the amount's micro-units themselves, not a MoneyTable index. */
-const PRICE_1_MICROS = 16;
-const PRICE_N_MICROS = 32;
-/** A value of the row could not be held (route-values.ts): it matches, and its entry is left out. */
-const BAD = 64;
+const { INTS, I_ROUTE, FLAGS, PRICE_1, PRICE_N, INTERVAL_1, INTERVAL_N, PREFIX_ID, ACTIVATION, EXPIRATION, FORBIDDEN, PRICE_1_MICROS, PRICE_N_MICROS, BAD } = RECORD;
 
 /** matchIndex result: no row's prefix starts the CLD. */
 export const NO_MATCH = -1;
 /** matchIndex result: some rows' prefixes start the CLD, none is active at t. */
 export const NOT_ACTIVE = -2;
 
-
-// A route is one record of INTS 32-bit integers, row by row: a lookup reads
-// a row's fields from one or two cache lines, where a column per field
-// would cost a cache miss per field (measured: a third of the lookup time at
-// a million routes). Amounts, prefixes and instants are indexes into their
-// tables: 52 bytes a route with the row's CRC32. An amount in canonical DECIMAL(16,6) text
-// that fits 32 bits as micro-units (below 2,147 units, nearly every rate)
-// is held in the record itself: no table entry, and no cache miss on a
-// string when a request costs the route and writes its price.
-const I_ROUTE = 0;
-const PREFERENCE = 1;
-const FLAGS = 2;
-const TIMEOUT = 3;
-const TIMEOUT_1XX = 4;
-const PRICE_1 = 5;
-const PRICE_N = 6;
-const INTERVAL_1 = 7;
-const INTERVAL_N = 8;
-const PREFIX_ID = 9;
-/** TimeTable indexes: activation, expiration (NaN = never). */
-const ACTIVATION = 10;
-const EXPIRATION = 11;
-/** The server's CRC32 of the row (snapshot-sql.ts ROW_CRC): a set's checksum is its count and their sum, kept exact however the set was refreshed. */
-const CRC = 12;
-const INTS = 13;
-
-/**
- * The record layout, for readers of a copy of a record (copyRecord): a
- * snapshot's chosen routes keep their records side by side, and the answer
- * is written from them (answer-json.ts); and for the builder that writes
- * records (route-set-builder.ts).
- */
-export const RECORD = Object.freeze({
-  INTS, I_ROUTE, PREFERENCE, FLAGS, TIMEOUT, TIMEOUT_1XX, PRICE_1, PRICE_N, INTERVAL_1, INTERVAL_N, PREFIX_ID, ACTIVATION, EXPIRATION, CRC,
-  HUNTSTOP, FORBIDDEN, TIMEOUT_NULL, TIMEOUT_1XX_NULL, PRICE_1_MICROS, PRICE_N_MICROS, BAD,
-});
-
-/** What a record says of its bad value: that there was one (the value itself was logged at load). */
-const HELD_AS_BAD: BadValue = Object.freeze({ column: '?', value: '?', reason: 'a value the daemon cannot hold exactly (logged when the row was read)' });
-
-/** The records of a RouteSet (a builder's, or the set's own). */
-export interface Records {
-  readonly ints: Int32Array;
-}
-
-export function allocate(n: number): Records {
-  return { ints: new Int32Array(n * INTS) };
-}
-
-// Descriptions (listRoutes shows them, routing never reads them) are kept
-// out of the records: an Int32Array beside them, DescriptionPool id + 1 per
-// row (0 = NULL), and none at all for a set without descriptions. So the
-// records a lookup reads stay as they are, and data that never came from a
-// rate deck costs nothing (docs/benchmark.md, "Route descriptions").
-export const NO_DESCRIPTION = 0;
 
 /** The prefix hash table is at most this full: one or two probes, each in one cache line, about 11 bytes per distinct prefix. */
 const MAX_LOAD = 0.7;
@@ -320,99 +260,4 @@ export class RouteSet {
 /** Fibonacci hashing (id * 2^32/phi, scaled to the table): consecutive ids, the interning order, spread over it. */
 function slotOf(id: number, slots: number): number {
   return Math.floor(((Math.imul(id, 0x9e3779b1) >>> 0) * slots) / 4294967296);
-}
-
-/**
- * What a route read from a record offers beyond RouteRow: its prices as
- * micro-units when the record holds them (NaN when not), for writers that
- * can write a number without making its text (answer-json.ts).
- */
-export interface PricesInRecord {
-  readonly price_1_micros: number;
-  readonly price_n_micros: number;
-}
-
-/** The row index of a route read from a RouteSet (RouteSet.route), undefined for any other RouteRow. */
-export function rowIndexOf(route: RouteRow): number | undefined {
-  return route instanceof RouteView ? route.i : undefined;
-}
-
-/** A RouteRow read from a RouteSet's record (RouteSet.route). */
-class RouteView implements RouteRow, PricesInRecord {
-  constructor(
-    private readonly set: RouteSet,
-    /** The row in `set` (rowIndexOf). */
-    readonly i: number,
-  ) {}
-
-  get i_route(): number {
-    return this.set.int(this.i, I_ROUTE) >>> 0;
-  }
-
-  get i_destination_set(): number {
-    return this.set.i_destination_set;
-  }
-
-  get prefix(): string {
-    return this.set.prefixes.text[this.set.int(this.i, PREFIX_ID)]!;
-  }
-
-  get preference(): number {
-    return this.set.int(this.i, PREFERENCE);
-  }
-
-  get huntstop(): boolean {
-    return (this.set.int(this.i, FLAGS) & HUNTSTOP) !== 0;
-  }
-
-  get timeout(): number | null {
-    return (this.set.int(this.i, FLAGS) & TIMEOUT_NULL) !== 0 ? null : this.set.int(this.i, TIMEOUT);
-  }
-
-  get timeout_1xx(): number | null {
-    return (this.set.int(this.i, FLAGS) & TIMEOUT_1XX_NULL) !== 0 ? null : this.set.int(this.i, TIMEOUT_1XX);
-  }
-
-  get price_1(): string {
-    return this.set.price1Text(this.i);
-  }
-
-  get price_n(): string {
-    return this.set.priceNText(this.i);
-  }
-
-  /** The prices' micro-units when the record holds them, else NaN (see PricesInRecord). */
-  get price_1_micros(): number {
-    return this.set.price1InRecord(this.i);
-  }
-
-  get price_n_micros(): number {
-    return this.set.priceNInRecord(this.i);
-  }
-
-  get interval_1(): number {
-    return this.set.int(this.i, INTERVAL_1);
-  }
-
-  get interval_n(): number {
-    return this.set.int(this.i, INTERVAL_N);
-  }
-
-  get forbidden(): boolean {
-    return (this.set.int(this.i, FLAGS) & FORBIDDEN) !== 0;
-  }
-
-  /** The record keeps only that a value could not be held; the log named it when the row was read. */
-  get bad(): BadValue | undefined {
-    return (this.set.int(this.i, FLAGS) & BAD) !== 0 ? HELD_AS_BAD : undefined;
-  }
-
-  get activation(): number {
-    return this.set.instant(this.set.int(this.i, ACTIVATION));
-  }
-
-  get expiration(): number | null {
-    const expiration = this.set.instant(this.set.int(this.i, EXPIRATION));
-    return expiration !== expiration ? null : expiration;
-  }
 }

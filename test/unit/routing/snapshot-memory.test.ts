@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { chosenRoutes, ChosenRoutesMemo, CHOICE_CHUNK_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../../src/routing/snapshot/chosen-routes.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
 import type { PolicyKey } from '../../../src/routing/rules/policy.js';
-import { RECORD } from '../../../src/routing/snapshot/route-set.js';
+import { RECORD } from '../../../src/routing/snapshot/route-record.js';
 import { BUILDER_SCRATCH_KEPT_ROUTES, RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
 import type { RouteInput } from '../../../src/routing/rules/route-values.js';
 import { RoutingSnapshot, type SmallTables, type SnapshotGroup } from '../../../src/routing/snapshot/snapshot.js';
