@@ -35,13 +35,13 @@ interface EntryBytes {
 const json = JSON.stringify;
 const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');
 
-/** An entry row that keeps its bytes: the snapshot's rows, encoded once per snapshot (snapshot.ts). */
+/** An entry row that keeps its bytes: the snapshot's rows, encoded once per snapshot (the follower makes the snapshot with answerRows). */
 export function withEntryJson(entry: EntryRow): EntryRow {
   Object.defineProperty(entry, ENTRY_BYTES, { value: entryBytes(entry) });
   return entry;
 }
 
-/** A group row that keeps the bytes of its `routing_group` member (snapshot.ts). */
+/** A group row that keeps the bytes of its `routing_group` member (answerRows). */
 export function withGroupJson(group: GroupRow): GroupRow {
   Object.defineProperty(group, GROUP_BYTES, { value: groupBytes(group) });
   return group;

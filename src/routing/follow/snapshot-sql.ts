@@ -1,4 +1,4 @@
-// The snapshot's SQL, and only here (the request path's is sql.ts): the
+// The snapshot's SQL, and only here (the request path's is sql/sql.ts): the
 // consistent read, the small tables, one destination set's routes streamed
 // into columns, per-set checksums, the change journal and its purge. Every
 // statement is parameterised; every one is bounded by the caller's timeout.
