@@ -3,7 +3,7 @@
 // a missing or extra route, or a price that is off by one micro-unit is
 // wrong: a benchmark that serves wrong answers fast must fail. Pure.
 
-import type { Route, RouteResult } from '../src/routing/types.js';
+import type { Route, RouteResult } from '../src/routing/contract.js';
 
 export interface SampledCall {
   readonly routing_group: string;

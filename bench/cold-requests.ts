@@ -2,9 +2,10 @@
 // seeded, like requests.ts.
 //
 // The daemon keeps what a policy chose per (group, longest prefix of the
-// CLD in the environment's prefix pool) (src/routing/chosen-routes.ts), so
-// the bench's usual 10,000 bodies, about 8,900 such pairs, are nearly all
-// answered from kept choices after the warm-up. Memo-cold: every request a
+// CLD in the environment's prefix pool)
+// (src/routing/snapshot/chosen-routes.ts), so the bench's usual 10,000
+// bodies, about 8,900 such pairs, are nearly all answered from kept choices
+// after the warm-up. Memo-cold: every request a
 // distinct CLD whose (group, longest pool prefix) no other request has, as
 // far as the data allows (groups × pool prefixes pairs; 50 × 10,000 at a
 // million routes, so 200,000 requests are all distinct), in a seeded random

@@ -4,7 +4,7 @@
 // it asks until the daemon says so, and gives up at a deadline.
 
 import type { RpcClient } from '../src/client/rpc-client.js';
-import type { DataStatus } from '../src/routing/snapshot-follower.js';
+import type { DataStatus } from '../src/routing/contract.js';
 
 export type { DataStatus };
 

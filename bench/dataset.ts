@@ -246,7 +246,7 @@ export class SyntheticDataSet {
   /**
    * The longest prefix of the whole pool that starts `cld`, or undefined:
    * the daemon's memo of choices is keyed by (group, this prefix), whatever
-   * set holds it (src/routing/interned.ts, longestIdOf).
+   * set holds it (src/routing/snapshot/interned.ts, longestIdOf).
    */
   longestPoolPrefix(cld: string): string | undefined {
     for (let length = Math.min(cld.length, MAX_PREFIX_LENGTH); length >= 1; length--) {

@@ -5,7 +5,7 @@
 // `lcr` order with ties broken by entry_order then i_routing_group_entry,
 // first position kept per connection. Pure.
 
-import type { Route, RouteResult } from '../src/routing/types.js';
+import type { Route, RouteResult } from '../src/routing/contract.js';
 import { BENCH_ENVIRONMENT, type DestinationSetRow, type GroupRow, type RouteRow, type SyntheticDataSet } from './dataset.js';
 
 /** Six-decimal string of an integer count of micro-units. */

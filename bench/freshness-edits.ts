@@ -15,7 +15,7 @@ import type { SampledCall } from './check.js';
 import { drawCli, type SyntheticDataSet } from './dataset.js';
 import { expectedResult, formatMicros } from './expected.js';
 import { seededRandom } from '../src/seeded-random.js';
-import type { Route, RouteResult } from '../src/routing/types.js';
+import type { Route, RouteResult } from '../src/routing/contract.js';
 
 export const EDIT_KINDS = ['price-changed', 'longer-prefix-added', 'route-deleted', 'connection-disabled', 'entry-added', 'group-renamed'] as const;
 export type EditKind = (typeof EDIT_KINDS)[number];

@@ -10,7 +10,7 @@
 import mysql from 'mysql2/promise';
 import { RpcClient } from '../src/client/rpc-client.js';
 import { seededRandom } from '../src/seeded-random.js';
-import type { RouteResult } from '../src/routing/types.js';
+import type { RouteResult } from '../src/routing/contract.js';
 import type { Edit, EditKind, Statement } from './freshness-edits.js';
 
 /** snapshot.md's promise; an edit slower than this fails the verdict. */

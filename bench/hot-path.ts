@@ -23,22 +23,24 @@ import { DaemonMetrics } from '../src/metrics/daemon-metrics.js';
 import type { EnvironmentMetrics } from '../src/metrics/environment-metrics.js';
 import { getRoutes, ping, routeRequest, type MethodContext } from '../src/rpc/methods.js';
 import { JsonRpcDispatcher } from '../src/rpc/jsonrpc.js';
-import { scannedRequest } from '../src/rpc/json-shape.js';
-import type { RequestText } from '../src/rpc/request-ids.js';
+import { scannedRequest, type RequestText } from '../src/rpc/json-shape.js';
 import { replyJson } from '../src/rpc/reply-json.js';
-import { replyBuffers } from '../src/routing/reply-buffers.js';
+import { replyBuffers } from '../src/routing/answer/reply-buffers.js';
 import { createLogger } from '../src/log.js';
 import { RoutingResolver } from '../src/routing/resolver.js';
 import { SnapshotDataSource, SqlDataSource, type GroupLookup } from '../src/routing/data-source.js';
-import { selectRoutes } from '../src/routing/select.js';
-import type { PolicyKey } from '../src/routing/policy.js';
-import { RuleCache } from '../src/routing/translation.js';
-import { MoneyTable, PrefixPool, TimeTable } from '../src/routing/interned.js';
-import { RouteSetBuilder, type RouteSet } from '../src/routing/route-set.js';
-import { RoutingSnapshot, type SmallTables } from '../src/routing/snapshot.js';
-import type { SnapshotFollower } from '../src/routing/snapshot-follower.js';
-import type { ExternalGroupHandler, RouteResult } from '../src/routing/types.js';
-import { formatMicrosAny } from '../src/routing/cost.js';
+import { selectRoutes } from '../src/routing/rules/select.js';
+import type { PolicyKey } from '../src/routing/rules/policy.js';
+import { RuleCache } from '../src/routing/rules/translation.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../src/routing/snapshot/interned.js';
+import type { RouteSet } from '../src/routing/snapshot/route-set.js';
+import { RouteSetBuilder } from '../src/routing/snapshot/route-set-builder.js';
+import { RoutingSnapshot, type SmallTables } from '../src/routing/snapshot/snapshot.js';
+import { ChosenRoutesMemo } from '../src/routing/snapshot/chosen-routes.js';
+import { answerRows } from '../src/routing/answer/answer-json.js';
+import type { SnapshotFollower } from '../src/routing/follow/snapshot-follower.js';
+import type { ExternalGroupHandler, RouteResult } from '../src/routing/contract.js';
+import { formatMicrosAny } from '../src/routing/rules/cost.js';
 import { BENCH_ENVIRONMENT, SyntheticDataSet } from './dataset.js';
 import { drawCalls, getRoutesBody, PING_BODY } from './requests.js';
 import { PRESETS } from './options.js';
@@ -89,7 +91,7 @@ function buildSnapshot(ds: SyntheticDataSet, names: readonly string[]): RoutingS
     })),
     entries: ds.groups.flatMap((g) => g.entries.map((e) => ({ ...e, i_routing_group: g.i_routing_group, weight: null }))),
   };
-  return new RoutingSnapshot(1, tables, sets, prefixes);
+  return new RoutingSnapshot(1, tables, sets, prefixes, answerRows);
 }
 
 async function timePerRequest(dispatcher: JsonRpcDispatcher, bodies: readonly RequestText[], context: MethodContext, seconds: number, metrics?: EnvironmentMetrics): Promise<{ micros: number; bytes: number }> {
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
       `array buffers ${mib(memory.arrayBuffers)}${(globalThis as { gc?: unknown }).gc === undefined ? ' (run with --expose-gc for figures after a collection)' : ''}\n`,
   );
   if (values['memory-only'] === true) return;
-  const follower = { current: snapshot, ageMs: () => 0, status: () => undefined } as unknown as SnapshotFollower;
+  const follower = { current: snapshot, choices: new ChosenRoutesMemo(), ageMs: () => 0, status: () => undefined } as unknown as SnapshotFollower;
   const external: ExternalGroupHandler = { resolve: () => Promise.reject(new Error('no external groups here')) };
   const source = new SnapshotDataSource(follower, new SqlDataSource(() => { throw new Error('no database here'); }), 0);
   const resolver = new RoutingResolver({

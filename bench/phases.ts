@@ -9,7 +9,7 @@
 //      runs after it.
 
 import mysql from 'mysql2/promise';
-import { DEFAULT_FOLLOWER_SETTINGS } from '../src/routing/snapshot-follower.js';
+import { DEFAULT_FOLLOWER_SETTINGS } from '../src/routing/follow/snapshot-follower.js';
 import { Daemon, type DaemonExit } from './daemon.js';
 import type { SyntheticDataSet } from './dataset.js';
 import { runFreshness, NEVER_SEEN_MS, type FreshnessReport } from './freshness.js';

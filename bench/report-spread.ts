@@ -2,7 +2,7 @@
 // and its markdown, the daemon's memory over the load. Pure, like report.ts.
 
 import { CHOSEN_ROUTES_BYTES_PER_SNAPSHOT } from '../src/limits.js';
-import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../src/routing/reply-buffers.js';
+import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../src/routing/answer/reply-buffers.js';
 import type { MemorySample } from './memory-trace.js';
 import type { SpreadRun } from './spread.js';
 

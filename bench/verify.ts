@@ -6,12 +6,12 @@
 import { Agent, request } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import { RpcClient } from '../src/client/rpc-client.js';
-import { rtjsonOf } from '../src/routing/rtjson.js';
+import { rtjsonOf } from '../src/routing/answer/rtjson.js';
 import { rtjsonTarget } from './requests.js';
 import { compareAnswer, type SampledCall } from './check.js';
 import type { SyntheticDataSet } from './dataset.js';
 import { expectedResult } from './expected.js';
-import type { RouteResult } from '../src/routing/types.js';
+import type { RouteResult } from '../src/routing/contract.js';
 
 export interface VerifyReport {
   readonly checked: number;

@@ -26,7 +26,7 @@ export const MAX_PREFIX_CHARS = 32;
 /**
  * A connection's CLI or CLD translation rule: a VARCHAR(255) column; the
  * bound also limits how much a pathological pattern can backtrack
- * (routing/translation.ts).
+ * (routing/rules/translation.ts).
  */
 export const MAX_RULE_CHARS = 255;
 /** An external group's `uri`: a VARCHAR(255) column. */
@@ -202,7 +202,7 @@ export const MAX_CALL_TIMEOUT_MS = 600_000;
 export const RELOAD_CALL_TIMEOUT_MS = 60_000;
 
 /**
- * Parsed translation rules cached per process (routing/translation.ts): a
+ * Parsed translation rules cached per process (routing/rules/translation.ts): a
  * site has a few dozen distinct rules; this bounds what a table of a
  * rule per connection could hold.
  */
@@ -236,7 +236,7 @@ export const MAX_LISTED_ROWS_PER_BATCH = 10_000;
 
 /**
  * Units of work (rows looked at, comparisons) a listing does before it gives
- * the event loop back (routing/listing-order.ts): a millisecond or two, so
+ * the event loop back (routing/inspect/listing-order.ts): a millisecond or two, so
  * that ordering a set of a million routes for listRoutes never holds the
  * other listeners of the process for longer.
  */

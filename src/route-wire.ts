@@ -5,10 +5,11 @@
 // share it without the client importing routing.
 //
 // A route's fields are declared once, here (ROUTE_FIELDS), in the answer's
-// order: the Route type, the rows' types (routing/model.ts), the route
-// objects (routeOf), the answer bytes (routing/answer-json.ts) and the
-// client's schema (client/route-result-schema.ts) are made from it, and a
-// test holds the byte writers to it (test/unit/routing/route-fields.test.ts).
+// order: the Route type, the rows' types (routing/rules/model.ts), the
+// route objects (routeOf), the answer bytes (routing/answer/answer-json.ts)
+// and the client's schema (client/route-result-schema.ts) are made from it,
+// and a test holds the byte writers to it
+// (test/unit/routing/route-fields.test.ts).
 
 import { MAX_ANSWER_NUMBER_CHARS, MAX_DESTINATION_CHARS, MAX_NAME_CHARS, MAX_PREFIX_CHARS } from './limits.js';
 
@@ -74,7 +75,7 @@ export type RouteField = keyof Declared;
 
 export type Route = { readonly [K in RouteField]: FieldTypes[Declared[K]['type']] };
 
-/** The fields a local answer takes from `source`: the rows' types include them (routing/model.ts). */
+/** The fields a local answer takes from `source`: the rows' types include them (routing/rules/model.ts). */
 export type RouteFieldFrom<S extends RouteFieldSource> = { [K in RouteField]: Declared[K]['from'] extends S ? K : never }[RouteField];
 
 /** The field names in the answer's order. */

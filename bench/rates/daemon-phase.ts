@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RpcClient } from '../../src/client/rpc-client.js';
-import type { RouteResult } from '../../src/routing/types.js';
+import type { RouteResult } from '../../src/routing/index.js';
 import { Daemon, type DaemonExit } from '../daemon.js';
 import { memoryBytes } from '../proc-sampler.js';
 import { getRoutesBody } from '../requests.js';

@@ -7,7 +7,7 @@ import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS, RELOAD_CALL_TIMEOUT_MS } 
 import { RpcClient, RpcCallError } from '../client/rpc-client.js';
 import { DEFAULT_CONTROL } from '../supervisor/run-paths.js';
 import type { ReloadResult, SupervisorStatus } from '../supervisor/supervisor.js';
-import type { SnapshotStatus } from '../routing/snapshot-registry.js';
+import type { SnapshotStatus } from '../routing/index.js';
 import { parseCommandLine, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 import { formatTable } from './table.js';

@@ -5,7 +5,7 @@ import { redactUri } from '../dsn-syntax.js';
 import { SippyError } from '../errors.js';
 import { RoutingClient } from '../client/routing-client.js';
 import { RpcClient } from '../client/rpc-client.js';
-import type { RouteResult } from '../routing/types.js';
+import type { RouteResult } from '../routing/index.js';
 import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS, MAX_ROUTES, MAX_UNIX_SECONDS } from '../limits.js';
 import { isIsoWithOffset } from '../rpc/param-schemas.js';
 import { integerOption, parseCommandLine, stringOption } from './args.js';

@@ -5,7 +5,8 @@
 
 import type { Counter } from 'prom-client';
 import { createSeries, type SeriesSet } from './series.js';
-import { EnvironmentMetrics, type DurationCell } from './environment-metrics.js';
+import { EnvironmentMetrics } from './environment-metrics.js';
+import type { DurationCell } from './duration-histogram.js';
 
 /** One routing snapshot as the snapshot series show it. */
 export interface SnapshotMetricsView {

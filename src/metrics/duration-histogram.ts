@@ -1,10 +1,35 @@
 // sippy_routed_request_duration_seconds as a prom-client registry reads it:
 // a metric object whose get() turns the environments' DurationCells into
 // the histogram's samples (cumulative `le` buckets, `_sum`, `_count`) at
-// scrape time. The request path only adds to the cells.
+// scrape time. The request path only adds to the cells. Its name, help and
+// labels are series.ts's (SERIES), handed in by createSeries: this module
+// imports none of the metrics', and both the series and the environments'
+// cells import it.
 
-import type { DurationCell } from './environment-metrics.js';
-import { DURATION_BUCKETS, PREFIX, SERIES } from './series.js';
+/** Request latency buckets, s: 0.1 ms to 1 s (operations.md). */
+export const DURATION_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+/** One histogram's samples: per bucket (not cumulative; the last is +Inf), their sum and count. */
+export class DurationCell {
+  readonly buckets = new Float64Array(DURATION_BUCKETS.length + 1);
+  sum = 0;
+  count = 0;
+
+  observe(seconds: number): void {
+    let i = 0;
+    while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]!) i++;
+    this.buckets[i]! += 1;
+    this.sum += seconds;
+    this.count += 1;
+  }
+}
+
+/** The series' name (prefixed), help and labels, as SERIES defines them. */
+export interface HistogramNaming {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+}
 
 /** The cells to show: environment, method, cell. */
 export type DurationSource = () => Iterable<readonly [string, string, DurationCell]>;
@@ -16,13 +41,20 @@ interface Sample {
 }
 
 export class DurationHistogram {
-  readonly name = `${PREFIX}request_duration_seconds`;
-  readonly help: string = SERIES.request_duration_seconds.help;
-  readonly labelNames: readonly string[] = SERIES.request_duration_seconds.labels;
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly string[];
   readonly type = 'histogram';
   readonly aggregator = 'sum';
 
-  constructor(private readonly source: DurationSource) {}
+  constructor(
+    naming: HistogramNaming,
+    private readonly source: DurationSource,
+  ) {
+    this.name = naming.name;
+    this.help = naming.help;
+    this.labelNames = naming.labelNames;
+  }
 
   async get(): Promise<{ name: string; help: string; type: string; values: Sample[]; aggregator: string }> {
     const values: Sample[] = [];

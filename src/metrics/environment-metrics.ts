@@ -8,7 +8,7 @@
 // labels into a string at every update. The registry reads the cells at
 // each scrape (daemon-metrics.ts).
 
-import { DURATION_BUCKETS } from './series.js';
+import { DurationCell } from './duration-histogram.js';
 
 /** What the JSON-RPC layer reports: one call answered, with its method label and outcome (ok or a code of src/errors.ts). */
 export interface CallObserver {
@@ -26,21 +26,6 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set(METHOD_LABELS);
 
 export interface CallCell {
   count: number;
-}
-
-/** One histogram's samples: per bucket (not cumulative; the last is +Inf), their sum and count. */
-export class DurationCell {
-  readonly buckets = new Float64Array(DURATION_BUCKETS.length + 1);
-  sum = 0;
-  count = 0;
-
-  observe(seconds: number): void {
-    let i = 0;
-    while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]!) i++;
-    this.buckets[i]! += 1;
-    this.sum += seconds;
-    this.count += 1;
-  }
 }
 
 export class EnvironmentMetrics implements CallObserver {

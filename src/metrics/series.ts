@@ -14,9 +14,6 @@ import { DurationHistogram, type DurationSource } from './duration-histogram.js'
 
 export const PREFIX = 'sippy_routed_';
 
-/** Request latency buckets, s: 0.1 ms to 1 s (operations.md). */
-export const DURATION_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
-
 /** Name (without the prefix), type and labels of every series the daemon defines; the docs and the dashboard test read it. */
 export const SERIES = {
   requests_total: { type: 'counter', labels: ['environment', 'method', 'outcome'], help: 'JSON-RPC calls answered (each entry of a batch counts), by outcome: ok or the error code.' },
@@ -65,7 +62,7 @@ export function createSeries(collect: { requests: () => void; durations: Duratio
   const set: SeriesSet = {
     registry,
     requests: new Counter({ ...named('requests_total'), collect: collect.requests }) as SeriesSet['requests'],
-    duration: new DurationHistogram(collect.durations),
+    duration: new DurationHistogram(named('request_duration_seconds'), collect.durations),
     rejected: new Counter({ ...named('rejected_clients_total'), collect: collect.requests }) as SeriesSet['rejected'],
     listenerInfo: new Gauge(named('listener_info')) as SeriesSet['listenerInfo'],
     snapshotAge: new Gauge({ ...named('snapshot_age_seconds'), collect: collect.snapshots }) as SeriesSet['snapshotAge'],

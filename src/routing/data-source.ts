@@ -7,17 +7,17 @@
 
 import { SippyError } from '../errors.js';
 import type { Database } from '../db/pool.js';
-import type { BadRow, BadRule, Exclusion } from './candidates.js';
-import { findCandidates } from './candidates.js';
-import type { GroupRow } from './model.js';
-import { parsePolicy, type PolicyKey } from './policy.js';
-import { costCandidates, type CostedCandidate } from './select.js';
-import { snapshotCandidates } from './snapshot-candidates.js';
-import { chosenRoutes, type ChosenRoutes } from './chosen-routes.js';
-import type { DataStatus, SnapshotFollower } from './snapshot-follower.js';
-import { loadRoutingData } from './sql.js';
-import type { RuleCache } from './translation.js';
-import type { RouteRequest } from './types.js';
+import type { BadRow, BadRule, Exclusion } from './rules/candidates.js';
+import { findCandidates } from './rules/candidates.js';
+import type { GroupRow } from './rules/model.js';
+import { parsePolicy, type PolicyKey } from './rules/policy.js';
+import { costCandidates, type CostedCandidate } from './rules/select.js';
+import { snapshotCandidates } from './snapshot/snapshot-candidates.js';
+import { chosenRoutes, type ChosenRoutes } from './snapshot/chosen-routes.js';
+import type { SnapshotFollower } from './follow/snapshot-follower.js';
+import { loadRoutingData } from './sql/sql.js';
+import type { RuleCache } from './rules/translation.js';
+import type { DataStatus, RouteRequest } from './contract.js';
 
 /** A group and, when it is local, what step 2 and 3 found for the request. */
 export type GroupLookup =
@@ -89,7 +89,8 @@ export class SnapshotDataSource implements RoutingDataSource {
   lookup(environment: number, request: RouteRequest, rules: RuleCache): GroupLookup | undefined | Promise<GroupLookup | undefined> {
     // The one read of the reference: the whole answer comes from this generation.
     const snapshot = this.follower.current;
-    if (snapshot === undefined) return this.sql.lookup(environment, request, rules);
+    const choices = this.follower.choices;
+    if (snapshot === undefined || choices === undefined) return this.sql.lookup(environment, request, rules);
     if (this.maxStalenessMs > 0) {
       const age = this.follower.ageMs();
       if (age > this.maxStalenessMs) {
@@ -101,7 +102,7 @@ export class SnapshotDataSource implements RoutingDataSource {
     if (group.row.external) return { group: group.row, external: true };
     const tMs = request.time.getTime();
     if (group.deterministic && request.explain !== true) {
-      const chosen = chosenRoutes(group, group.policy as readonly PolicyKey[], snapshot.prefixes, request.cld, tMs, rules);
+      const chosen = chosenRoutes(choices, group, group.policy as readonly PolicyKey[], snapshot.prefixes, request.cld, tMs, rules);
       if (chosen !== undefined) return { group: group.row, external: false, policy: group.policy, candidates: NONE, excluded: NONE, badRules: chosen.badRules, chosen };
     }
     const found = snapshotCandidates(group, snapshot.prefixes, request.cld, tMs, rules, request.explain === true);

@@ -11,9 +11,7 @@
 
 import { catalogue, isSippyError, type ErrorCode } from '../errors.js';
 import { describeForLog } from '../log.js';
-import type { Resolver, RouteRequest, RouteResult } from './types.js';
-import type { DataStatus } from './snapshot-follower.js';
-import type { RoutingInspector } from './inspect.js';
+import type { DataStatus, Resolver, RouteRequest, RouteResult, RoutingInspector } from './contract.js';
 
 export interface HealthLogger {
   error(message: string, fields?: Record<string, unknown>): void;

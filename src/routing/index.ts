@@ -5,38 +5,43 @@
 import type { Database } from '../db/pool.js';
 import { RoutingResolver } from './resolver.js';
 import { SnapshotDataSource, SqlDataSource, type RoutingDataSource } from './data-source.js';
-import { ExternalForwarder, type ExternalForwarderOptions, type ExternalLimits } from './external.js';
-import type { SnapshotFollower } from './snapshot-follower.js';
-import { RuleCache } from './translation.js';
-import { SnapshotInspector, type RoutingInspector } from './inspect.js';
-import { SqlInspector } from './inspect-sql.js';
-import type { ExternalGroupHandler } from './types.js';
-import type { RoutingLogger } from './log.js';
-import type { RandomSource } from './select.js';
+import { ExternalForwarder, type ExternalForwarderOptions, type ExternalLimits } from './external/external.js';
+import type { SnapshotFollower } from './follow/snapshot-follower.js';
+import { RuleCache } from './rules/translation.js';
+import { SnapshotInspector } from './inspect/inspect.js';
+import { SqlInspector } from './inspect/inspect-sql.js';
+import type { ExternalGroupHandler, RoutingInspector } from './contract.js';
+import type { RoutingLogger } from './rules/log.js';
+import type { RandomSource } from './rules/select.js';
 import { createLogger } from '../log.js';
 
-export type { Resolver, RouteRequest, RouteResult, Route, ExcludedEntry, ExclusionReason, ExternalGroupHandler } from './types.js';
-export type { GroupRow } from './model.js';
-export type { RoutingLogger } from './log.js';
-export type { RandomSource } from './select.js';
+export type {
+  Resolver, RouteRequest, RouteResult, Route, ExcludedEntry, ExclusionReason, ExternalGroupHandler,
+  DataStatus, DataSourceName, ReplicaStatus, SnapshotStatus,
+  RoutingInspector, GroupsPage, GroupSummary, RoutesPage, RouteListing,
+  RtjsonDocument, RtjsonRoute,
+} from './contract.js';
+export type { GroupRow } from './rules/model.js';
+export type { RoutingLogger } from './rules/log.js';
+export type { RandomSource } from './rules/select.js';
 export { RoutingResolver } from './resolver.js';
 export { SqlDataSource, SnapshotDataSource, type RoutingDataSource, type GroupLookup } from './data-source.js';
-export { SnapshotFollower, DEFAULT_FOLLOWER_SETTINGS, type DataStatus, type DataSourceName, type FollowerSettings } from './snapshot-follower.js';
-export type { ReplicaStatus } from './replica-status.js';
-export { SnapshotRegistry, snapshotMetricsView } from './snapshot-registry.js';
+export { SnapshotFollower, DEFAULT_FOLLOWER_SETTINGS, type FollowerSettings } from './follow/snapshot-follower.js';
+export { SnapshotRegistry, snapshotMetricsView } from './follow/snapshot-registry.js';
+export { SnapshotReader } from './follow/snapshot-sql.js';
 export { DatabaseHealthLog, type HealthLogger } from './database-health.js';
-export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external.js';
-export { EXTERNAL_VENDOR_NAME } from './sql.js';
-export { answerBytesOf, answerCopied, answerInEnvelope } from './local-answer.js';
-export { rtjsonOf, type RtjsonDocument, type RtjsonRoute } from './rtjson.js';
-export { replySlab } from './json-bytes.js';
-export { replyBuffers } from './reply-buffers.js';
+export { ExternalForwarder, type ExternalLimits, type ExternalForwarderOptions } from './external/external.js';
+export { EXTERNAL_VENDOR_NAME } from './external/external-sql.js';
+export { answerBytesOf, answerCopied, answerInEnvelope } from './answer/local-answer.js';
+export { rtjsonOf } from './answer/rtjson.js';
+export { replySlab } from './answer/json-bytes.js';
+export { replyBuffers } from './answer/reply-buffers.js';
 // What the setup file's values are checked with (data/setup): the parsers the daemon reads them with.
-export { parsePolicy, POLICY_KEYS } from './policy.js';
-export { parseRule, RuleSyntaxError } from './translation.js';
-export { parseMicros, formatMicros } from './cost.js';
-export { parseDestination, DestinationError } from './destination.js';
-export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET, type RoutingInspector, type GroupsPage, type GroupSummary, type RoutesPage, type RouteListing } from './inspect.js';
+export { parsePolicy, POLICY_KEYS } from './rules/policy.js';
+export { parseRule, RuleSyntaxError } from './rules/translation.js';
+export { parseMicros, formatMicros } from './rules/cost.js';
+export { parseDestination, DestinationError } from './rules/destination.js';
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_OFFSET } from './inspect/inspect.js';
 
 export interface CreateResolverOptions {
   /** Default: the structured logger on stderr. */

@@ -5,24 +5,23 @@
 
 import { SippyError } from '../errors.js';
 import { MAX_CLD_CHARS as MAX_CLD, MAX_CLI_CHARS as MAX_CLI, MAX_HOPS, MAX_ROUTES, MAX_ROUTING_GROUP_CHARS } from '../limits.js';
-import type { ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult } from './types.js';
-import type { BadRow, BadRule, Exclusion } from './candidates.js';
-import type { GroupRow } from './model.js';
-import { selectRoutes, type RandomSource, type Ranked } from './select.js';
-import { formatMicrosAny } from './cost.js';
-import { RuleCache, applyRule } from './translation.js';
-import { BAD_ROW_MESSAGE, logBadRule, OnceFilter, type RoutingLogger } from './log.js';
+import type { DataStatus, ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult, RtjsonDocument } from './contract.js';
+import type { BadRow, BadRule, Exclusion } from './rules/candidates.js';
+import type { GroupRow } from './rules/model.js';
+import { selectRoutes, type RandomSource, type Ranked } from './rules/select.js';
+import { formatMicrosAny } from './rules/cost.js';
+import { RuleCache, applyRule } from './rules/translation.js';
+import { BAD_ROW_MESSAGE, logBadRule, OnceFilter, type RoutingLogger } from './rules/log.js';
 import { createLogger } from '../log.js';
-import { AnswerWriter } from './answer-json.js';
+import { AnswerWriter } from './answer/answer-json.js';
 import { routeFrom } from '../route-wire.js';
-import type { RoomyBytes } from './json-bytes.js';
-import { LocalAnswer } from './local-answer.js';
-import type { DataStatus } from './snapshot-follower.js';
+import type { RoomyBytes } from './answer/json-bytes.js';
+import { LocalAnswer } from './answer/local-answer.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
-import { ChosenRoutes } from './chosen-routes.js';
-import { RECORD } from './route-set.js';
-import type { PolicyKey } from './policy.js';
-import { localRtjson, rtjsonOf, type RtjsonDocument } from './rtjson.js';
+import { ChosenRoutes } from './snapshot/chosen-routes.js';
+import { RECORD } from './snapshot/route-record.js';
+import type { PolicyKey } from './rules/policy.js';
+import { localRtjson, rtjsonOf } from './answer/rtjson.js';
 
 export interface RoutingResolverOptions {
   /** Where groups and candidates come from. */

@@ -13,7 +13,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { JsonShapeScanner, type ShapeViolation } from './json-shape.js';
-import type { RequestText } from './request-ids.js';
+import type { RequestText } from './json-shape.js';
 
 export type BodyOutcome =
   | { readonly kind: 'ok'; readonly text: string }

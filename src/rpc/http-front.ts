@@ -14,42 +14,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '../log.js';
 import type { EnvironmentMetrics } from '../metrics/environment-metrics.js';
 import { clientAddressText, type AllowList } from './allow-list.js';
-import type { CallGate } from './call-gate.js';
 import { declaredTooLarge, discardBody, readRequestBody, type RequestBodyOutcome } from './body-reader.js';
 import { MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-shape.js';
 import { replyJson } from './reply-json.js';
-import type { JsonRpcDispatcher } from './jsonrpc.js';
 import { methodContext } from './methods.js';
 import { rpcError, STANDARD_MESSAGES, type JsonRpcError } from './rpc-errors.js';
 import type { ListenerSettings } from './settings.js';
-import type { WaitingCalls } from './waiting-calls.js';
 import { closeAfter, send, sendError, tooLarge } from './http-reply.js';
 import { answerRtjson, isRtjsonMethod, RTJSON_METHODS, RTJSON_PATH } from './rtjson-front.js';
-
-/** What the front needs of its listener. */
-export interface FrontHost {
-  /** The settings new requests see (swapped whole by update()). */
-  settings(): ListenerSettings;
-  readonly dispatcher: JsonRpcDispatcher;
-  readonly logger: Logger;
-  readonly now: () => number;
-  /** True once stop() began: answers then close their connection. */
-  isStopping(): boolean;
-  /** A TCP client the allow-list refused (the listener rate-limits the log line). */
-  rejected(address: string | undefined): void;
-  requestStarted(): void;
-  /** The gate of a client connection: its batches and pipelined requests share it. */
-  gateFor(socket: Socket): CallGate;
-  /** Calls waiting on the resolver, rejected when a stop's drain ends (MethodContext.waiting). */
-  readonly waiting: WaitingCalls;
-  /** `errors`: how many errors the answer carried (HTTP error = 1). */
-  requestFinished(errors: number): void;
-  /** The environment's request series when --metrics is on. */
-  readonly metrics: EnvironmentMetrics | undefined;
-}
+import type { FrontHost } from './front-host.js';
 
 // Per socket, the allow-list decision, valid as long as the list object is
 // the same: a keep-alive connection is checked once, and again after update().

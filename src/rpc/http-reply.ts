@@ -61,7 +61,7 @@ type SentResponse = ServerResponse & { [SENT_BYTES]?: Buffer };
 
 /**
  * Runs on the response's 'finish' (the socket has taken every byte): an
- * answer written to a pooled buffer gives it back (routing/reply-buffers.ts).
+ * answer written to a pooled buffer gives it back (routing/answer/reply-buffers.ts).
  * One function for every response, reading what it sent from it.
  */
 function giveBackWhenSent(this: SentResponse): void {

@@ -16,8 +16,6 @@
 // integer is written back by JSON.stringify exactly as the client wrote it,
 // and a request id needs no second look at the text (request-ids.ts).
 
-import type { RequestText } from './request-ids.js';
-
 /**
  * Deepest nesting of arrays and objects a request may have. A batch of
  * getRoutes requests needs 3 (batch, request, params); the rest is room for
@@ -34,6 +32,13 @@ export const MAX_JSON_DEPTH = 32;
 export const MAX_JSON_VALUES = 200_000;
 
 export type ShapeViolation = 'depth' | 'values';
+
+/** A request body and what the body-reader's scan learnt about its numbers. */
+export interface RequestText {
+  readonly text: string;
+  /** Every number outside strings is a plain integer (JsonShapeScanner.plainIntegers). */
+  readonly plainIntegers: boolean;
+}
 
 /** A whole body as the body-reader hands it on, scanned at once (for callers that have it as text: benches, tests). */
 export function scannedRequest(text: string): RequestText {

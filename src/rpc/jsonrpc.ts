@@ -32,7 +32,8 @@ import { ListingBudget } from './listing-budget.js';
 import type { MethodContext } from './methods.js';
 import type { ErrorCode } from '../errors.js';
 import type { CallObserver } from '../metrics/environment-metrics.js';
-import { idNeedsText, RawNumberId, requestIdTexts, type RequestText } from './request-ids.js';
+import { idNeedsText, RawNumberId, requestIdTexts } from './request-ids.js';
+import type { RequestText } from './json-shape.js';
 import { outcomeOf, rpcError, STANDARD_MESSAGES, toRpcError, type JsonRpcError } from './rpc-errors.js';
 
 export type MethodHandler = (params: unknown, context: MethodContext) => Promise<unknown>;

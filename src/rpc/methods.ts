@@ -8,9 +8,7 @@
 
 import { SippyError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Resolver, RouteRequest, RouteResult } from '../routing/types.js';
-import type { DataStatus } from '../routing/snapshot-follower.js';
-import { rtjsonOf, type RtjsonDocument } from '../routing/index.js';
+import { rtjsonOf, type DataStatus, type Resolver, type RouteRequest, type RouteResult, type RtjsonDocument } from '../routing/index.js';
 import { VERSION } from '../version.js';
 import { callStartTime, validateParams, type GetRoutesParams } from './param-schemas.js';
 import type { ListingBudget } from './listing-budget.js';

@@ -1,5 +1,5 @@
 // A reply body as bytes. A getRoutes answer carries its own JSON bytes,
-// written with it by the resolver (routing/answer-json.ts): they are spliced
+// written with it by the resolver (routing/answer/answer-json.ts): they are spliced
 // in as they are rather than walked again by JSON.stringify and encoded
 // again, the largest cost of an answer after the lookup. Everything else is
 // JSON.stringify's, with its rules (members whose value is undefined are

@@ -17,13 +17,6 @@ export class RawNumberId {
   constructor(readonly text: string) {}
 }
 
-/** A request body and what the body-reader's scan learnt about its numbers. */
-export interface RequestText {
-  readonly text: string;
-  /** Every number outside strings is a plain integer (JsonShapeScanner.plainIntegers). */
-  readonly plainIntegers: boolean;
-}
-
 /** Whether this parsed request's id needs its text: a number the double may not write back as sent. */
 export function idNeedsText(entry: unknown, plainIntegers: boolean): boolean {
   if (typeof entry !== 'object' || entry === null) return false;

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ErrorCode } from '../errors.js';
 import { discardBody } from './body-reader.js';
-import type { FrontHost } from './http-front.js';
+import type { FrontHost } from './front-host.js';
 import { send, tooLarge } from './http-reply.js';
 import { errorResponse } from './jsonrpc.js';
 import { methodContext, routeRequest, rtjsonRoutes } from './methods.js';

@@ -3,7 +3,7 @@
 
 import type { ListenerSpec } from '../econfig/listener-spec.js';
 import type { Logger } from '../log.js';
-import type { Resolver } from '../routing/types.js';
+import type { Resolver } from '../routing/index.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { DEFAULT_DRAIN_MS } from '../limits.js';
 import { Listener } from './listener.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import type { ListenerLimits, ListenerSpec } from '../econfig/listener-spec.js';
 import { SippyError } from '../errors.js';
-import type { Resolver } from '../routing/types.js';
+import type { Resolver } from '../routing/index.js';
 import { AllowList } from './allow-list.js';
 
 export interface ListenerSettings {

@@ -11,7 +11,7 @@ import { parseDsn, type Dsn } from '../db/dsn.js';
 import { Database } from '../db/pool.js';
 import { describeForLog } from '../log.js';
 import { LATEST_SCHEMA_VERSION, triggersInPlace } from '../db/migrations.js';
-import { SnapshotReader } from '../routing/snapshot-sql.js';
+import { SnapshotReader } from '../routing/index.js';
 import type { ExternalGroup } from './external-uris.js';
 
 export interface DatabaseCheck {

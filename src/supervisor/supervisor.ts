@@ -13,8 +13,7 @@ import { EconfigReader } from './econfig-file.js';
 import { Executor, type ListenerFactory } from './executor.js';
 import { plan } from './plan.js';
 import type { EnvironmentSource } from './environments.js';
-import type { DataStatus } from '../routing/index.js';
-import type { SnapshotStatus } from '../routing/snapshot-registry.js';
+import type { DataStatus, SnapshotStatus } from '../routing/index.js';
 import type { DatabaseCheck } from './database-probe.js';
 
 export interface ReloadResult {

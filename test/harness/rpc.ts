@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type Endpoint, type ListenerLimits, type ListenerSpec } from '../../src/econfig/listener-spec.js';
-import type { Resolver, RouteRequest, RouteResult } from '../../src/routing/types.js';
+import type { Resolver, RouteRequest, RouteResult } from '../../src/routing/contract.js';
 
 export function makeSpec(endpoint: Endpoint, overrides: Partial<Omit<ListenerSpec, 'limits'>> & { limits?: Partial<ListenerLimits> } = {}): ListenerSpec {
   const socket =

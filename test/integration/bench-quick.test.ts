@@ -22,7 +22,7 @@ import { verdictOf, type BenchResult } from '../../bench/report.js';
 import { spreadReasons, TRAFFIC_MEMORY_BYTES } from '../../bench/report-spread.js';
 import type { SpreadRun } from '../../bench/spread.js';
 import { verifyAnswers } from '../../bench/verify.js';
-import type { RouteResult } from '../../src/routing/types.js';
+import type { RouteResult } from '../../src/routing/contract.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH_MAIN = join(HERE, '../../bench/main.js');

@@ -14,7 +14,7 @@ import { Database } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
 import { loadDemo } from '../../src/db/demo.js';
 import { PrivateServer } from '../../src/db/private-server.js';
-import type { RouteResult } from '../../src/routing/types.js';
+import type { RouteResult } from '../../src/routing/contract.js';
 import { RECOVERY_QUIET_MS } from '../../src/routing/database-health.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { delay, makeTempDir, type TempDir } from '../harness/rpc.js';

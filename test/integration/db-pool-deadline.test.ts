@@ -15,7 +15,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/log.js';
 import { Listener } from '../../src/rpc/listener.js';
 import { listenerResolver, poolLimitsOf } from '../../src/supervisor/managed-listener.js';
-import type { Resolver } from '../../src/routing/types.js';
+import type { Resolver } from '../../src/routing/contract.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { call, makeSpec, makeTempDir, post, type TempDir } from '../harness/rpc.js';
 

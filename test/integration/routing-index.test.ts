@@ -7,7 +7,7 @@ import { DEFAULT_POOL_LIMITS } from '../../src/db/pool.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { createResolver } from '../../src/routing/index.js';
-import { groupLookup, routeLookup } from '../../src/routing/sql.js';
+import { groupLookup, routeLookup } from '../../src/routing/sql/sql.js';
 
 const ROUTES = 100_000;
 const SETS = 20;

@@ -11,7 +11,7 @@ import { Database } from '../../src/db/pool.js';
 import { silentLogger } from '../../src/log.js';
 import { Listener } from '../../src/rpc/listener.js';
 import { listenerResolver, poolLimitsOf } from '../../src/supervisor/managed-listener.js';
-import type { Resolver } from '../../src/routing/types.js';
+import type { Resolver } from '../../src/routing/contract.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { call, makeSpec, makeTempDir, pipelinedPosts, post, type TempDir } from '../harness/rpc.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SippyError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { Listener } from '../../src/rpc/listener.js';
-import type { RouteRequest, RouteResult } from '../../src/routing/types.js';
+import type { RouteRequest, RouteResult } from '../../src/routing/contract.js';
 import { call, emptyResult, FakeResolver, makeSpec, makeTempDir, post, type TempDir } from '../harness/rpc.js';
 
 describe('rpc listener: methods, params and errors', () => {

@@ -1,5 +1,5 @@
 // Answers are written to pooled buffers that the HTTP front gives back once
-// the socket has taken their bytes (routing/reply-buffers.ts), and the next
+// the socket has taken their bytes (routing/answer/reply-buffers.ts), and the next
 // answers are written over them. A buffer given back too early would show as
 // one answer's bytes in another's reply: under concurrent and pipelined
 // load, every reply must be exactly the answer to its own request, over a
@@ -20,7 +20,7 @@ import { Database } from '../../src/db/pool.js';
 import { silentLogger } from '../../src/log.js';
 import { Listener } from '../../src/rpc/listener.js';
 import { replyBuffers, SnapshotFollower, type RouteRequest } from '../../src/routing/index.js';
-import type { Resolver } from '../../src/routing/types.js';
+import type { Resolver } from '../../src/routing/contract.js';
 import { listenerResolver, poolLimitsOf } from '../../src/supervisor/managed-listener.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';

@@ -9,7 +9,7 @@ import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import { DaemonMetrics } from '../../src/metrics/daemon-metrics.js';
 import { Listener } from '../../src/rpc/listener.js';
 import { createResolver, SnapshotFollower, type RoutingResolver } from '../../src/routing/index.js';
-import type { Resolver } from '../../src/routing/types.js';
+import type { Resolver } from '../../src/routing/contract.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { parseExposition, sampleValue } from '../harness/prometheus.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';

@@ -4,7 +4,7 @@ import { parseDsn } from '../../src/db/dsn.js';
 import { silentLogger } from '../../src/log.js';
 import { SippyError } from '../../src/errors.js';
 import { createResolver, SnapshotFollower, type RouteRequest, type RouteResult } from '../../src/routing/index.js';
-import { SnapshotReader } from '../../src/routing/snapshot-sql.js';
+import { SnapshotReader } from '../../src/routing/follow/snapshot-sql.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 

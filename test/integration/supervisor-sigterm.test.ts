@@ -15,7 +15,7 @@ import { parseDsn } from '../../src/db/dsn.js';
 import { migrate } from '../../src/db/migrate.js';
 import { Database } from '../../src/db/pool.js';
 import { PrivateServer } from '../../src/db/private-server.js';
-import type { RouteResult } from '../../src/routing/types.js';
+import type { RouteResult } from '../../src/routing/contract.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { call, post, type HttpAnswer, type Target } from '../harness/rpc.js';
 import { accepts, freePorts, Supervisor, waitClosed } from '../harness/supervisor-process.js';

@@ -8,7 +8,7 @@ import * as limits from '../../src/limits.js';
 // src/limits.ts is the one source of every bound and default (README.md,
 // Layout). Before, copies of its values were written out elsewhere and went
 // their own way: the listener defaults in econfig/listener-spec.ts, the
-// follower's 250 ms / 300 s in routing/snapshot-follower.ts, query's own
+// follower's 250 ms / 300 s in routing's snapshot-follower.ts, query's own
 // MAX_ROUTES, the rule cache's 1000, the client schema's 256/256/1000, the
 // control socket's 64 KiB. These tests read the source as TypeScript (so
 // comments and strings do not count) and fail on a value of limits.ts
@@ -41,6 +41,11 @@ const FORMER_COPIES = [
   'external.ts',
   'resolver.ts',
   'snapshot-follower.ts',
+  // The follower's parts (routing/follow/): its pools' timeouts were copies.
+  'refresh-read.ts',
+  'journal-purge.ts',
+  'journal-watch.ts',
+  'bad-row-log.ts',
   'translation.ts',
   'inspect-methods.ts',
   'param-schemas.ts',
@@ -75,13 +80,19 @@ const NOT_COPIES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     SETUP_STATEMENT_TIMEOUT_MS: "setup's statements wait out another writer's locks; not the pool's idle time",
   },
   'snapshot-follower.ts': {
-    PURGE_INTERVAL_MS: 'how often the journal purge is tried',
-    QUICK_TIMEOUT_MS: "the follower's own statement bound for journal polls",
     MAX_BACKOFF_MS: "the longest wait between the follower's retries",
     STOP_BOUND_MS: 'how long stop() waits',
     queueLimit: "the follower's own pool: refreshes are serial",
-    OnceFilter: 'bad rows remembered for logging once each',
     'Math.min': 'the backoff doubles at most this many times',
+  },
+  'refresh-read.ts': {
+    QUICK_TIMEOUT_MS: "the follower's own statement bound for journal polls",
+  },
+  'journal-purge.ts': {
+    PURGE_INTERVAL_MS: 'how often the journal purge is tried',
+  },
+  'bad-row-log.ts': {
+    OnceFilter: 'bad rows remembered for logging once each',
   },
 };
 

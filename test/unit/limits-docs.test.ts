@@ -44,9 +44,10 @@ import { poolLimitsOf } from '../../src/supervisor/managed-listener.js';
 import { LIMIT_OPTIONS, parseListenerOptions } from '../../src/econfig/listener-options.js';
 import { checkListenerSpec } from '../../src/econfig/listener-schema.js';
 import { routeResultSchema, routeSchema } from '../../src/client/route-result-schema.js';
-import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../src/routing/chosen-routes.js';
-import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../../src/routing/reply-buffers.js';
-import { BUILDER_SCRATCH_KEPT_ROUTES, RECORD } from '../../src/routing/route-set.js';
+import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../src/routing/snapshot/chosen-routes.js';
+import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../../src/routing/answer/reply-buffers.js';
+import { RECORD } from '../../src/routing/snapshot/route-record.js';
+import { BUILDER_SCRATCH_KEPT_ROUTES } from '../../src/routing/snapshot/route-set-builder.js';
 import { TRAFFIC_MEMORY_BYTES, YOUNG_GENERATION_BYTES } from '../../bench/report-spread.js';
 import { getHeapSpaceStatistics } from 'node:v8';
 

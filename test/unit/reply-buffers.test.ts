@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { POOLED_REPLY_BYTES, ReplyBufferPool } from '../../src/routing/reply-buffers.js';
+import { POOLED_REPLY_BYTES, ReplyBufferPool } from '../../src/routing/answer/reply-buffers.js';
 
-describe('reply buffer pool (routing/reply-buffers.ts)', () => {
+describe('reply buffer pool (routing/answer/reply-buffers.ts)', () => {
   it('gives a buffer back once, through any view of it; ignores memory it did not give out', () => {
     const pool = new ReplyBufferPool();
     const a = pool.take();

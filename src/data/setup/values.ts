@@ -19,7 +19,7 @@ export interface ValueProblem {
 /** DECIMAL(16,6): ten whole digits. */
 const MAX_MONEY_MICROS = 10n ** 16n - 1n;
 const CURRENCY = /^[A-Z]{3}$/;
-/** With the u flag, only a surrogate that is not half of a pair matches (as in routing/external-map.ts). */
+/** With the u flag, only a surrogate that is not half of a pair matches (as in routing/external/external-map.ts). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** The policy's problem as the daemon would report it, or undefined. */

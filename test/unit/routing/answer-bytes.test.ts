@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { AnswerWriter, withEntryJson, withGroupJson } from '../../../src/routing/answer-json.js';
-import { formatMicrosAny } from '../../../src/routing/cost.js';
-import type { EntryRow, GroupRow, RouteRow } from '../../../src/routing/model.js';
-import { parseDestination } from '../../../src/routing/destination.js';
+import { AnswerWriter, withEntryJson, withGroupJson } from '../../../src/routing/answer/answer-json.js';
+import { formatMicrosAny } from '../../../src/routing/rules/cost.js';
+import type { EntryRow, GroupRow, RouteRow } from '../../../src/routing/rules/model.js';
+import { parseDestination } from '../../../src/routing/rules/destination.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 // The answer's bytes are written piece by piece; they must be exactly

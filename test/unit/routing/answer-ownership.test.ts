@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import { replyJson } from '../../../src/rpc/reply-json.js';
 import { answerBytesOf, createResolver, replyBuffers, type RouteResult } from '../../../src/routing/index.js';
-import { AnswerWriter } from '../../../src/routing/answer-json.js';
-import { ByteSlab, envelopeInPlace, ScratchBytes, type RoomyBytes } from '../../../src/routing/json-bytes.js';
-import { parseDestination } from '../../../src/routing/destination.js';
-import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
-import type { EntryRow, GroupRow, RouteRow } from '../../../src/routing/model.js';
-import { RouteSetBuilder } from '../../../src/routing/route-set.js';
-import { snapshotCandidates } from '../../../src/routing/snapshot-candidates.js';
-import type { SnapshotGroup } from '../../../src/routing/snapshot.js';
-import { RuleCache } from '../../../src/routing/translation.js';
+import { AnswerWriter } from '../../../src/routing/answer/answer-json.js';
+import { ByteSlab, envelopeInPlace, ScratchBytes, type RoomyBytes } from '../../../src/routing/answer/json-bytes.js';
+import { parseDestination } from '../../../src/routing/rules/destination.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
+import type { EntryRow, GroupRow, RouteRow } from '../../../src/routing/rules/model.js';
+import { RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
+import { snapshotCandidates } from '../../../src/routing/snapshot/snapshot-candidates.js';
+import type { SnapshotGroup } from '../../../src/routing/snapshot/snapshot.js';
+import { RuleCache } from '../../../src/routing/rules/translation.js';
 
 // Who may read an answer's pooled bytes, and when (local-answer.ts,
 // reply-buffers.ts): each guard here has a test that fails without it.

@@ -1,14 +1,16 @@
 import { expect } from 'chai';
-import { ChosenRoutes, ChosenRoutesMemo, chosenRoutes } from '../../../src/routing/chosen-routes.js';
-import { formatMicrosAny } from '../../../src/routing/cost.js';
-import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
-import type { RouteRow } from '../../../src/routing/model.js';
-import type { PolicyKey } from '../../../src/routing/policy.js';
-import { RECORD, RouteSetBuilder, type RouteSet } from '../../../src/routing/route-set.js';
-import { selectRoutes } from '../../../src/routing/select.js';
-import { snapshotCandidates } from '../../../src/routing/snapshot-candidates.js';
-import { RoutingSnapshot, type SmallTables } from '../../../src/routing/snapshot.js';
-import { RuleCache } from '../../../src/routing/translation.js';
+import { ChosenRoutes, ChosenRoutesMemo, chosenRoutes } from '../../../src/routing/snapshot/chosen-routes.js';
+import { formatMicrosAny } from '../../../src/routing/rules/cost.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
+import type { RouteRow } from '../../../src/routing/rules/model.js';
+import type { PolicyKey } from '../../../src/routing/rules/policy.js';
+import { RECORD } from '../../../src/routing/snapshot/route-record.js';
+import type { RouteSet } from '../../../src/routing/snapshot/route-set.js';
+import { RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
+import { selectRoutes } from '../../../src/routing/rules/select.js';
+import { snapshotCandidates } from '../../../src/routing/snapshot/snapshot-candidates.js';
+import { RoutingSnapshot, type SmallTables } from '../../../src/routing/snapshot/snapshot.js';
+import { RuleCache } from '../../../src/routing/rules/translation.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 // The choices a snapshot keeps per (group, longest prefix) must be exactly
@@ -66,7 +68,7 @@ function randomSnapshot(seed: number, alphabet: readonly string[]): RoutingSnaps
       i_destination_set: 1 + Math.floor(random() * 12), entry_order: Math.floor(random() * 4), weight: null,
     }))),
   };
-  return new RoutingSnapshot(1, tables, sets, prefixes, 100_000);
+  return new RoutingSnapshot(1, tables, sets, prefixes);
 }
 
 /** A choice as the answer shows it: connection, route and cost, in order. */
@@ -115,6 +117,7 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
 
   it('answers every request as the full path does (5 policies, dated, forbidden, huntstop rows, a disabled connection, a bad rule), with the memo reset often', () => {
     const snapshot = randomSnapshot(31, ['1', '2', '3']);
+    const memo = new ChosenRoutesMemo(100_000);
     const random = seededRandom(41);
     const rules = new RuleCache();
     const instants = [...T.flatMap((t) => [t - 1, t, t + 1]), Date.UTC(2040, 0, 1)];
@@ -126,8 +129,8 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
       const cld = word(random, ['1', '2', '3'], 6) || '1';
       const t = instants[Math.floor(random() * instants.length)]!;
       const keys = group.policy as PolicyKey[];
-      const before = group.chosen.get(snapshot.prefixes.longestIdOf(cld));
-      const chosen = chosenRoutes(group, keys, snapshot.prefixes, cld, t, rules);
+      const before = memo.mapOf(group.index).get(snapshot.prefixes.longestIdOf(cld));
+      const chosen = chosenRoutes(memo, group, keys, snapshot.prefixes, cld, t, rules);
       // A prefix's first request is the full path's (the doorkeeper).
       if (chosen === undefined) {
         firstRequests++;
@@ -140,7 +143,7 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
       );
       expect(shownChosen(chosen), `${group.row.name} ${cld} at ${t}`).to.deep.equal(expected);
       expect(chosen.badRules.map((b) => b.entry.i_connection)).to.deep.equal(full.badRules.map((b) => b.entry.i_connection));
-      expect(group.memo.bytes).to.be.at.most(100_000);
+      expect(memo.bytes).to.be.at.most(100_000);
       routes += chosen.length;
     }
     expect(kept, 'requests answered from kept choices').to.be.above(1_500);

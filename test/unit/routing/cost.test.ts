@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { divideRoundHalfUp, estimateCost, formatMicros, parseMicros, type Tariff } from '../../../src/routing/cost.js';
+import { divideRoundHalfUp, estimateCost, formatMicros, parseMicros, type Tariff } from '../../../src/routing/rules/cost.js';
 
 const base: Tariff = { price_1: '0.012000', price_n: '0.012000', interval_1: 1, interval_n: 1, connect_fee: '0.000000', free_seconds: 0 };
 

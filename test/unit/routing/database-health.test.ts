@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SippyError } from '../../../src/errors.js';
 import { DatabaseHealthLog, RECOVERY_QUIET_MS } from '../../../src/routing/database-health.js';
-import type { Resolver, RouteRequest, RouteResult } from '../../../src/routing/types.js';
+import type { Resolver, RouteRequest, RouteResult } from '../../../src/routing/contract.js';
 
 const REQUEST: RouteRequest = { routing_group: 'Group 1', cld: '44207', cli: '1', time: new Date('2026-01-15T12:00:00Z'), hops: 0 };
 const RESULT: RouteResult = { i_environment: 3, routing_group: { i_routing_group: 1, name: 'Group 1', policy: 'lcr' }, cli: '1', cld: '44207', routes: [] };

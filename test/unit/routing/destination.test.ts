@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DestinationError, fromUri, parseDestination, requestUri, sipUser, type SipDestination } from '../../../src/routing/destination.js';
+import { DestinationError, fromUri, parseDestination, requestUri, sipUser, type SipDestination } from '../../../src/routing/rules/destination.js';
 
 function parsed(text: string): SipDestination {
   const destination = parseDestination(text);

@@ -1,14 +1,15 @@
 import { expect } from 'chai';
 import { RpcCallError } from '../../../src/client/rpc-client.js';
 import { SippyError } from '../../../src/errors.js';
-import { checkHops, connectionsToCreate, mapUpstreamRoutes, unmappableRoute, upstreamCall, upstreamFailure } from '../../../src/routing/external-map.js';
-import { IntervalFilter } from '../../../src/routing/log.js';
-import { CreationBudget } from '../../../src/routing/creation-budget.js';
-import type { GroupRow } from '../../../src/routing/model.js';
-import { connectionKey, type ExternalConnectionRow, type ExternalConnections } from '../../../src/routing/sql.js';
-import { RuleCache } from '../../../src/routing/translation.js';
-import type { Route, RouteRequest, RouteResult } from '../../../src/routing/types.js';
-import { UpstreamClients } from '../../../src/routing/upstream-clients.js';
+import { checkHops, connectionsToCreate, mapUpstreamRoutes, unmappableRoute, upstreamCall, upstreamFailure } from '../../../src/routing/external/external-map.js';
+import { IntervalFilter } from '../../../src/routing/rules/log.js';
+import { CreationBudget } from '../../../src/routing/external/creation-budget.js';
+import type { GroupRow } from '../../../src/routing/rules/model.js';
+import { connectionKey, type ExternalConnections } from '../../../src/routing/external/external-sql.js';
+import type { ExternalConnectionRow } from '../../../src/routing/rules/model.js';
+import { RuleCache } from '../../../src/routing/rules/translation.js';
+import type { Route, RouteRequest, RouteResult } from '../../../src/routing/contract.js';
+import { UpstreamClients } from '../../../src/routing/external/upstream-clients.js';
 
 const GROUP: GroupRow = { i_routing_group: 5, name: 'Group 1', policy: 'lcr', average_duration: 200, external: true, uri: 'unix:/run/up.sock' };
 const REQUEST: RouteRequest = { routing_group: 'Group 1', cld: '4420712345678', cli: '15551230000', time: new Date('2026-03-01T10:00:00.250+01:00'), hops: 1 };

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
-import { compareCodePoints, listingOrder, matchingRows, Pieces, rowCount, sortInPieces, visitRows, type RowRuns } from '../../../src/routing/listing-order.js';
-import { RouteSetBuilder, type RouteSet } from '../../../src/routing/route-set.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
+import { compareCodePoints, listingOrder, matchingRows, Pieces, rowCount, sortInPieces, visitRows, type RowRuns } from '../../../src/routing/inspect/listing-order.js';
+import type { RouteSet } from '../../../src/routing/snapshot/route-set.js';
+import { RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 // listRoutes orders prefixes as the SQL source does (BINARY on utf8mb4: the

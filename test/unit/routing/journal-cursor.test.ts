@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import {
   changesOf, complement, JournalCursor, MAX_GAPS, ROW_REFRESH_MAX, WATCH_MS,
   type ChangedKey, type JournalEntryId, type JournalHead, type SeqRange,
-} from '../../../src/routing/journal-cursor.js';
+} from '../../../src/routing/follow/journal-cursor.js';
 
 // The journal cursor's rules, one table row each: which numbers a poll reads,
 // which stay watched, where the cursor goes, and what the journal's state at

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KeyedLock } from '../../../src/routing/keyed-lock.js';
+import { KeyedLock } from '../../../src/routing/external/keyed-lock.js';
 
 /** A promise and the function that settles it: the test decides when work ends. */
 function gate(): { promise: Promise<void>; open: () => void } {

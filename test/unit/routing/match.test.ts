@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { isActive, matchRoute, prefixesOf } from '../../../src/routing/match.js';
-import type { RouteRow } from '../../../src/routing/model.js';
+import { isActive, matchRoute, prefixesOf } from '../../../src/routing/rules/match.js';
+import type { RouteRow } from '../../../src/routing/rules/model.js';
 import { parseUtcDatetime } from '../../../src/db/datetime.js';
 
 const T = Date.UTC(2026, 0, 15, 12, 0, 0);

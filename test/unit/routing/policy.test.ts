@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parsePolicy } from '../../../src/routing/policy.js';
+import { parsePolicy } from '../../../src/routing/rules/policy.js';
 import { isSippyError } from '../../../src/errors.js';
 
 describe('routing policy', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { replicaStatusOf } from '../../../src/routing/replica-status.js';
+import { replicaStatusOf } from '../../../src/routing/follow/replica-status.js';
 import { formatSnapshots } from '../../../src/cli/control-command.js';
-import type { SnapshotStatus } from '../../../src/routing/snapshot-registry.js';
+import type { SnapshotStatus } from '../../../src/routing/contract.js';
 
 // A replica's state as SHOW SLAVE STATUS reports it (the columns a MariaDB
 // 10.11 replica returns), and how status prints it beside a snapshot.

@@ -2,15 +2,16 @@ import { expect } from 'chai';
 import { Ajv } from 'ajv';
 import { routeSchema } from '../../../src/client/route-result-schema.js';
 import { ROUTE_FIELD_NAMES, ROUTE_FIELDS, routeFrom, type Route } from '../../../src/route-wire.js';
-import { AnswerWriter, withEntryJson } from '../../../src/routing/answer-json.js';
-import { formatMicrosAny } from '../../../src/routing/cost.js';
-import { parseDestination } from '../../../src/routing/destination.js';
-import { mapUpstreamRoutes } from '../../../src/routing/external-map.js';
+import { AnswerWriter, withEntryJson } from '../../../src/routing/answer/answer-json.js';
+import { formatMicrosAny } from '../../../src/routing/rules/cost.js';
+import { parseDestination } from '../../../src/routing/rules/destination.js';
+import { mapUpstreamRoutes } from '../../../src/routing/external/external-map.js';
 import { answerBytesOf, createResolver } from '../../../src/routing/index.js';
-import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
-import type { EntryRow, GroupRow, RouteRow } from '../../../src/routing/model.js';
-import { RECORD, RouteSetBuilder } from '../../../src/routing/route-set.js';
-import { RuleCache } from '../../../src/routing/translation.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
+import type { EntryRow, GroupRow, RouteRow } from '../../../src/routing/rules/model.js';
+import { RECORD } from '../../../src/routing/snapshot/route-record.js';
+import { RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
+import { RuleCache } from '../../../src/routing/rules/translation.js';
 
 // Every place that writes a route writes the fields ROUTE_FIELDS declares,
 // in its order (route-wire.ts): the answer bytes of both writers (route()

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
-import { RouteSetBuilder, type RouteSet } from '../../../src/routing/route-set.js';
-import type { RouteInput } from '../../../src/routing/route-values.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
+import type { RouteSet } from '../../../src/routing/snapshot/route-set.js';
+import { RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
+import type { RouteInput } from '../../../src/routing/rules/route-values.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 // A set refreshed by its changed routes (RouteSetBuilder.beginFrom: its own

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { destinationSetAmount, destinationSetProblem, exactAmount, routeFromValues, ROUTE_COLUMN_NAMES } from '../../../src/routing/route-values.js';
+import { destinationSetAmount, destinationSetProblem, exactAmount, routeFromValues, ROUTE_COLUMN_NAMES } from '../../../src/routing/rules/route-values.js';
 
 // Which values of a row the daemon holds exactly, and what a row with one it
 // cannot hold becomes (docs/routing.md, "Rows the daemon cannot represent").

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { DestinationError, parseDestination, type SipDestination } from '../../../src/routing/destination.js';
-import { rtjsonOf, rtjsonRoute } from '../../../src/routing/rtjson.js';
-import type { Route, RouteResult } from '../../../src/routing/types.js';
+import { DestinationError, parseDestination, type SipDestination } from '../../../src/routing/rules/destination.js';
+import { rtjsonOf, rtjsonRoute } from '../../../src/routing/answer/rtjson.js';
+import type { Route, RouteResult } from '../../../src/routing/contract.js';
 
 function destination(text: string): SipDestination {
   const parsed = parseDestination(text);

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { costCandidates, rank, selectRoutes, weightedDraw, type CostedCandidate, type SelectionOptions } from '../../../src/routing/select.js';
-import { parsePolicy } from '../../../src/routing/policy.js';
-import { parseRule } from '../../../src/routing/translation.js';
-import type { Candidate } from '../../../src/routing/candidates.js';
-import type { EntryRow, RouteRow } from '../../../src/routing/model.js';
-import { parseDestination } from '../../../src/routing/destination.js';
+import { costCandidates, rank, selectRoutes, weightedDraw, type CostedCandidate, type SelectionOptions } from '../../../src/routing/rules/select.js';
+import { parsePolicy } from '../../../src/routing/rules/policy.js';
+import { parseRule } from '../../../src/routing/rules/translation.js';
+import type { Candidate } from '../../../src/routing/rules/candidates.js';
+import type { EntryRow, RouteRow } from '../../../src/routing/rules/model.js';
+import { parseDestination } from '../../../src/routing/rules/destination.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 interface Spec {

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { chosenRoutes, ChosenRoutesMemo, CHOICE_CHUNK_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../../src/routing/chosen-routes.js';
-import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
-import type { PolicyKey } from '../../../src/routing/policy.js';
-import { BUILDER_SCRATCH_KEPT_ROUTES, RECORD, RouteSetBuilder } from '../../../src/routing/route-set.js';
-import type { RouteInput } from '../../../src/routing/route-values.js';
-import { RoutingSnapshot, type SmallTables, type SnapshotGroup } from '../../../src/routing/snapshot.js';
-import { RuleCache } from '../../../src/routing/translation.js';
+import { chosenRoutes, ChosenRoutesMemo, CHOICE_CHUNK_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../../src/routing/snapshot/chosen-routes.js';
+import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
+import type { PolicyKey } from '../../../src/routing/rules/policy.js';
+import { RECORD } from '../../../src/routing/snapshot/route-record.js';
+import { BUILDER_SCRATCH_KEPT_ROUTES, RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
+import type { RouteInput } from '../../../src/routing/rules/route-values.js';
+import { RoutingSnapshot, type SmallTables, type SnapshotGroup } from '../../../src/routing/snapshot/snapshot.js';
+import { RuleCache } from '../../../src/routing/rules/translation.js';
 
 // What the snapshot holds beyond its rows is bounded (docs/operations.md,
 // "Memory"): the builder's scratch, one map per prefix, and chosen routes
@@ -22,7 +23,7 @@ function route(i: number, prefix: string): RouteInput {
 }
 
 /** One set of `routes` routes with prefixes 100000, 100001, ..., one `lcr` group `g` of two entries on it. */
-function prefixSnapshot(routes: number, memoBytes: number): { snapshot: RoutingSnapshot; group: SnapshotGroup; cld: (n: number) => string } {
+function prefixSnapshot(routes: number, memoBytes: number): { snapshot: RoutingSnapshot; group: SnapshotGroup; memo: ChosenRoutesMemo; cld: (n: number) => string } {
   const prefixes = new PrefixPool();
   const builder = new RouteSetBuilder(new MoneyTable(), prefixes, new TimeTable());
   builder.begin(1);
@@ -36,21 +37,21 @@ function prefixSnapshot(routes: number, memoBytes: number): { snapshot: RoutingS
     groups: [{ i_environment: 1, i_routing_group: 1, name: 'g', policy: 'lcr', average_duration: 60, external: false, uri: null }],
     entries: [1, 2].map((c) => ({ i_routing_group_entry: c, i_routing_group: 1, i_connection: c, i_destination_set: 1, entry_order: c, weight: null })),
   };
-  const snapshot = new RoutingSnapshot(1, tables, new Map([[1, set]]), prefixes, memoBytes);
-  return { snapshot, group: snapshot.group(1, 'g')!, cld: (n) => `${100_000 + n}5550123` };
+  const snapshot = new RoutingSnapshot(1, tables, new Map([[1, set]]), prefixes);
+  return { snapshot, group: snapshot.group(1, 'g')!, memo: new ChosenRoutesMemo(memoBytes), cld: (n) => `${100_000 + n}5550123` };
 }
 
 describe('what the snapshot holds beyond its rows (bounded)', () => {
   const rules = new RuleCache();
-  const ask = (s: ReturnType<typeof prefixSnapshot>, n: number) => chosenRoutes(s.group, s.group.policy as PolicyKey[], s.snapshot.prefixes, s.cld(n), 0, rules);
+  const ask = (s: ReturnType<typeof prefixSnapshot>, n: number) => chosenRoutes(s.memo, s.group, s.group.policy as PolicyKey[], s.snapshot.prefixes, s.cld(n), 0, rules);
 
   it('keeps a choice from the second request of its prefix; the first takes the full path and is kept nowhere', () => {
     const s = prefixSnapshot(100, 64 * 1024);
     expect(ask(s, 7)).to.equal(undefined);
-    expect(s.group.memo.size).to.equal(0);
+    expect(s.memo.size).to.equal(0);
     const second = ask(s, 7)!;
     expect(second.length).to.equal(2);
-    expect(s.group.memo.size).to.equal(1);
+    expect(s.memo.size).to.equal(1);
     expect(ask(s, 7)).to.equal(second);
   });
 
@@ -58,7 +59,7 @@ describe('what the snapshot holds beyond its rows (bounded)', () => {
     const s = prefixSnapshot(20_000, 64 * 1024);
     let chosen = 0;
     for (let n = 0; n < 20_000; n++) if (ask(s, n) !== undefined) chosen++;
-    expect([s.group.memo.size, s.group.memo.bytes, chosen]).to.deep.equal([0, 0, 0]);
+    expect([s.memo.size, s.memo.bytes, chosen]).to.deep.equal([0, 0, 0]);
   });
 
   it('forgets a first request after as many others as the memo holds choices', () => {
@@ -94,7 +95,7 @@ describe('what the snapshot holds beyond its rows (bounded)', () => {
     const before = ask(s, 0)!;
     const records = [...before.records];
     for (let n = 4; n < 40; n++) askTwice(n);
-    expect(s.group.memo.bytes).to.be.at.most(4 * (200 + 2 * ROUTE_BYTES));
+    expect(s.memo.bytes).to.be.at.most(4 * (200 + 2 * ROUTE_BYTES));
     expect([...before.records]).to.deep.equal(records);
     expect(ask(s, 39)!.records.buffer).not.to.equal(before.records.buffer);
     expect(records[RECORD.I_ROUTE]).to.equal(1);

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
-import { estimateCostMicros, estimateCostMicrosNumber, formatMicros, formatMicrosAny, int32Micros, parseMicros, parseMicrosNumber } from '../../../src/routing/cost.js';
-import { AnswerWriter } from '../../../src/routing/answer-json.js';
-import type { EntryRow } from '../../../src/routing/model.js';
-import { parseDestination } from '../../../src/routing/destination.js';
-import { matchRoute } from '../../../src/routing/match.js';
-import type { RouteRow } from '../../../src/routing/model.js';
-import { DescriptionPool, MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/interned.js';
-import { NO_MATCH, NOT_ACTIVE, RouteSetBuilder } from '../../../src/routing/route-set.js';
+import { estimateCostMicros, estimateCostMicrosNumber, formatMicros, formatMicrosAny, int32Micros, parseMicros, parseMicrosNumber } from '../../../src/routing/rules/cost.js';
+import { AnswerWriter } from '../../../src/routing/answer/answer-json.js';
+import type { EntryRow } from '../../../src/routing/rules/model.js';
+import { parseDestination } from '../../../src/routing/rules/destination.js';
+import { matchRoute } from '../../../src/routing/rules/match.js';
+import type { RouteRow } from '../../../src/routing/rules/model.js';
+import { DescriptionPool, MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
+import { NO_MATCH, NOT_ACTIVE } from '../../../src/routing/snapshot/route-set.js';
+import { RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
 import { seededRandom } from '../../../src/seeded-random.js';
 
 // The snapshot's pure parts against the SQL path's: money on numbers against

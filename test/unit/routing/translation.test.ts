@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { MAX_RULE_LENGTH, RuleCache, RuleSyntaxError, applyRule, parseRule } from '../../../src/routing/translation.js';
+import { MAX_RULE_LENGTH, RuleCache, RuleSyntaxError, applyRule, parseRule } from '../../../src/routing/rules/translation.js';
 
 function translate(rule: string | null, value: string): string {
   return applyRule(parseRule(rule), value);

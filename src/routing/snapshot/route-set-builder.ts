@@ -1,0 +1,247 @@
+// Builds RouteSets (route-set.ts) from rows as they stream in from the
+// database (snapshot-sql.ts) or from a set and its changed rows (a
+// refresh): records written straight into reused scratch, then sorted into
+// the set's order and copied out exactly sized. The record layout is
+// route-record.ts's (RECORD).
+
+import { int32Micros } from '../rules/cost.js';
+import type { BadValue } from '../rules/model.js';
+import type { RouteInput } from '../rules/route-values.js';
+import { DescriptionPool, type MoneyTable, type PrefixPool, type TimeTable } from './interned.js';
+import { allocate, NO_DESCRIPTION, RECORD, type Records } from './route-record.js';
+import { RouteSet } from './route-set.js';
+
+const {
+  INTS, I_ROUTE, PREFERENCE, FLAGS, TIMEOUT, TIMEOUT_1XX, PRICE_1, PRICE_N, INTERVAL_1, INTERVAL_N, PREFIX_ID, ACTIVATION, EXPIRATION, CRC,
+  HUNTSTOP, FORBIDDEN, TIMEOUT_NULL, TIMEOUT_1XX_NULL, PRICE_1_MICROS, PRICE_N_MICROS, BAD,
+} = RECORD;
+
+/** A row left out of routing because a value of it could not be held (for the log: one line per row). */
+export interface BadRouteReport extends BadValue {
+  readonly i_destination_set: number;
+  readonly i_route: number;
+}
+
+/** Bad rows a builder keeps for the log between two takeBadRows(); more are counted, not kept. */
+const BAD_ROWS_KEPT = 1000;
+
+/**
+ * Gives the memory of records no one will read again back at once. A
+ * builder's scratch lives through a whole set's rows, so V8 has moved it to
+ * the old generation, and dropped it would wait for the next full
+ * collection: after a load that is tens of megabytes for as long as traffic
+ * makes no old garbage (docs/operations.md, "Memory"). Transferred, the
+ * memory belongs to a new, unreferenced ArrayBuffer, which the next young
+ * collection frees; `records` is detached (length 0).
+ */
+function release(records: Records): void {
+  structuredClone(records.ints.buffer, { transfer: [records.ints.buffer] });
+}
+
+/** Scratch records a builder keeps between sets (3 MiB); a larger set's scratch is let go once it is built. */
+export const BUILDER_SCRATCH_KEPT_ROUTES = 65_536;
+const BUILDER_SCRATCH_FIRST_ROUTES = 256;
+
+/**
+ * Collects a set's rows as they stream in, straight into typed records: no
+ * object per row survives the row. One builder serves set after set (begin,
+ * add..., build): its scratch records grow to the largest set and are
+ * reused, so a full load allocates each set's records once, exactly sized,
+ * and leaves no growing buffers behind (the peak-RSS bound of snapshot.md).
+ * The follower keeps its builder for the daemon's life (refreshes use it),
+ * so scratch beyond BUILDER_SCRATCH_KEPT_ROUTES is dropped after each build:
+ * a set of a million routes would otherwise hold 50 MiB of scratch forever.
+ */
+export class RouteSetBuilder {
+  private records = allocate(BUILDER_SCRATCH_FIRST_ROUTES);
+  private descriptionIds = new Int32Array(BUILDER_SCRATCH_FIRST_ROUTES);
+  /** Whether a row of the set being built has a description. */
+  private described = false;
+  private capacity = BUILDER_SCRATCH_FIRST_ROUTES;
+  private size = 0;
+  private i_destination_set = 0;
+  /** Bad rows of the set being built. */
+  private bad = 0;
+  /** The first records are in the set's order (beginFrom): build() merges the others in. */
+  private sorted = 0;
+  private badReports: BadRouteReport[] = [];
+  private badSeen = 0;
+
+  constructor(
+    /** The pools its sets intern into: shared by every set of one full load and the refreshes after it. */
+    readonly money: MoneyTable,
+    readonly prefixes: PrefixPool,
+    private readonly times: TimeTable,
+    /** Shared like the other tables; by default the builder's own, which lives as long as the full load that made it. */
+    private readonly descriptions: DescriptionPool = new DescriptionPool(),
+  ) {}
+
+  /** Starts the rows of another set (what was added and not built is dropped). */
+  begin(i_destination_set: number): void {
+    this.i_destination_set = i_destination_set;
+    this.size = 0;
+    this.bad = 0;
+    this.sorted = 0;
+    this.described = false;
+    // A read abandoned half-way (a failed refresh) built nothing.
+    this.shrink();
+  }
+
+  /** The bad rows met since the last call (at most BAD_ROWS_KEPT of them) and how many there were in all. */
+  takeBadRows(): { reports: BadRouteReport[]; total: number } {
+    const taken = { reports: this.badReports, total: this.badSeen };
+    this.badReports = [];
+    this.badSeen = 0;
+    return taken;
+  }
+
+  /**
+   * One row, with the server's CRC32 of it (ROW_CRC; 0 where no server
+   * computed one: pure tests) and its description (routes.description,
+   * NULL by default).
+   */
+  add(row: RouteInput, crc = 0, description: string | null = null): void {
+    if (this.size === this.capacity) this.grow();
+    const { ints } = this.records;
+    const i = this.size++;
+    if (description === null) {
+      this.descriptionIds[i] = NO_DESCRIPTION;
+    } else {
+      this.descriptionIds[i] = this.descriptions.intern(description) + 1;
+      this.described = true;
+    }
+    const at = i * INTS;
+    ints[at + I_ROUTE] = row.i_route;
+    ints[at + PREFERENCE] = row.preference;
+    const price1 = int32Micros(row.price_1);
+    const priceN = int32Micros(row.price_n);
+    ints[at + FLAGS] =
+      (row.huntstop ? HUNTSTOP : 0) | (row.forbidden ? FORBIDDEN : 0) | (row.timeout === null ? TIMEOUT_NULL : 0) | (row.timeout_1xx === null ? TIMEOUT_1XX_NULL : 0) |
+      (price1 === price1 ? PRICE_1_MICROS : 0) | (priceN === priceN ? PRICE_N_MICROS : 0) | (row.bad !== undefined ? BAD : 0);
+    if (row.bad !== undefined) {
+      this.bad += 1;
+      this.badSeen += 1;
+      if (this.badReports.length < BAD_ROWS_KEPT) this.badReports.push({ i_destination_set: this.i_destination_set, i_route: row.i_route, ...row.bad });
+    }
+    ints[at + TIMEOUT] = row.timeout ?? 0;
+    ints[at + TIMEOUT_1XX] = row.timeout_1xx ?? 0;
+    ints[at + PRICE_1] = price1 === price1 ? price1 : this.money.intern(row.price_1);
+    ints[at + PRICE_N] = priceN === priceN ? priceN : this.money.intern(row.price_n);
+    ints[at + INTERVAL_1] = row.interval_1;
+    ints[at + INTERVAL_N] = row.interval_n;
+    ints[at + PREFIX_ID] = this.prefixes.intern(row.prefix);
+    ints[at + ACTIVATION] = this.times.intern(row.activation);
+    ints[at + EXPIRATION] = this.times.intern(row.expiration ?? NaN);
+    ints[at + CRC] = crc;
+  }
+
+  /**
+   * Starts `set` again from its own records, less those of the routes in
+   * `drop` (changed or deleted): add() then brings their rows as they are
+   * now, and build() makes the new set. The records are copied as they are:
+   * the set was built on this builder's pools.
+   */
+  beginFrom(set: RouteSet, drop: ReadonlySet<number>): void {
+    this.begin(set.i_destination_set);
+    for (let i = 0; i < set.size; i++) {
+      if (drop.has(set.int(i, I_ROUTE) >>> 0)) continue;
+      if (this.size === this.capacity) this.grow();
+      set.copyRecord(i, this.records.ints, this.size * INTS);
+      const description = set.descriptionId(i);
+      this.descriptionIds[this.size] = description;
+      if (description !== NO_DESCRIPTION) this.described = true;
+      if (set.isBad(i)) this.bad += 1;
+      this.size += 1;
+    }
+    this.sorted = this.size;
+  }
+
+  /**
+   * The set, its rows grouped by prefix id in ascending order, and a
+   * prefix's rows in listing order (activation, then i_route: listRoutes
+   * reads them as they lie, inspect.ts); undefined when no row came.
+   */
+  build(): RouteSet | undefined {
+    if (this.size === 0) return undefined;
+    const ints = this.records.ints;
+    const instants = this.times.ms;
+    const compare = (a: number, b: number): number => {
+      const byPrefix = ints[a * INTS + PREFIX_ID]! - ints[b * INTS + PREFIX_ID]!;
+      if (byPrefix !== 0) return byPrefix;
+      const activationA = instants[ints[a * INTS + ACTIVATION]!]!;
+      const activationB = instants[ints[b * INTS + ACTIVATION]!]!;
+      if (activationA !== activationB) return activationA < activationB ? -1 : 1;
+      return (ints[a * INTS + I_ROUTE]! >>> 0) - (ints[b * INTS + I_ROUTE]! >>> 0);
+    };
+    // After beginFrom the kept records are in order already: only the rows added since are sorted, then merged in.
+    const sorted = this.sorted;
+    this.sorted = 0;
+    const added = Array.from({ length: this.size - sorted }, (_, i) => sorted + i).sort(compare);
+    const order = sorted === 0 ? added : mergeOrdered(sorted, added, compare);
+    const from = this.records;
+    const to = allocate(this.size);
+    const descriptionIds = this.described ? new Int32Array(this.size) : undefined;
+    for (let i = 0; i < order.length; i++) {
+      const j = order[i]!;
+      to.ints.set(from.ints.subarray(j * INTS, (j + 1) * INTS), i * INTS);
+      if (descriptionIds !== undefined) descriptionIds[i] = this.descriptionIds[j]!;
+    }
+    const described = descriptionIds === undefined ? undefined : { ids: descriptionIds, pool: this.descriptions };
+    const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksumOf(to.ints, this.size), this.bad, described);
+    this.size = 0;
+    this.shrink();
+    return set;
+  }
+
+  /** Lets go of scratch beyond BUILDER_SCRATCH_KEPT_ROUTES (its rows are built or dropped). */
+  private shrink(): void {
+    if (this.capacity <= BUILDER_SCRATCH_KEPT_ROUTES) return;
+    release(this.records);
+    this.records = allocate(BUILDER_SCRATCH_FIRST_ROUTES);
+    this.descriptionIds = new Int32Array(BUILDER_SCRATCH_FIRST_ROUTES);
+    this.capacity = BUILDER_SCRATCH_FIRST_ROUTES;
+  }
+
+  /** Routes the scratch records hold room for now (tests). */
+  get scratchRoutes(): number {
+    return this.capacity;
+  }
+
+  private grow(): void {
+    const bigger = allocate(this.capacity * 2);
+    bigger.ints.set(this.records.ints.subarray(0, this.size * INTS));
+    release(this.records);
+    this.records = bigger;
+    const biggerIds = new Int32Array(this.capacity * 2);
+    biggerIds.set(this.descriptionIds.subarray(0, this.size));
+    this.descriptionIds = biggerIds;
+    this.capacity *= 2;
+  }
+}
+
+/**
+ * The checksum the database gives for these rows (snapshot-sql.ts,
+ * checksums): their count and the sum of their CRC32s, in decimal. Exact:
+ * a Number holds the sum of 2,097,152 CRCs, BigInt beyond.
+ */
+function checksumOf(ints: Int32Array, size: number): string {
+  if (size <= 2_097_152) {
+    let sum = 0;
+    for (let i = 0; i < size; i++) sum += ints[i * INTS + CRC]! >>> 0;
+    return `${size}:${sum}`;
+  }
+  let sum = 0n;
+  for (let i = 0; i < size; i++) sum += BigInt(ints[i * INTS + CRC]! >>> 0);
+  return `${size}:${sum}`;
+}
+
+/** The indexes 0..sorted-1 (in order) and `added` (sorted) merged by `compare`. */
+function mergeOrdered(sorted: number, added: readonly number[], compare: (a: number, b: number) => number): number[] {
+  const order = new Array<number>(sorted + added.length);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < order.length; k++) {
+    order[k] = j >= added.length || (i < sorted && compare(i, added[j]!) <= 0) ? i++ : added[j++]!;
+  }
+  return order;
+}
