@@ -130,8 +130,7 @@ function toEntry(row: Row): EntryRow {
   };
 }
 
-/** A routes row as the pure steps see it (also the listing's, inspect-sql.ts). */
-/** A routing_groups row as routing holds it; `name` from the column the query named it by. */
+/** A routing_groups row as routing holds it (also the listing's, inspect-sql.ts); `name` from the column the query named it by. */
 export function toGroup(row: Row, name: unknown): GroupRow {
   return {
     i_routing_group: Number(row.i_routing_group),
@@ -143,6 +142,7 @@ export function toGroup(row: Row, name: unknown): GroupRow {
   };
 }
 
+/** A routes row as the pure steps see it (also the listing's, inspect-sql.ts). */
 export function toRoute(row: Row): RouteRow {
   return { i_destination_set: Number(row.i_destination_set), ...routeFromValues(ROUTE_COLUMN_NAMES.map((column) => row[column])) };
 }
