@@ -137,6 +137,11 @@ export async function until<T>(probe: () => Promise<T>, accept: (value: T) => bo
   }
 }
 
+/** until() for a condition without a value to show: polls `check` until it holds; rejects after `timeoutMs`. */
+export async function untilTrue(check: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = 10_000): Promise<void> {
+  await until(async () => await check(), (held) => held, timeoutMs, what);
+}
+
 /**
  * Writes the bodies as HTTP POST requests on one connection in one go
  * (pipelined) and reads the answers' bodies as text, in order.

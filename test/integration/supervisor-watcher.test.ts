@@ -2,66 +2,136 @@ import { expect } from 'chai';
 import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileWatcher, resolutionChain } from '../../src/supervisor/watcher.js';
-import { delay, makeTempDir, type TempDir } from '../harness/rpc.js';
+import { delay, makeTempDir, untilTrue, type TempDir } from '../harness/rpc.js';
 
 // The econfig watcher against real files, one editor's way of saving per
-// test. Waits are bounded; "no callback" is checked over a quiet period many
-// times the debounce, a correctness bound, not a timing assertion.
+// test, with the supervisor's own debounce. Nothing here sleeps to see that
+// nothing happens: every change the watcher sees is logged (onPending, which
+// comes before every callback), and "no further callback" is proved by a
+// later event. A marker file is written and a second watcher sees it;
+// inotify delivers a process's events in order (one queue for all of a
+// process's watches), so by then the watcher under test has been told of
+// everything the change made. If it saw nothing since its last callback,
+// no callback can come.
 
-const DEBOUNCE_MS = 60;
-const QUIET_MS = 600;
 const WAIT_MS = 5000;
+/** Why the watcher schedules a callback after it rebuilt its watch (watcher.ts). */
+const REBUILT = /^a watched directory was replaced or changed access$/;
+
+type Step = { readonly kind: 'pending'; readonly why: string } | { readonly kind: 'call' };
 
 describe('supervisor: FileWatcher on real files', function () {
   this.timeout(20_000);
   let dir: TempDir;
   let file: string;
-  let calls: number;
+  /** What the watcher under test did, in order. */
+  let steps: Step[];
   let watcher: FileWatcher | undefined;
+  let markers: FileWatcher[];
+  let markerDir: TempDir;
+  let markerFile: string;
+  let markerWatch: FileWatcher | undefined;
+  let markersSeen: number;
 
-  async function watch(path = file, debounceMs = DEBOUNCE_MS): Promise<FileWatcher> {
-    watcher = new FileWatcher(path, () => (calls += 1), { debounceMs });
+  const calls = (): number => steps.filter((step) => step.kind === 'call').length;
+
+  async function watch(path = file, debounceMs?: number): Promise<FileWatcher> {
+    watcher = new FileWatcher(path, () => steps.push({ kind: 'call' }), {
+      ...(debounceMs === undefined ? {} : { debounceMs }),
+      onPending: (why) => steps.push({ kind: 'pending', why }),
+    });
     await watcher.start();
     return watcher;
   }
 
-  /** Waits until the callback ran `count` times in all, then checks nothing more comes. */
-  async function expectCalls(count: number, why: string): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (calls < count && Date.now() < deadline) await delay(20);
-    expect(calls, `${why}: callbacks within ${WAIT_MS} ms`).to.be.at.least(count);
-    await delay(QUIET_MS);
-    expect(calls, `${why}: no further callback`).to.equal(count);
+  /**
+   * Writes the marker file and waits until its own watcher saw it. The
+   * marker is in a directory of its own: a write in a watched directory
+   * makes chokidar re-read it, and that re-read is an event of its own.
+   */
+  async function marker(): Promise<void> {
+    if (markerWatch === undefined) {
+      markerWatch = new FileWatcher(markerFile, () => undefined, { onPending: () => (markersSeen += 1) });
+      await markerWatch.start();
+    }
+    const before = markersSeen;
+    writeFileSync(markerFile, `${before}\n`);
+    await untilTrue(() => markersSeen > before, 'the marker seen', WAIT_MS);
   }
 
-  /** Waits until the callback ran at least `count` times in all, then until a quiet period passes with none. */
-  async function settled(count: number, why: string): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (calls < count && Date.now() < deadline) await delay(20);
-    expect(calls, `${why}: callbacks within ${WAIT_MS} ms`).to.be.at.least(count);
-    for (let seen = -1; seen !== calls; ) {
-      seen = calls;
-      await delay(QUIET_MS);
-    }
+  /** Proves, with a marker, that nothing was seen since the last callback (or since the start): no callback can follow. */
+  async function expectNothingMore(why: string): Promise<void> {
+    await marker();
+    const last = steps.map((step) => step.kind).lastIndexOf('call');
+    expect(steps.slice(last + 1), `${why}: changes seen after the last callback`).to.deep.equal([]);
+  }
+
+  /** Waits until the callback ran `count` times in all, then proves no more comes. */
+  async function expectCalls(count: number, why: string): Promise<void> {
+    await untilTrue(() => calls() >= count, () => `${why}: ${count} callbacks (${JSON.stringify(steps)})`, WAIT_MS);
+    await expectNothingMore(why);
+    expect(calls(), `${why}: callbacks`).to.equal(count);
   }
 
   async function expectQuiet(why: string): Promise<void> {
-    const before = calls;
-    await delay(QUIET_MS);
-    expect(calls, why).to.equal(before);
+    const before = calls();
+    await expectNothingMore(why);
+    expect(calls(), why).to.equal(before);
   }
+
+  /** Waits until, after step `from`, a change matching `seen` was logged and a callback followed it. */
+  async function seenThenCalled(from: number, seen: RegExp, why: string, timeoutMs = WAIT_MS): Promise<void> {
+    await untilTrue(
+      () => {
+        const later = steps.slice(from);
+        const at = later.findIndex((step) => step.kind === 'pending' && seen.test(step.why));
+        return at >= 0 && later.slice(at + 1).some((step) => step.kind === 'call');
+      },
+      () => `${why} (${JSON.stringify(steps.slice(from))})`,
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Edits `path` until the watch reports an edit as its own event. When the
+   * periodic check saw a gap in a re-creation it rebuilds twice, and an edit
+   * made before the second rebuild is only seen by that rebuild's callback.
+   */
+  async function editUntilSeen(path: string, why: string): Promise<void> {
+    const deadline = Date.now() + 2 * WAIT_MS;
+    for (let n = 0; ; n += 1) {
+      const from = steps.length;
+      writeFileSync(path, `# edit ${n}\n`);
+      try {
+        await seenThenCalled(from, eventOf(path), why, 1000);
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+    }
+  }
+
+  /** A change event of the file itself (not a rebuild of the watch). */
+  const eventOf = (path: string): RegExp => new RegExp(`^(add|change) ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
   beforeEach(() => {
     dir = makeTempDir('sr-watch-');
     file = join(dir.path, 'econfig');
     writeFileSync(file, 'command_args="-e %%I_ENVIRONMENT%%"\n');
-    calls = 0;
+    steps = [];
+    markers = [];
+    markerDir = makeTempDir('sr-watch-marker-');
+    markerFile = join(markerDir.path, 'marker');
+    markerWatch = undefined;
+    markersSeen = 0;
   });
 
   afterEach(async () => {
     await watcher?.stop();
     watcher = undefined;
+    await Promise.all([...markers, markerWatch].map((m) => m?.stop()));
     dir.remove();
+    markerDir.remove();
   });
 
   it('starting the watch is no change', async () => {
@@ -146,14 +216,16 @@ describe('supervisor: FileWatcher on real files', function () {
     writeFileSync(inConf, 'enable="YES"\n');
     await watch(inConf);
     rmSync(conf, { recursive: true });
-    await settled(1, 'the directory removed');
+    await seenThenCalled(0, REBUILT, 'the watch rebuilt on the directory gone, then a callback');
+    // The new directory is a new inode: the periodic check rebuilds the watch again and says so.
+    const made = steps.length;
     mkdirSync(conf);
-    const before = calls;
     writeFileSync(inConf, 'enable="NO"\n');
-    await settled(before + 1, 'the file in the re-created directory');
-    const after = calls;
+    await seenThenCalled(made, REBUILT, 'the watch rebuilt on the re-created directory, then a callback');
+    // The watch itself is back: the edit is its own event.
+    const edited = steps.length;
     writeFileSync(inConf, 'enable="YES"\n');
-    await settled(after + 1, 'an edit in the re-created directory');
+    await seenThenCalled(edited, eventOf(inConf), 'an edit in the re-created directory seen');
   });
 
   it('every directory on the way re-created at once (often with the same inode numbers): the watch comes back', async () => {
@@ -165,10 +237,8 @@ describe('supervisor: FileWatcher on real files', function () {
     rmSync(top, { recursive: true });
     mkdirSync(join(top, 'sippy'), { recursive: true });
     writeFileSync(deep, 'enable="NO"\n');
-    await settled(1, 'the re-created tree');
-    const before = calls;
-    writeFileSync(deep, 'enable="YES"\n');
-    await settled(before + 1, 'an edit in the re-created tree');
+    await seenThenCalled(0, REBUILT, 'the watch rebuilt on the re-created tree, then a callback');
+    await editUntilSeen(deep, 'an edit in the re-created tree seen');
   });
 
   describe('when the econfig file is a symlink', () => {
@@ -271,18 +341,24 @@ describe('supervisor: FileWatcher on real files', function () {
   });
 
   it('stop() is idempotent and no callback comes after it, even for a change it saw', async () => {
-    let seen: () => void = () => undefined;
-    const changeSeen = new Promise<void>((resolve) => (seen = resolve));
-    const w = new FileWatcher(file, () => (calls += 1), { debounceMs: 200, onPending: () => seen() });
-    watcher = w;
-    await w.start();
+    await watch(file, 200);
+    // A second watcher of the same file, with the same debounce, is the clock:
+    // its callbacks come when the stopped one's would have.
+    let witnessed = 0;
+    const witness = new FileWatcher(file, () => (witnessed += 1), { debounceMs: 200 });
+    markers.push(witness);
+    await witness.start();
     writeFileSync(file, 'enable="NO"\n');
-    // The event is in and its callback scheduled; stop() runs in the same
-    // turn, before any timer can fire.
-    await changeSeen;
-    await w.stop();
-    await w.stop();
+    // The change is seen and its callback scheduled 200 ms away: stop() comes before it fires.
+    await untilTrue(() => steps.length > 0, 'the change seen', WAIT_MS);
+    await watcher!.stop();
+    await watcher!.stop();
+    await untilTrue(() => witnessed === 1, 'the witness called for the change', WAIT_MS);
+    const stopped = steps.length;
     writeFileSync(file, 'enable="YES"\n');
-    await expectQuiet('no callback after stop()');
+    // Both are told of an event in the same turn: the stopped one would have logged it by the witness's callback, 200 ms later.
+    await untilTrue(() => witnessed === 2, 'the witness called for the change after stop()', WAIT_MS);
+    expect(steps.slice(stopped), 'changes seen after stop()').to.deep.equal([]);
+    expect(calls(), 'callbacks after stop()').to.equal(0);
   });
 });
