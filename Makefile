@@ -132,14 +132,19 @@ uninstall: ## Remove what install put under $(DESTDIR)$(PREFIX) (keeps your econ
 
 # Benchmark: sizes and durations are options of the harness; pass more with
 # BENCH_ARGS, e.g. make bench BENCH_ARGS='--routes 200000 --duration 5'.
-.PHONY: bench bench-quick bench-rates
+.PHONY: bench bench-quick bench-quick-test bench-rates
 BENCH_ARGS ?=
 
 bench: deps build ## Benchmark getRoutes against the ping ceiling at 1,000,000 routes, unix and HTTP (result in bench/results/)
 	node dist/bench/main.js --preset full $(BENCH_ARGS)
 
-bench-quick: deps build ## A small, fast benchmark run (5,000 routes, 1 s scenarios): the smoke test the suite runs
+bench-quick: deps build ## A small, fast benchmark run (5,000 routes, 1 s scenarios)
 	node dist/bench/main.js --preset quick $(BENCH_ARGS)
+
+# Not part of `make test`: minutes of load on the machine. The checker and
+# verdict it relies on are tested in the suite (bench-checker.test.ts).
+bench-quick-test: deps build ## Run bench-quick end to end and check it: no failed request, every sampled answer right, nothing left behind
+	$(MOCHA) dist/test/bench/bench-quick.e2e.js
 
 bench-rates: deps build ## Benchmark a 1,000,000-row rate deck import against a raw LOAD DATA of the same rows (BENCH_ARGS='--rows N --load infile,insert')
 	node dist/bench/rates/main.js $(BENCH_ARGS)
