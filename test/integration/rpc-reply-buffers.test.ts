@@ -6,14 +6,9 @@
 
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { parseDsn } from '../../src/db/dsn.js';
-import { Database } from '../../src/db/pool.js';
-import { silentLogger } from '../../src/log.js';
-import { Listener } from '../../src/rpc/listener.js';
-import { replyBuffers, SnapshotFollower, type RouteRequest } from '../../src/routing/index.js';
-import type { Resolver } from '../../src/routing/types.js';
-import { listenerResolver, poolLimitsOf } from '../../src/supervisor/managed-listener.js';
+import { replyBuffers, type RouteRequest } from '../../src/routing/index.js';
 import { useFreshDatabase } from '../harness/database.js';
+import { startListenerRig, type ListenerRig } from '../harness/listener-rig.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { call, makeSpec, makeTempDir, pipelinedPosts, post, type TempDir } from '../harness/rpc.js';
 
@@ -29,10 +24,7 @@ describe('pooled reply buffers: every reply is its own answer', function () {
   this.timeout(120_000);
   const database = useFreshDatabase();
   let dir: TempDir;
-  let db: Database;
-  let follower: SnapshotFollower;
-  let resolver: Resolver;
-  let listener: Listener;
+  let rig: ListenerRig | undefined;
   let socketPath: string;
 
   before(async () => {
@@ -52,20 +44,11 @@ describe('pooled reply buffers: every reply is its own answer', function () {
     dir = makeTempDir('sr-reply-buffers-');
     socketPath = join(dir.path, 'sr.sock');
     const spec = makeSpec({ kind: 'unix', path: socketPath }, { limits: { dataSource: 'snapshot' } });
-    db = new Database(parseDsn(database().dsn), poolLimitsOf(spec));
-    follower = new SnapshotFollower({ dsn: parseDsn(database().dsn), settings: { pollMs: 60_000, reconcileS: 0 }, logger: silentLogger });
-    follower.start();
-    await follower.syncNow();
-    resolver = listenerResolver(db, spec, silentLogger, follower);
-    listener = new Listener(spec, resolver, silentLogger);
-    await listener.start();
+    rig = await startListenerRig({ dsn: database().dsn, spec, snapshot: true });
   });
 
   after(async () => {
-    await listener?.stop(0);
-    await resolver?.close();
-    await follower?.stop();
-    await db?.close();
+    await rig?.close();
     dir?.remove();
   });
 
@@ -73,7 +56,7 @@ describe('pooled reply buffers: every reply is its own answer', function () {
   async function expected(i: number): Promise<string> {
     const p = paramsOf(i);
     const request: RouteRequest = { routing_group: p.routing_group, cld: p.cld, cli: p.cli, time: new Date(TIME), hops: 0 };
-    return JSON.stringify({ jsonrpc: '2.0', id: i, result: await resolver.resolve(2, request) });
+    return JSON.stringify({ jsonrpc: '2.0', id: i, result: await rig!.resolver.resolve(2, request) });
   }
 
   it('2,000 requests pipelined on each of 8 connections at once, and 16 clients of single requests meanwhile', async () => {
