@@ -91,13 +91,22 @@ $(BUILD_STAMP): node_modules/.installed tsconfig.json $(SOURCES) $(SOURCE_DIRS)
 	@node dist/src/cli/man-page.js > dist/sippy_routed.8.tmp && mv dist/sippy_routed.8.tmp dist/sippy_routed.8
 	@touch $@
 
-test: deps build ## Run every test (unit and integration) against a private database server
+# Two runs of the suite on one checkout at once (CI on a shared machine)
+# must not both run `npm ci` or tsc into the same node_modules and dist/:
+# each takes the checkout's build lock for its install and build, so the
+# second waits for the first and then finds both done. (No flock, no lock.)
+BUILD_LOCK = $(shell command -v flock >/dev/null 2>&1 && echo 'flock $(CURDIR)/.build.lock')
+
+test: ## Run every test (unit and integration) against a private database server
+	$(BUILD_LOCK) $(MAKE) --no-print-directory deps build
 	$(MOCHA) 'dist/test/**/*.test.js'
 
-test-unit: build ## Run the unit tests only (no database, no sockets)
+test-unit: ## Run the unit tests only (no database, no sockets)
+	$(BUILD_LOCK) $(MAKE) --no-print-directory build
 	$(MOCHA) --spec 'dist/test/unit/**/*.test.js'
 
-test-integration: deps build ## Run the integration tests only
+test-integration: ## Run the integration tests only
+	$(BUILD_LOCK) $(MAKE) --no-print-directory deps build
 	$(MOCHA) --spec 'dist/test/integration/**/*.test.js'
 
 # Installing from a built tree (as the tests do) never recompiles.
