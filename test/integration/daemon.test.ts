@@ -17,7 +17,7 @@ import { PrivateServer } from '../../src/db/private-server.js';
 import type { RouteResult } from '../../src/routing/types.js';
 import { RECOVERY_QUIET_MS } from '../../src/routing/database-health.js';
 import { DaemonProcess } from '../harness/daemon.js';
-import { delay, makeTempDir, untilTrue, type TempDir } from '../harness/rpc.js';
+import { makeTempDir, untilTrue, type TempDir } from '../harness/rpc.js';
 
 // With grant tables off the server accepts any password: the DSN carries one
 // so that every test can check it never reaches any output.
@@ -147,12 +147,12 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
     const messagesLogged = (): string[] => daemon.stderr.trim().split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { msg: string }).msg);
     // The end of an outage is logged once no database failure was seen for
     // RECOVERY_QUIET_MS (no flapping): poll with answered requests until it is.
-    const untilRecoveryLogged = async (outages: number): Promise<void> => {
-      for (const deadline = Date.now() + RECOVERY_QUIET_MS + 15_000; messagesLogged().filter((m) => m === 'database available again').length < outages; await delay(100)) {
-        if (Date.now() > deadline) throw new Error(`outage ${outages} never logged as over; stderr: ${daemon.stderr}`);
+    const untilRecoveryLogged = (outages: number): Promise<void> =>
+      untilTrue(async () => {
+        if (messagesLogged().filter((m) => m === 'database available again').length >= outages) return true;
         expectCheapestFirst(await client.getRoutes(UK_CALL));
-      }
-    };
+        return false;
+      }, () => `outage ${outages} logged as over; stderr: ${daemon.stderr}`, RECOVERY_QUIET_MS + 15_000);
     try {
       await daemon.waitUntilServing(`unix:${socket}`);
       expectCheapestFirst(await client.getRoutes(UK_CALL));
