@@ -61,6 +61,6 @@ export class LoggedDaemon {
 
   /** Polls `check` until it holds; fails after `timeoutMs` with the log. */
   async until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    await untilTrue(check, () => `${what}; log: ${readFileSync(this.logFile, 'utf8')}`, timeoutMs);
+    await untilTrue(check, () => `${what}; log: ${readFileSync(this.logFile, 'utf8')}`, timeoutMs, 25);
   }
 }

@@ -152,7 +152,7 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
         if (messagesLogged().filter((m) => m === 'database available again').length >= outages) return true;
         expectCheapestFirst(await client.getRoutes(UK_CALL));
         return false;
-      }, () => `outage ${outages} logged as over; stderr: ${daemon.stderr}`, RECOVERY_QUIET_MS + 15_000);
+      }, () => `outage ${outages} logged as over; stderr: ${daemon.stderr}`, RECOVERY_QUIET_MS + 15_000, 100);
     try {
       await daemon.waitUntilServing(`unix:${socket}`);
       expectCheapestFirst(await client.getRoutes(UK_CALL));
