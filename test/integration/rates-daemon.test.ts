@@ -16,7 +16,7 @@ import { makeTempDir, until, type TempDir } from '../harness/rpc.js';
 
 /** Asks until `accept` holds for an answer, at most `timeoutMs`; the accepted answer and when it came. */
 async function answerWhen(client: RoutingClient, call: Parameters<RoutingClient['getRoutes']>[0], accept: (answer: RouteResult) => boolean, timeoutMs: number): Promise<{ answer: RouteResult; at: number }> {
-  const answer = await until(() => client.getRoutes(call), accept, timeoutMs, 'an accepted answer');
+  const answer = await until(() => client.getRoutes(call), accept, timeoutMs, 'an accepted answer', 50);
   return { answer, at: Date.now() };
 }
 
@@ -50,7 +50,7 @@ describe('rates import under a running daemon', function () {
     // Until its snapshot is loaded the daemon answers from SQL: the test is about the snapshot following.
     const rpc = new RpcClient(`unix:${socket}`, { timeoutMs: 5000 });
     try {
-      await until(() => rpc.call('listGroups', {}) as Promise<{ source: string }>, (answer) => answer.source === 'snapshot', 30_000, 'the daemon loading its snapshot');
+      await until(() => rpc.call('listGroups', {}) as Promise<{ source: string }>, (answer) => answer.source === 'snapshot', 30_000, 'the daemon loading its snapshot', 50);
     } finally {
       rpc.close();
     }
