@@ -3,163 +3,60 @@ import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync }
 import { join } from 'node:path';
 import { FileWatcher, resolutionChain } from '../../src/supervisor/watcher.js';
 import { delay, makeTempDir, untilTrue, type TempDir } from '../harness/rpc.js';
+import { eventOf, REBUILT, WAIT_MS, WatchRecorder } from '../harness/watch-recorder.js';
 
 // The econfig watcher against real files, one editor's way of saving per
-// test, with the supervisor's own debounce. Nothing here sleeps to see that
-// nothing happens: every change the watcher sees is logged (onPending, which
-// comes before every callback), and "no further callback" is proved by a
-// later event. A marker file is written and a second watcher sees it;
-// inotify delivers a process's events in order (one queue for all of a
-// process's watches), so by then the watcher under test has been told of
-// everything the change made. If it saw nothing since its last callback,
-// no callback can come.
-
-const WAIT_MS = 5000;
-/** Why the watcher schedules a callback after it rebuilt its watch (watcher.ts). */
-const REBUILT = /^a watched directory was replaced or changed access$/;
-
-type Step = { readonly kind: 'pending'; readonly why: string } | { readonly kind: 'call' };
+// test, with the supervisor's own debounce. "No further callback" is proved
+// by a later event, never by a sleep (watch-recorder.ts).
 
 describe('supervisor: FileWatcher on real files', function () {
   this.timeout(20_000);
   let dir: TempDir;
   let file: string;
-  /** What the watcher under test did, in order. */
-  let steps: Step[];
-  let watcher: FileWatcher | undefined;
-  let markers: FileWatcher[];
-  let markerDir: TempDir;
-  let markerFile: string;
-  let markerWatch: FileWatcher | undefined;
-  let markersSeen: number;
-
-  const calls = (): number => steps.filter((step) => step.kind === 'call').length;
-
-  async function watch(path = file, debounceMs?: number): Promise<FileWatcher> {
-    watcher = new FileWatcher(path, () => steps.push({ kind: 'call' }), {
-      ...(debounceMs === undefined ? {} : { debounceMs }),
-      onPending: (why) => steps.push({ kind: 'pending', why }),
-    });
-    await watcher.start();
-    return watcher;
-  }
-
-  /**
-   * Writes the marker file and waits until its own watcher saw it. The
-   * marker is in a directory of its own: a write in a watched directory
-   * makes chokidar re-read it, and that re-read is an event of its own.
-   */
-  async function marker(): Promise<void> {
-    if (markerWatch === undefined) {
-      markerWatch = new FileWatcher(markerFile, () => undefined, { onPending: () => (markersSeen += 1) });
-      await markerWatch.start();
-    }
-    const before = markersSeen;
-    writeFileSync(markerFile, `${before}\n`);
-    await untilTrue(() => markersSeen > before, 'the marker seen', WAIT_MS);
-  }
-
-  /** Proves, with a marker, that nothing was seen since the last callback (or since the start): no callback can follow. */
-  async function expectNothingMore(why: string): Promise<void> {
-    await marker();
-    const last = steps.map((step) => step.kind).lastIndexOf('call');
-    expect(steps.slice(last + 1), `${why}: changes seen after the last callback`).to.deep.equal([]);
-  }
-
-  /** Waits until the callback ran `count` times in all, then proves no more comes. */
-  async function expectCalls(count: number, why: string): Promise<void> {
-    await untilTrue(() => calls() >= count, () => `${why}: ${count} callbacks (${JSON.stringify(steps)})`, WAIT_MS);
-    await expectNothingMore(why);
-    expect(calls(), `${why}: callbacks`).to.equal(count);
-  }
-
-  async function expectQuiet(why: string): Promise<void> {
-    const before = calls();
-    await expectNothingMore(why);
-    expect(calls(), why).to.equal(before);
-  }
-
-  /** Waits until, after step `from`, a change matching `seen` was logged and a callback followed it. */
-  async function seenThenCalled(from: number, seen: RegExp, why: string, timeoutMs = WAIT_MS): Promise<void> {
-    await untilTrue(
-      () => {
-        const later = steps.slice(from);
-        const at = later.findIndex((step) => step.kind === 'pending' && seen.test(step.why));
-        return at >= 0 && later.slice(at + 1).some((step) => step.kind === 'call');
-      },
-      () => `${why} (${JSON.stringify(steps.slice(from))})`,
-      timeoutMs,
-    );
-  }
-
-  /**
-   * Edits `path` until the watch reports an edit as its own event. When the
-   * periodic check saw a gap in a re-creation it rebuilds twice, and an edit
-   * made before the second rebuild is only seen by that rebuild's callback.
-   */
-  async function editUntilSeen(path: string, why: string): Promise<void> {
-    const deadline = Date.now() + 2 * WAIT_MS;
-    for (let n = 0; ; n += 1) {
-      const from = steps.length;
-      writeFileSync(path, `# edit ${n}\n`);
-      try {
-        await seenThenCalled(from, eventOf(path), why, 1000);
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-      }
-    }
-  }
-
-  /** A change event of the file itself (not a rebuild of the watch). */
-  const eventOf = (path: string): RegExp => new RegExp(`^(add|change) ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  let w: WatchRecorder;
+  /** Other watchers a test starts (stopped after it). */
+  let others: FileWatcher[];
 
   beforeEach(() => {
     dir = makeTempDir('sr-watch-');
     file = join(dir.path, 'econfig');
     writeFileSync(file, 'command_args="-e %%I_ENVIRONMENT%%"\n');
-    steps = [];
-    markers = [];
-    markerDir = makeTempDir('sr-watch-marker-');
-    markerFile = join(markerDir.path, 'marker');
-    markerWatch = undefined;
-    markersSeen = 0;
+    w = new WatchRecorder();
+    others = [];
   });
 
   afterEach(async () => {
-    await watcher?.stop();
-    watcher = undefined;
-    await Promise.all([...markers, markerWatch].map((m) => m?.stop()));
+    await w.dispose();
+    await Promise.all(others.map((o) => o.stop()));
     dir.remove();
-    markerDir.remove();
   });
 
   it('starting the watch is no change', async () => {
-    await watch();
-    await expectQuiet('no callback for the file as it was');
+    await w.watch(file);
+    await w.expectQuiet('no callback for the file as it was');
   });
 
   it('an in-place write', async () => {
-    await watch();
+    await w.watch(file);
     writeFileSync(file, 'enable="NO"\n');
-    await expectCalls(1, 'in-place write');
+    await w.expectCalls(1, 'in-place write');
     writeFileSync(file, 'enable="YES"\n', { flag: 'r+' });
-    await expectCalls(2, 'second in-place write');
+    await w.expectCalls(2, 'second in-place write');
   });
 
   it('a save that renames a new file over the old one, twice', async () => {
-    await watch();
+    await w.watch(file);
     writeFileSync(join(dir.path, 'econfig.new'), 'enable="NO"\n');
     renameSync(join(dir.path, 'econfig.new'), file);
-    await expectCalls(1, 'rename over');
+    await w.expectCalls(1, 'rename over');
     // The watch must survive the inode being replaced.
     writeFileSync(join(dir.path, 'econfig.new'), 'enable="YES"\n');
     renameSync(join(dir.path, 'econfig.new'), file);
-    await expectCalls(2, 'second rename over');
+    await w.expectCalls(2, 'second rename over');
   });
 
   it('a vim-style save: swap file, backup rename, new file written, backup removed', async () => {
-    await watch();
+    await w.watch(file);
     const swap = join(dir.path, '.econfig.swp');
     const backup = join(dir.path, 'econfig~');
     writeFileSync(swap, 'vim swap');
@@ -170,32 +67,32 @@ describe('supervisor: FileWatcher on real files', function () {
     renameSync(join(dir.path, '.econfig.tmp'), file);
     unlinkSync(backup);
     unlinkSync(swap);
-    await expectCalls(1, 'vim save');
+    await w.expectCalls(1, 'vim save');
     writeFileSync(file, 'enable="YES"\n');
-    await expectCalls(2, 'an edit after the vim save');
+    await w.expectCalls(2, 'an edit after the vim save');
   });
 
   it('delete, then re-create later: one callback each', async () => {
-    await watch();
+    await w.watch(file);
     unlinkSync(file);
-    await expectCalls(1, 'delete');
+    await w.expectCalls(1, 'delete');
     writeFileSync(file, 'enable="NO"\n');
-    await expectCalls(2, 're-create');
+    await w.expectCalls(2, 're-create');
     writeFileSync(file, 'enable="YES"\n');
-    await expectCalls(3, 'an edit of the re-created file');
+    await w.expectCalls(3, 'an edit of the re-created file');
   });
 
   it('a burst of writes within the debounce is one callback', async () => {
-    await watch(file, 300);
+    await w.watch(file, 300);
     for (let i = 0; i < 10; i += 1) {
       writeFileSync(file, `# write ${i}\n`);
       await delay(5);
     }
-    await expectCalls(1, 'burst');
+    await w.expectCalls(1, 'burst');
   });
 
   it('changes to other files in the directory are no change', async () => {
-    await watch();
+    await w.watch(file);
     writeFileSync(join(dir.path, 'other'), 'x');
     writeFileSync(join(dir.path, 'other'), 'y');
     renameSync(join(dir.path, 'other'), join(dir.path, 'other2'));
@@ -204,7 +101,7 @@ describe('supervisor: FileWatcher on real files', function () {
     mkdirSync(join(dir.path, 'sub'));
     writeFileSync(join(dir.path, 'sub', 'econfig'), 'nested');
     unlinkSync(join(dir.path, 'other2'));
-    await expectQuiet('no callback for other files');
+    await w.expectQuiet('no callback for other files');
   });
 
   // inotify watches inodes: a directory made again is a new one, which only
@@ -214,18 +111,18 @@ describe('supervisor: FileWatcher on real files', function () {
     mkdirSync(conf);
     const inConf = join(conf, 'econfig');
     writeFileSync(inConf, 'enable="YES"\n');
-    await watch(inConf);
+    await w.watch(inConf);
     rmSync(conf, { recursive: true });
-    await seenThenCalled(0, REBUILT, 'the watch rebuilt on the directory gone, then a callback');
+    await w.seenThenCalled(0, REBUILT, 'the watch rebuilt on the directory gone, then a callback');
     // The new directory is a new inode: the periodic check rebuilds the watch again and says so.
-    const made = steps.length;
+    const made = w.steps.length;
     mkdirSync(conf);
     writeFileSync(inConf, 'enable="NO"\n');
-    await seenThenCalled(made, REBUILT, 'the watch rebuilt on the re-created directory, then a callback');
+    await w.seenThenCalled(made, REBUILT, 'the watch rebuilt on the re-created directory, then a callback');
     // The watch itself is back: the edit is its own event.
-    const edited = steps.length;
+    const edited = w.steps.length;
     writeFileSync(inConf, 'enable="YES"\n');
-    await seenThenCalled(edited, eventOf(inConf), 'an edit in the re-created directory seen');
+    await w.seenThenCalled(edited, eventOf(inConf), 'an edit in the re-created directory seen');
   });
 
   it('every directory on the way re-created at once (often with the same inode numbers): the watch comes back', async () => {
@@ -233,12 +130,12 @@ describe('supervisor: FileWatcher on real files', function () {
     mkdirSync(join(top, 'sippy'), { recursive: true });
     const deep = join(top, 'sippy', 'econfig');
     writeFileSync(deep, 'enable="YES"\n');
-    await watch(deep);
+    await w.watch(deep);
     rmSync(top, { recursive: true });
     mkdirSync(join(top, 'sippy'), { recursive: true });
     writeFileSync(deep, 'enable="NO"\n');
-    await seenThenCalled(0, REBUILT, 'the watch rebuilt on the re-created tree, then a callback');
-    await editUntilSeen(deep, 'an edit in the re-created tree seen');
+    await w.seenThenCalled(0, REBUILT, 'the watch rebuilt on the re-created tree, then a callback');
+    await w.editUntilSeen(deep, 'an edit in the re-created tree seen');
   });
 
   describe('when the econfig file is a symlink', () => {
@@ -260,38 +157,38 @@ describe('supervisor: FileWatcher on real files', function () {
     });
 
     it('starting the watch is no change', async () => {
-      await watch(link);
-      await expectQuiet('no callback for the link as it was');
+      await w.watch(link);
+      await w.expectQuiet('no callback for the link as it was');
     });
 
     it('an edit of the target in another directory, in place and by rename over', async () => {
-      await watch(link);
+      await w.watch(link);
       writeFileSync(join(dir.path, 'releases', 'v1'), 'enable="NO"\n');
-      await expectCalls(1, 'edit of the target');
+      await w.expectCalls(1, 'edit of the target');
       writeFileSync(join(dir.path, 'releases', '.v1.new'), 'enable="YES"\n');
       renameSync(join(dir.path, 'releases', '.v1.new'), join(dir.path, 'releases', 'v1'));
-      await expectCalls(2, 'rename over the target');
+      await w.expectCalls(2, 'rename over the target');
     });
 
     it('a swap to another target, then an edit of the new target', async () => {
-      await watch(link);
+      await w.watch(link);
       await repoint(join(dir.path, 'releases', 'v2'));
-      await expectCalls(1, 'symlink swap');
+      await w.expectCalls(1, 'symlink swap');
       writeFileSync(join(dir.path, 'releases', 'v2'), 'enable="YES"\n');
-      await expectCalls(2, 'edit of the new target');
+      await w.expectCalls(2, 'edit of the new target');
     });
 
     it('a swap to a target in a directory not watched yet, then edits of it', async () => {
       mkdirSync(join(dir.path, 'elsewhere'));
       writeFileSync(join(dir.path, 'elsewhere', 'v3'), 'enable="YES"\n');
-      await watch(link);
+      await w.watch(link);
       await repoint(join(dir.path, 'elsewhere', 'v3'));
-      await expectCalls(1, 'symlink swap to another directory');
+      await w.expectCalls(1, 'symlink swap to another directory');
       writeFileSync(join(dir.path, 'elsewhere', 'v3'), 'enable="NO"\n');
-      await expectCalls(2, 'edit of the target in the new directory');
+      await w.expectCalls(2, 'edit of the target in the new directory');
       writeFileSync(join(dir.path, 'elsewhere', '.v3.new'), 'enable="YES"\n');
       renameSync(join(dir.path, 'elsewhere', '.v3.new'), join(dir.path, 'elsewhere', 'v3'));
-      await expectCalls(3, 'rename over the new target');
+      await w.expectCalls(3, 'rename over the new target');
     });
 
     it('a swap of a symlinked directory on the way to the file (a deploy repointing "current")', async () => {
@@ -304,13 +201,13 @@ describe('supervisor: FileWatcher on real files', function () {
       symlinkSync(join(dir.path, 'releases', 'r1'), join(dir.path, 'srv', 'app'));
       rmSync(link);
       symlinkSync(join(dir.path, 'srv', 'app', 'etc', 'econfig'), link);
-      await watch(link);
+      await w.watch(link);
       const temporary = join(dir.path, 'srv', '.app.new');
       symlinkSync(join(dir.path, 'releases', 'r2'), temporary);
       renameSync(temporary, join(dir.path, 'srv', 'app'));
-      await expectCalls(1, 'the directory symlink repointed');
+      await w.expectCalls(1, 'the directory symlink repointed');
       writeFileSync(join(dir.path, 'releases', 'r2', 'etc', 'econfig'), '# r2 edited\n');
-      await expectCalls(2, 'edit of the file in the new release');
+      await w.expectCalls(2, 'edit of the file in the new release');
     });
 
     it('resolutionChain lists every symlink on the way, then the target', () => {
@@ -330,35 +227,35 @@ describe('supervisor: FileWatcher on real files', function () {
       writeFileSync(join(dir.path, 'econfig.b'), 'enable="NO"\n');
       rmSync(link);
       symlinkSync('econfig.a', link);
-      await watch(link);
+      await w.watch(link);
       writeFileSync(join(dir.path, 'econfig.a'), 'enable="NO"\n');
-      await expectCalls(1, 'edit of the target beside the link');
+      await w.expectCalls(1, 'edit of the target beside the link');
       await repoint('econfig.b');
-      await expectCalls(2, 'swap to a target beside the link');
+      await w.expectCalls(2, 'swap to a target beside the link');
       writeFileSync(join(dir.path, 'econfig.b'), 'enable="YES"\n');
-      await expectCalls(3, 'edit of the new target beside the link');
+      await w.expectCalls(3, 'edit of the new target beside the link');
     });
   });
 
   it('stop() is idempotent and no callback comes after it, even for a change it saw', async () => {
-    await watch(file, 200);
+    await w.watch(file, 200);
     // A second watcher of the same file, with the same debounce, is the clock:
     // its callbacks come when the stopped one's would have.
     let witnessed = 0;
     const witness = new FileWatcher(file, () => (witnessed += 1), { debounceMs: 200 });
-    markers.push(witness);
+    others.push(witness);
     await witness.start();
     writeFileSync(file, 'enable="NO"\n');
     // The change is seen and its callback scheduled 200 ms away: stop() comes before it fires.
-    await untilTrue(() => steps.length > 0, 'the change seen', WAIT_MS);
-    await watcher!.stop();
-    await watcher!.stop();
+    await untilTrue(() => w.steps.length > 0, 'the change seen', WAIT_MS);
+    await w.watcher!.stop();
+    await w.watcher!.stop();
     await untilTrue(() => witnessed === 1, 'the witness called for the change', WAIT_MS);
-    const stopped = steps.length;
+    const stopped = w.steps.length;
     writeFileSync(file, 'enable="YES"\n');
     // Both are told of an event in the same turn: the stopped one would have logged it by the witness's callback, 200 ms later.
     await untilTrue(() => witnessed === 2, 'the witness called for the change after stop()', WAIT_MS);
-    expect(steps.slice(stopped), 'changes seen after stop()').to.deep.equal([]);
-    expect(calls(), 'callbacks after stop()').to.equal(0);
+    expect(w.steps.slice(stopped), 'changes seen after stop()').to.deep.equal([]);
+    expect(w.calls(), 'callbacks after stop()').to.equal(0);
   });
 });
