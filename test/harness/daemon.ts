@@ -21,8 +21,8 @@ export interface RunAs {
   readonly gid: number;
 }
 
-/** main.js of a copy of the program that any user can read, made once per run; see programFor(). */
-let readableCopy: string | undefined;
+/** The main.js a user other than the suite's runs (the checkout's or a copy's), found once per run; see programFor(). */
+let readableMain: string | undefined;
 
 /**
  * The main.js that `user` can run. The checkout itself when that user can
@@ -34,9 +34,9 @@ let readableCopy: string | undefined;
  */
 export function programFor(user: RunAs | undefined): string {
   if (user === undefined) return MAIN_JS;
-  if (readableCopy !== undefined) return readableCopy;
+  if (readableMain !== undefined) return readableMain;
   const probe = spawnSync('test', ['-r', MAIN_JS, '-a', '-r', join(ROOT, 'node_modules', 'chokidar', 'package.json')], { ...user, stdio: 'ignore' });
-  if (probe.status === 0) return MAIN_JS;
+  if (probe.status === 0) return (readableMain = MAIN_JS);
   const dir = mkdtempSync(join(tmpdir(), 'sr-program-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
@@ -45,8 +45,8 @@ export function programFor(user: RunAs | undefined): string {
   // The copies keep the modes of a checkout made under a strict umask.
   spawnSync('chmod', ['-R', 'a+rX', dir], { stdio: 'ignore' });
   chmodSync(dir, 0o755);
-  readableCopy = join(dir, 'dist', 'src', 'main.js');
-  return readableCopy;
+  readableMain = join(dir, 'dist', 'src', 'main.js');
+  return readableMain;
 }
 
 export interface Exit {
