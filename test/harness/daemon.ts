@@ -3,17 +3,50 @@
 // status. Every child started here is killed by killAll() if a test left it
 // running, so no process outlives the suite.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RoutingClient } from '../../src/client/routing-client.js';
 import { delay } from './rpc.js';
 
 export const MAIN_JS = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+/** The checkout: what a copy of the program needs (package.json says the modules are ES modules). */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** A user and group to run a child as (spawn's uid and gid). */
 export interface RunAs {
   readonly uid: number;
   readonly gid: number;
+}
+
+/** The main.js a user other than the suite's runs (the checkout's or a copy's), found once per run; see programFor(). */
+let readableMain: string | undefined;
+
+/**
+ * The main.js that `user` can run. The checkout itself when that user can
+ * read it; otherwise (a clone in a directory only root may enter, as
+ * `mktemp -d` makes: mode 0700) a copy of dist/src, package.json and
+ * node_modules in a fresh directory everyone may read, removed when the run
+ * exits. Without it a child run as nobody dies with MODULE_NOT_FOUND and a
+ * test of what nobody sees fails for a reason that has nothing to do with it.
+ */
+export function programFor(user: RunAs | undefined): string {
+  if (user === undefined) return MAIN_JS;
+  if (readableMain !== undefined) return readableMain;
+  const probe = spawnSync('test', ['-r', MAIN_JS, '-a', '-r', join(ROOT, 'node_modules', 'chokidar', 'package.json')], { ...user, stdio: 'ignore' });
+  if (probe.status === 0) return (readableMain = MAIN_JS);
+  const dir = mkdtempSync(join(tmpdir(), 'sr-program-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  cpSync(join(ROOT, 'dist', 'src'), join(dir, 'dist', 'src'), { recursive: true });
+  cpSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+  // The copies keep the modes of a checkout made under a strict umask.
+  spawnSync('chmod', ['-R', 'a+rX', dir], { stdio: 'ignore' });
+  chmodSync(dir, 0o755);
+  readableMain = join(dir, 'dist', 'src', 'main.js');
+  return readableMain;
 }
 
 export interface Exit {
@@ -31,7 +64,7 @@ export class DaemonProcess {
 
   /** Starts `node dist/src/main.js ...args` with exactly `env` (plus PATH), as `user` when given (the suite runs as root). */
   constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}, user?: RunAs) {
-    this.child = spawn(process.execPath, [MAIN_JS, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
+    this.child = spawn(process.execPath, [programFor(user), ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString('utf8')));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
     DaemonProcess.live.add(this);

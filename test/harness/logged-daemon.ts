@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { RoutingClient } from '../../src/client/routing-client.js';
 import type { DataStatus } from '../../src/routing/index.js';
 import { DaemonProcess } from './daemon.js';
-import { delay } from './rpc.js';
+import { untilTrue } from './rpc.js';
 
 export interface LogLine {
   readonly msg: string;
@@ -61,9 +61,6 @@ export class LoggedDaemon {
 
   /** Polls `check` until it holds; fails after `timeoutMs` with the log. */
   async until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; ; await delay(25)) {
-      if (await check()) return;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log: ${readFileSync(this.logFile, 'utf8')}`);
-    }
+    await untilTrue(check, () => `${what}; log: ${readFileSync(this.logFile, 'utf8')}`, timeoutMs, 25);
   }
 }

@@ -208,9 +208,12 @@ export class ReloadDriver {
     const before = await this.supervisor.status();
     await save('in-place', this.file, this.text);
     this.edits += 1;
-    // The content hash equals the applied one: nothing to wait for but the debounce.
-    await delay(600);
-    expect(listenerShape(await this.supervisor.status())).to.deep.equal(listenerShape(before));
+    // The content hash equals the applied one: the reload the save causes
+    // records an ok result on it (the last one was the deletion's error) and
+    // changes nothing.
+    const restored = await this.supervisor.waitStatus((s) => s.last_reload?.result === 'ok' && s.last_reload.hash === sha256(this.text), 3000, 'file restored: reload result');
+    expect(restored.last_reload.changes).to.deep.equal([]);
+    expect(listenerShape(restored)).to.deep.equal(listenerShape(before));
     // The file is valid and applied again: an explicit reload must say so, not repeat the old error.
     const reload = await this.supervisor.reload();
     expect(reload, 'reload after the restore').to.include({ result: 'ok', hash: sha256(this.text) });

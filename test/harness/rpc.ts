@@ -126,15 +126,24 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `probe` until `accept` holds; rejects with what it last saw once `timeoutMs` has passed. */
-export async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string | (() => string)): Promise<T> {
+/**
+ * Polls `probe` until `accept` holds; rejects with what it last saw once
+ * `timeoutMs` has passed. `intervalMs` paces a probe that costs something
+ * (a request, a log file read) on a busy machine.
+ */
+export async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string | (() => string), intervalMs = 10): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (accept(value)) return value;
     if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()}: not within ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    await delay(10);
+    await delay(intervalMs);
   }
+}
+
+/** until() for a condition without a value to show: polls `check` until it holds; rejects after `timeoutMs`. */
+export async function untilTrue(check: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = 10_000, intervalMs = 10): Promise<void> {
+  await until(async () => await check(), (held) => held, timeoutMs, what, intervalMs);
 }
 
 /**

@@ -17,7 +17,7 @@ import { PrivateServer } from '../../src/db/private-server.js';
 import type { RouteResult } from '../../src/routing/contract.js';
 import { RECOVERY_QUIET_MS } from '../../src/routing/database-health.js';
 import { DaemonProcess } from '../harness/daemon.js';
-import { delay, makeTempDir, type TempDir } from '../harness/rpc.js';
+import { makeTempDir, untilTrue, type TempDir } from '../harness/rpc.js';
 
 // With grant tables off the server accepts any password: the DSN carries one
 // so that every test can check it never reaches any output.
@@ -42,13 +42,11 @@ async function timedFailure(client: RoutingClient): Promise<{ code: number | und
 
 /** Waits (bounded) until `file` holds `count` JSON log lines with message `msg`. */
 async function waitForLogLines(file: string, msg: string, count: number, timeoutMs = 10_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await delay(20)) {
+  await untilTrue(() => {
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
     // Whole lines only: the last one may be half written.
-    const found = text.split('\n').slice(0, -1).filter((line) => (JSON.parse(line) as { msg: string }).msg === msg).length;
-    if (found >= count) return;
-  }
-  throw new Error(`${file}: fewer than ${count} ${JSON.stringify(msg)} lines after ${timeoutMs} ms`);
+    return text.split('\n').slice(0, -1).filter((line) => (JSON.parse(line) as { msg: string }).msg === msg).length >= count;
+  }, `${file}: ${count} ${JSON.stringify(msg)} lines`, timeoutMs);
 }
 
 function expectCheapestFirst(result: RouteResult): void {
@@ -116,7 +114,9 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
         // The daemon logs each getRoutes at debug as it starts: the second one is in flight.
         await waitForLogLines(logFile, 'getRoutes', 2);
         daemon.child.kill('SIGTERM');
-        await delay(300);
+        // The signal taken while the request is in flight; the request then
+        // answered with routes (below) proves the daemon waited for it.
+        await waitForLogLines(logFile, 'stopping', 1);
         expect(daemon.running, 'the daemon waits for its in-flight request').to.equal(true);
       } finally {
         process.kill(pid, 'SIGCONT');
@@ -147,12 +147,12 @@ describe('sippy_routed -e N (the single-environment daemon, as a child process)'
     const messagesLogged = (): string[] => daemon.stderr.trim().split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { msg: string }).msg);
     // The end of an outage is logged once no database failure was seen for
     // RECOVERY_QUIET_MS (no flapping): poll with answered requests until it is.
-    const untilRecoveryLogged = async (outages: number): Promise<void> => {
-      for (const deadline = Date.now() + RECOVERY_QUIET_MS + 15_000; messagesLogged().filter((m) => m === 'database available again').length < outages; await delay(100)) {
-        if (Date.now() > deadline) throw new Error(`outage ${outages} never logged as over; stderr: ${daemon.stderr}`);
+    const untilRecoveryLogged = (outages: number): Promise<void> =>
+      untilTrue(async () => {
+        if (messagesLogged().filter((m) => m === 'database available again').length >= outages) return true;
         expectCheapestFirst(await client.getRoutes(UK_CALL));
-      }
-    };
+        return false;
+      }, () => `outage ${outages} logged as over; stderr: ${daemon.stderr}`, RECOVERY_QUIET_MS + 15_000, 100);
     try {
       await daemon.waitUntilServing(`unix:${socket}`);
       expectCheapestFirst(await client.getRoutes(UK_CALL));

@@ -9,13 +9,8 @@ import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { join } from 'node:path';
 import { PrivateServer } from '../../src/db/private-server.js';
-import { parseDsn } from '../../src/db/dsn.js';
-import { Database } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
-import { silentLogger } from '../../src/log.js';
-import { Listener } from '../../src/rpc/listener.js';
-import { listenerResolver, poolLimitsOf } from '../../src/supervisor/managed-listener.js';
-import type { Resolver } from '../../src/routing/contract.js';
+import { startListenerRig, type ListenerRig } from '../harness/listener-rig.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { call, makeSpec, makeTempDir, post, type TempDir } from '../harness/rpc.js';
 
@@ -30,9 +25,7 @@ const PARAMS = { routing_group: 'Group 1', cld: '44207', cli: '1' };
 describe('database pool: the wait for a connection has a deadline', function () {
   this.timeout(120_000);
   let server: PrivateServer | undefined;
-  let db: Database | undefined;
-  let resolver: Resolver | undefined;
-  let listener: Listener | undefined;
+  let rig: ListenerRig | undefined;
   let dir: TempDir;
 
   before(async () => {
@@ -43,23 +36,19 @@ describe('database pool: the wait for a connection has a deadline', function () 
     await admin.end();
     dir = makeTempDir('sr-pool-deadline-');
     const spec = makeSpec({ kind: 'unix', path: join(dir.path, 'sr.sock') }, { limits: { dataSource: 'sql', dbTimeoutMs: DB_TIMEOUT_MS, dbConnections: 10 } });
-    db = new Database(parseDsn(server.dsn('routing')), poolLimitsOf(spec));
-    await migrate(db);
-    const fixture = new RoutingFixture(db, 2);
+    // The listener's own pool migrates and fills the database: nothing asks it before the test.
+    rig = await startListenerRig({ dsn: server.dsn('routing'), spec });
+    await migrate(rig.db);
+    const fixture = new RoutingFixture(rig.db, 2);
     await fixture.environmentRow();
     const connection = await fixture.connection({ vendor: await fixture.vendor('Carrier'), name: 'carrier-a' });
     const set = await fixture.destinationSet({ name: 'UK' });
     await fixture.route(set, { prefix: '44' });
     await fixture.entry(await fixture.group({ name: 'Group 1' }), connection, set);
-    resolver = listenerResolver(db, spec, silentLogger);
-    listener = new Listener(spec, resolver, silentLogger);
-    await listener.start();
   });
 
   after(async () => {
-    await listener?.stop(0);
-    await resolver?.close();
-    await db?.close();
+    await rig?.close();
     await server?.destroy();
     dir?.remove();
   });
@@ -79,7 +68,7 @@ describe('database pool: the wait for a connection has a deadline', function () 
     try {
       answers = await Promise.all(Array.from({ length: CLIENTS }, () => timedCall()));
       // Nobody waits for a connection any more: abandoned requests left the queue.
-      expect(db!.poolStats().waiting).to.equal(0);
+      expect(rig!.db.poolStats().waiting).to.equal(0);
     } finally {
       process.kill(pid, 'SIGCONT');
     }

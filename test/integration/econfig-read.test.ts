@@ -10,18 +10,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_ECONFIG_BYTES } from '../../src/econfig/index.js';
 import { EconfigReader } from '../../src/supervisor/econfig-file.js';
-import { delay, makeTempDir, type TempDir } from '../harness/rpc.js';
+import { delay, makeTempDir, untilTrue, type TempDir } from '../harness/rpc.js';
 import { supervisorRig } from '../harness/supervisor.js';
 
 /** libuv's worker threads, which every fs call of this process shares. */
 const THREADPOOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
-
-/** Polls `condition` until it holds (a deadline, not a timing assertion). */
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !condition(); await delay(5)) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-  }
-}
 
 describe('econfig file: reading only regular files, within a bound', function () {
   this.timeout(30_000);
@@ -97,7 +90,7 @@ describe('econfig file: reading only regular files, within a bound', function ()
       expect((await rig.supervisor.reload('start')).result).to.equal('ok');
       rig.environments.hold();
       const stuck = rig.supervisor.reload('held');
-      await until(() => rig.environments.calls === 2, 'the reload waiting on the environment list');
+      await untilTrue(() => rig.environments.calls === 2, 'the reload waiting on the environment list');
       await rig.supervisor.stop();
       rig.environments.release();
       const result = await stuck;

@@ -3,20 +3,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { alive } from '../harness/processes.js';
+import { untilTrue } from '../harness/rpc.js';
 
 const HOLD = new URL('../fixtures/hold-db-server.js', import.meta.url).pathname;
 const FAILING = new URL('../fixtures/failing-suite.fixture.js', import.meta.url).pathname;
 const HOOKS = new URL('../harness/root-hooks.js', import.meta.url).pathname;
 const MOCHA = new URL('../../../node_modules/.bin/mocha', import.meta.url).pathname;
-
-
-async function eventually(check: () => boolean, what: string, limitMs = 20_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`still not true after ${limitMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function startHolder(mode: 'exit' | 'hang'): Promise<{ child: ReturnType<typeof spawn>; pid: number; dir: string }> {
   const child = spawn(process.execPath, [HOLD, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -47,8 +39,8 @@ describe('test database harness clean-up', function () {
     expect(alive(pid)).to.equal(true);
     expect(existsSync(dir)).to.equal(true);
     child.kill('SIGKILL');
-    await eventually(() => !alive(pid), `server ${pid} gone`);
-    await eventually(() => !existsSync(dir), `${dir} removed`);
+    await untilTrue(() => !alive(pid), `server ${pid} gone`, 20_000);
+    await untilTrue(() => !existsSync(dir), `${dir} removed`, 20_000);
   });
 
   it('a mocha run whose test fails still stops its server and removes its directory', async () => {

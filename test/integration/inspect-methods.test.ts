@@ -273,7 +273,8 @@ describe('listGroups and listRoutes: the snapshot equals SQL on random data', fu
       await seedRoutingData(conn, 23);
       follower.start();
       await follower.syncNow();
-      const clds = randomRequests(23, 30).map((r) => r.request.cld);
+      // Ten random CLDs besides none: some 14,000 routes compared (thirty took 15 s for no new kind of case).
+      const clds = randomRequests(23, 10).map((r) => r.request.cld);
       let compared = 0;
       for (const environment of [1, 2, 3]) {
         const groups = await sql.inspector.groups(environment, { offset: 0, limit: MAX_PAGE_LIMIT });

@@ -12,18 +12,12 @@ import { useFreshDatabase } from '../harness/database.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { DeckFiles, rates } from '../harness/rate-decks.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { delay, makeTempDir, type TempDir } from '../harness/rpc.js';
+import { makeTempDir, until, type TempDir } from '../harness/rpc.js';
 
 /** Asks until `accept` holds for an answer, at most `timeoutMs`; the accepted answer and when it came. */
 async function answerWhen(client: RoutingClient, call: Parameters<RoutingClient['getRoutes']>[0], accept: (answer: RouteResult) => boolean, timeoutMs: number): Promise<{ answer: RouteResult; at: number }> {
-  const deadline = Date.now() + timeoutMs;
-  let last: RouteResult | undefined;
-  for (;;) {
-    last = await client.getRoutes(call);
-    if (accept(last)) return { answer: last, at: Date.now() };
-    if (Date.now() > deadline) throw new Error(`no accepted answer within ${timeoutMs} ms; last: ${JSON.stringify(last.routes)}`);
-    await delay(50);
-  }
+  const answer = await until(() => client.getRoutes(call), accept, timeoutMs, 'an accepted answer', 50);
+  return { answer, at: Date.now() };
 }
 
 const prices = (answer: RouteResult): string[] => answer.routes.map((r) => `${r.prefix}:${r.price_1}`);
@@ -56,9 +50,7 @@ describe('rates import under a running daemon', function () {
     // Until its snapshot is loaded the daemon answers from SQL: the test is about the snapshot following.
     const rpc = new RpcClient(`unix:${socket}`, { timeoutMs: 5000 });
     try {
-      for (const deadline = Date.now() + 30_000; ((await rpc.call('listGroups', {})) as { source: string }).source !== 'snapshot'; await delay(50)) {
-        if (Date.now() > deadline) throw new Error('the daemon did not load its snapshot within 30 s');
-      }
+      await until(() => rpc.call('listGroups', {}) as Promise<{ source: string }>, (answer) => answer.source === 'snapshot', 30_000, 'the daemon loading its snapshot', 50);
     } finally {
       rpc.close();
     }

@@ -7,6 +7,7 @@ import { useFreshDatabase } from '../harness/database.js';
 import { loadDemo } from '../../src/db/demo.js';
 import { RoutingClient } from '../../src/client/routing-client.js';
 import { alive } from '../harness/processes.js';
+import { until, untilTrue } from '../harness/rpc.js';
 import { parseDsn } from '../../src/db/dsn.js';
 import { DEFAULT_RUNDIR } from '../../src/econfig/index.js';
 import { DEFAULT_ECONFIG } from '../../src/cli/check-command.js';
@@ -158,16 +159,8 @@ describe('rc.d script (dash) after make install', function () {
     expect(reload.status, reload.stderr).to.equal(0);
     const client = new RoutingClient(`unix:${moved}`);
     try {
-      const deadline = Date.now() + 5000;
-      for (;;) {
-        try {
-          expect((await client.ping()).i_environment).to.equal(2);
-          break;
-        } catch (err) {
-          if (Date.now() > deadline) throw err;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      const answer = await until(() => client.ping().catch((err: Error) => err), (got) => !(got instanceof Error), 10_000, 'environment 2 answering on the moved socket');
+      expect(answer).to.include({ i_environment: 2 });
     } finally {
       client.close();
     }
@@ -192,11 +185,10 @@ describe('rc.d script (dash) after make install', function () {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
-    while (!stdout.includes('waiting up to')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`start did not say it waits: ${stdout}${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilTrue(() => {
+      if (child.exitCode !== null) throw new Error(`start exited before saying it waits: ${stdout}${stderr}`);
+      return stdout.includes('waiting up to');
+    }, () => `start saying it waits: ${stdout}${stderr}`, 30_000);
     expect(stdout).to.include('sippy_routed: the database does not answer yet; waiting up to 60s for it (sippy_routed_db_wait)');
     // The database "comes up": its socket appears where the DSN points.
     symlinkSync(dsn.socketPath!, late);

@@ -6,13 +6,8 @@
 
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { parseDsn } from '../../src/db/dsn.js';
-import { Database } from '../../src/db/pool.js';
-import { silentLogger } from '../../src/log.js';
-import { Listener } from '../../src/rpc/listener.js';
-import { listenerResolver, poolLimitsOf } from '../../src/supervisor/managed-listener.js';
-import type { Resolver } from '../../src/routing/contract.js';
 import { useFreshDatabase } from '../harness/database.js';
+import { startListenerRig, type ListenerRig } from '../harness/listener-rig.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { call, makeSpec, makeTempDir, pipelinedPosts, post, type TempDir } from '../harness/rpc.js';
 
@@ -31,9 +26,7 @@ describe('batches and pipelines share the database pool fairly', function () {
   this.timeout(120_000);
   const database = useFreshDatabase();
   let dir: TempDir;
-  let db: Database;
-  let resolver: Resolver;
-  let listener: Listener;
+  let rig: ListenerRig | undefined;
   let socketPath: string;
 
   before(async () => {
@@ -47,16 +40,11 @@ describe('batches and pipelines share the database pool fairly', function () {
     socketPath = join(dir.path, 'sr.sock');
     // A small pool makes "past connections + queue" small: 2 + 100.
     const spec = makeSpec({ kind: 'unix', path: socketPath }, { limits: { dataSource: 'sql', dbConnections: 2, maxBatch: 10_000, bodyLimitBytes: 1024 * 1024 } });
-    db = new Database(parseDsn(database().dsn), poolLimitsOf(spec));
-    resolver = listenerResolver(db, spec, silentLogger);
-    listener = new Listener(spec, resolver, silentLogger);
-    await listener.start();
+    rig = await startListenerRig({ dsn: database().dsn, spec });
   });
 
   after(async () => {
-    await listener?.stop(0);
-    await resolver?.close();
-    await db?.close();
+    await rig?.close();
     dir?.remove();
   });
 

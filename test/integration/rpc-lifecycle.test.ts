@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { Listener } from '../../src/rpc/listener.js';
 import { runListenerUntilSignal } from '../../src/rpc/run-until-signal.js';
-import { call, delay, emptyResult, FakeResolver, makeSpec, makeTempDir, post, type TempDir } from '../harness/rpc.js';
+import { call, emptyResult, FakeResolver, makeSpec, makeTempDir, post, untilTrue, type TempDir } from '../harness/rpc.js';
 
 /** A request held inside the resolver: `arrival` once it is there, answered after release(). */
 function held(): { arrival: Promise<void>; arrived: () => void; released: Promise<void>; release: () => void } {
@@ -14,13 +14,6 @@ function held(): { arrival: Promise<void>; arrived: () => void; released: Promis
   const arrival = new Promise<void>((resolve) => (arrived = resolve));
   const released = new Promise<void>((resolve) => (release = resolve));
   return { arrival, arrived, released, release };
-}
-
-/** Polls an observable condition that has no event, up to a deadline (not a timing assertion). */
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !condition(); await delay(5)) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-  }
 }
 
 describe('rpc listener: lifecycle and UNIX sockets', () => {
@@ -96,7 +89,8 @@ describe('rpc listener: lifecycle and UNIX sockets', () => {
     await resolving.arrival;
     expect(listener.stats().inFlight).to.equal(1);
     const stopped = listener.stop(5000);
-    await until(() => listener.stats().state === 'stopping', 'the listener draining');
+    // The listener's state has no event: polled, up to a deadline (not a timing assertion).
+    await untilTrue(() => listener.stats().state === 'stopping', 'the listener draining');
     expect(await connectError(path), 'no new connections while draining').to.be.oneOf(['ECONNREFUSED', 'ENOENT']);
     resolving.release();
     const answer = await inFlight;

@@ -15,14 +15,11 @@ import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { parseDsn } from '../../src/db/dsn.js';
-import { Database } from '../../src/db/pool.js';
 import { silentLogger } from '../../src/log.js';
 import { Listener } from '../../src/rpc/listener.js';
-import { replyBuffers, SnapshotFollower, type RouteRequest } from '../../src/routing/index.js';
-import type { Resolver } from '../../src/routing/contract.js';
-import { listenerResolver, poolLimitsOf } from '../../src/supervisor/managed-listener.js';
+import { replyBuffers, type RouteRequest } from '../../src/routing/index.js';
 import { useFreshDatabase } from '../harness/database.js';
+import { startListenerRig, type ListenerRig } from '../harness/listener-rig.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { call, makeSpec, makeTempDir, pipelinedPosts, post, type TempDir } from '../harness/rpc.js';
 
@@ -40,12 +37,9 @@ describe('pooled reply buffers: every reply is its own answer', function () {
   this.timeout(120_000);
   const database = useFreshDatabase();
   let dir: TempDir;
-  let db: Database;
-  let follower: SnapshotFollower;
-  let resolver: Resolver;
-  let listener: Listener;
+  let rig: ListenerRig | undefined;
   let socketPath: string;
-  let tlsListener: Listener;
+  let tlsListener: Listener | undefined;
   let tlsPort: number;
   let ca: Buffer;
 
@@ -66,27 +60,20 @@ describe('pooled reply buffers: every reply is its own answer', function () {
     dir = makeTempDir('sr-reply-buffers-');
     socketPath = join(dir.path, 'sr.sock');
     const spec = makeSpec({ kind: 'unix', path: socketPath }, { limits: { dataSource: 'snapshot' } });
-    db = new Database(parseDsn(database().dsn), poolLimitsOf(spec));
-    follower = new SnapshotFollower({ dsn: parseDsn(database().dsn), settings: { pollMs: 60_000, reconcileS: 0 }, logger: silentLogger });
-    follower.start();
-    await follower.syncNow();
-    resolver = listenerResolver(db, spec, silentLogger, follower);
-    listener = new Listener(spec, resolver, silentLogger);
-    await listener.start();
+    rig = await startListenerRig({ dsn: database().dsn, spec, snapshot: true });
+    // The HTTPS listener answers from the rig's resolver: the same snapshot and the same reply buffers.
     const tls = { cert: join(dir.path, 'cert.pem'), key: join(dir.path, 'key.pem') };
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', tls.key, '-out', tls.cert, '-days', '2', '-subj', '/CN=replies', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     ca = readFileSync(tls.cert);
-    tlsListener = new Listener(makeSpec({ kind: 'https', host: '127.0.0.1', port: 0 }, { tls, allow: ['127.0.0.1/32'], limits: { dataSource: 'snapshot' } }), resolver, silentLogger);
+    tlsListener = new Listener(makeSpec({ kind: 'https', host: '127.0.0.1', port: 0 }, { tls, allow: ['127.0.0.1/32'], limits: { dataSource: 'snapshot' } }), rig.resolver, silentLogger);
     await tlsListener.start();
     tlsPort = (tlsListener.address() as AddressInfo).port;
   });
 
   after(async () => {
+    // Before the rig, which closes the resolver the HTTPS listener answers from.
     await tlsListener?.stop(0);
-    await listener?.stop(0);
-    await resolver?.close();
-    await follower?.stop();
-    await db?.close();
+    await rig?.close();
     dir?.remove();
   });
 
@@ -94,7 +81,7 @@ describe('pooled reply buffers: every reply is its own answer', function () {
   async function expected(i: number): Promise<string> {
     const p = paramsOf(i);
     const request: RouteRequest = { routing_group: p.routing_group, cld: p.cld, cli: p.cli, time: new Date(TIME), hops: 0 };
-    return JSON.stringify({ jsonrpc: '2.0', id: i, result: await resolver.resolve(2, request) });
+    return JSON.stringify({ jsonrpc: '2.0', id: i, result: await rig!.resolver.resolve(2, request) });
   }
 
   /** A TLS connection to the HTTPS listener. */

@@ -10,7 +10,7 @@ import { Listener } from '../../src/rpc/listener.js';
 import { createLogger } from '../../src/log.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { DaemonProcess } from '../harness/daemon.js';
-import { call, delay, FakeResolver, makeSpec, makeTempDir, post, type HttpAnswer, type TempDir } from '../harness/rpc.js';
+import { call, FakeResolver, makeSpec, makeTempDir, post, untilTrue, type HttpAnswer, type TempDir } from '../harness/rpc.js';
 
 const STOPPING = { code: -32603, message: 'The listener stopped before the routing answer was ready; the request can be retried.' };
 
@@ -41,9 +41,7 @@ describe('stop: requests still waiting at the end of the drain get an error answ
     const params = { routing_group: 'G', cld: '44' };
     const single = post({ socketPath }, call('getRoutes', params, 'a'));
     const batch = post({ socketPath }, `[${call('getRoutes', params, 7)},${call('ping', undefined, 8)}]`);
-    for (const deadline = Date.now() + 5000; arrived < 2; await delay(10)) {
-      if (Date.now() > deadline) throw new Error('the calls never reached the resolver');
-    }
+    await untilTrue(() => arrived >= 2, 'the calls reaching the resolver');
     await listener.stop(100);
     const [one, many] = (await Promise.all([single, batch])) as [HttpAnswer, HttpAnswer];
     expect(one.status).to.equal(200);
@@ -79,9 +77,7 @@ describe('stop: requests still waiting at the end of the drain get an error answ
       const daemon = new DaemonProcess(['-e', '2', '-s', `unix:${socket}`, '-d', dsn, '--upstream-timeout', '60000', '--request-timeout', '60000']);
       await daemon.waitUntilServing(`unix:${socket}`);
       const waiting = post({ socketPath: socket }, call('getRoutes', { routing_group: 'Group 1', cld: '12125551234' }, 41));
-      for (const deadline = Date.now() + 5000; calls === 0; await delay(10)) {
-        if (Date.now() > deadline) throw new Error('the request never reached the upstream');
-      }
+      await untilTrue(() => calls > 0, 'the request reaching the upstream');
       const exit = daemon.stop('SIGTERM');
       const answer = await waiting;
       expect(answer.status, answer.text).to.equal(200);

@@ -22,7 +22,10 @@ import { delay, makeTempDir, until, type TempDir } from '../harness/rpc.js';
 
 /** Old journal entries seeded before the daemons start: the purge's work. */
 const OLD_ENTRIES = 300;
-const EDITS = 100;
+/** Three rounds of the script's ten kinds of edit (each round removes what it added). */
+const EDITS = 30;
+/** How long replication stays stopped on one replica: a dozen of its daemon's journal polls (250 ms). */
+const STOP_MS = 3000;
 /** snapshot.md: a change committed is in answers within 1 s (after it reached the database read). */
 const FRESHNESS_MS = 1000;
 
@@ -173,9 +176,9 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
     expect(missed, 'edits not in the answer after a sync that read them').to.deep.equal([]);
     // The 1 s bound on the wall clock. On this shared 2-core machine other
     // jobs can starve the daemons for a moment (single edits took 1.3-1.6 s
-    // at a load average near 10), so 1% of the 300 measurements may be
-    // late, and none by more than twice the bound.
-    expect(late.length, `edits later than ${FRESHNESS_MS} ms after replication: ${late.join('; ')}`).to.be.at.most(Math.floor(afterReplicationMs.length / 100));
+    // at a load average near 10), so 1% of the measurements (at least one)
+    // may be late, and none by more than twice the bound.
+    expect(late.length, `edits later than ${FRESHNESS_MS} ms after replication: ${late.join('; ')}`).to.be.at.most(Math.ceil(afterReplicationMs.length / 100));
     expect(worst.ms, `the latest edit (${worst.what}); late: ${late.join('; ')}`).to.be.at.most(2 * FRESHNESS_MS);
     expect(load.failures, 'getRoutes under load').to.deep.equal([]);
     expect(load.answers, 'the load ran').to.be.greaterThan(EDITS);
@@ -217,7 +220,7 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
     expect(r1.process.stderr).to.not.include(set.routerPassword);
   });
 
-  it('replication stopped on one replica for 10 s: its daemon keeps answering from its snapshot, status shows the replica stopped and its data age; after START it catches up at its first sync once replicated', async () => {
+  it(`replication stopped on one replica for ${STOP_MS / 1000} s: its daemon keeps answering from its snapshot, status shows the replica stopped and its data age; after START it catches up at its first sync once replicated`, async () => {
     const r2 = daemons[1]!;
     const stoppedAt = Date.now();
     await set.setReplicating(set.replicas[1]!, false);
@@ -232,8 +235,8 @@ describe('scale-out: daemons on MariaDB replicas follow the primary', function (
       const stopped = await until(() => dataOf(r2.client), (data) => data?.replica?.io_running === false && data.replica.sql_running === false, 5000, 'R2 status: replica stopped');
       expect(stopped!.replica!.lag_s, 'a stopped replica reports no lag').to.equal(null);
       expect(stopped!.age_ms, 'R2 still syncs with its replica').to.be.a('number').and.to.be.below(5000);
-      // Through the 10 s, R2 answers from its snapshot: the state before the stop.
-      while (Date.now() - stoppedAt < 10_000) {
+      // Through the stop, R2 answers from its snapshot: the state before the stop.
+      while (Date.now() - stoppedAt < STOP_MS) {
         expect(await answerOf(r2.client, MAIN)).to.deep.equal(before);
         await delay(100);
       }

@@ -10,10 +10,13 @@ import { randomEdit, randomRequests, seedRoutingData } from '../harness/random-r
 
 // snapshot.md: "for any database state, an answer from the snapshot equals,
 // field by field, the answer the SQL path gives for the same state". The
-// same 10,000 random requests to both data sources, on a random data set and
-// again after each batch of random edits has reached the snapshot.
+// same 2,000 random requests to both data sources, on a random data set and
+// again after each batch of random edits has reached the snapshot. (It was
+// 10,000 per pass: six passes took four minutes of the suite on a busy
+// 2-core machine, one SQL resolve after another; 2,000 on the first data
+// set give some 2,300 routes and 570 error answers.)
 
-const REQUESTS = 10_000;
+const REQUESTS = 2000;
 const EDIT_BATCHES = 5;
 const EDITS_PER_BATCH = 40;
 
@@ -51,8 +54,8 @@ describe('the snapshot answers exactly as SQL (differential)', function () {
   it('on a random data set: several environments, every policy, dated, forbidden and huntstop rows, translation rules, amounts past 2^53', async () => {
     const counts = await compareAll(1);
     // The data set must exercise both sides: routes and errors (missing groups, bad policies).
-    expect(counts.routes).to.be.above(5000);
-    expect(counts.errors).to.be.above(100);
+    expect(counts.routes).to.be.above(REQUESTS / 2);
+    expect(counts.errors).to.be.above(REQUESTS / 100);
     // The prepared JSON is byte for byte what JSON.stringify writes (same members, same order).
     expect(counts.json).to.equal(REQUESTS - counts.errors);
   });

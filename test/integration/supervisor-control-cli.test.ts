@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { SippyError } from '../../src/errors.js';
+import { DEFAULT_UPSTREAM_TIMEOUT_MS } from '../../src/limits.js';
 import { ControlServer } from '../../src/supervisor/control.js';
 import type { ReloadResult, SupervisorStatus } from '../../src/supervisor/supervisor.js';
 import { runCli } from '../harness/cli.js';
@@ -170,7 +171,8 @@ describe('status and reload commands against a control socket', function () {
   });
 
   it('a reload whose answer takes a while (listeners draining) is waited for', async () => {
-    reload = () => new Promise((resolve) => setTimeout(() => resolve(OK_RELOAD), 2500));
+    // Slower than a plain call's default deadline: the reload must not be cut off at it.
+    reload = () => new Promise((resolve) => setTimeout(() => resolve(OK_RELOAD), DEFAULT_UPSTREAM_TIMEOUT_MS + 500));
     const out = await runCli(['reload', '--control', path]);
     expect(out.code, out.stderr).to.equal(0);
   });

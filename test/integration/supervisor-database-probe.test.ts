@@ -16,16 +16,12 @@ import type { SupervisorStatus } from '../../src/supervisor/supervisor.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { freePorts, runCliProcess, Supervisor } from '../harness/supervisor-process.js';
+import { until, untilTrue } from '../harness/rpc.js';
 
 /** Waits until the supervisor's log has a line matching `pattern` (there is no event to wait on). */
 async function logged(supervisor: Supervisor, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = supervisor.stderr.split('\n').find((l) => pattern.test(l));
-    if (line !== undefined) return line;
-    if (Date.now() > deadline) throw new Error(`no log line matching ${pattern}:\n${supervisor.stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const line = await until(async () => supervisor.stderr.split('\n').find((l) => pattern.test(l)), (found) => found !== undefined, timeoutMs, () => `a log line matching ${pattern}:\n${supervisor.stderr}`);
+  return line!;
 }
 
 describe('supervisor: each database probed at start and reload; status shows it', function () {
@@ -128,11 +124,7 @@ describe('the single-environment daemon: its database probed at start', function
     const socket = join(run, 'e1.sock');
     const daemon = new DaemonProcess(['-e', '1', '-d', database().dsn.replace(/\/[^/?]+\?/, '/nosuchdb?'), '-s', `unix:${socket}`]);
     await daemon.waitUntilServing(`unix:${socket}`);
-    const deadline = Date.now() + 15_000;
-    while (!/"level":"warn".*nosuchdb.*does not exist/.test(daemon.stderr)) {
-      if (Date.now() > deadline) throw new Error(`no warning naming the database: ${daemon.stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilTrue(() => /"level":"warn".*nosuchdb.*does not exist/.test(daemon.stderr), () => `a warning naming the database: ${daemon.stderr}`, 15_000);
     expect(daemon.stderr).to.match(/"msg":"database mysql:\/\/root@localhost\/nosuchdb\?socket=[^"]+: cannot be used: /);
     expect((await daemon.stop()).code).to.equal(0);
   });

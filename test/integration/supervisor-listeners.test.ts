@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RoutingClient } from '../../src/client/routing-client.js';
 import { loadDemo } from '../../src/db/demo.js';
 import { freshDatabase, useFreshDatabase, type TestDatabase } from '../harness/database.js';
-import { call } from '../harness/rpc.js';
+import { call, untilTrue } from '../harness/rpc.js';
 import { PLAIN_ECONFIG, supervisorRig, type SupervisorRig } from '../harness/supervisor.js';
 import { waitClosed } from '../harness/supervisor-process.js';
 
@@ -30,11 +30,6 @@ function pingOver(agent: Agent, socketPath: string): Promise<{ status: number; r
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 250 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 20));
-  expect(condition(), what).to.equal(true);
 }
 
 describe('supervisor: listeners across reloads', function () {
@@ -93,7 +88,7 @@ describe('supervisor: listeners across reloads', function () {
       r.write(PLAIN_ECONFIG);
       expect((await r.supervisor.reload('file change')).result).to.equal('ok');
       expect(await policy()).to.equal('lcr');
-      await until(() => r.registry.size === 1, 'the unused pool is closed after the drain bound');
+      await untilTrue(() => r.registry.size === 1, 'the unused pool is closed after the drain bound');
       expect(await pingOver(agent, r.socketOf(1))).to.deep.equal({ status: 200, reused: true, environment: 1 });
     } finally {
       agent.destroy();

@@ -4,6 +4,7 @@ import { loadDemo } from '../../src/db/demo.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { PLAIN_ECONFIG, supervisorRig, type SupervisorRig } from '../harness/supervisor.js';
 import { waitClosed } from '../harness/supervisor-process.js';
+import { untilTrue } from '../harness/rpc.js';
 
 // The Supervisor in-process: real econfig file, real listeners on UNIX
 // sockets, the demo database. Reloads are called directly (the watcher and
@@ -162,7 +163,8 @@ describe('supervisor: reloads in-process', function () {
     const before = rig.environments.calls;
     rig.environments.hold();
     const running = rig.supervisor.reload('SIGHUP');
-    for (let i = 0; i < 100 && rig.environments.calls === before; i += 1) await new Promise((r) => setTimeout(r, 10));
+    // A bound of its own was 1 s, short on a busy machine: the harness's until.
+    await untilTrue(() => rig.environments.calls !== before, 'the first reload running');
     expect(rig.environments.calls, 'the first reload is running').to.equal(before + 1);
     rig.write(MODE_ECONFIG);
     const second = rig.supervisor.reload('file change');

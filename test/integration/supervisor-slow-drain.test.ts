@@ -12,7 +12,7 @@ import { RoutingClient } from '../../src/client/routing-client.js';
 import { loadDemo } from '../../src/db/demo.js';
 import { useFreshDatabase } from '../harness/database.js';
 import { DaemonProcess } from '../harness/daemon.js';
-import { call, delay, post } from '../harness/rpc.js';
+import { call, delay, post, untilTrue } from '../harness/rpc.js';
 import { sha256, Supervisor } from '../harness/supervisor-process.js';
 
 const UPSTREAM_TIMEOUT_MS = 3000;
@@ -78,9 +78,7 @@ describe('supervisor: an edit while an old listener drains a slow request', func
     await supervisor.waitServing();
 
     const slow = post({ socketPath: b1! }, call('getRoutes', { routing_group: 'Group 1', cld: '12125551234' }));
-    for (const deadline = Date.now() + 5000; calls === 0; await delay(10)) {
-      if (Date.now() > deadline) throw new Error('the slow request never reached the upstream');
-    }
+    await untilTrue(() => calls > 0, 'the slow request reaching the upstream');
     const sentAt = Date.now();
 
     // Environment 2 moves: its old listener drains the slow request.

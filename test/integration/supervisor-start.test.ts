@@ -14,6 +14,7 @@ import { useFreshDatabase } from '../harness/database.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { runCliProcess, Supervisor, type SupervisorStatus } from '../harness/supervisor-process.js';
+import { untilTrue } from '../harness/rpc.js';
 
 const VALID = 'command_args="/opt/sippy_routed/sippy_routed.${extension} -e %%I_ENVIRONMENT%%"\n';
 const INVALID = [
@@ -147,11 +148,7 @@ describe('supervisor: start, pidfile, status and reload commands', function () {
     expect(reload.stdout).to.match(/^reload: unchanged at \S+: file sha256 [0-9a-f]{64} and environments 1,2 are those already applied\n$/);
     // SIGHUP with nothing changed is logged too, as "unchanged".
     supervisor.signal('SIGHUP');
-    const deadline = Date.now() + 10_000;
-    while (supervisor.stderr.split('"reload unchanged"').length < 3) {
-      if (Date.now() > deadline) throw new Error(`no second "reload unchanged" line: ${supervisor.stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilTrue(() => supervisor.stderr.split('"reload unchanged"').length >= 3, () => `a second "reload unchanged" line: ${supervisor.stderr}`);
     expect(supervisor.stderr).to.match(/"msg":"reload unchanged".*"trigger":"SIGHUP"/);
 
     supervisor.signal('SIGINT');

@@ -14,7 +14,7 @@ import { useFreshDatabase } from '../harness/database.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { parseExposition, scrape } from '../harness/prometheus.js';
 import { RoutingFixture } from '../harness/routing-fixture.js';
-import { call, delay, makeTempDir, post, type TempDir } from '../harness/rpc.js';
+import { call, makeTempDir, post, until, type TempDir } from '../harness/rpc.js';
 import { freePorts, Supervisor } from '../harness/supervisor-process.js';
 
 /** The database password: the private test server does not check passwords, so any will do. */
@@ -49,11 +49,7 @@ function expectNoSecret(where: string, text: string): void {
 
 /** The log file once it holds `text`; fails after 10 s. */
 async function logHolding(file: string, text: string): Promise<string> {
-  for (const deadline = Date.now() + 10_000; ; await delay(50)) {
-    const log = readFileSync(file, 'utf8');
-    if (log.includes(text)) return log;
-    if (Date.now() > deadline) throw new Error(`${JSON.stringify(text)} not logged within 10 s; the log:\n${log}`);
-  }
+  return until(async () => readFileSync(file, 'utf8'), (log) => log.includes(text), 10_000, `${JSON.stringify(text)} logged`);
 }
 
 describe('URI redaction: no password of an upstream URI or a DSN reaches an answer, the log or the metrics', function () {
