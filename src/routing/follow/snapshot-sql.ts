@@ -114,11 +114,23 @@ export class SnapshotReader {
 
   /** One destination set's routes, streamed row by row into columns; undefined when it has none. */
   async routeSet(id: number, builder: RouteSetBuilder): Promise<RouteSet | undefined> {
-    builder.begin(id);
-    await this.stream(`SELECT ${ROUTE_READ_LIST} FROM routes WHERE i_destination_set = ?`, [id], (r) =>
-      builder.add(routeFromValues(r), Number(r[CRC_COLUMN]), nullableString(r[DESCRIPTION_COLUMN])),
-    );
+    await this.streamSet(id, builder);
     return builder.build();
+  }
+
+  /**
+   * One destination set's routes streamed into `builder` (begun on the set),
+   * not built: a refresh times the read and the build apart. Resolves with
+   * the number of rows read.
+   */
+  async streamSet(id: number, builder: RouteSetBuilder): Promise<number> {
+    builder.begin(id);
+    let rows = 0;
+    await this.stream(`SELECT ${ROUTE_READ_LIST} FROM routes WHERE i_destination_set = ?`, [id], (r) => {
+      rows += 1;
+      builder.add(routeFromValues(r), Number(r[CRC_COLUMN]), nullableString(r[DESCRIPTION_COLUMN]));
+    });
+    return rows;
   }
 
   /**
