@@ -10,7 +10,7 @@ import { MoneyTable, PrefixPool, TimeTable } from '../snapshot/interned.js';
 import type { RouteSet } from '../snapshot/route-set.js';
 import { RouteSetBuilder } from '../snapshot/route-set-builder.js';
 import type { RouteById, SnapshotReader } from './snapshot-sql.js';
-import { changesOf, JournalCursor, type Changes, type SeqRange } from './journal-cursor.js';
+import { changesOf, idsToCount, JournalCursor, type ChangedKey, type Changes, type SeqRange } from './journal-cursor.js';
 import { triggersInPlace, type TriggerProblems } from '../../db/migrations.js';
 import { RefreshTimings } from './refresh-timings.js';
 
@@ -114,8 +114,20 @@ export async function readPoll(
   if (cursor === undefined) {
     return { kind: 'full', state, level: 'warn', reason: 'too many gaps in the change journal to watch (transactions open or rolled back): full reload', fields: { cursor: from.position } };
   }
-  const changes = changesOf(keys, (set) => current.sets.get(set)?.size);
+  const held = (set: number): number | undefined => current.sets.get(set)?.size;
+  const counted = await timings.time('keys', () => countRoutes(reader, window, keys, held));
+  const changes = changesOf(counted, held);
   return { kind: 'applied', state, cursor, next: await reread(reader, current, changes, window, builder, timings), timings };
+}
+
+/** `keys` with their distinct routes counted where that decides how their set is refreshed (idsToCount). */
+async function countRoutes(reader: SnapshotReader, window: readonly SeqRange[], keys: readonly ChangedKey[], held: (set: number) => number | undefined): Promise<ChangedKey[]> {
+  const counted: ChangedKey[] = [];
+  for (const key of keys) {
+    const upTo = idsToCount(key, held(key.key));
+    counted.push(upTo === undefined ? key : { ...key, ids: await reader.journalRouteCount(window, key.key, upTo) });
+  }
+  return counted;
 }
 
 function sizeOf(ranges: readonly SeqRange[]): number {
