@@ -176,14 +176,16 @@ export class RouteSetBuilder {
     // After beginFrom the kept records are in order already: only the rows added since are sorted, then merged in.
     const sorted = this.sorted;
     this.sorted = 0;
-    const added = Array.from({ length: this.size - sorted }, (_, i) => sorted + i).sort(compare);
+    const added = sortAdded(ints, sorted, this.size, this.prefixes.text.length, compare);
     const order = sorted === 0 ? added : mergeOrdered(sorted, added, compare);
-    const from = this.records;
+    const from = this.records.ints;
     const to = allocate(this.size);
+    const into = to.ints;
     const descriptionIds = this.described ? new Int32Array(this.size) : undefined;
     for (let i = 0; i < order.length; i++) {
       const j = order[i]!;
-      to.ints.set(from.ints.subarray(j * INTS, (j + 1) * INTS), i * INTS);
+      // Field by field: a subarray per row would be a million objects for a million routes.
+      for (let k = 0, at = i * INTS, was = j * INTS; k < INTS; k++) into[at + k] = from[was + k]!;
       if (descriptionIds !== undefined) descriptionIds[i] = this.descriptionIds[j]!;
     }
     const described = descriptionIds === undefined ? undefined : { ids: descriptionIds, pool: this.descriptions };
@@ -235,9 +237,50 @@ function checksumOf(ints: Int32Array, size: number): string {
   return `${size}:${sum}`;
 }
 
+/** Rows added at least this many at once, and against a prefix pool at most COUNTING_POOL_RATIO times as many, are sorted by counting (sortAdded). */
+const COUNTING_SORT_MIN = 1024;
+const COUNTING_POOL_RATIO = 8;
+/** A prefix's rows at most this many are put in order by insertion; more by Array sort. */
+const INSERTION_RUN_MAX = 16;
+
+/**
+ * The indexes from..to-1 in the set's order (`compare`: prefix id, then
+ * activation, then i_route). Many rows are sorted by counting them by
+ * prefix id, then ordering each prefix's few rows: linear, where a
+ * comparison sort of a million rows (a rate deck re-read whole) costs a
+ * second of the event loop that requests share. Few rows, or few next to a
+ * pool of many prefixes (the counts would cost more than the rows), are
+ * sorted by comparison.
+ */
+function sortAdded(ints: Int32Array, from: number, to: number, prefixCount: number, compare: (a: number, b: number) => number): Int32Array {
+  const n = to - from;
+  if (n < COUNTING_SORT_MIN || prefixCount > n * COUNTING_POOL_RATIO) return Int32Array.from(Array.from({ length: n }, (_, i) => from + i).sort(compare));
+  // next[p]: where prefix p's next row goes (counts, then running starts).
+  const next = new Int32Array(prefixCount + 1);
+  for (let i = from; i < to; i++) next[ints[i * INTS + PREFIX_ID]! + 1]! += 1;
+  for (let p = 0; p < prefixCount; p++) next[p + 1]! += next[p]!;
+  const order = new Int32Array(n);
+  for (let i = from; i < to; i++) order[next[ints[i * INTS + PREFIX_ID]!]!++] = i;
+  // Each prefix's rows are together now, in index order: put each run of them in order.
+  for (let start = 0; start < n; ) {
+    const prefix = ints[order[start]! * INTS + PREFIX_ID]!;
+    let end = start + 1;
+    while (end < n && ints[order[end]! * INTS + PREFIX_ID]! === prefix) end++;
+    if (end - start > INSERTION_RUN_MAX) order.set(Array.from(order.subarray(start, end)).sort(compare), start);
+    else for (let i = start + 1; i < end; i++) {
+      const row = order[i]!;
+      let j = i - 1;
+      for (; j >= start && compare(order[j]!, row) > 0; j--) order[j + 1] = order[j]!;
+      order[j + 1] = row;
+    }
+    start = end;
+  }
+  return order;
+}
+
 /** The indexes 0..sorted-1 (in order) and `added` (sorted) merged by `compare`. */
-function mergeOrdered(sorted: number, added: readonly number[], compare: (a: number, b: number) => number): number[] {
-  const order = new Array<number>(sorted + added.length);
+function mergeOrdered(sorted: number, added: Int32Array, compare: (a: number, b: number) => number): Int32Array {
+  const order = new Int32Array(sorted + added.length);
   let i = 0;
   let j = 0;
   for (let k = 0; k < order.length; k++) {
