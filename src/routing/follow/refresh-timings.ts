@@ -11,7 +11,8 @@
  * - tables: the six small tables;
  * - ids: the routes the journal names for the sets refreshed by row;
  * - read: rows streamed from the server into a builder (driver, values, interning);
- * - build: sorting the rows into sets (RouteSetBuilder.build).
+ * - build: sorting the rows into sets (RouteSetBuilder.buildYielding; the
+ *   turns it gives requests included).
  */
 export type RefreshPhase = 'journal' | 'keys' | 'tables' | 'ids' | 'read' | 'build';
 
@@ -33,15 +34,6 @@ export class RefreshTimings {
     const started = this.clock();
     try {
       return await work();
-    } finally {
-      this.add(phase, this.clock() - started);
-    }
-  }
-
-  timeSync<T>(phase: RefreshPhase, work: () => T): T {
-    const started = this.clock();
-    try {
-      return work();
     } finally {
       this.add(phase, this.clock() - started);
     }

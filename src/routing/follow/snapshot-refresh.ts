@@ -177,10 +177,10 @@ async function rereadRoutes(
     rows.push(row);
   }
   for (const id of ids) {
-    const set = timings.timeSync('build', () => {
+    const set = await timings.time('build', () => {
       builder.beginFrom(current.sets.get(id)!, changed);
       for (const { route, crc, description } of rowsBySet.get(id) ?? []) builder.add(route, crc, description);
-      return builder.build();
+      return builder.buildYielding();
     });
     if (set === undefined) into.delete(id);
     else into.set(id, set);
@@ -199,7 +199,7 @@ async function rereadSets(
   timings.sets += ids.length;
   for (const id of ids) {
     timings.rows += await timings.time('read', () => reader.streamSet(id, builder));
-    const set = timings.timeSync('build', () => builder.build());
+    const set = await timings.time('build', () => builder.buildYielding());
     if (set === undefined) sets.delete(id);
     else sets.set(id, set);
   }

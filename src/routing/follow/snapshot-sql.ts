@@ -115,7 +115,7 @@ export class SnapshotReader {
   /** One destination set's routes, streamed row by row into columns; undefined when it has none. */
   async routeSet(id: number, builder: RouteSetBuilder): Promise<RouteSet | undefined> {
     await this.streamSet(id, builder);
-    return builder.build();
+    return builder.buildYielding();
   }
 
   /**

@@ -4,6 +4,7 @@
 // the set's order and copied out exactly sized. The record layout is
 // route-record.ts's (RECORD).
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { int32Micros } from '../rules/cost.js';
 import type { BadValue } from '../rules/model.js';
 import type { RouteInput } from '../rules/route-values.js';
@@ -66,6 +67,8 @@ export class RouteSetBuilder {
   private sorted = 0;
   private badReports: BadRouteReport[] = [];
   private badSeen = 0;
+  /** Counts begin(): a yielding build whose set was begun again since gives up (buildYielding). */
+  private epoch = 0;
 
   constructor(
     /** The pools its sets intern into: shared by every set of one full load and the refreshes after it. */
@@ -78,6 +81,7 @@ export class RouteSetBuilder {
 
   /** Starts the rows of another set (what was added and not built is dropped). */
   begin(i_destination_set: number): void {
+    this.epoch += 1;
     this.i_destination_set = i_destination_set;
     this.size = 0;
     this.bad = 0;
@@ -162,6 +166,34 @@ export class RouteSetBuilder {
    * reads them as they lie, inspect.ts); undefined when no row came.
    */
   build(): RouteSet | undefined {
+    const steps = this.building();
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return step.value;
+    }
+  }
+
+  /**
+   * build(), giving the event loop a turn after the sort and every
+   * YIELD_ROWS rows copied: a set of a million routes is a few hundred ms
+   * of work, which requests served by the same process would otherwise wait
+   * for. The builder is not to be used meanwhile; a read abandoned mid-way
+   * (the follower begins another set on it) stops at its next turn, and
+   * rejects.
+   */
+  async buildYielding(): Promise<RouteSet | undefined> {
+    const epoch = this.epoch;
+    const steps = this.building();
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return step.value;
+      await nextTurn();
+      if (this.epoch !== epoch) throw new Error('route set build given up: the builder began another set');
+    }
+  }
+
+  /** build()'s work, paused (yield) where a yielding build gives the event loop a turn. */
+  private *building(): Generator<void, RouteSet | undefined> {
     if (this.size === 0) return undefined;
     const ints = this.records.ints;
     const instants = this.times.ms;
@@ -178,6 +210,7 @@ export class RouteSetBuilder {
     this.sorted = 0;
     const added = sortAdded(ints, sorted, this.size, this.prefixes.text.length, compare);
     const order = sorted === 0 ? added : mergeOrdered(sorted, added, compare);
+    if (this.size >= YIELD_ROWS) yield;
     const from = this.records.ints;
     const to = allocate(this.size);
     const into = to.ints;
@@ -187,6 +220,7 @@ export class RouteSetBuilder {
       // Field by field: a subarray per row would be a million objects for a million routes.
       for (let k = 0, at = i * INTS, was = j * INTS; k < INTS; k++) into[at + k] = from[was + k]!;
       if (descriptionIds !== undefined) descriptionIds[i] = this.descriptionIds[j]!;
+      if ((i + 1) % YIELD_ROWS === 0) yield;
     }
     const described = descriptionIds === undefined ? undefined : { ids: descriptionIds, pool: this.descriptions };
     const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksumOf(to.ints, this.size), this.bad, described);
@@ -236,6 +270,9 @@ function checksumOf(ints: Int32Array, size: number): string {
   for (let i = 0; i < size; i++) sum += BigInt(ints[i * INTS + CRC]! >>> 0);
   return `${size}:${sum}`;
 }
+
+/** A yielding build gives the event loop a turn every this many rows (a few ms of work). */
+const YIELD_ROWS = 65_536;
 
 /** Rows added at least this many at once, and against a prefix pool at most COUNTING_POOL_RATIO times as many, are sorted by counting (sortAdded). */
 const COUNTING_SORT_MIN = 1024;

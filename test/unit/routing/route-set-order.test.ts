@@ -47,4 +47,25 @@ describe('a route set\'s order, whichever sort built it (pure)', () => {
       expect(Array.from({ length: set.size }, (_, i) => key(i))).to.deep.equal(expected);
     });
   }
+
+  it('a yielding build makes the same set, and gives up when its builder begins another set meanwhile', async () => {
+    const make = (): RouteSetBuilder => {
+      const builder = new RouteSetBuilder(new MoneyTable(), new PrefixPool(), new TimeTable());
+      builder.begin(1);
+      for (const row of rows(seededRandom(7), 150_000, 40_000)) builder.add(row);
+      return builder;
+    };
+    const whole = make().build()!;
+    const yielded = (await make().buildYielding())!;
+    expect(yielded.size).to.equal(whole.size);
+    expect(yielded.checksum).to.equal(whole.checksum);
+    const record = (set: typeof whole, i: number): number[] => Array.from({ length: RECORD.INTS }, (_, field) => set.int(i, field));
+    for (let i = 0; i < whole.size; i += 97) expect(record(yielded, i)).to.deep.equal(record(whole, i));
+    const abandoned = make();
+    const building = abandoned.buildYielding();
+    abandoned.begin(2);
+    const failure = await building.then(() => undefined, (err: unknown) => err);
+    expect(failure).to.be.instanceOf(Error);
+    expect((failure as Error).message).to.match(/began another set/);
+  });
 });
