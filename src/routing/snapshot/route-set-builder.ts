@@ -208,10 +208,17 @@ export class RouteSetBuilder {
     // After beginFrom the kept records are in order already: only the rows added since are sorted, then merged in.
     const sorted = this.sorted;
     this.sorted = 0;
+    const from = this.records.ints;
+    // Rows that came in order (a set read whose prefixes were interned as they came, a rate deck into its set):
+    // the records are copied out whole, no sort, no copy row by row.
+    if (isOrdered(sorted, this.size, compare)) {
+      const to = { ints: from.slice(0, this.size * INTS) };
+      const described = this.described ? { ids: this.descriptionIds.slice(0, this.size), pool: this.descriptions } : undefined;
+      return this.finish(to, described);
+    }
     const added = sortAdded(ints, sorted, this.size, this.prefixes.text.length, compare);
     const order = sorted === 0 ? added : mergeOrdered(sorted, added, compare);
     if (this.size >= YIELD_ROWS) yield;
-    const from = this.records.ints;
     const to = allocate(this.size);
     const into = to.ints;
     const descriptionIds = this.described ? new Int32Array(this.size) : undefined;
@@ -222,7 +229,11 @@ export class RouteSetBuilder {
       if (descriptionIds !== undefined) descriptionIds[i] = this.descriptionIds[j]!;
       if ((i + 1) % YIELD_ROWS === 0) yield;
     }
-    const described = descriptionIds === undefined ? undefined : { ids: descriptionIds, pool: this.descriptions };
+    return this.finish(to, descriptionIds === undefined ? undefined : { ids: descriptionIds, pool: this.descriptions });
+  }
+
+  /** The set of the records `to` (in order, exactly sized); the scratch is free again. */
+  private finish(to: Records, described: { ids: Int32Array; pool: DescriptionPool } | undefined): RouteSet {
     const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksumOf(to.ints, this.size), this.bad, described);
     this.size = 0;
     this.shrink();
@@ -313,6 +324,12 @@ function sortAdded(ints: Int32Array, from: number, to: number, prefixCount: numb
     start = end;
   }
   return order;
+}
+
+/** Whether the rows sorted..size-1 are in order, and follow the rows before them (in order already): one pass of `compare`. */
+function isOrdered(sorted: number, size: number, compare: (a: number, b: number) => number): boolean {
+  for (let i = Math.max(1, sorted); i < size; i++) if (compare(i - 1, i) > 0) return false;
+  return true;
 }
 
 /** The indexes 0..sorted-1 (in order) and `added` (sorted) merged by `compare`. */

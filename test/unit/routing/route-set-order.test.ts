@@ -68,4 +68,35 @@ describe('a route set\'s order, whichever sort built it (pure)', () => {
     expect(failure).to.be.instanceOf(Error);
     expect((failure as Error).message).to.match(/began another set/);
   });
+
+  it('rows that come in order (beginFrom\'s kept ones too) are taken as they are: the same set', () => {
+    const pool = new PrefixPool();
+    const times = new TimeTable();
+    const money = new MoneyTable();
+    const builder = new RouteSetBuilder(money, pool, times);
+    const input = rows(seededRandom(11), 5000, 3000);
+    builder.begin(1);
+    for (const row of input) builder.add(row);
+    const shuffled = builder.build()!;
+    const byId = new Map(input.map((row) => [row.i_route, row]));
+    const rowAt = (i: number): RouteInput => byId.get(shuffled.int(i, RECORD.I_ROUTE) >>> 0)!;
+    builder.begin(1);
+    for (let i = 0; i < shuffled.size; i++) builder.add(rowAt(i));
+    const inOrder = builder.build()!;
+    const record = (set: typeof shuffled, i: number): number[] => Array.from({ length: RECORD.INTS }, (_, field) => set.int(i, field));
+    const records = (set: typeof shuffled): number[][] => Array.from({ length: set.size }, (_, i) => record(set, i));
+    expect(records(inOrder)).to.deep.equal(records(shuffled));
+    expect(inOrder.checksum).to.equal(shuffled.checksum);
+    // Refreshed by row: the kept records and one route added after them, then one before them.
+    builder.beginFrom(inOrder, new Set());
+    builder.add({ ...rowAt(shuffled.size - 1), i_route: 2_000_000, prefix: '999999' });
+    const appended = builder.build()!;
+    expect(appended.size).to.equal(shuffled.size + 1);
+    expect(appended.int(appended.size - 1, RECORD.I_ROUTE)).to.equal(2_000_000);
+    builder.beginFrom(inOrder, new Set());
+    builder.add({ ...rowAt(0), i_route: 2_000_001, activation: -1 });
+    const first = builder.build()!;
+    expect(first.int(0, RECORD.I_ROUTE)).to.equal(2_000_001);
+    expect(records(first).slice(1)).to.deep.equal(records(shuffled));
+  });
 });
