@@ -68,6 +68,11 @@ export interface DaemonPhaseResult<I extends PhaseImport> {
   readonly load: ScenarioResult;
   /** VmHWM at the end: the daemon's peak RSS over its life (start-up load included). */
   readonly daemonPeakRssBytes: number;
+  /**
+   * The daemon's own account of each deck-sized refresh (its 'routing data
+   * refreshed' log lines: entries, sets, rows read, ms per phase), in order.
+   */
+  readonly refreshes: readonly Record<string, unknown>[];
   readonly daemonExit: { readonly code: number | null; readonly signal: string | null };
   readonly problems: readonly string[];
 }
@@ -172,5 +177,22 @@ export async function runDaemonPhase<I extends PhaseImport>(run: DaemonPhaseRun<
   }
   const errors = scenario.result.load.errors;
   if (errors.total > 0) problems.push(`${errors.total} of ${scenario.result.load.requests} getRoutes requests under the imports failed: ${scenario.result.load.errorSamples.join('; ')}`);
-  return { decks: scenario.alongside!, load: scenario.result, daemonPeakRssBytes: Math.max(peak, scenario.result.daemonPeakRssBytes), daemonExit: { code: exit.code, signal: exit.signal }, problems };
+  return {
+    decks: scenario.alongside!, load: scenario.result, daemonPeakRssBytes: Math.max(peak, scenario.result.daemonPeakRssBytes), refreshes: refreshLines(daemon.log()),
+    daemonExit: { code: exit.code, signal: exit.signal }, problems,
+  };
+}
+
+/** The fields of the daemon's 'routing data refreshed' lines (JSON lines: its log is a file). */
+function refreshLines(log: string): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  for (const line of log.split('\n')) {
+    if (!line.includes('"routing data refreshed"')) continue;
+    try {
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // A line cut short by the stop: not a refresh's account.
+    }
+  }
+  return lines;
 }

@@ -16,7 +16,9 @@
 //    emptied, the real daemon started on the database, getRoutes load for
 //    as long as a deck of a tenth of the rows and then the whole deck are
 //    imported, effective at once; the requests that failed (none may), and
-//    how long after each COMMIT answers showed the new rates.
+//    how long after each COMMIT answers showed the new rates, with the
+//    daemon's own account of each refresh (ms per phase). --only-daemon
+//    runs this phase alone (steps 1-4 skipped).
 //
 // The destination set is an entry of a routing group ("Rates bench"), the
 // daemon phase's. Prints a markdown table and the daemon phase's figures,
@@ -46,13 +48,15 @@ const DATABASE = 'sippy_rates_bench';
 const SET = 'bench-deck';
 const EFFECTIVE = Date.UTC(2030, 0, 1);
 
-export const RATES_BENCH_HELP = `Usage: node dist/bench/rates/main.js [--rows N] [--load infile,insert] [--no-daemon] [--no-results]
+export const RATES_BENCH_HELP = `Usage: node dist/bench/rates/main.js [--rows N] [--load infile,insert] [--no-daemon | --only-daemon] [--no-results]
 
   --rows N     rows of the deck (default 1000000)
   --load LIST  how the import writes rows, each measured: infile (LOAD DATA LOCAL
                from a stream), insert (multi-row INSERTs); default infile,insert
   --no-daemon  skip the daemon phase (a daemon answering getRoutes under load
                while a deck of N/10 rows, then of N rows, is imported)
+  --only-daemon run the daemon phase alone (no baseline, no timed imports
+               before it); its decks are imported as with --load
   --no-results do not write the JSON result under bench/results/
 `;
 
@@ -116,14 +120,17 @@ async function emptyRoutes(conn: mysql.Connection): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, load: { type: 'string' }, 'no-daemon': { type: 'boolean' }, 'no-results': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: { rows: { type: 'string' }, load: { type: 'string' }, 'no-daemon': { type: 'boolean' }, 'only-daemon': { type: 'boolean' }, 'no-results': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help === true) {
     process.stdout.write(RATES_BENCH_HELP);
     return 0;
   }
   const rows = Number(values.rows ?? 1_000_000);
   const loads = (values.load ?? 'infile,insert').split(',');
-  if (!(Number.isInteger(rows) && rows >= 1000 && rows <= 50_000_000) || loads.some((l) => l !== 'infile' && l !== 'insert')) {
+  const onlyDaemon = values['only-daemon'] === true;
+  if (!(Number.isInteger(rows) && rows >= 1000 && rows <= 50_000_000) || loads.some((l) => l !== 'infile' && l !== 'insert') || (onlyDaemon && values['no-daemon'] === true)) {
     process.stderr.write(RATES_BENCH_HELP);
     return 2;
   }
@@ -147,33 +154,13 @@ async function main(): Promise<number> {
     const database = server.pid!;
     const generated = await timed(database, async () => {
       await writeDeck(deck, rows);
-      await writeDeck(nextWeek, rows, true);
+      if (!onlyDaemon) await writeDeck(nextWeek, rows, true);
     });
-    progress(`generated two decks of ${rows.toLocaleString('en')} rows in ${generated.seconds.toFixed(1)} s`);
+    progress(`generated ${onlyDaemon ? 'a deck' : 'two decks'} of ${rows.toLocaleString('en')} rows in ${generated.seconds.toFixed(1)} s`);
 
-    const activation = new Date(EFFECTIVE).toISOString().slice(0, 19).replace('T', ' ');
-    const baseline = await timed(database, () => conn.query({
-      sql: `LOAD DATA LOCAL INFILE 'deck.tsv' INTO TABLE routes CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n'
-              (i_destination_set, prefix, description, price_1, price_n, activation_date)`,
-      infileStreamFactory: () => Readable.from(tsvChunks(2, rows, activation)),
-    }));
-    progress(`raw LOAD DATA of the same rows: ${baseline.seconds.toFixed(1)} s (other work on the machine: ${baseline.otherCores.toFixed(2)} cores)`);
-
-    const imports: (ChildResult & Omit<Timed<unknown>, 'value'>)[] = [];
-    const child = (result: ChildResult): number => result.cpuSeconds;
-    for (const load of loads) {
-      await emptyRoutes(conn);
-      progress(`importing the deck into an empty set (${load})`);
-      const run = await timed(database, () => runImport(dsn, deck, load), child);
-      imports.push({ ...run.value, seconds: run.seconds, databaseCores: run.databaseCores, otherCores: run.otherCores });
-      progress(`imported in ${run.seconds.toFixed(1)} s (read ${run.value.timings.read} ms, diff ${run.value.timings.diff} ms, write ${run.value.timings.apply} ms), peak RSS ${(run.value.peakRssBytes / 1048576).toFixed(0)} MiB, other work ${run.otherCores.toFixed(2)} cores`);
-    }
-    // The rest as an import on this server runs: LOAD DATA when measured, as `auto` takes it.
     const chosen = loads.includes('infile') ? 'infile' : loads[0]!;
-    progress(`the same deck again (${chosen})`);
-    const again = await timed(database, () => runImport(dsn, deck, chosen), child);
-    progress(`the next week's deck (${chosen})`);
-    const week = await timed(database, () => runImport(dsn, nextWeek, chosen, EFFECTIVE + 7 * 86_400_000), child);
+    const child = (result: ChildResult): number => result.cpuSeconds;
+    const before = onlyDaemon ? undefined : await importPhases(conn, dsn, database, deck, nextWeek, rows, loads, chosen, child);
 
     let daemon: DaemonPhaseResult<Phase> | undefined;
     if (values['no-daemon'] !== true) {
@@ -200,14 +187,10 @@ async function main(): Promise<number> {
         database: String(version[0]?.v),
       },
       rows,
-      baselineLoadDataSeconds: baseline.seconds,
-      baseline: { databaseCores: baseline.databaseCores, otherCores: baseline.otherCores },
-      imports: imports.map((i) => ({ ...i, ratioToLoadData: i.seconds / baseline.seconds })),
-      sameDeckAgain: { ...again.value, seconds: again.seconds, databaseCores: again.databaseCores, otherCores: again.otherCores },
-      nextWeek: { ...week.value, seconds: week.seconds, databaseCores: week.databaseCores, otherCores: week.otherCores },
+      ...(before ?? { baselineLoadDataSeconds: null, baseline: null, imports: [], sameDeckAgain: null, nextWeek: null }),
       daemon: daemon === undefined ? null : { loadConnections: LOAD_CONNECTIONS, ...daemon },
     };
-    process.stdout.write(markdown(result));
+    if (before !== undefined) process.stdout.write(markdown({ rows, ...before }));
     if (daemon !== undefined) process.stdout.write(daemonMarkdown(daemon));
     if (values['no-results'] !== true) {
       mkdirSync(RESULTS, { recursive: true });
@@ -227,6 +210,49 @@ async function main(): Promise<number> {
 }
 
 type Phase = ChildResult & Omit<Timed<unknown>, 'value'>;
+
+interface ImportPhases {
+  readonly baselineLoadDataSeconds: number;
+  readonly baseline: { databaseCores: number; otherCores: number };
+  readonly imports: (Phase & { ratioToLoadData: number })[];
+  readonly sameDeckAgain: Phase;
+  readonly nextWeek: Phase;
+}
+
+/** Steps 1-4: the raw LOAD DATA, the deck into an empty set per --load method, the same deck again, the next week's. */
+async function importPhases(
+  conn: mysql.Connection, dsn: string, database: number, deck: string, nextWeek: string, rows: number, loads: readonly string[], chosen: string,
+  child: (result: ChildResult) => number,
+): Promise<ImportPhases> {
+  const activation = new Date(EFFECTIVE).toISOString().slice(0, 19).replace('T', ' ');
+  const baseline = await timed(database, () => conn.query({
+    sql: `LOAD DATA LOCAL INFILE 'deck.tsv' INTO TABLE routes CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n'
+            (i_destination_set, prefix, description, price_1, price_n, activation_date)`,
+    infileStreamFactory: () => Readable.from(tsvChunks(2, rows, activation)),
+  }));
+  progress(`raw LOAD DATA of the same rows: ${baseline.seconds.toFixed(1)} s (other work on the machine: ${baseline.otherCores.toFixed(2)} cores)`);
+
+  const imports: Phase[] = [];
+  for (const load of loads) {
+    await emptyRoutes(conn);
+    progress(`importing the deck into an empty set (${load})`);
+    const run = await timed(database, () => runImport(dsn, deck, load), child);
+    imports.push({ ...run.value, seconds: run.seconds, databaseCores: run.databaseCores, otherCores: run.otherCores });
+    progress(`imported in ${run.seconds.toFixed(1)} s (read ${run.value.timings.read} ms, diff ${run.value.timings.diff} ms, write ${run.value.timings.apply} ms), peak RSS ${(run.value.peakRssBytes / 1048576).toFixed(0)} MiB, other work ${run.otherCores.toFixed(2)} cores`);
+  }
+  // The rest as an import on this server runs: LOAD DATA when measured, as `auto` takes it.
+  progress(`the same deck again (${chosen})`);
+  const again = await timed(database, () => runImport(dsn, deck, chosen), child);
+  progress(`the next week's deck (${chosen})`);
+  const week = await timed(database, () => runImport(dsn, nextWeek, chosen, EFFECTIVE + 7 * 86_400_000), child);
+  return {
+    baselineLoadDataSeconds: baseline.seconds,
+    baseline: { databaseCores: baseline.databaseCores, otherCores: baseline.otherCores },
+    imports: imports.map((i) => ({ ...i, ratioToLoadData: i.seconds / baseline.seconds })),
+    sameDeckAgain: { ...again.value, seconds: again.seconds, databaseCores: again.databaseCores, otherCores: again.otherCores },
+    nextWeek: { ...week.value, seconds: week.seconds, databaseCores: week.databaseCores, otherCores: week.otherCores },
+  };
+}
 
 function markdown(r: { rows: number; baselineLoadDataSeconds: number; baseline: { databaseCores: number; otherCores: number }; imports: (Phase & { ratioToLoadData: number })[]; sameDeckAgain: Phase; nextWeek: Phase }): string {
   const s = (ms: number): string => (ms / 1000).toFixed(1);
@@ -252,6 +278,14 @@ function daemonMarkdown(d: DaemonPhaseResult<Phase>): string {
   for (const x of d.decks) {
     const over = x.firstAnswerMs !== null && x.firstAnswerMs > x.boundMs ? ' (over the bound)' : '';
     out += `| ${x.rows.toLocaleString('en')} | ${x.import.seconds.toFixed(1)} | ${x.firstAnswerMs ?? 'never'}${over} | ${x.allProbedMs ?? 'never'} | ${x.boundMs} | ${x.probes} |\n`;
+  }
+  if (d.refreshes.length === 0) return out;
+  // The daemon's own account of its refreshes (snapshot-follower.ts, 'routing data refreshed').
+  const phases = ['journal', 'keys', 'tables', 'ids', 'read', 'build'];
+  out += `\nThe daemon's refreshes (ms per phase):\n\n| entries | sets (whole / by row) | rows read | ${phases.join(' | ')} | total |\n|${'---|'.repeat(phases.length + 4)}\n`;
+  for (const r of d.refreshes) {
+    const n = (key: string): string => (typeof r[key] === 'number' ? (r[key] as number).toLocaleString('en') : '-');
+    out += `| ${n('entries')} | ${n('sets')} / ${n('by_row_sets')} | ${n('rows')} | ${phases.map((p) => n(`${p}_ms`)).join(' | ')} | ${n('ms')} |\n`;
   }
   return out;
 }

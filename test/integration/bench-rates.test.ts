@@ -34,4 +34,16 @@ describe('bench-rates end to end (a small deck)', function () {
     expect(stdout).to.match(/\| 2,000 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 1000 \| \d+ \|/);
     expect(stdout).to.include('Verdict: PASS');
   });
+
+  it('runs the daemon phase alone with --only-daemon, and shows the daemon\'s account of a deck-sized refresh', async () => {
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [MAIN, '--rows', '20000', '--only-daemon', '--no-results'], { maxBuffer: 1 << 22 }, (err, out, errOut) => resolve({ code: err === null ? 0 : (err as { code?: number }).code ?? 1, stdout: out, stderr: errOut }));
+    });
+    expect(code, stderr).to.equal(0);
+    expect(stdout).not.to.include('raw LOAD DATA');
+    expect(stdout).to.match(/\| 20,000 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 1000 \| \d+ \|/);
+    // The 20,000-row deck's refresh re-reads the set whole: logged at info, so in the table.
+    expect(stdout).to.match(/\| 18,000 \| 1 \/ 0 \| 20,000 \|( [\d,]+ \|){7}/);
+    expect(stdout).to.include('Verdict: PASS');
+  });
 });

@@ -27,6 +27,13 @@ describe('the snapshot follows the change journal', function () {
   let setA: number;
   let setB: number;
   const connections: mysql.Connection[] = [];
+  /** The follower's 'routing data refreshed' lines: where each applied poll's time went. */
+  const refreshed: { level: string; fields: Record<string, unknown> }[] = [];
+  const logger = {
+    ...silentLogger,
+    info: (message: string, fields?: Record<string, unknown>) => void (message === 'routing data refreshed' && refreshed.push({ level: 'info', fields: fields ?? {} })),
+    debug: (message: string, fields?: Record<string, unknown>) => void (message === 'routing data refreshed' && refreshed.push({ level: 'debug', fields: fields ?? {} })),
+  };
 
   before(async () => {
     const fixture = new RoutingFixture(database().db, 1);
@@ -42,7 +49,7 @@ describe('the snapshot follows the change journal', function () {
     await fixture.route(setA, { prefix: '44', price_1: '0.100000' });
     await fixture.route(setB, { prefix: '44', price_1: '0.100000' });
     // Polls only when told (syncNow), so the test decides what each refresh sees.
-    follower = new SnapshotFollower({ dsn: parseDsn(database().dsn), settings: { pollMs: 60_000, reconcileS: 0 }, logger: silentLogger });
+    follower = new SnapshotFollower({ dsn: parseDsn(database().dsn), settings: { pollMs: 60_000, reconcileS: 0 }, logger });
     follower.start();
     await follower.syncNow();
     expect(follower.status().triggers).to.equal(true);
@@ -139,9 +146,15 @@ describe('the snapshot follows the change journal', function () {
       [setA, setB],
     );
     const generation = follower.status().generation;
+    refreshed.length = 0;
     await follower.syncNow();
     expect(follower.current!.counts.routes).to.equal(before + 45_000);
     expect(follower.status().generation, 'one swap for the whole statement').to.equal(generation + 1);
+    // A deck-sized refresh says at info what it read and where its time went.
+    expect(refreshed).to.have.length(1);
+    expect(refreshed[0]!.level).to.equal('info');
+    expect(refreshed[0]!.fields).to.include({ generation: generation + 1, entries: 45_000, sets: 2, by_row_sets: 0, rows: before + 45_000 });
+    for (const phase of ['journal', 'keys', 'tables', 'ids', 'read', 'build']) expect(refreshed[0]!.fields[`${phase}_ms`], phase).to.be.a('number');
     // The cursor went past the whole backlog: the next edit needs one poll.
     await conn.query('UPDATE routes SET price_1 = 0.700000 WHERE i_destination_set = ? AND prefix = ?', [setA, '44']);
     await follower.syncNow();
@@ -158,8 +171,11 @@ describe('the snapshot follows the change journal', function () {
     await conn.query('UPDATE routes SET i_destination_set = ? WHERE i_destination_set = ? AND prefix = ?', [setB, setA, '4471']);
     await conn.query('DELETE FROM routes WHERE i_destination_set = ? AND prefix = ?', [setA, '990']);
     await conn.query('COMMIT');
+    refreshed.length = 0;
     await follower.syncNow();
     expect(follower.status().generation).to.equal(generation + 1);
+    // An operator's edit: logged at debug, the two sets refreshed by their changed routes.
+    expect(refreshed.map((r) => [r.level, r.fields.by_row_sets, r.fields.sets])).to.deep.equal([['debug', 2, 0]]);
     expect(follower.current!.sets.get(setA)!.size, 'one route deleted, one moved away').to.equal(routesOfA - 1);
     expect(await prices()).to.include('A:0.910000');
     const held = new Map([...follower.current!.sets].map(([id, set]) => [id, set.checksum]));

@@ -82,6 +82,8 @@ const NOT_COPIES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'snapshot-follower.ts': {
     MAX_BACKOFF_MS: "the longest wait between the follower's retries",
     STOP_BOUND_MS: 'how long stop() waits',
+    REFRESH_INFO_MS: 'a refresh this slow is logged at info: the spec\'s 1 s bound for new rates, not a timeout',
+    REFRESH_INFO_ROWS: 'a refresh reading this many rows is logged at info (a rate deck), not a batch bound',
     queueLimit: "the follower's own pool: refreshes are serial",
     'Math.min': 'the backoff doubles at most this many times',
   },

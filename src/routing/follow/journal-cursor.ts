@@ -74,8 +74,32 @@ export interface ChangedKey {
   readonly entries: number;
   /** Of those, entries that also name a route (row_id; a routes entry from schema version 4 on). */
   readonly withIds: number;
-  /** Distinct routes they name. */
-  readonly ids: number;
+  /**
+   * Distinct routes they name, counted only where that decides how the set
+   * is refreshed (idsToCount), and then up to the count that decides;
+   * undefined where `entries` alone decides.
+   */
+  readonly ids?: number;
+}
+
+/** The most changed routes a set holding `held` routes is refreshed by: more, and it is re-read whole. */
+function rowRefreshLimit(held: number): number {
+  return Math.min(ROW_REFRESH_MAX, held / 4);
+}
+
+/**
+ * Whether the distinct routes a key's entries name decide how its set is
+ * refreshed, given the routes it holds (undefined: not held): the count to
+ * count them up to (one past the limit: reaching it means "re-read whole"),
+ * or undefined when the entries alone decide. They decide when the set is
+ * not held, when an entry names no route, or when the entries are few
+ * enough (they name at most as many routes): counting distinct routes over
+ * a deck's million entries would cost a second pass over them for nothing.
+ */
+export function idsToCount(key: ChangedKey, held: number | undefined): number | undefined {
+  if (key.table !== 'routes' || held === undefined || key.withIds !== key.entries) return undefined;
+  const limit = rowRefreshLimit(held);
+  return key.entries <= limit ? undefined : Math.floor(limit) + 1;
 }
 
 /**
@@ -193,7 +217,8 @@ export function changesOf(keys: readonly ChangedKey[], heldRoutes: (set: number)
     if (table === 'routes') {
       const held = heldRoutes(key);
       // Entries journaled before route ids (schema version 3 and older) say only the set.
-      if (withIds === entries && held !== undefined && ids <= Math.min(ROW_REFRESH_MAX, held / 4)) byRow.add(key);
+      // Uncounted, the routes named are at most the entries (idsToCount).
+      if (withIds === entries && held !== undefined && (ids ?? entries) <= rowRefreshLimit(held)) byRow.add(key);
       else sets.add(key);
       continue;
     }

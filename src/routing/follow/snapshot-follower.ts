@@ -57,6 +57,14 @@ const FULL_RELOAD_BACKLOG = 1_000_000;
 const MAX_BACKOFF_MS = 10_000;
 /** stop() waits at most this for a refresh in flight, then for the pool to end. */
 const STOP_BOUND_MS = 1000;
+/**
+ * A poll that applied changes is logged at info when it took this long
+ * (the spec's bound for new rates up to 100,000 rows) or re-read this many
+ * rows (a rate deck, not an operator's edit); at debug otherwise. So a deck
+ * import leaves one line saying where its refresh's time went.
+ */
+const REFRESH_INFO_MS = 1000;
+const REFRESH_INFO_ROWS = 10_000;
 /** The follower's own pool: refreshes are serial; one spare for the purge. */
 const FOLLOWER_POOL = { connectionLimit: 2, queueLimit: 10, connectTimeoutMs: DEFAULT_DB_TIMEOUT_MS, queryTimeoutMs: QUICK_TIMEOUT_MS };
 
@@ -64,6 +72,7 @@ export interface FollowerLogger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
 }
 
 export interface FollowerOptions {
@@ -305,6 +314,7 @@ export class SnapshotFollower extends EventEmitter {
       return;
     }
     const fullAbove = Math.max(FULL_RELOAD_BACKLOG, 2 * current.counts.routes);
+    const clock = performance.now();
     const result = await this.reads.read((reader) => readPoll(reader, current, this.cursor, this.builder, started, fullAbove));
     if (this.stopped) return;
     if (result.kind === 'unfollowable') {
@@ -318,7 +328,13 @@ export class SnapshotFollower extends EventEmitter {
       return;
     }
     this.cursor = result.cursor;
-    if (result.next !== undefined) this.swap(result.next.tables, result.next.sets, started);
+    if (result.next !== undefined) {
+      this.swap(result.next.tables, result.next.sets, started);
+      const ms = Math.round(performance.now() - clock);
+      const fields = { generation: this.generation, ms, ...result.timings.fields() };
+      if (ms >= REFRESH_INFO_MS || result.timings.rows >= REFRESH_INFO_ROWS) this.logger.info('routing data refreshed', fields);
+      else this.logger.debug('routing data refreshed', fields);
+    }
     this.lastSyncAt = started;
   }
 

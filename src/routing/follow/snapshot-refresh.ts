@@ -10,8 +10,9 @@ import { MoneyTable, PrefixPool, TimeTable } from '../snapshot/interned.js';
 import type { RouteSet } from '../snapshot/route-set.js';
 import { RouteSetBuilder } from '../snapshot/route-set-builder.js';
 import type { RouteById, SnapshotReader } from './snapshot-sql.js';
-import { changesOf, JournalCursor, type Changes, type SeqRange } from './journal-cursor.js';
+import { changesOf, idsToCount, JournalCursor, type ChangedKey, type Changes, type SeqRange } from './journal-cursor.js';
 import { triggersInPlace, type TriggerProblems } from '../../db/migrations.js';
+import { RefreshTimings } from './refresh-timings.js';
 
 /** The journal as a refresh found it. */
 export interface JournalState {
@@ -64,8 +65,11 @@ export type PollResult =
   | { readonly kind: 'unfollowable'; readonly state: JournalState }
   /** Only a full reload can continue, for `reason` (logged at `level`). */
   | { readonly kind: 'full'; readonly state: JournalState; readonly level: 'info' | 'warn'; readonly reason: string; readonly fields: Record<string, unknown> }
-  /** Applied: the new cursor, and the tables and sets when anything changed. */
-  | { readonly kind: 'applied'; readonly state: JournalState; readonly cursor: JournalCursor; readonly next: { tables: SmallTables; sets: Map<number, RouteSet> } | undefined };
+  /** Applied: the new cursor, and the tables and sets when anything changed; where the time went (the follower logs it). */
+  | {
+      readonly kind: 'applied'; readonly state: JournalState; readonly cursor: JournalCursor;
+      readonly next: { tables: SmallTables; sets: Map<number, RouteSet> } | undefined; readonly timings: RefreshTimings;
+    };
 
 /**
  * Reads every journal entry the cursor has not applied (gaps included) and
@@ -73,11 +77,19 @@ export type PollResult =
  * whatever number of entries a transaction wrote, it is applied whole.
  * `fullAbove`: a backlog of more entries than this is cheaper as a full load.
  */
-export async function readPoll(reader: SnapshotReader, current: RoutingSnapshot, from: JournalCursor, builder: RouteSetBuilder, now: number, fullAbove: number): Promise<PollResult> {
-  const state = await reader.journalState();
+export async function readPoll(
+  reader: SnapshotReader,
+  current: RoutingSnapshot,
+  from: JournalCursor,
+  builder: RouteSetBuilder,
+  now: number,
+  fullAbove: number,
+  timings = new RefreshTimings(),
+): Promise<PollResult> {
+  const state = await timings.time('journal', () => reader.journalState());
   if (!journalFollowable(state)) return { kind: 'unfollowable', state };
-  const head = await reader.journalHead();
-  const atPosition = from.anchor === null ? null : await reader.journalEntry(from.position);
+  const head = await timings.time('journal', () => reader.journalHead());
+  const atPosition = from.anchor === null ? null : await timings.time('journal', () => reader.journalEntry(from.position));
   const verdict = from.check(head, atPosition);
   if (verdict === 'behind') {
     return { kind: 'full', state, level: 'warn', reason: 'the change journal was purged past this snapshot: full reload', fields: { cursor: from.position, purged_through: head.purgedThrough } };
@@ -94,15 +106,28 @@ export async function readPoll(reader: SnapshotReader, current: RoutingSnapshot,
     return { kind: 'full', state, level: 'info', reason: 'the change journal holds more new entries than a full reload reads: full reload', fields: { entries: backlog } };
   }
   const window = from.window(head);
-  const { keys, entries } = await reader.journalKeys(window);
+  const { keys, entries } = await timings.time('keys', () => reader.journalKeys(window));
+  timings.entries = entries;
   // Every number of the window present (the usual case, a big transaction too): no second read for the gaps.
-  const present = entries === sizeOf(window) ? window : await reader.journalIslands(window);
+  const present = entries === sizeOf(window) ? window : await timings.time('journal', () => reader.journalIslands(window));
   const cursor = from.advance(head, present, atPosition, now);
   if (cursor === undefined) {
     return { kind: 'full', state, level: 'warn', reason: 'too many gaps in the change journal to watch (transactions open or rolled back): full reload', fields: { cursor: from.position } };
   }
-  const changes = changesOf(keys, (set) => current.sets.get(set)?.size);
-  return { kind: 'applied', state, cursor, next: await reread(reader, current, changes, window, builder) };
+  const held = (set: number): number | undefined => current.sets.get(set)?.size;
+  const counted = await timings.time('keys', () => countRoutes(reader, window, keys, held));
+  const changes = changesOf(counted, held);
+  return { kind: 'applied', state, cursor, next: await reread(reader, current, changes, window, builder, timings), timings };
+}
+
+/** `keys` with their distinct routes counted where that decides how their set is refreshed (idsToCount). */
+async function countRoutes(reader: SnapshotReader, window: readonly SeqRange[], keys: readonly ChangedKey[], held: (set: number) => number | undefined): Promise<ChangedKey[]> {
+  const counted: ChangedKey[] = [];
+  for (const key of keys) {
+    const upTo = idsToCount(key, held(key.key));
+    counted.push(upTo === undefined ? key : { ...key, ids: await reader.journalRouteCount(window, key.key, upTo) });
+  }
+  return counted;
 }
 
 function sizeOf(ranges: readonly SeqRange[]): number {
@@ -118,11 +143,12 @@ async function reread(
   changes: Changes,
   window: readonly SeqRange[],
   builder: RouteSetBuilder,
+  timings: RefreshTimings,
 ): Promise<{ tables: SmallTables; sets: Map<number, RouteSet> } | undefined> {
   if (!changes.small && changes.sets.size === 0 && changes.byRow.size === 0) return undefined;
-  const tables = changes.small ? await reader.smallTables() : current.tables;
-  const sets = await rereadSets(reader, current, [...changes.sets], builder);
-  if (changes.byRow.size > 0) await rereadRoutes(reader, current, [...changes.byRow], window, builder, sets);
+  const tables = changes.small ? await timings.time('tables', () => reader.smallTables()) : current.tables;
+  const sets = await rereadSets(reader, current, [...changes.sets], builder, timings);
+  if (changes.byRow.size > 0) await rereadRoutes(reader, current, [...changes.byRow], window, builder, sets, timings);
   return { tables, sets };
 }
 
@@ -138,28 +164,42 @@ async function rereadRoutes(
   window: readonly SeqRange[],
   builder: RouteSetBuilder,
   into: Map<number, RouteSet>,
+  timings: RefreshTimings,
 ): Promise<void> {
-  const changed = new Set(await reader.journalRouteIds(window, ids));
+  timings.byRowSets += ids.length;
+  const changed = new Set(await timings.time('ids', () => reader.journalRouteIds(window, ids)));
   const rowsBySet = new Map<number, RouteById[]>();
-  for (const row of await reader.routesById([...changed])) {
+  const read = await timings.time('read', () => reader.routesById([...changed]));
+  timings.rows += read.length;
+  for (const row of read) {
     let rows = rowsBySet.get(row.set);
     if (rows === undefined) rowsBySet.set(row.set, (rows = []));
     rows.push(row);
   }
   for (const id of ids) {
-    builder.beginFrom(current.sets.get(id)!, changed);
-    for (const { route, crc, description } of rowsBySet.get(id) ?? []) builder.add(route, crc, description);
-    const set = builder.build();
+    const set = await timings.time('build', () => {
+      builder.beginFrom(current.sets.get(id)!, changed);
+      for (const { route, crc, description } of rowsBySet.get(id) ?? []) builder.add(route, crc, description);
+      return builder.buildYielding();
+    });
     if (set === undefined) into.delete(id);
     else into.set(id, set);
   }
 }
 
 /** `current`'s sets with `ids` read again whole (a set with no routes left is dropped). */
-async function rereadSets(reader: SnapshotReader, current: RoutingSnapshot, ids: readonly number[], builder: RouteSetBuilder): Promise<Map<number, RouteSet>> {
+async function rereadSets(
+  reader: SnapshotReader,
+  current: RoutingSnapshot,
+  ids: readonly number[],
+  builder: RouteSetBuilder,
+  timings = new RefreshTimings(),
+): Promise<Map<number, RouteSet>> {
   const sets = new Map(current.sets);
+  timings.sets += ids.length;
   for (const id of ids) {
-    const set = await reader.routeSet(id, builder);
+    timings.rows += await timings.time('read', () => reader.streamSet(id, builder));
+    const set = await timings.time('build', () => builder.buildYielding());
     if (set === undefined) sets.delete(id);
     else sets.set(id, set);
   }

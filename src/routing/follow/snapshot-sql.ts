@@ -114,11 +114,23 @@ export class SnapshotReader {
 
   /** One destination set's routes, streamed row by row into columns; undefined when it has none. */
   async routeSet(id: number, builder: RouteSetBuilder): Promise<RouteSet | undefined> {
+    await this.streamSet(id, builder);
+    return builder.buildYielding();
+  }
+
+  /**
+   * One destination set's routes streamed into `builder` (begun on the set),
+   * not built: a refresh times the read and the build apart. Resolves with
+   * the number of rows read.
+   */
+  async streamSet(id: number, builder: RouteSetBuilder): Promise<number> {
     builder.begin(id);
-    await this.stream(`SELECT ${ROUTE_READ_LIST} FROM routes WHERE i_destination_set = ?`, [id], (r) =>
-      builder.add(routeFromValues(r), Number(r[CRC_COLUMN]), nullableString(r[DESCRIPTION_COLUMN])),
-    );
-    return builder.build();
+    let rows = 0;
+    await this.stream(`SELECT ${ROUTE_READ_LIST} FROM routes WHERE i_destination_set = ?`, [id], (r) => {
+      rows += 1;
+      builder.add(routeFromValues(r), Number(r[CRC_COLUMN]), nullableString(r[DESCRIPTION_COLUMN]));
+    });
+    return rows;
   }
 
   /**
@@ -182,20 +194,39 @@ export class SnapshotReader {
     return rows.map((r) => ({ from: Number(r[0]), to: Number(r[1]) }));
   }
 
-  /** The (table, key) pairs the entries in `ranges` name, each once with its counts, and how many entries there are. */
+  /**
+   * The (table, key) pairs the entries in `ranges` name, each once with its
+   * counts (not the distinct routes: journalRouteCount, where they decide),
+   * and how many entries there are.
+   */
   async journalKeys(ranges: readonly SeqRange[]): Promise<{ keys: ChangedKey[]; entries: number }> {
     if (ranges.length === 0) return { keys: [], entries: 0 };
     const { where, params } = inRanges(ranges);
     const rows = await this.rows(
-      `SELECT table_name, row_key, COUNT(*), COUNT(row_id), COUNT(DISTINCT row_id) FROM ${JOURNAL_TABLE} WHERE ${where} GROUP BY table_name, row_key`,
+      `SELECT table_name, row_key, COUNT(*), COUNT(row_id) FROM ${JOURNAL_TABLE} WHERE ${where} GROUP BY table_name, row_key`,
       params,
     );
     let entries = 0;
     const keys = rows.map((r): ChangedKey => {
       entries += Number(r[2]);
-      return { table: String(r[0]), key: Number(r[1]), entries: Number(r[2]), withIds: Number(r[3]), ids: Number(r[4]) };
+      return { table: String(r[0]), key: Number(r[1]), entries: Number(r[2]), withIds: Number(r[3]) };
     });
     return { keys, entries };
+  }
+
+  /**
+   * The distinct routes the entries in `ranges` name for set `set`, counted
+   * up to `upTo`: the server stops at `upTo` of them, so a deck's million
+   * new routes cost no more than the count that decides (idsToCount).
+   */
+  async journalRouteCount(ranges: readonly SeqRange[], set: number, upTo: number): Promise<number> {
+    if (ranges.length === 0) return 0;
+    const { where, params } = inRanges(ranges);
+    const [row] = await this.rows(
+      `SELECT COUNT(*) FROM (SELECT DISTINCT row_id FROM ${JOURNAL_TABLE} WHERE (${where}) AND table_name = 'routes' AND row_key = ? LIMIT ?) AS named`,
+      [...params, set, upTo],
+    );
+    return Number(row?.[0] ?? 0);
   }
 
   /** The routes the entries in `ranges` name for these sets, each once. */

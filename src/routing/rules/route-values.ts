@@ -8,7 +8,7 @@
 // (docs/routing.md "Rows the daemon cannot represent"). Pure.
 
 import type { BadValue, RouteRow } from './model.js';
-import { formatMicros, parseMicros } from './cost.js';
+import { formatMicros, int32Micros, parseMicros } from './cost.js';
 import { parseUtcDatetime } from '../../db/datetime.js';
 
 /** The routes columns routing reads, in the order routeFromValues takes them. */
@@ -30,6 +30,9 @@ const INT32_MAX = 2147483647;
 /** i_route is INT UNSIGNED, held as an unsigned 32-bit integer. */
 const UINT32_MAX = 4294967295;
 
+/** The last DATETIME text parsed and its instant: parseUtcDatetime is pure, so this only saves the parse. */
+let lastInstant = { text: '', ms: 0 };
+
 /**
  * The route of one row's values (in ROUTE_COLUMN_NAMES order). A value that
  * cannot be held is replaced by a neutral one (0, '0.000000', always active,
@@ -49,14 +52,22 @@ export function routeFromValues(v: readonly unknown[]): RouteInput {
   };
   const nullableInt = (column: RouteColumn, value: unknown): number | null => (value === null ? null : int(column, value));
   const amount = (column: RouteColumn, value: unknown): string => {
-    const exact = exactAmount(String(value));
+    const text = String(value);
+    // Canonical DECIMAL(16,6) text within 32 bits (nearly every rate): exactAmount would give it back as it is, after a BigInt round trip.
+    if (!Number.isNaN(int32Micros(text))) return text;
+    const exact = exactAmount(text);
     if (exact.bad === undefined) return exact.text;
     note(column, value, exact.bad);
     return '0.000000';
   };
   const instant = (column: RouteColumn, value: unknown, otherwise: number): number => {
+    const text = String(value);
+    // A deck's rows share their activation date: the same text parses to the same instant.
+    if (text === lastInstant.text) return lastInstant.ms;
     try {
-      return parseUtcDatetime(String(value));
+      const ms = parseUtcDatetime(text);
+      lastInstant = { text, ms };
+      return ms;
     } catch (err) {
       note(column, value, (err as Error).message);
       return otherwise;

@@ -4,6 +4,7 @@
 // the set's order and copied out exactly sized. The record layout is
 // route-record.ts's (RECORD).
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { int32Micros } from '../rules/cost.js';
 import type { BadValue } from '../rules/model.js';
 import type { RouteInput } from '../rules/route-values.js';
@@ -66,6 +67,8 @@ export class RouteSetBuilder {
   private sorted = 0;
   private badReports: BadRouteReport[] = [];
   private badSeen = 0;
+  /** Counts begin(): a yielding build whose set was begun again since gives up (buildYielding). */
+  private epoch = 0;
 
   constructor(
     /** The pools its sets intern into: shared by every set of one full load and the refreshes after it. */
@@ -78,6 +81,7 @@ export class RouteSetBuilder {
 
   /** Starts the rows of another set (what was added and not built is dropped). */
   begin(i_destination_set: number): void {
+    this.epoch += 1;
     this.i_destination_set = i_destination_set;
     this.size = 0;
     this.bad = 0;
@@ -162,6 +166,34 @@ export class RouteSetBuilder {
    * reads them as they lie, inspect.ts); undefined when no row came.
    */
   build(): RouteSet | undefined {
+    const steps = this.building();
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return step.value;
+    }
+  }
+
+  /**
+   * build(), giving the event loop a turn after the sort and every
+   * YIELD_ROWS rows copied: a set of a million routes is a few hundred ms
+   * of work, which requests served by the same process would otherwise wait
+   * for. The builder is not to be used meanwhile; a read abandoned mid-way
+   * (the follower begins another set on it) stops at its next turn, and
+   * rejects.
+   */
+  async buildYielding(): Promise<RouteSet | undefined> {
+    const epoch = this.epoch;
+    const steps = this.building();
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return step.value;
+      await nextTurn();
+      if (this.epoch !== epoch) throw new Error('route set build given up: the builder began another set');
+    }
+  }
+
+  /** build()'s work, paused (yield) where a yielding build gives the event loop a turn. */
+  private *building(): Generator<void, RouteSet | undefined> {
     if (this.size === 0) return undefined;
     const ints = this.records.ints;
     const instants = this.times.ms;
@@ -176,17 +208,32 @@ export class RouteSetBuilder {
     // After beginFrom the kept records are in order already: only the rows added since are sorted, then merged in.
     const sorted = this.sorted;
     this.sorted = 0;
-    const added = Array.from({ length: this.size - sorted }, (_, i) => sorted + i).sort(compare);
+    const from = this.records.ints;
+    // Rows that came in order (a set read whose prefixes were interned as they came, a rate deck into its set):
+    // the records are copied out whole, no sort, no copy row by row.
+    if (isOrdered(sorted, this.size, compare)) {
+      const to = { ints: from.slice(0, this.size * INTS) };
+      const described = this.described ? { ids: this.descriptionIds.slice(0, this.size), pool: this.descriptions } : undefined;
+      return this.finish(to, described);
+    }
+    const added = sortAdded(ints, sorted, this.size, this.prefixes.text.length, compare);
     const order = sorted === 0 ? added : mergeOrdered(sorted, added, compare);
-    const from = this.records;
+    if (this.size >= YIELD_ROWS) yield;
     const to = allocate(this.size);
+    const into = to.ints;
     const descriptionIds = this.described ? new Int32Array(this.size) : undefined;
     for (let i = 0; i < order.length; i++) {
       const j = order[i]!;
-      to.ints.set(from.ints.subarray(j * INTS, (j + 1) * INTS), i * INTS);
+      // Field by field: a subarray per row would be a million objects for a million routes.
+      for (let k = 0, at = i * INTS, was = j * INTS; k < INTS; k++) into[at + k] = from[was + k]!;
       if (descriptionIds !== undefined) descriptionIds[i] = this.descriptionIds[j]!;
+      if ((i + 1) % YIELD_ROWS === 0) yield;
     }
-    const described = descriptionIds === undefined ? undefined : { ids: descriptionIds, pool: this.descriptions };
+    return this.finish(to, descriptionIds === undefined ? undefined : { ids: descriptionIds, pool: this.descriptions });
+  }
+
+  /** The set of the records `to` (in order, exactly sized); the scratch is free again. */
+  private finish(to: Records, described: { ids: Int32Array; pool: DescriptionPool } | undefined): RouteSet {
     const set = new RouteSet(this.i_destination_set, to, this.size, this.money, this.prefixes, this.times, checksumOf(to.ints, this.size), this.bad, described);
     this.size = 0;
     this.shrink();
@@ -235,9 +282,59 @@ function checksumOf(ints: Int32Array, size: number): string {
   return `${size}:${sum}`;
 }
 
+/** A yielding build gives the event loop a turn every this many rows (a few ms of work). */
+const YIELD_ROWS = 65_536;
+
+/** Rows added at least this many at once, and against a prefix pool at most COUNTING_POOL_RATIO times as many, are sorted by counting (sortAdded). */
+const COUNTING_SORT_MIN = 1024;
+const COUNTING_POOL_RATIO = 8;
+/** A prefix's rows at most this many are put in order by insertion; more by Array sort. */
+const INSERTION_RUN_MAX = 16;
+
+/**
+ * The indexes from..to-1 in the set's order (`compare`: prefix id, then
+ * activation, then i_route). Many rows are sorted by counting them by
+ * prefix id, then ordering each prefix's few rows: linear, where a
+ * comparison sort of a million rows (a rate deck re-read whole) costs a
+ * second of the event loop that requests share. Few rows, or few next to a
+ * pool of many prefixes (the counts would cost more than the rows), are
+ * sorted by comparison.
+ */
+function sortAdded(ints: Int32Array, from: number, to: number, prefixCount: number, compare: (a: number, b: number) => number): Int32Array {
+  const n = to - from;
+  if (n < COUNTING_SORT_MIN || prefixCount > n * COUNTING_POOL_RATIO) return Int32Array.from(Array.from({ length: n }, (_, i) => from + i).sort(compare));
+  // next[p]: where prefix p's next row goes (counts, then running starts).
+  const next = new Int32Array(prefixCount + 1);
+  for (let i = from; i < to; i++) next[ints[i * INTS + PREFIX_ID]! + 1]! += 1;
+  for (let p = 0; p < prefixCount; p++) next[p + 1]! += next[p]!;
+  const order = new Int32Array(n);
+  for (let i = from; i < to; i++) order[next[ints[i * INTS + PREFIX_ID]!]!++] = i;
+  // Each prefix's rows are together now, in index order: put each run of them in order.
+  for (let start = 0; start < n; ) {
+    const prefix = ints[order[start]! * INTS + PREFIX_ID]!;
+    let end = start + 1;
+    while (end < n && ints[order[end]! * INTS + PREFIX_ID]! === prefix) end++;
+    if (end - start > INSERTION_RUN_MAX) order.set(Array.from(order.subarray(start, end)).sort(compare), start);
+    else for (let i = start + 1; i < end; i++) {
+      const row = order[i]!;
+      let j = i - 1;
+      for (; j >= start && compare(order[j]!, row) > 0; j--) order[j + 1] = order[j]!;
+      order[j + 1] = row;
+    }
+    start = end;
+  }
+  return order;
+}
+
+/** Whether the rows sorted..size-1 are in order, and follow the rows before them (in order already): one pass of `compare`. */
+function isOrdered(sorted: number, size: number, compare: (a: number, b: number) => number): boolean {
+  for (let i = Math.max(1, sorted); i < size; i++) if (compare(i - 1, i) > 0) return false;
+  return true;
+}
+
 /** The indexes 0..sorted-1 (in order) and `added` (sorted) merged by `compare`. */
-function mergeOrdered(sorted: number, added: readonly number[], compare: (a: number, b: number) => number): number[] {
-  const order = new Array<number>(sorted + added.length);
+function mergeOrdered(sorted: number, added: Int32Array, compare: (a: number, b: number) => number): Int32Array {
+  const order = new Int32Array(sorted + added.length);
   let i = 0;
   let j = 0;
   for (let k = 0; k < order.length; k++) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  changesOf, complement, JournalCursor, MAX_GAPS, ROW_REFRESH_MAX, WATCH_MS,
+  changesOf, complement, idsToCount, JournalCursor, MAX_GAPS, ROW_REFRESH_MAX, WATCH_MS,
   type ChangedKey, type JournalEntryId, type JournalHead, type SeqRange,
 } from '../../../src/routing/follow/journal-cursor.js';
 
@@ -89,6 +89,9 @@ describe('the journal cursor (pure)', () => {
       { name: 'a set not held: read whole', keys: [key('routes', 9, 1, 1, 1)], sets: [9], byRow: [], small: false },
       { name: 'a small table re-reads the small tables', keys: [key('connections', 4)], sets: [], byRow: [], small: true },
       { name: 'a destination set also re-reads its routes whole (a cascade fires no trigger)', keys: [key('destination_sets', 7), key('routes', 7, 1, 1, 1)], sets: [7], byRow: [], small: true },
+      { name: 'routes not counted, few entries: re-read by id (they name at most as many routes)', keys: [{ table: 'routes', key: 7, entries: 250, withIds: 250 }], sets: [], byRow: [7], small: false },
+      { name: 'routes not counted, many entries: re-read whole', keys: [{ table: 'routes', key: 7, entries: 251, withIds: 251 }], sets: [7], byRow: [], small: false },
+      { name: 'many entries naming few routes (counted): re-read by id', keys: [key('routes', 7, 5000, 5000, 250)], sets: [], byRow: [7], small: false },
     ];
     for (const c of cases) {
       it(c.name, () => {
@@ -98,6 +101,24 @@ describe('the journal cursor (pure)', () => {
         expect(changes.small).to.equal(c.small);
       });
     }
+  });
+
+  describe('when the distinct routes a key names are counted, and up to what', () => {
+    const routes = (entries: number, withIds = entries): ChangedKey => ({ table: 'routes', key: 7, entries, withIds });
+    it('not when the entries are few enough to refresh by id whatever they name', () => {
+      expect(idsToCount(routes(250), 1000)).to.equal(undefined);
+      expect(idsToCount(routes(ROW_REFRESH_MAX), 1_000_000)).to.equal(undefined);
+    });
+    it('not when the set is re-read whole whatever they name (not held, entries without ids, another table)', () => {
+      expect(idsToCount(routes(5000), undefined)).to.equal(undefined);
+      expect(idsToCount(routes(5000, 4999), 1000)).to.equal(undefined);
+      expect(idsToCount({ table: 'connections', key: 7, entries: 5000, withIds: 0 }, 1000)).to.equal(undefined);
+    });
+    it('otherwise up to one past the limit: a deck of new routes is counted no further than what decides', () => {
+      expect(idsToCount(routes(900_000), 100_000)).to.equal(25_001);
+      expect(idsToCount(routes(900_000), 1_000_000)).to.equal(ROW_REFRESH_MAX + 1);
+      expect(idsToCount(routes(3), 2)).to.equal(1);
+    });
   });
 
   describe('the journal at a poll: ok, purged past the cursor, or gone backwards', () => {

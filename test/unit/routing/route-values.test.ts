@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { destinationSetAmount, destinationSetProblem, exactAmount, routeFromValues, ROUTE_COLUMN_NAMES } from '../../../src/routing/rules/route-values.js';
+import { parseUtcDatetime } from '../../../src/db/datetime.js';
 
 // Which values of a row the daemon holds exactly, and what a row with one it
 // cannot hold becomes (docs/routing.md, "Rows the daemon cannot represent").
@@ -37,6 +38,20 @@ describe('route values (pure)', () => {
     const route = routeFromValues(values({ price_1: '0.12000000' }));
     expect(route).to.deep.include({ i_route: 7, prefix: '44', preference: 5, timeout: null, timeout_1xx: 30, price_1: '0.120000', interval_1: 60, activation: Date.UTC(2026, 0, 1), expiration: null });
     expect(route.bad).to.equal(undefined);
+  });
+
+  it('row after row, amounts and dates are what exactAmount and parseUtcDatetime make of them (the shortcuts for canonical amounts and a repeated date change nothing)', () => {
+    const amounts = ['0.120000', '2147.483647', '2147.483648', '-2147.483647', '-0.000000', '00.100000', '0.1', '-1.500000', '0.000000', '9999999999.999999'];
+    const dates = ['2026-01-01 00:00:00', '2026-01-01 00:00:00', 'yesterday', '2026-01-01 00:00:00', '2026-01-01 00:00:00.5', '0000-00-00 00:00:00', '2026-01-01 00:00:00'];
+    for (let i = 0; i < 40; i++) {
+      const price = amounts[i % amounts.length]!;
+      const date = dates[i % dates.length]!;
+      const route = routeFromValues(values({ price_1: price, price_n: price, activation_date: date }));
+      const exact = exactAmount(price);
+      expect(route.price_1, price).to.equal(exact.bad === undefined ? exact.text : '0.000000');
+      expect(route.activation, date).to.equal(date === 'yesterday' ? -Infinity : parseUtcDatetime(date));
+      expect(route.bad?.column, `${price} ${date}`).to.equal(date === 'yesterday' ? 'activation_date' : undefined);
+    }
   });
 
   const bad: [string, Partial<Record<(typeof ROUTE_COLUMN_NAMES)[number], unknown>>, string][] = [
