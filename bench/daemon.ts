@@ -34,6 +34,8 @@ export interface DaemonOptions {
   readonly label?: string;
   /** Serve metrics (--metrics on a free loopback port), as an operator who scrapes would run it. */
   readonly metrics?: boolean;
+  /** Options for node itself, before the script (bench/profile.ts: --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface DaemonExit {
@@ -78,7 +80,7 @@ export class Daemon {
     this.dataSource = options.dataSource;
     this.logPath = join(options.dir, logName);
     const log = openSync(this.logPath, 'a');
-    const args = [options.script, '-e', String(BENCH_ENVIRONMENT), ...listen, '-d', options.dsn];
+    const args = [...(options.nodeArgs ?? []), options.script, '-e', String(BENCH_ENVIRONMENT), ...listen, '-d', options.dsn];
     if (options.dbConnections !== undefined) args.push('--db-connections', String(options.dbConnections));
     if (options.dataSource === 'sql') args.push('--data-source', 'sql');
     if (metricsUri !== undefined) args.push('--metrics', metricsUri);

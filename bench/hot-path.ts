@@ -43,6 +43,7 @@ import type { ExternalGroupHandler, RouteResult } from '../src/routing/contract.
 import { formatMicrosAny } from '../src/routing/rules/cost.js';
 import { BENCH_ENVIRONMENT, SyntheticDataSet } from './dataset.js';
 import { drawCalls, getRoutesBody, PING_BODY } from './requests.js';
+import { coldCalls } from './cold-requests.js';
 import { PRESETS } from './options.js';
 
 /** A flat string, as the database driver makes them (a template literal's result is a rope). */
@@ -123,7 +124,7 @@ function cpuMicrosPer(count: number, work: (i: number) => unknown): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { routes: { type: 'string' }, seconds: { type: 'string' }, descriptions: { type: 'string' }, 'memory-only': { type: 'boolean' } },
+    options: { routes: { type: 'string' }, seconds: { type: 'string' }, descriptions: { type: 'string' }, 'memory-only': { type: 'boolean' }, only: { type: 'string' } },
   });
   const full = PRESETS.full;
   const ds = new SyntheticDataSet({
@@ -153,6 +154,16 @@ async function main(): Promise<void> {
   // As the HTTP front hands them on: scanned as they arrived (the body-reader's work is not measured here).
   const bodies = drawCalls(ds, full.pool, 0.9, 'load').map((call, i) => scannedRequest(getRoutesBody(call, i + 1)));
   const pingBody = scannedRequest(PING_BODY);
+  // --only ping|warm|cold: one kind of request for the whole run (for a profile of that kind alone).
+  const cold = coldCalls(ds, 200_000).calls.map((call, i) => scannedRequest(getRoutesBody(call, i + 1)));
+  const only = values.only === undefined ? undefined : ({ ping: [pingBody], warm: bodies, cold } as Record<string, RequestText[]>)[values.only];
+  if (values.only !== undefined) {
+    if (only === undefined) throw new Error(`--only: ping, warm or cold, not ${values.only}`);
+    await timePerRequest(dispatcher, only, context, 1);
+    const cost = await timePerRequest(dispatcher, only, context, seconds);
+    process.stdout.write(`${values.only} ${cost.micros.toFixed(2)} us/request (${cost.bytes.toFixed(0)} B average answer)\n`);
+    return;
+  }
   // Warm up both paths, then measure each.
   await timePerRequest(dispatcher, [pingBody], context, 1);
   await timePerRequest(dispatcher, bodies, context, 1);
@@ -163,6 +174,8 @@ async function main(): Promise<void> {
   const meteredCost = await timePerRequest(dispatcher, bodies, context, seconds, metrics);
   // Again without, after: a drift of the machine over the run shows as a difference between the two.
   const routesAgain = await timePerRequest(dispatcher, bodies, context, seconds);
+  // Memo-cold: 200,000 distinct (group, longest prefix) pairs, nearly every one a miss of the kept choices.
+  const coldCost = await timePerRequest(dispatcher, cold, context, seconds);
   // The same calls answered as Kamailio's rtjson document (what GET /rtjson answers, without its query parsing).
   const rtjsonBodies = drawCalls(ds, full.pool, 0.9, 'load').map((call, i) => scannedRequest(getRoutesBody({ ...call, format: 'rtjson' } as typeof call, i + 1)));
   await timePerRequest(dispatcher, rtjsonBodies, context, 1);
@@ -185,6 +198,7 @@ async function main(): Promise<void> {
       `(${routesCost.bytes.toFixed(0)} B average answer); ping/getRoutes CPU ${(pingCost.micros / routesCost.micros).toFixed(3)}\n`,
   );
   const without = (routesCost.micros + routesAgain.micros) / 2;
+  process.stdout.write(`getRoutes memo-cold ${coldCost.micros.toFixed(2)} us/request (${coldCost.bytes.toFixed(0)} B average answer); cold/warm CPU ${(coldCost.micros / without).toFixed(3)}\n`);
   process.stdout.write(
     `getRoutes as rtjson ${rtjsonCost.micros.toFixed(2)} us/request (${rtjsonCost.bytes.toFixed(0)} B average answer); rtjson/getRoutes CPU ${(rtjsonCost.micros / without).toFixed(3)}\n`,
   );

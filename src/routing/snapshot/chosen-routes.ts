@@ -128,12 +128,16 @@ export class ChosenRoutesMemo {
   }
 
   /**
-   * Whether a choice for longest prefix `key` is worth keeping: true when
-   * the prefix was asked since the doorkeeper last forgot (in any group of
-   * the snapshot; a hash, so now and then a first request passes too).
+   * Whether a choice for longest prefix `key` in the group at `group`
+   * (SnapshotGroup.index) is worth keeping: true when that pair was asked
+   * since the doorkeeper last forgot (a hash, so now and then a first
+   * request passes too). The pair and not the prefix alone: a prefix asked
+   * once in each of many groups is as many first requests, each answered by
+   * the full path, none kept (keeping them cost the memo-cold bench a copy
+   * and a memo entry per request, never read).
    */
-  admits(key: number): boolean {
-    const hash = Math.imul(key + 1, 0x9e3779b1) >>> (32 - SEEN_BITS_LOG2);
+  admits(group: number, key: number): boolean {
+    const hash = Math.imul((key + 1) ^ Math.imul(group + 1, 0x85ebca6b), 0x9e3779b1) >>> (32 - SEEN_BITS_LOG2);
     const bit = 1 << (hash & 31);
     if ((this.seen[hash >>> 5]! & bit) !== 0) return true;
     if (++this.firstRequests > this.forgetAfter) {
@@ -228,7 +232,7 @@ export function chosenRoutes(memo: ChosenRoutesMemo, group: SnapshotGroup, keys:
   const kept = map.get(key);
   if (kept !== undefined) {
     if (kept.from <= tMs && tMs < kept.until) return kept;
-  } else if (!memo.admits(key)) {
+  } else if (!memo.admits(group.index, key)) {
     return undefined;
   }
   const window = new Float64Array([-Infinity, Infinity]);
