@@ -1,7 +1,7 @@
 // The spread scenario's part of the result (spread.ts): its verdict reasons
 // and its markdown, the daemon's memory over the load. Pure, like report.ts.
 
-import { CHOSEN_ROUTES_BYTES_PER_SNAPSHOT } from '../src/limits.js';
+import { CHOSEN_ROUTES_BYTES_PER_SNAPSHOT, PREPARED_ROUTE_BYTES_PER_SNAPSHOT } from '../src/limits.js';
 import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../src/routing/answer/reply-buffers.js';
 import type { MemorySample } from './memory-trace.js';
 import type { SpreadRun } from './spread.js';
@@ -11,10 +11,11 @@ export const YOUNG_GENERATION_BYTES = 32 * 1024 * 1024;
 
 /**
  * docs/operations.md, "Memory": what traffic adds to a daemon at rest,
- * however many distinct CLDs it asks: the kept choices of one snapshot, the
+ * however many distinct CLDs it asks: the kept choices of one snapshot and
+ * their prepared route bytes, the
  * free reply buffers, and V8's young generation (answers being made).
  */
-export const TRAFFIC_MEMORY_BYTES = CHOSEN_ROUTES_BYTES_PER_SNAPSHOT + MAX_FREE_REPLY_BUFFERS * POOLED_REPLY_BYTES + YOUNG_GENERATION_BYTES;
+export const TRAFFIC_MEMORY_BYTES = CHOSEN_ROUTES_BYTES_PER_SNAPSHOT + PREPARED_ROUTE_BYTES_PER_SNAPSHOT + MAX_FREE_REPLY_BUFFERS * POOLED_REPLY_BYTES + YOUNG_GENERATION_BYTES;
 
 const mib = (bytes: number | null): string => (bytes === null ? '-' : `${(bytes / 1048576).toFixed(0)}`);
 

@@ -228,6 +228,17 @@ export const CONTROL_SOCKET_MODE = 0o600;
 export const CHOSEN_ROUTES_BYTES_PER_SNAPSHOT = 16 * 1024 * 1024;
 
 /**
+ * Bytes of prepared answer text a snapshot's kept choices hold at most
+ * (chosen-routes.ts, PreparedRouteBytes): each route's own fields as its
+ * answer writes them, about 170 bytes a route, 3.5 KB for a choice of twenty
+ * routes, so about 9,500 choices. Past this they start again empty (the
+ * choices stay, and write their routes field by field until prepared again);
+ * a full reload lets them go before it reads, so that they never add to its
+ * peak.
+ */
+export const PREPARED_ROUTE_BYTES_PER_SNAPSHOT = 32 * 1024 * 1024;
+
+/**
  * Rows the listGroups and listRoutes entries of one batch may ask for in all
  * (the sum of their `limit`s, docs/rpc.md): about 4.5 MB of JSON with names
  * of usual length. Past it an entry answers LISTING_TOO_LARGE.

@@ -149,11 +149,24 @@ export class RoutingResolver implements Resolver {
     writer.begin(environment, group, cli, cld);
     let bytes: RoomyBytes;
     try {
-      for (let k = 0; k < count; k++) {
-        const entry = chosen.entries[chosen.entryIndex(k)]!;
-        // Parsed when the routes were chosen: an entry with a bad rule is never chosen.
-        const rules = entry.rules as ParsedRules;
-        writer.recordRoute(entry.row, entry.routes!, chosen.records, k * RECORD.INTS, chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+      const prepared = chosen.prepared;
+      const ends = chosen.preparedEnds;
+      if (prepared !== undefined && ends !== undefined) {
+        // Each route's own fields as written when the choice was first answered: copied, not written again.
+        for (let k = 0; k < count; k++) {
+          const entry = chosen.entries[chosen.entryIndex(k)]!;
+          const rules = entry.rules as ParsedRules;
+          writer.preparedRoute(entry.row, prepared, k === 0 ? 0 : ends[k - 1]!, ends[k]!, chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+        }
+      } else {
+        for (let k = 0; k < count; k++) {
+          const entry = chosen.entries[chosen.entryIndex(k)]!;
+          // Parsed when the routes were chosen: an entry with a bad rule is never chosen.
+          const rules = entry.rules as ParsedRules;
+          writer.recordRoute(entry.row, entry.routes!, chosen.records, k * RECORD.INTS, chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+        }
+        // Every route written: the choice keeps their own fields for its next answers.
+        if (count === chosen.length && count > 0) chosen.prepare(writer.segmentBytes(count), (into, routeEnds) => writer.routeSegments(count, into, routeEnds));
       }
       bytes = writer.finish(undefined);
     } catch (err) {

@@ -183,9 +183,13 @@ describe('the snapshot follows the change journal', function () {
     expect(held).to.deep.equal(inDatabase);
   });
 
-  it('reloads in full when the journal was purged past its cursor', async () => {
+  it('reloads in full when the journal was purged past its cursor, letting go of the prepared answer bytes before it reads', async () => {
     const conn = await open();
     const before = follower.status().generation;
+    // Asked three times: kept from the second request, its routes' bytes prepared by that answer.
+    for (let n = 0; n < 3; n++) await prices();
+    const serving = follower.choices!;
+    expect(serving.preparedBytes.bytes, 'prepared bytes of the serving snapshot').to.be.above(0);
     await conn.query('UPDATE routes SET price_1 = 0.500000 WHERE i_destination_set = ?', [setA]);
     // As a purge by another process would leave it: the entry is gone, the horizon says so.
     await conn.query('UPDATE routing_changes_horizon SET purged_through = (SELECT MAX(seq) FROM routing_changes) WHERE id = 1');
@@ -194,6 +198,7 @@ describe('the snapshot follows the change journal', function () {
     expect(follower.status().generation).to.be.above(before);
     expect(await prices()).to.include('A:0.500000');
     expect(follower.status().full_load_ms).to.be.a('number');
+    expect(serving.preparedBytes.bytes, 'prepared bytes of the snapshot served during the reload').to.equal(0);
   });
 });
 

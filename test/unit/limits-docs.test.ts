@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import {
   CHOSEN_ROUTES_BYTES_PER_SNAPSHOT,
+  PREPARED_ROUTE_BYTES_PER_SNAPSHOT,
   CONTROL_SOCKET_MODE,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_DRAIN_MS,
@@ -147,7 +148,8 @@ describe('docs state the bounds and defaults of src/limits.ts', () => {
 
   it("docs/routing.md: the bound on a snapshot's kept choices, their doorkeeper and chunks", () => {
     expect(routing).to.include(`at most ${CHOSEN_ROUTES_BYTES_PER_SNAPSHOT / 1048576} MiB of choices per snapshot`);
-    expect(routing).to.include(`a bit per prefix hash, ${DOORKEEPER_BYTES / 1024} KiB`);
+    expect(routing).to.include(`a bit per pair hash, ${DOORKEEPER_BYTES / 1024} KiB`);
+    expect(routing).to.include(`at most ${PREPARED_ROUTE_BYTES_PER_SNAPSHOT / 1048576} MiB of prepared bytes per snapshot`);
     expect(routing).to.include(`as the memo holds choices (${(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT / TYPICAL_CHOICE_BYTES).toLocaleString('en')})`);
     expect(routing).to.include(`views of shared chunks (the first ${FIRST_CHOICE_CHUNK_BYTES / 1024} KiB, each next twice the last up to ${CHOICE_CHUNK_BYTES / 1024} KiB)`);
   });
@@ -160,6 +162,7 @@ describe('docs/operations.md, Memory: what the daemon holds, and what traffic ad
   it('states each bound of what is held beyond the routing data', () => {
     expect(operations).to.include(`| at most ${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB, in chunks of up to ${CHOICE_CHUNK_BYTES / 1024} KiB, kept from a prefix's second request |`);
     expect(operations).to.include(`| ${DOORKEEPER_BYTES / 1024} KiB |`);
+    expect(operations).to.include(`| at most ${mib(PREPARED_ROUTE_BYTES_PER_SNAPSHOT)} MiB, from a kept choice's first answer |`);
     expect(operations).to.include(`at most ${MAX_FREE_REPLY_BUFFERS} free reply buffers of ${POOLED_REPLY_BYTES / 1024} KiB (${mib(MAX_FREE_REPLY_BUFFERS * POOLED_REPLY_BYTES)} MiB)`);
     expect(operations).to.include(`the loader's scratch (at most ${BUILDER_SCRATCH_KEPT_ROUTES.toLocaleString('en')} routes, ${mib(BUILDER_SCRATCH_KEPT_ROUTES * 4 * RECORD.INTS)} MiB`);
     expect(operations).to.include(`| route records | ${4 * RECORD.INTS} bytes a route |`);
@@ -167,7 +170,8 @@ describe('docs/operations.md, Memory: what the daemon holds, and what traffic ad
 
   it('states what traffic may add, as the benchmark checks it', () => {
     expect(operations).to.include(
-      `at most ${mib(TRAFFIC_MEMORY_BYTES)} MiB above the daemon at rest, the kept choices (${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB per snapshot), ` +
+      `at most ${mib(TRAFFIC_MEMORY_BYTES)} MiB above the daemon at rest, the kept choices (${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB per snapshot) ` +
+        `and their prepared route bytes (${mib(PREPARED_ROUTE_BYTES_PER_SNAPSHOT)} MiB), ` +
         `the free reply buffers (${mib(MAX_FREE_REPLY_BUFFERS * POOLED_REPLY_BYTES)} MiB) and V8's young generation (${mib(YOUNG_GENERATION_BYTES)} MiB`,
     );
   });

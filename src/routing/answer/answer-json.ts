@@ -130,6 +130,8 @@ export class AnswerWriter {
   private numbersEnd = -1;
   private cli = '';
   private cld = '';
+  /** Where route k's own fields were written by recordRoute: [2k] start, [2k + 1] end (routeSegments reads them). */
+  private segments = new Int32Array(64);
 
   begin(environment: number, group: GroupRow, cli: string, cld: string): void {
     const groupJson = (group as { [GROUP_BYTES]?: Uint8Array })[GROUP_BYTES] ?? groupBytes(group);
@@ -194,6 +196,7 @@ export class AnswerWriter {
     const priceN = (flags & RECORD.PRICE_N_MICROS) !== 0 ? undefined : set.moneyText(records[at + RECORD.PRICE_N]!);
     const buf = this.startRoute(e, prefix, price1, priceN, cli, cld);
     let pos = this.pos;
+    const start = pos;
     pos = putInt(buf, pos, records[at + RECORD.I_ROUTE]! >>> 0);
     pos = putBytes(buf, pos, PREFIX);
     pos = putString(buf, pos, prefix);
@@ -212,7 +215,61 @@ export class AnswerWriter {
     pos = putInt(buf, pos, records[at + RECORD.INTERVAL_1]!);
     pos = putBytes(buf, pos, INTERVAL_N);
     pos = putInt(buf, pos, records[at + RECORD.INTERVAL_N]!);
+    this.noteSegment(start, pos);
     this.finishRoute(buf, pos, e, costMicros, cli, cld);
+  }
+
+  /**
+   * As recordRoute, from the route's own fields as recordRoute wrote them
+   * before (`prepared` [start, end), kept by routeSegments): they depend on
+   * the record alone, so the bytes are the same.
+   */
+  preparedRoute(entry: EntryRow, prepared: Uint8Array, start: number, end: number, costMicros: number, cli: string, cld: string): void {
+    const e = (entry as { [ENTRY_BYTES]?: EntryBytes })[ENTRY_BYTES] ?? entryBytes(entry);
+    const length = end - start;
+    const buf = this.scratch.reserve(this.pos, ROUTE_FIXED_BOUND + e.head.length + length + e.fees.length + e.capacity.length + jsonStringBound(cli) + jsonStringBound(cld));
+    let pos = this.pos;
+    if (this.routes++ > 0) buf[pos++] = COMMA;
+    pos = putLongBytes(buf, pos, e.head);
+    buf.set(prepared.subarray(start, end), pos);
+    this.finishRoute(buf, pos + length, e, costMicros, cli, cld);
+  }
+
+  /** Bytes of the own fields of the first `count` routes written by recordRoute in this answer. */
+  segmentBytes(count: number): number {
+    const segments = this.segments;
+    let total = 0;
+    for (let k = 0; k < count; k++) total += segments[2 * k + 1]! - segments[2 * k]!;
+    return total;
+  }
+
+  /**
+   * Copies the own fields of the first `count` routes of this answer
+   * (recordRoute's, before finish) into `into`, one after another, route
+   * k's ending at ends[k]: what preparedRoute writes them from.
+   */
+  routeSegments(count: number, into: Uint8Array, ends: Int32Array): void {
+    const buf = this.scratch.reserve(this.pos, 0);
+    const segments = this.segments;
+    let at = 0;
+    for (let k = 0; k < count; k++) {
+      const start = segments[2 * k]!;
+      const end = segments[2 * k + 1]!;
+      into.set(buf.subarray(start, end), at);
+      at += end - start;
+      ends[k] = at;
+    }
+  }
+
+  private noteSegment(start: number, end: number): void {
+    const k = this.routes - 1;
+    if (2 * k + 1 >= this.segments.length) {
+      const grown = new Int32Array(2 * this.segments.length);
+      grown.set(this.segments);
+      this.segments = grown;
+    }
+    this.segments[2 * k] = start;
+    this.segments[2 * k + 1] = end;
   }
 
   /** Room for a route whose strings are these, then its opening: the separator and the entry's head; this.pos is after them. */

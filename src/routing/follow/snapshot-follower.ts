@@ -287,6 +287,10 @@ export class SnapshotFollower extends EventEmitter {
 
   private async fullLoad(): Promise<void> {
     const started = this.now();
+    // The serving snapshot's prepared answer bytes go first: a full reload
+    // holds two snapshots at once, and its peak need not hold them too. Its
+    // kept choices stay and answer, writing their routes field by field.
+    this.memo?.preparedBytes.startAgain();
     const loaded = await this.reads.read((reader) => readFull(reader, started));
     if (this.stopped) return;
     this.prefixes = loaded.prefixes;

@@ -29,7 +29,7 @@
 // V8's old generation, which then grows by a share of the heap between
 // full collections (docs/operations.md, "Memory").
 
-import { CHOSEN_ROUTES_BYTES_PER_SNAPSHOT } from '../../limits.js';
+import { CHOSEN_ROUTES_BYTES_PER_SNAPSHOT, PREPARED_ROUTE_BYTES_PER_SNAPSHOT } from '../../limits.js';
 import type { BadRule } from '../rules/candidates.js';
 import type { PrefixPool } from './interned.js';
 import type { PolicyKey } from '../rules/policy.js';
@@ -55,7 +55,33 @@ export class ChosenRoutes {
     readonly records: Int32Array,
     /** Rules of the group's entries that did not parse (the resolver logs them once). */
     readonly badRules: readonly BadRule[],
+    /** The memo that keeps this choice, whose prepared bytes it may hold; none: never prepared. */
+    private readonly memo?: ChosenRoutesMemo,
   ) {}
+
+  /**
+   * The answer bytes of each route's own fields, written once
+   * (AnswerWriter.preparedRoute): route k's are [k === 0 ? 0 :
+   * preparedEnds[k - 1], preparedEnds[k]). Set by prepare() after the
+   * choice's first answer of all its routes; undefined again when the memo's
+   * prepared bytes start again.
+   */
+  prepared: Uint8Array | undefined = undefined;
+  preparedEnds: Int32Array | undefined = undefined;
+
+  /**
+   * Keeps `bytes` bytes of route text for this choice's routes, which
+   * `fill` writes (into the bytes and the routes' end offsets) before it
+   * returns; nothing when the choice is not kept or is prepared already.
+   */
+  prepare(bytes: number, fill: (into: Uint8Array, ends: Int32Array) => void): void {
+    const memo = this.memo;
+    if (memo === undefined || this.prepared !== undefined) return;
+    const taken = memo.preparedBytes.take(this.length, bytes);
+    fill(taken.bytes, taken.ends);
+    this.preparedEnds = taken.ends;
+    this.prepared = taken.bytes;
+  }
 
   get length(): number {
     return this.costs.length;
@@ -107,6 +133,54 @@ export const DOORKEEPER_BYTES = (1 << SEEN_BITS_LOG2) / 8;
  */
 export const TYPICAL_CHOICE_BYTES = 1024;
 
+/**
+ * The memory of kept choices' prepared route bytes, bounded apart from the
+ * choices (PREPARED_ROUTE_BYTES_PER_SNAPSHOT): cut from shared chunks as the
+ * choices' arrays are. Past the bound, or when let go, it starts again: every
+ * choice of the memo drops its prepared bytes (onStartAgain) and a chunk is
+ * never written again, so an answer being written from a choice's bytes of
+ * the previous round is unaffected (answers are written in one turn anyway).
+ */
+export class PreparedRouteBytes {
+  private held = 0;
+  private chunk: ArrayBuffer | undefined;
+  private taken = 0;
+  private chunkBytes = FIRST_CHOICE_CHUNK_BYTES / 2;
+
+  constructor(
+    readonly capacityBytes: number,
+    private readonly onStartAgain: () => void,
+  ) {}
+
+  /** Room for `routes` end offsets and `bytes` bytes of text. */
+  take(routes: number, bytes: number): { ends: Int32Array; bytes: Uint8Array } {
+    const total = ((4 * routes + bytes + 7) & ~7);
+    if (this.held + total > this.capacityBytes) this.startAgain();
+    if (this.chunk === undefined || this.taken + total > this.chunk.byteLength) {
+      this.chunkBytes = Math.min(CHOICE_CHUNK_BYTES, 2 * this.chunkBytes);
+      this.chunk = new ArrayBuffer(Math.max(this.chunkBytes, total));
+      this.taken = 0;
+    }
+    const at = this.taken;
+    this.taken += total;
+    this.held += total;
+    return { ends: new Int32Array(this.chunk, at, routes), bytes: new Uint8Array(this.chunk, at + 4 * routes, bytes) };
+  }
+
+  /** Every choice's prepared bytes dropped; their memory goes once no answer holds it. */
+  startAgain(): void {
+    if (this.held === 0 && this.chunk === undefined) return;
+    this.onStartAgain();
+    this.held = 0;
+    this.chunk = undefined;
+  }
+
+  /** Bytes held now (tests, the memory docs). */
+  get bytes(): number {
+    return this.held;
+  }
+}
+
 /** The bound shared by every group of one snapshot, in bytes. */
 export class ChosenRoutesMemo {
   private kept = 0;
@@ -123,8 +197,22 @@ export class ChosenRoutesMemo {
   private firstRequests = 0;
   private readonly forgetAfter: number;
 
-  constructor(private readonly capacityBytes = CHOSEN_ROUTES_BYTES_PER_SNAPSHOT) {
+  /** The kept choices' prepared route bytes (ChosenRoutes.prepare), in a bound of their own. */
+  readonly preparedBytes: PreparedRouteBytes;
+
+  constructor(private readonly capacityBytes = CHOSEN_ROUTES_BYTES_PER_SNAPSHOT, preparedCapacityBytes = PREPARED_ROUTE_BYTES_PER_SNAPSHOT) {
     this.forgetAfter = Math.max(1, Math.floor(capacityBytes / TYPICAL_CHOICE_BYTES));
+    this.preparedBytes = new PreparedRouteBytes(preparedCapacityBytes, () => this.dropPrepared());
+  }
+
+  /** Every kept choice without its prepared bytes (PreparedRouteBytes starting again). */
+  private dropPrepared(): void {
+    for (const map of this.maps) {
+      for (const chosen of map.values()) {
+        chosen.prepared = undefined;
+        chosen.preparedEnds = undefined;
+      }
+    }
   }
 
   /**
@@ -175,6 +263,8 @@ export class ChosenRoutesMemo {
   /** Starts again empty when `bytes` more would not fit. */
   private makeRoom(bytes: number): void {
     if (this.held + bytes <= this.capacityBytes) return;
+    // The choices go, and with them every prepared byte: start those again too (before the maps are emptied).
+    this.preparedBytes.startAgain();
     for (const each of this.maps) each.clear();
     this.kept = 0;
     this.held = 0;
@@ -248,7 +338,7 @@ export function chosenRoutes(memo: ChosenRoutesMemo, group: SnapshotGroup, keys:
     costs[k] = costMicros as number;
     group.entries[entryIndex]!.routes!.copyRecord(rows[2 * k + 1]!, records, k * RECORD.INTS);
   }
-  const chosen = new ChosenRoutes(window[0]!, window[1]!, group.entries, rows, costs, records, found.badRules);
+  const chosen = new ChosenRoutes(window[0]!, window[1]!, group.entries, rows, costs, records, found.badRules, memo);
   memo.keep(map, key, chosen);
   return chosen;
 }

@@ -12,6 +12,13 @@ import { snapshotCandidates } from '../../../src/routing/snapshot/snapshot-candi
 import { RoutingSnapshot, type SmallTables } from '../../../src/routing/snapshot/snapshot.js';
 import { RuleCache } from '../../../src/routing/rules/translation.js';
 import { seededRandom } from '../../../src/seeded-random.js';
+import { answerRows } from '../../../src/routing/answer/answer-json.js';
+import { answerBytesOf } from '../../../src/routing/answer/local-answer.js';
+import { RoutingResolver } from '../../../src/routing/resolver.js';
+import { SnapshotDataSource, SqlDataSource } from '../../../src/routing/data-source.js';
+import type { SnapshotFollower } from '../../../src/routing/follow/snapshot-follower.js';
+import type { RouteRequest } from '../../../src/routing/contract.js';
+import { createLogger } from '../../../src/log.js';
 
 // The choices a snapshot keeps per (group, longest prefix) must be exactly
 // what the full path chooses for every request they answer: same routes,
@@ -47,13 +54,14 @@ function randomSets(seed: number, alphabet: readonly string[]): { prefixes: Pref
   return { prefixes, sets };
 }
 
-function randomSnapshot(seed: number, alphabet: readonly string[]): RoutingSnapshot {
+function randomSnapshot(seed: number, alphabet: readonly string[], withBytes = false): RoutingSnapshot {
   const random = seededRandom(seed + 1);
   const { prefixes, sets } = randomSets(seed, alphabet);
   const policies = ['lcr', 'prefix,lcr', 'preference,lcr,order', 'order', 'prefix,preference'];
   const connections = Array.from({ length: 10 }, (_, i) => ({
     i_connection: i + 1, i_vendor: 1, name: `c${i + 1}`, destination: `d${i + 1}`,
-    cli_translation_rule: i === 3 ? 's/^/+/' : null, cld_translation_rule: i === 7 ? 's/(/' : null, capacity: 10, enabled: i !== 5,
+    cli_translation_rule: i === 3 ? 's/^/+/' : i === 8 ? 's/^1/00/' : null, cld_translation_rule: i === 7 ? 's/(/' : i === 2 ? 's/^2/92/' : i === 9 ? 's/^(.)(.*)$/\\2\\1/' : null,
+    capacity: 10, enabled: i !== 5,
   }));
   const tables: SmallTables = {
     environments: 1,
@@ -68,7 +76,7 @@ function randomSnapshot(seed: number, alphabet: readonly string[]): RoutingSnaps
       i_destination_set: 1 + Math.floor(random() * 12), entry_order: Math.floor(random() * 4), weight: null,
     }))),
   };
-  return new RoutingSnapshot(1, tables, sets, prefixes);
+  return new RoutingSnapshot(1, tables, sets, prefixes, withBytes ? answerRows : undefined);
 }
 
 /** A choice as the answer shows it: connection, route and cost, in order. */
@@ -149,6 +157,45 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
     expect(kept, 'requests answered from kept choices').to.be.above(1_500);
     expect(firstRequests, 'first requests of a prefix, answered by the full path').to.be.above(500);
     expect(routes, 'choices with routes').to.be.above(20_000);
+  });
+
+  it("answers from a choice's prepared route bytes exactly as written field by field, the prepared bytes starting again often", () => {
+    for (const withBytes of [true, false]) {
+      const snapshot = randomSnapshot(37, ['1', '2', '3'], withBytes);
+      const memo = new ChosenRoutesMemo(200_000, 30_000);
+      const follower = { current: snapshot, choices: memo, ageMs: () => 0, status: () => undefined } as unknown as SnapshotFollower;
+      const source = new SnapshotDataSource(follower, new SqlDataSource(() => { throw new Error('no database here'); }), 0);
+      const resolver = new RoutingResolver({ source, external: { resolve: () => Promise.reject(new Error('no external groups')) }, rules: new RuleCache(), logger: createLogger({ level: 'error', stream: { write: () => true } as never }) });
+      const random = seededRandom(43);
+      const instants = [...T.flatMap((t) => [t - 1, t, t + 1]), Date.UTC(2040, 0, 1)];
+      const clis = ['', '15551234567', '1', '+4420', 'anonymous'];
+      let fromPrepared = 0;
+      let startedAgain = 0;
+      let held = 0;
+      for (let q = 0; q < 20_000; q++) {
+        const group = snapshot.group(1, `g${1 + Math.floor(random() * 5)}`)!;
+        const cld = word(random, ['1', '2', '3'], 5) || '2';
+        const kept = memo.mapOf(group.index).get(snapshot.prefixes.longestIdOf(cld));
+        if (kept?.prepared !== undefined) fromPrepared++;
+        const request: RouteRequest = {
+          routing_group: group.row.name, cld, cli: clis[Math.floor(random() * clis.length)]!, time: new Date(instants[Math.floor(random() * instants.length)]!),
+          max_routes: random() < 0.2 ? 1 + Math.floor(random() * 3) : undefined, explain: false, hops: 0,
+        };
+        let answer: unknown;
+        try {
+          answer = resolver.resolveNow(1, request);
+        } catch (err) {
+          // A policy that does not parse is not a choice (g2's `prefix,lcr` parses; all five do).
+          throw new Error(`${group.row.name} ${cld}: ${(err as Error).message}`);
+        }
+        expect(answerBytesOf(answer)!.toString('utf8'), `${group.row.name} ${cld} ${request.cli} at ${request.time.toISOString()} max ${request.max_routes}`).to.equal(JSON.stringify(answer));
+        if (memo.preparedBytes.bytes < held) startedAgain++;
+        held = memo.preparedBytes.bytes;
+        expect(held).to.be.at.most(30_000);
+      }
+      expect(fromPrepared, 'answers written from prepared bytes').to.be.above(2_000);
+      expect(startedAgain, 'times the prepared bytes started again').to.be.above(5);
+    }
   });
 
   it('the memo never holds more bytes than its bound, and starts again empty when full', () => {
