@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       kind: { type: 'string', default: 'getRoutes' }, routes: { type: 'string' }, concurrency: { type: 'string', default: '16' },
-      seconds: { type: 'string', default: '10' }, out: { type: 'string', default: 'bench/results/profiles' }, top: { type: 'string', default: '30' },
+      seconds: { type: 'string', default: '10' }, 'daemon-script': { type: 'string', default: 'dist/src/main.js' }, 'no-profile': { type: 'boolean' }, rounds: { type: 'string', default: '2' }, out: { type: 'string', default: 'bench/results/profiles' }, top: { type: 'string', default: '30' },
     },
   });
   const full = PRESETS.full;
@@ -121,22 +121,32 @@ async function main(): Promise<void> {
     const pick = bodies[values.kind!];
     if (pick === undefined) throw new Error(`--kind: one of ${Object.keys(bodies).join(', ')}`);
     const load = pick();
-    daemon = await Daemon.start({
-      script: resolve('dist/src/main.js'), transport: 'unix', dir, dsn, dbConnections: undefined, dataSource: 'snapshot', snapshotTimeoutMs: 120_000,
-      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`],
-    });
-    const base = { daemon, databasePid: server.pid!, dir, runnerScript: RUNNER_SCRIPT, transport: 'unix' as const, concurrency, bodies: load };
-    await runScenario({ ...base, kind: 'getRoutes', durationSeconds: 3 });
-    const { result } = await runScenario({ ...base, kind: 'getRoutes', durationSeconds: seconds });
-    await daemon.stop();
-    daemon = undefined;
+    // Several daemons (--daemon-script A,B,...) take turns on the same data, --rounds times: a before/after on one machine state.
+    const scripts = values['daemon-script']!.split(',');
+    const profiled = scripts.length === 1 && values['no-profile'] !== true;
+    let result: Awaited<ReturnType<typeof runScenario>>['result'] | undefined;
+    for (let round = 0; round < (profiled ? 1 : Number(values.rounds)); round++) {
+      for (const script of scripts) {
+        daemon = await Daemon.start({
+          script: resolve(script), transport: 'unix', dir, dsn, dbConnections: undefined, dataSource: 'snapshot', snapshotTimeoutMs: 120_000,
+          nodeArgs: profiled ? ['--cpu-prof', `--cpu-prof-dir=${out}`] : [],
+        });
+        const base = { daemon, databasePid: server.pid!, dir, runnerScript: RUNNER_SCRIPT, transport: 'unix' as const, concurrency, bodies: load };
+        await runScenario({ ...base, kind: 'getRoutes', durationSeconds: 3 });
+        result = (await runScenario({ ...base, kind: 'getRoutes', durationSeconds: seconds })).result;
+        await daemon.stop();
+        daemon = undefined;
+        process.stdout.write(
+          `${script}: ${values.kind} at concurrency ${concurrency}, ${ds.sizes.routes.toLocaleString('en')} routes, unix: ${Math.round(result.load.requestsPerSecond).toLocaleString('en')} req/s, ` +
+            `p99 ${result.load.latencyMs.p99.toFixed(2)} ms, daemon CPU ${Math.round(result.cpuCores.daemon * 100)}%, load generator ${Math.round(result.cpuCores.loadGenerator * 100)}%\n`,
+        );
+      }
+    }
+    if (!profiled) return;
     const written = readdirSync(out).filter((name) => !before.has(name) && name.endsWith('.cpuprofile'));
     if (written.length !== 1) throw new Error(`expected one new profile in ${out}, found ${written.length}`);
     const path = join(out, written[0]!);
-    process.stdout.write(
-      `${values.kind} at concurrency ${concurrency}, ${ds.sizes.routes.toLocaleString('en')} routes, unix: ${Math.round(result.load.requestsPerSecond).toLocaleString('en')} req/s, ` +
-        `daemon CPU ${Math.round(result.cpuCores.daemon * 100)}%, load generator ${Math.round(result.cpuCores.loadGenerator * 100)}%; profile ${path}\n\n`,
-    );
+    process.stdout.write(`profile ${path}\n\n`);
     process.stdout.write(summarise(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, seconds * 1000, Number(values.top)));
   } finally {
     await daemon?.stop();
