@@ -222,10 +222,10 @@ export const CONTROL_SOCKET_MODE = 0o600;
 /**
  * Bytes of kept choices a snapshot holds at most (chosen-routes.ts): the
  * routes chosen for one routing group and one longest matching prefix, about
- * 200 bytes plus 64 per route each. Past this the snapshot's memo starts
+ * 200 bytes plus 16 per route each. Past this the snapshot's memo starts
  * again empty.
  */
-export const CHOSEN_ROUTES_BYTES_PER_SNAPSHOT = 16 * 1024 * 1024;
+export const CHOSEN_ROUTES_BYTES_PER_SNAPSHOT = 8 * 1024 * 1024;
 
 /**
  * Bytes of prepared answer text a snapshot's kept choices hold at most

@@ -19,7 +19,6 @@ import type { RoomyBytes } from './answer/json-bytes.js';
 import { LocalAnswer } from './answer/local-answer.js';
 import type { GroupLookup, RoutingDataSource } from './data-source.js';
 import { ChosenRoutes } from './snapshot/chosen-routes.js';
-import { RECORD } from './snapshot/route-record.js';
 import type { PolicyKey } from './rules/policy.js';
 import { localRtjson, rtjsonOf } from './answer/rtjson.js';
 
@@ -163,7 +162,7 @@ export class RoutingResolver implements Resolver {
           const entry = chosen.entries[chosen.entryIndex(k)]!;
           // Parsed when the routes were chosen: an entry with a bad rule is never chosen.
           const rules = entry.rules as ParsedRules;
-          writer.recordRoute(entry.row, entry.routes!, chosen.records, k * RECORD.INTS, chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
+          writer.route(entry.row, entry.routes!.route(chosen.row(k)), chosen.cost(k), applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld));
         }
         // Every route written: the choice keeps their own fields for its next answers.
         if (count === chosen.length && count > 0) chosen.prepare(writer.segmentBytes(count), (into, routeEnds) => writer.routeSegments(count, into, routeEnds));

@@ -160,7 +160,7 @@ describe('docs/operations.md, Memory: what the daemon holds, and what traffic ad
   const mib = (bytes: number): number => bytes / 1048576;
 
   it('states each bound of what is held beyond the routing data', () => {
-    expect(operations).to.include(`| at most ${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB, in chunks of up to ${CHOICE_CHUNK_BYTES / 1024} KiB, kept from a prefix's second request |`);
+    expect(operations).to.include(`| at most ${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB, in chunks of up to ${CHOICE_CHUNK_BYTES / 1024} KiB, kept from a (group, prefix) pair's second request |`);
     expect(operations).to.include(`| ${DOORKEEPER_BYTES / 1024} KiB |`);
     expect(operations).to.include(`| at most ${mib(PREPARED_ROUTE_BYTES_PER_SNAPSHOT)} MiB, from a kept choice's first answer |`);
     expect(operations).to.include(`at most ${MAX_FREE_REPLY_BUFFERS} free reply buffers of ${POOLED_REPLY_BYTES / 1024} KiB (${mib(MAX_FREE_REPLY_BUFFERS * POOLED_REPLY_BYTES)} MiB)`);

@@ -9,8 +9,6 @@
 
 import type { EntryRow, GroupRow, RouteRow } from '../rules/model.js';
 import { ROUTE_FIELD_NAMES, ROUTE_FIELDS, type RouteField, type RouteFieldFrom } from '../../route-wire.js';
-import type { RouteSet } from '../snapshot/route-set.js';
-import { RECORD } from '../snapshot/route-record.js';
 import type { PricesInRecord } from '../snapshot/route-view.js';
 import type { RowKeeping } from '../snapshot/snapshot.js';
 import { formatMicrosAny } from '../rules/cost.js';
@@ -130,7 +128,7 @@ export class AnswerWriter {
   private numbersEnd = -1;
   private cli = '';
   private cld = '';
-  /** Where route k's own fields were written by recordRoute: [2k] start, [2k + 1] end (routeSegments reads them). */
+  /** Where route k's own fields were written by route(): [2k] start, [2k + 1] end (routeSegments reads them). */
   private segments = new Int32Array(64);
 
   begin(environment: number, group: GroupRow, cli: string, cld: string): void {
@@ -163,6 +161,7 @@ export class AnswerWriter {
     const priceN = priceNMicros !== undefined && priceNMicros === priceNMicros ? undefined : route.price_n;
     const buf = this.startRoute(e, prefix, price1, priceN, cli, cld);
     let pos = this.pos;
+    const start = pos;
     pos = putInt(buf, pos, route.i_route);
     pos = putBytes(buf, pos, PREFIX);
     pos = putString(buf, pos, prefix);
@@ -180,49 +179,14 @@ export class AnswerWriter {
     pos = putInt(buf, pos, route.interval_1);
     pos = putBytes(buf, pos, INTERVAL_N);
     pos = putInt(buf, pos, route.interval_n);
-    this.finishRoute(buf, pos, e, costMicros, cli, cld);
-  }
-
-  /**
-   * As route(), for a route whose record was copied to `records` at `at`
-   * (RouteSet.copyRecord) from `set`: read from the copy, side by side
-   * with the other chosen routes', not from the set's records.
-   */
-  recordRoute(entry: EntryRow, set: RouteSet, records: Int32Array, at: number, costMicros: number, cli: string, cld: string): void {
-    const e = (entry as { [ENTRY_BYTES]?: EntryBytes })[ENTRY_BYTES] ?? entryBytes(entry);
-    const flags = records[at + RECORD.FLAGS]!;
-    const prefix = set.prefixes.text[records[at + RECORD.PREFIX_ID]!]!;
-    const price1 = (flags & RECORD.PRICE_1_MICROS) !== 0 ? undefined : set.moneyText(records[at + RECORD.PRICE_1]!);
-    const priceN = (flags & RECORD.PRICE_N_MICROS) !== 0 ? undefined : set.moneyText(records[at + RECORD.PRICE_N]!);
-    const buf = this.startRoute(e, prefix, price1, priceN, cli, cld);
-    let pos = this.pos;
-    const start = pos;
-    pos = putInt(buf, pos, records[at + RECORD.I_ROUTE]! >>> 0);
-    pos = putBytes(buf, pos, PREFIX);
-    pos = putString(buf, pos, prefix);
-    pos = putBytes(buf, pos, PREFERENCE);
-    pos = putInt(buf, pos, records[at + RECORD.PREFERENCE]!);
-    pos = putBytes(buf, pos, (flags & RECORD.HUNTSTOP) !== 0 ? HUNTSTOP_TRUE : HUNTSTOP_FALSE);
-    pos = (flags & RECORD.TIMEOUT_NULL) !== 0 ? putBytes(buf, pos, NULL) : putInt(buf, pos, records[at + RECORD.TIMEOUT]!);
-    pos =
-      (flags & RECORD.TIMEOUT_1XX_NULL) !== 0
-        ? putBytes(buf, pos, TIMEOUT_1XX_NULL_PRICE_1)
-        : putBytes(buf, putInt(buf, putBytes(buf, pos, TIMEOUT_1XX), records[at + RECORD.TIMEOUT_1XX]!), PRICE_1);
-    pos = price1 === undefined ? putCost(buf, pos, records[at + RECORD.PRICE_1]!) : putAscii(buf, pos, price1);
-    pos = putBytes(buf, pos, PRICE_N);
-    pos = priceN === undefined ? putCost(buf, pos, records[at + RECORD.PRICE_N]!) : putAscii(buf, pos, priceN);
-    pos = putBytes(buf, pos, INTERVAL_1);
-    pos = putInt(buf, pos, records[at + RECORD.INTERVAL_1]!);
-    pos = putBytes(buf, pos, INTERVAL_N);
-    pos = putInt(buf, pos, records[at + RECORD.INTERVAL_N]!);
     this.noteSegment(start, pos);
     this.finishRoute(buf, pos, e, costMicros, cli, cld);
   }
 
   /**
-   * As recordRoute, from the route's own fields as recordRoute wrote them
-   * before (`prepared` [start, end), kept by routeSegments): they depend on
-   * the record alone, so the bytes are the same.
+   * As route(), from the route's own fields as route() wrote them before
+   * (`prepared` [start, end), kept by routeSegments): they depend on the
+   * route's row alone, so the bytes are the same.
    */
   preparedRoute(entry: EntryRow, prepared: Uint8Array, start: number, end: number, costMicros: number, cli: string, cld: string): void {
     const e = (entry as { [ENTRY_BYTES]?: EntryBytes })[ENTRY_BYTES] ?? entryBytes(entry);
@@ -235,7 +199,7 @@ export class AnswerWriter {
     this.finishRoute(buf, pos + length, e, costMicros, cli, cld);
   }
 
-  /** Bytes of the own fields of the first `count` routes written by recordRoute in this answer. */
+  /** Bytes of the own fields of the first `count` routes written by route() in this answer. */
   segmentBytes(count: number): number {
     const segments = this.segments;
     let total = 0;
@@ -245,7 +209,7 @@ export class AnswerWriter {
 
   /**
    * Copies the own fields of the first `count` routes of this answer
-   * (recordRoute's, before finish) into `into`, one after another, route
+   * (route()'s, before finish) into `into`, one after another, route
    * k's ending at ends[k]: what preparedRoute writes them from.
    */
   routeSegments(count: number, into: Uint8Array, ends: Int32Array): void {

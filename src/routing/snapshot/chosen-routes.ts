@@ -33,7 +33,6 @@ import { CHOSEN_ROUTES_BYTES_PER_SNAPSHOT, PREPARED_ROUTE_BYTES_PER_SNAPSHOT } f
 import type { BadRule } from '../rules/candidates.js';
 import type { PrefixPool } from './interned.js';
 import type { PolicyKey } from '../rules/policy.js';
-import { RECORD } from './route-record.js';
 import { rowIndexOf } from './route-view.js';
 import { selectRoutes } from '../rules/select.js';
 import { snapshotCandidates } from './snapshot-candidates.js';
@@ -51,8 +50,6 @@ export class ChosenRoutes {
     private readonly rows: Int32Array,
     /** Route k's estimated cost in exact micro-units. */
     private readonly costs: Float64Array,
-    /** Route k's record (RouteSet.copyRecord) at k * RECORD.INTS: the answer reads these, side by side, not the sets'. */
-    readonly records: Int32Array,
     /** Rules of the group's entries that did not parse (the resolver logs them once). */
     readonly badRules: readonly BadRule[],
     /** The memo that keeps this choice, whose prepared bytes it may hold; none: never prepared. */
@@ -89,7 +86,7 @@ export class ChosenRoutes {
 
   /** About what this choice holds in memory: its arrays and the objects around them. */
   get bytes(): number {
-    return CHOICE_OVERHEAD_BYTES + this.rows.byteLength + this.costs.byteLength + this.records.byteLength;
+    return CHOICE_OVERHEAD_BYTES + this.rows.byteLength + this.costs.byteLength;
   }
 
   entryIndex(k: number): number {
@@ -105,11 +102,16 @@ export class ChosenRoutes {
   }
 }
 
-/** A choice's object, its three typed arrays and its map entry, beyond their contents. */
+/** A choice's object, its typed arrays and its map entry, beyond their contents. */
 const CHOICE_OVERHEAD_BYTES = 200;
 
-/** Bytes of a choice's arrays per route: its cost (8), its entry and row (8), its record. */
-const BYTES_PER_ROUTE = 8 + 8 + 4 * RECORD.INTS;
+/**
+ * Bytes of a choice's arrays per route: its cost (8), its entry and row (8).
+ * (A copy of each route's record was kept too, for its answers to read side
+ * by side; they read the prepared bytes now, and the first answer the
+ * sets' rows.)
+ */
+const BYTES_PER_ROUTE = 8 + 8;
 
 /**
  * The memory choices' arrays are cut from (views, no allocation of their
@@ -127,11 +129,11 @@ const SEEN_BITS_LOG2 = 20;
 /** Its memory per snapshot (128 KiB). */
 export const DOORKEEPER_BYTES = (1 << SEEN_BITS_LOG2) / 8;
 /**
- * A choice of ten to twenty routes takes about a kilobyte: the memo holds
+ * A choice of twenty routes takes about half a kilobyte: the memo holds
  * about capacity / this of them, and the doorkeeper forgets after as many
- * first requests (a prefix asked less often would not be found kept anyway).
+ * first requests (a pair asked less often would not be found kept anyway).
  */
-export const TYPICAL_CHOICE_BYTES = 1024;
+export const TYPICAL_CHOICE_BYTES = 512;
 
 /**
  * The memory of kept choices' prepared route bytes, bounded apart from the
@@ -277,7 +279,7 @@ export class ChosenRoutesMemo {
    * current chunk (a new one when it is full). Room is made first, so that
    * the choice is not the only one left in a chunk of those let go.
    */
-  arrays(routes: number): { rows: Int32Array; costs: Float64Array; records: Int32Array } {
+  arrays(routes: number): { rows: Int32Array; costs: Float64Array } {
     const bytes = routes * BYTES_PER_ROUTE;
     this.makeRoom(CHOICE_OVERHEAD_BYTES + bytes);
     if (this.chunk === undefined || this.taken + bytes > this.chunk.byteLength) {
@@ -286,12 +288,11 @@ export class ChosenRoutesMemo {
       this.taken = 0;
     }
     const at = this.taken;
-    // Costs first, and the next choice at a multiple of 8 bytes: its Float64Array stays aligned (a record is 4 * RECORD.INTS bytes).
+    // Costs first, and the next choice at a multiple of 8 bytes: its Float64Array stays aligned.
     this.taken += (bytes + 7) & ~7;
     return {
       costs: new Float64Array(this.chunk, at, routes),
       rows: new Int32Array(this.chunk, at + 8 * routes, 2 * routes),
-      records: new Int32Array(this.chunk, at + 16 * routes, RECORD.INTS * routes),
     };
   }
 
@@ -329,16 +330,15 @@ export function chosenRoutes(memo: ChosenRoutesMemo, group: SnapshotGroup, keys:
   const found = snapshotCandidates(group, prefixes, cld, tMs, rules, false, window);
   const routes = selectRoutes(found.candidates, { keys, random: NO_DRAW, maxRoutes: undefined }).routes;
   for (const route of routes) if (typeof route.costMicros === 'bigint') return undefined;
-  const { rows, costs, records } = memo.arrays(routes.length);
+  const { rows, costs } = memo.arrays(routes.length);
   for (let k = 0; k < routes.length; k++) {
     const { entry, route, costMicros } = routes[k]!;
     const entryIndex = group.entries.findIndex((e) => e.row === entry);
     rows[2 * k] = entryIndex;
     rows[2 * k + 1] = rowIndexOf(route)!;
     costs[k] = costMicros as number;
-    group.entries[entryIndex]!.routes!.copyRecord(rows[2 * k + 1]!, records, k * RECORD.INTS);
   }
-  const chosen = new ChosenRoutes(window[0]!, window[1]!, group.entries, rows, costs, records, found.badRules, memo);
+  const chosen = new ChosenRoutes(window[0]!, window[1]!, group.entries, rows, costs, found.badRules, memo);
   memo.keep(map, key, chosen);
   return chosen;
 }

@@ -40,10 +40,9 @@ const CRC = 12;
 const INTS = 13;
 
 /**
- * The record layout, for readers of a copy of a record (copyRecord): a
- * snapshot's chosen routes keep their records side by side, and the answer
- * is written from them (answer-json.ts); and for the builder that writes
- * records (route-set-builder.ts).
+ * The record layout, for readers of a copy of a record (copyRecord: the
+ * builder copies the unchanged rows of a set it patches), and for the
+ * builder that writes records (route-set-builder.ts).
  */
 export const RECORD = Object.freeze({
   INTS, I_ROUTE, PREFERENCE, FLAGS, TIMEOUT, TIMEOUT_1XX, PRICE_1, PRICE_N, INTERVAL_1, INTERVAL_N, PREFIX_ID, ACTIVATION, EXPIRATION, CRC,

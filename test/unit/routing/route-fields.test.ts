@@ -9,7 +9,6 @@ import { mapUpstreamRoutes } from '../../../src/routing/external/external-map.js
 import { answerBytesOf, createResolver } from '../../../src/routing/index.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
 import type { EntryRow, GroupRow, RouteRow } from '../../../src/routing/rules/model.js';
-import { RECORD } from '../../../src/routing/snapshot/route-record.js';
 import { RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
 import { RuleCache } from '../../../src/routing/rules/translation.js';
 
@@ -64,18 +63,23 @@ describe('route fields: one declaration, every writer held to it', () => {
     }
   });
 
-  it('recordRoute(): from a copied record of a route set, no database, the same bytes', () => {
+  it('preparedRoute(): from the own fields route() wrote of a route set\'s row, the same bytes', () => {
     const builder = new RouteSetBuilder(new MoneyTable(), new PrefixPool(), new TimeTable());
     const writer = new AnswerWriter();
     for (let n = 0; n < 6; n++) {
       builder.begin(40 + n);
       builder.add(routeRow(n));
       const set = builder.build()!;
-      const records = new Int32Array(RECORD.INTS * 2);
-      set.copyRecord(0, records, RECORD.INTS);
       writer.begin(1, GROUP, 'cli', 'cld');
-      writer.recordRoute(withEntryJson(entryRow(n)), set, records, RECORD.INTS, 7654321 + n, `cli${n}`, `cld${n}`);
+      writer.route(withEntryJson(entryRow(n)), set.route(0), 7654321 + n, `cli${n}`, `cld${n}`);
+      const ends = new Int32Array(1);
+      const prepared = new Uint8Array(writer.segmentBytes(1));
+      writer.routeSegments(1, prepared, ends);
+      const written = writer.finish(undefined).toString();
+      writer.begin(1, GROUP, 'cli', 'cld');
+      writer.preparedRoute(withEntryJson(entryRow(n)), prepared, 0, ends[0]!, 7654321 + n, `cli${n}`, `cld${n}`);
       const text = writer.finish(undefined).toString();
+      expect(text).to.equal(written);
       const routes = (JSON.parse(text) as { routes: object[] }).routes;
       expect(Object.keys(routes[0]!)).to.deep.equal(ROUTE_FIELD_NAMES);
       expect(JSON.stringify(routes[0])).to.equal(JSON.stringify(expected(entryRow(n), routeRow(n), 7654321 + n, `cli${n}`, `cld${n}`)));

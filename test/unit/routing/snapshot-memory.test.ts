@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { chosenRoutes, ChosenRoutesMemo, CHOICE_CHUNK_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../../src/routing/snapshot/chosen-routes.js';
 import { MoneyTable, PrefixPool, TimeTable } from '../../../src/routing/snapshot/interned.js';
 import type { PolicyKey } from '../../../src/routing/rules/policy.js';
-import { RECORD } from '../../../src/routing/snapshot/route-record.js';
 import { BUILDER_SCRATCH_KEPT_ROUTES, RouteSetBuilder } from '../../../src/routing/snapshot/route-set-builder.js';
 import type { RouteInput } from '../../../src/routing/rules/route-values.js';
 import { RoutingSnapshot, type SmallTables, type SnapshotGroup } from '../../../src/routing/snapshot/snapshot.js';
@@ -13,7 +12,8 @@ import { RuleCache } from '../../../src/routing/rules/translation.js';
 // kept only for prefixes asked more than once, in shared chunks.
 
 /** A kept choice's bytes per route: its cost, entry and row, and its record (chosen-routes.ts). */
-const ROUTE_BYTES = 16 + 4 * RECORD.INTS;
+/** A kept choice's arrays per route: its cost, its entry and row. */
+const ROUTE_BYTES = 16;
 
 function route(i: number, prefix: string): RouteInput {
   return {
@@ -90,29 +90,27 @@ describe('what the snapshot holds beyond its rows (bounded)', () => {
     const memo = new ChosenRoutesMemo(4 * (200 + 10 * ROUTE_BYTES));
     const first = memo.arrays(10);
     const second = memo.arrays(10);
-    expect(second.records.buffer).to.equal(first.records.buffer);
-    expect(first.records.buffer.byteLength).to.equal(FIRST_CHOICE_CHUNK_BYTES);
+    expect(second.rows.buffer).to.equal(first.rows.buffer);
+    expect(first.rows.buffer.byteLength).to.equal(FIRST_CHOICE_CHUNK_BYTES);
     // Each next chunk twice the last, up to CHOICE_CHUNK_BYTES.
     const sizes = new Set<number>();
-    for (let n = 0; n < 5000; n++) sizes.add(memo.arrays(1).records.buffer.byteLength);
+    for (let n = 0; n < 40_000; n++) sizes.add(memo.arrays(1).rows.buffer.byteLength);
     expect(Math.max(...sizes)).to.equal(CHOICE_CHUNK_BYTES);
     expect(sizes.size).to.equal(Math.log2(CHOICE_CHUNK_BYTES / FIRST_CHOICE_CHUNK_BYTES) + 1);
     expect(second.costs.buffer).to.equal(first.costs.buffer);
-    first.records.fill(7);
     first.costs.fill(1.5);
     first.rows.fill(3);
-    expect([...second.records, ...second.costs, ...second.rows].every((v) => v === 0), 'choices do not overlap').to.equal(true);
+    expect([...second.costs, ...second.rows].every((v) => v === 0), 'choices do not overlap').to.equal(true);
     // Choices being answered from may outlive a restart of the memo: theirs is not cut again.
     const s = prefixSnapshot(100, 4 * (200 + 2 * ROUTE_BYTES));
     const askTwice = (n: number) => ask(s, n) ?? ask(s, n);
     for (let n = 0; n < 4; n++) askTwice(n);
     const before = ask(s, 0)!;
-    const records = [...before.records];
+    const shown = [0, 1].map((k) => `${before.entryIndex(k)}:${before.row(k)}:${before.cost(k)}`);
     for (let n = 4; n < 40; n++) askTwice(n);
     expect(s.memo.bytes).to.be.at.most(4 * (200 + 2 * ROUTE_BYTES));
-    expect([...before.records]).to.deep.equal(records);
-    expect(ask(s, 39)!.records.buffer).not.to.equal(before.records.buffer);
-    expect(records[RECORD.I_ROUTE]).to.equal(1);
+    expect([0, 1].map((k) => `${before.entryIndex(k)}:${before.row(k)}:${before.cost(k)}`)).to.deep.equal(shown);
+    expect(shown.map((text) => text.split(':')[1])).to.deep.equal(['0', '0']);
   });
 
   it("lets go of a large set's scratch once it is built, and of an abandoned one's at the next set", () => {
