@@ -11,7 +11,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { fixedBodyPath, MIN_FIXED_BODY_BYTES } from './ceiling-server.js';
+import { writeFileSync } from 'node:fs';
+import { answerPath } from './ceiling-server.js';
+import type { SampleAnswers } from './sample-answers.js';
 import { guardChild } from './orphan-guard.js';
 import type { Transport } from './options.js';
 import { SIDE_LOAD_CONCURRENCY, type BenchContext } from './phases.js';
@@ -21,10 +23,8 @@ import { runScenario, type LoadServer, type ScenarioResult } from './scenario.js
 const SERVER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'ceiling-server.js');
 /** How long the server may take to listen, and to exit on SIGTERM. */
 const START_TIMEOUT_MS = 10_000;
-/** node-ping's body when no ping scenario measured the daemon's: a bare JSON-RPC result of ping's shape. */
-export const BARE_PING_ANSWER_BYTES = 60;
 
-/** The ceiling server as a child process; `at(bytes)` is a load target that answers that many bytes. */
+/** The ceiling server as a child process; `at(i)` is a load target answered with the i-th answer file it was given. */
 class CeilingServer {
   private constructor(
     private readonly child: ChildProcess,
@@ -32,9 +32,9 @@ class CeilingServer {
     private readonly exited: Promise<void>,
   ) {}
 
-  static async start(transport: Transport, dir: string): Promise<CeilingServer> {
+  static async start(transport: Transport, dir: string, answerFiles: readonly string[]): Promise<CeilingServer> {
     const socketPath = join(dir, 'node-ceiling.sock');
-    const child = spawn(process.execPath, [SERVER_SCRIPT, transport === 'unix' ? `unix:${socketPath}` : 'http:127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [SERVER_SCRIPT, transport === 'unix' ? `unix:${socketPath}` : 'http:127.0.0.1', ...answerFiles], { stdio: ['ignore', 'pipe', 'inherit'] });
     const dismissGuard = guardChild(child.pid!);
     const exited = new Promise<void>((resolve) =>
       child.once('exit', () => {
@@ -59,8 +59,8 @@ class CeilingServer {
     return this.child.pid!;
   }
 
-  at(bytes: number): LoadServer {
-    return { pid: this.pid, target: { ...this.base, url: this.base.url + fixedBodyPath(bytes) } };
+  at(answer: number): LoadServer {
+    return { pid: this.pid, target: { ...this.base, url: this.base.url + answerPath(answer) } };
   }
 
   /** SIGTERM, then SIGKILL if it has not exited in time. Idempotent. */
@@ -72,28 +72,19 @@ class CeilingServer {
   }
 }
 
-export interface AnswerSizes {
-  readonly ping: number;
-  readonly getRoutes: number;
-}
-
-/** The median ping and getRoutes answers of a transport's scenarios (the highest concurrency's: every one asks the same pool). */
-export function answerSizes(scenarios: readonly ScenarioResult[]): AnswerSizes {
-  const median = (kind: 'ceiling' | 'getRoutes', fallback: number): number => {
-    const highest = scenarios.filter((s) => s.kind === kind).sort((a, b) => b.concurrency - a.concurrency)[0];
-    return Math.max(MIN_FIXED_BODY_BYTES, highest?.load.answerBytesMedian ?? fallback);
-  };
-  return { ping: median('ceiling', BARE_PING_ANSWER_BYTES), getRoutes: median('getRoutes', MIN_FIXED_BODY_BYTES) };
-}
-
-export async function benchNodeCeiling(context: BenchContext, transport: Transport, sizes: AnswerSizes): Promise<ScenarioResult[]> {
+export async function benchNodeCeiling(context: BenchContext, transport: Transport, samples: SampleAnswers): Promise<ScenarioResult[]> {
   const o = context.options;
-  context.progress(`starting Node's own HTTP server on ${transport} (the ceiling: ${sizes.ping}-byte and ${sizes.getRoutes}-byte answers)`);
-  const server = await CeilingServer.start(transport, context.dir);
+  context.progress(`starting Node's own HTTP server on ${transport} (the ceiling: the daemon's own ${samples.ping.length}-byte ping and ${samples.getRoutes.length}-byte getRoutes answers)`);
+  const files = [samples.ping, samples.getRoutes].map((bytes, i) => {
+    const file = join(context.dir, `ceiling-${transport}-${i}.json`);
+    writeFileSync(file, bytes);
+    return file;
+  });
+  const server = await CeilingServer.start(transport, context.dir, files);
   context.onCleanup(() => server.stop());
   const run = (kind: 'node-ping' | 'node-same-size', concurrency: number, durationSeconds: number) =>
     runScenario({
-      daemon: server.at(kind === 'node-ping' ? sizes.ping : sizes.getRoutes), databasePid: context.database.pid, dir: context.dir, runnerScript: context.runnerScript,
+      daemon: server.at(kind === 'node-ping' ? 0 : 1), databasePid: context.database.pid, dir: context.dir, runnerScript: context.runnerScript,
       // The requests the daemon had: ping's for node-ping, the getRoutes bodies for node-same-size.
       transport, kind, concurrency, durationSeconds, bodies: kind === 'node-ping' ? [PING_BODY] : context.getRoutesBodies,
     });

@@ -24,7 +24,7 @@ import { benchFreshness, benchSqlPath, benchTransport, type BenchContext } from 
 import { markdownTable, ratiosOf, rtjsonRatiosOf, verdictOf, type BenchResult, type Machine, type SnapshotResults, type TransportRun } from './report.js';
 import { sqlRatios } from './report-snapshot.js';
 import { benchSpread } from './spread.js';
-import { answerSizes, benchNodeCeiling } from './ceiling.js';
+import { benchNodeCeiling } from './ceiling.js';
 import { coldCalls, zipfCalls } from './cold-requests.js';
 import { ceilingRatiosOf, type RequestPools } from './report-ceiling.js';
 import { drawCalls, getRoutesBody, rtjsonTarget } from './requests.js';
@@ -125,7 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const done = await benchTransport(context, transport, transport === first);
     scenarios.push(...done.scenarios);
     // The daemon of this transport is stopped: Node's own server has the cores to itself, as the daemon had.
-    scenarios.push(...(await benchNodeCeiling(context, transport, answerSizes(done.scenarios))));
+    scenarios.push(...(await benchNodeCeiling(context, transport, done.samples)));
     transports.push(done.run);
     if (done.reload !== undefined) snapshot = { ...snapshot, reload: { transport, ...done.reload } };
   }

@@ -19,6 +19,7 @@ import { memoryBytes } from './proc-sampler.js';
 import { reloadUnderLoad, type ReloadReport } from './reload.js';
 import { drawCalls, PING_BODY } from './requests.js';
 import { runScenario, type ScenarioKind, type ScenarioResult } from './scenario.js';
+import { answerSizes, sampleAnswers, type SampleAnswers } from './sample-answers.js';
 import { verifyAnswers, verifyRtjson, type VerifyReport } from './verify.js';
 import type { SnapshotStart, TransportRun } from './report.js';
 import type { SampledCall } from './check.js';
@@ -94,7 +95,9 @@ async function warmUp(context: BenchContext, daemon: Daemon, transport: Transpor
   }
 }
 
-export async function benchTransport(context: BenchContext, transport: Transport, withReload: boolean): Promise<{ scenarios: ScenarioResult[]; run: TransportRun; reload: ReloadReport | undefined }> {
+export async function benchTransport(
+  context: BenchContext, transport: Transport, withReload: boolean,
+): Promise<{ scenarios: ScenarioResult[]; run: TransportRun; reload: ReloadReport | undefined; samples: SampleAnswers }> {
   const o = context.options;
   context.progress(`starting the daemon on ${transport}`);
   const { daemon, snapshot } = await startDaemon(context, transport, 'snapshot');
@@ -134,8 +137,10 @@ export async function benchTransport(context: BenchContext, transport: Transport
     context.progress(`forced reload: ${reload.fullLoadMs ?? 'not done'} ms; daemon peak RSS ${Math.round(reload.daemonPeakRssAfterBytes / 1048576)} MiB`);
   }
   const peak = memoryBytes(daemon.pid)?.peak ?? 0;
+  // For the Node ceiling server, which answers them after this daemon has stopped (sample-answers.ts).
+  const samples = await sampleAnswers(daemon.target, answerSizes(scenarios), context.getRoutesBodies);
   const exit: DaemonExit = await daemon.stop();
-  return { scenarios, run: { transport, daemonPeakRssBytes: peak, daemonExit: exit, correctness: correctness!, rtjsonCorrectness: rtjsonCorrectness!, ...(coldCorrectness !== undefined ? { coldCorrectness } : {}), ...(snapshot !== undefined ? { snapshot } : {}) }, reload };
+  return { samples, scenarios, run: { transport, daemonPeakRssBytes: peak, daemonExit: exit, correctness: correctness!, rtjsonCorrectness: rtjsonCorrectness!, ...(coldCorrectness !== undefined ? { coldCorrectness } : {}), ...(snapshot !== undefined ? { snapshot } : {}) }, reload };
 }
 
 export interface SqlPathRun {

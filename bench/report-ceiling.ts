@@ -54,7 +54,7 @@ export function ceilingSection(ratios: readonly CeilingRatio[], pools: RequestPo
   if (ratios.length === 0) return [];
   const lines = [
     '',
-    "Against Node's own HTTP server on the same transport (bench/ceiling-server.ts: a fixed JSON-RPC-shaped body of the daemon's median answer size, the same requests, load runner and concurrency; req/s ÷ req/s):",
+    "Against Node's own HTTP server on the same transport (bench/ceiling-server.ts answering every request with one answer the daemon gave in this run, its getRoutes answer of the median size or its ping answer; the same requests, load runner and concurrency; req/s ÷ req/s):",
     '',
     '| transport | conc. | getRoutes ÷ Node, same size | ping ÷ Node, same size | memo-cold getRoutes ÷ Node, same size | Zipf getRoutes ÷ Node, same size | getRoutes answer (median) | ping answer (median) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -23,7 +23,7 @@ import type { Transport } from './options.js';
  * `getRoutes-spread`: a data set of its own and CLDs spread wide, for memory (spread.ts);
  * `getRoutes-cold`: as many distinct (group, longest prefix) requests as the data allows, so the memo of choices misses (cold-requests.ts);
  * `getRoutes-zipf`: the same distinct requests drawn with Zipf s=1, popular destinations asked most;
- * `node-ping`, `node-same-size`: not the daemon but Node's own HTTP server answering a fixed body
+ * `node-ping`, `node-same-size`: not the daemon but Node's own HTTP server answering a fixed body (an answer the daemon gave)
  *   of the daemon's median ping and getRoutes answer sizes (ceiling-server.ts, ceiling.ts);
  * `getRoutes-import`: rate decks are imported meanwhile (bench/rates/daemon-phase.ts).
  */

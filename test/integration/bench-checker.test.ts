@@ -1,7 +1,8 @@
 // The benchmark harness: its answer checker must catch wrong answers (pure
 // tests, and a scripted daemon over a UNIX socket), its verdict must fail on
 // a failed request, a wrong answer or memory growth, and its options, the
-// Node ceiling server's fixed body and the memo-cold and Zipf request pools
+// Node ceiling server and the daemon's answers it is given, and the
+// memo-cold and Zipf request pools
 // are checked. This is what guards the benchmark in `make test`; the run end to
 // end (minutes of load) is `make bench-quick-test`
 // (test/bench/bench-quick.e2e.ts). Speed is never asserted.
@@ -11,7 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixedBody, MIN_FIXED_BODY_BYTES } from '../../bench/ceiling-server.js';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createInterface } from 'node:readline';
+import { answerPath } from '../../bench/ceiling-server.js';
+import { sampleAnswers } from '../../bench/sample-answers.js';
 import { compareAnswer, type SampledCall } from '../../bench/check.js';
 import { coldCalls, zipfCalls } from '../../bench/cold-requests.js';
 import { SyntheticDataSet, type DataSetSizes } from '../../bench/dataset.js';
@@ -150,11 +156,73 @@ describe('bench: expected answers and the checker (pure)', () => {
     expect('help' in bigHttp ? undefined : bigHttp.transports).to.deep.equal(['unix', 'http']);
   });
 
-  it("answers the Node ceiling server's fixed body at exactly the size asked, as a JSON-RPC success", () => {
-    for (const bytes of [MIN_FIXED_BODY_BYTES, 60, 260, 7400]) {
-      const body = fixedBody(bytes);
-      expect(body.length).to.equal(bytes);
-      expect(isRpcSuccess(body.toString('utf8'), true)).to.equal(true);
+  it("gives the Node ceiling server the daemon's own answers: a ping's, and the getRoutes answer nearest the median size", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sippy-bench-samples-'));
+    // A scripted daemon: getRoutes answers of a size set by the request's CLD, ping one answer; one request fails.
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        const call = JSON.parse(body) as { method: string; params: { cld?: string } };
+        const answer = call.method === 'ping'
+          ? '{"jsonrpc":"2.0","id":1,"result":{"i_environment":1}}'
+          : call.params.cld === 'fail' ? '{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"no"}}' : `{"jsonrpc":"2.0","id":1,"result":{"pad":"${'x'.repeat(Number(call.params.cld))}"}}`;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(answer);
+      });
+    });
+    const socketPath = join(dir, 'd.sock');
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      const bodies = ['fail', '10', '500', '290', '4000'].map((cld) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getRoutes', params: { cld } }));
+      const samples = await sampleAnswers({ url: 'http://localhost/', socketPath }, { ping: 55, getRoutes: 340 }, bodies);
+      expect(samples.ping.toString()).to.equal('{"jsonrpc":"2.0","id":1,"result":{"i_environment":1}}');
+      // 290 + 44 bytes of envelope = 334, nearest 340 of 54, 544, 334 and 4044; the error is never taken.
+      expect(samples.getRoutes.length).to.equal(334);
+      expect(isRpcSuccess(samples.getRoutes.toString(), true)).to.equal(true);
+      await sampleAnswers({ url: 'http://localhost/', socketPath }, { ping: 55, getRoutes: 340 }, [bodies[0]!]).then(
+        () => expect.fail('sampled from failures only'),
+        (err: Error) => expect(err.message).to.match(/none of the sampled requests succeeded/),
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the Node ceiling server answers each answer file at its own target, byte for byte, and nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sippy-bench-ceiling-'));
+    const files = ['{"jsonrpc":"2.0","id":1,"result":"a"}', '{"jsonrpc":"2.0","id":7,"result":{"routes":[]}}'].map((text, i) => {
+      const file = join(dir, `answer-${i}.json`);
+      writeFileSync(file, text);
+      return file;
+    });
+    const socketPath = join(dir, 'ceiling.sock');
+    const child = spawn(process.execPath, [new URL('../../bench/ceiling-server.js', import.meta.url).pathname, `unix:${socketPath}`, ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      for await (const line of createInterface({ input: child.stdout! })) {
+        expect(JSON.parse(line)).to.deep.equal({ event: 'listening', port: 0 });
+        break;
+      }
+      const ask = (path: string): Promise<{ status: number; type: string | undefined; body: string }> =>
+        new Promise((resolve, reject) => {
+          const req = request({ socketPath, path, method: 'POST' }, (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+            res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], body }));
+          });
+          req.on('error', reject);
+          req.end('{"jsonrpc":"2.0","id":1,"method":"ping"}');
+        });
+      expect(await ask(answerPath(0))).to.deep.equal({ status: 200, type: 'application/json', body: '{"jsonrpc":"2.0","id":1,"result":"a"}' });
+      expect(await ask(answerPath(1))).to.deep.equal({ status: 200, type: 'application/json', body: '{"jsonrpc":"2.0","id":7,"result":{"routes":[]}}' });
+      expect((await ask(answerPath(2))).status).to.equal(404);
+      expect((await ask('/bytes/100')).status).to.equal(404);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).to.equal(0);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
