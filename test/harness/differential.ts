@@ -27,6 +27,13 @@ export interface PassCounts {
   routes: number;
   errors: number;
   json: number;
+  /**
+   * Answers of a policy without `weight` asked twice more of the snapshot:
+   * from the kept choice written from the sets' rows, then from its
+   * prepared route bytes (routing.md, "Chosen routes are kept"), each the
+   * same bytes as the first.
+   */
+  repeated: number;
 }
 
 /** Asserts that both sources answer `requests` alike (and the snapshot's prepared JSON says what its object says). */
@@ -38,7 +45,7 @@ export async function compareSources(
 ): Promise<PassCounts> {
   const sql = createResolver(db, { logger: silentLogger, random: seededRandom(seed) });
   const snapshot = createResolver(db, { logger: silentLogger, random: seededRandom(seed), snapshot: { follower } });
-  const counts = { routes: 0, errors: 0, json: 0 };
+  const counts = { routes: 0, errors: 0, json: 0, repeated: 0 };
   try {
     for (const [i, { environment, request }] of requests.entries()) {
       const expected = await outcome(sql, environment, request);
@@ -55,6 +62,16 @@ export async function compareSources(
       if (routes === undefined) counts.errors += 1;
       else counts.routes += routes.length;
       if (routes !== undefined) counts.json += answerBytesOf(actual)?.toString() === JSON.stringify(actual) ? 1 : 0;
+      // A deterministic answer (no draws: the random sources stay in step), twice more: the second request of its
+      // (group, prefix) keeps the choice, the third is written from its prepared bytes.
+      const policy = (actual as { routing_group?: { policy?: string } }).routing_group?.policy;
+      if (routes !== undefined && sent !== undefined && policy !== undefined && !policy.includes('weight')) {
+        for (const time of ['kept', 'prepared']) {
+          const again = answerBytesOf(await outcome(snapshot, environment, request))?.toString();
+          if (again !== sent) expect(again, `request ${i}: answered again (${time})`).to.equal(sent);
+        }
+        counts.repeated += 1;
+      }
     }
   } finally {
     await sql.close();
