@@ -28,10 +28,10 @@ export interface PassCounts {
   errors: number;
   json: number;
   /**
-   * Answers of a policy without `weight` asked twice more of the snapshot:
-   * from the kept choice written from the sets' rows, then from its
-   * prepared route bytes (routing.md, "Chosen routes are kept"), each the
-   * same bytes as the first.
+   * Answers of a policy without `weight` asked three times more of the
+   * snapshot: from the kept choice written from the sets' rows (twice, the
+   * second keeping its bytes), then from its prepared route bytes
+   * (routing.md, "Chosen routes are kept"), each the same bytes as the first.
    */
   repeated: number;
 }
@@ -62,11 +62,11 @@ export async function compareSources(
       if (routes === undefined) counts.errors += 1;
       else counts.routes += routes.length;
       if (routes !== undefined) counts.json += answerBytesOf(actual)?.toString() === JSON.stringify(actual) ? 1 : 0;
-      // A deterministic answer (no draws: the random sources stay in step), twice more: the second request of its
-      // (group, prefix) keeps the choice, the third is written from its prepared bytes.
+      // A deterministic answer (no draws: the random sources stay in step), three times more: the second request of
+      // its (group, prefix) keeps the choice, the third prepares its bytes, the fourth is written from them.
       const policy = (actual as { routing_group?: { policy?: string } }).routing_group?.policy;
       if (routes !== undefined && sent !== undefined && policy !== undefined && !policy.includes('weight')) {
-        for (const time of ['kept', 'prepared']) {
+        for (const time of ['kept', 'kept, preparing', 'prepared']) {
           const again = answerBytesOf(await outcome(snapshot, environment, request))?.toString();
           if (again !== sent) expect(again, `request ${i}: answered again (${time})`).to.equal(sent);
         }

@@ -12,9 +12,9 @@ import { randomEdit, randomRequests, seedRoutingData } from '../harness/random-r
 // field by field, the answer the SQL path gives for the same state". The
 // same 10,000 random requests to both data sources, on a random data set
 // and again after each batch of random edits (200 in all) has reached the
-// snapshot; each deterministic answer is asked of the snapshot twice more,
-// so it is also written from a kept choice and from its prepared route
-// bytes. (43 s on a quiet 2-core machine, mostly one SQL resolve after
+// snapshot; each deterministic answer is asked of the snapshot three times
+// more, so it is also written from a kept choice and from its prepared
+// route bytes. (43 s on a quiet 2-core machine, mostly one SQL resolve after
 // another; it was cut to 2,000 a pass once, when the suite's machine was
 // busy, and is back at 10,000, the number snapshot.md's promise is checked
 // with.)

@@ -186,8 +186,8 @@ describe('the snapshot follows the change journal', function () {
   it('reloads in full when the journal was purged past its cursor, letting go of the prepared answer bytes before it reads', async () => {
     const conn = await open();
     const before = follower.status().generation;
-    // Asked three times: kept from the second request, its routes' bytes prepared by that answer.
-    for (let n = 0; n < 3; n++) await prices();
+    // Asked four times: kept from the second request, its routes' bytes prepared at the third.
+    for (let n = 0; n < 4; n++) await prices();
     const serving = follower.choices!;
     expect(serving.preparedBytes.bytes, 'prepared bytes of the serving snapshot').to.be.above(0);
     await conn.query('UPDATE routes SET price_1 = 0.500000 WHERE i_destination_set = ?', [setA]);
