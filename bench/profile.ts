@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Where the daemon's time goes under one kind of load: `node
-// dist/bench/profile.js [--kind ping|getRoutes|cold|zipf] [--routes N]
-// [--concurrency N] [--seconds S] [--out DIR]`. A private database with the
+// dist/bench/profile.js [--kind ping|getRoutes|rtjson|cold|zipf] [--routes N]
+// [--concurrency N] [--seconds S] [--out DIR] [--node-args ARGS]`. A private database with the
 // bench's synthetic data set, the daemon under V8's sampling profiler
 // (--cpu-prof), an untimed warm-up, then `--seconds` of the one load, then
 // SIGTERM; prints the load's req/s and the profile's samples of the load's
@@ -9,6 +9,10 @@
 // function, and time per function with everything it called, each as a
 // share of the samples. The .cpuprofile stays in --out for a closer look
 // (Chrome's DevTools, speedscope).
+//
+// --node-args gives the daemon's node these options (space-separated, V8's
+// heap flags say): what they change of req/s and peak RSS, builds taking
+// turns as with several --daemon-script.
 //
 // It answers "what is left" (docs/benchmark.md); `make bench` stays the
 // measure that counts, and a profiled daemon is slower than one that is not.
@@ -24,7 +28,7 @@ import { Daemon } from './daemon.js';
 import { SyntheticDataSet } from './dataset.js';
 import { createBenchDatabase } from './load-data.js';
 import { PRESETS } from './options.js';
-import { drawCalls, getRoutesBody, PING_BODY } from './requests.js';
+import { drawCalls, getRoutesBody, PING_BODY, rtjsonTarget } from './requests.js';
 import { runScenario } from './scenario.js';
 
 const RUNNER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'load-runner.js');
@@ -91,7 +95,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       kind: { type: 'string', default: 'getRoutes' }, routes: { type: 'string' }, concurrency: { type: 'string', default: '16' },
-      seconds: { type: 'string', default: '10' }, 'daemon-script': { type: 'string', default: 'dist/src/main.js' }, 'no-profile': { type: 'boolean' }, rounds: { type: 'string', default: '2' }, out: { type: 'string', default: 'bench/results/profiles' }, top: { type: 'string', default: '30' },
+      seconds: { type: 'string', default: '10' }, 'daemon-script': { type: 'string', default: 'dist/src/main.js' }, 'no-profile': { type: 'boolean' }, 'node-args': { type: 'string', multiple: true }, rounds: { type: 'string', default: '2' }, out: { type: 'string', default: 'bench/results/profiles' }, top: { type: 'string', default: '30' },
     },
   });
   const full = PRESETS.full;
@@ -112,8 +116,10 @@ async function main(): Promise<void> {
     mkdirSync(dir);
     const { dsn } = await createBenchDatabase(server, 'sippy_bench', ds, 'infile', (line) => process.stderr.write(`profile: ${line}\n`));
     const cold = () => coldCalls(ds, 200_000).calls;
+    const gets = values.kind === 'rtjson' ? drawCalls(ds, full.pool, 0.9, 'load').map((call) => rtjsonTarget(call)) : undefined;
     const bodies: Record<string, () => string[]> = {
       ping: () => [PING_BODY],
+      rtjson: () => [],
       getRoutes: () => drawCalls(ds, full.pool, 0.9, 'load').map((call) => getRoutesBody(call)),
       cold: () => cold().map((call) => getRoutesBody(call)),
       zipf: () => { const calls = cold(); return zipfCalls(calls, calls.length, 1, 1).calls.map((call) => getRoutesBody(call)); },
@@ -123,22 +129,25 @@ async function main(): Promise<void> {
     const load = pick();
     // Several daemons (--daemon-script A,B,...) take turns on the same data, --rounds times: a before/after on one machine state.
     const scripts = values['daemon-script']!.split(',');
-    const profiled = scripts.length === 1 && values['no-profile'] !== true;
+    // Each --node-args (one per daemon variant, "" for none) with each script.
+    const variants = (values['node-args'] ?? ['']).map((text) => text.split(' ').filter((arg) => arg !== ''));
+    const profiled = scripts.length === 1 && variants.length === 1 && values['no-profile'] !== true;
     let result: Awaited<ReturnType<typeof runScenario>>['result'] | undefined;
     for (let round = 0; round < (profiled ? 1 : Number(values.rounds)); round++) {
-      for (const script of scripts) {
+      for (const [script, extra] of scripts.flatMap((script) => variants.map((extra) => [script, extra] as const))) {
         daemon = await Daemon.start({
           script: resolve(script), transport: 'unix', dir, dsn, dbConnections: undefined, dataSource: 'snapshot', snapshotTimeoutMs: 120_000,
-          nodeArgs: profiled ? ['--cpu-prof', `--cpu-prof-dir=${out}`] : [],
+          nodeArgs: [...extra, ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${out}`] : [])],
         });
-        const base = { daemon, databasePid: server.pid!, dir, runnerScript: RUNNER_SCRIPT, transport: 'unix' as const, concurrency, bodies: load };
+        const base = { daemon, databasePid: server.pid!, dir, runnerScript: RUNNER_SCRIPT, transport: 'unix' as const, concurrency, bodies: load, ...(gets !== undefined ? { gets } : {}) };
         await runScenario({ ...base, kind: 'getRoutes', durationSeconds: 3 });
         result = (await runScenario({ ...base, kind: 'getRoutes', durationSeconds: seconds })).result;
         await daemon.stop();
         daemon = undefined;
         process.stdout.write(
-          `${script}: ${values.kind} at concurrency ${concurrency}, ${ds.sizes.routes.toLocaleString('en')} routes, unix: ${Math.round(result.load.requestsPerSecond).toLocaleString('en')} req/s, ` +
-            `p99 ${result.load.latencyMs.p99.toFixed(2)} ms, daemon CPU ${Math.round(result.cpuCores.daemon * 100)}%, load generator ${Math.round(result.cpuCores.loadGenerator * 100)}%\n`,
+          `${script}${extra.length > 0 ? ` (${extra.join(' ')})` : ''}: ${values.kind} at concurrency ${concurrency}, ${ds.sizes.routes.toLocaleString('en')} routes, unix: ${Math.round(result.load.requestsPerSecond).toLocaleString('en')} req/s, ` +
+            `p99 ${result.load.latencyMs.p99.toFixed(2)} ms, daemon CPU ${Math.round(result.cpuCores.daemon * 100)}%, load generator ${Math.round(result.cpuCores.loadGenerator * 100)}%, ` +
+            `daemon peak RSS ${(result.daemonPeakRssBytes / 2 ** 20).toFixed(0)} MiB\n`,
         );
       }
     }
