@@ -1,5 +1,5 @@
 // The daemon's per-request work without sockets: `node dist/bench/hot-path.js
-// [--routes N] [--seconds S] [--descriptions N] [--memory-only]`. Builds the bench's synthetic data set straight
+// [--routes N] [--seconds S] [--descriptions N] [--memory-only] [--only ping|warm|cold|rtjson]`. Builds the bench's synthetic data set straight
 // into a RoutingSnapshot (no database), then runs the bench's own getRoutes
 // bodies, and ping bodies for the baseline, through the listener's JSON-RPC
 // dispatcher and reply encoding, one after another on this thread. Prints
@@ -38,6 +38,7 @@ import { RouteSetBuilder } from '../src/routing/snapshot/route-set-builder.js';
 import { RoutingSnapshot, type SmallTables } from '../src/routing/snapshot/snapshot.js';
 import { ChosenRoutesMemo } from '../src/routing/snapshot/chosen-routes.js';
 import { answerRows } from '../src/routing/answer/answer-json.js';
+import { answerCopied } from '../src/routing/answer/local-answer.js';
 import type { SnapshotFollower } from '../src/routing/follow/snapshot-follower.js';
 import type { ExternalGroupHandler, RouteResult } from '../src/routing/contract.js';
 import { formatMicrosAny } from '../src/routing/rules/cost.js';
@@ -156,9 +157,11 @@ async function main(): Promise<void> {
   const pingBody = scannedRequest(PING_BODY);
   // --only ping|warm|cold: one kind of request for the whole run (for a profile of that kind alone).
   const cold = coldCalls(ds, 200_000).calls.map((call, i) => scannedRequest(getRoutesBody(call, i + 1)));
-  const only = values.only === undefined ? undefined : ({ ping: [pingBody], warm: bodies, cold } as Record<string, RequestText[]>)[values.only];
+  // The same calls answered as Kamailio's rtjson document (what GET /rtjson answers, without its query parsing).
+  const rtjsonBodies = drawCalls(ds, full.pool, 0.9, 'load').map((call, i) => scannedRequest(getRoutesBody({ ...call, format: 'rtjson' } as typeof call, i + 1)));
+  const only = values.only === undefined ? undefined : ({ ping: [pingBody], warm: bodies, cold, rtjson: rtjsonBodies } as Record<string, RequestText[]>)[values.only];
   if (values.only !== undefined) {
-    if (only === undefined) throw new Error(`--only: ping, warm or cold, not ${values.only}`);
+    if (only === undefined) throw new Error(`--only: ping, warm, cold or rtjson, not ${values.only}`);
     await timePerRequest(dispatcher, only, context, 1);
     const cost = await timePerRequest(dispatcher, only, context, seconds);
     process.stdout.write(`${values.only} ${cost.micros.toFixed(2)} us/request (${cost.bytes.toFixed(0)} B average answer)\n`);
@@ -176,8 +179,6 @@ async function main(): Promise<void> {
   const routesAgain = await timePerRequest(dispatcher, bodies, context, seconds);
   // Memo-cold: 200,000 distinct (group, longest prefix) pairs, nearly every one a miss of the kept choices.
   const coldCost = await timePerRequest(dispatcher, cold, context, seconds);
-  // The same calls answered as Kamailio's rtjson document (what GET /rtjson answers, without its query parsing).
-  const rtjsonBodies = drawCalls(ds, full.pool, 0.9, 'load').map((call, i) => scannedRequest(getRoutesBody({ ...call, format: 'rtjson' } as typeof call, i + 1)));
   await timePerRequest(dispatcher, rtjsonBodies, context, 1);
   const rtjsonCost = await timePerRequest(dispatcher, rtjsonBodies, context, seconds);
   // The getRoutes steps apart: the resolver alone on parsed requests, then the reply bytes of its answers.
@@ -189,8 +190,9 @@ async function main(): Promise<void> {
     const found = source.lookup(BENCH_ENVIRONMENT, requests[i % requests.length]!, rules) as GroupLookup;
     return found.external ? undefined : selectRoutes(found.candidates, { keys: found.policy as PolicyKey[], random: Math.random, maxRoutes: undefined });
   });
-  const resolveCost = cpuMicrosPer(requests.length * 10, (i) => resolver.resolveNow(BENCH_ENVIRONMENT, requests[i % requests.length]!));
-  const rtjsonResolveCost = cpuMicrosPer(requests.length * 10, (i) => resolver.resolveRtjson(BENCH_ENVIRONMENT, requests[i % requests.length]!));
+  // Each answer's pooled buffer given back, as its reply's sender does once sent: else every answer would take fresh memory.
+  const resolveCost = cpuMicrosPer(requests.length * 10, (i) => answerCopied(resolver.resolveNow(BENCH_ENVIRONMENT, requests[i % requests.length]!)));
+  const rtjsonResolveCost = cpuMicrosPer(requests.length * 10, (i) => answerCopied(resolver.resolveRtjson(BENCH_ENVIRONMENT, requests[i % requests.length]!)));
   const replyCost = cpuMicrosPer(answers.length * 100, (i) => replyJson({ jsonrpc: '2.0', id: i, result: answers[i % answers.length] }));
   process.stdout.write(`steps of getRoutes: lookup ${lookupCost.toFixed(2)} us, lookup and select ${selectCost.toFixed(2)} us, resolve (lookup included) ${resolveCost.toFixed(2)} us, reply bytes ${replyCost.toFixed(2)} us; as rtjson: resolve ${rtjsonResolveCost.toFixed(2)} us\n`);
   process.stdout.write(

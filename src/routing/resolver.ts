@@ -5,7 +5,7 @@
 
 import { SippyError } from '../errors.js';
 import { MAX_CLD_CHARS as MAX_CLD, MAX_CLI_CHARS as MAX_CLI, MAX_HOPS, MAX_ROUTES, MAX_ROUTING_GROUP_CHARS } from '../limits.js';
-import type { DataStatus, ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult, RtjsonDocument } from './contract.js';
+import type { DataStatus, ExcludedEntry, ExternalGroupHandler, Resolver, Route, RouteRequest, RouteResult, RtjsonDocument, RtjsonRoute } from './contract.js';
 import type { BadRow, BadRule, Exclusion } from './rules/candidates.js';
 import type { GroupRow } from './rules/model.js';
 import { selectRoutes, type RandomSource, type Ranked } from './rules/select.js';
@@ -21,6 +21,7 @@ import type { GroupLookup, RoutingDataSource } from './data-source.js';
 import { ChosenRoutes } from './snapshot/chosen-routes.js';
 import type { PolicyKey } from './rules/policy.js';
 import { localRtjson, rtjsonOf } from './answer/rtjson.js';
+import { LocalRtjson, RtjsonWriter } from './answer/rtjson-json.js';
 
 export interface RoutingResolverOptions {
   /** Where groups and candidates come from. */
@@ -44,6 +45,8 @@ export class RoutingResolver implements Resolver {
   private readonly once = new OnceFilter();
   /** Every local answer is written here, synchronously from begin to finish (or abandon, on an error: the writer refuses a second begin before either). */
   private readonly writer = new AnswerWriter();
+  /** The same for rtjson documents. */
+  private readonly rtjsonWriter = new RtjsonWriter();
   private closed = false;
 
   constructor(options: RoutingResolverOptions) {
@@ -129,15 +132,36 @@ export class RoutingResolver implements Resolver {
     const local = this.local(environment, request, found);
     if (local instanceof Promise) return local.then(rtjsonOf);
     const chosen = local.chosen;
+    const { cli, cld } = request;
+    const writer = this.rtjsonWriter;
     if (chosen !== undefined) {
       const count = request.max_routes === undefined ? chosen.length : Math.min(chosen.length, request.max_routes);
-      const routes: RouteParts[] = [];
-      for (let k = 0; k < count; k++) routes.push(chosenRoute(chosen, k));
-      return localRtjson(routes, request.cli, request.cld, undefined);
+      writer.begin();
+      try {
+        for (let k = 0; k < count; k++) {
+          const entry = chosen.entries[chosen.entryIndex(k)]!;
+          const rules = entry.rules as ParsedRules;
+          const route = entry.routes!.route(chosen.row(k));
+          writer.route(entry.row, route.timeout, route.timeout_1xx, applyRule(rules.cliRule, cli), applyRule(rules.cldRule, cld), cli);
+        }
+        return new LocalRtjson(writer.finish(undefined), chosen, count, cli, cld, makeRtjsonRoutes, undefined);
+      } catch (err) {
+        writer.abandon();
+        throw err;
+      }
     }
     const selection = selectRoutes(local.candidates, { keys: local.policy, random: this.random, maxRoutes: request.max_routes });
     const excluded = request.explain === true ? excludedEntries(local.excluded, selection.excluded) : undefined;
-    return localRtjson(selection.routes, request.cli, request.cld, excluded);
+    writer.begin();
+    try {
+      for (const ranked of selection.routes) {
+        writer.route(ranked.entry, ranked.route.timeout, ranked.route.timeout_1xx, applyRule(ranked.cliRule, cli), applyRule(ranked.cldRule, cld), cli);
+      }
+      return new LocalRtjson(writer.finish(excluded), selection.routes, selection.routes.length, cli, cld, makeRtjsonRoutes, excluded);
+    } catch (err) {
+      writer.abandon();
+      throw err;
+    }
   }
 
   /** The answer from routes a snapshot already chose (chosen-routes.ts): no candidates, no ranking. */
@@ -221,6 +245,13 @@ function makeRoutes(ranked: readonly Ranked[] | ChosenRoutes, count: number, cli
   const routes: Route[] = [];
   for (let k = 0; k < count; k++) routes.push(toRoute(ranked instanceof ChosenRoutes ? chosenRoute(ranked, k) : ranked[k]!, cli, cld));
   return routes;
+}
+
+/** The rtjson routes of an answer written from `ranked` (an rtjson document read as objects). */
+function makeRtjsonRoutes(ranked: readonly Ranked[] | ChosenRoutes, count: number, cli: string, cld: string): RtjsonRoute[] {
+  const parts: RouteParts[] = [];
+  for (let k = 0; k < count; k++) parts.push(ranked instanceof ChosenRoutes ? chosenRoute(ranked, k) : ranked[k]!);
+  return localRtjson(parts, cli, cld, undefined).routes as RtjsonRoute[];
 }
 
 function excludedEntries(found: readonly Exclusion[], selection: readonly Exclusion[]): ExcludedEntry[] {

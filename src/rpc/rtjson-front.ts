@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ErrorCode } from '../errors.js';
+import { answerInEnvelope } from '../routing/index.js';
 import { discardBody } from './body-reader.js';
 import type { FrontHost } from './front-host.js';
 import { send, tooLarge } from './http-reply.js';
@@ -73,7 +74,8 @@ export async function answerRtjson(host: FrontHost, req: IncomingMessage, res: S
   try {
     const request = routeRequest(rtjsonQueryParams(queryOf(req.url)), context);
     const document = await host.gateFor(req.socket).run(() => rtjsonRoutes(request, context));
-    answer = Buffer.from(JSON.stringify(document), 'utf8');
+    // A local group's document carries its bytes (routing/answer/rtjson-json.ts): sent as they are, the reply's from here on.
+    answer = answerInEnvelope(document, '', '') ?? Buffer.from(JSON.stringify(document), 'utf8');
     metrics?.call(METHOD, 'ok');
   } catch (err) {
     const error = toRpcError(err, host.logger, { environment: settings.environment, method: METHOD });

@@ -12,6 +12,7 @@ import { ROUTE_FIELD_NAMES, ROUTE_FIELDS, type RouteField, type RouteFieldFrom }
 import type { PricesInRecord } from '../snapshot/route-view.js';
 import type { RowKeeping } from '../snapshot/snapshot.js';
 import { formatMicrosAny } from '../rules/cost.js';
+import { withRtjsonJson } from './rtjson-json.js';
 import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, putPadded, putString, ScratchBytes, type RoomyBytes } from './json-bytes.js';
 
 // Kept on the objects themselves, under symbols and not enumerable: invisible
@@ -47,8 +48,8 @@ export function withGroupJson(group: GroupRow): GroupRow {
   return group;
 }
 
-/** What the follower has a snapshot's rows made into (snapshot.ts, RowKeeping): rows that keep their bytes. */
-export const answerRows: RowKeeping = { entry: withEntryJson, group: withGroupJson };
+/** What the follower has a snapshot's rows made into (snapshot.ts, RowKeeping): rows that keep their bytes, getRoutes' and rtjson's. */
+export const answerRows: RowKeeping = { entry: (entry) => withRtjsonJson(withEntryJson(entry)), group: withGroupJson };
 
 /**
  * The entry's fields of a route, as runs of ROUTE_FIELDS (route-wire.ts)

@@ -141,7 +141,7 @@ describe('scratch writers refuse reentrant use', () => {
     expect(JSON.parse(bytes.toString())).to.deep.equal({ i_environment: 1, routing_group: { i_routing_group: 7, name: 'G', policy: 'lcr' }, cli: '5', cld: '6', routes: [] });
   });
 
-  it('the resolver frees its writer when an answer fails halfway: the next answer is written', async () => {
+  it('the resolver frees its writers when an answer or an rtjson document fails halfway: the next one is written', async () => {
     const rules = new RuleCache();
     const entry: EntryRow = {
       i_routing_group_entry: 1, entry_order: 1, weight: null, i_connection: 1, connection_name: 'c', destination: 'gw.example', sipDestination: parseDestination('gw.example'),
@@ -152,21 +152,26 @@ describe('scratch writers refuse reentrant use', () => {
       i_route: 1, i_destination_set: 1, prefix: '44', preference: 1, huntstop: false, timeout: null, timeout_1xx: null,
       price_1: '0.010000', price_n: '0.010000', interval_1: 60, interval_n: 60, forbidden: false, activation: 0, expiration: null,
     };
-    // A row the writer cannot write (no prefix text): the answer throws after begin().
-    let broken = true;
+    // A row the writers cannot write (no prefix text; a timeout that is not a number): the answer throws after begin().
+    let broken: 'prefix' | 'timeout' | undefined = 'prefix';
     const resolver = createResolver(() => {
       throw new Error('no database here');
     });
-    const candidate = () => ({ entry, route: broken ? ({ ...route, prefix: undefined } as unknown as RouteRow) : route, cliRule: rules.get(null), cldRule: rules.get(null), costMicros: 1, prefixLength: 2 });
+    const candidate = () => ({ entry, route: broken === undefined ? route : ({ ...route, [broken]: broken === 'prefix' ? undefined : Symbol('not a number') } as unknown as RouteRow), cliRule: rules.get(null), cldRule: rules.get(null), costMicros: 1, prefixLength: 2 });
     const source = { lookup: () => ({ group: GROUP, external: false as const, policy: ['lcr' as const], candidates: [candidate()], excluded: [], badRules: [] }), status: () => undefined };
     (resolver as unknown as { source: typeof source }).source = source;
     const ask = () => resolver.resolve(1, { routing_group: 'G', cld: '4412', cli: '', time: new Date(), hops: 0 });
     let failed: unknown;
     await ask().catch((err: unknown) => (failed = err));
     expect(failed).to.be.an.instanceOf(TypeError);
-    broken = false;
+    broken = 'timeout';
+    const request = { routing_group: 'G', cld: '4412', cli: '', time: new Date(), hops: 0 };
+    expect(() => resolver.resolveRtjson(1, request)).to.throw(TypeError);
+    broken = undefined;
     const result = await ask();
     expect(answerBytesOf(result)?.toString()).to.equal(JSON.stringify(result));
+    const document = await resolver.resolveRtjson(1, request);
+    expect(answerBytesOf(document)?.toString()).to.equal(JSON.stringify(document));
   });
 
   it('snapshotCandidates: a lookup started inside another throws, and the outer lookup keeps its own matches', () => {
