@@ -11,7 +11,8 @@
 
 import { catalogue, isSippyError, type ErrorCode } from '../errors.js';
 import { describeForLog } from '../log.js';
-import type { DataStatus, Resolver, RouteRequest, RouteResult, RoutingInspector } from './contract.js';
+import type { DataStatus, Resolver, RouteRequest, RouteResult, RoutingInspector, RtjsonDocument } from './contract.js';
+import { rtjsonOf } from './answer/rtjson.js';
 
 export interface HealthLogger {
   error(message: string, fields?: Record<string, unknown>): void;
@@ -46,9 +47,26 @@ export class DatabaseHealthLog implements Resolver {
   }
 
   resolveNow(environment: number, request: RouteRequest): RouteResult | Promise<RouteResult> {
-    let answer: RouteResult | Promise<RouteResult>;
+    const inner = this.inner;
+    return this.watched(environment, () => (inner.resolveNow !== undefined ? inner.resolveNow(environment, request) : inner.resolve(environment, request)));
+  }
+
+  /**
+   * The rtjson document, watched as getRoutes is: its own path when the inner
+   * resolver has one (written as bytes, rtjson-json.ts), else made from the
+   * getRoutes answer (rtjsonOf).
+   */
+  resolveRtjson(environment: number, request: RouteRequest): RtjsonDocument | Promise<RtjsonDocument> {
+    const inner = this.inner;
+    if (inner.resolveRtjson === undefined) return Promise.resolve(this.watched(environment, () => inner.resolve(environment, request))).then(rtjsonOf);
+    return this.watched(environment, () => inner.resolveRtjson!(environment, request));
+  }
+
+  /** Runs one request's resolution, noting its failure or success (an answer from memory while healthy is returned untouched). */
+  private watched<T>(environment: number, run: () => T | Promise<T>): T | Promise<T> {
+    let answer: T | Promise<T>;
     try {
-      answer = this.inner.resolveNow !== undefined ? this.inner.resolveNow(environment, request) : this.inner.resolve(environment, request);
+      answer = run();
     } catch (err) {
       this.failed(environment, err);
       throw err;
@@ -80,7 +98,7 @@ export class DatabaseHealthLog implements Resolver {
   }
 
   /** `started`: when the request began; one that began before the last failure says nothing about now. */
-  private succeeded(environment: number, result: RouteResult, started: number): RouteResult {
+  private succeeded<T>(environment: number, result: T, started: number): T {
     const outage = this.outage;
     if (outage === undefined) return result;
     outage.answered++;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SippyError } from '../../../src/errors.js';
 import { DatabaseHealthLog, RECOVERY_QUIET_MS } from '../../../src/routing/database-health.js';
-import type { Resolver, RouteRequest, RouteResult } from '../../../src/routing/contract.js';
+import type { Resolver, RouteRequest, RouteResult, RtjsonDocument } from '../../../src/routing/contract.js';
 
 const REQUEST: RouteRequest = { routing_group: 'Group 1', cld: '44207', cli: '1', time: new Date('2026-01-15T12:00:00Z'), hops: 0 };
 const RESULT: RouteResult = { i_environment: 3, routing_group: { i_routing_group: 1, name: 'Group 1', policy: 'lcr' }, cli: '1', cld: '44207', routes: [] };
@@ -108,5 +108,37 @@ describe('DatabaseHealthLog', () => {
     finishSlow(RESULT);
     await pending;
     expect(log.lines.map(([, message]) => message)).to.deep.equal(['database failing: getRoutes answers -32010 until it is back']);
+  });
+
+  it('forwards rtjson documents to the resolver\'s own path, noting its failures and answers as getRoutes\'; without one, makes them from getRoutes\' answer', async () => {
+    const down = new SippyError('DB_UNAVAILABLE', 'database server unreachable');
+    const document: RtjsonDocument = { version: '1.0', routing: 'serial', routes: [{ uri: 'sip:1@gw', dst_uri: 'sip:gw' }] };
+    const asked: string[] = [];
+    const outcomes: (RtjsonDocument | Error)[] = [document, down, document];
+    const inner: Resolver = {
+      resolve: () => Promise.reject(new Error('getRoutes asked for an rtjson document')),
+      resolveRtjson: (_environment, request) => {
+        asked.push(request.cld);
+        const next = outcomes.shift()!;
+        if (next instanceof Error) throw next;
+        return next;
+      },
+      close: async () => undefined,
+    };
+    const log = recorder();
+    let clock = 0;
+    const health = new DatabaseHealthLog(inner, log, () => clock);
+    // Answered from memory: the document itself, not a promise.
+    expect(health.resolveRtjson(1, REQUEST)).to.equal(document);
+    expect(() => health.resolveRtjson(1, REQUEST)).to.throw(SippyError);
+    clock += RECOVERY_QUIET_MS;
+    expect(health.resolveRtjson(1, REQUEST)).to.equal(document);
+    expect(asked).to.deep.equal(['44207', '44207', '44207']);
+    expect(log.lines.map(([level, message]) => [level, message])).to.deep.equal([
+      ['error', 'database failing: getRoutes answers -32010 until it is back'],
+      ['info', 'database available again'],
+    ]);
+    const plain = new DatabaseHealthLog(scripted([RESULT]), recorder());
+    expect(await plain.resolveRtjson(1, REQUEST)).to.deep.equal({ version: '1.0', routing: 'serial', routes: [] });
   });
 });
