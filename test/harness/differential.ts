@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import type { Database } from '../../src/db/pool.js';
 import { isSippyError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { answerBytesOf, createResolver, type Resolver, type RouteRequest, type SnapshotFollower } from '../../src/routing/index.js';
+import { answerBytesOf, createResolver, rtjsonOf, type Resolver, type RouteRequest, type RouteResult, type SnapshotFollower } from '../../src/routing/index.js';
 import { seededRandom } from '../../src/seeded-random.js';
 
 /** An answer or the error, comparable across resolvers. */
@@ -34,6 +34,12 @@ export interface PassCounts {
    * (routing.md, "Chosen routes are kept"), each the same bytes as the first.
    */
   repeated: number;
+  /**
+   * Of those, answers asked once more as Kamailio's rtjson document of each
+   * source (its bytes, rtjson-json.ts), each equal to the document made of
+   * the SQL path's answer objects (rtjsonOf).
+   */
+  rtjson: number;
 }
 
 /** Asserts that both sources answer `requests` alike (and the snapshot's prepared JSON says what its object says). */
@@ -45,7 +51,7 @@ export async function compareSources(
 ): Promise<PassCounts> {
   const sql = createResolver(db, { logger: silentLogger, random: seededRandom(seed) });
   const snapshot = createResolver(db, { logger: silentLogger, random: seededRandom(seed), snapshot: { follower } });
-  const counts = { routes: 0, errors: 0, json: 0, repeated: 0 };
+  const counts = { routes: 0, errors: 0, json: 0, repeated: 0, rtjson: 0 };
   try {
     for (const [i, { environment, request }] of requests.entries()) {
       const expected = await outcome(sql, environment, request);
@@ -71,6 +77,13 @@ export async function compareSources(
           if (again !== sent) expect(again, `request ${i}: answered again (${time})`).to.equal(sent);
         }
         counts.repeated += 1;
+        // After the repeats, so that they keep their order: the snapshot's from the kept choice, SQL's from its selection.
+        const document = JSON.stringify(rtjsonOf(expected as RouteResult));
+        for (const [source, resolver] of [['snapshot', snapshot], ['SQL', sql]] as const) {
+          const written = answerBytesOf(await resolver.resolveRtjson(environment, request))?.toString();
+          if (written !== document) expect(written, `request ${i}: the ${source}'s rtjson document`).to.equal(document);
+        }
+        counts.rtjson += 1;
       }
     }
   } finally {

@@ -63,6 +63,7 @@ describe('the snapshot answers exactly as SQL (differential)', function () {
     expect(counts.json).to.equal(REQUESTS - counts.errors);
     // And the same again from kept choices and their prepared route bytes, for most answers.
     expect(counts.repeated).to.be.above(REQUESTS / 4);
+    expect(counts.rtjson).to.equal(counts.repeated);
     expect(follower.choices!.preparedBytes.bytes, 'prepared route bytes').to.be.above(0);
   });
 
