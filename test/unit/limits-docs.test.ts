@@ -45,7 +45,7 @@ import { poolLimitsOf } from '../../src/supervisor/managed-listener.js';
 import { LIMIT_OPTIONS, parseListenerOptions } from '../../src/econfig/listener-options.js';
 import { checkListenerSpec } from '../../src/econfig/listener-schema.js';
 import { routeResultSchema, routeSchema } from '../../src/client/route-result-schema.js';
-import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, FIRST_CHOICE_CHUNK_BYTES, TYPICAL_CHOICE_BYTES } from '../../src/routing/snapshot/chosen-routes.js';
+import { CHOICE_CHUNK_BYTES, DOORKEEPER_BYTES, FIRST_CHOICE_CHUNK_BYTES, PREPARE_AT_ANSWER, TYPICAL_CHOICE_BYTES } from '../../src/routing/snapshot/chosen-routes.js';
 import { MAX_FREE_REPLY_BUFFERS, POOLED_REPLY_BYTES } from '../../src/routing/answer/reply-buffers.js';
 import { RECORD } from '../../src/routing/snapshot/route-record.js';
 import { BUILDER_SCRATCH_KEPT_ROUTES } from '../../src/routing/snapshot/route-set-builder.js';
@@ -162,7 +162,8 @@ describe('docs/operations.md, Memory: what the daemon holds, and what traffic ad
   it('states each bound of what is held beyond the routing data', () => {
     expect(operations).to.include(`| at most ${mib(CHOSEN_ROUTES_BYTES_PER_SNAPSHOT)} MiB, in chunks of up to ${CHOICE_CHUNK_BYTES / 1024} KiB, kept from a (group, prefix) pair's second request |`);
     expect(operations).to.include(`| ${DOORKEEPER_BYTES / 1024} KiB |`);
-    expect(operations).to.include(`| at most ${mib(PREPARED_ROUTE_BYTES_PER_SNAPSHOT)} MiB, from a kept choice's first answer |`);
+    const ordinal = ['zeroth', 'first', 'second', 'third', 'fourth'][PREPARE_AT_ANSWER];
+    expect(operations).to.include(`| at most ${mib(PREPARED_ROUTE_BYTES_PER_SNAPSHOT)} MiB, from a kept choice's ${ordinal} answer |`);
     expect(operations).to.include(`at most ${MAX_FREE_REPLY_BUFFERS} free reply buffers of ${POOLED_REPLY_BYTES / 1024} KiB (${mib(MAX_FREE_REPLY_BUFFERS * POOLED_REPLY_BYTES)} MiB)`);
     expect(operations).to.include(`the loader's scratch (at most ${BUILDER_SCRATCH_KEPT_ROUTES.toLocaleString('en')} routes, ${mib(BUILDER_SCRATCH_KEPT_ROUTES * 4 * RECORD.INTS)} MiB`);
     expect(operations).to.include(`| route records | ${4 * RECORD.INTS} bytes a route |`);

@@ -113,7 +113,7 @@ export class ChosenRoutes {
  * their dead chunks waiting for a full collection (the memo-cold and Zipf
  * benchmarks' peak RSS 20 to 30 MiB higher).
  */
-const PREPARE_AT_ANSWER = 2;
+export const PREPARE_AT_ANSWER = 2;
 
 /** A choice's object, its typed arrays and its map entry, beyond their contents. */
 const CHOICE_OVERHEAD_BYTES = 200;
