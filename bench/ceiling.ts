@@ -25,7 +25,7 @@ const SERVER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'ceiling-ser
 const START_TIMEOUT_MS = 10_000;
 
 /** The ceiling server as a child process; `at(i)` is a load target answered with the i-th answer file it was given. */
-class CeilingServer {
+export class CeilingServer {
   private constructor(
     private readonly child: ChildProcess,
     private readonly base: { readonly url: string; readonly socketPath?: string },
@@ -72,15 +72,19 @@ class CeilingServer {
   }
 }
 
-export async function benchNodeCeiling(context: BenchContext, transport: Transport, samples: SampleAnswers): Promise<ScenarioResult[]> {
-  const o = context.options;
-  context.progress(`starting Node's own HTTP server on ${transport} (the ceiling: the daemon's own ${samples.ping.length}-byte ping and ${samples.getRoutes.length}-byte getRoutes answers)`);
-  const files = [samples.ping, samples.getRoutes].map((bytes, i) => {
+/** The answers the ceiling server gives, as files: the ping answer first (`at(0)`), then the getRoutes answer (`at(1)`). */
+export function answerFiles(context: BenchContext, transport: Transport, samples: SampleAnswers): string[] {
+  return [samples.ping, samples.getRoutes].map((bytes, i) => {
     const file = join(context.dir, `ceiling-${transport}-${i}.json`);
     writeFileSync(file, bytes);
     return file;
   });
-  const server = await CeilingServer.start(transport, context.dir, files);
+}
+
+export async function benchNodeCeiling(context: BenchContext, transport: Transport, samples: SampleAnswers): Promise<ScenarioResult[]> {
+  const o = context.options;
+  context.progress(`starting Node's own HTTP server on ${transport} (the ceiling: the daemon's own ${samples.ping.length}-byte ping and ${samples.getRoutes.length}-byte getRoutes answers)`);
+  const server = await CeilingServer.start(transport, context.dir, answerFiles(context, transport, samples));
   context.onCleanup(() => server.stop());
   const run = (kind: 'node-ping' | 'node-same-size', concurrency: number, durationSeconds: number) =>
     runScenario({

@@ -25,8 +25,9 @@ import { markdownTable, ratiosOf, rtjsonRatiosOf, verdictOf, type BenchResult, t
 import { sqlRatios } from './report-snapshot.js';
 import { benchSpread } from './spread.js';
 import { benchNodeCeiling } from './ceiling.js';
+import { benchTakingTurns } from './ceiling-turns.js';
 import { coldCalls, zipfCalls } from './cold-requests.js';
-import { ceilingRatiosOf, type RequestPools } from './report-ceiling.js';
+import { ceilingRatiosOf, type RequestPools, type TurnsRun } from './report-ceiling.js';
 import { drawCalls, getRoutesBody, rtjsonTarget } from './requests.js';
 import type { ScenarioResult } from './scenario.js';
 
@@ -118,6 +119,7 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   const scenarios: ScenarioResult[] = [];
   const transports: TransportRun[] = [];
+  const takingTurns: TurnsRun[] = [];
   // The SQL path, the reload and freshness run on the first transport (unix by default).
   const first = options.transports[0]!;
   let snapshot: SnapshotResults = {};
@@ -126,6 +128,7 @@ async function main(argv: readonly string[]): Promise<number> {
     scenarios.push(...done.scenarios);
     // The daemon of this transport is stopped: Node's own server has the cores to itself, as the daemon had.
     scenarios.push(...(await benchNodeCeiling(context, transport, done.samples)));
+    if (options.turnRounds > 0) takingTurns.push(await benchTakingTurns(context, transport, done.samples));
     transports.push(done.run);
     if (done.reload !== undefined) snapshot = { ...snapshot, reload: { transport, ...done.reload } };
   }
@@ -147,7 +150,7 @@ async function main(argv: readonly string[]): Promise<number> {
       transports: options.transports, requestPool: options.poolSize, checkSample: options.checkSample, matchShare: options.matchShare,
       dbConnections: options.dbConnections ?? 'daemon default', daemonScript: options.daemonScript, source, loadGenerator: 'autocannon, one process, pipelining 1',
       sqlConcurrency: options.sqlConcurrency, freshnessEdits: options.freshnessEdits, snapshotTimeoutSeconds: options.snapshotTimeoutSeconds,
-      daemonMetrics: options.daemonMetrics, spread: options.spread, coldRequests: options.coldRequests,
+      daemonMetrics: options.daemonMetrics, spread: options.spread, coldRequests: options.coldRequests, turnRounds: options.turnRounds,
     },
     dataSet: { ...options.sizes, prefixPool: ds.prefixes.length, load },
     scenarios,
@@ -155,6 +158,7 @@ async function main(argv: readonly string[]): Promise<number> {
     rtjsonRatios: rtjsonRatiosOf(scenarios),
     ceilingRatios: ceilingRatiosOf(scenarios),
     ...(requestPools !== undefined ? { requestPools } : {}),
+    ...(takingTurns.length > 0 ? { takingTurns } : {}),
     transports,
     ...snapshot,
     verdict: verdictOf(scenarios, transports, snapshot),

@@ -42,6 +42,8 @@ export interface BenchOptions {
   readonly spread: { readonly routes: number; readonly clds: number; readonly durationSeconds: number };
   /** Distinct requests of the memo-cold scenario, and draws of the Zipf one (cold-requests.ts); 0 = neither. */
   readonly coldRequests: number;
+  /** Rounds of getRoutes and Node's own server at the same size taking turns (ceiling-turns.ts); 0 = none. */
+  readonly turnRounds: number;
 }
 
 export const BENCH_HELP = `Usage: node dist/bench/main.js [options]
@@ -82,18 +84,21 @@ finished, and every freshness edit showed in answers within 1000 ms.
                              groups share, in a database of its own (1000000 / 5000 / 0; 0 = none)
   --spread-clds N            distinct CLDs of its getRoutes load (200000 / 2000)
   --spread-duration S        seconds of that load (60 / 1)
+  --turn-rounds N            rounds of getRoutes and Node's own server at the same size taking
+                             turns at concurrency 16, half --duration each, per transport
+                             (5 / 2; 0 = none): the ratio with the machine's drift taken out
 `;
 
 const FULL = {
   routes: 1_000_000, destinationSets: 200, connections: 500, groups: 50, entriesPerGroup: 20, duration: 10, warmup: 4, pool: 10_000, check: 200, resultsDir: 'bench/results', freshnessEdits: 20,
-  spreadRoutes: 1_000_000, spreadClds: 200_000, spreadDuration: 60, coldRequests: 200_000,
+  spreadRoutes: 1_000_000, spreadClds: 200_000, spreadDuration: 60, coldRequests: 200_000, turnRounds: 5,
   concurrency: '1,16,64', transports: ['unix', 'http'] as readonly Transport[], sqlConcurrency: '1,16', snapshotTimeout: 120,
 };
 
 export const PRESETS = {
   full: FULL,
   quick: { ...FULL, routes: 5000, destinationSets: 20, connections: 50, groups: 5, entriesPerGroup: 10, duration: 1, warmup: 0.5, pool: 1000, check: 50, resultsDir: undefined, freshnessEdits: 6,
-    spreadRoutes: 5000, spreadClds: 2000, spreadDuration: 1, coldRequests: 2000 },
+    spreadRoutes: 5000, spreadClds: 2000, spreadDuration: 1, coldRequests: 2000, turnRounds: 2 },
   // One run at five times the routes (docs/benchmark.md, "At 5,000,000 routes"): the 1M shape with five
   // times the sets; what it is for is the load time, the memory and the ratio, so one transport, one
   // concurrency, and none of the phases that would load the data again or change it.
@@ -105,7 +110,7 @@ export type PresetName = keyof typeof PRESETS;
 const STRING_OPTIONS = [
   'preset', 'routes', 'destination-sets', 'connections', 'groups', 'entries', 'seed', 'duration', 'warmup', 'concurrency', 'transports',
   'pool', 'check-sample', 'match-share', 'db-connections', 'load-method', 'results-dir', 'daemon-script',
-  'sql-concurrency', 'freshness-edits', 'snapshot-timeout', 'spread-routes', 'spread-clds', 'spread-duration', 'cold-requests',
+  'sql-concurrency', 'freshness-edits', 'snapshot-timeout', 'spread-routes', 'spread-clds', 'spread-duration', 'cold-requests', 'turn-rounds',
 ] as const;
 
 function usage(message: string): SippyError {
@@ -197,5 +202,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | { hel
       durationSeconds: decimal('spread-duration', str('spread-duration'), preset.spreadDuration, 0.2, 3600),
     }),
     coldRequests: integer('cold-requests', str('cold-requests'), preset.coldRequests, 0, 2_000_000),
+    turnRounds: integer('turn-rounds', str('turn-rounds'), preset.turnRounds, 0, 100),
   });
 }

@@ -73,3 +73,32 @@ export function ceilingSection(ratios: readonly CeilingRatio[], pools: RequestPo
   }
   return lines;
 }
+
+/** getRoutes and Node's own server at the same size taking turns (ceiling-turns.ts). */
+export interface TurnsRun {
+  readonly transport: Transport;
+  readonly concurrency: number;
+  /** Seconds of each half of a round. */
+  readonly secondsEach: number;
+  /** Each round: the daemon's getRoutes req/s, then Node's at the same size, and getRoutes ÷ Node. */
+  readonly rounds: readonly { readonly getRoutes: number; readonly node: number; readonly ratio: number }[];
+  readonly medianRatio: number;
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The markdown lines of the runs taking turns (after the table against Node's server). */
+export function turnsSection(runs: readonly TurnsRun[]): string[] {
+  if (runs.length === 0) return [];
+  const lines = ['', "getRoutes and Node's own server at the same size taking turns (ceiling-turns.ts; each round the daemon, then Node's server, seconds apart):", ''];
+  for (const run of runs) {
+    const each = run.rounds.map((r) => `${Math.round(r.getRoutes).toLocaleString('en')} ÷ ${Math.round(r.node).toLocaleString('en')} = ${r.ratio.toFixed(2)}`).join('; ');
+    lines.push(`- ${run.transport}, concurrency ${run.concurrency}, ${run.rounds.length} rounds of ${run.secondsEach} s each: median getRoutes ÷ Node, same size ${run.medianRatio.toFixed(2)} (${each})`);
+  }
+  return lines;
+}

@@ -9,7 +9,7 @@ import type { VerifyReport } from './verify.js';
 import type { DaemonExit } from './daemon.js';
 import { snapshotReasons, snapshotScenarios, snapshotSection, type SnapshotResults, type SnapshotStart } from './report-snapshot.js';
 import { spreadSection } from './report-spread.js';
-import { ceilingSection, type CeilingRatio, type RequestPools } from './report-ceiling.js';
+import { ceilingSection, turnsSection, type CeilingRatio, type RequestPools, type TurnsRun } from './report-ceiling.js';
 
 export type { SnapshotResults, SnapshotStart };
 
@@ -53,6 +53,8 @@ export interface BenchResult extends SnapshotResults {
   readonly ceilingRatios: readonly CeilingRatio[];
   /** What the memo-cold and Zipf scenarios asked; absent when they did not run. */
   readonly requestPools?: RequestPools;
+  /** getRoutes and Node's own server at the same size taking turns, per transport; absent with --turn-rounds 0. */
+  readonly takingTurns?: readonly TurnsRun[];
   readonly transports: readonly TransportRun[];
   readonly verdict: { readonly ok: boolean; readonly failedRequests: number; readonly wrongAnswers: number; readonly reasons: readonly string[] };
 }
@@ -139,7 +141,7 @@ export function markdownTable(result: BenchResult): string {
     ...result.transports.map((t) => ({ label: t.transport, start: t.snapshot, peakBytes: t.daemonPeakRssBytes })),
     ...(result.freshness !== undefined ? [{ label: `${result.freshness.transport}, freshness daemon`, start: result.freshness.snapshot, peakBytes: result.freshness.daemonPeakRssBytes }] : []),
   ];
-  lines.push(...ceilingSection(result.ceilingRatios, result.requestPools), ...snapshotSection(result, starts), ...spreadSection(result.spread), '');
+  lines.push(...ceilingSection(result.ceilingRatios, result.requestPools), ...turnsSection(result.takingTurns ?? []), ...snapshotSection(result, starts), ...spreadSection(result.spread), '');
   lines.push(result.verdict.ok ? 'Verdict: OK: no failed request, no wrong answer, every edit seen within the bound.' : `Verdict: FAILED:\n${result.verdict.reasons.map((r) => `- ${r}`).join('\n')}`);
   return lines.join('\n') + '\n';
 }

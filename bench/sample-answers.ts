@@ -14,7 +14,7 @@ import type { Daemon } from './daemon.js';
 import { PING_BODY } from './requests.js';
 import type { ScenarioResult } from './scenario.js';
 
-/** getRoutes bodies of the pool asked, in order, for one whose answer is of the median size. */
+/** Pings, and getRoutes bodies of the pool, asked in order for one whose answer is of the median size. */
 const SAMPLE_TRIES = 400;
 
 export interface AnswerSizes {
@@ -52,19 +52,26 @@ function post(target: Daemon['target'], body: string): Promise<Buffer> {
 }
 
 /**
- * A ping answer, and of the first SAMPLE_TRIES getRoutes bodies the answer
- * nearest the median size (the first of that size when one is): a success
- * each, else the sampling fails.
+ * Of up to SAMPLE_TRIES pings and the first SAMPLE_TRIES getRoutes bodies,
+ * the answers nearest their median sizes (the first of that size when one
+ * is; a ping's answer varies by a byte or two with the snapshot's age): a
+ * success each, else the sampling fails.
  */
 export async function sampleAnswers(target: Daemon['target'], sizes: AnswerSizes, getRoutesBodies: readonly string[]): Promise<SampleAnswers> {
-  const ping = await post(target, PING_BODY);
+  const ping = await nearestAnswer(target, new Array<string>(SAMPLE_TRIES).fill(PING_BODY), sizes.ping);
+  const getRoutes = await nearestAnswer(target, getRoutesBodies.slice(0, SAMPLE_TRIES), sizes.getRoutes);
+  if (ping === undefined || getRoutes === undefined) throw new Error('no answer of the daemon to give the Node ceiling server: none of the sampled requests succeeded');
+  return { ping, getRoutes };
+}
+
+/** The successful answer to `bodies`, asked in order, nearest `size` bytes; asking stops at one of exactly that size. */
+async function nearestAnswer(target: Daemon['target'], bodies: readonly string[], size: number): Promise<Buffer | undefined> {
   let best: Buffer | undefined;
-  for (const body of getRoutesBodies.slice(0, SAMPLE_TRIES)) {
+  for (const body of bodies) {
     const answer = await post(target, body);
     if (!answer.includes('"result":')) continue;
-    if (best === undefined || Math.abs(answer.length - sizes.getRoutes) < Math.abs(best.length - sizes.getRoutes)) best = answer;
-    if (best.length === sizes.getRoutes) break;
+    if (best === undefined || Math.abs(answer.length - size) < Math.abs(best.length - size)) best = answer;
+    if (best.length === size) break;
   }
-  if (best === undefined || !ping.includes('"result":')) throw new Error('no answer of the daemon to give the Node ceiling server: none of the sampled requests succeeded');
-  return { ping, getRoutes: best };
+  return best;
 }

@@ -26,6 +26,7 @@ import { isRpcSuccess, isRtjsonDocument, percentile } from '../../bench/load-run
 import { parseBenchOptions } from '../../bench/options.js';
 import { drawCalls } from '../../bench/requests.js';
 import { verdictOf, type BenchResult } from '../../bench/report.js';
+import { median, turnsSection } from '../../bench/report-ceiling.js';
 import { spreadReasons, TRAFFIC_MEMORY_BYTES } from '../../bench/report-spread.js';
 import type { SpreadRun } from '../../bench/spread.js';
 import { verifyAnswers } from '../../bench/verify.js';
@@ -154,6 +155,17 @@ describe('bench: expected answers and the checker (pure)', () => {
     ]);
     const bigHttp = parseBenchOptions(['--preset', 'big', '--transports', 'unix,http']);
     expect('help' in bigHttp ? undefined : bigHttp.transports).to.deep.equal(['unix', 'http']);
+    expect(() => parseBenchOptions(['--turn-rounds', '101'])).to.throw(/--turn-rounds must be between 0 and 100/);
+    const none = parseBenchOptions(['--turn-rounds', '0']);
+    expect('help' in none ? undefined : none.turnRounds).to.equal(0);
+  });
+
+  it('taking turns: each round getRoutes ÷ Node, the median of the rounds, and its lines', () => {
+    expect([median([3]), median([0.9, 0.5, 0.7]), median([4, 1, 3, 2])]).to.deep.equal([3, 0.7, 2.5]);
+    const rounds = [{ getRoutes: 9000, node: 10000, ratio: 0.9 }, { getRoutes: 7000, node: 10000, ratio: 0.7 }, { getRoutes: 16000, node: 20000, ratio: 0.8 }];
+    const lines = turnsSection([{ transport: 'unix', concurrency: 16, secondsEach: 5, rounds, medianRatio: median(rounds.map((r) => r.ratio)) }]);
+    expect(lines.at(-1)).to.equal('- unix, concurrency 16, 3 rounds of 5 s each: median getRoutes ÷ Node, same size 0.80 (9,000 ÷ 10,000 = 0.90; 7,000 ÷ 10,000 = 0.70; 16,000 ÷ 20,000 = 0.80)');
+    expect(turnsSection([])).to.deep.equal([]);
   });
 
   it("gives the Node ceiling server the daemon's own answers: a ping's, and the getRoutes answer nearest the median size", async () => {
