@@ -80,7 +80,7 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
     expect(result.machine.database).to.match(/\d+\.\d+/);
   });
 
-  it("sets the daemon against Node's own HTTP server at the same answer sizes, also memo-cold and skewed", () => {
+  it("sets the daemon against Node's own HTTP server at the same answer sizes, also memo-cold and skewed, and taking turns", () => {
     const result = JSON.parse(readFileSync(join(resultsDir, readdirSync(resultsDir)[0]!), 'utf8')) as BenchResult;
     expect(result.ceilingRatios.map((r) => `${r.transport} ${r.concurrency}`)).to.deep.equal(['unix 1', 'unix 16', 'unix 64', 'http 1', 'http 16', 'http 64']);
     for (const r of result.ceilingRatios) {
@@ -94,6 +94,12 @@ describe('bench-quick end to end (the daemon, a private database, autocannon)', 
       const median = (kind: string): number => result.scenarios.find((s) => s.transport === t && s.kind === kind && s.concurrency === 64)!.load.answerBytesMedian;
       expect(median('node-same-size')).to.equal(median('getRoutes'));
       expect(median('node-ping')).to.equal(median('ceiling'));
+    }
+    // And taking turns, per transport: each round's getRoutes and Node's req/s, and the median of their ratios.
+    expect(result.takingTurns!.map((t) => [t.transport, t.concurrency, t.rounds.length])).to.deep.equal([['unix', 16, 2], ['http', 16, 2]]);
+    for (const turns of result.takingTurns!) {
+      for (const round of turns.rounds) expect(round.ratio, JSON.stringify(round)).to.be.above(0).and.equal(round.getRoutes / round.node);
+      expect(turns.medianRatio).to.equal((turns.rounds[0]!.ratio + turns.rounds[1]!.ratio) / 2);
     }
     const pools = result.requestPools!;
     expect([pools.cold.requests, pools.cold.distinctClds, pools.zipf.draws, pools.zipf.s]).to.deep.equal([2000, 2000, 2000, 1]);
