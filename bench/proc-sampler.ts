@@ -35,6 +35,32 @@ export function cpuSeconds(pid: number): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks();
 }
 
+/**
+ * The main thread of `pid` (its task of the same id): user and system CPU
+ * seconds so far, and how often it gave up its core (waiting, voluntary) or
+ * had it taken (preempted, involuntary). Undefined if it is gone. A Node
+ * process's JavaScript runs on that thread alone: its user time per request
+ * is what the daemon's code and Node's costs, apart from V8's helper threads.
+ */
+export function mainThreadTimes(pid: number): { user: number; system: number; voluntary: number; involuntary: number } | undefined {
+  let stat: string;
+  let status: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const count = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)$`, 'm').exec(status)?.[1] ?? NaN);
+  return {
+    user: Number(fields[11]) / clockTicks(),
+    system: Number(fields[12]) / clockTicks(),
+    voluntary: count('voluntary_ctxt_switches'),
+    involuntary: count('nonvoluntary_ctxt_switches'),
+  };
+}
+
 /** CPU seconds all processes of the machine spent busy so far (/proc/stat: all but idle and iowait). */
 export function machineBusySeconds(): number {
   const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);

@@ -28,6 +28,7 @@ import { Daemon } from './daemon.js';
 import { SyntheticDataSet } from './dataset.js';
 import { createBenchDatabase } from './load-data.js';
 import { PRESETS } from './options.js';
+import { mainThreadTimes } from './proc-sampler.js';
 import { drawCalls, getRoutesBody, PING_BODY, rtjsonTarget } from './requests.js';
 import { runScenario } from './scenario.js';
 
@@ -91,6 +92,25 @@ export function summarise(profile: CpuProfile, windowMs: number, top: number): s
   return `${counted} samples in the last ${windowMs / 1000} s\n\n${table('self', self)}\n${table('with what it called', inclusive)}`;
 }
 
+type ThreadTimes = ReturnType<typeof mainThreadTimes>;
+
+/**
+ * The daemon's main thread per request over the load: user and system CPU,
+ * and how often it waited for work or lost its core (per 1,000 requests).
+ * The process's CPU share says how busy it was; this says what a request
+ * costs the thread that runs all of its JavaScript, comparable between a
+ * daemon and Node's own server (docs/benchmark.md, "Where the rest goes").
+ */
+export function mainThreadLine(before: ThreadTimes, after: ThreadTimes, requests: number): string {
+  if (before === undefined || after === undefined || requests <= 0) return '';
+  const micros = (seconds: number): string => ((seconds * 1e6) / requests).toFixed(1);
+  const perThousand = (n: number): string => ((n * 1000) / requests).toFixed(1);
+  return (
+    `; main thread per request ${micros(after.user - before.user)} us user + ${micros(after.system - before.system)} us system, ` +
+    `per 1,000 requests ${perThousand(after.voluntary - before.voluntary)} waits and ${perThousand(after.involuntary - before.involuntary)} preemptions`
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -141,13 +161,15 @@ async function main(): Promise<void> {
         });
         const base = { daemon, databasePid: server.pid!, dir, runnerScript: RUNNER_SCRIPT, transport: 'unix' as const, concurrency, bodies: load, ...(gets !== undefined ? { gets } : {}) };
         await runScenario({ ...base, kind: 'getRoutes', durationSeconds: 3 });
+        const threadBefore = mainThreadTimes(daemon.pid);
         result = (await runScenario({ ...base, kind: 'getRoutes', durationSeconds: seconds })).result;
+        const threadAfter = mainThreadTimes(daemon.pid);
         await daemon.stop();
         daemon = undefined;
         process.stdout.write(
           `${script}${extra.length > 0 ? ` (${extra.join(' ')})` : ''}: ${values.kind} at concurrency ${concurrency}, ${ds.sizes.routes.toLocaleString('en')} routes, unix: ${Math.round(result.load.requestsPerSecond).toLocaleString('en')} req/s, ` +
             `p99 ${result.load.latencyMs.p99.toFixed(2)} ms, daemon CPU ${Math.round(result.cpuCores.daemon * 100)}%, load generator ${Math.round(result.cpuCores.loadGenerator * 100)}%, ` +
-            `daemon peak RSS ${(result.daemonPeakRssBytes / 2 ** 20).toFixed(0)} MiB\n`,
+            `daemon peak RSS ${(result.daemonPeakRssBytes / 2 ** 20).toFixed(0)} MiB${mainThreadLine(threadBefore, threadAfter, result.load.requests)}\n`,
         );
       }
     }
