@@ -51,6 +51,29 @@ function sampleAnswer(): string {
 }
 
 const ANSWER = sampleAnswer();
+
+/**
+ * STAND_IN_PAGES=N in the environment: every request also reads one byte
+ * of each of N pseudo-random 4 KiB pages of a 64 MiB array, as a request
+ * that touches N pages of data would (docs/benchmark.md, fourth round).
+ * What that costs in place against in a loop is what memory per request
+ * costs on the machine.
+ */
+const TOUCHED_PAGES = Number(process.env.STAND_IN_PAGES ?? 0);
+const PAGE_BYTES = 4096;
+const TOUCHED = TOUCHED_PAGES > 0 ? new Uint8Array(64 * 1024 * 1024).fill(1) : undefined;
+let touchState = 1;
+/** Sums the bytes read, so that no read can be left out. */
+let touchedSum = 0;
+
+function touchPages(): void {
+  if (TOUCHED === undefined) return;
+  const pages = TOUCHED.length / PAGE_BYTES;
+  for (let i = 0; i < TOUCHED_PAGES; i++) {
+    touchState = (Math.imul(touchState, 1103515245) + 12345) & 0x7fffffff;
+    touchedSum += TOUCHED[(touchState % pages) * PAGE_BYTES]!;
+  }
+}
 const RESULT_TAIL = Buffer.from(`,"result":${ANSWER}}`);
 
 function serve(environment: number, listen: string): void {
@@ -63,6 +86,7 @@ function serve(environment: number, listen: string): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      touchPages();
       const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown; method?: unknown };
       const id = JSON.stringify(request.id ?? null);
       const body = request.method === 'ping'
@@ -75,6 +99,7 @@ function serve(environment: number, listen: string): void {
   if (listen.startsWith('unix:')) server.listen(listen.slice('unix:'.length));
   else server.listen(Number(new URL(listen).port), '127.0.0.1');
   process.once('SIGTERM', () => {
+    if (TOUCHED !== undefined) process.stdout.write(`stand-in: ${touchedSum} bytes read from touched pages\n`);
     server.closeAllConnections();
     server.close(() => process.exit(0));
   });
