@@ -174,7 +174,9 @@ export class RoutingResolver implements Resolver {
     try {
       const prepared = chosen.prepared;
       const ends = chosen.preparedEnds;
-      if (prepared !== undefined && ends !== undefined) {
+      if (chosen.sameNumbers && writer.preparedRoutes(group, chosen, count, cli, cld)) {
+        // Every route from the prepared bytes and the group's entry pieces: no entry, rule or route object read.
+      } else if (prepared !== undefined && ends !== undefined) {
         // Each route's own fields as written when the choice was first answered: copied, not written again.
         for (let k = 0; k < count; k++) {
           const entry = chosen.entries[chosen.entryIndex(k)]!;

@@ -21,6 +21,7 @@ import { asciiBytes, jsonStringBound, putAscii, putBytes, putLongBytes, putInt, 
 // collection than the JSON it saved.)
 const ENTRY_BYTES = Symbol('sippy_routed.entryBytes');
 const GROUP_BYTES = Symbol('sippy_routed.groupBytes');
+const GROUP_PIECES = Symbol('sippy_routed.groupPieces');
 
 /** The fields of a route that come from its entry, in the answer's order, with the names around them. */
 interface EntryBytes {
@@ -32,24 +33,79 @@ interface EntryBytes {
   readonly capacity: Uint8Array;
 }
 
+/**
+ * The entry bytes of every entry of a group, one entry after another in the
+ * group's order, in one piece of memory: entry i's head starts at at[3i],
+ * its fees at at[3i + 1], its capacity at at[3i + 2], and it ends where the
+ * next begins, at[3i + 3]. Why: a kept choice's answer (preparedRoutes)
+ * then reads a group's entries from a few pages, not from three objects and
+ * three buffers of each entry's own, scattered over the heap: on a machine
+ * whose TLB every system call empties, pages touched per request are what a
+ * warm answer costs (docs/benchmark.md, "At the limit, fifth round").
+ */
+interface GroupPieces {
+  readonly bytes: Uint8Array;
+  readonly at: Int32Array;
+  /** The most bytes one entry's pieces take. */
+  readonly maxEntryBytes: number;
+}
+
+/** What preparedRoutes reads of a kept choice (ChosenRoutes, snapshot/chosen-routes.ts). */
+export interface PreparedChoice {
+  /** Each route's own fields as route() wrote them, route k's ending at preparedEnds[k]. */
+  readonly prepared: Uint8Array | undefined;
+  readonly preparedEnds: Int32Array | undefined;
+  /** Route k's entry, as an index into the group's entries (the order GroupPieces keeps). */
+  entryIndex(k: number): number;
+  /** Route k's estimated cost in exact micro-units. */
+  cost(k: number): number;
+}
+
 const json = JSON.stringify;
 const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');
 const concatBytes = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
-/** An entry row that keeps its bytes: the snapshot's rows, encoded once per snapshot (the follower makes the snapshot with answerRows). */
+/** An entry row that keeps its bytes, in memory of their own (a group's entries keep theirs together: withGroupJson). */
 export function withEntryJson(entry: EntryRow): EntryRow {
   Object.defineProperty(entry, ENTRY_BYTES, { value: entryBytes(entry) });
   return entry;
 }
 
-/** A group row that keeps the bytes of its `routing_group` member (answerRows). */
-export function withGroupJson(group: GroupRow): GroupRow {
+/**
+ * A group row that keeps the bytes of its `routing_group` member and, given
+ * its entries' rows (in the group's order, none keeping bytes yet), their
+ * bytes side by side (GroupPieces), which each entry row then keeps as views.
+ */
+export function withGroupJson(group: GroupRow, entries: readonly EntryRow[] = []): GroupRow {
   Object.defineProperty(group, GROUP_BYTES, { value: groupBytes(group) });
+  if (entries.length > 0) Object.defineProperty(group, GROUP_PIECES, { value: groupPieces(entries) });
   return group;
 }
 
+function groupPieces(entries: readonly EntryRow[]): GroupPieces {
+  const each = entries.map(entryBytes);
+  const at = new Int32Array(3 * each.length + 1);
+  let total = 0;
+  let maxEntryBytes = 0;
+  each.forEach((e, i) => {
+    at[3 * i] = total;
+    at[3 * i + 1] = total + e.head.length;
+    at[3 * i + 2] = total + e.head.length + e.fees.length;
+    const length = e.head.length + e.fees.length + e.capacity.length;
+    total += length;
+    if (length > maxEntryBytes) maxEntryBytes = length;
+  });
+  at[3 * each.length] = total;
+  const bytes = Buffer.concat(each.flatMap((e) => [e.head, e.fees, e.capacity]), total);
+  entries.forEach((entry, i) => {
+    const view: EntryBytes = { head: bytes.subarray(at[3 * i], at[3 * i + 1]), fees: bytes.subarray(at[3 * i + 1], at[3 * i + 2]), capacity: bytes.subarray(at[3 * i + 2], at[3 * i + 3]) };
+    Object.defineProperty(entry, ENTRY_BYTES, { value: view });
+  });
+  return { bytes, at, maxEntryBytes };
+}
+
 /** What the follower has a snapshot's rows made into (snapshot.ts, RowKeeping): rows that keep their bytes, getRoutes' and rtjson's. */
-export const answerRows: RowKeeping = { entry: (entry) => withRtjsonJson(withEntryJson(entry)), group: withGroupJson };
+export const answerRows: RowKeeping = { entry: withRtjsonJson, group: withGroupJson };
 
 /**
  * The entry's fields of a route, as runs of ROUTE_FIELDS (route-wire.ts)
@@ -200,6 +256,57 @@ export class AnswerWriter {
     this.finishRoute(buf, pos + length, e, costMicros, cli, cld);
   }
 
+  /**
+   * The first `count` routes of a kept choice whose own fields are prepared
+   * and whose every route is answered with the request's own numbers (no
+   * entry of it translates them), from those bytes and the group's pieces
+   * (GroupPieces) alone: the same bytes as preparedRoute for each. False,
+   * and nothing written, when `group` keeps no pieces (rows not made by
+   * answerRows): the caller writes route by route.
+   */
+  preparedRoutes(group: GroupRow, choice: PreparedChoice, count: number, cli: string, cld: string): boolean {
+    const pieces = (group as { [GROUP_PIECES]?: GroupPieces })[GROUP_PIECES];
+    const prepared = choice.prepared;
+    const ends = choice.preparedEnds;
+    if (pieces === undefined || prepared === undefined || ends === undefined) return false;
+    const ownBytes = count === 0 ? 0 : ends[count - 1]!;
+    const numbersBound = jsonStringBound(cli) + CLD.length + jsonStringBound(cld) + 1;
+    const buf = this.scratch.reserve(this.pos, ownBytes + count * (1 + pieces.maxEntryBytes + COST_BOUND + numbersBound));
+    const bytes = pieces.bytes;
+    const at = pieces.at;
+    let pos = this.pos;
+    let ownStart = 0;
+    let numbersStart = -1;
+    let numbersEnd = -1;
+    for (let k = 0; k < count; k++) {
+      if (this.routes++ > 0) buf[pos++] = COMMA;
+      const e = 3 * choice.entryIndex(k);
+      const fees = at[e + 1]!;
+      const capacity = at[e + 2]!;
+      pos = putRange(buf, pos, bytes, at[e]!, fees);
+      const ownEnd = ends[k]!;
+      pos = putRange(buf, pos, prepared, ownStart, ownEnd);
+      ownStart = ownEnd;
+      pos = putRange(buf, pos, bytes, fees, capacity);
+      pos = putCost(buf, pos, choice.cost(k));
+      pos = putRange(buf, pos, bytes, capacity, at[e + 3]!);
+      if (numbersStart < 0) {
+        numbersStart = pos;
+        pos = putString(buf, pos, cli);
+        pos = putBytes(buf, pos, CLD);
+        pos = putString(buf, pos, cld);
+        buf[pos++] = CLOSE_OBJECT;
+        numbersEnd = pos;
+      } else {
+        buf.copyWithin(pos, numbersStart, numbersEnd);
+        pos += numbersEnd - numbersStart;
+      }
+    }
+    this.pos = pos;
+    this.numbersStart = -1;
+    return true;
+  }
+
   /** Bytes of the own fields of the first `count` routes written by route() in this answer. */
   segmentBytes(count: number): number {
     const segments = this.segments;
@@ -288,6 +395,20 @@ export class AnswerWriter {
     buf[pos++] = CLOSE_OBJECT;
     return this.scratch.copyWithRoom(pos);
   }
+}
+
+/** Most bytes putCost writes for a number: a sign, 16 digits of units, a point, six decimals. */
+const COST_BOUND = 32;
+
+/** Bytes [from, to) of `source`: a loop for the short runs (the capacity piece), one copy for the long. */
+function putRange(buf: Uint8Array, pos: number, source: Uint8Array, from: number, to: number): number {
+  const n = to - from;
+  if (n < 48) {
+    for (let i = 0; i < n; i++) buf[pos + i] = source[from + i]!;
+  } else {
+    buf.set(source.subarray(from, to), pos);
+  }
+  return pos + n;
 }
 
 /** formatMicrosAny (cost.ts) written in place: sign, units, point, six digits (a cost, or an amount held as micro-units). */

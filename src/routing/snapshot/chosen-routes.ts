@@ -54,6 +54,12 @@ export class ChosenRoutes {
     readonly badRules: readonly BadRule[],
     /** The memo that keeps this choice, whose prepared bytes it may hold; none: never prepared. */
     private readonly memo?: ChosenRoutesMemo,
+    /**
+     * No route's entry translates the CLI or the CLD: every route is
+     * answered with the request's own numbers, and its answer needs none of
+     * the entries' rules (AnswerWriter.preparedRoutes).
+     */
+    readonly sameNumbers = false,
   ) {}
 
   /**
@@ -351,7 +357,8 @@ export function chosenRoutes(memo: ChosenRoutesMemo, group: SnapshotGroup, keys:
     rows[2 * k + 1] = rowIndexOf(route)!;
     costs[k] = costMicros as number;
   }
-  const chosen = new ChosenRoutes(window[0]!, window[1]!, group.entries, rows, costs, found.badRules, memo);
+  const sameNumbers = routes.every((route) => route.cliRule.substitutions.length === 0 && route.cldRule.substitutions.length === 0);
+  const chosen = new ChosenRoutes(window[0]!, window[1]!, group.entries, rows, costs, found.badRules, memo, sameNumbers);
   memo.keep(map, key, chosen);
   return chosen;
 }

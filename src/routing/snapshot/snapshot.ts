@@ -83,7 +83,8 @@ export interface SnapshotGroup {
  */
 export interface RowKeeping {
   entry(row: EntryRow): EntryRow;
-  group(row: GroupRow): GroupRow;
+  /** The group's row, given its entries' rows (entry()'s, in the group's order: SnapshotGroup.entries'). */
+  group(row: GroupRow, entries: readonly EntryRow[]): GroupRow;
 }
 
 const ROWS_AS_THEY_ARE: RowKeeping = { entry: (row) => row, group: (row) => row };
@@ -176,7 +177,7 @@ function joinGroups(tables: SmallTables, sets: ReadonlyMap<number, RouteSet>, ke
     const row: GroupRow = keeping.group({
       i_routing_group: group.i_routing_group, name: group.name, policy: group.policy,
       average_duration: group.average_duration, external: group.external, uri: group.uri,
-    });
+    }, entries.map((entry) => entry.row));
     let names = byEnvironment.get(group.i_environment);
     if (names === undefined) byEnvironment.set(group.i_environment, (names = new Map()));
     const deterministic = !(policy instanceof SippyError) && !policy.includes('weight');

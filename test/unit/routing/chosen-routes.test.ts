@@ -109,13 +109,20 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
       const instants = [...T.flatMap((t) => [t - 1, t, t + 1]), Date.UTC(2040, 0, 1)];
       const clis = ['', '15551234567', '1', '+4420', 'anonymous'];
       let fromPrepared = 0;
+      let fromPieces = 0;
+      let translated = 0;
       let startedAgain = 0;
       let held = 0;
       for (let q = 0; q < 20_000; q++) {
         const group = snapshot.group(1, `g${1 + Math.floor(random() * 5)}`)!;
         const cld = word(random, ['1', '2', '3'], 5) || '2';
         const kept = memo.mapOf(group.index).get(snapshot.prefixes.longestIdOf(cld));
-        if (kept?.prepared !== undefined) fromPrepared++;
+        if (kept?.prepared !== undefined) {
+          fromPrepared++;
+          // With the rows' bytes, a choice whose numbers no entry translates is written from the group's pieces (preparedRoutes).
+          if (kept.sameNumbers) fromPieces++;
+          else translated++;
+        }
         const request: RouteRequest = {
           routing_group: group.row.name, cld, cli: clis[Math.floor(random() * clis.length)]!, time: new Date(instants[Math.floor(random() * instants.length)]!),
           max_routes: random() < 0.2 ? 1 + Math.floor(random() * 3) : undefined, explain: false, hops: 0,
@@ -133,6 +140,8 @@ describe('routes chosen once per (group, longest prefix) (chosen-routes.ts)', ()
         expect(held).to.be.at.most(30_000);
       }
       expect(fromPrepared, 'answers written from prepared bytes').to.be.above(1_500);
+      expect(fromPieces, 'of them, with the numbers untranslated').to.be.above(50);
+      expect(translated, 'of them, with numbers translated').to.be.above(300);
       expect(startedAgain, 'times the prepared bytes started again').to.be.above(5);
     }
   });

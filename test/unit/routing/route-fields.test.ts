@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Ajv } from 'ajv';
 import { routeSchema } from '../../../src/client/route-result-schema.js';
 import { ROUTE_FIELD_NAMES, ROUTE_FIELDS, routeFrom, type Route } from '../../../src/route-wire.js';
-import { AnswerWriter, withEntryJson } from '../../../src/routing/answer/answer-json.js';
+import { AnswerWriter, withEntryJson, withGroupJson, type PreparedChoice } from '../../../src/routing/answer/answer-json.js';
 import { formatMicrosAny } from '../../../src/routing/rules/cost.js';
 import { parseDestination } from '../../../src/routing/rules/destination.js';
 import { mapUpstreamRoutes } from '../../../src/routing/external/external-map.js';
@@ -84,6 +84,44 @@ describe('route fields: one declaration, every writer held to it', () => {
       expect(Object.keys(routes[0]!)).to.deep.equal(ROUTE_FIELD_NAMES);
       expect(JSON.stringify(routes[0])).to.equal(JSON.stringify(expected(entryRow(n), routeRow(n), 7654321 + n, `cli${n}`, `cld${n}`)));
     }
+  });
+
+  it("preparedRoutes(): from a group's entry pieces and the prepared own fields, route()'s bytes, for entries in any order and any count", () => {
+    const builder = new RouteSetBuilder(new MoneyTable(), new PrefixPool(), new TimeTable());
+    const entries = [0, 1, 2, 3, 4, 5].map(entryRow);
+    const group = withGroupJson({ ...GROUP }, entries);
+    const sets = entries.map((_, n) => {
+      builder.begin(40 + n);
+      builder.add(routeRow(n));
+      return builder.build()!;
+    });
+    // Entries repeated and out of order, costs of both putCost branches and a negative one.
+    const order = [3, 0, 5, 5, 1, 2, 4, 0];
+    const costs = [1234567, 0, 2 ** 40 + 123, 999_999, 5_000_000_000, 1, 42, -2_500_000];
+    const cli = 'c"li \u260E';
+    const cld = '4420';
+    const writer = new AnswerWriter();
+    writer.begin(1, group, cli, cld);
+    order.forEach((e, k) => writer.route(entries[e]!, sets[e]!.route(0), costs[k]!, cli, cld));
+    const ends = new Int32Array(order.length);
+    const prepared = new Uint8Array(writer.segmentBytes(order.length));
+    writer.routeSegments(order.length, prepared, ends);
+    const written = writer.finish(undefined).toString();
+    const choice: PreparedChoice = { prepared, preparedEnds: ends, entryIndex: (k) => order[k]!, cost: (k) => costs[k]! };
+    for (const count of [order.length, 3, 1, 0]) {
+      writer.begin(1, group, cli, cld);
+      order.slice(0, count).forEach((e, k) => writer.route(entries[e]!, sets[e]!.route(0), costs[k]!, cli, cld));
+      const routeByRoute = writer.finish(undefined).toString();
+      writer.begin(1, group, cli, cld);
+      expect(writer.preparedRoutes(group, choice, count, cli, cld)).to.equal(true);
+      expect(writer.finish(undefined).toString(), `${count} routes`).to.equal(routeByRoute);
+    }
+    expect(JSON.parse(written)).to.have.property('routes').with.length(order.length);
+    // A group whose rows keep no pieces: refused, nothing written, the caller writes route by route.
+    const bare = withGroupJson({ ...GROUP });
+    writer.begin(1, bare, cli, cld);
+    expect(writer.preparedRoutes(bare, choice, order.length, cli, cld)).to.equal(false);
+    expect((JSON.parse(writer.finish(undefined).toString()) as { routes: unknown[] }).routes).to.deep.equal([]);
   });
 
   it('the resolver\'s route objects (made when read) and its bytes: the declared members, in order', async () => {
