@@ -4,6 +4,7 @@
 // share them; a full load starts new ones.
 
 import { parseMicrosNumber } from '../rules/cost.js';
+import { DigitKeyTable } from './digit-key-table.js';
 
 /**
  * Amounts (DECIMAL text as the database sends it) interned: each distinct
@@ -74,9 +75,10 @@ export class DescriptionPool {
  * prefixes). Append-only like MoneyTable: ids stay valid for every snapshot
  * built on this pool; a full load starts a new one.
  *
- * Each prefix is in one map only: a rate deck of a million distinct
- * prefixes makes this the largest thing on the V8 heap (about 70 bytes a
- * prefix with its text), and a second map by text for the digit prefixes
+ * Each prefix is in one table only: a rate deck of a million distinct
+ * prefixes makes this the largest thing in memory (about 70 bytes a prefix
+ * with its text, some 34 of them the digit keys' table, an array buffer
+ * rather than V8 heap), and a second map by text for the digit prefixes
  * added 28 more.
  */
 export class PrefixPool {
@@ -89,13 +91,19 @@ export class PrefixPool {
    * Ids of the prefixes of digits only and at most DIGIT_KEY_MAX long (real
    * rate decks), by number: the key of "d1..dn" is the number 1d1..dn,
    * which a CLD's digits build one by one, so a request makes no substring
-   * and hashes no string while every prefix is such (digitsOnly).
+   * and hashes no string while every prefix is such (digitsOnly). A probe
+   * touches one cache line (digit-key-table.ts), where a Map's touched
+   * several pages.
    */
-  private readonly digitIds = new Map<number, number>();
+  private readonly digitIds = new DigitKeyTable();
   private digitsOnly = true;
-  /** Longest prefix in UTF-16 code units: no longer part of a CLD can match. */
+  /**
+   * Longest prefix in UTF-16 code units: no longer part of a CLD can match.
+   * While digitsOnly, at most DIGIT_KEY_MAX, which the scratch below relies on.
+   */
   private longest = 0;
-  private readonly found = new Int32Array(DIGIT_KEY_MAX + 1);
+  /** Scratch: the digit keys of a CLD's prefixes of length 0, 1, ..., built before any probe. */
+  private readonly keys = new Float64Array(DIGIT_KEY_MAX + 1);
 
   intern(text: string): number {
     let id = this.idOf(text);
@@ -118,7 +126,9 @@ export class PrefixPool {
   /** The id of exactly `text`, or undefined. */
   private idOf(text: string): number | undefined {
     const key = digitKey(text);
-    return key === undefined ? this.ids.get(text) : this.digitIds.get(key);
+    if (key === undefined) return this.ids.get(text);
+    const id = this.digitIds.get(key);
+    return id < 0 ? undefined : id;
   }
 
   /**
@@ -127,21 +137,11 @@ export class PrefixPool {
    */
   prefixIdsOf(cld: string): number[] {
     if (!this.digitsOnly) return this.prefixIdsBySubstring(cld);
-    const found = this.found;
-    let n = 0;
-    let key = 1;
-    let id = this.digitIds.get(key);
-    if (id !== undefined) found[n++] = id;
-    // Only digits can continue a digits-only prefix.
-    for (let i = 0, max = Math.min(cld.length, this.longest); i < max; i++) {
-      const digit = cld.charCodeAt(i) - 48;
-      if (digit < 0 || digit > 9) break;
-      key = key * 10 + digit;
-      id = this.digitIds.get(key);
-      if (id !== undefined) found[n++] = id;
+    const ids: number[] = [];
+    for (let n = this.digitKeysOf(cld); n > 0; ) {
+      const id = this.digitIds.get(this.keys[--n]!);
+      if (id >= 0) ids.push(id);
     }
-    const ids: number[] = new Array(n);
-    for (let j = 0; j < n; j++) ids[j] = found[n - 1 - j]!;
     return ids;
   }
 
@@ -159,16 +159,35 @@ export class PrefixPool {
       }
       return -1;
     }
+    // Longest first, so the first hit is the answer and the probes of the
+    // shorter prefixes (each a cache line, likely a page, of its own) are
+    // never made.
+    for (let n = this.digitKeysOf(cld); n > 0; ) {
+      const id = this.digitIds.get(this.keys[--n]!);
+      if (id >= 0) return id;
+    }
+    return -1;
+  }
+
+  /**
+   * Fills `keys` with the digit keys of the prefixes of `cld` that could be
+   * in the pool, shortest (the empty prefix, key 1) first, and returns how
+   * many: up to the first non-digit or min(cld.length, longest). Touches no
+   * table, so a request's probes can start at the longest. Only while
+   * digitsOnly: only digits can continue a digits-only prefix.
+   */
+  private digitKeysOf(cld: string): number {
+    const keys = this.keys;
     let key = 1;
-    let longest = this.digitIds.get(key) ?? -1;
+    keys[0] = key;
+    let n = 1;
     for (let i = 0, max = Math.min(cld.length, this.longest); i < max; i++) {
       const digit = cld.charCodeAt(i) - 48;
       if (digit < 0 || digit > 9) break;
       key = key * 10 + digit;
-      const id = this.digitIds.get(key);
-      if (id !== undefined) longest = id;
+      keys[n++] = key;
     }
-    return longest;
+    return n;
   }
 
   private prefixIdsBySubstring(cld: string): number[] {
