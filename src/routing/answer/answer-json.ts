@@ -96,7 +96,13 @@ function groupPieces(entries: readonly EntryRow[]): GroupPieces {
     if (length > maxEntryBytes) maxEntryBytes = length;
   });
   at[3 * each.length] = total;
-  const bytes = Buffer.concat(each.flatMap((e) => [e.head, e.fees, e.capacity]), total);
+  // A plain Uint8Array, not a Buffer: its subarray() is V8's own, not Buffer's, on preparedRoutes' path.
+  const bytes = new Uint8Array(total);
+  each.forEach((e, i) => {
+    bytes.set(e.head, at[3 * i]!);
+    bytes.set(e.fees, at[3 * i + 1]!);
+    bytes.set(e.capacity, at[3 * i + 2]!);
+  });
   entries.forEach((entry, i) => {
     const view: EntryBytes = { head: bytes.subarray(at[3 * i], at[3 * i + 1]), fees: bytes.subarray(at[3 * i + 1], at[3 * i + 2]), capacity: bytes.subarray(at[3 * i + 2], at[3 * i + 3]) };
     Object.defineProperty(entry, ENTRY_BYTES, { value: view });
