@@ -17,6 +17,7 @@
 // every i_route, i_connection, ... the daemon must return.
 
 import { seededRandom } from '../src/seeded-random.js';
+import { fmix32 } from '../src/hash32.js';
 
 export const BENCH_ENVIRONMENT = 1;
 export const ACTIVATION_DATE = '1970-01-01 00:00:00';
@@ -83,13 +84,7 @@ export interface GroupRow {
 
 /** A 32-bit hash of three integers (murmur3's finaliser over a mix). */
 function hash3(a: number, b: number, c: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul((b + 0x7f4a7c15) | 0, 0xc2b2ae35) ^ Math.imul((c + 0x165667b1) | 0, 0x27d4eb2f);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul((b + 0x7f4a7c15) | 0, 0xc2b2ae35) ^ Math.imul((c + 0x165667b1) | 0, 0x27d4eb2f));
 }
 
 export function randomInt(random: () => number, below: number): number {

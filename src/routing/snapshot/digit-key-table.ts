@@ -22,6 +22,8 @@
 // table 33.6 of array buffer (2^21 pairs at load 0.48; at a load of 1/4..1/2
 // between doublings, 32..64 bytes a prefix; the Map doubles alike).
 
+import { fmix32 } from '../../hash32.js';
+
 /** Slots (pairs) of a new table: small, since most pools of the tests and of small decks stay small. */
 const INITIAL_CAPACITY = 16;
 
@@ -102,11 +104,5 @@ function place(slots: Float64Array, mask: number, key: number, id: number): bool
 export function digitKeyHash(key: number): number {
   const low = key >>> 0;
   const high = (key / 4294967296) | 0;
-  let h = low ^ Math.imul(high, 0x9e3779b1);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(low ^ Math.imul(high, 0x9e3779b1));
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { DigitKeyTable, digitKeyHash } from '../../../src/routing/snapshot/digit-key-table.js';
 import { PrefixPool } from '../../../src/routing/snapshot/interned.js';
 import { seededRandom } from '../../../src/seeded-random.js';
+import { fmix32 } from '../../../src/hash32.js';
 
 // The digit prefixes' table (digit-key-table.ts) keeps every key it was
 // given through its doublings, whatever the keys' bits, and PrefixPool on
@@ -23,6 +24,15 @@ function expectHolds(table: DigitKeyTable, held: ReadonlyMap<number, number>): v
   expect(2 * table.size, 'load at most 1/2').to.be.at.most(capacity);
   for (const [key, id] of held) expect(table.get(key), `key ${key}`).to.equal(id);
 }
+
+describe('fmix32 (hash32.ts)', () => {
+  it("is murmur3's finalizer: its reference values, unsigned", () => {
+    expect(fmix32(0)).to.equal(0);
+    expect(fmix32(1)).to.equal(0x514e28b7);
+    expect(fmix32(0xffffffff)).to.equal(0x81f16f39);
+    expect(fmix32(-1)).to.equal(0x81f16f39);
+  });
+});
 
 describe('DigitKeyTable (digit-key-table.ts)', () => {
   const cases: { name: string; keys: number[]; absent: number[] }[] = [
